@@ -1,0 +1,380 @@
+//! The `escalate` binary, run as a user runs it.
+
+// Test and benchmark code: a panic here is a failed check, not a crash in front of a user.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn escalate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_escalate"))
+        .args(args)
+        .output()
+        .expect("the escalate binary runs")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = escalate(args);
+    assert!(
+        out.status.success(),
+        "escalate {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn fails(args: &[&str]) -> (i32, String) {
+    let out = escalate(args);
+    assert!(
+        !out.status.success(),
+        "escalate {args:?} should have failed"
+    );
+    assert!(out.stdout.is_empty(), "errors go to stderr only");
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn deadline_in_working_days_over_christmas() {
+    assert_eq!(
+        ok(&[
+            "deadline",
+            "--calendar",
+            "england-and-wales",
+            "--from",
+            "2026-12-24",
+            "--working-days",
+            "5"
+        ]),
+        "2027-01-05\n"
+    );
+}
+
+#[test]
+fn deadline_in_hours_ignores_holidays() {
+    assert_eq!(
+        ok(&[
+            "deadline",
+            "--calendar",
+            "scotland",
+            "--from",
+            "2026-12-24T15:30",
+            "--hours",
+            "24"
+        ]),
+        "2026-12-25T15:30\n"
+    );
+}
+
+#[test]
+fn deadline_with_a_closure_day_and_same_working_day() {
+    assert_eq!(
+        ok(&[
+            "deadline",
+            "--calendar",
+            "england-and-wales",
+            "--from",
+            "2026-11-23",
+            "--working-days",
+            "1",
+            "--closure-day",
+            "2026-11-24"
+        ]),
+        "2026-11-25\n"
+    );
+    assert_eq!(
+        ok(&[
+            "deadline",
+            "--calendar",
+            "england-and-wales",
+            "--from",
+            "2026-12-25",
+            "--same-working-day"
+        ]),
+        "2026-12-29\n"
+    );
+}
+
+#[test]
+fn holidays_one_per_line_with_a_tab() {
+    let out = ok(&[
+        "holidays",
+        "--calendar",
+        "northern-ireland",
+        "--year",
+        "2026",
+    ]);
+    let lines: Vec<_> = out.lines().collect();
+    assert_eq!(lines.len(), 10);
+    assert_eq!(lines[1], "2026-03-17\tSt Patrick's Day");
+    assert_eq!(
+        lines[6],
+        "2026-07-13\tBattle of the Boyne (Orangemen's Day) (substitute day)"
+    );
+    assert!(lines.iter().all(|l| l.split('\t').count() == 2));
+}
+
+#[test]
+fn protocols_lists_ids_and_names() {
+    let out = ok(&["protocols"]);
+    let ids: Vec<_> = out.lines().map(|l| l.split('\t').next().unwrap()).collect();
+    assert_eq!(
+        ids,
+        [
+            "western-bay",
+            "london",
+            "four-stage",
+            "doncaster",
+            "south-gloucestershire"
+        ]
+    );
+    assert!(out.lines().all(|l| l.split('\t').count() == 2));
+}
+
+#[test]
+fn protocol_show_in_text_and_json() {
+    let text = ok(&["protocol", "show", "doncaster"]);
+    assert!(text.starts_with("doncaster\t"));
+    assert!(text.contains("Stage 0 (informal): Informal Stage – Professional Discussion"));
+    assert!(text.contains("Timescale: 5 working days from receipt"));
+    assert!(text.contains("Notify form-to-business-unit: to DSCP Business Unit — on stage-start, within same working day"));
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["protocol", "show", "doncaster", "--json"])).unwrap();
+    assert_eq!(json["id"], "doncaster");
+    assert_eq!(json["stages"].as_array().unwrap().len(), 5);
+    assert_eq!(json["stages"][1]["timescale"]["within"], "5 working days");
+    let sg = ok(&["protocol", "show", "south-gloucestershire"]);
+    assert!(sg.contains("  Police: Staff member /Police Officer and Detective Sergeant"));
+}
+
+#[test]
+fn plan_prints_one_line_per_stage() {
+    assert_eq!(
+        ok(&["plan", "--protocol", "doncaster", "--opened", "2026-11-23"]),
+        "1\t2026-11-30\tStage 1 - Formal Dispute\n\
+         2\t2026-12-07\tStage 2 – Escalate to Line Manager\n\
+         3\t2026-12-14\tStage 3 – Escalate to Senior Managers\n\
+         4\t2026-12-21\tStage 4 – Escalate to Doncaster Safeguarding Children Partnership Manager\n"
+    );
+    let sg: Vec<String> = ok(&[
+        "plan",
+        "--protocol",
+        "south-gloucestershire",
+        "--opened",
+        "2026-11-23",
+    ])
+    .lines()
+    .map(|l| l.split('\t').take(2).collect::<Vec<_>>().join(" "))
+    .collect();
+    assert_eq!(
+        sg,
+        [
+            "1 2026-11-24",
+            "2 2026-11-25",
+            "3 2026-11-26",
+            "4 2026-11-30"
+        ]
+    );
+    let four = ok(&["plan", "--protocol", "four-stage", "--opened", "2026-11-23"]);
+    assert!(four.contains("2\twithout delay\tStage Two"));
+    assert!(four.contains("3\tno limit\tStage Three"));
+}
+
+#[test]
+fn plan_as_json() {
+    let json: serde_json::Value = serde_json::from_str(&ok(&[
+        "plan",
+        "--protocol",
+        "london",
+        "--opened",
+        "2026-11-23",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(json[0]["stage"], 1);
+    assert_eq!(json[0]["due"]["kind"], "date");
+    assert_eq!(json[0]["due"]["at"], "2026-11-30");
+    assert_eq!(json[2]["due"]["kind"], "without-delay");
+}
+
+#[test]
+fn plan_from_a_users_protocol_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ours.toml");
+    let src = include_str!("../../../assets/protocols/doncaster.toml")
+        .replace("id = \"doncaster\"", "id = \"ours\"");
+    std::fs::write(&path, src).unwrap();
+    let p = path.to_str().unwrap();
+    assert_eq!(ok(&["protocol", "check", p]), "ok\n");
+    assert!(ok(&["plan", "--protocol", p, "--opened", "2026-11-23"]).starts_with("1\t2026-11-30\t"));
+}
+
+#[test]
+fn protocol_check_reports_file_line_field_and_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    let src = include_str!("../../../assets/protocols/doncaster.toml").replacen(
+        "within = \"5 working days\"",
+        "within = \"5 days\"",
+        1,
+    );
+    let line = src.lines().position(|l| l.contains("\"5 days\"")).unwrap() + 1;
+    std::fs::write(&path, src).unwrap();
+    let p = path.to_str().unwrap();
+    let (code, err) = fails(&["protocol", "check", p]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err.trim_end(),
+        format!("{p}:{line}: stages[1].timescale.within: '5 days' does not say which days: write \"N working days\" (calendar days are not used by any protocol)")
+    );
+}
+
+#[test]
+fn protocol_check_reports_semantic_errors_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    let src = include_str!("../../../assets/protocols/south-gloucestershire.toml")
+        .replace("number = 3", "number = 7")
+        .replace("sector = \"police\"", "sector = \"fire\"");
+    std::fs::write(&path, &src).unwrap();
+    let (code, err) = fails(&["protocol", "check", path.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    // The first problem the parser meets stops it: the unknown sector.
+    assert!(
+        err.contains("sectors[5].sector: unknown variant `fire`"),
+        "{err}"
+    );
+    let src = src.replace("sector = \"fire\"", "sector = \"police\"");
+    std::fs::write(&path, &src).unwrap();
+    let (_, err) = fails(&["protocol", "check", path.to_str().unwrap()]);
+    assert!(
+        err.contains("stages[2].number: stage numbers must run on by one: expected 3, found 7"),
+        "{err}"
+    );
+    assert!(
+        err.contains("sectors[0].who.3: '3' is not a formal stage"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_input_names_the_option_and_the_fix() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "deadline",
+                "--calendar",
+                "wales",
+                "--from",
+                "2026-01-01",
+                "--working-days",
+                "1",
+            ],
+            "--calendar: unknown calendar 'wales'",
+        ),
+        (
+            &[
+                "deadline",
+                "--calendar",
+                "scotland",
+                "--from",
+                "2026-13-01",
+                "--working-days",
+                "1",
+            ],
+            "--from: '2026-13-01' is not a date or time: use YYYY-MM-DD",
+        ),
+        (
+            &["deadline", "--calendar", "scotland", "--from", "2026-01-01"],
+            "give one of --working-days N, --hours N or --same-working-day",
+        ),
+        (
+            &[
+                "deadline",
+                "--calendar",
+                "scotland",
+                "--from",
+                "2100-12-30",
+                "--working-days",
+                "10",
+            ],
+            "outside the calendar's range",
+        ),
+        (
+            &["holidays", "--calendar", "scotland", "--year", "2101"],
+            "--year: year 2101 is outside the calendar's range: use a year from 1990 to 2100",
+        ),
+        (
+            &["holidays", "--calendar", "scotland", "--year", "next"],
+            "--year: 'next' is not a year",
+        ),
+        (
+            &["plan", "--protocol", "leeds", "--opened", "2026-11-23"],
+            "--protocol: no shipped protocol is called 'leeds': use one of",
+        ),
+        (
+            &["plan", "--protocol", "doncaster", "--opened", "tomorrow"],
+            "--opened: 'tomorrow' is not a date or time",
+        ),
+        (
+            &[
+                "plan",
+                "--protocol",
+                "doncaster",
+                "--opened",
+                "2026-11-23",
+                "--closure-day",
+                "24/11/2026",
+            ],
+            "--closure-day: '24/11/2026' is not a date: use YYYY-MM-DD",
+        ),
+        (
+            &["protocol", "check", "/nonexistent/x.toml"],
+            "/nonexistent/x.toml: No such file",
+        ),
+    ];
+    for (args, expected) in cases {
+        let (code, err) = fails(args);
+        assert!(
+            err.contains(expected),
+            "escalate {args:?}: expected '{expected}' in: {err}"
+        );
+        assert!(code == 1 || code == 2, "{code}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        &["--help"][..],
+        &["deadline", "--help"],
+        &["holidays", "--help"],
+        &["calendars", "--help"],
+        &["protocols", "--help"],
+        &["protocol", "--help"],
+        &["protocol", "show", "--help"],
+        &["protocol", "check", "--help"],
+        &["plan", "--help"],
+    ] {
+        let out = ok(args);
+        assert!(out.contains("Usage: escalate"), "{args:?}: {out}");
+    }
+}
+
+#[test]
+fn the_shipped_files_check_clean() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/protocols");
+    for id in [
+        "western-bay",
+        "london",
+        "four-stage",
+        "doncaster",
+        "south-gloucestershire",
+    ] {
+        let f = dir.join(format!("{id}.toml"));
+        assert_eq!(ok(&["protocol", "check", f.to_str().unwrap()]), "ok\n");
+    }
+}

@@ -1,0 +1,770 @@
+//! UK working-day calendars.
+//!
+//! Convention (see `docs/protocol-format.md`): *N working days from D* is the Nth
+//! working day strictly after D, and *0 working days from D* is D itself. A working
+//! day is Monday to Friday and neither a bank holiday of the calendar's nation nor a
+//! closure day the agency has added. A deadline in working days falls at the end of
+//! that day. Hours are wall-clock hours: 24 hours from 15:30 is 15:30 the next day,
+//! whatever the day, because that is how a lead reads "within 24 hours".
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
+use serde::{Deserialize, Serialize};
+
+/// First year a calendar covers.
+pub const FIRST_YEAR: i32 = 1990;
+/// Last year a calendar covers.
+pub const LAST_YEAR: i32 = 2100;
+
+/// The three UK bank-holiday calendars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CalendarId {
+    EnglandAndWales,
+    Scotland,
+    NorthernIreland,
+}
+
+impl CalendarId {
+    pub const ALL: [CalendarId; 3] = [
+        CalendarId::EnglandAndWales,
+        CalendarId::Scotland,
+        CalendarId::NorthernIreland,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CalendarId::EnglandAndWales => "england-and-wales",
+            CalendarId::Scotland => "scotland",
+            CalendarId::NorthernIreland => "northern-ireland",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CalendarId::EnglandAndWales => "England and Wales",
+            CalendarId::Scotland => "Scotland",
+            CalendarId::NorthernIreland => "Northern Ireland",
+        }
+    }
+}
+
+impl fmt::Display for CalendarId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for CalendarId {
+    type Err = CalendarError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        CalendarId::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| CalendarError::UnknownCalendar(s.to_owned()))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CalendarError {
+    #[error("unknown calendar '{0}': use england-and-wales, scotland or northern-ireland")]
+    UnknownCalendar(String),
+    #[error("{date} is outside the calendar's range: use a date from {FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31")]
+    OutOfRange { date: NaiveDate },
+    #[error(
+        "year {year} is outside the calendar's range: use a year from {FIRST_YEAR} to {LAST_YEAR}"
+    )]
+    YearOutOfRange { year: i32 },
+}
+
+impl CalendarError {
+    /// Stable code a front end can branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CalendarError::UnknownCalendar(_) => "calendar.unknown",
+            CalendarError::OutOfRange { .. } | CalendarError::YearOutOfRange { .. } => {
+                "calendar.out_of_range"
+            }
+        }
+    }
+}
+
+/// One bank holiday as proclaimed or computed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Holiday {
+    pub date: NaiveDate,
+    pub name: String,
+}
+
+/// The rules a nation's holidays come from; a proclaimed change may move one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    NewYear,
+    SecondJanuary,
+    StPatrick,
+    GoodFriday,
+    EasterMonday,
+    EarlyMay,
+    Spring,
+    Summer,
+    Boyne,
+    StAndrew,
+    Christmas,
+    Boxing,
+}
+
+impl Rule {
+    fn name(self) -> &'static str {
+        match self {
+            Rule::NewYear => "New Year's Day",
+            Rule::SecondJanuary => "2nd January",
+            Rule::StPatrick => "St Patrick's Day",
+            Rule::GoodFriday => "Good Friday",
+            Rule::EasterMonday => "Easter Monday",
+            Rule::EarlyMay => "Early May bank holiday",
+            Rule::Spring => "Spring bank holiday",
+            Rule::Summer => "Summer bank holiday",
+            Rule::Boyne => "Battle of the Boyne (Orangemen's Day)",
+            Rule::StAndrew => "St Andrew's Day",
+            Rule::Christmas => "Christmas Day",
+            Rule::Boxing => "Boxing Day",
+        }
+    }
+
+    /// Fixed-date holidays that move to the next free weekday when they fall on a weekend.
+    fn substitutable(self) -> bool {
+        matches!(
+            self,
+            Rule::NewYear
+                | Rule::SecondJanuary
+                | Rule::StPatrick
+                | Rule::Boyne
+                | Rule::StAndrew
+                | Rule::Christmas
+                | Rule::Boxing
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Change {
+    /// The rule's holiday is moved to this date this year.
+    Moves(Rule),
+    /// An extra, one-off bank holiday.
+    Adds,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Proclaimed {
+    date: (i32, u32, u32),
+    change: Change,
+    name: &'static str,
+}
+
+/// One-off changes proclaimed under the Banking and Financial Dealings Act 1971.
+/// All of these applied in every UK nation.
+const PROCLAIMED: &[Proclaimed] = &[
+    Proclaimed {
+        date: (1995, 5, 8),
+        change: Change::Moves(Rule::EarlyMay),
+        name: "Early May bank holiday (VE Day)",
+    },
+    Proclaimed {
+        date: (1999, 12, 31),
+        change: Change::Adds,
+        name: "Millennium celebrations",
+    },
+    Proclaimed {
+        date: (2002, 6, 3),
+        change: Change::Adds,
+        name: "Golden Jubilee of Queen Elizabeth II",
+    },
+    Proclaimed {
+        date: (2002, 6, 4),
+        change: Change::Moves(Rule::Spring),
+        name: "Spring bank holiday",
+    },
+    Proclaimed {
+        date: (2011, 4, 29),
+        change: Change::Adds,
+        name: "Wedding of Prince William and Catherine Middleton",
+    },
+    Proclaimed {
+        date: (2012, 6, 4),
+        change: Change::Moves(Rule::Spring),
+        name: "Spring bank holiday",
+    },
+    Proclaimed {
+        date: (2012, 6, 5),
+        change: Change::Adds,
+        name: "Diamond Jubilee of Queen Elizabeth II",
+    },
+    Proclaimed {
+        date: (2020, 5, 8),
+        change: Change::Moves(Rule::EarlyMay),
+        name: "Early May bank holiday (VE Day)",
+    },
+    Proclaimed {
+        date: (2022, 6, 2),
+        change: Change::Moves(Rule::Spring),
+        name: "Spring bank holiday",
+    },
+    Proclaimed {
+        date: (2022, 6, 3),
+        change: Change::Adds,
+        name: "Platinum Jubilee of Queen Elizabeth II",
+    },
+    Proclaimed {
+        date: (2022, 9, 19),
+        change: Change::Adds,
+        name: "State Funeral of Queen Elizabeth II",
+    },
+    Proclaimed {
+        date: (2023, 5, 8),
+        change: Change::Adds,
+        name: "Coronation of King Charles III",
+    },
+];
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    // Only called with constants and computed month days that are valid by construction.
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN)
+}
+
+/// Easter Sunday by the anonymous Gregorian algorithm (Meeus/Jones/Butcher).
+pub fn easter_sunday(year: i32) -> NaiveDate {
+    let a = year % 19;
+    let b = year / 100;
+    let c = year % 100;
+    let d = b / 4;
+    let e = b % 4;
+    let f = (b + 8) / 25;
+    let g = (b - f + 1) / 3;
+    let h = (19 * a + b - d - g + 15) % 30;
+    let i = c / 4;
+    let k = c % 4;
+    let l = (32 + 2 * e + 2 * i - h - k) % 7;
+    let m = (a + 11 * h + 22 * l) / 451;
+    let month = (h + l - 7 * m + 114) / 31;
+    let day = (h + l - 7 * m + 114) % 31 + 1;
+    date(year, month as u32, day as u32)
+}
+
+fn first_monday(year: i32, month: u32) -> NaiveDate {
+    NaiveDate::from_weekday_of_month_opt(year, month, Weekday::Mon, 1).unwrap_or(NaiveDate::MIN)
+}
+
+fn last_monday(year: i32, month: u32) -> NaiveDate {
+    // The fifth Monday if there is one, else the fourth.
+    NaiveDate::from_weekday_of_month_opt(year, month, Weekday::Mon, 5)
+        .or_else(|| NaiveDate::from_weekday_of_month_opt(year, month, Weekday::Mon, 4))
+        .unwrap_or(NaiveDate::MIN)
+}
+
+fn is_weekend(d: NaiveDate) -> bool {
+    matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+fn rules_for(id: CalendarId, year: i32) -> Vec<(Rule, NaiveDate)> {
+    let easter = easter_sunday(year);
+    let mut rules = vec![(Rule::NewYear, date(year, 1, 1))];
+    if id == CalendarId::Scotland {
+        rules.push((Rule::SecondJanuary, date(year, 1, 2)));
+    }
+    if id == CalendarId::NorthernIreland {
+        rules.push((Rule::StPatrick, date(year, 3, 17)));
+    }
+    rules.push((Rule::GoodFriday, easter - Duration::days(2)));
+    if id != CalendarId::Scotland {
+        rules.push((Rule::EasterMonday, easter + Duration::days(1)));
+    }
+    rules.push((Rule::EarlyMay, first_monday(year, 5)));
+    rules.push((Rule::Spring, last_monday(year, 5)));
+    if id == CalendarId::NorthernIreland {
+        rules.push((Rule::Boyne, date(year, 7, 12)));
+    }
+    let summer = if id == CalendarId::Scotland {
+        first_monday(year, 8)
+    } else {
+        last_monday(year, 8)
+    };
+    rules.push((Rule::Summer, summer));
+    // St Andrew's Day Bank Holiday (Scotland) Act 2007.
+    if id == CalendarId::Scotland && year >= 2007 {
+        rules.push((Rule::StAndrew, date(year, 11, 30)));
+    }
+    rules.push((Rule::Christmas, date(year, 12, 25)));
+    rules.push((Rule::Boxing, date(year, 12, 26)));
+    rules
+}
+
+/// The bank holidays of `id` in `year`, in date order.
+pub fn bank_holidays(id: CalendarId, year: i32) -> Result<Vec<Holiday>, CalendarError> {
+    if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
+        return Err(CalendarError::YearOutOfRange { year });
+    }
+    let mut rules = rules_for(id, year);
+    let mut extra: Vec<Holiday> = Vec::new();
+    for p in PROCLAIMED.iter().filter(|p| p.date.0 == year) {
+        let on = date(p.date.0, p.date.1, p.date.2);
+        match p.change {
+            Change::Moves(rule) => {
+                // The rule's usual day is no holiday this year; the proclaimed day is.
+                rules.retain(|(r, _)| *r != rule);
+                extra.push(Holiday {
+                    date: on,
+                    name: p.name.to_owned(),
+                });
+            }
+            Change::Adds => extra.push(Holiday {
+                date: on,
+                name: p.name.to_owned(),
+            }),
+        }
+    }
+
+    // Weekday holidays take their own days first; weekend ones then move, in date order,
+    // to the next weekday not already a holiday. This reproduces the proclaimed
+    // substitute days (e.g. Christmas on a Sunday: Boxing Day Monday 26th, Christmas
+    // substitute Tuesday 27th).
+    let mut taken: BTreeSet<NaiveDate> = extra.iter().map(|h| h.date).collect();
+    let mut out = extra;
+    rules.sort_by_key(|(_, d)| *d);
+    let mut weekend: Vec<(Rule, NaiveDate)> = Vec::new();
+    for (rule, d) in rules {
+        if is_weekend(d) && rule.substitutable() {
+            weekend.push((rule, d));
+        } else {
+            taken.insert(d);
+            out.push(Holiday {
+                date: d,
+                name: rule.name().to_owned(),
+            });
+        }
+    }
+    for (rule, d) in weekend {
+        let mut s = d;
+        while is_weekend(s) || taken.contains(&s) {
+            s += Duration::days(1);
+        }
+        taken.insert(s);
+        out.push(Holiday {
+            date: s,
+            name: format!("{} (substitute day)", rule.name()),
+        });
+    }
+    out.sort_by_key(|h| h.date);
+    Ok(out)
+}
+
+/// A nation's working-day calendar with the agency's closure days.
+///
+/// Built once (about 40,000 days) and then answers every question by index, so the
+/// engine can work out deadlines for 100,000 cases in milliseconds.
+#[derive(Clone)]
+pub struct Calendar {
+    id: CalendarId,
+    closures: BTreeSet<NaiveDate>,
+    /// `working_before[i]` is the number of working days in `[epoch, epoch + i)`.
+    /// One entry more than there are days, so differences answer range questions.
+    working_before: Vec<u32>,
+}
+
+impl fmt::Debug for Calendar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Calendar")
+            .field("id", &self.id)
+            .field("closures", &self.closures)
+            .finish_non_exhaustive()
+    }
+}
+
+fn epoch() -> NaiveDate {
+    date(FIRST_YEAR, 1, 1)
+}
+
+fn last_day() -> NaiveDate {
+    date(LAST_YEAR, 12, 31)
+}
+
+impl Calendar {
+    /// The nation's calendar with no closure days.
+    pub fn new(id: CalendarId) -> Calendar {
+        Calendar::build(id, BTreeSet::new())
+    }
+
+    /// The nation's calendar plus the agency's closure days.
+    pub fn with_closures(
+        id: CalendarId,
+        closures: impl IntoIterator<Item = NaiveDate>,
+    ) -> Result<Calendar, CalendarError> {
+        let closures: BTreeSet<NaiveDate> = closures.into_iter().collect();
+        if let Some(d) = closures.iter().find(|d| !in_range(**d)) {
+            return Err(CalendarError::OutOfRange { date: *d });
+        }
+        Ok(Calendar::build(id, closures))
+    }
+
+    fn build(id: CalendarId, closures: BTreeSet<NaiveDate>) -> Calendar {
+        let days = (last_day() - epoch()).num_days() as usize + 1;
+        let mut off = vec![false; days];
+        for year in FIRST_YEAR..=LAST_YEAR {
+            for h in bank_holidays(id, year).unwrap_or_default() {
+                off[index(h.date)] = true;
+            }
+        }
+        for d in &closures {
+            off[index(*d)] = true;
+        }
+        let mut working_before = Vec::with_capacity(days + 1);
+        let mut count = 0u32;
+        working_before.push(0);
+        let mut d = epoch();
+        for is_off in off {
+            if !is_off && !is_weekend(d) {
+                count += 1;
+            }
+            working_before.push(count);
+            d += Duration::days(1);
+        }
+        Calendar {
+            id,
+            closures,
+            working_before,
+        }
+    }
+
+    pub fn id(&self) -> CalendarId {
+        self.id
+    }
+
+    pub fn closures(&self) -> &BTreeSet<NaiveDate> {
+        &self.closures
+    }
+
+    fn check(&self, d: NaiveDate) -> Result<usize, CalendarError> {
+        if in_range(d) {
+            Ok(index(d))
+        } else {
+            Err(CalendarError::OutOfRange { date: d })
+        }
+    }
+
+    /// Monday to Friday, not a bank holiday, not a closure day.
+    pub fn is_working_day(&self, d: NaiveDate) -> Result<bool, CalendarError> {
+        let i = self.check(d)?;
+        Ok(self.working_before[i + 1] > self.working_before[i])
+    }
+
+    /// The Nth working day strictly after `from`; `from` itself when N is 0.
+    pub fn add_working_days(&self, from: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
+        let i = self.check(from)?;
+        if n == 0 {
+            return Ok(from);
+        }
+        // Working days up to and including `from`, plus n: the first day whose
+        // inclusive count reaches that target is the answer.
+        let target = self.working_before[i + 1] + n;
+        let j = self.working_before.partition_point(|&c| c < target);
+        // working_before[j] == target means day j - 1 is the Nth working day.
+        if j >= self.working_before.len() {
+            return Err(CalendarError::OutOfRange {
+                date: last_day() + Duration::days(1),
+            });
+        }
+        Ok(epoch() + Duration::days(j as i64 - 1))
+    }
+
+    /// `d` when it is a working day, otherwise the next working day.
+    pub fn same_working_day(&self, d: NaiveDate) -> Result<NaiveDate, CalendarError> {
+        if self.is_working_day(d)? {
+            Ok(d)
+        } else {
+            self.add_working_days(d, 1)
+        }
+    }
+
+    /// Working days in `(after, up_to]`; zero when `up_to` is not after `after`.
+    pub fn working_days_between(
+        &self,
+        after: NaiveDate,
+        up_to: NaiveDate,
+    ) -> Result<u32, CalendarError> {
+        let a = self.check(after)?;
+        let b = self.check(up_to)?;
+        if b <= a {
+            return Ok(0);
+        }
+        Ok(self.working_before[b + 1] - self.working_before[a + 1])
+    }
+
+    /// Wall-clock hours after `from` (see the module note on daylight saving).
+    pub fn add_hours(
+        &self,
+        from: NaiveDateTime,
+        hours: u32,
+    ) -> Result<NaiveDateTime, CalendarError> {
+        let due = from + Duration::hours(i64::from(hours));
+        self.check(due.date())?;
+        Ok(due)
+    }
+
+    /// Bank holidays and closure days in `year`, with names, in date order.
+    pub fn non_working_days(&self, year: i32) -> Result<Vec<Holiday>, CalendarError> {
+        let mut days = bank_holidays(self.id, year)?;
+        for d in self.closures.iter().filter(|d| d.year() == year) {
+            if !days.iter().any(|h| h.date == *d) {
+                days.push(Holiday {
+                    date: *d,
+                    name: "Agency closure day".to_owned(),
+                });
+            }
+        }
+        days.sort_by_key(|h| h.date);
+        Ok(days)
+    }
+}
+
+fn in_range(d: NaiveDate) -> bool {
+    d >= epoch() && d <= last_day()
+}
+
+fn index(d: NaiveDate) -> usize {
+    (d - epoch()).num_days() as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn dates(id: CalendarId, year: i32) -> Vec<String> {
+        bank_holidays(id, year)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.date.to_string())
+            .collect()
+    }
+
+    // Expected lists are the published GOV.UK bank holiday lists, typed in by hand.
+    #[test]
+    fn england_and_wales_published_years() {
+        let e = CalendarId::EnglandAndWales;
+        assert_eq!(
+            dates(e, 2020),
+            [
+                "2020-01-01",
+                "2020-04-10",
+                "2020-04-13",
+                "2020-05-08",
+                "2020-05-25",
+                "2020-08-31",
+                "2020-12-25",
+                "2020-12-28"
+            ]
+        );
+        assert_eq!(
+            dates(e, 2022),
+            [
+                "2022-01-03",
+                "2022-04-15",
+                "2022-04-18",
+                "2022-05-02",
+                "2022-06-02",
+                "2022-06-03",
+                "2022-08-29",
+                "2022-09-19",
+                "2022-12-26",
+                "2022-12-27"
+            ]
+        );
+        assert_eq!(
+            dates(e, 2023),
+            [
+                "2023-01-02",
+                "2023-04-07",
+                "2023-04-10",
+                "2023-05-01",
+                "2023-05-08",
+                "2023-05-29",
+                "2023-08-28",
+                "2023-12-25",
+                "2023-12-26"
+            ]
+        );
+        assert_eq!(
+            dates(e, 2026),
+            [
+                "2026-01-01",
+                "2026-04-03",
+                "2026-04-06",
+                "2026-05-04",
+                "2026-05-25",
+                "2026-08-31",
+                "2026-12-25",
+                "2026-12-28"
+            ]
+        );
+        assert_eq!(
+            dates(e, 2027),
+            [
+                "2027-01-01",
+                "2027-03-26",
+                "2027-03-29",
+                "2027-05-03",
+                "2027-05-31",
+                "2027-08-30",
+                "2027-12-27",
+                "2027-12-28"
+            ]
+        );
+    }
+
+    #[test]
+    fn scotland_published_years() {
+        let s = CalendarId::Scotland;
+        assert_eq!(
+            dates(s, 2025),
+            [
+                "2025-01-01",
+                "2025-01-02",
+                "2025-04-18",
+                "2025-05-05",
+                "2025-05-26",
+                "2025-08-04",
+                "2025-12-01",
+                "2025-12-25",
+                "2025-12-26"
+            ]
+        );
+        assert_eq!(
+            dates(s, 2026),
+            [
+                "2026-01-01",
+                "2026-01-02",
+                "2026-04-03",
+                "2026-05-04",
+                "2026-05-25",
+                "2026-08-03",
+                "2026-11-30",
+                "2026-12-25",
+                "2026-12-28"
+            ]
+        );
+        // 1 January on a Sunday: 2 January is a holiday in its own right, New Year's Day moves to the 3rd.
+        assert_eq!(&dates(s, 2023)[..2], ["2023-01-02", "2023-01-03"]);
+        // 1 January on a Saturday: both move, to Monday 3rd and Tuesday 4th.
+        assert_eq!(&dates(s, 2022)[..2], ["2022-01-03", "2022-01-04"]);
+    }
+
+    #[test]
+    fn northern_ireland_published_years() {
+        let n = CalendarId::NorthernIreland;
+        assert_eq!(
+            dates(n, 2025),
+            [
+                "2025-01-01",
+                "2025-03-17",
+                "2025-04-18",
+                "2025-04-21",
+                "2025-05-05",
+                "2025-05-26",
+                "2025-07-14",
+                "2025-08-25",
+                "2025-12-25",
+                "2025-12-26"
+            ]
+        );
+        assert_eq!(
+            dates(n, 2026),
+            [
+                "2026-01-01",
+                "2026-03-17",
+                "2026-04-03",
+                "2026-04-06",
+                "2026-05-04",
+                "2026-05-25",
+                "2026-07-13",
+                "2026-08-31",
+                "2026-12-25",
+                "2026-12-28"
+            ]
+        );
+    }
+
+    #[test]
+    fn substitute_days_are_named() {
+        let h = bank_holidays(CalendarId::EnglandAndWales, 2022).unwrap();
+        let names: Vec<_> = h.iter().map(|h| h.name.as_str()).collect();
+        assert!(names.contains(&"Boxing Day"));
+        assert!(names.contains(&"Christmas Day (substitute day)"));
+        assert!(names.contains(&"New Year's Day (substitute day)"));
+    }
+
+    #[test]
+    fn easter_known_dates() {
+        assert_eq!(easter_sunday(2024), d("2024-03-31"));
+        assert_eq!(easter_sunday(2026), d("2026-04-05"));
+        assert_eq!(easter_sunday(2038), d("2038-04-25"));
+        assert_eq!(easter_sunday(2008), d("2008-03-23"));
+    }
+
+    #[test]
+    fn brief_example_five_working_days_over_christmas() {
+        let c = Calendar::new(CalendarId::EnglandAndWales);
+        assert_eq!(
+            c.add_working_days(d("2026-12-24"), 5).unwrap(),
+            d("2027-01-05")
+        );
+    }
+
+    #[test]
+    fn closure_days_are_skipped() {
+        let c = Calendar::with_closures(CalendarId::EnglandAndWales, [d("2026-11-24")]).unwrap();
+        assert!(!c.is_working_day(d("2026-11-24")).unwrap());
+        assert_eq!(
+            c.add_working_days(d("2026-11-23"), 1).unwrap(),
+            d("2026-11-25")
+        );
+    }
+
+    #[test]
+    fn working_days_between_counts_after_and_up_to() {
+        let c = Calendar::new(CalendarId::EnglandAndWales);
+        // Fri 27 Nov to Tue 1 Dec 2026: Mon 30, Tue 1.
+        assert_eq!(
+            c.working_days_between(d("2026-11-27"), d("2026-12-01"))
+                .unwrap(),
+            2
+        );
+        assert_eq!(
+            c.working_days_between(d("2026-12-01"), d("2026-11-27"))
+                .unwrap(),
+            0
+        );
+    }
+
+    #[test]
+    fn out_of_range_is_an_error_not_a_panic() {
+        let c = Calendar::new(CalendarId::Scotland);
+        assert!(matches!(
+            c.add_working_days(d("1989-12-31"), 1),
+            Err(CalendarError::OutOfRange { .. })
+        ));
+        assert!(c.add_working_days(d("2100-12-30"), 5).is_err());
+        assert!(bank_holidays(CalendarId::Scotland, 2101).is_err());
+        assert!(Calendar::with_closures(CalendarId::Scotland, [d("2200-01-01")]).is_err());
+    }
+
+    #[test]
+    fn unknown_calendar_names_the_choices() {
+        let e = "wales".parse::<CalendarId>().unwrap_err();
+        assert!(e.to_string().contains("england-and-wales"));
+    }
+}

@@ -1,0 +1,672 @@
+//! The case state machine: open at a stage, record a stage, escalate, resolve,
+//! withdraw, redirect. Every move is checked against the protocol before anything
+//! changes, so a refused move leaves the case exactly as it was.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::{Anchor, Protocol, RecordField, Requirement};
+use crate::sector::Sector;
+
+/// Where a case is in its life.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum CaseState {
+    Open,
+    Resolved {
+        at: NaiveDateTime,
+        stage: u8,
+    },
+    Withdrawn {
+        at: NaiveDateTime,
+        reason: String,
+    },
+    /// Out of the protocol's scope: sent to the procedure the exclusion names.
+    Redirected {
+        at: NaiveDateTime,
+        exclusion: String,
+    },
+}
+
+impl CaseState {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CaseState::Open => "open",
+            CaseState::Resolved { .. } => "resolved",
+            CaseState::Withdrawn { .. } => "withdrawn",
+            CaseState::Redirected { .. } => "redirected",
+        }
+    }
+}
+
+/// What the engine needs to know about one written stage record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordSummary {
+    /// When the discussion or meeting took place.
+    pub discussed_at: NaiveDateTime,
+    pub resolved: bool,
+    /// The protocol-specific fields the record fills in.
+    #[serde(default)]
+    pub fields: BTreeSet<RecordField>,
+}
+
+/// One stage the case has been at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageEntry {
+    pub stage: u8,
+    pub started_at: NaiveDateTime,
+    /// When the receiving agency received the matter, where recorded.
+    #[serde(default)]
+    pub received_at: Option<NaiveDateTime>,
+    #[serde(default)]
+    pub records: Vec<RecordSummary>,
+    /// When the case was escalated out of this stage.
+    #[serde(default)]
+    pub left_at: Option<NaiveDateTime>,
+}
+
+impl StageEntry {
+    fn new(stage: u8, at: NaiveDateTime) -> StageEntry {
+        StageEntry {
+            stage,
+            started_at: at,
+            received_at: None,
+            records: Vec::new(),
+            left_at: None,
+        }
+    }
+
+    /// The time an anchor event happened at this stage, if it has.
+    pub fn anchor_time(&self, case: &Case, anchor: Anchor) -> Option<NaiveDateTime> {
+        match anchor {
+            Anchor::CaseStart => Some(case.opened_at),
+            Anchor::StageStart => Some(self.started_at),
+            Anchor::Receipt => Some(self.received_at.unwrap_or(self.started_at)),
+            Anchor::Discussion => self.records.iter().map(|r| r.discussed_at).max(),
+            Anchor::UnresolvedDiscussion => self
+                .records
+                .iter()
+                .filter(|r| !r.resolved)
+                .map(|r| r.discussed_at)
+                .min(),
+            Anchor::Resolution => match case.state {
+                CaseState::Resolved { at, stage } if stage == self.stage => Some(at),
+                _ => None,
+            },
+            Anchor::Escalation => self.left_at,
+        }
+    }
+
+    fn has(&self, req: Requirement) -> bool {
+        match req {
+            Requirement::Record => !self.records.is_empty(),
+            Requirement::Field(f) => self.records.iter().any(|r| r.fields.contains(&f)),
+        }
+    }
+}
+
+/// A child-protective deadline the lead set because the protocol's own is too long
+/// for this child; it wins whenever it is earlier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShorterDeadline {
+    pub stage: u8,
+    pub due: NaiveDateTime,
+    pub reason: String,
+}
+
+/// A notification marked as sent. `stage` is `None` for the protocol's
+/// on-resolution notifications.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sent {
+    pub stage: Option<u8>,
+    pub notification: String,
+    pub at: NaiveDateTime,
+}
+
+/// The engine's view of a case: only what the rules need, no names or free text
+/// beyond reasons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Case {
+    pub protocol: String,
+    /// The outset of the concern; cumulative timescales count from here.
+    pub opened_at: NaiveDateTime,
+    #[serde(default)]
+    pub raising_sector: Option<Sector>,
+    #[serde(default)]
+    pub receiving_sector: Option<Sector>,
+    #[serde(default)]
+    pub immediate_risk: Option<String>,
+    pub state: CaseState,
+    /// Every stage the case has been at, oldest first; the last is the current one.
+    pub stages: Vec<StageEntry>,
+    #[serde(default)]
+    pub shorter_deadlines: Vec<ShorterDeadline>,
+    #[serde(default)]
+    pub sent: Vec<Sent>,
+}
+
+/// How a case opens.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Opening {
+    pub at: Option<NaiveDateTime>,
+    /// `None` opens at the protocol's first formal stage.
+    pub stage: Option<u8>,
+    pub immediate_risk: Option<String>,
+    pub raising_sector: Option<Sector>,
+    pub receiving_sector: Option<Sector>,
+}
+
+/// A move on an open case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A written record of a discussion or meeting at the current stage.
+    Record(RecordSummary),
+    /// The receiving agency received the matter.
+    Receive {
+        at: NaiveDateTime,
+    },
+    /// To the next stage, or to `to_stage` where immediate risk allows skipping.
+    Escalate {
+        at: NaiveDateTime,
+        to_stage: Option<u8>,
+        reason: Option<String>,
+    },
+    Resolve {
+        at: NaiveDateTime,
+    },
+    Withdraw {
+        at: NaiveDateTime,
+        reason: String,
+    },
+    Redirect {
+        at: NaiveDateTime,
+        exclusion: String,
+    },
+    MarkSent {
+        at: NaiveDateTime,
+        stage: Option<u8>,
+        notification: String,
+    },
+    ShortenDeadline {
+        due: NaiveDateTime,
+        reason: String,
+    },
+}
+
+/// A refused move. Each names what is wrong and what to do instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("this case is {state}: no further stage moves are possible")]
+    Closed { state: &'static str },
+    #[error("case belongs to protocol '{case}', not '{protocol}'")]
+    WrongProtocol { case: String, protocol: String },
+    #[error("{field}: protocol '{protocol}' has no Stage {stage}: use one of {known}")]
+    UnknownStage {
+        field: &'static str,
+        protocol: String,
+        stage: u8,
+        known: String,
+    },
+    #[error("Stage {stage} is the last stage of this protocol: resolve or withdraw the case")]
+    NoNextStage { stage: u8 },
+    #[error(
+        "to_stage: Stage {to} is not above the current Stage {from}: a case only escalates upwards"
+    )]
+    NotHigher { from: u8, to: u8 },
+    #[error(
+        "stage: this protocol does not allow starting at or jumping to a higher stage ({words})"
+    )]
+    HigherStageNotAllowed { words: String },
+    #[error("{field}: give the immediate risk to the child that justifies going straight to Stage {stage}")]
+    ReasonRequired { field: &'static str, stage: u8 },
+    #[error("Stage {stage} cannot be escalated yet: the stage record must include {missing} ({next_step})")]
+    RequirementsMissing {
+        stage: u8,
+        missing: String,
+        next_step: String,
+    },
+    #[error("exclusion: '{id}' is not an exclusion of this protocol: use one of {known}")]
+    UnknownExclusion { id: String, known: String },
+    #[error("notification: '{id}' is not a notification of {place}: use one of {known}")]
+    UnknownNotification {
+        id: String,
+        place: String,
+        known: String,
+    },
+    #[error("notification: '{id}' is not owed yet: it becomes owed on {on}")]
+    NotOwed { id: String, on: &'static str },
+    #[error("notification: '{id}' was already marked as sent on {at}")]
+    AlreadySent { id: String, at: NaiveDateTime },
+    #[error("{field}: {at} is before {what} ({earliest}): give a later date and time")]
+    TooEarly {
+        field: &'static str,
+        at: NaiveDateTime,
+        what: &'static str,
+        earliest: NaiveDateTime,
+    },
+    #[error("{field}: must not be empty")]
+    Empty { field: &'static str },
+    #[error("received_at: receipt at this stage was already recorded on {at}")]
+    AlreadyReceived { at: NaiveDateTime },
+    #[error("record: this stage's record does not use the field '{field}': it uses {allowed}")]
+    FieldNotInRecord { field: RecordField, allowed: String },
+}
+
+impl TransitionError {
+    /// Stable code a front end can branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TransitionError::Closed { .. } => "case.closed",
+            TransitionError::WrongProtocol { .. } => "case.wrong_protocol",
+            TransitionError::UnknownStage { .. } => "stage.unknown",
+            TransitionError::NoNextStage { .. } => "stage.last",
+            TransitionError::NotHigher { .. } => "stage.not_higher",
+            TransitionError::HigherStageNotAllowed { .. } => "stage.higher_not_allowed",
+            TransitionError::ReasonRequired { .. } => "stage.reason_required",
+            TransitionError::RequirementsMissing { .. } => "stage.requirements_missing",
+            TransitionError::UnknownExclusion { .. } => "exclusion.unknown",
+            TransitionError::UnknownNotification { .. } => "notification.unknown",
+            TransitionError::NotOwed { .. } => "notification.not_owed",
+            TransitionError::AlreadySent { .. } => "notification.already_sent",
+            TransitionError::TooEarly { .. } => "time.too_early",
+            TransitionError::Empty { .. } => "field.empty",
+            TransitionError::AlreadyReceived { .. } => "stage.already_received",
+            TransitionError::FieldNotInRecord { .. } => "record.field_not_used",
+        }
+    }
+}
+
+fn stage_list(p: &Protocol) -> String {
+    p.stages
+        .iter()
+        .map(|s| s.number.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn non_empty(field: &'static str, s: &str) -> Result<(), TransitionError> {
+    if s.trim().is_empty() {
+        Err(TransitionError::Empty { field })
+    } else {
+        Ok(())
+    }
+}
+
+fn not_before(
+    field: &'static str,
+    at: NaiveDateTime,
+    what: &'static str,
+    earliest: NaiveDateTime,
+) -> Result<(), TransitionError> {
+    if at < earliest {
+        Err(TransitionError::TooEarly {
+            field,
+            at,
+            what,
+            earliest,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+impl Case {
+    /// Open a case under `protocol`. `opened_at` is required: the engine has no clock.
+    pub fn open(
+        protocol: &Protocol,
+        opened_at: NaiveDateTime,
+        opening: Opening,
+    ) -> Result<Case, TransitionError> {
+        let first = protocol.first_stage();
+        let stage = opening.stage.unwrap_or(first);
+        if protocol.stage(stage).is_none() {
+            return Err(TransitionError::UnknownStage {
+                field: "stage",
+                protocol: protocol.id.clone(),
+                stage,
+                known: stage_list(protocol),
+            });
+        }
+        let risk = opening.immediate_risk.filter(|r| !r.trim().is_empty());
+        if stage > first {
+            if !protocol.immediate_risk.higher_stage {
+                return Err(TransitionError::HigherStageNotAllowed {
+                    words: protocol.immediate_risk.words.clone(),
+                });
+            }
+            if risk.is_none() {
+                return Err(TransitionError::ReasonRequired {
+                    field: "immediate_risk",
+                    stage,
+                });
+            }
+        }
+        Ok(Case {
+            protocol: protocol.id.clone(),
+            opened_at,
+            raising_sector: opening.raising_sector,
+            receiving_sector: opening.receiving_sector,
+            immediate_risk: risk,
+            state: CaseState::Open,
+            stages: vec![StageEntry::new(stage, opened_at)],
+            shorter_deadlines: Vec::new(),
+            sent: Vec::new(),
+        })
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.state == CaseState::Open
+    }
+
+    /// The stage the case is at (or ended at).
+    pub fn current(&self) -> Option<&StageEntry> {
+        self.stages.last()
+    }
+
+    pub fn current_stage(&self) -> u8 {
+        self.current().map_or(0, |e| e.stage)
+    }
+
+    fn require_open(&self) -> Result<&StageEntry, TransitionError> {
+        if !self.is_open() {
+            return Err(TransitionError::Closed {
+                state: self.state.as_str(),
+            });
+        }
+        self.current()
+            .ok_or(TransitionError::Closed { state: "empty" })
+    }
+
+    /// Requirements of the current stage that its records do not yet meet.
+    pub fn escalation_blockers(&self, protocol: &Protocol) -> Vec<Requirement> {
+        let Some(entry) = self.current() else {
+            return Vec::new();
+        };
+        protocol
+            .stage(entry.stage)
+            .map(|s| {
+                s.escalate_requires
+                    .iter()
+                    .copied()
+                    .filter(|r| !entry.has(*r))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Apply a move. On error the case is unchanged.
+    pub fn apply(&mut self, protocol: &Protocol, event: Event) -> Result<(), TransitionError> {
+        if self.protocol != protocol.id {
+            return Err(TransitionError::WrongProtocol {
+                case: self.protocol.clone(),
+                protocol: protocol.id.clone(),
+            });
+        }
+        match event {
+            Event::Record(record) => self.record(protocol, record),
+            Event::Receive { at } => self.receive(at),
+            Event::Escalate {
+                at,
+                to_stage,
+                reason,
+            } => self.escalate(protocol, at, to_stage, reason),
+            Event::Resolve { at } => {
+                let entry = self.require_open()?;
+                not_before("at", at, "the start of the current stage", entry.started_at)?;
+                let stage = entry.stage;
+                self.state = CaseState::Resolved { at, stage };
+                Ok(())
+            }
+            Event::Withdraw { at, reason } => {
+                let entry = self.require_open()?;
+                not_before("at", at, "the start of the current stage", entry.started_at)?;
+                non_empty("reason", &reason)?;
+                self.state = CaseState::Withdrawn { at, reason };
+                Ok(())
+            }
+            Event::Redirect { at, exclusion } => {
+                let entry = self.require_open()?;
+                not_before("at", at, "the start of the current stage", entry.started_at)?;
+                if protocol.exclusion(&exclusion).is_none() {
+                    return Err(TransitionError::UnknownExclusion {
+                        id: exclusion,
+                        known: protocol
+                            .exclusions
+                            .iter()
+                            .map(|e| e.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    });
+                }
+                self.state = CaseState::Redirected { at, exclusion };
+                Ok(())
+            }
+            Event::MarkSent {
+                at,
+                stage,
+                notification,
+            } => self.mark_sent(protocol, at, stage, notification),
+            Event::ShortenDeadline { due, reason } => {
+                let entry = self.require_open()?;
+                non_empty("reason", &reason)?;
+                not_before(
+                    "due",
+                    due,
+                    "the start of the current stage",
+                    entry.started_at,
+                )?;
+                let stage = entry.stage;
+                self.shorter_deadlines
+                    .push(ShorterDeadline { stage, due, reason });
+                Ok(())
+            }
+        }
+    }
+
+    fn record(
+        &mut self,
+        protocol: &Protocol,
+        record: RecordSummary,
+    ) -> Result<(), TransitionError> {
+        let entry = self.require_open()?;
+        not_before(
+            "discussed_at",
+            record.discussed_at,
+            "the opening of the case",
+            self.opened_at,
+        )?;
+        if let Some(stage) = protocol.stage(entry.stage) {
+            if let Some(f) = record
+                .fields
+                .iter()
+                .find(|f| !stage.record.fields.contains(f))
+            {
+                return Err(TransitionError::FieldNotInRecord {
+                    field: *f,
+                    allowed: if stage.record.fields.is_empty() {
+                        "no extra fields".to_owned()
+                    } else {
+                        stage
+                            .record
+                            .fields
+                            .iter()
+                            .map(|f| f.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    },
+                });
+            }
+        }
+        if let Some(entry) = self.stages.last_mut() {
+            entry.records.push(record);
+        }
+        Ok(())
+    }
+
+    fn receive(&mut self, at: NaiveDateTime) -> Result<(), TransitionError> {
+        let entry = self.require_open()?;
+        not_before(
+            "received_at",
+            at,
+            "the start of the current stage",
+            entry.started_at,
+        )?;
+        if let Some(prev) = entry.received_at {
+            return Err(TransitionError::AlreadyReceived { at: prev });
+        }
+        if let Some(entry) = self.stages.last_mut() {
+            entry.received_at = Some(at);
+        }
+        Ok(())
+    }
+
+    fn escalate(
+        &mut self,
+        protocol: &Protocol,
+        at: NaiveDateTime,
+        to_stage: Option<u8>,
+        reason: Option<String>,
+    ) -> Result<(), TransitionError> {
+        let entry = self.require_open()?;
+        not_before("at", at, "the start of the current stage", entry.started_at)?;
+        let from = entry.stage;
+        let next = protocol
+            .next_stage(from)
+            .ok_or(TransitionError::NoNextStage { stage: from })?
+            .number;
+        let to = to_stage.unwrap_or(next);
+        if protocol.stage(to).is_none() {
+            return Err(TransitionError::UnknownStage {
+                field: "to_stage",
+                protocol: protocol.id.clone(),
+                stage: to,
+                known: stage_list(protocol),
+            });
+        }
+        if to <= from {
+            return Err(TransitionError::NotHigher { from, to });
+        }
+        let reason = reason.filter(|r| !r.trim().is_empty());
+        if to > next {
+            if !protocol.immediate_risk.higher_stage {
+                return Err(TransitionError::HigherStageNotAllowed {
+                    words: protocol.immediate_risk.words.clone(),
+                });
+            }
+            if reason.is_none() && self.immediate_risk.is_none() {
+                return Err(TransitionError::ReasonRequired {
+                    field: "reason",
+                    stage: to,
+                });
+            }
+        }
+        let missing = self.escalation_blockers(protocol);
+        if !missing.is_empty() {
+            return Err(TransitionError::RequirementsMissing {
+                stage: from,
+                missing: missing
+                    .iter()
+                    .map(|r| match r {
+                        Requirement::Record => "a written record".to_owned(),
+                        Requirement::Field(f) => format!("the '{f}' field"),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+                next_step: protocol
+                    .stage(from)
+                    .map(|s| s.next_step.clone())
+                    .unwrap_or_default(),
+            });
+        }
+        if to > next && self.immediate_risk.is_none() {
+            self.immediate_risk = reason;
+        }
+        if let Some(entry) = self.stages.last_mut() {
+            entry.left_at = Some(at);
+        }
+        self.stages.push(StageEntry::new(to, at));
+        Ok(())
+    }
+
+    fn mark_sent(
+        &mut self,
+        protocol: &Protocol,
+        at: NaiveDateTime,
+        stage: Option<u8>,
+        id: String,
+    ) -> Result<(), TransitionError> {
+        not_before("at", at, "the opening of the case", self.opened_at)?;
+        let (notification, on) = match stage {
+            Some(n) => {
+                let def = protocol
+                    .stage(n)
+                    .ok_or_else(|| TransitionError::UnknownStage {
+                        field: "stage",
+                        protocol: protocol.id.clone(),
+                        stage: n,
+                        known: stage_list(protocol),
+                    })?;
+                let notification = def.notifications.iter().find(|x| x.id == id);
+                let known = def
+                    .notifications
+                    .iter()
+                    .map(|x| x.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let notification =
+                    notification.ok_or_else(|| TransitionError::UnknownNotification {
+                        id: id.clone(),
+                        place: format!("Stage {n}"),
+                        known,
+                    })?;
+                let owed = self
+                    .stages
+                    .iter()
+                    .filter(|e| e.stage == n)
+                    .any(|e| e.anchor_time(self, notification.on).is_some());
+                (owed, notification.on)
+            }
+            None => {
+                let notification = protocol
+                    .on_resolution
+                    .iter()
+                    .find(|x| x.id == id)
+                    .ok_or_else(|| TransitionError::UnknownNotification {
+                        id: id.clone(),
+                        place: "the protocol's on-resolution list".to_owned(),
+                        known: protocol
+                            .on_resolution
+                            .iter()
+                            .map(|x| x.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    })?;
+                (
+                    matches!(self.state, CaseState::Resolved { .. }),
+                    notification.on,
+                )
+            }
+        };
+        if !notification {
+            return Err(TransitionError::NotOwed {
+                id,
+                on: on.as_str(),
+            });
+        }
+        if let Some(prev) = self
+            .sent
+            .iter()
+            .find(|s| s.stage == stage && s.notification == id)
+        {
+            return Err(TransitionError::AlreadySent { id, at: prev.at });
+        }
+        self.sent.push(Sent {
+            stage,
+            notification: id,
+            at,
+        });
+        Ok(())
+    }
+}

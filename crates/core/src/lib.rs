@@ -1,0 +1,22 @@
+//! Escalate's domain: Resolution of Professional Differences protocols as data, UK
+//! working-day calendars, the case state machine and the deadline engine.
+//!
+//! Pure: no I/O, no clock, no async. Every function that depends on time takes it as
+//! an argument, so the same inputs always give the same answers.
+
+pub mod calendar;
+pub mod case;
+pub mod engine;
+pub mod protocol;
+mod protocol_file;
+pub mod sector;
+
+pub use calendar::{Calendar, CalendarError, CalendarId, Holiday};
+pub use case::{Case, CaseState, Event, Opening, RecordSummary, TransitionError};
+pub use engine::{
+    plan, CaseStatus, Due, Engine, EngineError, PlanDue, PlannedStage, Summary, Urgency,
+};
+pub use protocol::{
+    builtin_protocol, builtin_protocols, FormId, Limit, Protocol, ProtocolError, ProtocolErrors,
+};
+pub use sector::Sector;
