@@ -1,29 +1,13 @@
 //! The engine's answers for real cases at real moments, counted by hand.
 
-use std::collections::BTreeSet;
-
 use escalate_core::engine::{DeadlineKind, Side};
 use escalate_core::protocol::RecordField;
-use escalate_core::{
-    Calendar, CalendarId, Case, Due, Engine, Event, Opening, RecordSummary, Sector, Urgency,
-};
+use escalate_core::{Calendar, CalendarId, Case, Due, Engine, Event, Opening, Sector, Urgency};
 
-use crate::{d, dt, protocol};
+use crate::{d, dt, open, protocol, record};
 
 fn ew() -> Calendar {
     Calendar::new(CalendarId::EnglandAndWales)
-}
-
-fn open(id: &str, at: &str) -> Case {
-    Case::open(protocol(id), dt(at), Opening::default()).unwrap()
-}
-
-fn record(at: &str, resolved: bool, fields: &[RecordField]) -> Event {
-    Event::Record(RecordSummary {
-        discussed_at: dt(at),
-        resolved,
-        fields: fields.iter().copied().collect::<BTreeSet<_>>(),
-    })
 }
 
 fn sent(stage: Option<u8>, id: &str, at: &str) -> Event {

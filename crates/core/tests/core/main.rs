@@ -9,8 +9,11 @@ mod properties;
 mod protocols;
 mod state_machine;
 
+use std::collections::BTreeSet;
+
 use chrono::{NaiveDate, NaiveDateTime};
-use escalate_core::{builtin_protocol, Protocol};
+use escalate_core::protocol::RecordField;
+use escalate_core::{builtin_protocol, Case, Event, Opening, Protocol, RecordSummary};
 
 pub fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -22,4 +25,17 @@ pub fn dt(s: &str) -> NaiveDateTime {
 
 pub fn protocol(id: &str) -> &'static Protocol {
     builtin_protocol(id).unwrap().unwrap()
+}
+
+pub fn open(id: &str, at: &str) -> Case {
+    Case::open(protocol(id), dt(at), Opening::default()).unwrap()
+}
+
+/// A stage record of a discussion at `at`.
+pub fn record(at: &str, resolved: bool, fields: &[RecordField]) -> Event {
+    Event::Record(RecordSummary {
+        discussed_at: dt(at),
+        resolved,
+        fields: fields.iter().copied().collect::<BTreeSet<_>>(),
+    })
 }

@@ -1,23 +1,9 @@
 //! The case state machine refuses illegal moves with typed errors and changes nothing.
 
-use std::collections::BTreeSet;
-
 use escalate_core::protocol::RecordField;
-use escalate_core::{Case, CaseState, Event, Opening, RecordSummary, Sector, TransitionError};
+use escalate_core::{Case, CaseState, Event, Opening, Sector, TransitionError};
 
-use crate::{dt, protocol};
-
-fn open(id: &str, at: &str) -> Case {
-    Case::open(protocol(id), dt(at), Opening::default()).unwrap()
-}
-
-fn record(at: &str, resolved: bool, fields: &[RecordField]) -> Event {
-    Event::Record(RecordSummary {
-        discussed_at: dt(at),
-        resolved,
-        fields: fields.iter().copied().collect::<BTreeSet<_>>(),
-    })
-}
+use crate::{dt, open, protocol, record};
 
 fn escalate(at: &str) -> Event {
     Event::Escalate {
