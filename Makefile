@@ -6,7 +6,12 @@ CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
 # Debian packages the build and tests need. Installed only when missing.
-APT_PACKAGES :=
+#  libssl-dev pkg-config: SQLCipher (bundled) links OpenSSL's libcrypto
+#  libdbus-1-dev: the OS keyring (Secret Service over D-Bus)
+#  dbus-daemon gnome-keyring: a real keyring for the tests (scripts/with-keyring)
+APT_PACKAGES := build-essential pkg-config libssl-dev libdbus-1-dev dbus-daemon gnome-keyring
+# Python packages the tests need: an independent SQLCipher 4 reader.
+PIP_PACKAGES := sqlcipher3-binary
 
 .PHONY: run test deps fmt lint unit bench help
 
@@ -17,6 +22,7 @@ help:
 
 deps:
 	@scripts/install-deps $(APT_PACKAGES)
+	@scripts/install-pip-deps $(PIP_PACKAGES)
 
 fmt: deps
 	$(CARGO) fmt --all -- --check
@@ -28,7 +34,7 @@ lint: deps
 # tests run last so the run closes on cargo's own summary.
 unit: deps
 	$(CARGO) test --workspace --benches --locked
-	$(CARGO) test --workspace --lib --bins --tests --locked
+	scripts/with-keyring $(CARGO) test --workspace --lib --bins --tests --locked
 
 test: fmt lint unit
 

@@ -48,7 +48,7 @@ pub struct RecordSummary {
     pub discussed_at: NaiveDateTime,
     pub resolved: bool,
     /// The protocol-specific fields the record fills in.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub fields: BTreeSet<RecordField>,
 }
 
@@ -58,12 +58,12 @@ pub struct StageEntry {
     pub stage: u8,
     pub started_at: NaiveDateTime,
     /// When the receiving agency received the matter, where recorded.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub received_at: Option<NaiveDateTime>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub records: Vec<RecordSummary>,
     /// When the case was escalated out of this stage.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub left_at: Option<NaiveDateTime>,
 }
 
@@ -132,18 +132,18 @@ pub struct Case {
     pub protocol: String,
     /// The outset of the concern; cumulative timescales count from here.
     pub opened_at: NaiveDateTime,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raising_sector: Option<Sector>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receiving_sector: Option<Sector>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub immediate_risk: Option<String>,
     pub state: CaseState,
     /// Every stage the case has been at, oldest first; the last is the current one.
     pub stages: Vec<StageEntry>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shorter_deadlines: Vec<ShorterDeadline>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sent: Vec<Sent>,
 }
 

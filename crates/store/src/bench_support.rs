@@ -1,0 +1,92 @@
+//! Bulk seeding for benchmarks. Writes the same rows `Store::create_case` would, in
+//! one transaction, without an audit entry per case.
+
+use std::path::Path;
+
+use chrono::{Duration, NaiveDateTime};
+use escalate_core::{builtin_protocols, Case, Opening};
+
+use crate::db::{self, DB_FILE};
+use crate::error::StoreError;
+use crate::key::{DataKey, KdfParams, KeyFile, Passphrase};
+use crate::model::Profile;
+use crate::store::Store;
+
+/// Make a store with `n` open cases under the five protocols. `key: None` makes a
+/// plain (unencrypted) SQLite file of the same schema.
+pub async fn seed(
+    dir: &Path,
+    key: Option<&DataKey>,
+    profile: &Profile,
+    n: usize,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let pool = db::connect(&dir.join(DB_FILE), key, true).await?;
+    db::migrate(&pool).await?;
+    let mut tx = pool.begin().await?;
+    sqlx::query("INSERT INTO profile (id, name, designation, agency, sector, protocol_id, calendar, created_at, updated_at) VALUES (1, ?, ?, ?, ?, ?, ?, '2026-01-01T00:00:00', '2026-01-01T00:00:00')")
+        .bind(&profile.name)
+        .bind(&profile.designation)
+        .bind(&profile.agency)
+        .bind(profile.sector.as_str())
+        .bind(&profile.protocol_id)
+        .bind(profile.calendar.as_str())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO agencies (id, name, sector) VALUES (1, 'Raising Agency', 'schools'), (2, 'Receiving Agency', 'local-authority')")
+        .execute(&mut *tx)
+        .await?;
+    let protocols = builtin_protocols().map_err(|e| StoreError::Database(e.to_string()))?;
+    for i in 0..n {
+        let p = &protocols[i % protocols.len()];
+        let opened = now - Duration::hours((i % (24 * 60)) as i64);
+        let case = Case::open(p, opened, Opening::default())?;
+        let summary = format!("Summary of the professional difference number {i}, with the views of both agencies at some length to make the row realistic.");
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO cases (reference, protocol_id, protocol_version, child_name, child_dob, category, summary, raising_agency_id, receiving_agency_id, opened_at, status, created_at, updated_at)
+             VALUES (?, ?, ?, ?, '2015-01-01', 'Threshold', ?, 1, 2, ?, 'open', ?, ?) RETURNING id",
+        )
+        .bind(format!("RPD-2026-{i:06}"))
+        .bind(&p.id)
+        .bind(&p.version)
+        .bind(format!("Child Number {i}"))
+        .bind(summary)
+        .bind(opened.format("%Y-%m-%dT%H:%M:%S").to_string())
+        .bind("2026-01-01T00:00:00")
+        .bind("2026-01-01T00:00:00")
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO case_state (case_id, reference, child_name, raising_agency, receiving_agency, status, protocol_id, engine) VALUES (?, ?, ?, 'Raising Agency', 'Receiving Agency', 'open', ?, ?)")
+            .bind(id)
+            .bind(format!("RPD-2026-{i:06}"))
+            .bind(format!("Child Number {i}"))
+            .bind(&p.id)
+            .bind(serde_json::to_string(&case).map_err(|e| StoreError::Database(e.to_string()))?)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    pool.close().await;
+    if let Some(key) = key {
+        let pass = Passphrase::new("benchmark passphrase only");
+        let fast = KdfParams {
+            m_cost_kib: 1024,
+            t_cost: 1,
+            p_cost: 1,
+        };
+        KeyFile::wrap("benchmark", key, &pass, fast)?.write(dir)?;
+    }
+    Ok(())
+}
+
+/// Open a seeded store: encrypted with `key`, or plain.
+pub async fn open(dir: &Path, key: Option<&DataKey>) -> Result<Store, StoreError> {
+    match key {
+        Some(k) => Store::open_with_key(dir, k).await,
+        None => Store::open_plain(dir).await,
+    }
+}

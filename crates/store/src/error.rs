@@ -1,0 +1,99 @@
+//! The store's errors. Each has a stable `code()` a front end can branch on and a
+//! message that names the field and says what to do. None carries child data or keys.
+
+use escalate_core::{EngineError, TransitionError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error("there is no Escalate store in {dir}: run `escalate init` first, or give --data-dir")]
+    NoStore { dir: String },
+    #[error("{dir} already holds an Escalate store: use it, or choose an empty folder")]
+    AlreadyExists { dir: String },
+    #[error("{dir} is not empty: restore into an empty data folder so nothing is overwritten")]
+    NotEmpty { dir: String },
+    #[error("the recovery passphrase is wrong: check it and try again (nothing was changed)")]
+    WrongPassphrase,
+    #[error("the key could not be taken from the OS keyring ({reason}): unlock with the recovery passphrase instead (ESCALATE_PASSPHRASE or --passphrase-file)")]
+    Keyring { reason: String },
+    #[error("this store needs its recovery passphrase: the OS keyring has no key for it here. Give it with ESCALATE_PASSPHRASE or --passphrase-file")]
+    PassphraseNeeded,
+    #[error("{0}")]
+    KeyFile(String),
+    #[error("this build of Escalate has no SQLCipher encryption, so it would write records in plain text: it refuses to start. Install an official build")]
+    NotEncrypted,
+    #[error("the store was written by a newer version of Escalate (schema {found}, this version knows up to {known}): update Escalate; nothing was changed")]
+    SchemaTooNew { found: i64, known: i64 },
+    #[error("the store could not be opened: {0}")]
+    Open(String),
+    #[error("no case with reference '{0}': check it with `escalate case list`")]
+    NoCase(String),
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("attachment: {name} is {size} bytes; the limit is {limit} bytes: attach a smaller file, or a summary of it")]
+    AttachmentTooLarge { name: String, size: u64, limit: u64 },
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the backup is not usable: {0}; nothing was changed")]
+    BadBackup(String),
+    #[error("could not make random numbers: {0}")]
+    Random(String),
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+impl StoreError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::Invalid { .. } => "field.invalid",
+            StoreError::NoStore { .. } => "store.missing",
+            StoreError::AlreadyExists { .. } => "store.exists",
+            StoreError::NotEmpty { .. } => "store.not_empty",
+            StoreError::WrongPassphrase => "key.wrong_passphrase",
+            StoreError::Keyring { .. } => "key.keyring_unavailable",
+            StoreError::PassphraseNeeded => "key.passphrase_needed",
+            StoreError::KeyFile(_) => "key.file",
+            StoreError::NotEncrypted => "store.not_encrypted",
+            StoreError::SchemaTooNew { .. } => "store.schema_too_new",
+            StoreError::Open(_) => "store.open",
+            StoreError::NoCase(_) => "case.not_found",
+            StoreError::Transition(e) => e.code(),
+            StoreError::Engine(e) => e.code(),
+            StoreError::AttachmentTooLarge { .. } => "attachment.too_large",
+            StoreError::Io { .. } => "io",
+            StoreError::BadBackup(_) => "backup.invalid",
+            StoreError::Random(_) => "random",
+            StoreError::Database(_) => "database",
+        }
+    }
+
+    pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> StoreError {
+        StoreError::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        // sqlx's messages name tables and constraints, never row values.
+        StoreError::Database(e.to_string())
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        StoreError::Database(e.to_string())
+    }
+}

@@ -1,0 +1,30 @@
+//! Escalate's encrypted local store.
+//!
+//! A SQLCipher database (`escalate.db`) and a passphrase-wrapped key (`key.json`) in
+//! one data folder. The data key lives in the OS keyring for daily use. Every change
+//! goes through the engine's state machine first, is written in one transaction and
+//! appends to a hash-chained audit trail. See docs/data-model.md and
+//! docs/threat-model.md.
+
+pub mod audit;
+pub mod backup;
+pub mod db;
+pub mod error;
+pub mod key;
+pub mod keystore;
+pub mod model;
+mod store;
+mod validate;
+
+pub use audit::AuditReport;
+pub use error::StoreError;
+pub use key::{DataKey, KdfParams, KeyFile, Passphrase};
+pub use keystore::{KeyStore, NoKeyring, OsKeyring};
+pub use model::*;
+pub use store::{Store, ATTACHMENT_LIMIT};
+
+/// Benchmark helpers: bulk seeding and a plaintext store to compare against. Only
+/// built with the `bench` feature, so no shipped binary can open a store unencrypted.
+#[cfg(feature = "bench")]
+#[doc(hidden)]
+pub mod bench_support;

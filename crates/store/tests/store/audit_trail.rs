@@ -1,0 +1,101 @@
+//! The audit chain shows any later edit, deletion or reordering.
+
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, Connection};
+
+use crate::support::*;
+
+/// Open the raw database with the key, as someone with the key and a SQL tool could.
+async fn raw(dir: &std::path::Path) -> sqlx::SqliteConnection {
+    let key = key_of(dir);
+    SqliteConnectOptions::new()
+        .filename(dir.join("escalate.db"))
+        .pragma("key", format!("\"x'{}'\"", key.expose_hex().as_str()))
+        .connect()
+        .await
+        .unwrap()
+}
+
+async fn store_with_history() -> (Fixture, String) {
+    let f = fixture().await;
+    let r = f.store.create_case(new_case(CANARY), now()).await.unwrap();
+    f.store
+        .create_case(new_case("Second Child"), now())
+        .await
+        .unwrap();
+    f.store.resolve(&r, "Agreed", now()).await.unwrap();
+    (f, r)
+}
+
+#[tokio::test]
+async fn every_change_is_in_the_chain() {
+    let (f, _) = store_with_history().await;
+    let report = f.store.verify_audit().await.unwrap();
+    assert!(report.ok());
+    assert_eq!(report.entries, 4); // store.create, two cases, one resolution
+    assert_eq!(report.head.len(), 64);
+}
+
+#[tokio::test]
+async fn one_changed_byte_is_named() {
+    let (f, _) = store_with_history().await;
+    let dir = f.path();
+    f.store.close().await;
+    let mut c = raw(&dir).await;
+    // Change one letter of the child's name inside the second entry's recorded content.
+    sqlx::query(
+        "UPDATE audit SET after = replace(after, 'Canarywhistle', 'Canarywhistlf') WHERE seq = 2",
+    )
+    .execute(&mut c)
+    .await
+    .unwrap();
+    c.close().await.unwrap();
+    let s = escalate_store::Store::open_with_key(&dir, &key_of(&dir))
+        .await
+        .unwrap();
+    let report = s.verify_audit().await.unwrap();
+    let broken = report.first_broken.unwrap();
+    assert_eq!((broken.position, broken.seq), (2, 2));
+    assert!(
+        broken.reason.contains("content was changed"),
+        "{}",
+        broken.reason
+    );
+}
+
+#[tokio::test]
+async fn deletion_and_reordering_are_named() {
+    let (f, _) = store_with_history().await;
+    let dir = f.path();
+    f.store.close().await;
+    let mut c = raw(&dir).await;
+    sqlx::query("DELETE FROM audit WHERE seq = 2")
+        .execute(&mut c)
+        .await
+        .unwrap();
+    c.close().await.unwrap();
+    let s = escalate_store::Store::open_with_key(&dir, &key_of(&dir))
+        .await
+        .unwrap();
+    let broken = s.verify_audit().await.unwrap().first_broken.unwrap();
+    assert_eq!(broken.position, 2);
+    s.close().await;
+
+    let mut c = raw(&dir).await;
+    // Renumber to close the gap: the links still break.
+    sqlx::query("UPDATE audit SET seq = seq - 1 WHERE seq > 2")
+        .execute(&mut c)
+        .await
+        .unwrap();
+    c.close().await.unwrap();
+    let s = escalate_store::Store::open_with_key(&dir, &key_of(&dir))
+        .await
+        .unwrap();
+    let broken = s.verify_audit().await.unwrap().first_broken.unwrap();
+    assert_eq!(broken.position, 2);
+    assert!(
+        broken.reason.contains("link to the previous entry"),
+        "{}",
+        broken.reason
+    );
+}

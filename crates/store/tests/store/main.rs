@@ -1,0 +1,16 @@
+//! escalate-store's integration tests, on real SQLCipher files on disk.
+//!
+//! Needs what `make test` sets up: a Secret Service keyring on a D-Bus session
+//! (`scripts/with-keyring`) and Python's `sqlcipher3` module (an independent SQLCipher
+//! 4 reader). Tests that need them fail with a message saying so.
+
+// Test code: a panic here is a failed check, not a crash in front of a user.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod audit_trail;
+mod backups;
+mod cases;
+mod crash;
+mod encryption;
+mod keys;
+mod support;
