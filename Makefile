@@ -28,7 +28,7 @@ fmt: deps
 	$(CARGO) fmt --all -- --check
 
 lint: deps
-	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --all-features --locked -- -D warnings
 
 # The criterion benches run once each in test mode first, so they cannot rot; the
 # tests run last so the run closes on cargo's own summary.
@@ -44,3 +44,4 @@ run: deps
 
 bench: deps
 	$(CARGO) bench --locked -p escalate-core
+	bench/store-dashboard

@@ -13,6 +13,8 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -32,6 +34,31 @@ pub enum Command {
     /// Each stage's due date if every stage runs to its limit, one
     /// "<stage><TAB><due date, 'without delay' or 'no limit'><TAB><title>" a line.
     Plan(PlanArgs),
+    /// Create an encrypted store for your records (the recovery passphrase comes from
+    /// ESCALATE_PASSPHRASE or --passphrase-file; keep it safe).
+    Init(InitArgs),
+    /// Professional differences.
+    #[command(subcommand)]
+    Case(CaseCommand),
+    /// Stage records.
+    #[command(subcommand)]
+    Stage(StageCommand),
+    /// The tamper-evident audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Write a consistent, encrypted backup of the store while it is in use.
+    Backup {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Restore a backup into an empty data folder (needs the recovery passphrase).
+    Restore { file: PathBuf },
+    /// The recovery passphrase.
+    #[command(subcommand)]
+    Passphrase(PassphraseCommand),
+    /// The store's data key.
+    #[command(subcommand)]
+    Key(KeyCommand),
 }
 
 #[derive(Debug, Args)]
@@ -106,4 +133,218 @@ pub struct PlanArgs {
     /// Print the plan as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Where the store is and how to unlock it; shared by every store command.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// The data folder (default: the platform's data folder, e.g. ~/.local/share/escalate).
+    #[arg(long, env = "ESCALATE_DATA_DIR", global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Read the recovery passphrase from this file (or set ESCALATE_PASSPHRASE).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Do not use the OS keyring: every open needs the recovery passphrase.
+    #[arg(long, global = true)]
+    pub no_keyring: bool,
+    /// Work as if it were this moment (YYYY-MM-DDTHH:MM), e.g. to see what will be overdue on Monday.
+    #[arg(long, global = true, value_name = "WHEN")]
+    pub now: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Your name.
+    #[arg(long)]
+    pub name: String,
+    /// Your designation, e.g. "Designated Safeguarding Lead".
+    #[arg(long)]
+    pub designation: String,
+    /// Your agency.
+    #[arg(long)]
+    pub agency: String,
+    /// local-authority, schools, health-secondary, health-primary, voluntary, police or other.
+    #[arg(long)]
+    pub sector: String,
+    /// The protocol new cases use (see `escalate protocols`).
+    #[arg(long)]
+    pub protocol: String,
+    /// england-and-wales, scotland or northern-ireland.
+    #[arg(long)]
+    pub calendar: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaseCommand {
+    /// Open a new professional difference; prints its reference alone.
+    New(Box<CaseNewArgs>),
+    /// Cases with their status and next deadline, most urgent first.
+    List {
+        /// Include resolved, withdrawn and redirected cases.
+        #[arg(long)]
+        all: bool,
+        /// Only cases whose reference or child's name contains this.
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One case: details, stage records and what the protocol requires now.
+    Show {
+        reference: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every stage, record, notification and deadline in date order.
+    Chronology {
+        reference: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Escalate to the next stage (or, with immediate risk where the protocol allows, a higher one).
+    Escalate {
+        reference: String,
+        #[arg(long, value_name = "N")]
+        to_stage: Option<u8>,
+        /// Why (required to jump stages: the immediate risk to the child).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// The difference is resolved at the current stage.
+    Resolve {
+        reference: String,
+        #[arg(long)]
+        outcome: String,
+    },
+    /// Withdraw the difference.
+    Withdraw {
+        reference: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Out of the protocol's scope: record which exclusion applies.
+    Redirect {
+        reference: String,
+        /// The exclusion's id (see `escalate protocol show`).
+        #[arg(long)]
+        exclusion: String,
+    },
+    /// Mark a notification the protocol requires as sent.
+    Notified {
+        reference: String,
+        /// The notification's id (see `escalate case show`).
+        #[arg(long)]
+        notification: String,
+        /// The stage it belongs to; leave out for the protocol's on-resolution notifications.
+        #[arg(long)]
+        stage: Option<u8>,
+        /// When it was sent (default: now).
+        #[arg(long)]
+        sent: Option<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Set a shorter deadline for the current stage because the child's safety needs it.
+    Shorten {
+        reference: String,
+        /// YYYY-MM-DDTHH:MM.
+        #[arg(long)]
+        due: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CaseNewArgs {
+    #[arg(long)]
+    pub child_name: String,
+    /// YYYY-MM-DD.
+    #[arg(long)]
+    pub child_dob: Option<String>,
+    /// Local identifiers, e.g. a social care or NHS number.
+    #[arg(long, default_value = "")]
+    pub child_identifiers: String,
+    #[arg(long)]
+    pub raising_agency: String,
+    #[arg(long)]
+    pub raising_sector: Option<String>,
+    #[arg(long)]
+    pub raising_professional: Option<String>,
+    #[arg(long)]
+    pub receiving_agency: String,
+    #[arg(long)]
+    pub receiving_sector: Option<String>,
+    #[arg(long)]
+    pub receiving_professional: Option<String>,
+    /// Category of disagreement, e.g. "Threshold for assessment".
+    #[arg(long)]
+    pub category: String,
+    #[arg(long)]
+    pub summary: String,
+    /// Default: your profile's protocol.
+    #[arg(long)]
+    pub protocol: Option<String>,
+    /// When the concern arose: YYYY-MM-DD or YYYY-MM-DDTHH:MM (default: now).
+    #[arg(long)]
+    pub opened: Option<String>,
+    /// The immediate risk to the child (lets the case start at a higher stage where the protocol allows).
+    #[arg(long, value_name = "REASON")]
+    pub immediate_risk: Option<String>,
+    /// Start at this stage (above the first only with --immediate-risk).
+    #[arg(long, value_name = "N")]
+    pub stage: Option<u8>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StageCommand {
+    /// Record a discussion or meeting at the case's current stage.
+    Record(StageRecordArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StageRecordArgs {
+    pub reference: String,
+    /// Every field as JSON (see docs/data-model.md); the other options are then not used.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["summary", "agreed", "participants", "discussed"])]
+    pub file: Option<PathBuf>,
+    #[arg(long, required_unless_present = "file")]
+    pub summary: Option<String>,
+    /// The agreed outcome and actions.
+    #[arg(long, required_unless_present = "file")]
+    pub agreed: Option<String>,
+    /// 'Name|Role|Agency'; repeat for each participant.
+    #[arg(long = "participant", value_name = "NAME|ROLE|AGENCY")]
+    pub participants: Vec<String>,
+    /// When the discussion took place: YYYY-MM-DDTHH:MM (default: now).
+    #[arg(long)]
+    pub discussed: Option<String>,
+    /// The difference was resolved at this discussion.
+    #[arg(long)]
+    pub resolved: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the audit trail's hash chain; names the first broken entry.
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PassphraseCommand {
+    /// Change the recovery passphrase. The current one comes from ESCALATE_PASSPHRASE or
+    /// --passphrase-file, the new one from ESCALATE_NEW_PASSPHRASE or --new-passphrase-file.
+    Change {
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Replace the data key and re-encrypt the store (needs the recovery passphrase).
+    Rotate,
 }

@@ -58,15 +58,16 @@ pub fn run(cli: Cli, out: &mut impl Write) -> Result<(), CliError> {
             }
         }
         Command::Plan(a) => plan_cmd(a, out),
+        store_cmd => crate::store_commands::run(store_cmd, &cli.store, out),
     }
 }
 
-fn parse_calendar(option: &'static str, s: &str) -> Result<CalendarId, CliError> {
+pub(crate) fn parse_calendar(option: &'static str, s: &str) -> Result<CalendarId, CliError> {
     s.parse()
         .map_err(|source| CliError::Calendar { option, source })
 }
 
-fn parse_date(option: &'static str, s: &str) -> Result<NaiveDate, CliError> {
+pub(crate) fn parse_date(option: &'static str, s: &str) -> Result<NaiveDate, CliError> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| CliError::Invalid {
         option,
         message: format!("'{s}' is not a date: use YYYY-MM-DD, e.g. 2026-11-23"),
@@ -74,7 +75,10 @@ fn parse_date(option: &'static str, s: &str) -> Result<NaiveDate, CliError> {
 }
 
 /// A date, or a date and time. A bare date starts at midnight.
-fn parse_moment(option: &'static str, s: &str) -> Result<(NaiveDateTime, bool), CliError> {
+pub(crate) fn parse_moment(
+    option: &'static str,
+    s: &str,
+) -> Result<(NaiveDateTime, bool), CliError> {
     let t = s.trim();
     for fmt in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"] {
         if let Ok(dt) = NaiveDateTime::parse_from_str(t, fmt) {

@@ -27,6 +27,10 @@ pub enum CliError {
     },
     Output(std::io::Error),
     Json(serde_json::Error),
+    /// A store operation failed; its message names the field and the fix.
+    Store(escalate_store::StoreError),
+    /// The audit trail is broken: the verification ran, the answer is bad.
+    AuditBroken(String),
 }
 
 impl CliError {
@@ -37,6 +41,11 @@ impl CliError {
             | CliError::Protocol(_)
             | CliError::UnknownProtocol { .. } => 2,
             CliError::Io { .. } | CliError::Output(_) | CliError::Json(_) => 1,
+            CliError::Store(e) => match e.code() {
+                "io" | "database" | "random" | "store.open" => 1,
+                _ => 2,
+            },
+            CliError::AuditBroken(_) => 3,
         }
     }
 }
@@ -55,6 +64,8 @@ impl fmt::Display for CliError {
             CliError::Io { path, source } => write!(f, "escalate: {path}: {source}"),
             CliError::Output(e) => write!(f, "escalate: could not write output: {e}"),
             CliError::Json(e) => write!(f, "escalate: could not write JSON: {e}"),
+            CliError::Store(e) => write!(f, "escalate: {e}"),
+            CliError::AuditBroken(m) => write!(f, "escalate: {m}"),
         }
     }
 }
@@ -68,5 +79,11 @@ impl From<std::io::Error> for CliError {
 impl From<serde_json::Error> for CliError {
     fn from(e: serde_json::Error) -> Self {
         CliError::Json(e)
+    }
+}
+
+impl From<escalate_store::StoreError> for CliError {
+    fn from(e: escalate_store::StoreError) -> Self {
+        CliError::Store(e)
     }
 }

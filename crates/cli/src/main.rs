@@ -3,6 +3,7 @@
 mod args;
 mod commands;
 mod error;
+mod store_commands;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -221,7 +221,7 @@ pub enum TransitionError {
     HigherStageNotAllowed { words: String },
     #[error("{field}: give the immediate risk to the child that justifies going straight to Stage {stage}")]
     ReasonRequired { field: &'static str, stage: u8 },
-    #[error("Stage {stage} cannot be escalated yet: the stage record must include {missing} ({next_step})")]
+    #[error("Stage {stage} cannot be escalated yet: it still needs {missing}. The protocol says: {next_step}")]
     RequirementsMissing {
         stage: u8,
         missing: String,
@@ -569,8 +569,8 @@ impl Case {
                 missing: missing
                     .iter()
                     .map(|r| match r {
-                        Requirement::Record => "a written record".to_owned(),
-                        Requirement::Field(f) => format!("the '{f}' field"),
+                        Requirement::Record => "a written record of this stage".to_owned(),
+                        Requirement::Field(f) => format!("a stage record with the '{f}' field"),
                     })
                     .collect::<Vec<_>>()
                     .join(" and "),

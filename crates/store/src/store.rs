@@ -961,23 +961,34 @@ impl Store {
         }
         let by = self.profile.name.clone();
         let n2 = notification.clone();
+        let n3 = notification.clone();
+        // What was owed, to whom and by when, as the engine saw it before the marking.
+        let owed: std::sync::Arc<std::sync::Mutex<(String, Option<String>)>> = Default::default();
+        let owed_w = owed.clone();
+        let engine = Engine::new(&self.calendar, now)
+            .map_err(|e| StoreError::invalid("now", e.to_string()))?;
         self.transition(
             reference,
             now,
             "notification.sent",
-            |_| Ok(Event::MarkSent { at: sent_at, stage, notification: n2 }),
-            move |conn, id, case| {
+            |loaded| {
+                let status = engine.status(loaded.protocol, &loaded.case)?;
+                if let Some(d) = status.deadlines.iter().find(|d| d.stage == stage && d.id == n3) {
+                    if let Ok(mut o) = owed.lock() {
+                        *o = (d.to.unwrap_or_default().to_owned(), d.due.date().map(|_| d.due.to_string()));
+                    }
+                }
+                Ok(Event::MarkSent { at: sent_at, stage, notification: n2 })
+            },
+            move |conn, id, _case| {
                 Box::pin(async move {
-                    let p = protocol_for(&case.protocol)?;
-                    let def = match stage {
-                        Some(s) => p.stage(s).and_then(|s| s.notifications.iter().find(|n| n.id == notification)),
-                        None => p.on_resolution.iter().find(|n| n.id == notification),
-                    };
-                    sqlx::query("INSERT INTO notifications_sent (case_id, stage, notification_id, sent_to, sent_at, sent_by, note) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                    let (to, due) = owed_w.lock().map(|o| o.clone()).unwrap_or_default();
+                    sqlx::query("INSERT INTO notifications_sent (case_id, stage, notification_id, sent_to, due, sent_at, sent_by, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
                         .bind(id)
                         .bind(stage)
                         .bind(&notification)
-                        .bind(def.map(|d| d.to.clone()).unwrap_or_default())
+                        .bind(to)
+                        .bind(due)
                         .bind(ts(sent_at))
                         .bind(&by)
                         .bind(&note)
@@ -1239,7 +1250,7 @@ impl Store {
                 overdue: false,
             });
         }
-        let sent = sqlx::query("SELECT stage, notification_id, sent_to, sent_at FROM notifications_sent WHERE case_id = ? ORDER BY id")
+        let sent = sqlx::query("SELECT stage, notification_id, sent_to, due, sent_at FROM notifications_sent WHERE case_id = ? ORDER BY id")
             .bind(loaded.id)
             .fetch_all(&mut *conn)
             .await?;
@@ -1249,9 +1260,12 @@ impl Store {
                 stage: s.try_get::<Option<i64>, _>("stage")?.map(|x| x as u8),
                 kind: "notification-sent".to_owned(),
                 text: format!(
-                    "Sent: {} to {}",
+                    "Sent: {} to {}{}",
                     s.try_get::<String, _>("notification_id")?,
-                    s.try_get::<String, _>("sent_to")?
+                    s.try_get::<String, _>("sent_to")?,
+                    s.try_get::<Option<String>, _>("due")?
+                        .map(|d| format!(" (due {d})"))
+                        .unwrap_or_default()
                 ),
                 overdue: false,
             });

@@ -406,9 +406,11 @@ async fn notifications_and_shorter_deadlines() {
         "Child discharged from hospital tomorrow"
     );
     let chronology = s.chronology(&r, now()).await.unwrap();
-    assert!(chronology
-        .iter()
-        .any(|c| c.kind == "notification-sent" && c.text.contains("DSCP Business Unit")));
+    assert!(
+        chronology.iter().any(|c| c.kind == "notification-sent"
+            && c.text == "Sent: form-to-business-unit to DSCP Business Unit (due 2026-11-23)"),
+        "{chronology:?}"
+    );
 }
 
 #[tokio::test]

@@ -1,40 +1,8 @@
-//! The `escalate` binary, run as a user runs it.
-
-// Test and benchmark code: a panic here is a failed check, not a crash in front of a user.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The engine commands: deadlines, holidays, protocols and plans.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn escalate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_escalate"))
-        .args(args)
-        .output()
-        .expect("the escalate binary runs")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = escalate(args);
-    assert!(
-        out.status.success(),
-        "escalate {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails(args: &[&str]) -> (i32, String) {
-    let out = escalate(args);
-    assert!(
-        !out.status.success(),
-        "escalate {args:?} should have failed"
-    );
-    assert!(out.stdout.is_empty(), "errors go to stderr only");
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+use crate::{fails, ok};
 
 #[test]
 fn deadline_in_working_days_over_christmas() {
@@ -203,7 +171,7 @@ fn plan_as_json() {
 fn plan_from_a_users_protocol_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ours.toml");
-    let src = include_str!("../../../assets/protocols/doncaster.toml")
+    let src = include_str!("../../../../assets/protocols/doncaster.toml")
         .replace("id = \"doncaster\"", "id = \"ours\"");
     std::fs::write(&path, src).unwrap();
     let p = path.to_str().unwrap();
@@ -215,7 +183,7 @@ fn plan_from_a_users_protocol_file() {
 fn protocol_check_reports_file_line_field_and_fix() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.toml");
-    let src = include_str!("../../../assets/protocols/doncaster.toml").replacen(
+    let src = include_str!("../../../../assets/protocols/doncaster.toml").replacen(
         "within = \"5 working days\"",
         "within = \"5 days\"",
         1,
@@ -235,7 +203,7 @@ fn protocol_check_reports_file_line_field_and_fix() {
 fn protocol_check_reports_semantic_errors_too() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.toml");
-    let src = include_str!("../../../assets/protocols/south-gloucestershire.toml")
+    let src = include_str!("../../../../assets/protocols/south-gloucestershire.toml")
         .replace("number = 3", "number = 7")
         .replace("sector = \"police\"", "sector = \"fire\"");
     std::fs::write(&path, &src).unwrap();
@@ -358,6 +326,24 @@ fn every_command_has_help() {
         &["protocol", "show", "--help"],
         &["protocol", "check", "--help"],
         &["plan", "--help"],
+        &["init", "--help"],
+        &["case", "--help"],
+        &["case", "new", "--help"],
+        &["case", "list", "--help"],
+        &["case", "show", "--help"],
+        &["case", "chronology", "--help"],
+        &["case", "escalate", "--help"],
+        &["case", "resolve", "--help"],
+        &["case", "withdraw", "--help"],
+        &["case", "redirect", "--help"],
+        &["case", "notified", "--help"],
+        &["case", "shorten", "--help"],
+        &["stage", "record", "--help"],
+        &["audit", "verify", "--help"],
+        &["backup", "--help"],
+        &["restore", "--help"],
+        &["passphrase", "change", "--help"],
+        &["key", "rotate", "--help"],
     ] {
         let out = ok(args);
         assert!(out.contains("Usage: escalate"), "{args:?}: {out}");

@@ -1,0 +1,518 @@
+//! Commands over the encrypted store.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDateTime;
+use escalate_core::Sector;
+use escalate_store::{
+    backup, CaseFilter, KeyStore, NewCase, NoKeyring, OsKeyring, Participant, Passphrase, Profile,
+    StageRecordInput, Store, StoreError,
+};
+
+use crate::args::{
+    AuditCommand, CaseCommand, Command, KeyCommand, PassphraseCommand, StageCommand, StoreArgs,
+};
+use crate::commands::{parse_calendar, parse_date, parse_moment};
+use crate::error::CliError;
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Output)
+}
+
+/// The clock: the one place Escalate asks the time, unless `--now` says otherwise.
+#[allow(clippy::disallowed_methods)]
+fn now(args: &StoreArgs) -> Result<NaiveDateTime, CliError> {
+    match &args.now {
+        Some(s) => Ok(parse_moment("--now", s)?.0),
+        None => Ok(chrono::Local::now().naive_local()),
+    }
+}
+
+fn data_dir(args: &StoreArgs) -> Result<PathBuf, CliError> {
+    match &args.data_dir {
+        Some(d) => Ok(d.clone()),
+        None => dirs::data_dir()
+            .map(|d| d.join("escalate"))
+            .ok_or(CliError::Invalid {
+                option: "--data-dir",
+                message:
+                    "there is no platform data folder here: give --data-dir or ESCALATE_DATA_DIR"
+                        .to_owned(),
+            }),
+    }
+}
+
+/// The recovery passphrase from `--passphrase-file` or ESCALATE_PASSPHRASE, if given.
+fn passphrase(args: &StoreArgs) -> Result<Option<Passphrase>, CliError> {
+    read_secret(
+        args.passphrase_file.as_deref(),
+        "ESCALATE_PASSPHRASE",
+        "--passphrase-file",
+    )
+}
+
+fn read_secret(
+    file: Option<&Path>,
+    env: &str,
+    option: &'static str,
+) -> Result<Option<Passphrase>, CliError> {
+    if let Some(f) = file {
+        let text = std::fs::read_to_string(f).map_err(|source| CliError::Io {
+            path: f.display().to_string(),
+            source,
+        })?;
+        return Ok(Some(Passphrase::new(text)));
+    }
+    match std::env::var(env) {
+        Ok(v) if !v.is_empty() => Ok(Some(Passphrase::new(v))),
+        Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(CliError::Invalid {
+            option,
+            message: format!("{env} is not valid text"),
+        }),
+    }
+}
+
+fn keys(args: &StoreArgs) -> Box<dyn KeyStore> {
+    if args.no_keyring {
+        Box::new(NoKeyring)
+    } else {
+        Box::new(OsKeyring::default())
+    }
+}
+
+/// Open: the keyring first, then the recovery passphrase if one was given.
+async fn open(args: &StoreArgs, keys: &dyn KeyStore) -> Result<Store, CliError> {
+    let dir = data_dir(args)?;
+    let pass = passphrase(args)?;
+    let store = match Store::open(&dir, None, keys).await {
+        Ok(s) => s,
+        Err(StoreError::PassphraseNeeded | StoreError::Keyring { .. }) if pass.is_some() => {
+            Store::open(&dir, pass.as_ref(), keys).await?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    report_notices(&store);
+    Ok(store)
+}
+
+fn report_notices(store: &Store) {
+    for n in &store.notices {
+        let _ = writeln!(std::io::stderr(), "escalate: note: {n}");
+    }
+}
+
+fn sector(option: &'static str, s: Option<&str>) -> Result<Option<Sector>, CliError> {
+    s.map(|s| {
+        s.parse::<Sector>().map_err(|e| CliError::Invalid {
+            option,
+            message: e.to_string(),
+        })
+    })
+    .transpose()
+}
+
+fn need_passphrase(p: Option<Passphrase>, why: &str) -> Result<Passphrase, CliError> {
+    p.ok_or_else(|| CliError::Invalid {
+        option: "--passphrase-file",
+        message: format!(
+            "{why} needs the recovery passphrase: give ESCALATE_PASSPHRASE or --passphrase-file"
+        ),
+    })
+}
+
+pub fn run(command: Command, args: &StoreArgs, out: &mut impl Write) -> Result<(), CliError> {
+    let rt = runtime()?;
+    let keys = keys(args);
+    rt.block_on(async {
+        let now = now(args)?;
+        match command {
+            Command::Init(a) => {
+                let profile = Profile {
+                    name: a.name,
+                    designation: a.designation,
+                    agency: a.agency,
+                    sector: sector("--sector", Some(&a.sector))?.unwrap_or(Sector::Other),
+                    protocol_id: a.protocol,
+                    calendar: parse_calendar("--calendar", &a.calendar)?,
+                    auto_lock_minutes: 10,
+                };
+                let pass = need_passphrase(passphrase(args)?, "creating a store")?;
+                let dir = data_dir(args)?;
+                let store = Store::create(&dir, profile, &pass, keys.as_ref(), now).await?;
+                report_notices(&store);
+                writeln!(out, "{}", dir.display())?;
+                store.close().await;
+                Ok(())
+            }
+            Command::Case(c) => case(c, args, keys.as_ref(), now, out).await,
+            Command::Stage(StageCommand::Record(a)) => {
+                let input = match &a.file {
+                    Some(f) => {
+                        let text = std::fs::read_to_string(f).map_err(|source| CliError::Io {
+                            path: f.display().to_string(),
+                            source,
+                        })?;
+                        serde_json::from_str::<StageRecordInput>(&text).map_err(|e| CliError::Invalid {
+                            option: "--file",
+                            message: format!("{} is not a stage record: {e} (fields: docs/data-model.md)", f.display()),
+                        })?
+                    }
+                    None => StageRecordInput {
+                        discussed_at: a.discussed.as_deref().map(|d| parse_moment("--discussed", d).map(|m| m.0)).transpose()?,
+                        participants: a
+                            .participants
+                            .iter()
+                            .map(|p| Participant::parse(p))
+                            .collect::<Result<_, _>>()?,
+                        summary: a.summary.clone().unwrap_or_default(),
+                        agreed: a.agreed.clone().unwrap_or_default(),
+                        resolved: a.resolved,
+                        ..StageRecordInput::default()
+                    },
+                };
+                let store = open(args, keys.as_ref()).await?;
+                let id = store.record_stage(&a.reference, input, now).await;
+                store.close().await;
+                writeln!(out, "recorded {}", id?)?;
+                Ok(())
+            }
+            Command::Audit(AuditCommand::Verify { json }) => {
+                let store = open(args, keys.as_ref()).await?;
+                let report = store.verify_audit().await;
+                store.close().await;
+                let report = report?;
+                if json {
+                    serde_json::to_writer_pretty(&mut *out, &report)?;
+                    writeln!(out)?;
+                }
+                match &report.first_broken {
+                    None => {
+                        if !json {
+                            writeln!(out, "ok: {} entries, head {}", report.entries, report.head)?;
+                        }
+                        Ok(())
+                    }
+                    Some(b) => Err(CliError::AuditBroken(format!(
+                        "the audit trail is broken at entry {} (seq {}): {}",
+                        b.position, b.seq, b.reason
+                    ))),
+                }
+            }
+            Command::Backup { out: file } => {
+                let store = open(args, keys.as_ref()).await?;
+                let size = store.backup(&file).await;
+                store.close().await;
+                writeln!(out, "{}\t{} bytes", file.display(), size?)?;
+                Ok(())
+            }
+            Command::Restore { file } => {
+                let pass = need_passphrase(passphrase(args)?, "restoring a backup")?;
+                let dir = data_dir(args)?;
+                let store = backup::restore(&file, &dir, &pass, keys.as_ref()).await?;
+                store.close().await;
+                writeln!(out, "{}", dir.display())?;
+                Ok(())
+            }
+            Command::Passphrase(PassphraseCommand::Change { new_passphrase_file }) => {
+                let current = need_passphrase(passphrase(args)?, "changing the passphrase")?;
+                let new = read_secret(new_passphrase_file.as_deref(), "ESCALATE_NEW_PASSPHRASE", "--new-passphrase-file")?
+                    .ok_or(CliError::Invalid {
+                        option: "--new-passphrase-file",
+                        message: "give the new passphrase with ESCALATE_NEW_PASSPHRASE or --new-passphrase-file".to_owned(),
+                    })?;
+                let store = open(args, keys.as_ref()).await?;
+                let r = store.change_passphrase(&current, &new, now).await;
+                store.close().await;
+                r?;
+                writeln!(out, "ok")?;
+                Ok(())
+            }
+            Command::Key(KeyCommand::Rotate) => {
+                let pass = need_passphrase(passphrase(args)?, "rotating the key")?;
+                let mut store = open(args, keys.as_ref()).await?;
+                let r = store.rotate_key(&pass, keys.as_ref(), now).await;
+                report_notices(&store);
+                store.close().await;
+                r?;
+                writeln!(out, "ok")?;
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    })
+}
+
+async fn case(
+    c: CaseCommand,
+    args: &StoreArgs,
+    keys: &dyn KeyStore,
+    now: NaiveDateTime,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    // Parse everything before the store is opened: bad input never reaches it.
+    let store = match &c {
+        CaseCommand::New(_) => None,
+        _ => Some(open(args, keys).await?),
+    };
+    let result = case_on(c, store.as_ref(), args, keys, now, out).await;
+    if let Some(s) = store {
+        s.close().await;
+    }
+    result
+}
+
+async fn case_on(
+    c: CaseCommand,
+    store: Option<&Store>,
+    args: &StoreArgs,
+    keys: &dyn KeyStore,
+    now: NaiveDateTime,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let need = || {
+        store.ok_or(CliError::Invalid {
+            option: "case",
+            message: "no store".to_owned(),
+        })
+    };
+    match c {
+        CaseCommand::New(a) => {
+            let a = *a;
+            let new = NewCase {
+                child_name: a.child_name,
+                child_dob: a
+                    .child_dob
+                    .as_deref()
+                    .map(|d| parse_date("--child-dob", d))
+                    .transpose()?,
+                child_identifiers: a.child_identifiers,
+                category: a.category,
+                summary: a.summary,
+                raising_agency: a.raising_agency,
+                raising_sector: sector("--raising-sector", a.raising_sector.as_deref())?,
+                raising_professional: a.raising_professional,
+                receiving_agency: a.receiving_agency,
+                receiving_sector: sector("--receiving-sector", a.receiving_sector.as_deref())?,
+                receiving_professional: a.receiving_professional,
+                protocol: a.protocol,
+                opened_at: a
+                    .opened
+                    .as_deref()
+                    .map(|o| parse_moment("--opened", o).map(|m| m.0))
+                    .transpose()?,
+                immediate_risk: a.immediate_risk,
+                stage: a.stage,
+            };
+            let store = open(args, keys).await?;
+            let r = store.create_case(new, now).await;
+            store.close().await;
+            writeln!(out, "{}", r?)?;
+        }
+        CaseCommand::List { all, search, json } => {
+            let filter = if all {
+                CaseFilter::All
+            } else {
+                CaseFilter::Open
+            };
+            let list = need()?.list_cases(filter, search.as_deref(), now).await?;
+            if json {
+                serde_json::to_writer_pretty(&mut *out, &list)?;
+                writeln!(out)?;
+            } else {
+                for c in list {
+                    let due = c.next_due.map_or("-".to_owned(), |d| d.to_string());
+                    let status = if c.state == "open" {
+                        c.urgency.words()
+                    } else {
+                        c.state.clone()
+                    };
+                    writeln!(
+                        out,
+                        "{}\t{}\t{}\tStage {}\t{}\t{} → {}",
+                        c.reference,
+                        status,
+                        due,
+                        c.stage,
+                        c.child_name,
+                        c.raising_agency,
+                        c.receiving_agency
+                    )?;
+                }
+            }
+        }
+        CaseCommand::Show { reference, json } => {
+            let d = need()?.case_detail(&reference, now).await?;
+            if json {
+                serde_json::to_writer_pretty(&mut *out, &d)?;
+                writeln!(out)?;
+            } else {
+                show_case(&d, out)?;
+            }
+        }
+        CaseCommand::Chronology { reference, json } => {
+            let entries = need()?.chronology(&reference, now).await?;
+            if json {
+                serde_json::to_writer_pretty(&mut *out, &entries)?;
+                writeln!(out)?;
+            } else {
+                for e in entries {
+                    writeln!(
+                        out,
+                        "{}\t{}\t{}{}",
+                        e.at.format("%Y-%m-%d %H:%M"),
+                        e.kind,
+                        e.text,
+                        if e.overdue { "\tOVERDUE" } else { "" }
+                    )?;
+                }
+            }
+        }
+        CaseCommand::Escalate {
+            reference,
+            to_stage,
+            reason,
+        } => {
+            let stage = need()?
+                .escalate(&reference, to_stage, reason.as_deref(), now)
+                .await?;
+            writeln!(out, "{reference}\tStage {stage}")?;
+        }
+        CaseCommand::Resolve { reference, outcome } => {
+            need()?.resolve(&reference, &outcome, now).await?;
+            writeln!(out, "{reference}\tresolved")?;
+        }
+        CaseCommand::Withdraw { reference, reason } => {
+            need()?.withdraw(&reference, &reason, now).await?;
+            writeln!(out, "{reference}\twithdrawn")?;
+        }
+        CaseCommand::Redirect {
+            reference,
+            exclusion,
+        } => {
+            let to = need()?.redirect(&reference, &exclusion, now).await?;
+            writeln!(out, "{reference}\tredirected\t{to}")?;
+        }
+        CaseCommand::Notified {
+            reference,
+            notification,
+            stage,
+            sent,
+            note,
+        } => {
+            let sent = match sent {
+                Some(s) => parse_moment("--sent", &s)?.0,
+                None => now,
+            };
+            need()?
+                .mark_sent(&reference, stage, &notification, sent, &note, now)
+                .await?;
+            writeln!(out, "{reference}\t{notification}\tsent")?;
+        }
+        CaseCommand::Shorten {
+            reference,
+            due,
+            reason,
+        } => {
+            let (due, _) = parse_moment("--due", &due)?;
+            need()?
+                .shorten_deadline(&reference, due, &reason, now)
+                .await?;
+            writeln!(out, "{reference}\tdue {}", due.format("%Y-%m-%dT%H:%M"))?;
+        }
+    }
+    Ok(())
+}
+
+fn show_case(d: &escalate_store::CaseDetail, out: &mut impl Write) -> Result<(), CliError> {
+    let s = &d.status;
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+    writeln!(out, "{}\t{}", d.reference, d.child_name)?;
+    writeln!(
+        out,
+        "Protocol: {} (version {})",
+        d.protocol_id, d.protocol_version
+    )?;
+    writeln!(
+        out,
+        "Status: {} — Stage {}: {}",
+        d.state,
+        s["stage"],
+        text(&s["stage_title"])
+    )?;
+    writeln!(
+        out,
+        "Raising: {}{}",
+        d.raising_agency,
+        d.raising_professional
+            .as_deref()
+            .map(|p| format!(" ({p})"))
+            .unwrap_or_default()
+    )?;
+    writeln!(
+        out,
+        "Receiving: {}{}",
+        d.receiving_agency,
+        d.receiving_professional
+            .as_deref()
+            .map(|p| format!(" ({p})"))
+            .unwrap_or_default()
+    )?;
+    writeln!(out, "Category: {}", d.category)?;
+    writeln!(out, "Opened: {}", d.opened_at.format("%Y-%m-%d %H:%M"))?;
+    if let Some(r) = &d.immediate_risk {
+        writeln!(out, "Immediate risk: {r}")?;
+    }
+    writeln!(out, "Summary: {}", d.summary)?;
+    if let Some(o) = &d.outcome {
+        writeln!(out, "Outcome: {o}")?;
+    }
+    writeln!(out, "Next step: {}", text(&s["next_step"]))?;
+    for c in s["contacts"].as_array().into_iter().flatten() {
+        writeln!(out, "Contact ({}): {}", text(&c["side"]), text(&c["who"]))?;
+    }
+    for dl in s["deadlines"].as_array().into_iter().flatten() {
+        let due = match dl["due"]["kind"].as_str() {
+            Some("without-delay") => "without delay".to_owned(),
+            Some("no-limit") => "no limit".to_owned(),
+            _ => text(&dl["due"]["at"]),
+        };
+        let to = dl["to"]
+            .as_str()
+            .map(|t| format!(" to {t}"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "Due {due}\t{}{}\t{}\t[{}]",
+            text(&dl["id"]),
+            to,
+            text(&dl["what"]),
+            text(&dl["urgency"]["status"])
+        )?;
+    }
+    for f in s["forms"].as_array().into_iter().flatten() {
+        writeln!(
+            out,
+            "Form: {} on {}{}",
+            text(&f["form"]),
+            text(&f["on"]),
+            if f["owed"] == true { " (owed)" } else { "" }
+        )?;
+    }
+    for r in &d.records {
+        writeln!(
+            out,
+            "Record {} — Stage {} — {}{}: {}",
+            r.id,
+            r.stage,
+            r.discussed_at.format("%Y-%m-%d %H:%M"),
+            if r.resolved { " (resolved)" } else { "" },
+            r.summary
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,444 @@
+//! The store commands, end to end on a real encrypted store with the real OS keyring.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use crate::escalate_with;
+
+const PASS: &str = "correct horse battery staple";
+
+struct Lead {
+    _tmp: tempfile::TempDir,
+    data: PathBuf,
+}
+
+impl Lead {
+    fn new() -> Lead {
+        assert!(
+            std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+            "the store commands use the real OS keyring: run `make test` or `scripts/with-keyring cargo test`"
+        );
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path().join("data");
+        Lead { _tmp: tmp, data }
+    }
+
+    fn root(&self) -> &Path {
+        self._tmp.path()
+    }
+
+    fn run(&self, args: &[&str], pass: bool) -> Output {
+        let mut env = vec![("ESCALATE_DATA_DIR", self.data.to_str().unwrap())];
+        if pass {
+            env.push(("ESCALATE_PASSPHRASE", PASS));
+        }
+        let mut all = args.to_vec();
+        all.extend(["--now", "2026-11-23T17:00"]);
+        escalate_with(&all, &env, &[])
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args, false);
+        assert!(
+            out.status.success(),
+            "escalate {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn fails(&self, args: &[&str], pass: bool) -> (i32, String) {
+        let out = self.run(args, pass);
+        assert!(
+            !out.status.success(),
+            "escalate {args:?} should have failed"
+        );
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    }
+
+    fn init(&self) {
+        let out = self.run(
+            &[
+                "init",
+                "--name",
+                "Alex Morgan",
+                "--designation",
+                "Designated Safeguarding Lead",
+                "--agency",
+                "Ysgol Gyfun Bryn",
+                "--sector",
+                "schools",
+                "--protocol",
+                "western-bay",
+                "--calendar",
+                "england-and-wales",
+            ],
+            true,
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn new_case(&self, child: &str, extra: &[&str]) -> String {
+        let mut args = vec![
+            "case",
+            "new",
+            "--child-name",
+            child,
+            "--child-dob",
+            "2015-04-02",
+            "--raising-agency",
+            "Ysgol Gyfun Bryn",
+            "--receiving-agency",
+            "Swansea Children's Services",
+            "--receiving-sector",
+            "local-authority",
+            "--category",
+            "Threshold for assessment",
+            "--summary",
+            "School believes the threshold for a section 47 enquiry is met.",
+            "--opened",
+            "2026-11-23T09:00",
+        ];
+        args.extend(extra);
+        self.ok(&args).trim_end().to_owned()
+    }
+}
+
+#[test]
+fn a_lead_runs_a_case_from_intake_to_resolution() {
+    let lead = Lead::new();
+    lead.init();
+    let r = lead.new_case("Siân Llŷr Ŵyn", &[]);
+    assert_eq!(r, "RPD-2026-0001", "case new prints the reference alone");
+    lead.ok(&[
+        "stage",
+        "record",
+        &r,
+        "--summary",
+        "Discussed the referral",
+        "--agreed",
+        "Escalate to managers",
+        "--participant",
+        "Alex Morgan|DSL|Ysgol Gyfun Bryn",
+        "--participant",
+        "Jo Evans|Social Worker|Swansea Children's Services",
+        "--discussed",
+        "2026-11-23T10:00",
+    ]);
+    assert_eq!(
+        lead.ok(&["case", "escalate", &r]),
+        format!("{r}\tStage 2\n")
+    );
+    let list: serde_json::Value =
+        serde_json::from_str(&lead.ok(&["case", "list", "--json"])).unwrap();
+    assert_eq!(list[0]["reference"], r.as_str());
+    assert_eq!(list[0]["stage"], 2);
+    assert_eq!(list[0]["urgency"]["status"], "on-track");
+    let show: serde_json::Value =
+        serde_json::from_str(&lead.ok(&["case", "show", &r, "--json"])).unwrap();
+    assert_eq!(show["child_name"], "Siân Llŷr Ŵyn");
+    assert_eq!(show["records"][0]["participants"][1]["name"], "Jo Evans");
+    let text = lead.ok(&["case", "show", &r]);
+    assert!(
+        text.contains("Next step: The purpose of this discussion is for the manager to agree"),
+        "{text}"
+    );
+
+    // A stage record from a JSON file, with every field.
+    let file = lead.root().join("record.json");
+    std::fs::write(&file, r#"{"discussed_at":"2026-11-23T14:00:00","participants":[{"name":"Alex Morgan","role":"DSL","agency":"Ysgol Gyfun Bryn"}],"raising_view":"Threshold met","receiving_view":"Early help","summary":"Manager agrees to escalate","agreed":"Stage 3 today","resolved":false,"next_step":"Contact the team manager","approved_by":"Head Teacher","approved_on":"2026-11-23"}"#).unwrap();
+    lead.ok(&["stage", "record", &r, "--file", file.to_str().unwrap()]);
+    lead.ok(&["case", "escalate", &r]);
+    lead.ok(&[
+        "case",
+        "resolve",
+        &r,
+        "--outcome",
+        "Section 47 enquiry agreed",
+    ]);
+    let list = lead.ok(&["case", "list", "--all"]);
+    assert!(list.starts_with(&format!("{r}\tresolved\t")), "{list}");
+    let chronology = lead.ok(&["case", "chronology", &r]);
+    assert!(
+        chronology.contains("Escalated from Stage 2 to Stage 3"),
+        "{chronology}"
+    );
+    let audit = lead.ok(&["audit", "verify"]);
+    assert!(audit.starts_with("ok: 7 entries, head "), "{audit}");
+}
+
+#[test]
+fn bad_input_is_refused_with_the_field_named_and_nothing_written() {
+    let lead = Lead::new();
+    lead.init();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "case",
+                "new",
+                "--child-name",
+                "X",
+                "--child-dob",
+                "02/04/2015",
+                "--raising-agency",
+                "A",
+                "--receiving-agency",
+                "B",
+                "--category",
+                "c",
+                "--summary",
+                "s",
+            ],
+            "--child-dob: '02/04/2015' is not a date",
+        ),
+        (
+            &[
+                "case",
+                "new",
+                "--child-name",
+                "X",
+                "--raising-agency",
+                "A",
+                "--receiving-agency",
+                "a",
+                "--category",
+                "c",
+                "--summary",
+                "s",
+            ],
+            "receiving_agency: must differ",
+        ),
+        (
+            &[
+                "case",
+                "new",
+                "--child-name",
+                "X",
+                "--raising-agency",
+                "A",
+                "--receiving-agency",
+                "B",
+                "--category",
+                "c",
+                "--summary",
+                "s",
+                "--raising-sector",
+                "army",
+            ],
+            "--raising-sector: unknown sector 'army'",
+        ),
+        (
+            &[
+                "case",
+                "new",
+                "--child-name",
+                "X",
+                "--raising-agency",
+                "A",
+                "--receiving-agency",
+                "B",
+                "--category",
+                "c",
+                "--summary",
+                "s",
+                "--stage",
+                "4",
+                "--immediate-risk",
+                "danger",
+            ],
+            "does not allow starting at or jumping to a higher stage",
+        ),
+        (
+            &["case", "escalate", "RPD-2026-0099"],
+            "no case with reference 'RPD-2026-0099'",
+        ),
+        (
+            &[
+                "stage",
+                "record",
+                "RPD-2026-0099",
+                "--summary",
+                "s",
+                "--agreed",
+                "a",
+                "--participant",
+                "Only Name",
+            ],
+            "participant: 'Only Name' is not Name|Role|Agency",
+        ),
+    ];
+    for (args, expected) in cases {
+        let (code, err) = lead.fails(args, false);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(
+            err.contains(expected),
+            "{args:?}: expected '{expected}' in {err}"
+        );
+    }
+    assert_eq!(lead.ok(&["case", "list", "--all"]), "");
+    assert!(lead.ok(&["audit", "verify"]).starts_with("ok: 1 entries"));
+}
+
+#[test]
+fn without_a_keyring_the_passphrase_unlocks() {
+    let lead = Lead::new();
+    lead.init();
+    lead.new_case("Child A", &[]);
+    // No D-Bus session at all: the real keyring fails fast with a clear error.
+    let env = [("ESCALATE_DATA_DIR", lead.data.to_str().unwrap())];
+    let out = escalate_with(&["case", "list"], &env, &["DBUS_SESSION_BUS_ADDRESS"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("could not be taken from the OS keyring")
+            && err.contains("ESCALATE_PASSPHRASE"),
+        "{err}"
+    );
+    let env = [
+        ("ESCALATE_DATA_DIR", lead.data.to_str().unwrap()),
+        ("ESCALATE_PASSPHRASE", PASS),
+    ];
+    let out = escalate_with(&["case", "list"], &env, &["DBUS_SESSION_BUS_ADDRESS"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Child A"));
+    // A passphrase file works too; a wrong one is named as wrong.
+    let file = lead.root().join("pass.txt");
+    std::fs::write(&file, "wrong horse battery staple\n").unwrap();
+    let out = escalate_with(
+        &[
+            "case",
+            "list",
+            "--no-keyring",
+            "--passphrase-file",
+            file.to_str().unwrap(),
+        ],
+        &env[..1],
+        &[],
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the recovery passphrase is wrong"));
+    std::fs::write(&file, format!("{PASS}\n")).unwrap();
+    let out = escalate_with(
+        &[
+            "case",
+            "list",
+            "--no-keyring",
+            "--passphrase-file",
+            file.to_str().unwrap(),
+        ],
+        &env[..1],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn backup_restore_and_passphrase_change() {
+    let lead = Lead::new();
+    lead.init();
+    lead.new_case("Child B", &[]);
+    let backup = lead.root().join("store.escalate");
+    let out = lead.ok(&["backup", "--out", backup.to_str().unwrap()]);
+    assert!(out.contains("bytes"));
+    let restored = lead.root().join("restored");
+    let env = [
+        ("ESCALATE_DATA_DIR", restored.to_str().unwrap()),
+        ("ESCALATE_PASSPHRASE", PASS),
+    ];
+    let out = escalate_with(&["restore", backup.to_str().unwrap()], &env, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = escalate_with(&["case", "list"], &env[..1], &[]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Child B"));
+    // Restoring over a store is refused.
+    let out = escalate_with(&["restore", backup.to_str().unwrap()], &env, &[]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not empty"));
+
+    let new = "a completely new recovery phrase";
+    let env = [
+        ("ESCALATE_DATA_DIR", lead.data.to_str().unwrap()),
+        ("ESCALATE_PASSPHRASE", PASS),
+        ("ESCALATE_NEW_PASSPHRASE", new),
+    ];
+    let out = escalate_with(&["passphrase", "change"], &env, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let old = [
+        ("ESCALATE_DATA_DIR", lead.data.to_str().unwrap()),
+        ("ESCALATE_PASSPHRASE", PASS),
+    ];
+    let out = escalate_with(&["case", "list", "--no-keyring"], &old, &[]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("passphrase is wrong"));
+    let newer = [
+        ("ESCALATE_DATA_DIR", lead.data.to_str().unwrap()),
+        ("ESCALATE_PASSPHRASE", new),
+    ];
+    assert!(
+        escalate_with(&["case", "list", "--no-keyring"], &newer, &[])
+            .status
+            .success()
+    );
+    assert!(escalate_with(&["key", "rotate"], &newer, &[])
+        .status
+        .success());
+    assert!(
+        escalate_with(&["case", "list"], &newer[..1], &[])
+            .status
+            .success(),
+        "the keyring has the rotated key"
+    );
+}
+
+#[test]
+fn audit_verify_names_a_tampered_entry() {
+    let lead = Lead::new();
+    lead.init();
+    lead.new_case("Child C", &[]);
+    // Tamper with the key, as someone holding it could: python's sqlcipher3 edits one entry.
+    let key = {
+        let kf = escalate_store::KeyFile::read(&lead.data).unwrap();
+        kf.unwrap_key(&escalate_store::Passphrase::new(PASS))
+            .unwrap()
+    };
+    let script = "import sys, sqlcipher3\ncon = sqlcipher3.connect(sys.argv[1])\ncon.execute(\"PRAGMA key = \\\"x'%s'\\\"\" % sys.argv[2])\ncon.execute(\"UPDATE audit SET actor = 'Someone Else' WHERE seq = 2\")\ncon.commit()\n";
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            script,
+            lead.data.join("escalate.db").to_str().unwrap(),
+            &key.expose_hex(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "python sqlcipher3 (make test installs it): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (code, err) = lead.fails(&["audit", "verify"], false);
+    assert_eq!(code, 3);
+    assert!(
+        err.contains("broken at entry 2 (seq 2): its content was changed"),
+        "{err}"
+    );
+}
