@@ -79,6 +79,14 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// How a case ends, with the text the protocol or the lead gives.
+enum Closing {
+    Resolved(String),
+    Withdrawn(String),
+    /// The exclusion's id.
+    Redirected(String),
+}
+
 /// A row of the stage history.
 struct Move<'a> {
     kind: &'a str,
@@ -810,37 +818,15 @@ impl Store {
         now: NaiveDateTime,
     ) -> Result<(), StoreError> {
         let outcome = required("outcome", outcome, LONG)?;
-        let by = self.profile.name.clone();
-        self.transition(
+        self.close_case(
             reference,
             now,
             "case.resolve",
-            |_| Ok(Event::Resolve { at: now }),
-            move |conn, id, case| {
-                Box::pin(async move {
-                    sqlx::query("UPDATE cases SET outcome = ?, closed_at = ? WHERE id = ?")
-                        .bind(&outcome)
-                        .bind(ts(now))
-                        .bind(id)
-                        .execute(&mut *conn)
-                        .await?;
-                    Store::move_row(
-                        conn,
-                        id,
-                        Move {
-                            kind: "resolved",
-                            from: case.current_stage(),
-                            to: None,
-                            at: now,
-                            reason: &outcome,
-                            by: &by,
-                        },
-                    )
-                    .await
-                })
-            },
+            Event::Resolve { at: now },
+            Closing::Resolved(outcome),
         )
         .await
+        .map(drop)
     }
 
     pub async fn withdraw(
@@ -850,46 +836,23 @@ impl Store {
         now: NaiveDateTime,
     ) -> Result<(), StoreError> {
         let reason = required("reason", reason, LONG)?;
-        let by = self.profile.name.clone();
-        let r2 = reason.clone();
-        self.transition(
+        let event = Event::Withdraw {
+            at: now,
+            reason: reason.clone(),
+        };
+        self.close_case(
             reference,
             now,
             "case.withdraw",
-            |_| {
-                Ok(Event::Withdraw {
-                    at: now,
-                    reason: r2,
-                })
-            },
-            move |conn, id, case| {
-                Box::pin(async move {
-                    sqlx::query("UPDATE cases SET outcome = ?, closed_at = ? WHERE id = ?")
-                        .bind(&reason)
-                        .bind(ts(now))
-                        .bind(id)
-                        .execute(&mut *conn)
-                        .await?;
-                    Store::move_row(
-                        conn,
-                        id,
-                        Move {
-                            kind: "withdrawn",
-                            from: case.current_stage(),
-                            to: None,
-                            at: now,
-                            reason: &reason,
-                            by: &by,
-                        },
-                    )
-                    .await
-                })
-            },
+            event,
+            Closing::Withdrawn(reason),
         )
         .await
+        .map(drop)
     }
 
     /// Out of scope: send the case to the procedure the protocol's exclusion names.
+    /// Returns that procedure, in the protocol's words.
     pub async fn redirect(
         &self,
         reference: &str,
@@ -897,44 +860,66 @@ impl Store {
         now: NaiveDateTime,
     ) -> Result<String, StoreError> {
         let exclusion = required("exclusion", exclusion, NAME)?;
-        let by = self.profile.name.clone();
-        let ex = exclusion.clone();
-        self.transition(
+        let event = Event::Redirect {
+            at: now,
+            exclusion: exclusion.clone(),
+        };
+        self.close_case(
             reference,
             now,
             "case.redirect",
-            |_| {
-                Ok(Event::Redirect {
-                    at: now,
-                    exclusion: ex,
-                })
-            },
+            event,
+            Closing::Redirected(exclusion),
+        )
+        .await
+    }
+
+    /// End a case: the state machine's move, the outcome on the case, a history row.
+    /// Returns the outcome text.
+    async fn close_case(
+        &self,
+        reference: &str,
+        now: NaiveDateTime,
+        action: &str,
+        event: Event,
+        closing: Closing,
+    ) -> Result<String, StoreError> {
+        let by = self.profile.name.clone();
+        self.transition(
+            reference,
+            now,
+            action,
+            |_| Ok(event),
             move |conn, id, case| {
                 Box::pin(async move {
-                    let words = protocol_for(&case.protocol)?
-                        .exclusion(&exclusion)
-                        .map(|e| e.redirect.clone())
-                        .unwrap_or_default();
+                    let (kind, outcome, reason) = match closing {
+                        Closing::Resolved(o) => ("resolved", o.clone(), o),
+                        Closing::Withdrawn(r) => ("withdrawn", r.clone(), r),
+                        Closing::Redirected(ex) => {
+                            let words = protocol_for(&case.protocol)?
+                                .exclusion(&ex)
+                                .map(|e| e.redirect.clone())
+                                .unwrap_or_default();
+                            ("redirected", words, ex)
+                        }
+                    };
                     sqlx::query("UPDATE cases SET outcome = ?, closed_at = ? WHERE id = ?")
-                        .bind(&words)
+                        .bind(&outcome)
                         .bind(ts(now))
                         .bind(id)
                         .execute(&mut *conn)
                         .await?;
-                    Store::move_row(
-                        conn,
-                        id,
-                        Move {
-                            kind: "redirected",
-                            from: case.current_stage(),
-                            to: None,
-                            at: now,
-                            reason: &exclusion,
-                            by: &by,
-                        },
-                    )
-                    .await?;
-                    Ok(words)
+                    let from = case.current_stage();
+                    let m = Move {
+                        kind,
+                        from,
+                        to: None,
+                        at: now,
+                        reason: &reason,
+                        by: &by,
+                    };
+                    Store::move_row(conn, id, m).await?;
+                    Ok(outcome)
                 })
             },
         )
