@@ -9,7 +9,8 @@ export CARGO_TERM_COLOR ?= never
 #  libssl-dev pkg-config: SQLCipher (bundled) links OpenSSL's libcrypto
 #  libdbus-1-dev: the OS keyring (Secret Service over D-Bus)
 #  dbus-daemon gnome-keyring: a real keyring for the tests (scripts/with-keyring)
-APT_PACKAGES := build-essential pkg-config libssl-dev libdbus-1-dev dbus-daemon gnome-keyring
+#  poppler-utils qpdf: the report tests read the PDFs back (pdftotext, pdffonts, qpdf --check)
+APT_PACKAGES := build-essential pkg-config libssl-dev libdbus-1-dev dbus-daemon gnome-keyring poppler-utils qpdf
 # Python packages the tests need: an independent SQLCipher 4 reader.
 PIP_PACKAGES := sqlcipher3-binary
 

@@ -59,6 +59,12 @@ pub enum Command {
     /// The store's data key.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Print a form as PDF, filled from the store.
+    Report(ReportArgs),
+    /// Export a case for the Board administrator as an encrypted package (age), or
+    /// open one. Here --passphrase-file (or ESCALATE_EXPORT_PASSPHRASE) is the
+    /// package's passphrase; the store unlocks from the keyring or ESCALATE_PASSPHRASE.
+    Export(ExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -347,4 +353,72 @@ pub enum PassphraseCommand {
 pub enum KeyCommand {
     /// Replace the data key and re-encrypt the store (needs the recovery passphrase).
     Rotate,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    pub reference: String,
+    /// rpd-report, monitoring-form, escalation-form, stage-record or chronology.
+    #[arg(long)]
+    pub form: String,
+    /// For a stage record: which stage (default: the current one).
+    #[arg(long, value_name = "N")]
+    pub stage: Option<u8>,
+    /// Where to write the PDF.
+    #[arg(long, value_name = "FILE.pdf")]
+    pub out: PathBuf,
+    /// How effective the protocol was, with suggestions (RPD Report, Monitoring Form).
+    #[arg(long, default_value = "")]
+    pub effectiveness: String,
+    /// Additional notes (RPD Report).
+    #[arg(long, default_value = "")]
+    pub notes: String,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct ExportArgs {
+    #[command(subcommand)]
+    pub open: Option<ExportCommand>,
+    /// The case to export.
+    #[arg(required = true)]
+    pub reference: Option<String>,
+    /// Where to write the package.
+    #[arg(long, value_name = "FILE", required = true)]
+    pub out: Option<PathBuf>,
+    /// The Board's age public key (age1…); repeat for more. Or use a passphrase.
+    #[arg(long = "recipient", value_name = "AGE_PUBLIC_KEY")]
+    pub recipients: Vec<String>,
+    /// Replace the child's name with initials and the date of birth with the year, and leave out local identifiers.
+    #[arg(long)]
+    pub minimise: bool,
+    /// The form to include (default: the protocol's Board form, else the chronology).
+    #[arg(long)]
+    pub form: Option<String>,
+    /// How effective the protocol was, with suggestions.
+    #[arg(long, default_value = "")]
+    pub effectiveness: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Decrypt a package, check it and list what it holds.
+    Open {
+        file: PathBuf,
+        /// An age identity file (AGE-SECRET-KEY-1…). Or use --passphrase-file.
+        #[arg(long, value_name = "KEY_FILE")]
+        identity: Option<PathBuf>,
+        /// Also write the files into this folder (which must not exist yet).
+        #[arg(long, value_name = "DIR")]
+        extract: Option<PathBuf>,
+        /// Print monitoring.json.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a key pair for a Board administrator: writes the secret identity file
+    /// (keep it safe) and prints the public key (age1…) to give to agencies.
+    Keygen {
+        #[arg(long, value_name = "KEY_FILE")]
+        out: PathBuf,
+    },
 }

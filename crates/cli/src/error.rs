@@ -31,6 +31,7 @@ pub enum CliError {
     Store(escalate_store::StoreError),
     /// The audit trail is broken: the verification ran, the answer is bad.
     AuditBroken(String),
+    Report(escalate_report::ReportError),
 }
 
 impl CliError {
@@ -46,6 +47,10 @@ impl CliError {
                 _ => 2,
             },
             CliError::AuditBroken(_) => 3,
+            CliError::Report(e) => match e.code() {
+                "report.pdf" | "report.font" => 1,
+                _ => 2,
+            },
         }
     }
 }
@@ -66,6 +71,7 @@ impl fmt::Display for CliError {
             CliError::Json(e) => write!(f, "escalate: could not write JSON: {e}"),
             CliError::Store(e) => write!(f, "escalate: {e}"),
             CliError::AuditBroken(m) => write!(f, "escalate: {m}"),
+            CliError::Report(e) => write!(f, "escalate: {e}"),
         }
     }
 }

@@ -242,9 +242,277 @@ pub fn run(command: Command, args: &StoreArgs, out: &mut impl Write) -> Result<(
                 writeln!(out, "ok")?;
                 Ok(())
             }
+            Command::Report(a) => {
+                let form = parse_form(&a.form)?;
+                let store = open(args, keys.as_ref()).await?;
+                let made = report(&store, &a, form, now).await;
+                store.close().await;
+                let pdf = made?;
+                write_new_file(&a.out, &pdf)?;
+                writeln!(out, "{}\t{} bytes", a.out.display(), pdf.len())?;
+                Ok(())
+            }
+            Command::Export(a) => export(a, args, keys.as_ref(), now, out).await,
             _ => Ok(()),
         }
     })
+}
+
+/// The package passphrase: --passphrase-file or ESCALATE_EXPORT_PASSPHRASE.
+fn package_passphrase(args: &StoreArgs) -> Result<Option<Passphrase>, CliError> {
+    read_secret(
+        args.passphrase_file.as_deref(),
+        "ESCALATE_EXPORT_PASSPHRASE",
+        "--passphrase-file",
+    )
+}
+
+async fn export(
+    a: crate::args::ExportArgs,
+    args: &StoreArgs,
+    keys: &dyn KeyStore,
+    now: NaiveDateTime,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    use escalate_report::export::{self, Key, Seal};
+    if let Some(crate::args::ExportCommand::Keygen { out: path }) = &a.open {
+        let (text, public) = export::keygen(now);
+        write_secret_file(path, text.as_bytes())?;
+        writeln!(out, "{public}")?;
+        return Ok(());
+    }
+    if let Some(crate::args::ExportCommand::Open {
+        file,
+        identity,
+        extract,
+        json,
+    }) = a.open
+    {
+        let bytes = std::fs::read(&file).map_err(|source| CliError::Io {
+            path: file.display().to_string(),
+            source,
+        })?;
+        let id_text = identity
+            .as_ref()
+            .map(|p| {
+                std::fs::read_to_string(p).map_err(|source| CliError::Io {
+                    path: p.display().to_string(),
+                    source,
+                })
+            })
+            .transpose()?;
+        let pass = package_passphrase(args)?;
+        let key = match (&id_text, &pass) {
+            (Some(t), _) => Key::Identity(t),
+            (None, Some(p)) => Key::Passphrase(p.expose()),
+            (None, None) => {
+                return Err(CliError::Invalid {
+                    option: "--identity",
+                    message: "give the Board's age identity file with --identity, or the package passphrase with --passphrase-file".to_owned(),
+                })
+            }
+        };
+        let package = export::open(&bytes, key).map_err(CliError::Report)?;
+        if let Some(dir) = extract {
+            std::fs::create_dir(&dir).map_err(|source| CliError::Io {
+                path: dir.display().to_string(),
+                source,
+            })?;
+            for (name, data) in [
+                (export::PDF_NAME, package.pdf.clone()),
+                (
+                    export::JSON_NAME,
+                    serde_json::to_vec_pretty(&package.monitoring)?,
+                ),
+                (export::CSV_NAME, package.csv.clone().into_bytes()),
+            ] {
+                write_new_file(&dir.join(name), &data)?;
+            }
+        }
+        if json {
+            serde_json::to_writer_pretty(&mut *out, &package.monitoring)?;
+            writeln!(out)?;
+        } else {
+            let m = &package.monitoring;
+            writeln!(
+                out,
+                "{}\t{}\t{}\t{}",
+                m.reference, m.protocol.id, m.status, m.child.name
+            )?;
+            for (name, size) in &package.files {
+                writeln!(out, "{name}\t{size} bytes")?;
+            }
+        }
+        return Ok(());
+    }
+    let (Some(reference), Some(file)) = (a.reference, a.out) else {
+        return Err(CliError::Invalid {
+            option: "export",
+            message: "give the case reference and --out FILE".to_owned(),
+        });
+    };
+    let pass = package_passphrase(args)?;
+    let seal = match (a.recipients.is_empty(), &pass) {
+        (false, _) => Seal::Recipients(&a.recipients),
+        (true, Some(p)) => Seal::Passphrase(p.expose()),
+        (true, None) => {
+            return Err(CliError::Invalid {
+                option: "--recipient",
+                message: "say who can open it: --recipient age1… (the Board's public key) or --passphrase-file".to_owned(),
+            })
+        }
+    };
+    // --passphrase-file is the package's here, so the store unlocks without it.
+    let store_args = StoreArgs {
+        passphrase_file: None,
+        ..args.clone()
+    };
+    let store = open(&store_args, keys).await?;
+    let made = async {
+        let mut case = store.case_detail(&reference, now).await?;
+        let mut chronology = store.chronology(&reference, now).await?;
+        let protocol = escalate_core::builtin_protocol(&case.protocol_id)
+            .map_err(CliError::Protocol)?
+            .ok_or_else(|| CliError::UnknownProtocol {
+                id: case.protocol_id.clone(),
+                known: String::new(),
+            })?;
+        let form = match &a.form {
+            Some(f) => parse_form(f)?,
+            None => [
+                escalate_core::FormId::RpdReport,
+                escalate_core::FormId::MonitoringForm,
+            ]
+            .into_iter()
+            .find(|f| {
+                protocol
+                    .stages
+                    .iter()
+                    .any(|s| s.forms.iter().any(|x| x.form == *f))
+            })
+            .unwrap_or(escalate_core::FormId::Chronology),
+        };
+        let monitoring = export::monitoring(
+            store.profile(),
+            &case,
+            protocol,
+            store.calendar(),
+            &a.effectiveness,
+            a.minimise,
+            now,
+        );
+        if a.minimise {
+            // The PDF carries the same minimised identity as monitoring.json.
+            let full = std::mem::replace(&mut case.child_name, monitoring.child.name.clone());
+            case.child_dob = None;
+            case.child_identifiers.clear();
+            for e in &mut chronology {
+                e.text = e.text.replace(&full, &monitoring.child.name);
+            }
+        }
+        let input = escalate_report::ReportInput {
+            profile: store.profile(),
+            case: &case,
+            chronology: &chronology,
+            protocol,
+            calendar: store.calendar(),
+        };
+        let opts = escalate_report::ReportOptions {
+            form,
+            stage: None,
+            effectiveness: a.effectiveness.clone(),
+            notes: String::new(),
+            generated_at: now,
+        };
+        let pdf = escalate_report::render(&input, &opts).map_err(CliError::Report)?;
+        export::seal(&pdf, &monitoring, seal).map_err(CliError::Report)
+    }
+    .await;
+    store.close().await;
+    let package = made?;
+    write_new_file(&file, &package)?;
+    writeln!(out, "{}\t{} bytes", file.display(), package.len())?;
+    Ok(())
+}
+
+fn parse_form(s: &str) -> Result<escalate_core::FormId, CliError> {
+    escalate_core::FormId::ALL
+        .into_iter()
+        .find(|f| f.as_str() == s)
+        .ok_or_else(|| CliError::Invalid {
+            option: "--form",
+            message: format!("'{s}' is not a form: use rpd-report, monitoring-form, escalation-form, stage-record or chronology"),
+        })
+}
+
+async fn report(
+    store: &Store,
+    a: &crate::args::ReportArgs,
+    form: escalate_core::FormId,
+    now: NaiveDateTime,
+) -> Result<Vec<u8>, CliError> {
+    let case = store.case_detail(&a.reference, now).await?;
+    let chronology = store.chronology(&a.reference, now).await?;
+    let protocol = escalate_core::builtin_protocol(&case.protocol_id)
+        .map_err(CliError::Protocol)?
+        .ok_or_else(|| CliError::UnknownProtocol {
+            id: case.protocol_id.clone(),
+            known: String::new(),
+        })?;
+    let input = escalate_report::ReportInput {
+        profile: store.profile(),
+        case: &case,
+        chronology: &chronology,
+        protocol,
+        calendar: store.calendar(),
+    };
+    let opts = escalate_report::ReportOptions {
+        form,
+        stage: a.stage,
+        effectiveness: a.effectiveness.clone(),
+        notes: a.notes.clone(),
+        generated_at: now,
+    };
+    escalate_report::render(&input, &opts).map_err(CliError::Report)
+}
+
+/// Write a secret the user asked for, readable by them alone from the moment it exists.
+fn write_secret_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    create_new(path, bytes, 0o600)
+}
+
+/// Write a file the user named, refusing to overwrite one silently.
+fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    create_new(path, bytes, 0o644)
+}
+
+fn create_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), CliError> {
+    use std::io::Write as _;
+    let io = |source| CliError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(mode);
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut f = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            CliError::Invalid {
+                option: "--out",
+                message: format!("{} already exists: choose a new file name", path.display()),
+            }
+        } else {
+            io(e)
+        }
+    })?;
+    f.write_all(bytes).map_err(io)?;
+    f.sync_all().map_err(io)
 }
 
 async fn case(

@@ -186,8 +186,24 @@ pub struct CaseDetail {
     pub outcome: Option<String>,
     pub closed_at: Option<NaiveDateTime>,
     pub records: Vec<StageRecord>,
+    /// Notifications marked as sent, oldest first.
+    pub notifications_sent: Vec<SentNotification>,
+    /// The engine's view of the case: stages entered and left, with times.
+    pub engine: escalate_core::Case,
     /// The engine's answer now: deadlines, urgency, next step, contacts, forms.
     pub status: serde_json::Value,
+}
+
+/// A notification the protocol required, marked as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SentNotification {
+    pub stage: Option<u8>,
+    pub notification: String,
+    pub sent_to: String,
+    /// When it was due, as the engine saw it when it was marked.
+    pub due: Option<String>,
+    pub sent_at: NaiveDateTime,
+    pub note: String,
 }
 
 /// One line of a case's chronology.

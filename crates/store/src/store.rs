@@ -1108,6 +1108,24 @@ impl Store {
         .fetch_one(&mut *conn)
         .await?;
         let records = self.records(&mut conn, loaded.id).await?;
+        let notifications_sent = sqlx::query(
+            "SELECT stage, notification_id, sent_to, due, sent_at, note FROM notifications_sent WHERE case_id = ? ORDER BY sent_at, id",
+        )
+        .bind(loaded.id)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(SentNotification {
+                stage: r.try_get::<Option<i64>, _>("stage")?.map(|s| s as u8),
+                notification: r.try_get("notification_id")?,
+                sent_to: r.try_get("sent_to")?,
+                due: r.try_get("due")?,
+                sent_at: parse_ts(r.try_get("sent_at")?)?,
+                note: r.try_get("note")?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
         let engine = Engine::new(&self.calendar, now)
             .map_err(|e| StoreError::invalid("now", e.to_string()))?;
         let status = engine.status(loaded.protocol, &loaded.case)?;
@@ -1138,6 +1156,8 @@ impl Store {
                 .map(parse_ts)
                 .transpose()?,
             records,
+            notifications_sent,
+            engine: loaded.case.clone(),
             status: serde_json::to_value(&status)
                 .map_err(|e| StoreError::Database(e.to_string()))?,
         })
@@ -1276,7 +1296,13 @@ impl Store {
                 at,
                 stage: d.stage,
                 kind: kind.to_owned(),
-                text: format!("Due {}{who}: {} ({})", d.due, d.what, d.urgency.words()),
+                text: match d.due {
+                    escalate_core::Due::NoLimit => format!("Owed{who} (no timescale): {}", d.what),
+                    escalate_core::Due::WithoutDelay => {
+                        format!("Due without delay{who}: {}", d.what)
+                    }
+                    due => format!("Due {due}{who}: {} ({})", d.what, d.urgency.words()),
+                },
                 overdue: matches!(d.urgency, escalate_core::Urgency::Overdue { .. }),
             });
         }

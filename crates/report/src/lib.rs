@@ -1,0 +1,50 @@
+//! Escalate's printable forms as PDF, filled from the store without retyping.
+//!
+//! A4, laid out like the forms Boards know, labels word for word from the protocols,
+//! DejaVu Sans embedded (subset) so Welsh names and dashes print and extract correctly,
+//! text wrapped by measured glyph widths and flowing onto further pages with the title
+//! and "Page N of M" repeated. The same input and date give byte-identical output.
+
+pub mod export;
+mod forms;
+mod layout;
+mod pdf;
+
+pub use forms::{render, ReportInput, ReportOptions};
+pub use pdf::PdfProperties;
+
+use escalate_core::FormId;
+
+/// Why a report could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("form: {form} is not used by protocol '{protocol}': it uses {allowed}")]
+    FormNotInProtocol {
+        form: FormId,
+        protocol: String,
+        allowed: String,
+    },
+    #[error("stage: {0}")]
+    Stage(String),
+    #[error("the embedded font could not be read: {0}")]
+    Font(String),
+    #[error("the PDF could not be written: {0}")]
+    Pdf(String),
+    #[error("{field}: {message}")]
+    Export {
+        field: &'static str,
+        message: String,
+    },
+}
+
+impl ReportError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReportError::FormNotInProtocol { .. } => "report.form_not_in_protocol",
+            ReportError::Stage(_) => "report.stage",
+            ReportError::Font(_) => "report.font",
+            ReportError::Pdf(_) => "report.pdf",
+            ReportError::Export { .. } => "export.invalid",
+        }
+    }
+}

@@ -1,0 +1,462 @@
+//! Every form: labels word for word, every filled value, the font embedded, a valid file.
+
+use std::collections::BTreeMap;
+
+use escalate_core::protocol::RecordField;
+use escalate_core::FormId;
+use escalate_store::{NewCase, StageRecordInput};
+
+use crate::*;
+
+/// A Western Bay case taken to Stage 5 and resolved there on Friday 20 November.
+async fn western_bay(dir: &std::path::Path, summary: &str) -> (escalate_store::Store, String) {
+    let s = store(dir, "western-bay").await;
+    let r = s
+        .create_case(new_case(summary), t("2026-11-02T09:00"))
+        .await
+        .unwrap();
+    for stage in 1..=5u8 {
+        let mut rec = record(stage, 10 + u32::from(stage), stage == 5);
+        if stage == 3 {
+            rec.extra = BTreeMap::from([(
+                RecordField::RiskAnalysis,
+                "Perceived risk: rising neglect.".to_owned(),
+            )]);
+        }
+        s.record_stage(&r, rec, t("2026-11-20T16:00"))
+            .await
+            .unwrap();
+        if stage < 5 {
+            s.escalate(
+                &r,
+                None,
+                None,
+                t(&format!("2026-11-{:02}T12:00", 10 + u32::from(stage))),
+            )
+            .await
+            .unwrap();
+        }
+    }
+    s.resolve(&r, "Section 47 enquiry agreed.", t("2026-11-20T16:00"))
+        .await
+        .unwrap();
+    (s, r)
+}
+
+#[tokio::test]
+async fn resolution_of_professional_differences_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, r) = western_bay(dir.path(), "Neglect concerns — lateness, hunger, a bruise.").await;
+    let pdf = pdf(
+        &s,
+        &r,
+        FormId::RpdReport,
+        None,
+        "The stages were clear; Stage 3 was slow.",
+        t("2026-11-20T17:00"),
+    )
+    .await;
+    check_pdf(&pdf);
+    let text = text(&pdf, None);
+    assert_contains_all(
+        &text,
+        &[
+            // The seed form's labels, word for word.
+            "Western Bay Safeguarding Children Board",
+            "Resolution of Professional Differences Report",
+            "Summary of reason for dispute – include views of all agencies concerned",
+            "Agreed outcomes or actions if satisfactorily resolved – includes escalation to next stage if unresolved",
+            "Please complete for monitoring purposes",
+            "Stage at which resolution achieved- 5 and 6",
+            "Time taken to reach resolution-",
+            "Please note how effective this Protocol was in resolving the issue and please make suggestions as to how the protocol can be improved:",
+            "Additional Notes:",
+            "Agency/Organisation raising the professional difference",
+            "Agency/Organisation receiving the professional difference",
+            "Name:", "Designation:", "Agency:", "Date:", "Signature:",
+            // Values from the store.
+            "Case reference: RPD-2026-0001",
+            "Neglect concerns — lateness, hunger, a bruise.",
+            "Stage 3 — view of Swansea Children’s Services: Receiving view at Stage 3",
+            "Escalated from Stage 4 to Stage 5",
+            "Resolved: Section 47 enquiry agreed.",
+            "☒ Stage 5", "☐ Stage 6",
+            // 2 Nov to 20 Nov 2026: 18 days; working days 3-6, 9-13, 16-20 Nov.
+            "18 calendar days (14 working days), from 02/11/2026 to 20/11/2026",
+            "The stages were clear; Stage 3 was slow.",
+            "Head 5", "Head of Service", "Manager 5", "Service Manager",
+            "Page 1 of 2", "Page 2 of 2",
+        ],
+    );
+}
+
+#[tokio::test]
+async fn stage_record_with_the_protocols_extra_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, r) = western_bay(dir.path(), "Summary").await;
+    let pdf = pdf(
+        &s,
+        &r,
+        FormId::StageRecord,
+        Some(3),
+        "",
+        t("2026-11-20T17:00"),
+    )
+    .await;
+    check_pdf(&pdf);
+    assert_contains_all(
+        &text(&pdf, None),
+        &[
+            "Stage record", CHILD, "Stage 3 — Manager to manager", "13/11/2026 10:00",
+            "Participants", "Name", "Role", "Agency", "Head 3", "Manager 3",
+            "The difference as Ysgol Gyfun Bryn sees it", "Raising view at Stage 3",
+            "The difference as Swansea Children’s Services sees it", "Receiving view at Stage 3",
+            "Summary of the discussion", "Stage 3 discussion — summary", "What was agreed", "Stage 3 agreed actions",
+            "Resolved", "☐ Yes", "☒ No",
+            "Analysis of the perceived risk to the child and the steps taken to try to resolve the matter",
+            "Perceived risk: rising neglect.",
+            "Next step and its deadline", "Where the professional difference remains unresolved the case must be escalated to stage 4",
+            "Approved by", "Date approved", "Recorded by", "Alex Morgan",
+        ],
+    );
+}
+
+#[tokio::test]
+async fn chronology_marks_overdue_items() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), "south-gloucestershire").await;
+    let r = s
+        .create_case(new_case("Summary"), t("2026-11-02T09:00"))
+        .await
+        .unwrap();
+    let pdf = pdf(&s, &r, FormId::Chronology, None, "", t("2026-11-20T17:00")).await;
+    check_pdf(&pdf);
+    assert_contains_all(
+        &text(&pdf, None),
+        &[
+            "Case chronology",
+            CHILD,
+            "Date and time",
+            "Stage",
+            "Event",
+            "Detail",
+            "02/11/2026 09:00",
+            "Opened at Stage 1",
+            "OVERDUE deadline",
+            "overdue by 13 working days",
+        ],
+    );
+}
+
+#[tokio::test]
+async fn monitoring_form_at_stage_4() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), "south-gloucestershire").await;
+    let r = s
+        .create_case(
+            new_case("Disagreement about a strategy discussion."),
+            t("2026-11-02T09:00"),
+        )
+        .await
+        .unwrap();
+    for stage in 1..=3u8 {
+        s.record_stage(
+            &r,
+            record(stage, 2 + u32::from(stage), false),
+            t("2026-11-20T16:00"),
+        )
+        .await
+        .unwrap();
+        s.escalate(
+            &r,
+            None,
+            None,
+            t(&format!("2026-11-{:02}T12:00", 2 + u32::from(stage))),
+        )
+        .await
+        .unwrap();
+    }
+    let mut rec = record(4, 6, true);
+    rec.extra = BTreeMap::from([(RecordField::Route, "Mediation".to_owned())]);
+    s.record_stage(&r, rec, t("2026-11-20T16:00"))
+        .await
+        .unwrap();
+    s.resolve(
+        &r,
+        "Mediation decision: joint visit.",
+        t("2026-11-06T15:00"),
+    )
+    .await
+    .unwrap();
+    let pdf = pdf(
+        &s,
+        &r,
+        FormId::MonitoringForm,
+        None,
+        "Mediation was quick.",
+        t("2026-11-20T17:00"),
+    )
+    .await;
+    check_pdf(&pdf);
+    assert_contains_all(
+        &text(&pdf, None),
+        &[
+            "Monitoring Form - a tool to record decisions and to monitor the Resolution of Professional Differences policy",
+            "This form is to be used at stage three and stage four of the resolution of professional differences policy, must be stored on file and submitted to the Strategic Safeguarding Service Manager",
+            "Full Name of Child", CHILD,
+            "Summary of reason for dispute. Include views of all agencies involved.", "Disagreement about a strategy discussion.",
+            "Agreed outcomes or actions if satisfactorily resolved – includes escalation to next stage if unresolved",
+            "Action Note: Copy of this form to be held on child/family file in all agencies involved in resolution of professional difference, if escalating to next stage use as basis of report to manager at next stage, send a copy to the SGCP for monitoring purposes.",
+            "Initiating Manager Signature", "Receiving Manager Signature", "Name", "Role", "Organisation",
+            "Head 4", "Manager 4", "Swansea Children’s Services",
+            "Please complete for monitoring purposes:", "Stage at which Resolution reached", "☐ Stage 3", "☒ Stage 4",
+            "Number of days taken to resolve", "4 days (4 working days)",
+            "Please note how effective this policy was in resolving the issue and please make suggestions as to how the policy can be improved",
+            "Mediation was quick.",
+        ],
+    );
+}
+
+#[tokio::test]
+async fn doncaster_escalation_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), "doncaster").await;
+    let r = s
+        .create_case(
+            new_case("School place withdrawn without a safeguarding plan."),
+            t("2026-11-02T09:00"),
+        )
+        .await
+        .unwrap();
+    let rec = StageRecordInput {
+        extra: BTreeMap::from([
+            (
+                RecordField::Evidence,
+                "Attendance record and two incident logs.".to_owned(),
+            ),
+            (
+                RecordField::LeadAdvice,
+                "DSL advised formal escalation.".to_owned(),
+            ),
+            (
+                RecordField::DesiredOutcome,
+                "A multi-agency meeting this week.".to_owned(),
+            ),
+        ]),
+        ..record(1, 2, false)
+    };
+    s.record_stage(&r, rec, t("2026-11-02T16:00"))
+        .await
+        .unwrap();
+    s.mark_sent(
+        &r,
+        Some(1),
+        "form-to-receiving-worker",
+        t("2026-11-02T15:00"),
+        "",
+        t("2026-11-02T16:00"),
+    )
+    .await
+    .unwrap();
+    s.mark_sent(
+        &r,
+        Some(1),
+        "form-to-business-unit",
+        t("2026-11-02T15:30"),
+        "",
+        t("2026-11-02T16:00"),
+    )
+    .await
+    .unwrap();
+    let pdf = pdf(
+        &s,
+        &r,
+        FormId::EscalationForm,
+        None,
+        "",
+        t("2026-11-02T17:00"),
+    )
+    .await;
+    check_pdf(&pdf);
+    assert_contains_all(
+        &text(&pdf, None),
+        &[
+            "Doncaster Safeguarding Children Partnership (DSCP)",
+            "Form for Submitting Cases for Escalation and Resolution",
+            "Complainant agency",
+            "Ysgol Gyfun Bryn",
+            "Complainant worker",
+            "Alex Morgan",
+            "Agency the disagreement is being lodged with",
+            "Swansea Children’s Services",
+            "Relevant worker in that agency",
+            "Jo Evans",
+            "Child or young person",
+            CHILD,
+            "Date of birth",
+            "02/04/2015",
+            "Local identifiers",
+            "WCCIS 448812",
+            "Nature of the disagreement, with clear evidence based reasons",
+            "School place withdrawn without a safeguarding plan.",
+            "Evidence: Attendance record and two incident logs.",
+            "Advice taken from the safeguarding lead in the agency raising the complaint",
+            "DSL advised formal escalation.",
+            "What the complainant would like to happen",
+            "A multi-agency meeting this week.",
+            "Date sent to the relevant worker in the receiving agency",
+            "Date sent to the DSCP Business Unit",
+            "02/11/2026",
+        ],
+    );
+}
+
+#[tokio::test]
+async fn long_answers_flow_onto_further_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = (1..=120)
+        .map(|i| format!("Sentence {i} of a long account of the disagreement."))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let (s, r) = western_bay(dir.path(), &long).await;
+    let pdf = pdf(&s, &r, FormId::RpdReport, None, "", t("2026-11-20T17:00")).await;
+    check_pdf(&pdf);
+    let all = text(&pdf, None);
+    assert!(all.contains("Page 1 of 4"), "{all}");
+    assert_contains_all(
+        &all,
+        &[
+            "Sentence 1 of",
+            "Sentence 120 of a long account of the disagreement.",
+            "(continued)",
+        ],
+    );
+    // The title and page numbers repeat on a later page.
+    let p2 = text(&pdf, Some((2, 2)));
+    assert_contains_all(
+        &p2,
+        &[
+            "Resolution of Professional Differences Report",
+            "Page 2 of 4",
+            "Case reference: RPD-2026-0001",
+        ],
+    );
+    // Nothing is lost at the page break: every sentence is there once.
+    for i in [1, 60, 61, 119] {
+        assert_eq!(
+            all.matches(&format!("Sentence {i} of")).count(),
+            1,
+            "sentence {i}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn empty_optional_fields_leave_room_to_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), "western-bay").await;
+    let r = s
+        .create_case(
+            NewCase {
+                raising_professional: None,
+                receiving_professional: None,
+                ..new_case("Summary")
+            },
+            t("2026-11-02T09:00"),
+        )
+        .await
+        .unwrap();
+    let pdf = pdf(&s, &r, FormId::RpdReport, None, "", t("2026-11-03T09:00")).await;
+    check_pdf(&pdf);
+    let text = text(&pdf, None);
+    assert_contains_all(
+        &text,
+        &[
+            "Not resolved",
+            "Not yet resolved: the case is at Stage 1.",
+            "☐ Stage 5",
+            "☐ Stage 6",
+            "Additional Notes:",
+        ],
+    );
+}
+
+#[tokio::test]
+async fn the_same_input_gives_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, r) = western_bay(dir.path(), "Summary").await;
+    let a = pdf(&s, &r, FormId::RpdReport, None, "x", t("2026-11-20T17:00")).await;
+    let b = pdf(&s, &r, FormId::RpdReport, None, "x", t("2026-11-20T17:00")).await;
+    assert_eq!(a, b);
+    let c = pdf(&s, &r, FormId::RpdReport, None, "x", t("2026-11-21T17:00")).await;
+    assert_ne!(a, c, "the creation date is part of the file");
+}
+
+#[tokio::test]
+async fn a_form_the_protocol_does_not_use_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), "london").await;
+    let r = s
+        .create_case(new_case("Summary"), t("2026-11-02T09:00"))
+        .await
+        .unwrap();
+    let case = s.case_detail(&r, t("2026-11-03T09:00")).await.unwrap();
+    let protocol = escalate_core::builtin_protocol("london").unwrap().unwrap();
+    let input = escalate_report::ReportInput {
+        profile: s.profile(),
+        case: &case,
+        chronology: &[],
+        protocol,
+        calendar: s.calendar(),
+    };
+    let opts = escalate_report::ReportOptions {
+        form: FormId::RpdReport,
+        stage: None,
+        effectiveness: String::new(),
+        notes: String::new(),
+        generated_at: t("2026-11-03T09:00"),
+    };
+    let e = escalate_report::render(&input, &opts).unwrap_err();
+    assert_eq!(e.code(), "report.form_not_in_protocol");
+    assert!(
+        e.to_string().contains("uses stage-record, chronology"),
+        "{e}"
+    );
+    let opts = escalate_report::ReportOptions {
+        form: FormId::StageRecord,
+        ..opts
+    };
+    assert!(escalate_report::render(&input, &opts)
+        .unwrap_err()
+        .to_string()
+        .contains("there is no record of Stage 1 yet"));
+}
+
+#[tokio::test]
+async fn rpd_report_text_snapshot() {
+    // The whole extracted text of a fixed report, so any change to the form is seen in
+    // review. Rewrite with UPDATE_SNAPSHOTS=1 after a deliberate change.
+    let dir = tempfile::tempdir().unwrap();
+    let (s, r) = western_bay(dir.path(), "Neglect concerns — lateness, hunger, a bruise.").await;
+    let pdf = pdf(
+        &s,
+        &r,
+        FormId::RpdReport,
+        None,
+        "Clear.",
+        t("2026-11-20T17:00"),
+    )
+    .await;
+    let got = text(&pdf, None);
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/rpd-report.txt");
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &got).unwrap();
+    }
+    let want =
+        std::fs::read_to_string(&path).expect("snapshot exists: run with UPDATE_SNAPSHOTS=1 once");
+    assert_eq!(
+        got, want,
+        "the RPD Report's text changed: check it, then UPDATE_SNAPSHOTS=1"
+    );
+}
