@@ -450,7 +450,7 @@ impl Sheet {
                 &footer,
             );
             self.text_at(MARGIN_X, PAGE_H - 9.0, SMALL, Face::Regular, &title);
-            out.extend(self.pages.drain(..));
+            out.append(&mut self.pages);
         }
         out
     }

@@ -41,8 +41,8 @@ pub(crate) fn write(pages: Vec<Vec<Op>>, props: &PdfProperties) -> Result<Vec<u8
     info.creator = "Escalate".to_owned();
     info.producer = "Escalate (printpdf)".to_owned();
     if let Some(d) = offset(props.created) {
-        info.creation_date = d.clone();
-        info.modification_date = d.clone();
+        info.creation_date = d;
+        info.modification_date = d;
         info.metadata_date = d;
     }
     doc.with_pages(
