@@ -11,8 +11,8 @@ export CARGO_TERM_COLOR ?= never
 #  dbus-daemon gnome-keyring: a real keyring for the tests (scripts/with-keyring)
 #  poppler-utils qpdf: the report tests read the PDFs back (pdftotext, pdffonts, qpdf --check)
 APT_PACKAGES := build-essential pkg-config libssl-dev libdbus-1-dev dbus-daemon gnome-keyring poppler-utils qpdf
-# Python packages the tests need: an independent SQLCipher 4 reader.
-PIP_PACKAGES := sqlcipher3-binary
+# Python packages the tests need: an independent SQLCipher 4 reader, a JSON Schema validator.
+PIP_PACKAGES := sqlcipher3-binary jsonschema
 
 .PHONY: run test deps fmt lint unit bench help
 
@@ -45,4 +45,6 @@ run: deps
 
 bench: deps
 	$(CARGO) bench --locked -p escalate-core
+	$(CARGO) bench --locked -p escalate-report
 	bench/store-dashboard
+	bench/report-vs-libreoffice   # needs libreoffice-writer-nogui

@@ -1,1 +1,99 @@
-fn main() {}
+//! Rendering the Resolution of Professional Differences Report for a case taken to
+//! Stage 5 (target, issue 4: under 20 ms). Figures: docs/performance.md.
+
+// Benchmark code: a panic here is a failed run, not a crash in front of a user.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+
+use chrono::NaiveDateTime;
+use criterion::{criterion_group, criterion_main, Criterion};
+use escalate_core::{builtin_protocol, CalendarId, FormId, Sector};
+use escalate_report::{render, ReportInput, ReportOptions};
+use escalate_store::{
+    NewCase, NoKeyring, Participant, Passphrase, Profile, StageRecordInput, Store,
+};
+
+fn t(s: &str) -> NaiveDateTime {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap()
+}
+
+fn bench(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (store, reference) = rt.block_on(async {
+        let profile = Profile {
+            name: "Alex Morgan".into(),
+            designation: "Designated Safeguarding Lead".into(),
+            agency: "Ysgol Gyfun Bryn".into(),
+            sector: Sector::Schools,
+            protocol_id: "western-bay".into(),
+            calendar: CalendarId::EnglandAndWales,
+            auto_lock_minutes: 10,
+        };
+        let s = Store::create(&dir.path().join("data"), profile, &Passphrase::new("benchmark passphrase"), &NoKeyring, t("2026-11-02T08:00")).await.unwrap();
+        let r = s
+            .create_case(
+                NewCase {
+                    child_name: "Siân Llŷr Ŵyn".into(),
+                    category: "Threshold for assessment".into(),
+                    summary: "The school referred concerns about neglect — repeated lateness, hunger and an unexplained bruise — and believes a section 47 enquiry is needed.".into(),
+                    raising_agency: "Ysgol Gyfun Bryn".into(),
+                    receiving_agency: "Swansea Children’s Services".into(),
+                    opened_at: Some(t("2026-11-02T09:00")),
+                    ..NewCase::default()
+                },
+                t("2026-11-02T09:00"),
+            )
+            .await
+            .unwrap();
+        for stage in 1..=5u8 {
+            let mut rec = StageRecordInput {
+                discussed_at: Some(t(&format!("2026-11-{:02}T10:00", 10 + stage))),
+                participants: vec![Participant::parse("Alex Morgan|DSL|Ysgol Gyfun Bryn").unwrap()],
+                raising_view: "The threshold for a section 47 enquiry is met.".into(),
+                receiving_view: "Early help is proportionate.".into(),
+                summary: "Discussion of the referral.".into(),
+                agreed: "Managers to meet.".into(),
+                resolved: stage == 5,
+                ..StageRecordInput::default()
+            };
+            if stage == 3 {
+                rec.extra.insert(escalate_core::protocol::RecordField::RiskAnalysis, "Rising risk.".into());
+            }
+            s.record_stage(&r, rec, t("2026-11-20T16:00")).await.unwrap();
+            if stage < 5 {
+                s.escalate(&r, None, None, t("2026-11-20T16:00")).await.unwrap();
+            }
+        }
+        s.resolve(&r, "Section 47 enquiry agreed.", t("2026-11-20T16:00")).await.unwrap();
+        (s, r)
+    });
+    let now = t("2026-11-20T17:00");
+    let case = rt.block_on(store.case_detail(&reference, now)).unwrap();
+    let chronology = rt.block_on(store.chronology(&reference, now)).unwrap();
+    let protocol = builtin_protocol("western-bay").unwrap().unwrap();
+    let input = ReportInput {
+        profile: store.profile(),
+        case: &case,
+        chronology: &chronology,
+        protocol,
+        calendar: store.calendar(),
+    };
+    let opts = ReportOptions {
+        form: FormId::RpdReport,
+        stage: None,
+        effectiveness: "The stages were clear; Stage 3 to 4 took too long.".into(),
+        notes: "Copy sent to the WBSCB Administrator.".into(),
+        generated_at: now,
+    };
+    c.bench_function("rpd_report (2 pages, DejaVu Sans subset)", |b| {
+        b.iter(|| black_box(render(&input, &opts).unwrap().len()))
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

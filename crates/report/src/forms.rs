@@ -262,6 +262,7 @@ fn rpd_report(s: &mut Sheet, input: &ReportInput<'_>, opts: &ReportOptions) {
 
 /// A signing block: who, and a blank box to sign in by hand.
 fn signature(s: &mut Sheet, heading: &str, name: &str, role: &str, agency: &str, role_label: &str) {
+    s.keep(75.0);
     s.heading(heading);
     s.field("Name:", name, 8.0);
     s.field(role_label, role, 8.0);
@@ -288,6 +289,7 @@ fn monitoring_form(s: &mut Sheet, input: &ReportInput<'_>, opts: &ReportOptions)
         &agreed_outcomes(input),
         35.0,
     );
+    s.gap(2.0);
     s.paragraph(
         "Action Note: Copy of this form to be held on child/family file in all agencies involved in resolution of professional difference, if escalating to next stage use as basis of report to manager at next stage, send a copy to the SGCP for monitoring purposes.",
         BODY,
@@ -305,6 +307,7 @@ fn monitoring_form(s: &mut Sheet, input: &ReportInput<'_>, opts: &ReportOptions)
         ),
     ] {
         let who = participant(c, agency, &[3, 4]);
+        s.keep(50.0);
         s.field(&format!("{heading} Signature"), "", 16.0);
         s.field(
             "Name",

@@ -211,6 +211,11 @@ impl Sheet {
         }
     }
 
+    /// Keep the next `mm` millimetres together: start a new page unless they fit.
+    pub fn keep(&mut self, mm: f32) {
+        self.ensure(mm);
+    }
+
     pub fn gap(&mut self, mm: f32) {
         self.y += mm;
     }

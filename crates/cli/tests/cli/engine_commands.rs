@@ -344,6 +344,10 @@ fn every_command_has_help() {
         &["restore", "--help"],
         &["passphrase", "change", "--help"],
         &["key", "rotate", "--help"],
+        &["report", "--help"],
+        &["export", "--help"],
+        &["export", "open", "--help"],
+        &["export", "keygen", "--help"],
     ] {
         let out = ok(args);
         assert!(out.contains("Usage: escalate"), "{args:?}: {out}");

@@ -442,3 +442,164 @@ fn audit_verify_names_a_tampered_entry() {
         "{err}"
     );
 }
+
+#[test]
+fn report_and_export_to_the_board() {
+    let lead = Lead::new();
+    lead.init();
+    let r = lead.new_case("Siân Llŷr Ŵyn", &[]);
+    let pdf = lead.root().join("chronology.pdf");
+    let out = lead.ok(&[
+        "report",
+        &r,
+        "--form",
+        "chronology",
+        "--out",
+        pdf.to_str().unwrap(),
+    ]);
+    assert!(out.ends_with("bytes\n"), "{out}");
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+    // Never overwrites a file silently; a form the protocol does not use is named.
+    let (code, err) = lead.fails(
+        &[
+            "report",
+            &r,
+            "--form",
+            "chronology",
+            "--out",
+            pdf.to_str().unwrap(),
+        ],
+        false,
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("already exists: choose a new file name"),
+        "{err}"
+    );
+    let (_, err) = lead.fails(
+        &[
+            "report",
+            &r,
+            "--form",
+            "monitoring-form",
+            "--out",
+            "/tmp/never.pdf",
+        ],
+        false,
+    );
+    assert!(
+        err.contains("monitoring-form is not used by protocol 'western-bay'"),
+        "{err}"
+    );
+    let (_, err) = lead.fails(
+        &["report", &r, "--form", "letter", "--out", "/tmp/never.pdf"],
+        false,
+    );
+    assert!(err.contains("--form: 'letter' is not a form"), "{err}");
+
+    // The Board administrator makes a key; the lead exports to it, minimised.
+    let key = lead.root().join("board.key");
+    let public = lead
+        .ok(&["export", "keygen", "--out", key.to_str().unwrap()])
+        .trim()
+        .to_owned();
+    assert!(public.starts_with("age1"), "{public}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let package = lead.root().join("case.escalate-export");
+    lead.ok(&[
+        "export",
+        &r,
+        "--out",
+        package.to_str().unwrap(),
+        "--recipient",
+        &public,
+        "--minimise",
+    ]);
+    let bytes = std::fs::read(&package).unwrap();
+    assert!(!bytes.windows("Siân".len()).any(|w| w == "Siân".as_bytes()));
+    let listing = lead.ok(&[
+        "export",
+        "open",
+        package.to_str().unwrap(),
+        "--identity",
+        key.to_str().unwrap(),
+    ]);
+    assert!(
+        listing.starts_with(&format!("{r}\twestern-bay\topen\tS. L. Ŵ.\n")),
+        "{listing}"
+    );
+    assert!(
+        listing.contains("report.pdf\t")
+            && listing.contains("monitoring.json\t")
+            && listing.contains("monitoring.csv\t")
+    );
+    let extracted = lead.root().join("extracted");
+    let json: serde_json::Value = serde_json::from_str(&lead.ok(&[
+        "export",
+        "open",
+        package.to_str().unwrap(),
+        "--identity",
+        key.to_str().unwrap(),
+        "--json",
+        "--extract",
+        extracted.to_str().unwrap(),
+    ]))
+    .unwrap();
+    assert_eq!(json["child"]["date_of_birth"], "2015");
+    assert!(extracted.join("report.pdf").exists() && extracted.join("monitoring.csv").exists());
+
+    // A passphrase instead of a key; a changed package is refused.
+    let pass = lead.root().join("package-pass.txt");
+    std::fs::write(&pass, "a long package passphrase\n").unwrap();
+    let sealed = lead.root().join("p.escalate-export");
+    lead.ok(&[
+        "export",
+        &r,
+        "--out",
+        sealed.to_str().unwrap(),
+        "--passphrase-file",
+        pass.to_str().unwrap(),
+    ]);
+    assert!(lead
+        .ok(&[
+            "export",
+            "open",
+            sealed.to_str().unwrap(),
+            "--passphrase-file",
+            pass.to_str().unwrap()
+        ])
+        .contains("Siân Llŷr Ŵyn"));
+    let mut changed = std::fs::read(&sealed).unwrap();
+    let mid = changed.len() / 2;
+    changed[mid] ^= 1;
+    std::fs::write(&sealed, changed).unwrap();
+    let (code, err) = lead.fails(
+        &[
+            "export",
+            "open",
+            sealed.to_str().unwrap(),
+            "--passphrase-file",
+            pass.to_str().unwrap(),
+        ],
+        false,
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("changed or cut short"), "{err}");
+    let (_, err) = lead.fails(
+        &[
+            "export",
+            &r,
+            "--out",
+            lead.root().join("x").to_str().unwrap(),
+        ],
+        false,
+    );
+    assert!(err.contains("say who can open it"), "{err}");
+}

@@ -159,3 +159,30 @@ fn dummy() -> export::Monitoring {
     }))
     .unwrap()
 }
+
+#[tokio::test]
+async fn monitoring_json_follows_the_published_schema() {
+    // The schema file in docs/ is what Boards build on: check real output against it
+    // with an independent validator (Python's jsonschema, installed by make test).
+    for minimise in [false, true] {
+        let (identity, public) = export::keygen(t("2026-11-20T17:00"));
+        let (bytes, _) = package(minimise, Seal::Recipients(&[public])).await;
+        let p = export::open(&bytes, Key::Identity(&identity)).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let json = dir.path().join("monitoring.json");
+        std::fs::write(&json, serde_json::to_vec(&p.monitoring).unwrap()).unwrap();
+        let schema =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/export-schema.json");
+        let script = "import json, sys, jsonschema\nschema = json.load(open(sys.argv[1]))\njsonschema.Draft202012Validator.check_schema(schema)\njsonschema.validate(json.load(open(sys.argv[2])), schema, cls=jsonschema.Draft202012Validator)\n";
+        let out = std::process::Command::new("python3")
+            .args([
+                "-c",
+                script,
+                schema.to_str().unwrap(),
+                json.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "monitoring.json does not follow docs/export-schema.json (make test installs jsonschema): {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
