@@ -1,0 +1,510 @@
+//! The repository the CLI and the app share: opening and creating here; cases,
+//! reading, files and keys in the submodules.
+
+mod cases;
+mod files;
+mod keys;
+mod read;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+use escalate_core::protocol::RecordField;
+use escalate_core::{
+    builtin_protocol, Calendar, CalendarId, Case, Engine, Event, Opening, Protocol, RecordSummary,
+    Sector,
+};
+use sqlx::{Row, Sqlite, SqliteConnection, SqlitePool, Transaction};
+
+use crate::audit::{self, AuditReport, Change};
+use crate::db::{self, DB_FILE};
+use crate::error::StoreError;
+use crate::key::{new_store_id, DataKey, KdfParams, KeyFile, Passphrase, KEY_FILE};
+use crate::keystore::KeyStore;
+use crate::model::*;
+use crate::validate::{optional, optional_text, required, LONG, NAME, SHORT};
+
+/// Largest attachment kept in the store.
+pub const ATTACHMENT_LIMIT: u64 = 10 * 1024 * 1024;
+
+const TS: &str = "%Y-%m-%dT%H:%M:%S";
+
+fn ts(t: NaiveDateTime) -> String {
+    t.format(TS).to_string()
+}
+
+fn parse_ts(s: &str) -> Result<NaiveDateTime, StoreError> {
+    NaiveDateTime::parse_from_str(s, TS)
+        .map_err(|_| StoreError::Database(format!("a stored time is malformed: {s}")))
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, StoreError> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| StoreError::Database(format!("a stored date is malformed: {s}")))
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|e| StoreError::Database(format!("could not encode: {e}")))
+}
+
+fn protocol_for(id: &str) -> Result<&'static Protocol, StoreError> {
+    builtin_protocol(id)
+        .map_err(|e| StoreError::Database(e.to_string()))?
+        .ok_or_else(|| {
+            StoreError::invalid(
+                "protocol",
+                format!(
+                    "'{id}' is not a protocol Escalate knows: use one of {}",
+                    escalate_core::protocol::builtin_ids()
+                        .into_iter()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })
+}
+
+/// An open store.
+pub struct Store {
+    pool: SqlitePool,
+    dir: PathBuf,
+    store_id: String,
+    profile: Profile,
+    calendar: Calendar,
+    /// Things the user should know about the open (e.g. the keyring could not be used).
+    pub notices: Vec<String>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("dir", &self.dir)
+            .field("store_id", &self.store_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a case ends, with the text the protocol or the lead gives.
+enum Closing {
+    Resolved(String),
+    Withdrawn(String),
+    /// The exclusion's id.
+    Redirected(String),
+}
+
+/// A row of the stage history.
+struct Move<'a> {
+    kind: &'a str,
+    from: u8,
+    to: Option<u8>,
+    at: NaiveDateTime,
+    reason: &'a str,
+    by: &'a str,
+}
+
+/// The loaded case a transition works on.
+struct Loaded {
+    id: i64,
+    case: Case,
+    protocol: &'static Protocol,
+}
+
+fn check_profile(p: &Profile) -> Result<Profile, StoreError> {
+    protocol_for(&p.protocol_id)?;
+    if p.auto_lock_minutes == 0 || p.auto_lock_minutes > 240 {
+        return Err(StoreError::invalid(
+            "auto_lock_minutes",
+            "must be from 1 to 240 minutes",
+        ));
+    }
+    Ok(Profile {
+        name: required("name", &p.name, NAME)?,
+        designation: required("designation", &p.designation, NAME)?,
+        agency: required("agency", &p.agency, NAME)?,
+        ..p.clone()
+    })
+}
+
+impl Store {
+    /// Create a new store in `dir` (which must not already hold one).
+    pub async fn create(
+        dir: &Path,
+        profile: Profile,
+        passphrase: &Passphrase,
+        keys: &dyn KeyStore,
+        now: NaiveDateTime,
+    ) -> Result<Store, StoreError> {
+        let profile = check_profile(&profile)?;
+        passphrase.check_strength("passphrase")?;
+        if dir.join(KEY_FILE).exists() || dir.join(DB_FILE).exists() {
+            return Err(StoreError::AlreadyExists {
+                dir: dir.display().to_string(),
+            });
+        }
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let store_id = new_store_id()?;
+        let key = DataKey::generate()?;
+        let key_file = KeyFile::wrap(&store_id, &key, passphrase, KdfParams::DEFAULT)?;
+        key_file.write(dir)?;
+        let created = Store::create_db(dir, &store_id, &key, &profile, now).await;
+        let mut store = match created {
+            Ok(s) => s,
+            Err(e) => {
+                // Leave the folder as it was: no half-made store.
+                for f in [KEY_FILE, DB_FILE, "escalate.db-wal", "escalate.db-shm"] {
+                    let _ = std::fs::remove_file(dir.join(f));
+                }
+                return Err(e);
+            }
+        };
+        if let Err(e) = keys.set(&store_id, &key) {
+            store.notices.push(format!(
+                "{e}. The store is ready, but it will ask for the recovery passphrase each time it opens."
+            ));
+        }
+        Ok(store)
+    }
+
+    async fn create_db(
+        dir: &Path,
+        store_id: &str,
+        key: &DataKey,
+        profile: &Profile,
+        now: NaiveDateTime,
+    ) -> Result<Store, StoreError> {
+        let pool = db::connect(&dir.join(DB_FILE), Some(key), true).await?;
+        db::migrate(&pool).await?;
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query(
+            "INSERT INTO profile (id, name, designation, agency, sector, protocol_id, calendar, auto_lock_minutes, created_at, updated_at)
+             VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&profile.name)
+        .bind(&profile.designation)
+        .bind(&profile.agency)
+        .bind(profile.sector.as_str())
+        .bind(&profile.protocol_id)
+        .bind(profile.calendar.as_str())
+        .bind(profile.auto_lock_minutes)
+        .bind(ts(now))
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            Change {
+                at: &ts(now),
+                actor: &profile.name,
+                action: "store.create",
+                entity: "profile",
+                entity_id: "1",
+                before: None,
+                after: Some(json(profile)?),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Store {
+            pool,
+            dir: dir.to_owned(),
+            store_id: store_id.to_owned(),
+            calendar: Calendar::new(profile.calendar),
+            profile: profile.clone(),
+            notices: Vec::new(),
+        })
+    }
+
+    /// Open the store in `dir`: the key from the keyring, or from the recovery
+    /// passphrase when one is given (which also puts the key back in the keyring). A
+    /// failed open changes no file.
+    pub async fn open(
+        dir: &Path,
+        passphrase: Option<&Passphrase>,
+        keys: &dyn KeyStore,
+    ) -> Result<Store, StoreError> {
+        let key_file = KeyFile::read(dir)?;
+        if !dir.join(DB_FILE).exists() {
+            return Err(StoreError::NoStore {
+                dir: dir.display().to_string(),
+            });
+        }
+        let mut notices = Vec::new();
+        let key = match passphrase {
+            Some(p) => {
+                let key = key_file.unwrap_key(p)?;
+                match keys.get(&key_file.store_id) {
+                    Ok(Some(k)) if k == key => {}
+                    _ => {
+                        if let Err(e) = keys.set(&key_file.store_id, &key) {
+                            notices.push(format!("{e}. The store is open; it will ask for the passphrase again next time."));
+                        }
+                    }
+                }
+                key
+            }
+            None => match keys.get(&key_file.store_id)? {
+                Some(k) if key_file.matches(&k) => k,
+                _ => return Err(StoreError::PassphraseNeeded),
+            },
+        };
+        let mut store = Store::open_with_key(dir, &key).await?;
+        store.notices = notices;
+        Ok(store)
+    }
+
+    /// Open with the data key itself (from the keyring, or recovered).
+    pub async fn open_with_key(dir: &Path, key: &DataKey) -> Result<Store, StoreError> {
+        let key_file = KeyFile::read(dir)?;
+        if !key_file.matches(key) {
+            return Err(StoreError::KeyFile(
+                "that key does not belong to this store: unlock with its recovery passphrase"
+                    .to_owned(),
+            ));
+        }
+        db::inspect(&dir.join(DB_FILE), key).await?;
+        let pool = db::connect(&dir.join(DB_FILE), Some(key), false).await?;
+        db::migrate(&pool).await?;
+        let profile = load_profile(&pool).await?;
+        let closures = closure_days(&pool).await?;
+        let calendar = Calendar::with_closures(profile.calendar, closures)
+            .map_err(|e| StoreError::Database(e.to_string()))?;
+        Ok(Store {
+            pool,
+            dir: dir.to_owned(),
+            store_id: key_file.store_id,
+            profile,
+            calendar,
+            notices: Vec::new(),
+        })
+    }
+
+    /// A plaintext store, for benchmarks only.
+    #[cfg(feature = "bench")]
+    pub(crate) async fn open_plain(dir: &Path) -> Result<Store, StoreError> {
+        let pool = db::connect(&dir.join(DB_FILE), None, false).await?;
+        let profile = load_profile(&pool).await?;
+        Ok(Store {
+            pool,
+            dir: dir.to_owned(),
+            store_id: "plain".to_owned(),
+            calendar: Calendar::new(profile.calendar),
+            profile,
+            notices: Vec::new(),
+        })
+    }
+
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn store_id(&self) -> &str {
+        &self.store_id
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
+    }
+
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    async fn begin(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// Append to the audit trail; `subject` is (entity, id).
+    async fn log(
+        &self,
+        conn: &mut SqliteConnection,
+        now: NaiveDateTime,
+        action: &str,
+        subject: (&str, &str),
+        before: Option<String>,
+        after: Option<String>,
+    ) -> Result<(), StoreError> {
+        audit::append(
+            conn,
+            Change {
+                at: &ts(now),
+                actor: &self.profile.name,
+                action,
+                entity: subject.0,
+                entity_id: subject.1,
+                before,
+                after,
+            },
+        )
+        .await
+    }
+
+    pub async fn update_profile(
+        &mut self,
+        profile: Profile,
+        now: NaiveDateTime,
+    ) -> Result<(), StoreError> {
+        let p = check_profile(&profile)?;
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "UPDATE profile SET name = ?, designation = ?, agency = ?, sector = ?, protocol_id = ?, calendar = ?, auto_lock_minutes = ?, updated_at = ? WHERE id = 1",
+        )
+        .bind(&p.name)
+        .bind(&p.designation)
+        .bind(&p.agency)
+        .bind(p.sector.as_str())
+        .bind(&p.protocol_id)
+        .bind(p.calendar.as_str())
+        .bind(p.auto_lock_minutes)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        self.log(
+            &mut tx,
+            now,
+            "profile.update",
+            ("profile", "1"),
+            Some(json(&self.profile)?),
+            Some(json(&p)?),
+        )
+        .await?;
+        tx.commit().await?;
+        let closures = self.calendar.closures().iter().copied();
+        self.calendar = Calendar::with_closures(p.calendar, closures)
+            .map_err(|e| StoreError::Database(e.to_string()))?;
+        self.profile = p;
+        Ok(())
+    }
+
+    pub async fn add_closure_day(
+        &mut self,
+        day: NaiveDate,
+        note: &str,
+        now: NaiveDateTime,
+    ) -> Result<(), StoreError> {
+        let note = optional_text("note", note, SHORT)?;
+        let mut days: BTreeSet<NaiveDate> = self.calendar.closures().clone();
+        days.insert(day);
+        let calendar = Calendar::with_closures(self.profile.calendar, days)
+            .map_err(|e| StoreError::invalid("day", e.to_string()))?;
+        let mut tx = self.begin().await?;
+        sqlx::query("INSERT INTO closure_days (day, note) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET note = excluded.note")
+            .bind(day.to_string())
+            .bind(&note)
+            .execute(&mut *tx)
+            .await?;
+        self.log(
+            &mut tx,
+            now,
+            "closure_day.add",
+            ("closure_day", &day.to_string()),
+            None,
+            Some(note),
+        )
+        .await?;
+        tx.commit().await?;
+        self.calendar = calendar;
+        Ok(())
+    }
+
+    pub async fn remove_closure_day(
+        &mut self,
+        day: NaiveDate,
+        now: NaiveDateTime,
+    ) -> Result<(), StoreError> {
+        let mut days: BTreeSet<NaiveDate> = self.calendar.closures().clone();
+        if !days.remove(&day) {
+            return Err(StoreError::invalid(
+                "day",
+                format!("{day} is not a closure day"),
+            ));
+        }
+        let calendar = Calendar::with_closures(self.profile.calendar, days)
+            .map_err(|e| StoreError::invalid("day", e.to_string()))?;
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM closure_days WHERE day = ?")
+            .bind(day.to_string())
+            .execute(&mut *tx)
+            .await?;
+        self.log(
+            &mut tx,
+            now,
+            "closure_day.remove",
+            ("closure_day", &day.to_string()),
+            None,
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        self.calendar = calendar;
+        Ok(())
+    }
+}
+
+async fn agency(
+    conn: &mut SqliteConnection,
+    name: &str,
+    sector: Sector,
+) -> Result<i64, StoreError> {
+    if let Some(id) = sqlx::query_scalar::<_, i64>("SELECT id FROM agencies WHERE name = ?")
+        .bind(name)
+        .fetch_optional(&mut *conn)
+        .await?
+    {
+        return Ok(id);
+    }
+    Ok(
+        sqlx::query_scalar("INSERT INTO agencies (name, sector) VALUES (?, ?) RETURNING id")
+            .bind(name)
+            .bind(sector.as_str())
+            .fetch_one(&mut *conn)
+            .await?,
+    )
+}
+
+async fn load_profile(pool: &SqlitePool) -> Result<Profile, StoreError> {
+    let r = sqlx::query("SELECT * FROM profile WHERE id = 1")
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| StoreError::Database("the store has no profile".to_owned()))?;
+    let sector: String = r.try_get("sector")?;
+    let calendar: String = r.try_get("calendar")?;
+    Ok(Profile {
+        name: r.try_get("name")?,
+        designation: r.try_get("designation")?,
+        agency: r.try_get("agency")?,
+        sector: sector
+            .parse()
+            .map_err(|e: escalate_core::sector::UnknownSector| {
+                StoreError::Database(e.to_string())
+            })?,
+        protocol_id: r.try_get("protocol_id")?,
+        calendar: calendar
+            .parse::<CalendarId>()
+            .map_err(|e| StoreError::Database(e.to_string()))?,
+        auto_lock_minutes: r.try_get::<i64, _>("auto_lock_minutes")? as u32,
+    })
+}
+
+async fn closure_days(pool: &SqlitePool) -> Result<Vec<NaiveDate>, StoreError> {
+    let days: Vec<String> = sqlx::query_scalar("SELECT day FROM closure_days")
+        .fetch_all(pool)
+        .await?;
+    days.iter().map(|d| parse_date(d)).collect()
+}
+
+/// A boxed future, so a transition can take an async writer closure.
+mod futures_like {
+    pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+}
