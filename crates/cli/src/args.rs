@@ -65,6 +65,11 @@ pub enum Command {
     /// open one. Here --passphrase-file (or ESCALATE_EXPORT_PASSPHRASE) is the
     /// package's passphrase; the store unlocks from the keyring or ESCALATE_PASSPHRASE.
     Export(ExportArgs),
+    /// Board administrator mode: import agencies' export packages into this store
+    /// (use a data folder of its own) and report on them. Here --passphrase-file (or
+    /// ESCALATE_EXPORT_PASSPHRASE) is the packages' passphrase.
+    #[command(subcommand)]
+    Board(BoardCommand),
 }
 
 #[derive(Debug, Args)]
@@ -420,5 +425,33 @@ pub enum ExportCommand {
     Keygen {
         #[arg(long, value_name = "KEY_FILE")]
         out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BoardCommand {
+    /// Import export packages (files, or folders of them). Each is decrypted and
+    /// checked; a refused file is named with its reason and the rest still import.
+    Import {
+        #[arg(required = true, value_name = "FILE_OR_DIR")]
+        paths: Vec<PathBuf>,
+        /// The Board's age identity file (AGE-SECRET-KEY-1…). Or use --passphrase-file.
+        #[arg(long, value_name = "KEY_FILE")]
+        identity: Option<PathBuf>,
+    },
+    /// The monitoring figures for cases opened in a period.
+    Report {
+        /// First day of the period (YYYY-MM-DD).
+        #[arg(long)]
+        from: String,
+        /// Last day of the period (YYYY-MM-DD).
+        #[arg(long)]
+        to: String,
+        /// Print every figure as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Also write the tables as CSV to this file.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
     },
 }

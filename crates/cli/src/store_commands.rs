@@ -1,5 +1,6 @@
 //! Commands over the encrypted store.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -253,6 +254,7 @@ pub fn run(command: Command, args: &StoreArgs, out: &mut impl Write) -> Result<(
                 Ok(())
             }
             Command::Export(a) => export(a, args, keys.as_ref(), now, out).await,
+            Command::Board(b) => board(b, args, keys.as_ref(), now, out).await,
             _ => Ok(()),
         }
     })
@@ -783,4 +785,159 @@ fn show_case(d: &escalate_store::CaseDetail, out: &mut impl Write) -> Result<(),
         )?;
     }
     Ok(())
+}
+
+async fn board(
+    b: crate::args::BoardCommand,
+    args: &StoreArgs,
+    keys: &dyn KeyStore,
+    now: NaiveDateTime,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    use escalate_report::board;
+    use escalate_report::export::Key;
+    // --passphrase-file is the packages' here, so the store unlocks without it.
+    let store_args = StoreArgs {
+        passphrase_file: None,
+        ..args.clone()
+    };
+    match b {
+        crate::args::BoardCommand::Import { paths, identity } => {
+            let id_text = identity
+                .as_ref()
+                .map(|p| {
+                    std::fs::read_to_string(p).map_err(|source| CliError::Io {
+                        path: p.display().to_string(),
+                        source,
+                    })
+                })
+                .transpose()?;
+            let pass = package_passphrase(args)?;
+            let key = match (&id_text, &pass) {
+                (Some(t), _) => Key::Identity(t),
+                (None, Some(p)) => Key::Passphrase(p.expose()),
+                (None, None) => {
+                    return Err(CliError::Invalid {
+                        option: "--identity",
+                        message: "give the Board's age identity file with --identity, or the packages' passphrase with --passphrase-file".to_owned(),
+                    })
+                }
+            };
+            let mut files = Vec::new();
+            for p in paths {
+                if p.is_dir() {
+                    let mut found: Vec<PathBuf> = std::fs::read_dir(&p)
+                        .map_err(|source| CliError::Io {
+                            path: p.display().to_string(),
+                            source,
+                        })?
+                        .flatten()
+                        .map(|e| e.path())
+                        .filter(|f| f.is_file())
+                        .collect();
+                    found.sort();
+                    files.extend(found);
+                } else {
+                    files.push(p);
+                }
+            }
+            let store = open(&store_args, keys).await?;
+            let total = files.len();
+            let results = board::import(&store, &files, key, now, |done, all| {
+                if all >= 1000 {
+                    let _ = writeln!(std::io::stderr(), "escalate: imported {done} of {all}");
+                }
+            })
+            .await;
+            store.close().await;
+            let results = results?;
+            let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+            for r in &results {
+                let word = match (&r.outcome, &r.refused) {
+                    (Some(escalate_store::ImportOutcome::New), _) => "new",
+                    (Some(escalate_store::ImportOutcome::Replaced), _) => "replaced",
+                    (Some(escalate_store::ImportOutcome::Duplicate), _) => "duplicate",
+                    (Some(escalate_store::ImportOutcome::Older), _) => "older",
+                    (None, _) => "refused",
+                };
+                *counts.entry(word).or_default() += 1;
+                match &r.refused {
+                    Some(why) => writeln!(out, "{}\trefused: {why}", r.file)?,
+                    None => writeln!(out, "{}\t{word}", r.file)?,
+                }
+            }
+            let summary = ["new", "replaced", "duplicate", "older", "refused"]
+                .iter()
+                .map(|w| format!("{} {w}", counts.get(w).copied().unwrap_or(0)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            writeln!(out, "{total} files: {summary}")?;
+            if counts.contains_key("refused") {
+                return Err(CliError::Invalid {
+                    option: "import",
+                    message: "some packages were refused (listed above); the others were imported"
+                        .to_owned(),
+                });
+            }
+            Ok(())
+        }
+        crate::args::BoardCommand::Report {
+            from,
+            to,
+            json,
+            csv,
+        } => {
+            let from = parse_date("--from", &from)?;
+            let to = parse_date("--to", &to)?;
+            if to < from {
+                return Err(CliError::Invalid {
+                    option: "--to",
+                    message: "the period ends before it starts: give --to on or after --from"
+                        .to_owned(),
+                });
+            }
+            let store = open(&store_args, keys).await?;
+            let records = board::records(&store).await;
+            store.close().await;
+            let f = board::figures(&records?, from, to, now);
+            if let Some(path) = &csv {
+                write_new_file(path, board::csv(&f).as_bytes())?;
+            }
+            if json {
+                serde_json::to_writer_pretty(&mut *out, &f)?;
+                writeln!(out)?;
+            } else {
+                writeln!(
+                    out,
+                    "Cases opened {} to {}: {} ({} resolved)",
+                    f.from, f.to, f.total, f.resolved
+                )?;
+                let med = f
+                    .median_working_days
+                    .map(|m| format!("{m}"))
+                    .unwrap_or_else(|| "-".to_owned());
+                writeln!(out, "Median working days to resolution: {med}")?;
+                if let Some(share) = f.share_within_timescale {
+                    writeln!(
+                        out,
+                        "Stages within timescale: {}/{} ({:.0}%)",
+                        f.stages_within_timescale,
+                        f.stages_with_timescale,
+                        share * 100.0
+                    )?;
+                }
+                for (title, map) in [
+                    ("Raising agency", &f.by_raising_agency),
+                    ("Receiving agency", &f.by_receiving_agency),
+                    ("Stage resolved", &f.by_stage_resolved),
+                ] {
+                    writeln!(out, "{title}:")?;
+                    for (k, v) in map {
+                        writeln!(out, "  {k}\t{v}")?;
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
 }

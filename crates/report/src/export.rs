@@ -400,6 +400,7 @@ pub fn keygen(now: NaiveDateTime) -> (String, String) {
 }
 
 /// How to open a package.
+#[derive(Clone, Copy)]
 pub enum Key<'a> {
     /// The text of an age identity file (`AGE-SECRET-KEY-1…`, comments allowed).
     Identity(&'a str),

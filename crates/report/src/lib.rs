@@ -5,6 +5,7 @@
 //! text wrapped by measured glyph widths and flowing onto further pages with the title
 //! and "Page N of M" repeated. The same input and date give byte-identical output.
 
+pub mod board;
 pub mod export;
 mod forms;
 mod layout;

@@ -603,3 +603,144 @@ fn report_and_export_to_the_board() {
     );
     assert!(err.contains("say who can open it"), "{err}");
 }
+
+#[test]
+fn a_board_administrator_imports_and_reports() {
+    let lead = Lead::new();
+    lead.init();
+    let r = lead.new_case("Child D", &[]);
+    lead.ok(&[
+        "stage",
+        "record",
+        &r,
+        "--summary",
+        "s",
+        "--agreed",
+        "a",
+        "--discussed",
+        "2026-11-23T10:00",
+        "--resolved",
+    ]);
+    lead.ok(&["case", "resolve", &r, "--outcome", "Agreed"]);
+    let key = lead.root().join("board.key");
+    let public = lead
+        .ok(&["export", "keygen", "--out", key.to_str().unwrap()])
+        .trim()
+        .to_owned();
+    let package = lead.root().join("d.escalate-export");
+    lead.ok(&[
+        "export",
+        &r,
+        "--out",
+        package.to_str().unwrap(),
+        "--recipient",
+        &public,
+        "--minimise",
+    ]);
+    std::fs::write(lead.root().join("junk.escalate-export"), "junk").unwrap();
+
+    // The administrator's own store, in a folder of its own.
+    let admin = lead.root().join("board-store");
+    let env = [
+        ("ESCALATE_DATA_DIR", admin.to_str().unwrap()),
+        ("ESCALATE_PASSPHRASE", PASS),
+    ];
+    let init = [
+        "init",
+        "--name",
+        "Sam Board",
+        "--designation",
+        "Board Administrator",
+        "--agency",
+        "WBSCB",
+        "--sector",
+        "other",
+        "--protocol",
+        "western-bay",
+        "--calendar",
+        "england-and-wales",
+    ];
+    assert!(escalate_with(&init, &env, &[]).status.success());
+    let admin_env = &env[..1];
+    let import = escalate_with(
+        &[
+            "board",
+            "import",
+            package.to_str().unwrap(),
+            lead.root().join("junk.escalate-export").to_str().unwrap(),
+            "--identity",
+            key.to_str().unwrap(),
+        ],
+        admin_env,
+        &[],
+    );
+    let stdout = String::from_utf8_lossy(&import.stdout);
+    assert_eq!(
+        import.status.code(),
+        Some(2),
+        "a refused file makes the exit non-zero: {stdout}"
+    );
+    assert!(stdout.contains("d.escalate-export\tnew"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "junk.escalate-export\trefused: package: it is not an Escalate export package"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("2 files: 1 new, 0 replaced, 0 duplicate, 0 older, 1 refused\n"),
+        "{stdout}"
+    );
+    let again = escalate_with(
+        &[
+            "board",
+            "import",
+            package.to_str().unwrap(),
+            "--identity",
+            key.to_str().unwrap(),
+        ],
+        admin_env,
+        &[],
+    );
+    assert!(String::from_utf8_lossy(&again.stdout)
+        .ends_with("1 files: 0 new, 0 replaced, 1 duplicate, 0 older, 0 refused\n"));
+
+    let report = escalate_with(
+        &[
+            "board",
+            "report",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--json",
+            "--now",
+            "2026-11-23T17:00",
+        ],
+        admin_env,
+        &[],
+    );
+    assert!(
+        report.status.success(),
+        "{}",
+        String::from_utf8_lossy(&report.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert_eq!(json["total"], 1);
+    assert_eq!(json["by_raising_agency"]["Ysgol Gyfun Bryn"], 1);
+    assert_eq!(json["by_stage_resolved"]["1"], 1);
+    assert_eq!(json["median_working_days"], 0.0);
+    let bad = escalate_with(
+        &[
+            "board",
+            "report",
+            "--from",
+            "2026-12-01",
+            "--to",
+            "2026-11-01",
+        ],
+        admin_env,
+        &[],
+    );
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--to: the period ends before it starts"));
+}

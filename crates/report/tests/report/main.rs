@@ -4,6 +4,7 @@
 // Test code: a panic here is a failed check, not a crash in front of a user.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod board;
 mod export;
 mod forms;
 

@@ -1,6 +1,9 @@
 //! The repository the CLI and the app share: opening and creating here; cases,
-//! reading, files and keys in the submodules.
+//! reading, files, keys and the Board's imported packages in the submodules.
 
+pub use board::{BoardPackage, ImportOutcome};
+
+mod board;
 mod cases;
 mod files;
 mod keys;

@@ -1,0 +1,160 @@
+//! Board scale: import 10,000 export packages into an administrator's encrypted store,
+//! then compute the monitoring figures (targets, issue 6: import under 10 s, report
+//! under 1 s). Figures: docs/performance.md.
+
+// Benchmark code: a panic here is a failed run, not a crash in front of a user.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use escalate_core::{CalendarId, Sector};
+use escalate_report::board;
+use escalate_report::export::{self, Key, Monitoring, Seal};
+use escalate_store::{NoKeyring, Passphrase, Profile, Store};
+
+/// 10,000 when benchmarking; a few hundred when `cargo test --benches` runs it once in
+/// a debug build to check it still works (criterion passes --bench only to benchmarks).
+fn n() -> usize {
+    if std::env::args().any(|a| a == "--bench") {
+        10_000
+    } else {
+        300
+    }
+}
+
+fn t(s: &str) -> NaiveDateTime {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap()
+}
+
+fn record(i: usize) -> Monitoring {
+    let agencies = [
+        "Ysgol Gyfun Bryn",
+        "Swansea Children’s Services",
+        "South Wales Police",
+        "Health Board",
+        "Family Support Charity",
+    ];
+    let protocols = ["western-bay", "south-gloucestershire", "doncaster"];
+    let resolved = i % 4 != 0;
+    let category = ["Threshold", "Information sharing", "Plan"][i % 3];
+    serde_json::from_value(serde_json::json!({
+        "schema": "escalate-monitoring/1", "exported_at": "2026-12-16T10:00:00",
+        "exported_by": {"name": "Lead", "designation": "DSL", "agency": agencies[i % 5]}, "reference": format!("RPD-2026-{i:05}"),
+        "protocol": {"id": protocols[i % 3], "version": "1", "partnership": "P"}, "minimised": true,
+        "child": {"name": "A. B.", "date_of_birth": "2015", "identifiers": null}, "category": category,
+        "raising": {"agency": agencies[i % 5], "sector": "schools"}, "receiving": {"agency": agencies[(i + 1) % 5], "sector": "police"},
+        "opened_at": format!("2026-{:02}-{:02}T09:00:00", 1 + i % 12, 1 + i % 28), "status": if resolved { "resolved" } else { "open" },
+        "stage_reached": 1 + i % 4, "stage_resolved": if resolved { Some(1 + i % 4) } else { None },
+        "closed_at": if resolved { Some("2026-12-15T12:00:00") } else { None }, "calendar_days": if resolved { Some(i % 40) } else { None },
+        "working_days": if resolved { Some(i % 30) } else { None }, "immediate_risk": false,
+        "stages": [{"stage": 1, "started_at": "2026-01-01T09:00:00", "ended_at": "2026-01-02T09:00:00", "due": "2026-01-02", "within_timescale": i % 3 != 0}],
+        "outcome": null, "effectiveness": if i % 50 == 0 { "Useful" } else { "" }
+    }))
+    .unwrap()
+}
+
+fn bench(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (identity, public) = export::keygen(t("2026-12-20T09:00"));
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("in");
+    std::fs::create_dir(&inbox).unwrap();
+    let files: Vec<_> = (0..n())
+        .map(|i| {
+            let p = inbox.join(format!("{i:05}.escalate-export"));
+            std::fs::write(
+                &p,
+                export::seal(
+                    b"%PDF-1.3 benchmark",
+                    &record(i),
+                    Seal::Recipients(std::slice::from_ref(&public)),
+                )
+                .unwrap(),
+            )
+            .unwrap();
+            p
+        })
+        .collect();
+    let profile = Profile {
+        name: "Board".into(),
+        designation: "Administrator".into(),
+        agency: "WBSCB".into(),
+        sector: Sector::Other,
+        protocol_id: "western-bay".into(),
+        calendar: CalendarId::EnglandAndWales,
+        auto_lock_minutes: 10,
+    };
+    let mut g = c.benchmark_group("board_10k");
+    g.sample_size(10).measurement_time(Duration::from_secs(60));
+    let mut k = 0;
+    g.bench_function("import 10,000 packages", |b| {
+        b.iter_batched(
+            || {
+                k += 1;
+                rt.block_on(Store::create(
+                    &dir.path().join(format!("admin-{k}")),
+                    profile.clone(),
+                    &Passphrase::new("benchmark passphrase"),
+                    &NoKeyring,
+                    t("2026-12-20T09:00"),
+                ))
+                .unwrap()
+            },
+            |store| {
+                let r = rt
+                    .block_on(board::import(
+                        &store,
+                        &files,
+                        Key::Identity(&identity),
+                        t("2026-12-20T09:00"),
+                        |_, _| {},
+                    ))
+                    .unwrap();
+                assert!(r.iter().all(|x| x.outcome.is_some()));
+                rt.block_on(store.close());
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    let store = rt
+        .block_on(Store::create(
+            &dir.path().join("admin-report"),
+            profile.clone(),
+            &Passphrase::new("benchmark passphrase"),
+            &NoKeyring,
+            t("2026-12-20T09:00"),
+        ))
+        .unwrap();
+    rt.block_on(board::import(
+        &store,
+        &files,
+        Key::Identity(&identity),
+        t("2026-12-20T09:00"),
+        |_, _| {},
+    ))
+    .unwrap();
+    g.bench_function("figures for 10,000 cases (read + compute)", |b| {
+        b.iter(|| {
+            let records = rt.block_on(board::records(&store)).unwrap();
+            black_box(
+                board::figures(
+                    &records,
+                    "2026-01-01".parse().unwrap(),
+                    "2026-12-31".parse().unwrap(),
+                    t("2026-12-20T09:00"),
+                )
+                .total,
+            )
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
