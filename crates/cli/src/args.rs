@@ -453,5 +453,8 @@ pub enum BoardCommand {
         /// Also write the tables as CSV to this file.
         #[arg(long, value_name = "FILE")]
         csv: Option<PathBuf>,
+        /// Also write the report, with charts, as PDF to this file.
+        #[arg(long, value_name = "FILE.pdf")]
+        out: Option<PathBuf>,
     },
 }

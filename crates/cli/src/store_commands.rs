@@ -886,6 +886,7 @@ async fn board(
             to,
             json,
             csv,
+            out: pdf_out,
         } => {
             let from = parse_date("--from", &from)?;
             let to = parse_date("--to", &to)?;
@@ -898,10 +899,15 @@ async fn board(
             }
             let store = open(&store_args, keys).await?;
             let records = board::records(&store).await;
+            let agency = store.profile().agency.clone();
             store.close().await;
             let f = board::figures(&records?, from, to, now);
             if let Some(path) = &csv {
                 write_new_file(path, board::csv(&f).as_bytes())?;
+            }
+            if let Some(path) = &pdf_out {
+                let pdf = board::pdf(&f, &agency, &agency, now).map_err(CliError::Report)?;
+                write_new_file(path, &pdf)?;
             }
             if json {
                 serde_json::to_writer_pretty(&mut *out, &f)?;

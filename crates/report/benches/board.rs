@@ -153,6 +153,25 @@ fn bench(c: &mut Criterion) {
             )
         })
     });
+    g.bench_function(
+        "monitoring report for 10,000 cases (read, compute, PDF with charts)",
+        |b| {
+            b.iter(|| {
+                let records = rt.block_on(board::records(&store)).unwrap();
+                let f = board::figures(
+                    &records,
+                    "2026-01-01".parse().unwrap(),
+                    "2026-12-31".parse().unwrap(),
+                    t("2026-12-20T09:00"),
+                );
+                black_box(
+                    board::pdf(&f, "Partnership", "Board", t("2026-12-20T09:00"))
+                        .unwrap()
+                        .len(),
+                )
+            })
+        },
+    );
     g.finish();
 }
 

@@ -415,3 +415,272 @@ pub async fn records(
         })
         .collect()
 }
+
+fn sorted(map: &BTreeMap<String, usize>) -> Vec<(String, f64)> {
+    let mut v: Vec<(String, f64)> = map.iter().map(|(k, n)| (k.clone(), *n as f64)).collect();
+    v.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v
+}
+
+fn count_table(s: &mut crate::layout::Sheet, first: &str, items: &[(String, f64)]) {
+    let rows: Vec<Vec<(String, bool)>> = items
+        .iter()
+        .map(|(k, v)| {
+            vec![
+                (k.clone(), false),
+                (crate::layout::format_number(*v), false),
+            ]
+        })
+        .collect();
+    s.table(&[(first, 4.0), ("Cases", 1.0)], &rows);
+    s.gap(4.0);
+}
+
+fn opt_num(v: Option<f64>) -> String {
+    v.map(crate::layout::format_number)
+        .unwrap_or_else(|| "–".to_owned())
+}
+
+fn opt_int(v: Option<u32>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_else(|| "–".to_owned())
+}
+
+/// The monitoring report as PDF: charts with their tables beside them (for screen
+/// readers and spreadsheets), legible in black and white.
+pub fn pdf(
+    f: &BoardFigures,
+    partnership: &str,
+    author: &str,
+    now: NaiveDateTime,
+) -> Result<Vec<u8>, crate::ReportError> {
+    use crate::layout::{fonts, Sheet, BODY};
+    let fonts = fonts().ok_or_else(|| crate::ReportError::Font("DejaVu Sans".to_owned()))?;
+    let title = "Resolution of Professional Differences — monitoring report";
+    let period = format!(
+        "Cases opened {} to {}",
+        f.from.format("%d/%m/%Y"),
+        f.to.format("%d/%m/%Y")
+    );
+    let mut s = Sheet::new(fonts, partnership, title, &period);
+    s.paragraph(
+        &format!(
+            "Made on {} from the export packages agencies sent to the Board.",
+            now.format("%d/%m/%Y %H:%M")
+        ),
+        BODY,
+    );
+    let share = f
+        .share_within_timescale
+        .map(|x| {
+            format!(
+                "{} of {} ({:.0}%)",
+                f.stages_within_timescale,
+                f.stages_with_timescale,
+                x * 100.0
+            )
+        })
+        .unwrap_or_else(|| "no stage with a timescale".to_owned());
+    let summary = [
+        ("Professional differences opened", f.total.to_string()),
+        ("Resolved", f.resolved.to_string()),
+        (
+            "Median working days to resolution",
+            opt_num(f.time_to_resolution.median),
+        ),
+        (
+            "90th percentile (working days)",
+            opt_int(f.time_to_resolution.p90),
+        ),
+        (
+            "Longest (working days)",
+            opt_int(f.time_to_resolution.longest),
+        ),
+        ("Stages completed within the protocol's timescale", share),
+        (
+            "Open cases older than their protocol's whole timescale",
+            f.open_past_whole_timescale.len().to_string(),
+        ),
+    ];
+    for (label, value) in summary {
+        s.field(label, &value, 7.0);
+    }
+    s.gap(4.0);
+    for (heading, first, map) in [
+        ("By raising agency", "Raising agency", &f.by_raising_agency),
+        ("By raising sector", "Sector", &f.by_raising_sector),
+        (
+            "By receiving agency",
+            "Receiving agency",
+            &f.by_receiving_agency,
+        ),
+        ("By category of disagreement", "Category", &f.by_category),
+        ("By protocol", "Protocol", &f.by_protocol),
+    ] {
+        let items = sorted(map);
+        s.heading(heading);
+        s.bar_chart(&items);
+        count_table(&mut s, first, &items);
+    }
+    s.heading("By the stage at which each was resolved");
+    let mut stages: Vec<(String, f64)> = f
+        .by_stage_resolved
+        .iter()
+        .map(|(k, v)| {
+            (
+                if k == "unresolved" {
+                    "Not resolved".to_owned()
+                } else {
+                    format!("Stage {k}")
+                },
+                *v as f64,
+            )
+        })
+        .collect();
+    stages.sort_by(|a, b| a.0.cmp(&b.0));
+    s.bar_chart(&stages);
+    count_table(&mut s, "Stage", &stages);
+    s.heading("Time to resolution by stage (working days)");
+    let mut rows = vec![vec![
+        ("All stages".to_owned(), true),
+        (f.time_to_resolution.cases.to_string(), true),
+        (opt_num(f.time_to_resolution.median), true),
+        (opt_int(f.time_to_resolution.p90), true),
+        (opt_int(f.time_to_resolution.longest), true),
+    ]];
+    for (k, sp) in &f.time_to_resolution_by_stage {
+        rows.push(vec![
+            (format!("Stage {k}"), false),
+            (sp.cases.to_string(), false),
+            (opt_num(sp.median), false),
+            (opt_int(sp.p90), false),
+            (opt_int(sp.longest), false),
+        ]);
+    }
+    s.table(
+        &[
+            ("Resolved at", 1.6),
+            ("Cases", 1.0),
+            ("Median", 1.0),
+            ("90th percentile", 1.2),
+            ("Longest", 1.0),
+        ],
+        &rows,
+    );
+    s.gap(4.0);
+    s.heading("Cases resolved at Stage 5 or 6");
+    let rows: Vec<Vec<(String, bool)>> = f
+        .resolved_at_stage_5_or_6
+        .iter()
+        .map(|c| {
+            vec![
+                (c.reference.clone(), false),
+                (c.raising_agency.clone(), false),
+                (c.receiving_agency.clone(), false),
+                (c.protocol.clone(), false),
+                (c.stage_resolved.to_string(), false),
+                (opt_int(c.working_days), false),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        s.paragraph("None.", BODY);
+    } else {
+        s.table(
+            &[
+                ("Reference", 1.5),
+                ("Raising", 1.5),
+                ("Receiving", 1.5),
+                ("Protocol", 1.9),
+                ("Stage", 0.6),
+                ("Working days", 0.9),
+            ],
+            &rows,
+        );
+    }
+    s.gap(4.0);
+    s.heading("Open cases older than their protocol's whole timescale");
+    let rows: Vec<Vec<(String, bool)>> = f
+        .open_past_whole_timescale
+        .iter()
+        .map(|c| {
+            vec![
+                (c.reference.clone(), false),
+                (c.raising_agency.clone(), false),
+                (c.protocol.clone(), false),
+                (c.opened_at.format("%d/%m/%Y").to_string(), false),
+                (c.all_stages_due.format("%d/%m/%Y").to_string(), false),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        s.paragraph("None.", BODY);
+    } else {
+        s.table(
+            &[
+                ("Reference", 1.5),
+                ("Raising agency", 1.6),
+                ("Protocol", 1.9),
+                ("Opened", 1.0),
+                ("All stages due", 1.0),
+            ],
+            &rows,
+        );
+    }
+    s.gap(4.0);
+    s.heading("Quarter by quarter");
+    let labels: Vec<String> = f.by_quarter.iter().map(|q| q.quarter.clone()).collect();
+    let opened: Vec<f64> = f.by_quarter.iter().map(|q| q.opened as f64).collect();
+    let resolved: Vec<f64> = f.by_quarter.iter().map(|q| q.resolved as f64).collect();
+    s.line_chart(&labels, &[("opened", opened), ("resolved", resolved)]);
+    let rows: Vec<Vec<(String, bool)>> = f
+        .by_quarter
+        .iter()
+        .map(|q| {
+            vec![
+                (q.quarter.clone(), false),
+                (q.opened.to_string(), false),
+                (q.resolved.to_string(), false),
+                (opt_num(q.median_working_days), false),
+            ]
+        })
+        .collect();
+    s.table(
+        &[
+            ("Quarter", 1.0),
+            ("Opened", 1.0),
+            ("Resolved", 1.0),
+            ("Median working days", 1.4),
+        ],
+        &rows,
+    );
+    s.gap(4.0);
+    s.heading("How effective the protocol was, and suggestions");
+    let rows: Vec<Vec<(String, bool)>> = f
+        .effectiveness
+        .iter()
+        .map(|c| {
+            vec![
+                (c.reference.clone(), false),
+                (c.agency.clone(), false),
+                (c.text.clone(), false),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        s.paragraph("No comments.", BODY);
+    } else {
+        s.table(
+            &[("Reference", 1.5), ("Agency", 1.6), ("Comment", 3.9)],
+            &rows,
+        );
+    }
+    let props = crate::pdf::PdfProperties {
+        title: format!("{title}, {period}"),
+        author: author.to_owned(),
+        subject: format!(
+            "{partnership}: use of the Resolution of Professional Differences protocol"
+        ),
+        created: now,
+    };
+    crate::pdf::write(s.finish(), &props)
+}

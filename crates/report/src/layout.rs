@@ -8,7 +8,8 @@
 use std::sync::OnceLock;
 
 use printpdf::{
-    Color, FontId, Line, LinePoint, Mm, Op, ParsedFont, PdfFontHandle, Point, Pt, Rgb, TextItem,
+    Color, FontId, Line, LineDashPattern, LinePoint, Mm, Op, PaintMode, ParsedFont, PdfFontHandle,
+    Point, Polygon, PolygonRing, Pt, Rgb, TextItem, WindingOrder,
 };
 
 pub const PAGE_W: f32 = 210.0;
@@ -437,6 +438,140 @@ impl Sheet {
         }
     }
 
+    fn filled(&mut self, x: f32, y: f32, w: f32, h: f32, grey: f32) {
+        let pts = [(x, y), (x + w, y), (x + w, y + h), (x, y + h)];
+        self.ops().extend([
+            Op::SaveGraphicsState,
+            Op::SetFillColor {
+                col: grey_color(grey),
+            },
+            Op::DrawPolygon {
+                polygon: Polygon {
+                    rings: vec![PolygonRing {
+                        points: pts
+                            .iter()
+                            .map(|(x, y)| LinePoint {
+                                p: point(*x, *y),
+                                bezier: false,
+                            })
+                            .collect(),
+                    }],
+                    mode: PaintMode::Fill,
+                    winding_order: WindingOrder::NonZero,
+                },
+            },
+            Op::RestoreGraphicsState,
+        ]);
+    }
+
+    /// Horizontal bars, one per item, longest first as given; the value is printed at
+    /// the end of each bar, so the chart reads in black and white and when extracted.
+    pub fn bar_chart(&mut self, items: &[(String, f64)]) {
+        if items.is_empty() {
+            self.paragraph("No cases.", BODY);
+            return;
+        }
+        let fonts = self.fonts;
+        let label_w = 58.0;
+        let max = items.iter().map(|i| i.1).fold(0.0_f64, f64::max).max(1.0);
+        let bar_max = CONTENT_W - label_w - 18.0;
+        for (label, value) in items {
+            let lines = wrap(fonts, Face::Regular, SMALL, label, label_w - 2.0);
+            let h = (lines.len() as f32 * line_height(SMALL)).max(5.0) + 1.5;
+            self.ensure(h);
+            let top = self.y;
+            self.lines_at(MARGIN_X, top - PAD + 0.6, SMALL, Face::Regular, &lines);
+            let w = (*value / max) as f32 * bar_max;
+            self.filled(MARGIN_X + label_w, top + 0.8, w.max(0.4), 3.6, 0.35);
+            self.text_at(
+                MARGIN_X + label_w + w + 2.0,
+                top + 3.7,
+                SMALL,
+                Face::Bold,
+                &format_number(*value),
+            );
+            self.y = top + h;
+        }
+        self.y += PAD;
+    }
+
+    /// A line chart of one or two series over labelled points (e.g. quarters): the
+    /// first series solid, the second dashed, each point marked and its value printed.
+    pub fn line_chart(&mut self, labels: &[String], series: &[(&str, Vec<f64>)]) {
+        if labels.is_empty() {
+            self.paragraph("No cases.", BODY);
+            return;
+        }
+        let height = 55.0;
+        self.ensure(height + 22.0);
+        let (left, top) = (MARGIN_X + 12.0, self.y + 4.0);
+        let (w, h) = (CONTENT_W - 16.0, height - 12.0);
+        let max = series
+            .iter()
+            .flat_map(|s| s.1.iter().copied())
+            .fold(0.0_f64, f64::max)
+            .max(1.0);
+        self.line(&[(left, top), (left, top + h), (left + w, top + h)], false);
+        self.text_at(
+            MARGIN_X,
+            top + 3.0,
+            SMALL,
+            Face::Regular,
+            &format_number(max),
+        );
+        self.text_at(MARGIN_X, top + h, SMALL, Face::Regular, "0");
+        let step = if labels.len() > 1 {
+            w / (labels.len() - 1) as f32
+        } else {
+            0.0
+        };
+        let x_at = |i: usize| {
+            if labels.len() > 1 {
+                left + i as f32 * step
+            } else {
+                left + w / 2.0
+            }
+        };
+        for (i, l) in labels.iter().enumerate() {
+            let lw = width(self.fonts, Face::Regular, SMALL, l);
+            self.text_at(x_at(i) - lw / 2.0, top + h + 4.5, SMALL, Face::Regular, l);
+        }
+        for (k, (name, values)) in series.iter().enumerate() {
+            let pts: Vec<(f32, f32)> = values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (x_at(i), top + h - (*v / max) as f32 * h))
+                .collect();
+            if k == 1 {
+                self.ops().push(Op::SetLineDashPattern {
+                    dash: LineDashPattern::new(0.0, &[4.0, 2.0]),
+                });
+            }
+            if pts.len() > 1 {
+                self.line(&pts, false);
+            }
+            if k == 1 {
+                self.ops().push(Op::SetLineDashPattern {
+                    dash: LineDashPattern::solid(),
+                });
+            }
+            for (i, (x, y)) in pts.iter().enumerate() {
+                self.filled(x - 1.0, y - 1.0, 2.0, 2.0, if k == 0 { 0.0 } else { 0.5 });
+                let v = format_number(values[i]);
+                self.text_at(x + 1.5, y - 1.5 - k as f32 * 3.5, SMALL, Face::Regular, &v);
+            }
+            let legend = format!("{} {name}", if k == 0 { "—— " } else { "- - -" });
+            self.text_at(
+                left + 2.0 + k as f32 * 60.0,
+                top + h + 10.0,
+                SMALL,
+                Face::Bold,
+                &legend,
+            );
+        }
+        self.y = top + h + 14.0;
+    }
+
     /// Pages with the footer ("Page N of M") added.
     pub fn finish(mut self) -> Vec<Vec<Op>> {
         let total = self.pages.len();
@@ -458,6 +593,24 @@ impl Sheet {
             out.append(&mut self.pages);
         }
         out
+    }
+}
+
+fn grey_color(level: f32) -> Color {
+    Color::Rgb(Rgb {
+        r: level,
+        g: level,
+        b: level,
+        icc_profile: None,
+    })
+}
+
+/// Whole numbers without decimals; others to one place.
+pub fn format_number(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{}", v.round() as i64)
+    } else {
+        format!("{v:.1}")
     }
 }
 

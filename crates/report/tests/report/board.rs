@@ -338,6 +338,57 @@ async fn import_then_report_with_hand_counted_figures() {
         ),
         ("2026-Q4", 5, 4)
     );
+    // The PDF: every table, with its values, readable when extracted.
+    let pdf = board::pdf(
+        &f,
+        "Western Bay Safeguarding Children Board",
+        "WBSCB",
+        t("2026-12-20T09:00"),
+    )
+    .unwrap();
+    check_pdf(&pdf);
+    let text = text(&pdf, None);
+    assert_contains_all(
+        &text,
+        &[
+            "Resolution of Professional Differences — monitoring report",
+            "Cases opened 01/10/2026 to 31/12/2026",
+            "Professional differences opened",
+            "Median working days to resolution",
+            "7.5",
+            "Stages completed within the protocol's timescale",
+            "1 of 2 (50%)",
+            "By raising agency",
+            "Raising agency",
+            "Cases",
+            "South Wales Police",
+            "By raising sector",
+            "local-authority",
+            "By receiving agency",
+            "Health Board",
+            "By category of disagreement",
+            "Threshold for assessment",
+            "By protocol",
+            "south-gloucestershire",
+            "By the stage at which each was resolved",
+            "Stage 5",
+            "Stage 6",
+            "Not resolved",
+            "Time to resolution by stage (working days)",
+            "All stages",
+            "90th percentile",
+            "Cases resolved at Stage 5 or 6",
+            "Open cases older than their protocol's whole timescale",
+            "16/11/2026",
+            "Quarter by quarter",
+            "2026-Q4",
+            "opened",
+            "resolved",
+            "How effective the protocol was, and suggestions",
+            "Comment from Swansea Children’s Services",
+        ],
+    );
+    std::fs::write(std::env::temp_dir().join("escalate-board-report.pdf"), &pdf).unwrap();
     let csv = board::csv(&f);
     assert!(
         csv.contains("raising_agency,cases\r\nSouth Wales Police,1\r\n"),
