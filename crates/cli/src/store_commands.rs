@@ -260,6 +260,42 @@ pub fn run(command: Command, args: &StoreArgs, out: &mut impl Write) -> Result<(
     })
 }
 
+/// What opens export packages: the Board's age identity file (--identity), or the
+/// packages' passphrase (--passphrase-file or ESCALATE_EXPORT_PASSPHRASE).
+struct PackageSecret {
+    identity: Option<String>,
+    passphrase: Option<Passphrase>,
+}
+
+impl PackageSecret {
+    fn read(identity: Option<&Path>, args: &StoreArgs) -> Result<PackageSecret, CliError> {
+        let identity = identity
+            .map(|p| {
+                std::fs::read_to_string(p).map_err(|source| CliError::Io {
+                    path: p.display().to_string(),
+                    source,
+                })
+            })
+            .transpose()?;
+        Ok(PackageSecret {
+            identity,
+            passphrase: package_passphrase(args)?,
+        })
+    }
+
+    fn key(&self) -> Result<escalate_report::export::Key<'_>, CliError> {
+        use escalate_report::export::Key;
+        match (&self.identity, &self.passphrase) {
+            (Some(t), _) => Ok(Key::Identity(t)),
+            (None, Some(p)) => Ok(Key::Passphrase(p.expose())),
+            (None, None) => Err(CliError::Invalid {
+                option: "--identity",
+                message: "give the Board's age identity file with --identity, or the packages' passphrase with --passphrase-file".to_owned(),
+            }),
+        }
+    }
+}
+
 /// The package passphrase: --passphrase-file or ESCALATE_EXPORT_PASSPHRASE.
 fn package_passphrase(args: &StoreArgs) -> Result<Option<Passphrase>, CliError> {
     read_secret(
@@ -276,7 +312,7 @@ async fn export(
     now: NaiveDateTime,
     out: &mut impl Write,
 ) -> Result<(), CliError> {
-    use escalate_report::export::{self, Key, Seal};
+    use escalate_report::export::{self, Seal};
     if let Some(crate::args::ExportCommand::Keygen { out: path }) = &a.open {
         let (text, public) = export::keygen(now);
         write_secret_file(path, text.as_bytes())?;
@@ -294,26 +330,8 @@ async fn export(
             path: file.display().to_string(),
             source,
         })?;
-        let id_text = identity
-            .as_ref()
-            .map(|p| {
-                std::fs::read_to_string(p).map_err(|source| CliError::Io {
-                    path: p.display().to_string(),
-                    source,
-                })
-            })
-            .transpose()?;
-        let pass = package_passphrase(args)?;
-        let key = match (&id_text, &pass) {
-            (Some(t), _) => Key::Identity(t),
-            (None, Some(p)) => Key::Passphrase(p.expose()),
-            (None, None) => {
-                return Err(CliError::Invalid {
-                    option: "--identity",
-                    message: "give the Board's age identity file with --identity, or the package passphrase with --passphrase-file".to_owned(),
-                })
-            }
-        };
+        let secret = PackageSecret::read(identity.as_deref(), args)?;
+        let key = secret.key()?;
         let package = export::open(&bytes, key).map_err(CliError::Report)?;
         if let Some(dir) = extract {
             std::fs::create_dir(&dir).map_err(|source| CliError::Io {
@@ -795,7 +813,6 @@ async fn board(
     out: &mut impl Write,
 ) -> Result<(), CliError> {
     use escalate_report::board;
-    use escalate_report::export::Key;
     // --passphrase-file is the packages' here, so the store unlocks without it.
     let store_args = StoreArgs {
         passphrase_file: None,
@@ -803,26 +820,8 @@ async fn board(
     };
     match b {
         crate::args::BoardCommand::Import { paths, identity } => {
-            let id_text = identity
-                .as_ref()
-                .map(|p| {
-                    std::fs::read_to_string(p).map_err(|source| CliError::Io {
-                        path: p.display().to_string(),
-                        source,
-                    })
-                })
-                .transpose()?;
-            let pass = package_passphrase(args)?;
-            let key = match (&id_text, &pass) {
-                (Some(t), _) => Key::Identity(t),
-                (None, Some(p)) => Key::Passphrase(p.expose()),
-                (None, None) => {
-                    return Err(CliError::Invalid {
-                        option: "--identity",
-                        message: "give the Board's age identity file with --identity, or the packages' passphrase with --passphrase-file".to_owned(),
-                    })
-                }
-            };
+            let secret = PackageSecret::read(identity.as_deref(), args)?;
+            let key = secret.key()?;
             let mut files = Vec::new();
             for p in paths {
                 if p.is_dir() {
