@@ -744,3 +744,90 @@ fn a_board_administrator_imports_and_reports() {
     );
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--to: the period ends before it starts"));
 }
+
+#[test]
+fn withdraw_redirect_notify_and_shorten() {
+    let lead = Lead::new();
+    lead.init();
+    let a = lead.new_case("Child E", &[]);
+    let out = lead.ok(&[
+        "case",
+        "redirect",
+        &a,
+        "--exclusion",
+        "conference-without-consensus",
+    ]);
+    assert!(
+        out.starts_with(&format!("{a}\tredirected\tThe process in Section 3.14.16")),
+        "{out}"
+    );
+    let (_, err) = lead.fails(&["case", "withdraw", &a, "--reason", "x"], false);
+    assert!(err.contains("this case is redirected"), "{err}");
+
+    let b = lead.new_case("Child F", &["--protocol", "doncaster"]);
+    lead.ok(&[
+        "case",
+        "notified",
+        &b,
+        "--stage",
+        "1",
+        "--notification",
+        "form-to-business-unit",
+        "--sent",
+        "2026-11-23T11:00",
+        "--note",
+        "emailed",
+    ]);
+    let (_, err) = lead.fails(
+        &[
+            "case",
+            "notified",
+            &b,
+            "--stage",
+            "1",
+            "--notification",
+            "carrier-pigeon",
+        ],
+        false,
+    );
+    assert!(err.contains("'carrier-pigeon' is not a notification of Stage 1: use one of form-to-receiving-worker"), "{err}");
+    lead.ok(&[
+        "case",
+        "shorten",
+        &b,
+        "--due",
+        "2026-11-24T12:00",
+        "--reason",
+        "Child discharged tomorrow",
+    ]);
+    let show: serde_json::Value =
+        serde_json::from_str(&lead.ok(&["case", "show", &b, "--json"])).unwrap();
+    let stage = show["status"]["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "stage")
+        .unwrap()
+        .clone();
+    assert_eq!(stage["shortened"], "Child discharged tomorrow");
+    let chronology: serde_json::Value =
+        serde_json::from_str(&lead.ok(&["case", "chronology", &b, "--json"])).unwrap();
+    let kinds: Vec<&str> = chronology
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"opened")
+            && kinds.contains(&"notification-sent")
+            && kinds.contains(&"deadline"),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        lead.ok(&["case", "withdraw", &b, "--reason", "Agreed informally"]),
+        format!("{b}\twithdrawn\n")
+    );
+    assert!(lead.ok(&["case", "list"]).is_empty(), "no open cases left");
+    assert!(lead.ok(&["audit", "verify"]).starts_with("ok: 7 entries"));
+}
