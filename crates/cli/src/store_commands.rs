@@ -389,14 +389,7 @@ async fn export(
     };
     let store = open(&store_args, keys).await?;
     let made = async {
-        let mut case = store.case_detail(&reference, now).await?;
-        let mut chronology = store.chronology(&reference, now).await?;
-        let protocol = escalate_core::builtin_protocol(&case.protocol_id)
-            .map_err(CliError::Protocol)?
-            .ok_or_else(|| CliError::UnknownProtocol {
-                id: case.protocol_id.clone(),
-                known: String::new(),
-            })?;
+        let (mut case, mut chronology, protocol) = report_sources(&store, &reference, now).await?;
         let form = match &a.form {
             Some(f) => parse_form(f)?,
             None => [
@@ -471,14 +464,7 @@ async fn report(
     form: escalate_core::FormId,
     now: NaiveDateTime,
 ) -> Result<Vec<u8>, CliError> {
-    let case = store.case_detail(&a.reference, now).await?;
-    let chronology = store.chronology(&a.reference, now).await?;
-    let protocol = escalate_core::builtin_protocol(&case.protocol_id)
-        .map_err(CliError::Protocol)?
-        .ok_or_else(|| CliError::UnknownProtocol {
-            id: case.protocol_id.clone(),
-            known: String::new(),
-        })?;
+    let (case, chronology, protocol) = report_sources(store, &a.reference, now).await?;
     let input = escalate_report::ReportInput {
         profile: store.profile(),
         case: &case,
@@ -494,6 +480,33 @@ async fn report(
         generated_at: now,
     };
     escalate_report::render(&input, &opts).map_err(CliError::Report)
+}
+
+/// What every form is filled from: the case, its chronology and its protocol.
+async fn report_sources(
+    store: &Store,
+    reference: &str,
+    now: NaiveDateTime,
+) -> Result<
+    (
+        escalate_store::CaseDetail,
+        Vec<escalate_store::ChronologyEntry>,
+        &'static escalate_core::Protocol,
+    ),
+    CliError,
+> {
+    let case = store.case_detail(reference, now).await?;
+    let chronology = store.chronology(reference, now).await?;
+    let protocol = escalate_core::builtin_protocol(&case.protocol_id)
+        .map_err(CliError::Protocol)?
+        .ok_or_else(|| CliError::UnknownProtocol {
+            id: case.protocol_id.clone(),
+            known: escalate_core::protocol::builtin_ids()
+                .into_iter()
+                .collect::<Vec<_>>()
+                .join(", "),
+        })?;
+    Ok((case, chronology, protocol))
 }
 
 /// Write a secret the user asked for, readable by them alone from the moment it exists.

@@ -436,6 +436,21 @@ fn count_table(s: &mut crate::layout::Sheet, first: &str, items: &[(String, f64)
     s.gap(4.0);
 }
 
+/// A table, or the words for an empty one.
+fn table_or(
+    s: &mut crate::layout::Sheet,
+    columns: &[(&str, f32)],
+    rows: &[Vec<(String, bool)>],
+    empty: &str,
+) {
+    if rows.is_empty() {
+        s.paragraph(empty, crate::layout::BODY);
+    } else {
+        s.table(columns, rows);
+    }
+    s.gap(4.0);
+}
+
 fn opt_num(v: Option<f64>) -> String {
     v.map(crate::layout::format_number)
         .unwrap_or_else(|| "–".to_owned())
@@ -582,22 +597,19 @@ pub fn pdf(
             ]
         })
         .collect();
-    if rows.is_empty() {
-        s.paragraph("None.", BODY);
-    } else {
-        s.table(
-            &[
-                ("Reference", 1.5),
-                ("Raising", 1.5),
-                ("Receiving", 1.5),
-                ("Protocol", 1.9),
-                ("Stage", 0.6),
-                ("Working days", 0.9),
-            ],
-            &rows,
-        );
-    }
-    s.gap(4.0);
+    table_or(
+        &mut s,
+        &[
+            ("Reference", 1.5),
+            ("Raising", 1.5),
+            ("Receiving", 1.5),
+            ("Protocol", 1.9),
+            ("Stage", 0.6),
+            ("Working days", 0.9),
+        ],
+        &rows,
+        "None.",
+    );
     s.heading("Open cases older than their protocol's whole timescale");
     let rows: Vec<Vec<(String, bool)>> = f
         .open_past_whole_timescale
@@ -612,21 +624,18 @@ pub fn pdf(
             ]
         })
         .collect();
-    if rows.is_empty() {
-        s.paragraph("None.", BODY);
-    } else {
-        s.table(
-            &[
-                ("Reference", 1.5),
-                ("Raising agency", 1.6),
-                ("Protocol", 1.9),
-                ("Opened", 1.0),
-                ("All stages due", 1.0),
-            ],
-            &rows,
-        );
-    }
-    s.gap(4.0);
+    table_or(
+        &mut s,
+        &[
+            ("Reference", 1.5),
+            ("Raising agency", 1.6),
+            ("Protocol", 1.9),
+            ("Opened", 1.0),
+            ("All stages due", 1.0),
+        ],
+        &rows,
+        "None.",
+    );
     s.heading("Quarter by quarter");
     let labels: Vec<String> = f.by_quarter.iter().map(|q| q.quarter.clone()).collect();
     let opened: Vec<f64> = f.by_quarter.iter().map(|q| q.opened as f64).collect();
@@ -666,14 +675,12 @@ pub fn pdf(
             ]
         })
         .collect();
-    if rows.is_empty() {
-        s.paragraph("No comments.", BODY);
-    } else {
-        s.table(
-            &[("Reference", 1.5), ("Agency", 1.6), ("Comment", 3.9)],
-            &rows,
-        );
-    }
+    table_or(
+        &mut s,
+        &[("Reference", 1.5), ("Agency", 1.6), ("Comment", 3.9)],
+        &rows,
+        "No comments.",
+    );
     let props = crate::pdf::PdfProperties {
         title: format!("{title}, {period}"),
         author: author.to_owned(),
