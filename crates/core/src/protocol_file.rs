@@ -326,7 +326,12 @@ impl Validator<'_> {
                 }
                 formal_seen = true;
             }
-            expected = s.number.checked_add(1);
+            // Carry on from the number that was expected, so one misnumbered stage is
+            // one error, not one for every stage after it.
+            expected = match expected {
+                Some(e) if formal_seen && !s.informal => e.checked_add(1),
+                _ => s.number.checked_add(1),
+            };
         }
         if !formal_seen {
             self.err(
@@ -545,6 +550,17 @@ record = { required = true, words = "Write it down." }
             e.to_string(),
             "t.toml:25: stages[1].number: stage numbers must run on by one: expected 2, found 3"
         );
+    }
+
+    #[test]
+    fn one_misnumbered_stage_is_one_error() {
+        let third = minimal().replace("number = 2", "number = 3")
+            + &minimal()[minimal().find("[[stages]]\nnumber = 2").unwrap()..]
+                .replace("number = 2", "number = 3")
+                .replace("Managers", "Heads");
+        let e = parse(&third, "t.toml").unwrap_err();
+        assert_eq!(e.0.len(), 1, "{e}");
+        assert!(e.0[0].message.contains("expected 2, found 3"), "{e}");
     }
 
     #[test]
