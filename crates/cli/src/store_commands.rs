@@ -423,13 +423,6 @@ async fn export(
                 e.text = e.text.replace(&full, &monitoring.child.name);
             }
         }
-        let input = escalate_report::ReportInput {
-            profile: store.profile(),
-            case: &case,
-            chronology: &chronology,
-            protocol,
-            calendar: store.calendar(),
-        };
         let opts = escalate_report::ReportOptions {
             form,
             stage: None,
@@ -437,7 +430,7 @@ async fn export(
             notes: String::new(),
             generated_at: now,
         };
-        let pdf = escalate_report::render(&input, &opts).map_err(CliError::Report)?;
+        let pdf = render_form(&store, &case, &chronology, protocol, &opts)?;
         export::seal(&pdf, &monitoring, seal).map_err(CliError::Report)
     }
     .await;
@@ -465,13 +458,6 @@ async fn report(
     now: NaiveDateTime,
 ) -> Result<Vec<u8>, CliError> {
     let (case, chronology, protocol) = report_sources(store, &a.reference, now).await?;
-    let input = escalate_report::ReportInput {
-        profile: store.profile(),
-        case: &case,
-        chronology: &chronology,
-        protocol,
-        calendar: store.calendar(),
-    };
     let opts = escalate_report::ReportOptions {
         form,
         stage: a.stage,
@@ -479,7 +465,7 @@ async fn report(
         notes: a.notes.clone(),
         generated_at: now,
     };
-    escalate_report::render(&input, &opts).map_err(CliError::Report)
+    render_form(store, &case, &chronology, protocol, &opts)
 }
 
 /// What every form is filled from: the case, its chronology and its protocol.
@@ -507,6 +493,24 @@ async fn report_sources(
                 .join(", "),
         })?;
     Ok((case, chronology, protocol))
+}
+
+/// Fill a form from the store's profile and calendar and the case's sources.
+fn render_form(
+    store: &Store,
+    case: &escalate_store::CaseDetail,
+    chronology: &[escalate_store::ChronologyEntry],
+    protocol: &escalate_core::Protocol,
+    opts: &escalate_report::ReportOptions,
+) -> Result<Vec<u8>, CliError> {
+    let input = escalate_report::ReportInput {
+        profile: store.profile(),
+        case,
+        chronology,
+        protocol,
+        calendar: store.calendar(),
+    };
+    escalate_report::render(&input, opts).map_err(CliError::Report)
 }
 
 /// Write a secret the user asked for, readable by them alone from the moment it exists.

@@ -16,6 +16,20 @@ async fn raw(dir: &std::path::Path) -> sqlx::SqliteConnection {
         .unwrap()
 }
 
+/// Change the closed store's database with SQL, as a key holder could, then reopen it
+/// and check the chain.
+async fn tamper_and_verify(dir: &std::path::Path, sql: &str) -> escalate_store::AuditReport {
+    let mut c = raw(dir).await;
+    sqlx::query(sql).execute(&mut c).await.unwrap();
+    c.close().await.unwrap();
+    let s = escalate_store::Store::open_with_key(dir, &key_of(dir))
+        .await
+        .unwrap();
+    let report = s.verify_audit().await.unwrap();
+    s.close().await;
+    report
+}
+
 async fn store_with_history() -> (Fixture, String) {
     let f = fixture().await;
     let r = f.store.create_case(new_case(CANARY), now()).await.unwrap();
@@ -41,19 +55,12 @@ async fn one_changed_byte_is_named() {
     let (f, _) = store_with_history().await;
     let dir = f.path();
     f.store.close().await;
-    let mut c = raw(&dir).await;
     // Change one letter of the child's name inside the second entry's recorded content.
-    sqlx::query(
+    let report = tamper_and_verify(
+        &dir,
         "UPDATE audit SET after = replace(after, 'Canarywhistle', 'Canarywhistlf') WHERE seq = 2",
     )
-    .execute(&mut c)
-    .await
-    .unwrap();
-    c.close().await.unwrap();
-    let s = escalate_store::Store::open_with_key(&dir, &key_of(&dir))
-        .await
-        .unwrap();
-    let report = s.verify_audit().await.unwrap();
+    .await;
     let broken = report.first_broken.unwrap();
     assert_eq!((broken.position, broken.seq), (2, 2));
     assert!(
@@ -68,30 +75,13 @@ async fn deletion_and_reordering_are_named() {
     let (f, _) = store_with_history().await;
     let dir = f.path();
     f.store.close().await;
-    let mut c = raw(&dir).await;
-    sqlx::query("DELETE FROM audit WHERE seq = 2")
-        .execute(&mut c)
-        .await
-        .unwrap();
-    c.close().await.unwrap();
-    let s = escalate_store::Store::open_with_key(&dir, &key_of(&dir))
-        .await
-        .unwrap();
-    let broken = s.verify_audit().await.unwrap().first_broken.unwrap();
+    let report = tamper_and_verify(&dir, "DELETE FROM audit WHERE seq = 2").await;
+    let broken = report.first_broken.unwrap();
     assert_eq!(broken.position, 2);
-    s.close().await;
 
-    let mut c = raw(&dir).await;
     // Renumber to close the gap: the links still break.
-    sqlx::query("UPDATE audit SET seq = seq - 1 WHERE seq > 2")
-        .execute(&mut c)
-        .await
-        .unwrap();
-    c.close().await.unwrap();
-    let s = escalate_store::Store::open_with_key(&dir, &key_of(&dir))
-        .await
-        .unwrap();
-    let broken = s.verify_audit().await.unwrap().first_broken.unwrap();
+    let report = tamper_and_verify(&dir, "UPDATE audit SET seq = seq - 1 WHERE seq > 2").await;
+    let broken = report.first_broken.unwrap();
     assert_eq!(broken.position, 2);
     assert!(
         broken.reason.contains("link to the previous entry"),
