@@ -10,38 +10,88 @@ export CARGO_TERM_COLOR ?= never
 #  libdbus-1-dev: the OS keyring (Secret Service over D-Bus)
 #  dbus-daemon gnome-keyring: a real keyring for the tests (scripts/with-keyring)
 #  poppler-utils qpdf: the report tests read the PDFs back (pdftotext, pdffonts, qpdf --check)
-APT_PACKAGES := build-essential pkg-config libssl-dev libdbus-1-dev dbus-daemon gnome-keyring poppler-utils qpdf
+#  libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev:
+#    the desktop app (Tauri 2 on WebKitGTK)
+#  xvfb xauth webkit2gtk-driver: the app's end-to-end tests in a real window (WebDriver)
+#  chromium: the UI's browser tests (Playwright drives Debian's Chromium; no downloads)
+APT_PACKAGES := build-essential pkg-config libssl-dev libdbus-1-dev dbus-daemon gnome-keyring poppler-utils qpdf \
+	libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev \
+	xvfb xauth webkit2gtk-driver chromium
 # Python packages the tests need: an independent SQLCipher 4 reader, a JSON Schema validator.
 PIP_PACKAGES := sqlcipher3-binary jsonschema
 
-.PHONY: run test deps fmt lint unit bench help
+# tauri-driver bridges WebDriver to WebKitWebDriver for the end-to-end tests.
+TAURI_DRIVER_VERSION := 2.1.0
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+APP_BIN := $(TARGET_DIR)/debug/escalate-app
+# A screen big enough for the 1200x800 window.
+XVFB := xvfb-run -a -s "-screen 0 1400x1000x24"
+
+.PHONY: run test deps fmt lint unit ui ui-test e2e bindings screenshots package bench help
 
 help:
-	@echo "make run    build and start Escalate (for now: the escalate command line)"
-	@echo "make test   format check, clippy -D warnings, every test"
-	@echo "make bench  criterion benchmarks (figures in docs/performance.md)"
+	@echo "make run          build and open the Escalate desktop app"
+	@echo "make test         format check, clippy -D warnings, type check, every test"
+	@echo "make package      build the .deb (target/release/bundle/deb/)"
+	@echo "make bindings     regenerate ui/src/lib/bindings.ts from the Rust types"
+	@echo "make screenshots  retake docs/screenshots/app-*.png from the end-to-end run"
+	@echo "make bench        benchmarks (figures in docs/performance.md)"
 
 deps:
 	@scripts/install-deps $(APT_PACKAGES)
 	@scripts/install-pip-deps $(PIP_PACKAGES)
+	@scripts/install-node-deps ui
+	@scripts/install-tauri-driver $(TAURI_DRIVER_VERSION)
+
+# The UI, type-checked against the generated bindings, built into ui/dist, which the
+# shell embeds (so it is built before any cargo step that compiles src-tauri).
+ui: deps
+	cd ui && npm run --silent check && npm run --silent build
 
 fmt: deps
 	$(CARGO) fmt --all -- --check
 
-lint: deps
+lint: ui
 	$(CARGO) clippy --workspace --all-targets --all-features --locked -- -D warnings
 
-# The criterion benches run once each in test mode first, so they cannot rot; the
-# tests run last so the run closes on cargo's own summary.
-unit: deps
-	$(CARGO) test --workspace --benches --locked
-	scripts/with-keyring $(CARGO) test --workspace --lib --bins --tests --locked
+# The criterion benches run once each in test mode first, so they cannot rot. The
+# shell's tests include the check that ui/src/lib/bindings.ts is current.
+unit: ui
+	$(CARGO) test --workspace --exclude escalate-e2e --benches --locked
+	scripts/with-keyring $(CARGO) test --workspace --exclude escalate-e2e --lib --bins --tests --locked
 
-test: fmt lint unit
+# Every screen in Chromium with the IPC faked from a real demo store's answers, and axe.
+ui-test: ui
+	$(CARGO) run -q --locked -p escalate-app --example ui-fixtures -- $(TARGET_DIR)/ui-fixtures.json
+	cd ui && ESCALATE_UI_FIXTURES=$(TARGET_DIR)/ui-fixtures.json npm test --silent
 
-run: deps
-	$(CARGO) build --locked -p escalate
-	$(CARGO) run --locked -q -p escalate -- --help
+# The real app in a real window: WebDriver under Xvfb, real keyring, real store, real PDF.
+e2e: ui
+	$(CARGO) build --locked -p escalate-app
+	ESCALATE_APP_BIN=$(APP_BIN) scripts/with-keyring $(XVFB) $(CARGO) test --locked -p escalate-e2e -- --test-threads=1
+
+test: fmt lint unit ui-test e2e
+
+bindings:
+	UPDATE_BINDINGS=1 $(CARGO) test --locked -p escalate-app --test app bindings
+
+screenshots: ui
+	$(CARGO) build --locked -p escalate-app
+	ESCALATE_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots ESCALATE_APP_BIN=$(APP_BIN) \
+	  scripts/with-keyring $(XVFB) $(CARGO) test --locked -p escalate-e2e -- --test-threads=1
+
+# Opens the app on the default data folder (ESCALATE_DATA_DIR chooses another).
+run: ui
+	$(CARGO) build --locked -p escalate-app
+	$(APP_BIN)
+
+# The .deb, then a check that the release binary refuses WebDriver automation.
+package: ui
+	cd ui && TAURI_APP_PATH=../src-tauri npx tauri build --bundles deb
+	@out=$$(TAURI_WEBVIEW_AUTOMATION=1 $(TARGET_DIR)/release/escalate-app 2>&1); code=$$?; \
+	  if [ $$code -ne 1 ] || ! grep -q "refuses to run under automation" <<<"$$out"; then \
+	    echo "package: the release build did not refuse automation ($$code: $$out)"; exit 1; fi
+	@ls -1 $(TARGET_DIR)/release/bundle/deb/*.deb
 
 bench: deps
 	$(CARGO) bench --locked -p escalate-core

@@ -388,52 +388,20 @@ async fn export(
         ..args.clone()
     };
     let store = open(&store_args, keys).await?;
-    let made = async {
-        let (mut case, mut chronology, protocol) = report_sources(&store, &reference, now).await?;
-        let form = match &a.form {
-            Some(f) => parse_form(f)?,
-            None => [
-                escalate_core::FormId::RpdReport,
-                escalate_core::FormId::MonitoringForm,
-            ]
-            .into_iter()
-            .find(|f| {
-                protocol
-                    .stages
-                    .iter()
-                    .any(|s| s.forms.iter().any(|x| x.form == *f))
-            })
-            .unwrap_or(escalate_core::FormId::Chronology),
-        };
-        let monitoring = export::monitoring(
-            store.profile(),
-            &case,
-            protocol,
-            store.calendar(),
-            &a.effectiveness,
-            a.minimise,
-            now,
-        );
-        if a.minimise {
-            // The PDF carries the same minimised identity as monitoring.json.
-            let full = std::mem::replace(&mut case.child_name, monitoring.child.name.clone());
-            case.child_dob = None;
-            case.child_identifiers.clear();
-            for e in &mut chronology {
-                e.text = e.text.replace(&full, &monitoring.child.name);
-            }
-        }
-        let opts = escalate_report::ReportOptions {
+    let form = a.form.as_deref().map(parse_form).transpose()?;
+    let made = escalate_report::package(
+        &store,
+        &reference,
+        escalate_report::PackageRequest {
             form,
-            stage: None,
-            effectiveness: a.effectiveness.clone(),
-            notes: String::new(),
-            generated_at: now,
-        };
-        let pdf = render_form(&store, &case, &chronology, protocol, &opts)?;
-        export::seal(&pdf, &monitoring, seal).map_err(CliError::Report)
-    }
-    .await;
+            effectiveness: &a.effectiveness,
+            minimise: a.minimise,
+            seal,
+            now,
+        },
+    )
+    .await
+    .map_err(report_error);
     store.close().await;
     let package = made?;
     write_new_file(&file, &package)?;
@@ -457,7 +425,9 @@ async fn report(
     form: escalate_core::FormId,
     now: NaiveDateTime,
 ) -> Result<Vec<u8>, CliError> {
-    let (case, chronology, protocol) = report_sources(store, &a.reference, now).await?;
+    let sources = escalate_report::Sources::load(store, &a.reference, now)
+        .await
+        .map_err(report_error)?;
     let opts = escalate_report::ReportOptions {
         form,
         stage: a.stage,
@@ -465,52 +435,15 @@ async fn report(
         notes: a.notes.clone(),
         generated_at: now,
     };
-    render_form(store, &case, &chronology, protocol, &opts)
+    sources.render(store, &opts).map_err(report_error)
 }
 
-/// What every form is filled from: the case, its chronology and its protocol.
-async fn report_sources(
-    store: &Store,
-    reference: &str,
-    now: NaiveDateTime,
-) -> Result<
-    (
-        escalate_store::CaseDetail,
-        Vec<escalate_store::ChronologyEntry>,
-        &'static escalate_core::Protocol,
-    ),
-    CliError,
-> {
-    let case = store.case_detail(reference, now).await?;
-    let chronology = store.chronology(reference, now).await?;
-    let protocol = escalate_core::builtin_protocol(&case.protocol_id)
-        .map_err(CliError::Protocol)?
-        .ok_or_else(|| CliError::UnknownProtocol {
-            id: case.protocol_id.clone(),
-            known: escalate_core::protocol::builtin_ids()
-                .into_iter()
-                .collect::<Vec<_>>()
-                .join(", "),
-        })?;
-    Ok((case, chronology, protocol))
-}
-
-/// Fill a form from the store's profile and calendar and the case's sources.
-fn render_form(
-    store: &Store,
-    case: &escalate_store::CaseDetail,
-    chronology: &[escalate_store::ChronologyEntry],
-    protocol: &escalate_core::Protocol,
-    opts: &escalate_report::ReportOptions,
-) -> Result<Vec<u8>, CliError> {
-    let input = escalate_report::ReportInput {
-        profile: store.profile(),
-        case,
-        chronology,
-        protocol,
-        calendar: store.calendar(),
-    };
-    escalate_report::render(&input, opts).map_err(CliError::Report)
+/// A store error met while making a report keeps its own exit code and wording.
+fn report_error(e: escalate_report::ReportError) -> CliError {
+    match e {
+        escalate_report::ReportError::Store(e) => CliError::Store(e),
+        e => CliError::Report(e),
+    }
 }
 
 /// Write a secret the user asked for, readable by them alone from the moment it exists.
@@ -735,7 +668,6 @@ async fn case_on(
 
 fn show_case(d: &escalate_store::CaseDetail, out: &mut impl Write) -> Result<(), CliError> {
     let s = &d.status;
-    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
     writeln!(out, "{}\t{}", d.reference, d.child_name)?;
     writeln!(
         out,
@@ -745,9 +677,7 @@ fn show_case(d: &escalate_store::CaseDetail, out: &mut impl Write) -> Result<(),
     writeln!(
         out,
         "Status: {} — Stage {}: {}",
-        d.state,
-        s["stage"],
-        text(&s["stage_title"])
+        d.state, s.stage, s.stage_title
     )?;
     writeln!(
         out,
@@ -776,36 +706,34 @@ fn show_case(d: &escalate_store::CaseDetail, out: &mut impl Write) -> Result<(),
     if let Some(o) = &d.outcome {
         writeln!(out, "Outcome: {o}")?;
     }
-    writeln!(out, "Next step: {}", text(&s["next_step"]))?;
-    for c in s["contacts"].as_array().into_iter().flatten() {
-        writeln!(out, "Contact ({}): {}", text(&c["side"]), text(&c["who"]))?;
+    writeln!(out, "Next step: {}", s.next_step)?;
+    for c in &s.contacts {
+        writeln!(out, "Contact ({}): {}", kebab(&c.side), c.who)?;
     }
-    for dl in s["deadlines"].as_array().into_iter().flatten() {
-        let due = match dl["due"]["kind"].as_str() {
-            Some("without-delay") => "without delay".to_owned(),
-            Some("no-limit") => "no limit".to_owned(),
-            _ => text(&dl["due"]["at"]),
+    for dl in &s.deadlines {
+        let due = match dl.due {
+            escalate_core::Due::WithoutDelay => "without delay".to_owned(),
+            escalate_core::Due::NoLimit => "no limit".to_owned(),
+            escalate_core::Due::EndOfDay(day) => day.format("%Y-%m-%d").to_string(),
+            escalate_core::Due::At(t) => t.format("%Y-%m-%dT%H:%M:%S").to_string(),
         };
-        let to = dl["to"]
-            .as_str()
-            .map(|t| format!(" to {t}"))
-            .unwrap_or_default();
+        let to = dl.to.map(|t| format!(" to {t}")).unwrap_or_default();
         writeln!(
             out,
             "Due {due}\t{}{}\t{}\t[{}]",
-            text(&dl["id"]),
+            dl.id,
             to,
-            text(&dl["what"]),
-            text(&dl["urgency"]["status"])
+            dl.what,
+            kebab(&dl.urgency)
         )?;
     }
-    for f in s["forms"].as_array().into_iter().flatten() {
+    for f in &s.forms {
         writeln!(
             out,
             "Form: {} on {}{}",
-            text(&f["form"]),
-            text(&f["on"]),
-            if f["owed"] == true { " (owed)" } else { "" }
+            f.form.form,
+            f.form.on.as_str(),
+            if f.owed { " (owed)" } else { "" }
         )?;
     }
     for r in &d.records {
@@ -820,6 +748,19 @@ fn show_case(d: &escalate_store::CaseDetail, out: &mut impl Write) -> Result<(),
         )?;
     }
     Ok(())
+}
+
+/// A value's serde name (`both`, `overdue`), as the JSON output spells it.
+fn kebab<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(serde_json::Value::Object(o)) => o
+            .get("status")
+            .and_then(|s| s.as_str())
+            .unwrap_or_default()
+            .to_owned(),
+        _ => String::new(),
+    }
 }
 
 async fn board(

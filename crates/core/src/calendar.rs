@@ -21,6 +21,7 @@ pub const LAST_YEAR: i32 = 2100;
 
 /// The three UK bank-holiday calendars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum CalendarId {
     EnglandAndWales,

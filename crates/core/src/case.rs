@@ -12,6 +12,7 @@ use crate::sector::Sector;
 
 /// Where a case is in its life.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "state", rename_all = "kebab-case")]
 pub enum CaseState {
     Open,
@@ -43,6 +44,7 @@ impl CaseState {
 
 /// What the engine needs to know about one written stage record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RecordSummary {
     /// When the discussion or meeting took place.
     pub discussed_at: NaiveDateTime,
@@ -54,6 +56,7 @@ pub struct RecordSummary {
 
 /// One stage the case has been at.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StageEntry {
     pub stage: u8,
     pub started_at: NaiveDateTime,
@@ -110,6 +113,7 @@ impl StageEntry {
 /// A child-protective deadline the lead set because the protocol's own is too long
 /// for this child; it wins whenever it is earlier.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ShorterDeadline {
     pub stage: u8,
     pub due: NaiveDateTime,
@@ -119,6 +123,7 @@ pub struct ShorterDeadline {
 /// A notification marked as sent. `stage` is `None` for the protocol's
 /// on-resolution notifications.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Sent {
     pub stage: Option<u8>,
     pub notification: String,
@@ -128,6 +133,7 @@ pub struct Sent {
 /// The engine's view of a case: only what the rules need, no names or free text
 /// beyond reasons.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Case {
     pub protocol: String,
     /// The outset of the concern; cumulative timescales count from here.

@@ -11,6 +11,7 @@ use crate::sector::Sector;
 
 /// When something falls due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", content = "at", rename_all = "kebab-case")]
 pub enum Due {
     /// The end of this day.
@@ -59,6 +60,7 @@ impl std::fmt::Display for Due {
 
 /// How urgent a deadline, or a whole case, is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum Urgency {
     OnTrack,
@@ -102,6 +104,7 @@ pub fn due_after(limit: Limit, from: NaiveDateTime, cal: &Calendar) -> Result<Du
 
 /// Which kind of deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum DeadlineKind {
     /// The current stage's own limit, counted from the stage (or receipt).
@@ -115,6 +118,7 @@ pub enum DeadlineKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DeadlineStatus<'a> {
     pub kind: DeadlineKind,
     /// `None` for the protocol's on-resolution notifications.
@@ -126,10 +130,11 @@ pub struct DeadlineStatus<'a> {
     pub due: Due,
     pub urgency: Urgency,
     /// The reason given, where a shorter child-protective deadline replaced the protocol's.
-    pub shortened: Option<&'a str>,
+    pub shortened: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Side {
     Both,
@@ -138,6 +143,7 @@ pub enum Side {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Contact<'a> {
     pub side: Side,
     pub sector: Option<Sector>,
@@ -145,6 +151,7 @@ pub struct Contact<'a> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FormDue<'a> {
     #[serde(flatten)]
     pub form: &'a FormRequirement,
@@ -154,6 +161,7 @@ pub struct FormDue<'a> {
 
 /// Everything a lead needs to know about a case now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CaseStatus<'a> {
     pub state: &'static str,
     pub stage: u8,
@@ -246,11 +254,11 @@ impl<'c> Engine<'c> {
         })
     }
 
-    fn entry<'a>(
+    fn entry<'a, 'k>(
         &self,
         protocol: &'a Protocol,
-        case: &'a Case,
-    ) -> Result<(&'a StageEntry, &'a Stage), EngineError> {
+        case: &'k Case,
+    ) -> Result<(&'k StageEntry, &'a Stage), EngineError> {
         if case.protocol != protocol.id {
             return Err(EngineError::WrongProtocol {
                 case: case.protocol.clone(),
@@ -271,8 +279,8 @@ impl<'c> Engine<'c> {
     fn each_deadline<'a>(
         &self,
         protocol: &'a Protocol,
-        case: &'a Case,
-        entry: &'a StageEntry,
+        case: &Case,
+        entry: &StageEntry,
         stage: &'a Stage,
         mut visit: impl FnMut(DeadlineStatus<'a>),
     ) -> Result<(), EngineError> {
@@ -303,14 +311,14 @@ impl<'c> Engine<'c> {
                 (Some((kind, what, due)), Some(s))
                     if Due::At(s.due).order_key() < due.order_key() =>
                 {
-                    (kind, what, Due::At(s.due), Some(s.reason.as_str()))
+                    (kind, what, Due::At(s.due), Some(s.reason.clone()))
                 }
                 (Some((kind, what, due)), _) => (kind, what, due, None),
                 (None, Some(s)) => (
                     DeadlineKind::Stage,
                     "Shorter timescale that protects the child",
                     Due::At(s.due),
-                    Some(s.reason.as_str()),
+                    Some(s.reason.clone()),
                 ),
                 (None, None) => (DeadlineKind::Stage, "", Due::NoLimit, None),
             };
@@ -374,8 +382,8 @@ impl<'c> Engine<'c> {
 
     fn notification<'a>(
         &self,
-        case: &'a Case,
-        entry: &'a StageEntry,
+        case: &Case,
+        entry: &StageEntry,
         stage: Option<u8>,
         n: &'a Notification,
         visit: &mut impl FnMut(DeadlineStatus<'a>),
@@ -427,7 +435,7 @@ impl<'c> Engine<'c> {
     pub fn status<'a>(
         &self,
         protocol: &'a Protocol,
-        case: &'a Case,
+        case: &Case,
     ) -> Result<CaseStatus<'a>, EngineError> {
         let (entry, stage) = self.entry(protocol, case)?;
         let mut deadlines = Vec::new();

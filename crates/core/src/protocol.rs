@@ -15,6 +15,8 @@ use crate::sector::Sector;
 
 /// How long something may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(type = "string"))]
 #[serde(try_from = "String", into = "String")]
 pub enum Limit {
     /// The Nth working day strictly after the anchor's date, to the end of that day.
@@ -99,6 +101,7 @@ impl TryFrom<String> for Limit {
 
 /// The event a timescale counts from, or that makes a notification owed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Anchor {
     /// The outset of the concern: when the case was opened (cumulative timescales).
@@ -143,6 +146,7 @@ fn stage_start() -> Anchor {
 
 /// A stage's own limit: how long the stage may run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Timescale {
     pub within: Limit,
@@ -158,6 +162,7 @@ pub struct Timescale {
 
 /// A further deadline inside a stage (e.g. line managers to make contact within 24 hours).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Deadline {
     pub id: String,
@@ -169,6 +174,7 @@ pub struct Deadline {
 
 /// Someone who must be told, sent a copy, or written to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Notification {
     pub id: String,
@@ -187,6 +193,7 @@ pub struct Notification {
 
 /// The printable forms Escalate produces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum FormId {
     /// Western Bay's Resolution of Professional Differences Report.
@@ -239,6 +246,7 @@ impl fmt::Display for FormId {
 
 /// A form a stage requires, and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct FormRequirement {
     pub form: FormId,
@@ -252,6 +260,7 @@ pub struct FormRequirement {
 /// Fields a stage record must carry beyond the common ones (date and time,
 /// participants, each party's view, summary, agreed outcome, resolved or not).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum RecordField {
     /// Analysis of the perceived risk to the child and the steps taken to resolve the matter.
@@ -271,6 +280,29 @@ pub enum RecordField {
 }
 
 impl RecordField {
+    pub const ALL: [RecordField; 7] = [
+        RecordField::RiskAnalysis,
+        RecordField::Evidence,
+        RecordField::LeadAdvice,
+        RecordField::DesiredOutcome,
+        RecordField::Minutes,
+        RecordField::Route,
+        RecordField::Lessons,
+    ];
+
+    /// The field's label on the forms and in the app, in the protocols' words.
+    pub fn label(self) -> &'static str {
+        match self {
+            RecordField::RiskAnalysis => "Analysis of the perceived risk to the child and the steps taken to try to resolve the matter",
+            RecordField::Evidence => "Clear evidence based reasons for the disagreement",
+            RecordField::LeadAdvice => "Advice taken from the safeguarding lead",
+            RecordField::DesiredOutcome => "What the complainant would like to happen",
+            RecordField::Minutes => "Difference of opinion formally minuted",
+            RecordField::Route => "Mediation or Resolution Panel",
+            RecordField::Lessons => "Lessons learned",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             RecordField::RiskAnalysis => "risk-analysis",
@@ -292,6 +324,8 @@ impl fmt::Display for RecordField {
 
 /// What must exist before a case may leave a stage upwards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(type = "string"))]
 #[serde(try_from = "String", into = "String")]
 pub enum Requirement {
     /// A written record of this stage.
@@ -334,6 +368,7 @@ impl TryFrom<String> for Requirement {
 
 /// The written record a stage needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct RecordRule {
     pub required: bool,
@@ -347,6 +382,7 @@ pub struct RecordRule {
 
 /// One stage of the protocol.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Stage {
     pub number: u8,
@@ -386,6 +422,7 @@ pub struct Stage {
 
 /// When a case may open above the first stage or skip stages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct ImmediateRisk {
     /// An immediate risk to the child, with a recorded reason, lets the case start
@@ -396,6 +433,7 @@ pub struct ImmediateRisk {
 
 /// A circumstance the protocol does not cover, and where to go instead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Exclusion {
     pub id: String,
@@ -409,6 +447,7 @@ pub struct Exclusion {
 
 /// Who is involved at each stage for one sector (South Gloucestershire's indicative structure).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct SectorRoles {
     pub sector: Sector,
@@ -424,6 +463,7 @@ impl SectorRoles {
 
 /// A whole protocol.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Protocol {
     pub id: String,

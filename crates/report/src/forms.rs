@@ -1,8 +1,9 @@
 //! The five forms. Labels are the protocols' own words; values come from the store.
 
 use chrono::NaiveDateTime;
+use escalate_core::engine::DeadlineKind;
 use escalate_core::protocol::RecordField;
-use escalate_core::{Calendar, FormId, Protocol};
+use escalate_core::{Calendar, Due, FormId, Protocol};
 use escalate_store::{CaseDetail, ChronologyEntry, Participant, Profile, StageRecord};
 
 use crate::layout::{fonts, Sheet, BODY};
@@ -35,6 +36,42 @@ pub struct ReportOptions {
 
 /// Fill and lay out a form; returns the PDF.
 pub fn render(input: &ReportInput<'_>, opts: &ReportOptions) -> Result<Vec<u8>, ReportError> {
+    let (pages, props) = lay_out(input, opts)?;
+    write(pages, &props)
+}
+
+/// The text of each page of the form, in the order it is laid out: the app's preview,
+/// from the very layout the PDF is written from.
+pub fn preview(
+    input: &ReportInput<'_>,
+    opts: &ReportOptions,
+) -> Result<Vec<Vec<String>>, ReportError> {
+    let (pages, _) = lay_out(input, opts)?;
+    Ok(pages
+        .iter()
+        .map(|ops| {
+            ops.iter()
+                .filter_map(|op| match op {
+                    printpdf::Op::ShowText { items } => Some(
+                        items
+                            .iter()
+                            .filter_map(|i| match i {
+                                printpdf::TextItem::Text(t) => Some(t.as_str()),
+                                _ => None,
+                            })
+                            .collect::<String>(),
+                    ),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect())
+}
+
+fn lay_out(
+    input: &ReportInput<'_>,
+    opts: &ReportOptions,
+) -> Result<(Vec<Vec<printpdf::Op>>, PdfProperties), ReportError> {
     check_form(input.protocol, opts.form)?;
     let f = fonts().ok_or_else(|| ReportError::Font("DejaVu Sans".to_owned()))?;
     let c = input.case;
@@ -63,7 +100,7 @@ pub fn render(input: &ReportInput<'_>, opts: &ReportOptions) -> Result<Vec<u8>, 
         ),
         created: opts.generated_at,
     };
-    write(sheet.finish(), &props)
+    Ok((sheet.finish(), props))
 }
 
 /// A form is available when the protocol names it at some stage; every protocol
@@ -105,7 +142,7 @@ fn resolved_stage(c: &CaseDetail) -> Option<u8> {
     if c.state != "resolved" {
         return None;
     }
-    c.status["stage"].as_u64().map(|s| s as u8)
+    Some(c.status.stage)
 }
 
 /// Calendar and working days from the outset to resolution.
@@ -165,7 +202,7 @@ fn agreed_outcomes(input: &ReportInput<'_>) -> String {
         ("resolved", Some(o)) => out.push(format!("Resolved: {o}")),
         ("open", _) => out.push(format!(
             "Not yet resolved: the case is at Stage {}.",
-            c.status["stage"]
+            c.status.stage
         )),
         (_, Some(o)) => out.push(format!("{}: {o}", c.state)),
         _ => {}
@@ -443,15 +480,7 @@ fn escalation_form(s: &mut Sheet, input: &ReportInput<'_>, opts: &ReportOptions)
 }
 
 fn record_label(f: RecordField) -> &'static str {
-    match f {
-        RecordField::RiskAnalysis => "Analysis of the perceived risk to the child and the steps taken to try to resolve the matter",
-        RecordField::Evidence => "Clear evidence based reasons for the disagreement",
-        RecordField::LeadAdvice => "Advice taken from the safeguarding lead",
-        RecordField::DesiredOutcome => "What the complainant would like to happen",
-        RecordField::Minutes => "Difference of opinion formally minuted",
-        RecordField::Route => "Mediation or Resolution Panel",
-        RecordField::Lessons => "Lessons learned",
-    }
+    f.label()
 }
 
 fn stage_record(
@@ -460,7 +489,7 @@ fn stage_record(
     opts: &ReportOptions,
 ) -> Result<(), ReportError> {
     let c = input.case;
-    let current = c.status["stage"].as_u64().unwrap_or(0) as u8;
+    let current = c.status.stage;
     let stage = opts.stage.unwrap_or(current);
     let def = input.protocol.stage(stage).ok_or_else(|| {
         ReportError::Stage(format!(
@@ -516,18 +545,17 @@ fn stage_record(
         s.field(record_label(*field), &extra(r, *field), 14.0);
     }
     let deadline = if stage == current && c.state == "open" {
-        c.status["deadlines"]
-            .as_array()
-            .and_then(|d| {
-                d.iter()
-                    .find(|x| x["kind"] == "stage" || x["kind"] == "cumulative")
-            })
+        c.status
+            .deadlines
+            .iter()
+            .find(|x| matches!(x.kind, DeadlineKind::Stage | DeadlineKind::Cumulative))
             .map(|d| {
-                let due = d["due"]["at"].as_str().unwrap_or("without delay");
-                format!(
-                    "\nDeadline: {due} — {}",
-                    d["what"].as_str().unwrap_or_default()
-                )
+                let due = match d.due {
+                    Due::EndOfDay(day) => day.format("%Y-%m-%d").to_string(),
+                    Due::At(t) => t.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                    Due::WithoutDelay | Due::NoLimit => "without delay".to_owned(),
+                };
+                format!("\nDeadline: {due} — {}", d.what)
             })
             .unwrap_or_default()
     } else {
@@ -573,7 +601,7 @@ fn chronology(s: &mut Sheet, input: &ReportInput<'_>, opts: &ReportOptions) {
         &format!(
             "{} — Stage {} on {}",
             c.state,
-            c.status["stage"],
+            c.status.stage,
             date_time(opts.generated_at)
         ),
         8.0,

@@ -6,12 +6,14 @@
 //! and "Page N of M" repeated. The same input and date give byte-identical output.
 
 pub mod board;
+mod case_forms;
 pub mod export;
 mod forms;
 mod layout;
 mod pdf;
 
-pub use forms::{render, ReportInput, ReportOptions};
+pub use case_forms::{package, PackageRequest, Sources};
+pub use forms::{preview, render, ReportInput, ReportOptions};
 pub use pdf::PdfProperties;
 
 use escalate_core::FormId;
@@ -31,6 +33,10 @@ pub enum ReportError {
     Font(String),
     #[error("the PDF could not be written: {0}")]
     Pdf(String),
+    #[error("protocol: {0}")]
+    Protocol(String),
+    #[error(transparent)]
+    Store(#[from] escalate_store::StoreError),
     #[error("{field}: {message}")]
     Export {
         field: &'static str,
@@ -46,6 +52,8 @@ impl ReportError {
             ReportError::Font(_) => "report.font",
             ReportError::Pdf(_) => "report.pdf",
             ReportError::Export { .. } => "export.invalid",
+            ReportError::Protocol(_) => "protocol.unknown",
+            ReportError::Store(e) => e.code(),
         }
     }
 }

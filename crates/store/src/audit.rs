@@ -15,7 +15,9 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 
 /// One change, as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuditEntry {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub seq: i64,
     pub at: String,
     pub actor: String,
@@ -108,7 +110,9 @@ pub(crate) async fn append(conn: &mut SqliteConnection, c: Change<'_>) -> Result
 
 /// The outcome of checking the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuditReport {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub entries: u64,
     /// The last entry's hash: note it, and a later shortened trail shows.
     pub head: String,
@@ -116,9 +120,12 @@ pub struct AuditReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Broken {
     /// The position in the chain (1 = first entry) where it breaks.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub position: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub seq: i64,
     pub reason: String,
 }

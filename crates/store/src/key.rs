@@ -78,6 +78,28 @@ impl Passphrase {
         Passphrase(s)
     }
 
+    /// A new recovery passphrase: eight groups of five letters and digits (about 200
+    /// bits), without the look-alikes 0/O and 1/I/L, so it can be written down and typed.
+    pub fn generate() -> Result<Passphrase, StoreError> {
+        const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+        let mut out = String::with_capacity(47);
+        let mut byte = [0u8; 1];
+        let mut count = 0;
+        while count < 40 {
+            getrandom::fill(&mut byte).map_err(|e| StoreError::Random(e.to_string()))?;
+            // Rejection sampling keeps every letter equally likely.
+            if usize::from(byte[0]) >= 256 - 256 % ALPHABET.len() {
+                continue;
+            }
+            if count > 0 && count % 5 == 0 {
+                out.push('-');
+            }
+            out.push(char::from(ALPHABET[usize::from(byte[0]) % ALPHABET.len()]));
+            count += 1;
+        }
+        Ok(Passphrase(out))
+    }
+
     /// A passphrase good enough to protect the store: checked when one is set.
     pub fn check_strength(&self, field: &'static str) -> Result<(), StoreError> {
         if self.0.chars().count() < MIN_PASSPHRASE_CHARS {

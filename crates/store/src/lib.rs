@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod backup;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod key;
 pub mod keystore;
@@ -21,7 +22,7 @@ pub use error::StoreError;
 pub use key::{DataKey, KdfParams, KeyFile, Passphrase};
 pub use keystore::{KeyStore, NoKeyring, OsKeyring};
 pub use model::*;
-pub use store::{BoardPackage, ImportOutcome, Store, ATTACHMENT_LIMIT};
+pub use store::{Alert, AuditLine, BoardPackage, ImportOutcome, Store, ATTACHMENT_LIMIT};
 
 /// Benchmark helpers: bulk seeding and a plaintext store to compare against. Only
 /// built with the `bench` feature, so no shipped binary can open a store unencrypted.

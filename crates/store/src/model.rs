@@ -12,6 +12,7 @@ use crate::error::StoreError;
 
 /// The lead using this laptop.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
     pub name: String,
@@ -31,6 +32,7 @@ fn default_lock() -> u32 {
 
 /// A new professional difference.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct NewCase {
     pub child_name: String,
@@ -67,6 +69,7 @@ pub struct NewCase {
 
 /// Someone at a discussion or meeting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Participant {
     pub name: String,
@@ -96,6 +99,7 @@ impl Participant {
 
 /// The written record of one discussion or meeting at the current stage.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct StageRecordInput {
     /// When it took place; defaults to now.
@@ -125,7 +129,9 @@ pub struct StageRecordInput {
 
 /// A stage record as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StageRecord {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub id: i64,
     pub stage: u8,
     pub discussed_at: NaiveDateTime,
@@ -145,6 +151,7 @@ pub struct StageRecord {
 
 /// One row of the dashboard.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CaseListItem {
     pub reference: String,
     pub child_name: String,
@@ -167,6 +174,7 @@ pub enum CaseFilter {
 
 /// A whole case.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CaseDetail {
     pub reference: String,
     pub protocol_id: String,
@@ -191,11 +199,12 @@ pub struct CaseDetail {
     /// The engine's view of the case: stages entered and left, with times.
     pub engine: escalate_core::Case,
     /// The engine's answer now: deadlines, urgency, next step, contacts, forms.
-    pub status: serde_json::Value,
+    pub status: escalate_core::CaseStatus<'static>,
 }
 
 /// A notification the protocol required, marked as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SentNotification {
     pub stage: Option<u8>,
     pub notification: String,
@@ -208,6 +217,7 @@ pub struct SentNotification {
 
 /// One line of a case's chronology.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ChronologyEntry {
     pub at: NaiveDateTime,
     pub stage: Option<u8>,

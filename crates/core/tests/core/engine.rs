@@ -216,7 +216,7 @@ fn a_shorter_child_protective_deadline_wins_only_when_earlier() {
         .find(|x| x.kind == DeadlineKind::Stage)
         .unwrap();
     assert_eq!(
-        (stage.due, stage.shortened),
+        (stage.due, stage.shortened.as_deref()),
         (Due::EndOfDay(d("2026-11-30")), None)
     );
 
@@ -235,7 +235,10 @@ fn a_shorter_child_protective_deadline_wins_only_when_earlier() {
         .find(|x| x.kind == DeadlineKind::Stage)
         .unwrap();
     assert_eq!(stage.due, Due::At(dt("2026-11-25T17:00")));
-    assert_eq!(stage.shortened, Some("Baby due home on Wednesday"));
+    assert_eq!(
+        stage.shortened.as_deref(),
+        Some("Baby due home on Wednesday")
+    );
     let overdue = Engine::new(&cal, dt("2026-11-25T17:01"))
         .unwrap()
         .status(p, &c)

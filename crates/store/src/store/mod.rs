@@ -1,8 +1,10 @@
 //! The repository the CLI and the app share: opening and creating here; cases,
 //! reading, files, keys and the Board's imported packages in the submodules.
 
+pub use alerts::{Alert, AuditLine};
 pub use board::{BoardPackage, ImportOutcome};
 
+mod alerts;
 mod board;
 mod cases;
 mod files;

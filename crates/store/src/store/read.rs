@@ -139,8 +139,7 @@ impl Store {
             records,
             notifications_sent,
             engine: loaded.case.clone(),
-            status: serde_json::to_value(&status)
-                .map_err(|e| StoreError::Database(e.to_string()))?,
+            status,
         })
     }
 

@@ -88,7 +88,8 @@ async fn a_western_bay_case_runs_to_stage_5_and_resolves() {
         Some("Section 47 enquiry to start today.")
     );
     // The Report goes to the Board administrator: still owed after resolution.
-    let owed = d.status["deadlines"].as_array().unwrap();
+    let status = serde_json::to_value(&d.status).unwrap();
+    let owed = status["deadlines"].as_array().unwrap();
     assert!(
         owed.iter().any(|x| x["id"] == "report-to-administrator"),
         "{owed:?}"
@@ -256,7 +257,7 @@ async fn immediate_risk_starts_higher_where_the_protocol_allows() {
         .await
         .unwrap();
     let d = f.store.case_detail(&r, now()).await.unwrap();
-    assert_eq!(d.status["stage"], 3);
+    assert_eq!(serde_json::to_value(&d.status).unwrap()["stage"], 3);
     assert_eq!(
         d.immediate_risk.as_deref(),
         Some("Child reports being hit last night")
@@ -393,7 +394,7 @@ async fn notifications_and_shorter_deadlines() {
     .await
     .unwrap();
     let d = s.case_detail(&r, now()).await.unwrap();
-    let stage = d.status["deadlines"]
+    let stage = serde_json::to_value(&d.status).unwrap()["deadlines"]
         .as_array()
         .unwrap()
         .iter()
@@ -479,7 +480,7 @@ async fn closure_days_move_deadlines() {
         .await
         .unwrap();
     let d = f.store.case_detail(&r, now()).await.unwrap();
-    let cumulative = d.status["deadlines"]
+    let cumulative = serde_json::to_value(&d.status).unwrap()["deadlines"]
         .as_array()
         .unwrap()
         .iter()

@@ -7,6 +7,7 @@
 // Test code: a panic here is a failed check, not a crash in front of a user.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod app_support;
 mod audit_trail;
 mod backups;
 mod cases;

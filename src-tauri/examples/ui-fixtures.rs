@@ -1,0 +1,83 @@
+//! Writes the answers the UI tests' mocked IPC gives, taken from a real demo store
+//! through the same crate calls the commands make, so the mocks cannot drift from the
+//! shapes and values the shell really returns. Usage: ui-fixtures OUT.json
+
+use std::collections::BTreeMap;
+
+use escalate_report::{ReportOptions, Sources};
+use escalate_store::{demo, CaseFilter, NoKeyring, Passphrase, Store};
+use serde_json::{json, Value};
+
+#[allow(
+    clippy::disallowed_methods,
+    reason = "fixtures are dated now, like the demo"
+)]
+fn now() -> chrono::NaiveDateTime {
+    chrono::Local::now().naive_local()
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let out = std::env::args()
+        .nth(1)
+        .ok_or("usage: ui-fixtures OUT.json")?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let dir = tempfile::tempdir()?;
+        let at = now();
+        let store = Store::create(
+            &dir.path().join("demo"),
+            demo::profile(),
+            &Passphrase::new(demo::PASSPHRASE),
+            &NoKeyring,
+            at,
+        )
+        .await?;
+        let refs = demo::populate(&store, at).await?;
+        let mut cases = BTreeMap::new();
+        let mut previews = BTreeMap::new();
+        let mut forms = BTreeMap::new();
+        for r in &refs {
+            cases.insert(
+                r.clone(),
+                serde_json::to_value(store.case_detail(r, at).await?)?,
+            );
+            let sources = Sources::load(&store, r, at).await?;
+            let f = sources.forms();
+            let opts = ReportOptions {
+                form: f[0],
+                stage: None,
+                effectiveness: String::new(),
+                notes: String::new(),
+                generated_at: at,
+            };
+            previews.insert(
+                r.clone(),
+                serde_json::to_value(sources.preview(&store, &opts)?)?,
+            );
+            forms.insert(r.clone(), serde_json::to_value(f)?);
+        }
+        let fields: Vec<Value> = escalate_core::protocol::RecordField::ALL
+            .into_iter()
+            .map(|f| json!({"field": f, "label": f.label()}))
+            .collect();
+        let fixtures = json!({
+            "profile": store.profile(),
+            "protocols": escalate_core::builtin_protocols()?,
+            "record_fields": fields,
+            "open_cases": store.list_cases(CaseFilter::Open, None, at).await?,
+            "all_cases": store.list_cases(CaseFilter::All, None, at).await?,
+            "cases": cases,
+            "report_forms": forms,
+            "previews": previews,
+            "audit": {
+                "verification": store.verify_audit().await?,
+                "lines": store.audit_lines(200).await?,
+            },
+        });
+        store.close().await;
+        std::fs::write(&out, serde_json::to_vec_pretty(&fixtures)?)?;
+        Ok(())
+    })
+}

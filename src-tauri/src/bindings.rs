@@ -1,0 +1,79 @@
+//! The TypeScript the UI compiles against, generated from the Rust types that cross
+//! IPC. `ui/src/lib/bindings.ts` is this module's output; a test fails when it is
+//! stale (run `make bindings` to refresh it).
+
+use ts_rs::TS;
+
+macro_rules! declarations {
+    ($($t:ty),* $(,)?) => {
+        vec![$(<$t as TS>::decl()),*]
+    };
+}
+
+/// The whole file.
+pub fn typescript() -> String {
+    use escalate_core::{case, engine, protocol};
+    use escalate_store as store;
+    let decls: Vec<String> = declarations![
+        crate::error::AppError,
+        crate::commands::session::AppStatus,
+        crate::commands::reports::ReportRequest,
+        crate::commands::reports::ExportRequest,
+        crate::commands::reports::SavedFile,
+        crate::commands::settings::AuditView,
+        crate::commands::cases::FieldLabel,
+        store::audit::AuditReport,
+        store::audit::Broken,
+        store::AuditLine,
+        store::Alert,
+        store::Profile,
+        store::NewCase,
+        store::Participant,
+        store::StageRecordInput,
+        store::StageRecord,
+        store::CaseListItem,
+        store::CaseDetail,
+        store::SentNotification,
+        store::ChronologyEntry,
+        escalate_core::Sector,
+        escalate_core::CalendarId,
+        case::Case,
+        case::CaseState,
+        case::RecordSummary,
+        case::StageEntry,
+        case::ShorterDeadline,
+        case::Sent,
+        engine::Due,
+        engine::Urgency,
+        engine::DeadlineKind,
+        engine::DeadlineStatus<'static>,
+        engine::Side,
+        engine::Contact<'static>,
+        engine::FormDue<'static>,
+        engine::CaseStatus<'static>,
+        protocol::Limit,
+        protocol::Anchor,
+        protocol::Timescale,
+        protocol::Deadline,
+        protocol::Notification,
+        protocol::FormId,
+        protocol::FormRequirement,
+        protocol::RecordField,
+        protocol::Requirement,
+        protocol::RecordRule,
+        protocol::Stage,
+        protocol::ImmediateRisk,
+        protocol::Exclusion,
+        protocol::SectorRoles,
+        protocol::Protocol,
+    ];
+    let mut out = String::from(
+        "// Generated from the Rust types by src-tauri/src/bindings.rs: do not edit.\n// Refresh with `make bindings`; `make test` fails when this file is stale.\n",
+    );
+    for d in decls {
+        out.push_str("\nexport ");
+        out.push_str(d.trim());
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,95 @@
+//! The app's state: where the data lives and the open store, reached from commands
+//! through one typed handle.
+
+use std::path::{Path, PathBuf};
+
+use escalate_store::Store;
+use tauri::{Manager, Runtime, State};
+use tokio::sync::{Mutex, MutexGuard};
+
+use crate::error::{AppError, AppResult};
+
+/// The lead's data folder and, beside it, the demo store's.
+#[derive(Debug, Clone)]
+pub struct DataPaths {
+    pub main: PathBuf,
+    pub demo: PathBuf,
+}
+
+impl DataPaths {
+    /// `ESCALATE_DATA_DIR` (as the CLI reads it) or the OS data folder.
+    pub fn resolve() -> AppResult<DataPaths> {
+        let main = match std::env::var_os("ESCALATE_DATA_DIR") {
+            Some(d) if !d.is_empty() => PathBuf::from(d),
+            _ => dirs::data_dir()
+                .ok_or_else(|| {
+                    AppError::new(
+                        "io",
+                        "the OS gives no data folder: set ESCALATE_DATA_DIR to one",
+                    )
+                })?
+                .join("escalate"),
+        };
+        Ok(DataPaths::beside(&main))
+    }
+
+    pub fn beside(main: &Path) -> DataPaths {
+        let mut demo = main.as_os_str().to_owned();
+        demo.push("-demo");
+        DataPaths {
+            main: main.to_owned(),
+            demo: PathBuf::from(demo),
+        }
+    }
+}
+
+/// What is open now.
+#[derive(Debug, Default)]
+pub struct Session {
+    pub store: Option<Store>,
+    /// The open store is the demo store.
+    pub demo: bool,
+    /// Files the lead saved through the native dialog this session; the UI names them
+    /// by index, so it never hands the shell a path.
+    pub saved: Vec<PathBuf>,
+}
+
+impl Session {
+    pub fn store(&self) -> AppResult<&Store> {
+        self.store.as_ref().ok_or_else(AppError::locked)
+    }
+
+    pub fn store_mut(&mut self) -> AppResult<&mut Store> {
+        self.store.as_mut().ok_or_else(AppError::locked)
+    }
+}
+
+#[derive(Debug)]
+pub struct AppState {
+    pub paths: DataPaths,
+    pub session: Mutex<Session>,
+}
+
+impl AppState {
+    pub fn new(paths: DataPaths) -> AppState {
+        AppState {
+            paths,
+            session: Mutex::new(Session::default()),
+        }
+    }
+
+    pub async fn session(&self) -> MutexGuard<'_, Session> {
+        self.session.lock().await
+    }
+}
+
+/// The typed handle: `app.escalate()` from anything that can reach the app.
+pub trait EscalateExt<R: Runtime> {
+    fn escalate(&self) -> State<'_, AppState>;
+}
+
+impl<R: Runtime, M: Manager<R>> EscalateExt<R> for M {
+    fn escalate(&self) -> State<'_, AppState> {
+        self.state::<AppState>()
+    }
+}

@@ -1,0 +1,116 @@
+use escalate_app::state::DataPaths;
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::WebviewWindowBuilder;
+
+fn app(dir: &std::path::Path) -> tauri::App<tauri::test::MockRuntime> {
+    escalate_app::build_app(mock_builder(), DataPaths::beside(&dir.join("data")))
+        .build(mock_context(noop_assets()))
+        .unwrap()
+}
+
+fn invoke(
+    window: &tauri::WebviewWindow<tauri::test::MockRuntime>,
+    cmd: &str,
+    body: serde_json::Value,
+) -> Result<serde_json::Value, serde_json::Value> {
+    get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: tauri::ipc::CallbackFn(0),
+            error: tauri::ipc::CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: tauri::ipc::InvokeBody::Json(body),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|r| r.deserialize::<serde_json::Value>().unwrap())
+}
+
+#[test]
+fn a_fresh_data_folder_reports_first_run_and_commands_need_an_unlocked_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = app(tmp.path());
+    let w = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    let status = invoke(&w, "app_status", serde_json::json!({})).unwrap();
+    assert_eq!(status["store_exists"], false);
+    assert_eq!(status["unlocked"], false);
+
+    let err = invoke(
+        &w,
+        "list_cases",
+        serde_json::json!({"includeClosed": false, "search": null}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "store.locked");
+    assert!(err["message"].as_str().unwrap().contains("unlock"));
+}
+
+#[test]
+fn a_mismatched_confirmation_is_a_field_error_and_creates_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = app(tmp.path());
+    let w = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    let err = invoke(
+        &w,
+        "create_store",
+        serde_json::json!({
+            "profile": {"name": "A Lead", "designation": "DSL", "agency": "School",
+                        "sector": "schools", "protocol_id": "london", "calendar": "england-and-wales",
+                        "auto_lock_minutes": 10},
+            "passphrase": "correct horse battery staple",
+            "confirm": "correct horse battery stapler"
+        }),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "field.invalid");
+    assert!(err["message"].as_str().unwrap().starts_with("confirm:"));
+    assert!(!tmp.path().join("data").exists());
+}
+
+#[test]
+fn protocols_are_served_with_their_scope_questions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = app(tmp.path());
+    let w = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    let all = invoke(&w, "protocols", serde_json::json!({})).unwrap();
+    let ids: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "western-bay",
+            "london",
+            "four-stage",
+            "doncaster",
+            "south-gloucestershire"
+        ]
+    );
+}
+
+#[test]
+fn only_the_apps_own_pages_may_load() {
+    for ok in ["tauri://localhost/index.html", "http://tauri.localhost/"] {
+        assert!(escalate_app::is_app_url(&ok.parse().unwrap()), "{ok}");
+    }
+    for bad in [
+        "https://example.org/",
+        "http://localhost.evil.example/",
+        "file:///etc/passwd",
+        "tauri://elsewhere/",
+    ] {
+        assert!(!escalate_app::is_app_url(&bad.parse().unwrap()), "{bad}");
+    }
+}

@@ -1,0 +1,8 @@
+//! The shell's own tests: generated TypeScript is current, the IPC surface answers
+//! with typed errors on a mock runtime, and only the app's own pages may load.
+
+// Test code: a panic here is a failed check, not a crash in front of a user.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod bindings;
+mod ipc;

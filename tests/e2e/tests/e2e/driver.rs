@@ -1,0 +1,198 @@
+//! A small WebDriver harness around tauri-driver.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+/// A port nobody is listening on now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+const WAIT: Duration = Duration::from_secs(20);
+
+pub struct App {
+    pub client: Client,
+    driver: Child,
+    pub data: tempfile::TempDir,
+    pub saved: PathBuf,
+}
+
+fn app_binary() -> PathBuf {
+    let bin = std::env::var_os("ESCALATE_APP_BIN")
+        .map(PathBuf::from)
+        .expect(
+            "ESCALATE_APP_BIN is not set: run these through `make e2e`, which builds the app first",
+        );
+    assert!(
+        bin.exists(),
+        "{} does not exist: build it with `make e2e`",
+        bin.display()
+    );
+    bin
+}
+
+impl App {
+    /// Start the app on a fresh, empty data folder.
+    pub async fn start() -> App {
+        let data = tempfile::tempdir().unwrap();
+        let saved = data.path().join("saved");
+        std::fs::create_dir_all(&saved).unwrap();
+        let (port, native) = (free_port(), free_port());
+        let driver = Command::new("tauri-driver")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ])
+            .env("ESCALATE_DATA_DIR", data.path().join("store"))
+            .env("ESCALATE_E2E_SAVE_DIR", &saved)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tauri-driver is not installed: `make e2e` installs it");
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("wry"));
+        caps.insert(
+            "tauri:options".into(),
+            json!({ "application": app_binary().display().to_string() }),
+        );
+        let started = Instant::now();
+        let client = loop {
+            let attempt = ClientBuilder::rustls()
+                .unwrap()
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await;
+            match attempt {
+                Ok(c) => break c,
+                Err(e) if started.elapsed() < WAIT => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("could not start a WebDriver session: {e}"),
+            }
+        };
+        App {
+            client,
+            driver,
+            data,
+            saved,
+        }
+    }
+
+    pub async fn stop(self) {
+        let _ = self.client.clone().close().await;
+        // Drop stops the driver.
+    }
+}
+
+impl Drop for App {
+    /// Also on a failed test: SIGTERM, not SIGKILL, so tauri-driver stops
+    /// WebKitWebDriver and the app with it; a survivor would answer the next test.
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.driver.id().to_string()])
+            .status();
+        let _ = self.driver.wait();
+    }
+}
+
+impl App {
+    pub async fn el(&self, css: &str) -> fantoccini::elements::Element {
+        let started = Instant::now();
+        loop {
+            if let Ok(e) = self.client.find(Locator::Css(css)).await {
+                return e;
+            }
+            if started.elapsed() > WAIT {
+                let body = self.body_text().await;
+                panic!("no element '{css}' after {WAIT:?}; the page says:\n{body}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn body_text(&self) -> String {
+        match self.client.find(Locator::Css("body")).await {
+            Ok(b) => b.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// Wait until the page shows `needle`.
+    pub async fn see(&self, needle: &str) {
+        let started = Instant::now();
+        loop {
+            let body = self.body_text().await;
+            if body.contains(needle) {
+                return;
+            }
+            if started.elapsed() > WAIT {
+                panic!("the page never showed '{needle}'; it says:\n{body}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let e = self.el(css).await;
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    /// Set a date, time or select value the way the browser does after a choice.
+    pub async fn set(&self, css: &str, value: &str) {
+        self.el(css).await;
+        self.client
+            .execute(
+                "const e = document.querySelector(arguments[0]); e.value = arguments[1];
+                 e.dispatchEvent(new Event('input', {bubbles: true}));
+                 e.dispatchEvent(new Event('change', {bubbles: true}));",
+                vec![Value::from(css), Value::from(value)],
+            )
+            .await
+            .unwrap();
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.el(css).await.click().await.unwrap();
+    }
+
+    /// Click the button whose words are exactly `label`.
+    pub async fn button(&self, label: &str) {
+        let xpath = format!("//button[normalize-space()='{label}']");
+        let started = Instant::now();
+        loop {
+            if let Ok(b) = self.client.find(Locator::XPath(&xpath)).await {
+                if b.is_enabled().await.unwrap_or(false) {
+                    b.click().await.unwrap();
+                    return;
+                }
+            }
+            if started.elapsed() > WAIT {
+                let body = self.body_text().await;
+                panic!("no enabled button '{label}'; the page says:\n{body}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Keep a screenshot when ESCALATE_SCREENSHOT_DIR is set (`make screenshots`).
+    pub async fn shot(&self, name: &str) {
+        let Some(dir) = std::env::var_os("ESCALATE_SCREENSHOT_DIR") else {
+            return;
+        };
+        // Let fonts and layout settle after the last change.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+    }
+}

@@ -1,0 +1,257 @@
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::driver::App;
+
+/// First run: profile, then the recovery passphrase shown once and typed back.
+async fn first_run(app: &App, name: &str, agency: &str, protocol: &str) {
+    app.see("Welcome to Escalate").await;
+    app.type_into("#name", name).await;
+    app.type_into("#designation", "Designated Safeguarding Lead")
+        .await;
+    app.type_into("#agency", agency).await;
+    app.set("#protocol", protocol).await;
+    app.shot("app-first-run").await;
+    app.button("Continue").await;
+    let passphrase = app.el(".passphrase").await.text().await.unwrap();
+    assert_eq!(passphrase.len(), 47, "eight groups of five: {passphrase}");
+    app.shot("app-recovery-passphrase").await;
+    app.type_into("#confirm", &passphrase).await;
+    app.button("Create my encrypted store").await;
+    app.see("Professional differences").await;
+}
+
+/// Answer every scope question "No" and go on to the intake fields.
+async fn in_scope(app: &App, questions: usize) {
+    app.see("Is this for the protocol?").await;
+    let radios = app
+        .client
+        .find_all(fantoccini::Locator::Css("input[type=radio][value=no]"))
+        .await
+        .unwrap();
+    assert_eq!(radios.len(), questions, "the protocol's scope questions");
+    for r in radios {
+        r.click().await.unwrap();
+    }
+    app.button("Continue").await;
+    app.el("#child_name").await;
+}
+
+/// Set a datetime-local input to `days` days before now, in the page's local time.
+async fn days_ago(app: &App, css: &str, days: i64) {
+    app.el(css).await;
+    app.client
+        .execute(
+            "const d = new Date(Date.now() - arguments[1] * 86400000);
+             const p = n => String(n).padStart(2, '0');
+             const e = document.querySelector(arguments[0]);
+             e.value = `${d.getFullYear()}-${p(d.getMonth()+1)}-${p(d.getDate())}T09:00`;
+             e.dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![Value::from(css), Value::from(days)],
+        )
+        .await
+        .unwrap();
+}
+
+fn pdftotext(path: &std::path::Path) -> String {
+    let out = Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by make");
+    assert!(
+        out.status.success(),
+        "pdftotext failed on {}",
+        path.display()
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn western_bay_stages_one_to_five_end_in_a_signed_rpd_report() {
+    let app = App::start().await;
+    first_run(&app, "Nia Roberts", "Ysgol Gynradd Demo", "western-bay").await;
+    app.shot("app-dashboard-empty").await;
+
+    app.button("New difference").await;
+    in_scope(&app, 5).await;
+    app.type_into("#child_name", "Gwen Ap Rhys").await;
+    app.type_into("#category", "Threshold for a care and support assessment")
+        .await;
+    app.type_into(
+        "#summary",
+        "Repeated bruising reported by school; referral closed as below threshold.",
+    )
+    .await;
+    days_ago(&app, "#opened_at", 2).await;
+    app.type_into("#receiving_agency", "Swansea Children's Services")
+        .await;
+    app.type_into("#receiving_professional", "Huw Jenkins")
+        .await;
+    app.shot("app-new-difference").await;
+    app.button("Open the difference").await;
+    app.see("Record Stage 1").await;
+    let reference = app.el("#case-h .muted").await.text().await.unwrap();
+    assert!(reference.starts_with("RPD-"), "{reference}");
+    app.shot("app-case").await;
+
+    for stage in 1..=5u8 {
+        app.button(&format!("Record Stage {stage}")).await;
+        app.see(&format!("Stage {stage} record")).await;
+        app.type_into(
+            "#summary",
+            &format!("Stage {stage} discussion: views exchanged in full."),
+        )
+        .await;
+        app.type_into("#raising_view", &format!("School view at stage {stage}."))
+            .await;
+        app.type_into(
+            "#receiving_view",
+            &format!("Children's services view at stage {stage}."),
+        )
+        .await;
+        let extras = app
+            .client
+            .find_all(fantoccini::Locator::Css("textarea[id^=extra-]"))
+            .await
+            .unwrap();
+        for e in extras {
+            e.send_keys(&format!("Risk analysed at stage {stage}."))
+                .await
+                .unwrap();
+        }
+        app.type_into("#p-role-1", "Team Manager").await;
+        app.type_into("#approved_by", "Head Teacher").await;
+        if stage == 5 {
+            app.type_into(
+                "#agreed",
+                "Agreed at the Stage 5 meeting: a care and support assessment starts.",
+            )
+            .await;
+            app.click("#resolved").await;
+        } else {
+            app.type_into("#agreed", &format!("Not agreed at stage {stage}."))
+                .await;
+        }
+        if stage == 3 {
+            app.shot("app-stage-record").await;
+        }
+        app.button("Save the stage record").await;
+        app.see("Stage records").await;
+        if stage < 5 {
+            app.button("Escalate").await;
+            app.type_into("#act-text", "Not resolved within the timescale.")
+                .await;
+            app.click("form.panel button.primary").await;
+            app.see(&format!("Record Stage {}", stage + 1)).await;
+        }
+    }
+    app.button("Resolve").await;
+    app.type_into("#act-text", "Resolved at Stage 5: assessment agreed.")
+        .await;
+    app.click("form.panel button.primary").await;
+    app.see("Outcome").await;
+    app.shot("app-case-resolved").await;
+
+    app.button("Reports and export").await;
+    app.see(&format!("Reports for {reference}")).await;
+    app.set("#form", "rpd-report").await;
+    app.type_into("#effectiveness", "The protocol kept both agencies to time.")
+        .await;
+    app.type_into("#notes", "Signed copies kept on the child's file.")
+        .await;
+    app.button("Preview").await;
+    app.see("Page 1 of").await;
+    app.shot("app-reports").await;
+    app.button("Save as PDF…").await;
+    app.see("Saved:").await;
+
+    let pdf = app.saved.join(format!("{reference}-rpd-report.pdf"));
+    let text = pdftotext(&pdf);
+    // The Western Bay form carries the agencies, views and outcomes, not the child's
+    // name: it goes to the Board administrator.
+    for typed in [
+        reference.as_str(),
+        "Repeated bruising reported by school",
+        "School view at stage 1.",
+        "services view at stage 5.",
+        "Stage 4: Not agreed at stage 4.",
+        "Resolved: Resolved at Stage 5: assessment agreed.",
+        "The protocol kept both agencies to time.",
+        "Signed copies kept on the child's file.",
+        "Nia Roberts",
+        "Huw Jenkins",
+        "Swansea Children's Services",
+        "☒ Stage 5",
+    ] {
+        assert!(
+            text.contains(typed),
+            "the RPD report lacks '{typed}':\n{text}"
+        );
+    }
+
+    app.button("Audit trail").await;
+    app.see("Verified:").await;
+    app.shot("app-audit").await;
+    app.button("Settings").await;
+    app.see("Closure days").await;
+    app.shot("app-settings").await;
+    app.button("Dashboard").await;
+    app.click("#f-closed").await;
+    app.see("Gwen Ap Rhys").await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn south_gloucestershire_case_past_its_timescale_shows_overdue_on_the_dashboard() {
+    let app = App::start().await;
+    first_run(
+        &app,
+        "Tom Hale",
+        "Kingswood Academy",
+        "south-gloucestershire",
+    )
+    .await;
+    app.button("New difference").await;
+    in_scope(&app, 0).await;
+    app.type_into("#child_name", "Ellie Marsh").await;
+    app.type_into("#category", "Threshold for early help").await;
+    app.type_into(
+        "#summary",
+        "Disagreement about stepping down to early help.",
+    )
+    .await;
+    days_ago(&app, "#opened_at", 21).await;
+    app.type_into("#receiving_agency", "Access and Response Team")
+        .await;
+    app.button("Open the difference").await;
+    app.see("Record Stage 1").await;
+    app.button("Dashboard").await;
+    app.see("Ellie Marsh").await;
+    let row = app.el("tr.overdue").await.text().await.unwrap();
+    assert!(row.contains("Ellie Marsh"), "{row}");
+    assert!(
+        row.contains("Overdue by"),
+        "the row says overdue in words: {row}"
+    );
+    app.shot("app-dashboard").await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_store_opens_in_one_click_with_overdue_and_resolved_cases() {
+    let app = App::start().await;
+    app.button("Try it with sample data").await;
+    app.see("Demo store: sample data, not real cases.").await;
+    app.see("Overdue by").await;
+    app.shot("app-demo").await;
+    app.click("#f-closed").await;
+    app.see("resolved").await;
+    // Leaving the demo returns to first run: the lead's own store was never made.
+    app.button("Leave the demo").await;
+    app.see("Welcome to Escalate").await;
+    assert!(!app.data.path().join("store").join("escalate.db").exists());
+    app.stop().await;
+}

@@ -1,0 +1,394 @@
+// Generated from the Rust types by src-tauri/src/bindings.rs: do not edit.
+// Refresh with `make bindings`; `make test` fails when this file is stale.
+
+export type AppError = { code: string, message: string, };
+
+export type AppStatus = { 
+/**
+ * A store exists in the data folder (so: unlock, not first run).
+ */
+store_exists: boolean, unlocked: boolean, 
+/**
+ * The open store is the demo store.
+ */
+demo: boolean, profile: Profile | null, 
+/**
+ * Things the lead should know (e.g. the keyring could not be used).
+ */
+notices: Array<string>, data_dir: string, };
+
+export type ReportRequest = { reference: string, form: FormId, 
+/**
+ * For a stage record: which stage (default: the current one).
+ */
+stage: number | null, 
+/**
+ * How effective the protocol was, and suggestions (RPD Report, Monitoring Form).
+ */
+effectiveness: string, 
+/**
+ * Additional notes (RPD Report).
+ */
+notes: string, };
+
+export type ExportRequest = { reference: string, 
+/**
+ * The Board's age public key (`age1…`); or leave empty and give a passphrase.
+ */
+recipient: string, passphrase: string, 
+/**
+ * Initials and age band instead of the child's name and date of birth.
+ */
+minimise: boolean, effectiveness: string, };
+
+export type SavedFile = { 
+/**
+ * Ask for it again by this number (open for printing).
+ */
+id: number, path: string, bytes: number, };
+
+export type AuditView = { 
+/**
+ * The whole chain checked from the first entry.
+ */
+verification: AuditReport, 
+/**
+ * The newest entries, newest first.
+ */
+lines: Array<AuditLine>, };
+
+export type FieldLabel = { field: RecordField, label: string, };
+
+export type AuditReport = { entries: number, 
+/**
+ * The last entry's hash: note it, and a later shortened trail shows.
+ */
+head: string, first_broken: Broken | null, };
+
+export type Broken = { 
+/**
+ * The position in the chain (1 = first entry) where it breaks.
+ */
+position: number, seq: number, reason: string, };
+
+export type AuditLine = { seq: number, at: string, actor: string, action: string, entity: string, entity_id: string, };
+
+export type Alert = { reference: string, 
+/**
+ * `due-soon` or `overdue`.
+ */
+level: string, 
+/**
+ * When it is or was due, as the engine gives it.
+ */
+due: string, };
+
+export type Profile = { name: string, designation: string, agency: string, sector: Sector, 
+/**
+ * The protocol new cases use unless told otherwise.
+ */
+protocol_id: string, calendar: CalendarId, auto_lock_minutes: number, };
+
+export type NewCase = { child_name: string, child_dob: string | null, 
+/**
+ * Local identifiers (e.g. a social care or NHS number), as the agency writes them.
+ */
+child_identifiers: string, 
+/**
+ * Category of disagreement (e.g. "Threshold for assessment").
+ */
+category: string, summary: string, raising_agency: string, raising_sector: Sector | null, raising_professional: string | null, receiving_agency: string, receiving_sector: Sector | null, receiving_professional: string | null, 
+/**
+ * Defaults to the profile's protocol.
+ */
+protocol: string | null, 
+/**
+ * Defaults to now.
+ */
+opened_at: string | null, immediate_risk: string | null, 
+/**
+ * Defaults to the protocol's first stage; higher only with immediate risk.
+ */
+stage: number | null, };
+
+export type Participant = { name: string, role: string, agency: string, };
+
+export type StageRecordInput = { 
+/**
+ * When it took place; defaults to now.
+ */
+discussed_at: string | null, participants: Array<Participant>, raising_view: string, receiving_view: string, summary: string, 
+/**
+ * Agreed outcome and actions.
+ */
+agreed: string, resolved: boolean, 
+/**
+ * Protocol-specific fields (e.g. "risk-analysis") and their text.
+ */
+extra: { [key in RecordField]?: string }, next_step: string, approved_by: string | null, approved_on: string | null, };
+
+export type StageRecord = { id: number, stage: number, discussed_at: string, participants: Array<Participant>, raising_view: string, receiving_view: string, summary: string, agreed: string, resolved: boolean, extra: { [key in RecordField]?: string }, next_step: string, approved_by: string | null, approved_on: string | null, recorded_at: string, recorded_by: string, };
+
+export type CaseListItem = { reference: string, child_name: string, raising_agency: string, receiving_agency: string, protocol_id: string, stage: number, state: string, urgency: Urgency, next_due: Due | null, };
+
+export type CaseDetail = { reference: string, protocol_id: string, protocol_version: string, child_name: string, child_dob: string | null, child_identifiers: string, category: string, summary: string, raising_agency: string, raising_professional: string | null, receiving_agency: string, receiving_professional: string | null, opened_at: string, immediate_risk: string | null, state: string, outcome: string | null, closed_at: string | null, records: Array<StageRecord>, 
+/**
+ * Notifications marked as sent, oldest first.
+ */
+notifications_sent: Array<SentNotification>, 
+/**
+ * The engine's view of the case: stages entered and left, with times.
+ */
+engine: Case, 
+/**
+ * The engine's answer now: deadlines, urgency, next step, contacts, forms.
+ */
+status: CaseStatus, };
+
+export type SentNotification = { stage: number | null, notification: string, sent_to: string, 
+/**
+ * When it was due, as the engine saw it when it was marked.
+ */
+due: string | null, sent_at: string, note: string, };
+
+export type ChronologyEntry = { at: string, stage: number | null, kind: string, text: string, 
+/**
+ * A deadline or owed notification that has passed.
+ */
+overdue: boolean, };
+
+export type Sector = "local-authority" | "schools" | "health-secondary" | "health-primary" | "voluntary" | "police" | "other";
+
+export type CalendarId = "england-and-wales" | "scotland" | "northern-ireland";
+
+export type Case = { protocol: string, 
+/**
+ * The outset of the concern; cumulative timescales count from here.
+ */
+opened_at: string, raising_sector?: Sector | null, receiving_sector?: Sector | null, immediate_risk?: string | null, state: CaseState, 
+/**
+ * Every stage the case has been at, oldest first; the last is the current one.
+ */
+stages: Array<StageEntry>, shorter_deadlines?: Array<ShorterDeadline>, sent?: Array<Sent>, };
+
+export type CaseState = { "state": "open" } | { "state": "resolved", at: string, stage: number, } | { "state": "withdrawn", at: string, reason: string, } | { "state": "redirected", at: string, exclusion: string, };
+
+export type RecordSummary = { 
+/**
+ * When the discussion or meeting took place.
+ */
+discussed_at: string, resolved: boolean, 
+/**
+ * The protocol-specific fields the record fills in.
+ */
+fields?: Array<RecordField>, };
+
+export type StageEntry = { stage: number, started_at: string, 
+/**
+ * When the receiving agency received the matter, where recorded.
+ */
+received_at?: string | null, records?: Array<RecordSummary>, 
+/**
+ * When the case was escalated out of this stage.
+ */
+left_at?: string | null, };
+
+export type ShorterDeadline = { stage: number, due: string, reason: string, };
+
+export type Sent = { stage: number | null, notification: string, at: string, };
+
+export type Due = { "kind": "end-of-day", "at": string } | { "kind": "at", "at": string } | { "kind": "without-delay" } | { "kind": "no-limit" };
+
+export type Urgency = { "status": "on-track" } | { "status": "due-soon" } | { "status": "overdue", working_days: number, };
+
+export type DeadlineKind = "stage" | "cumulative" | "step" | "notification";
+
+export type DeadlineStatus = { kind: DeadlineKind, 
+/**
+ * `None` for the protocol's on-resolution notifications.
+ */
+stage: number | null, id: string, what: string, 
+/**
+ * For notifications: who is owed.
+ */
+to: string | null, due: Due, urgency: Urgency, 
+/**
+ * The reason given, where a shorter child-protective deadline replaced the protocol's.
+ */
+shortened: string | null, };
+
+export type Side = "both" | "raising" | "receiving";
+
+export type Contact = { side: Side, sector: Sector | null, who: string, };
+
+export type FormDue = { 
+/**
+ * The event that makes it due has happened.
+ */
+owed: boolean, form: FormId, 
+/**
+ * stage-start, discussion, resolution or escalation.
+ */
+on: Anchor, send_to: Array<string>, words: string, };
+
+export type CaseStatus = { state: string, stage: number, stage_title: string, urgency: Urgency, next_deadline: DeadlineStatus | null, 
+/**
+ * Soonest first.
+ */
+deadlines: Array<DeadlineStatus>, 
+/**
+ * What to do if the difference is not resolved at this stage, in the protocol's words.
+ */
+next_step: string, 
+/**
+ * The stage's checklist, in the protocol's words.
+ */
+actions: Array<string>, contacts: Array<Contact>, forms: Array<FormDue>, 
+/**
+ * What the stage record still needs before the case may be escalated.
+ */
+escalation_blockers: Array<Requirement>, 
+/**
+ * Where a redirected case was sent.
+ */
+redirected_to: string | null, };
+
+export type Limit = string;
+
+export type Anchor = "case-start" | "stage-start" | "receipt" | "discussion" | "unresolved-discussion" | "resolution" | "escalation";
+
+export type Timescale = { within: Limit, from: Anchor, 
+/**
+ * The protocol's words for the timescale.
+ */
+words: string, 
+/**
+ * The protocol asks for a shorter timescale where the child's safety needs it
+ * ("or a timescale that protects the child from harm, whichever is less").
+ */
+shorter_if_child_needs: boolean, };
+
+export type Deadline = { id: string, what: string, within: Limit, from: Anchor, };
+
+export type Notification = { id: string, 
+/**
+ * Who must be told.
+ */
+to: string, 
+/**
+ * What they must be sent or told, in the protocol's words.
+ */
+what: string, 
+/**
+ * The event that makes it owed; its due time counts from that event.
+ */
+on: Anchor, within: Limit, 
+/**
+ * Who sends it, where the protocol says.
+ */
+by: string | null, };
+
+export type FormId = "rpd-report" | "monitoring-form" | "escalation-form" | "stage-record" | "chronology";
+
+export type FormRequirement = { form: FormId, 
+/**
+ * stage-start, discussion, resolution or escalation.
+ */
+on: Anchor, send_to: Array<string>, words: string, };
+
+export type RecordField = "risk-analysis" | "evidence" | "lead-advice" | "desired-outcome" | "minutes" | "route" | "lessons";
+
+export type Requirement = string;
+
+export type RecordRule = { required: boolean, words: string, fields: Array<RecordField>, 
+/**
+ * Where copies of the record are kept.
+ */
+keep_on: Array<string>, };
+
+export type Stage = { number: number, title: string, 
+/**
+ * A step before the formal stages (Doncaster's informal stage): never planned.
+ */
+informal: boolean, 
+/**
+ * Who deals with the difference at this stage.
+ */
+led_by: string, 
+/**
+ * Who to contact at this stage, in the protocol's words.
+ */
+contact: string, 
+/**
+ * Others who join, and when.
+ */
+also_involve: Array<string>, 
+/**
+ * The checklist for the stage, in the protocol's words.
+ */
+actions: Array<string>, 
+/**
+ * How soon the matter must reach this stage once the one before fails.
+ */
+entry: Limit, timescale: Timescale | null, deadlines: Array<Deadline>, notifications: Array<Notification>, record: RecordRule, forms: Array<FormRequirement>, 
+/**
+ * What happens if the difference is not resolved at this stage.
+ */
+next_step: string, escalate_requires: Array<Requirement>, 
+/**
+ * What an outcome at this stage means (e.g. "final and binding").
+ */
+outcome: string | null, };
+
+export type ImmediateRisk = { 
+/**
+ * An immediate risk to the child, with a recorded reason, lets the case start
+ * at (or escalate to) a higher stage.
+ */
+higher_stage: boolean, words: string, };
+
+export type Exclusion = { id: string, 
+/**
+ * The question a lead answers at intake.
+ */
+question: string, 
+/**
+ * The protocol's words for the exclusion.
+ */
+words: string, 
+/**
+ * The procedure to follow instead.
+ */
+redirect: string, };
+
+export type SectorRoles = { sector: Sector, 
+/**
+ * Stage number (as text, a TOML key) to who is involved.
+ */
+who: { [key in string]?: string }, };
+
+export type Protocol = { id: string, name: string, partnership: string, version: string, 
+/**
+ * Where the text comes from.
+ */
+source: string, 
+/**
+ * The bank-holiday calendar of the partnership's nation.
+ */
+calendar: CalendarId, 
+/**
+ * Who the Board-level contact is for reports and copies.
+ */
+board_contact: string | null, principles: Array<string>, 
+/**
+ * What the protocol says about keeping records, for every stage.
+ */
+record_keeping: string, immediate_risk: ImmediateRisk, 
+/**
+ * How smaller organisations map stages to their own seniority levels.
+ */
+smaller_organisations: string | null, exclusions: Array<Exclusion>, stages: Array<Stage>, 
+/**
+ * Owed when the difference is resolved, at whatever stage.
+ */
+on_resolution: Array<Notification>, sectors: Array<SectorRoles>, };

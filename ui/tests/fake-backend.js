@@ -1,0 +1,98 @@
+// The shell, faked for browser tests: answers every command from fixtures that a real
+// demo store produced (src-tauri/examples/ui-fixtures.rs), records each call, and
+// rejects with {code, message} the way the shell does.
+export function installFakeBackend({ fixtures, mode }) {
+  const calls = [];
+  window.__calls = calls;
+  let storeExists = mode !== "first-run";
+  let unlocked = mode === "unlocked";
+  let draft = mode === "with-draft" ? JSON.stringify({ summary: "Draft kept from before the crash.", agreed: "" }) : null;
+  if (mode === "with-draft") unlocked = true;
+  const fail = (code, message) => {
+    throw { code, message };
+  };
+  const status = () => ({
+    store_exists: storeExists,
+    unlocked,
+    demo: false,
+    profile: unlocked ? fixtures.profile : null,
+    notices: [],
+    data_dir: "/home/lead/.local/share/escalate",
+  });
+  const firstOpen = fixtures.open_cases[0].reference;
+  const handlers = {
+    app_status: () => status(),
+    new_passphrase: () => "ABCDE-FGHJK-MNPQR-STUVW-XYZ23-45678-9ABCD-EFGHJ",
+    create_store: (a) => {
+      if (a.passphrase !== a.confirm)
+        fail("field.invalid", "confirm: does not match the recovery passphrase shown: type it again exactly as you wrote it down");
+      storeExists = true;
+      unlocked = true;
+      return status();
+    },
+    unlock: (a) => {
+      if (mode === "needs-passphrase" && !a.passphrase)
+        fail("key.passphrase_needed", "this store needs its recovery passphrase");
+      if (mode === "needs-passphrase" && a.passphrase !== "right passphrase")
+        fail("key.wrong_passphrase", "the recovery passphrase is wrong: check it and try again (nothing was changed)");
+      unlocked = true;
+      return status();
+    },
+    lock: () => {
+      unlocked = false;
+      return status();
+    },
+    open_demo: () => {
+      unlocked = true;
+      return { ...status(), demo: true };
+    },
+    list_cases: (a) =>
+      (a.includeClosed ? fixtures.all_cases : fixtures.open_cases).filter(
+        (c) => !a.search || (c.child_name + c.reference).toLowerCase().includes(a.search.toLowerCase()),
+      ),
+    case_detail: (a) => fixtures.cases[a.reference] ?? fail("case.not_found", `no case with reference '${a.reference}'`),
+    chronology: () => [],
+    protocols: () => fixtures.protocols,
+    record_fields: () => fixtures.record_fields,
+    create_case: (a) => {
+      if (!a.case.child_name) fail("field.invalid", "child_name: is required: it must not be empty");
+      return firstOpen;
+    },
+    escalate_case: () => 2,
+    resolve_case: () => null,
+    withdraw_case: () => null,
+    mark_sent: () => null,
+    record_stage: () => 1,
+    save_draft: (a) => {
+      draft = a.body;
+      return null;
+    },
+    load_draft: () => draft,
+    report_forms: (a) => fixtures.report_forms[a.reference],
+    preview_report: (a) => fixtures.previews[a.request.reference],
+    save_report: (a) => ({ id: 0, path: `/home/lead/Documents/${a.request.reference}-${a.request.form}.pdf`, bytes: 23456 }),
+    open_saved: () => null,
+    export_package: (a) => {
+      const r = a.request;
+      if (!!r.recipient === !!r.passphrase)
+        fail("field.invalid", "recipient: give either the Board's public key (age1…) or a passphrase agreed with the Board, not both");
+      return { id: 1, path: `/home/lead/Documents/${r.reference}-board.escalate-export`, bytes: 30123 };
+    },
+    update_profile: (a) => a.profile,
+    closure_days: () => [],
+    add_closure_day: (a) => [a.day],
+    remove_closure_day: () => [],
+    audit_trail: () => fixtures.audit,
+    ui_ready: () => null,
+  };
+  window.__TAURI_INTERNALS__ = {
+    invoke: async (cmd, args) => {
+      calls.push({ cmd, args: JSON.parse(JSON.stringify(args ?? {})) });
+      const h = handlers[cmd];
+      if (!h) fail("test.unknown_command", cmd);
+      return JSON.parse(JSON.stringify(h(args ?? {}) ?? null));
+    },
+    transformCallback: () => 0,
+    metadata: { currentWindow: { label: "main" }, currentWebview: { windowLabel: "main", label: "main" } },
+  };
+}

@@ -1,0 +1,282 @@
+// Every screen of the built UI in Debian's Chromium, with the shell's IPC faked from
+// real demo-store fixtures; each screen is checked with axe-core (no serious or
+// critical violations) and driven by keyboard where a lead would.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { chromium } from "playwright-core";
+import { installFakeBackend } from "./fake-backend.js";
+
+const require = createRequire(import.meta.url);
+const dist = new URL("../dist/", import.meta.url).pathname;
+const fixturesPath = process.env.ESCALATE_UI_FIXTURES;
+assert.ok(fixturesPath, "ESCALATE_UI_FIXTURES is not set: run these through `make ui-test`");
+const fixtures = JSON.parse(fs.readFileSync(fixturesPath, "utf8"));
+const axeSource = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".png": "image/png" };
+let server;
+let base;
+let browser;
+
+before(async () => {
+  server = http.createServer((req, res) => {
+    const url = new URL(req.url, "http://x");
+    const file = path.join(dist, url.pathname === "/" ? "index.html" : url.pathname);
+    if (!file.startsWith(dist) || !fs.existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${server.address().port}/`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function open(mode) {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.addInitScript(installFakeBackend, { fixtures, mode });
+  await page.goto(base);
+  page.errors = errors;
+  return page;
+}
+
+async function calls(page, cmd) {
+  return (await page.evaluate(() => window.__calls)).filter((c) => c.cmd === cmd);
+}
+
+async function accessible(page, screen) {
+  await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(
+    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`),
+    [],
+    `${screen} has serious or critical accessibility violations`,
+  );
+  assert.deepEqual(page.errors, [], `${screen} threw in the page`);
+}
+
+const caseFor = (child) => Object.values(fixtures.cases).find((c) => c.child_name === child);
+
+test("first run: profile, then the passphrase shown once and confirmed", async () => {
+  const page = await open("first-run");
+  await page.getByRole("heading", { name: "Welcome to Escalate" }).waitFor();
+  await accessible(page, "first run");
+  await page.getByLabel("Your name").fill("Ann Lead");
+  await page.getByLabel("Designation").fill("DSL");
+  await page.getByLabel("Agency").fill("Hill School");
+  await page.getByLabel("Your partnership's protocol").selectOption("london");
+  await page.getByRole("button", { name: "Continue" }).click();
+  const shown = await page.locator(".passphrase").textContent();
+  assert.equal(shown, "ABCDE-FGHJK-MNPQR-STUVW-XYZ23-45678-9ABCD-EFGHJ");
+  await accessible(page, "recovery passphrase");
+  await page.getByLabel(/Type the passphrase again/).fill("ABCDE-WRONG");
+  await page.getByRole("button", { name: "Create my encrypted store" }).click();
+  await page.getByRole("alert").filter({ hasText: "confirm:" }).waitFor();
+  // The field the error names has focus and is marked invalid.
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "confirm");
+  assert.equal(await page.locator("#confirm").getAttribute("aria-invalid"), "true");
+  await page.getByLabel(/Type the passphrase again/).fill(shown);
+  await page.getByRole("button", { name: "Create my encrypted store" }).click();
+  await page.getByRole("heading", { name: "Professional differences" }).waitFor();
+  const [create] = await calls(page, "create_store");
+  assert.equal(create.args.profile.protocol_id, "london");
+  assert.equal(create.args.profile.calendar, "england-and-wales");
+  await page.close();
+});
+
+test("unlock asks for the recovery passphrase only when the keyring cannot help", async () => {
+  const page = await open("needs-passphrase");
+  await page.getByRole("heading", { name: "Escalate is locked" }).waitFor();
+  await accessible(page, "unlock");
+  await page.getByLabel("Recovery passphrase").fill("wrong one");
+  await page.getByRole("button", { name: "Unlock with passphrase" }).click();
+  await page.getByRole("alert").filter({ hasText: "wrong" }).waitFor();
+  await page.getByLabel("Recovery passphrase").fill("right passphrase");
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "Professional differences" }).waitFor();
+  const unlocks = await calls(page, "unlock");
+  assert.deepEqual(unlocks.map((c) => c.args.passphrase), [null, "wrong one", "right passphrase"]);
+  await page.close();
+});
+
+test("dashboard: most urgent first, status in words, filters and search", async () => {
+  const page = await open("unlocked");
+  await page.getByRole("heading", { name: "Professional differences" }).waitFor();
+  await accessible(page, "dashboard");
+  const rows = page.locator("table.cases tbody tr");
+  assert.equal(await rows.count(), fixtures.open_cases.length);
+  const first = fixtures.open_cases[0];
+  assert.match(await rows.first().textContent(), new RegExp(first.child_name));
+  assert.match(await rows.first().textContent(), /Overdue by \d+ working days?/);
+  await page.getByLabel("Status").selectOption("overdue");
+  const overdue = fixtures.open_cases.filter((c) => c.urgency.status === "overdue").length;
+  assert.equal(await rows.count(), overdue);
+  await page.getByLabel("Status").selectOption("all");
+  await page.getByLabel("Search by child or reference").fill("Carys");
+  await page.waitForFunction(() => document.querySelectorAll("table.cases tbody tr").length === 1);
+  const searches = await calls(page, "list_cases");
+  assert.equal(searches.at(-1).args.search, "Carys");
+  await page.close();
+});
+
+test("new difference: an excluded case is redirected in the protocol's words", async () => {
+  const page = await open("unlocked");
+  await page.getByRole("button", { name: "New difference" }).first().click();
+  await page.getByRole("heading", { name: "Is this for the protocol?" }).waitFor();
+  await accessible(page, "scope check");
+  const wb = fixtures.protocols.find((p) => p.id === "western-bay");
+  const x = wb.exclusions[1];
+  await page.getByRole("group", { name: x.question }).getByLabel("Yes").check();
+  await page.getByRole("alert").filter({ hasText: x.redirect }).waitFor();
+  assert.match(await page.getByRole("alert").textContent(), new RegExp(x.words.slice(0, 40).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+  assert.equal(await page.getByRole("button", { name: "Continue" }).count(), 0);
+  for (const q of wb.exclusions) await page.getByRole("group", { name: q.question }).getByLabel("No").check();
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByLabel("Child's name").waitFor();
+  await accessible(page, "intake");
+  await page.getByLabel("Child's name").fill("Test Child");
+  await page.getByLabel("Category of disagreement").fill("Threshold");
+  await page.getByLabel(/Summary of the concern/).fill("Summary.");
+  await page.getByLabel("Agency").nth(1).fill("Children's Services");
+  await page.getByLabel(/immediate risk/).check();
+  await page.getByLabel("Reason").fill("Disclosure today.");
+  await page.getByRole("button", { name: "Open the difference" }).click();
+  await page.getByRole("heading", { name: new RegExp(fixtures.open_cases[0].child_name) }).waitFor();
+  const [create] = await calls(page, "create_case");
+  assert.equal(create.args.case.protocol, "western-bay");
+  assert.equal(create.args.case.immediate_risk, "Disclosure today.");
+  assert.match(create.args.case.opened_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:00$/);
+  await page.close();
+});
+
+test("case: next step, checklist and deadlines in the protocol's words; notifications to mark", async () => {
+  const c = caseFor("Carys Evans");
+  const page = await open("unlocked");
+  await page.getByRole("button", { name: c.reference }).click();
+  await page.getByRole("heading", { name: /Carys Evans/ }).waitFor();
+  await accessible(page, "case");
+  const text = await page.locator("article").textContent();
+  assert.ok(text.includes(c.status.next_step), "next step in the protocol's words");
+  for (const a of c.status.actions) assert.ok(text.includes(a), `checklist item: ${a}`);
+  for (const n of c.status.deadlines.filter((d) => d.kind === "notification")) {
+    assert.ok(text.includes(n.what), `owed: ${n.what}`);
+  }
+  const owed = c.status.deadlines.filter((d) => d.kind === "notification");
+  if (owed.length) {
+    await page.getByRole("button", { name: "Mark as sent" }).first().click();
+    await page.getByRole("button", { name: "Save" }).click();
+    const [mark] = await calls(page, "mark_sent");
+    assert.equal(mark.args.notification, owed[0].id);
+    assert.match(mark.args.sentAt, /T\d\d:\d\d:00$/);
+  }
+  await page.close();
+});
+
+test("stage record: the protocol's fields, a draft kept as typed and restored", async () => {
+  const c = caseFor("Carys Evans");
+  const page = await open("with-draft");
+  await page.getByRole("button", { name: c.reference }).click();
+  await page.getByRole("button", { name: `Record Stage ${c.status.stage}` }).click();
+  await page.getByRole("heading", { name: new RegExp(`Stage ${c.status.stage} record`) }).waitFor();
+  await page.getByText("Your unsaved draft was restored.").waitFor();
+  assert.equal(await page.getByLabel("Summary of the discussion").inputValue(), "Draft kept from before the crash.");
+  await accessible(page, "stage record");
+  const stage = fixtures.protocols.find((p) => p.id === c.protocol_id).stages.find((s) => s.number === c.status.stage);
+  for (const f of stage.record.fields) {
+    const label = fixtures.record_fields.find((x) => x.field === f).label;
+    await page.getByLabel(label).fill(`Text for ${f}`);
+  }
+  await page.getByLabel("What was agreed (outcome and actions)").fill("Agreed.");
+  await page.waitForFunction(() => window.__calls.some((c) => c.cmd === "save_draft" && c.args.body.includes("Agreed.")));
+  await page.getByRole("button", { name: "Save the stage record" }).click();
+  await page.getByRole("heading", { name: /Carys Evans/ }).waitFor();
+  const [rec] = await calls(page, "record_stage");
+  assert.equal(rec.args.record.summary, "Draft kept from before the crash.");
+  for (const f of stage.record.fields) assert.equal(rec.args.record.extra[f], `Text for ${f}`);
+  assert.match(rec.args.record.discussed_at, /:00$/);
+  await page.close();
+});
+
+test("reports: preview, save through the shell, open for printing, export to the Board", async () => {
+  const c = caseFor("Carys Evans");
+  const page = await open("unlocked");
+  await page.getByRole("button", { name: c.reference }).click();
+  await page.getByRole("button", { name: "Reports and export" }).click();
+  await page.getByRole("heading", { name: `Reports for ${c.reference}` }).waitFor();
+  await page.getByRole("button", { name: "Preview" }).click();
+  await page.getByRole("group", { name: /Page 1 of/ }).waitFor();
+  const firstLine = fixtures.previews[c.reference][0][0];
+  assert.ok((await page.locator(".preview").textContent()).includes(firstLine));
+  await accessible(page, "reports");
+  await page.getByRole("button", { name: "Save as PDF…" }).click();
+  await page.getByText(`${c.reference}-`).first().waitFor();
+  await page.getByRole("button", { name: "Open for printing" }).click();
+  assert.deepEqual((await calls(page, "open_saved"))[0].args, { id: 0 });
+  // The webview never sends a path: only what to render.
+  for (const call of await page.evaluate(() => window.__calls)) {
+    assert.ok(!JSON.stringify(call.args).includes("/home/"), `${call.cmd} carries no path`);
+  }
+  await page.getByLabel(/public key/).fill("age1qqqq");
+  await page.getByLabel(/Or a passphrase/).fill("also a passphrase");
+  await page.getByRole("button", { name: "Export package…" }).click();
+  await page.getByRole("alert").filter({ hasText: "not both" }).waitFor();
+  await page.getByLabel(/Or a passphrase/).fill("");
+  await page.getByRole("button", { name: "Export package…" }).click();
+  await page.getByText("Export saved:").waitFor();
+  const exp = (await calls(page, "export_package")).at(-1);
+  assert.equal(exp.args.request.minimise, true, "minimised by default");
+  await page.close();
+});
+
+test("settings and audit trail", async () => {
+  const page = await open("unlocked");
+  await page.getByRole("button", { name: "Settings" }).click();
+  await page.getByRole("heading", { name: "Settings" }).waitFor();
+  await accessible(page, "settings");
+  await page.getByLabel(/Lock after/).fill("5");
+  await page.getByRole("button", { name: "Save profile" }).click();
+  await page.waitForFunction(() => window.__calls.some((c) => c.cmd === "update_profile"));
+  assert.equal((await calls(page, "update_profile"))[0].args.profile.auto_lock_minutes, 5);
+  await page.getByLabel("Day", { exact: true }).fill("2026-12-29");
+  await page.getByRole("button", { name: "Add closure day" }).click();
+  await page.getByRole("button", { name: /Remove closure day/ }).waitFor();
+  await page.getByRole("button", { name: "Audit trail" }).click();
+  await page.getByText("Verified:").waitFor();
+  assert.ok((await page.locator("table").textContent()).includes(fixtures.audit.lines[0].action));
+  await accessible(page, "audit");
+  await page.close();
+});
+
+test("keyboard only: reach New difference from the dashboard and open it", async () => {
+  const page = await open("unlocked");
+  await page.getByRole("heading", { name: "Professional differences" }).waitFor();
+  let reached = false;
+  for (let i = 0; i < 12 && !reached; i++) {
+    await page.keyboard.press("Tab");
+    reached = await page.evaluate(() => document.activeElement?.textContent?.trim() === "New difference");
+  }
+  assert.ok(reached, "New difference is reachable with Tab");
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "New professional difference" }).waitFor();
+  await page.close();
+});
