@@ -30,6 +30,10 @@ const COMMANDS: &[&str] = &[
     "add_closure_day",
     "remove_closure_day",
     "audit_trail",
+    "board_overview",
+    "board_cases",
+    "board_import",
+    "board_save_report",
     "ui_ready",
 ];
 

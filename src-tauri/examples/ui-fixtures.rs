@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use escalate_report::{ReportOptions, Sources};
+use escalate_report::board::{self, Dimension, Selection};
+use escalate_report::{export, ReportOptions, Sources};
 use escalate_store::{demo, CaseFilter, NoKeyring, Passphrase, Store};
 use serde_json::{json, Value};
 
@@ -58,6 +59,53 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
             forms.insert(r.clone(), serde_json::to_value(f)?);
         }
+        // The Board's view of the same cases, as if each agency had exported them.
+        let mut monitoring = Vec::new();
+        for r in &refs {
+            let src = Sources::load(&store, r, at).await?;
+            monitoring.push(export::monitoring(
+                store.profile(),
+                &src.case,
+                src.protocol,
+                store.calendar(),
+                "Timescales helped both agencies keep the child in view.",
+                true,
+                at,
+            ));
+        }
+        let selection = Selection {
+            from: at.date() - chrono::Duration::days(365),
+            to: at.date(),
+            agency: None,
+            protocol: None,
+        };
+        let figures = board::figures(
+            &selection.apply(&monitoring),
+            selection.from,
+            selection.to,
+            at,
+        );
+        let (agencies, protocols) = board::choices(&monitoring);
+        let mut behind = BTreeMap::new();
+        for dim in [
+            Dimension::RaisingAgency,
+            Dimension::RaisingSector,
+            Dimension::ReceivingAgency,
+            Dimension::Category,
+            Dimension::Protocol,
+            Dimension::StageResolved,
+            Dimension::Quarter,
+            Dimension::All,
+        ] {
+            let name = serde_json::to_value(dim)?;
+            let name = name.as_str().unwrap_or_default().to_owned();
+            let keys: std::collections::BTreeSet<String> =
+                monitoring.iter().map(|m| board::bucket(m, dim)).collect();
+            for key in keys {
+                let lines = board::behind(&monitoring, &selection, dim, &key);
+                behind.insert(format!("{name}|{key}"), serde_json::to_value(lines)?);
+            }
+        }
         let fields: Vec<Value> = escalate_core::protocol::RecordField::ALL
             .into_iter()
             .map(|f| json!({"field": f, "label": f.label()}))
@@ -71,6 +119,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "cases": cases,
             "report_forms": forms,
             "previews": previews,
+            "board": {
+                "view": {
+                    "figures": figures,
+                    "agencies": agencies,
+                    "protocols": protocols,
+                    "records": monitoring.len(),
+                },
+                "behind": behind,
+            },
             "audit": {
                 "verification": store.verify_audit().await?,
                 "lines": store.audit_lines(200).await?,

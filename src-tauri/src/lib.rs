@@ -48,6 +48,10 @@ macro_rules! handlers {
             $crate::commands::settings::add_closure_day,
             $crate::commands::settings::remove_closure_day,
             $crate::commands::settings::audit_trail,
+            $crate::commands::board::board_overview,
+            $crate::commands::board::board_cases,
+            $crate::commands::board::board_import,
+            $crate::commands::board::board_save_report,
             $crate::ui_ready,
         ]
     };

@@ -9,11 +9,22 @@ use tokio::sync::{Mutex, MutexGuard};
 
 use crate::error::{AppError, AppResult};
 
-/// The lead's data folder and, beside it, the demo store's.
+/// The lead's data folder and, beside it, the demo store's and the Board
+/// administrator's.
 #[derive(Debug, Clone)]
 pub struct DataPaths {
     pub main: PathBuf,
     pub demo: PathBuf,
+    pub board: PathBuf,
+}
+
+/// Which store a command means: the lead's cases, or the Board administrator's
+/// imported packages (a separate store, as the CLI keeps it in its own data folder).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum StoreKind {
+    Lead,
+    Board,
 }
 
 impl DataPaths {
@@ -34,11 +45,22 @@ impl DataPaths {
     }
 
     pub fn beside(main: &Path) -> DataPaths {
-        let mut demo = main.as_os_str().to_owned();
-        demo.push("-demo");
+        let sibling = |suffix: &str| {
+            let mut p = main.as_os_str().to_owned();
+            p.push(suffix);
+            PathBuf::from(p)
+        };
         DataPaths {
             main: main.to_owned(),
-            demo: PathBuf::from(demo),
+            demo: sibling("-demo"),
+            board: sibling("-board"),
+        }
+    }
+
+    pub fn of(&self, kind: StoreKind) -> &Path {
+        match kind {
+            StoreKind::Lead => &self.main,
+            StoreKind::Board => &self.board,
         }
     }
 }
@@ -47,6 +69,8 @@ impl DataPaths {
 #[derive(Debug, Default)]
 pub struct Session {
     pub store: Option<Store>,
+    /// Which store is open.
+    pub kind: Option<StoreKind>,
     /// The open store is the demo store.
     pub demo: bool,
     /// Files the lead saved through the native dialog this session; the UI names them
@@ -55,12 +79,34 @@ pub struct Session {
 }
 
 impl Session {
+    /// The lead's (or the demo) store: cases and stage records.
     pub fn store(&self) -> AppResult<&Store> {
+        self.check(StoreKind::Lead)?;
         self.store.as_ref().ok_or_else(AppError::locked)
     }
 
     pub fn store_mut(&mut self) -> AppResult<&mut Store> {
+        self.check(StoreKind::Lead)?;
         self.store.as_mut().ok_or_else(AppError::locked)
+    }
+
+    /// The Board administrator's store: imported packages.
+    pub fn board(&self) -> AppResult<&Store> {
+        self.check(StoreKind::Board)?;
+        self.store.as_ref().ok_or_else(AppError::locked)
+    }
+
+    fn check(&self, want: StoreKind) -> AppResult<()> {
+        match self.kind {
+            Some(k) if k != want => Err(AppError::new(
+                "store.wrong_kind",
+                match want {
+                    StoreKind::Lead => "the Board administrator's store is open: cases are in a lead's store",
+                    StoreKind::Board => "a lead's store is open: open the Board administrator's store for the monitoring report",
+                },
+            )),
+            _ => Ok(()),
+        }
     }
 }
 

@@ -4,8 +4,9 @@
 export function installFakeBackend({ fixtures, mode }) {
   const calls = [];
   window.__calls = calls;
-  let storeExists = mode !== "first-run";
-  let unlocked = mode === "unlocked";
+  let storeExists = mode !== "first-run" && mode !== "board";
+  const boardExists = mode === "board";
+  let unlocked = mode === "unlocked" || mode === "board";
   let draft = mode === "with-draft" ? JSON.stringify({ summary: "Draft kept from before the crash.", agreed: "" }) : null;
   if (mode === "with-draft") unlocked = true;
   const fail = (code, message) => {
@@ -13,6 +14,8 @@ export function installFakeBackend({ fixtures, mode }) {
   };
   const status = () => ({
     store_exists: storeExists,
+    board_exists: boardExists,
+    kind: unlocked ? (mode === "board" ? "board" : "lead") : null,
     unlocked,
     demo: false,
     profile: unlocked ? fixtures.profile : null,
@@ -84,6 +87,24 @@ export function installFakeBackend({ fixtures, mode }) {
     remove_closure_day: () => [],
     audit_trail: () => fixtures.audit,
     ui_ready: () => null,
+    board_overview: (a) => {
+      if (a.selection.to < a.selection.from)
+        fail("field.invalid", "to: the period ends before it starts: choose an end on or after the start");
+      return fixtures.board.view;
+    },
+    board_cases: (a) => fixtures.board.behind[`${a.dimension}|${a.key}`] ?? [],
+    board_import: (a) => ({
+      files: [
+        { file: "a.escalate-export", outcome: "new", refused: null },
+        { file: "b.escalate-export", outcome: "replaced", refused: null },
+        { file: "c.escalate-export", outcome: null, refused: "the package could not be decrypted with this identity: check the Board's key" },
+      ],
+      new: 1, replaced: 1, duplicate: 0, older: 0, refused: 1,
+      passphraseGiven: a.passphrase !== null,
+    }),
+    board_save_report: (a) => ({ id: 0, path: `/home/admin/monitoring-report-${a.selection.from}-to-${a.selection.to}.pdf`, bytes: 40960 }),
+    "plugin:event|listen": () => 1,
+    "plugin:event|unlisten": () => null,
   };
   window.__TAURI_INTERNALS__ = {
     invoke: async (cmd, args) => {
@@ -93,6 +114,7 @@ export function installFakeBackend({ fixtures, mode }) {
       return JSON.parse(JSON.stringify(h(args ?? {}) ?? null));
     },
     transformCallback: () => 0,
+    unregisterCallback: () => {},
     metadata: { currentWindow: { label: "main" }, currentWebview: { windowLabel: "main", label: "main" } },
   };
 }

@@ -83,7 +83,7 @@ test("first run: profile, then the passphrase shown once and confirmed", async (
   await accessible(page, "first run");
   await page.getByLabel("Your name").fill("Ann Lead");
   await page.getByLabel("Designation").fill("DSL");
-  await page.getByLabel("Agency").fill("Hill School");
+  await page.getByLabel("Agency", { exact: true }).fill("Hill School");
   await page.getByLabel("Your partnership's protocol").selectOption("london");
   await page.getByRole("button", { name: "Continue" }).click();
   const shown = await page.locator(".passphrase").textContent();
@@ -278,5 +278,42 @@ test("keyboard only: reach New difference from the dashboard and open it", async
   assert.ok(reached, "New difference is reachable with Tab");
   await page.keyboard.press("Enter");
   await page.getByRole("heading", { name: "New professional difference" }).waitFor();
+  await page.close();
+});
+
+test("Board administrator: figures with charts, the cases behind a number, import, PDF", async () => {
+  const page = await open("board");
+  await page.getByRole("heading", { name: "Monitoring report" }).waitFor();
+  const f = fixtures.board.view.figures;
+  await page.getByRole("heading", { name: "By raising agency" }).waitFor();
+  await accessible(page, "board");
+  // Charts are images with the numbers in words; tables beside them carry the same.
+  const chart = page.getByRole("img", { name: /^By raising agency:/ });
+  for (const [agency, n] of Object.entries(f.by_raising_agency)) {
+    assert.match(await chart.getAttribute("aria-label"), new RegExp(`${agency.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} ${n}`));
+  }
+  await page.getByRole("img", { name: /^Quarterly trend/ }).waitFor();
+  const [agency, n] = Object.entries(f.by_raising_agency).sort((a, b) => b[1] - a[1])[0];
+  await page.getByRole("button", { name: `${n} ${n === 1 ? "case" : "cases"}: Raising agency ${agency}. List them` }).click();
+  const list = page.locator("section.behind");
+  await list.getByRole("heading", { name: new RegExp(`Raising agency: .*${n} case`) }).waitFor();
+  assert.equal(await list.locator("tbody tr").count(), n);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "behind-h", "focus moves to the list");
+  // Filters go to the shell as a typed Selection.
+  await page.getByLabel("Agency", { exact: true }).selectOption(fixtures.board.view.agencies[0]);
+  const last = (await calls(page, "board_overview")).at(-1);
+  assert.equal(last.args.selection.agency, fixtures.board.view.agencies[0]);
+  assert.match(last.args.selection.from, /^\d{4}-04-01$/);
+  await page.getByLabel("Cases opened from").fill("2030-01-01");
+  await page.getByLabel("Cases opened from").dispatchEvent("change");
+  await page.getByRole("alert").filter({ hasText: "to:" }).waitFor();
+  await page.getByLabel("Cases opened from").fill("2026-04-01");
+  await page.getByLabel("Cases opened from").dispatchEvent("change");
+  await page.getByRole("button", { name: "Import packages…" }).click();
+  await page.getByText("3 files: 1 new, 1 replaced").waitFor();
+  assert.match(await page.locator(".refused").textContent(), /c\.escalate-export.*could not be decrypted/);
+  assert.equal((await calls(page, "board_import"))[0].args.passphrase, null, "no passphrase: the identity file");
+  await page.getByRole("button", { name: "Save report as PDF…" }).click();
+  await page.locator(".path").filter({ hasText: /monitoring-report-2026-04-01-to-/ }).waitFor();
   await page.close();
 });

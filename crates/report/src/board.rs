@@ -15,6 +15,7 @@ use crate::export::Monitoring;
 
 /// Median, 90th percentile and longest of a set of working-day counts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Spread {
     pub cases: usize,
     pub median: Option<f64>,
@@ -42,6 +43,7 @@ fn spread(mut v: Vec<u32>) -> Spread {
 
 /// A case resolved at Stage 5 or 6, listed one by one as Western Bay asks.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LateCase {
     pub reference: String,
     pub raising_agency: String,
@@ -52,6 +54,7 @@ pub struct LateCase {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Quarter {
     /// e.g. "2026-Q4".
     pub quarter: String,
@@ -62,6 +65,7 @@ pub struct Quarter {
 
 /// An open case older than its protocol's whole timescale.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Overdue {
     pub reference: String,
     pub raising_agency: String,
@@ -72,6 +76,7 @@ pub struct Overdue {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Comment {
     pub reference: String,
     pub agency: String,
@@ -79,6 +84,7 @@ pub struct Comment {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BoardFigures {
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -103,6 +109,133 @@ pub struct BoardFigures {
     pub open_past_whole_timescale: Vec<Overdue>,
     pub effectiveness: Vec<Comment>,
     pub by_quarter: Vec<Quarter>,
+}
+
+/// A way of counting cases: each figure table is one, and the app lists the cases
+/// behind any of its numbers by the same key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
+pub enum Dimension {
+    RaisingAgency,
+    RaisingSector,
+    ReceivingAgency,
+    Category,
+    Protocol,
+    /// Stage number as text, or "unresolved".
+    StageResolved,
+    /// "2026-Q4", by the quarter the case was opened in.
+    Quarter,
+    /// Every case in the period.
+    All,
+}
+
+/// The key a record counts under for `dim`, exactly as `figures` counts it.
+pub fn bucket(m: &Monitoring, dim: Dimension) -> String {
+    match dim {
+        Dimension::RaisingAgency => m.raising.agency.clone(),
+        Dimension::RaisingSector => m
+            .raising
+            .sector
+            .clone()
+            .unwrap_or_else(|| "unknown".to_owned()),
+        Dimension::ReceivingAgency => m.receiving.agency.clone(),
+        Dimension::Category => m.category.clone(),
+        Dimension::Protocol => m.protocol.id.clone(),
+        Dimension::StageResolved => match m.stage_resolved {
+            Some(stage) if m.status == "resolved" => stage.to_string(),
+            _ => "unresolved".to_owned(),
+        },
+        Dimension::Quarter => format!("{}-Q{}", m.opened_at.year(), m.opened_at.month0() / 3 + 1),
+        Dimension::All => String::new(),
+    }
+}
+
+/// Which records a figure covers: opened in the period, and (when given) raised or
+/// received by one agency, under one protocol.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
+pub struct Selection {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub agency: Option<String>,
+    pub protocol: Option<String>,
+}
+
+impl Selection {
+    pub fn covers(&self, m: &Monitoring) -> bool {
+        let d = m.opened_at.date();
+        d >= self.from
+            && d <= self.to
+            && self
+                .agency
+                .as_deref()
+                .is_none_or(|a| m.raising.agency == a || m.receiving.agency == a)
+            && self.protocol.as_deref().is_none_or(|p| m.protocol.id == p)
+    }
+
+    /// The records the selection covers.
+    pub fn apply(&self, records: &[Monitoring]) -> Vec<Monitoring> {
+        records.iter().filter(|m| self.covers(m)).cloned().collect()
+    }
+}
+
+/// One case behind a number.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CaseLine {
+    pub reference: String,
+    pub raising_agency: String,
+    pub receiving_agency: String,
+    pub protocol: String,
+    pub category: String,
+    pub opened_at: NaiveDateTime,
+    pub status: String,
+    pub stage_reached: u8,
+    pub stage_resolved: Option<u8>,
+    pub working_days: Option<u32>,
+}
+
+/// The cases behind the number `figures` shows for `key` under `dim`.
+pub fn behind(records: &[Monitoring], sel: &Selection, dim: Dimension, key: &str) -> Vec<CaseLine> {
+    let mut out: Vec<CaseLine> = records
+        .iter()
+        .filter(|m| sel.covers(m) && (dim == Dimension::All || bucket(m, dim) == key))
+        .map(|m| CaseLine {
+            reference: m.reference.clone(),
+            raising_agency: m.raising.agency.clone(),
+            receiving_agency: m.receiving.agency.clone(),
+            protocol: m.protocol.id.clone(),
+            category: m.category.clone(),
+            opened_at: m.opened_at,
+            status: m.status.clone(),
+            stage_reached: m.stage_reached,
+            stage_resolved: m.stage_resolved,
+            working_days: m.working_days,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        a.opened_at
+            .cmp(&b.opened_at)
+            .then_with(|| a.reference.cmp(&b.reference))
+    });
+    out
+}
+
+/// The agencies and protocols in the records, for the filters.
+pub fn choices(records: &[Monitoring]) -> (Vec<String>, Vec<String>) {
+    let mut agencies = std::collections::BTreeSet::new();
+    let mut protocols = std::collections::BTreeSet::new();
+    for m in records {
+        agencies.insert(m.raising.agency.clone());
+        agencies.insert(m.receiving.agency.clone());
+        protocols.insert(m.protocol.id.clone());
+    }
+    (
+        agencies.into_iter().collect(),
+        protocols.into_iter().collect(),
+    )
 }
 
 fn bump(map: &mut BTreeMap<String, usize>, key: &str) {
@@ -169,15 +302,21 @@ pub fn figures(
     let mut quarters: BTreeMap<String, (usize, usize, Vec<u32>)> = BTreeMap::new();
     let mut calendars = BTreeMap::new();
     for m in &cases {
-        bump(&mut f.by_raising_agency, &m.raising.agency);
+        bump(
+            &mut f.by_raising_agency,
+            &bucket(m, Dimension::RaisingAgency),
+        );
         bump(
             &mut f.by_raising_sector,
-            m.raising.sector.as_deref().unwrap_or("unknown"),
+            &bucket(m, Dimension::RaisingSector),
         );
-        bump(&mut f.by_receiving_agency, &m.receiving.agency);
-        bump(&mut f.by_category, &m.category);
-        bump(&mut f.by_protocol, &m.protocol.id);
-        let q = format!("{}-Q{}", m.opened_at.year(), m.opened_at.month0() / 3 + 1);
+        bump(
+            &mut f.by_receiving_agency,
+            &bucket(m, Dimension::ReceivingAgency),
+        );
+        bump(&mut f.by_category, &bucket(m, Dimension::Category));
+        bump(&mut f.by_protocol, &bucket(m, Dimension::Protocol));
+        let q = bucket(m, Dimension::Quarter);
         let entry = quarters.entry(q).or_default();
         entry.0 += 1;
         match m.stage_resolved {
@@ -324,6 +463,7 @@ mod tests {
 
 /// What happened to one file in an import.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FileResult {
     pub file: String,
     /// `None` when the file was refused.

@@ -112,7 +112,7 @@ fn choose_path<R: Runtime>(app: &AppHandle<R>, name: &str, ext: &str) -> Option<
         .and_then(|p| p.into_path().ok())
 }
 
-async fn save<R: Runtime>(
+pub(crate) async fn save<R: Runtime>(
     app: &AppHandle<R>,
     state: &AppState,
     name: String,

@@ -6,14 +6,18 @@ use tauri::State;
 
 use crate::clock::now;
 use crate::error::{AppError, AppResult};
-use crate::state::{AppState, Session};
+use crate::state::{AppState, Session, StoreKind};
 
 /// What the UI needs to choose its first screen.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct AppStatus {
-    /// A store exists in the data folder (so: unlock, not first run).
+    /// A lead's store exists in the data folder (so: unlock, not first run).
     pub store_exists: bool,
+    /// A Board administrator's store exists beside it.
+    pub board_exists: bool,
     pub unlocked: bool,
+    /// Which store is open.
+    pub kind: Option<StoreKind>,
     /// The open store is the demo store.
     pub demo: bool,
     pub profile: Option<Profile>,
@@ -29,7 +33,13 @@ pub(crate) fn status(state: &AppState, session: &Session) -> AppStatus {
             .main
             .join(escalate_store::key::KEY_FILE)
             .exists(),
+        board_exists: state
+            .paths
+            .board
+            .join(escalate_store::key::KEY_FILE)
+            .exists(),
         unlocked: session.store.is_some(),
+        kind: session.kind,
         demo: session.demo,
         profile: session.store.as_ref().map(|s| s.profile().clone()),
         notices: session
@@ -46,6 +56,7 @@ async fn close(session: &mut Session) {
         store.close().await;
     }
     session.demo = false;
+    session.kind = None;
     session.saved.clear();
 }
 
@@ -64,6 +75,7 @@ pub fn new_passphrase() -> AppResult<String> {
 #[tauri::command]
 pub async fn create_store(
     state: State<'_, AppState>,
+    kind: StoreKind,
     profile: Profile,
     passphrase: String,
     confirm: String,
@@ -77,7 +89,7 @@ pub async fn create_store(
     let mut session = state.session().await;
     close(&mut session).await;
     let store = Store::create(
-        &state.paths.main,
+        state.paths.of(kind),
         profile,
         &Passphrase::new(passphrase),
         &OsKeyring::default(),
@@ -85,6 +97,7 @@ pub async fn create_store(
     )
     .await?;
     session.store = Some(store);
+    session.kind = Some(kind);
     Ok(status(&state, &session))
 }
 
@@ -92,13 +105,15 @@ pub async fn create_store(
 #[tauri::command]
 pub async fn unlock(
     state: State<'_, AppState>,
+    kind: StoreKind,
     passphrase: Option<String>,
 ) -> AppResult<AppStatus> {
     let mut session = state.session().await;
     close(&mut session).await;
     let pass = passphrase.filter(|p| !p.is_empty()).map(Passphrase::new);
-    let store = Store::open(&state.paths.main, pass.as_ref(), &OsKeyring::default()).await?;
+    let store = Store::open(state.paths.of(kind), pass.as_ref(), &OsKeyring::default()).await?;
     session.store = Some(store);
+    session.kind = Some(kind);
     Ok(status(&state, &session))
 }
 
@@ -139,6 +154,7 @@ pub async fn open_demo(state: State<'_, AppState>) -> AppResult<AppStatus> {
     let mut store = store;
     store.notices.clear();
     session.store = Some(store);
+    session.kind = Some(StoreKind::Lead);
     session.demo = true;
     Ok(status(&state, &session))
 }

@@ -61,6 +61,7 @@ fn a_mismatched_confirmation_is_a_field_error_and_creates_nothing() {
         &w,
         "create_store",
         serde_json::json!({
+            "kind": "lead",
             "profile": {"name": "A Lead", "designation": "DSL", "agency": "School",
                         "sector": "schools", "protocol_id": "london", "calendar": "england-and-wales",
                         "auto_lock_minutes": 10},
@@ -113,4 +114,77 @@ fn only_the_apps_own_pages_may_load() {
     ] {
         assert!(!escalate_app::is_app_url(&bad.parse().unwrap()), "{bad}");
     }
+}
+
+fn profile(agency: &str) -> serde_json::Value {
+    serde_json::json!({"name": "A Lead", "designation": "DSL", "agency": agency,
+                       "sector": "schools", "protocol_id": "western-bay", "calendar": "england-and-wales",
+                       "auto_lock_minutes": 10})
+}
+
+/// The lead's cases and the Board's imported packages live in separate stores; each
+/// command answers only for its own, with a code the UI can branch on.
+#[test]
+fn lead_and_board_stores_are_separate_and_commands_say_which_is_open() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = app(tmp.path());
+    let w = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    let lead = invoke(
+        &w,
+        "create_store",
+        serde_json::json!({"kind": "lead", "profile": profile("Hill School"),
+                           "passphrase": "correct horse battery staple", "confirm": "correct horse battery staple"}),
+    )
+    .unwrap();
+    assert_eq!(
+        (lead["kind"].as_str(), lead["store_exists"].as_bool()),
+        (Some("lead"), Some(true))
+    );
+    let period = serde_json::json!({"from": "2026-04-01", "to": "2027-03-31", "agency": null, "protocol": null});
+    let err = invoke(
+        &w,
+        "board_overview",
+        serde_json::json!({"selection": period}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "store.wrong_kind");
+
+    invoke(&w, "lock", serde_json::json!({})).unwrap();
+    let board = invoke(
+        &w,
+        "create_store",
+        serde_json::json!({"kind": "board", "profile": profile("Western Bay Safeguarding Children Board"),
+                           "passphrase": "another long passphrase", "confirm": "another long passphrase"}),
+    )
+    .unwrap();
+    assert_eq!(board["kind"], "board");
+    assert_eq!(board["board_exists"], true);
+    let view = invoke(
+        &w,
+        "board_overview",
+        serde_json::json!({"selection": period}),
+    )
+    .unwrap();
+    assert_eq!(view["figures"]["total"], 0);
+    assert_eq!(view["records"], 0);
+    let err = invoke(
+        &w,
+        "list_cases",
+        serde_json::json!({"includeClosed": true, "search": null}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "store.wrong_kind");
+    let backwards = serde_json::json!({"from": "2027-03-31", "to": "2026-04-01", "agency": null, "protocol": null});
+    let err = invoke(
+        &w,
+        "board_overview",
+        serde_json::json!({"selection": backwards}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "field.invalid");
+    assert!(err["message"].as_str().unwrap().starts_with("to:"));
+    assert!(tmp.path().join("data-board").join("escalate.db").exists());
+    assert!(tmp.path().join("data").join("escalate.db").exists());
 }

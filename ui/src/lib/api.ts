@@ -5,6 +5,12 @@ import type {
   AppError,
   AppStatus,
   AuditView,
+  BoardView,
+  CaseLine,
+  Dimension,
+  ImportSummary,
+  Selection,
+  StoreKind,
   CaseDetail,
   CaseListItem,
   ChronologyEntry,
@@ -40,9 +46,10 @@ async function call<T>(cmd: string, args: Record<string, unknown> = {}): Promise
 export const api = {
   appStatus: () => call<AppStatus>("app_status"),
   newPassphrase: () => call<string>("new_passphrase"),
-  createStore: (profile: Profile, passphrase: string, confirm: string) =>
-    call<AppStatus>("create_store", { profile, passphrase, confirm }),
-  unlock: (passphrase: string | null) => call<AppStatus>("unlock", { passphrase }),
+  createStore: (kind: StoreKind, profile: Profile, passphrase: string, confirm: string) =>
+    call<AppStatus>("create_store", { kind, profile, passphrase, confirm }),
+  unlock: (kind: StoreKind, passphrase: string | null) =>
+    call<AppStatus>("unlock", { kind, passphrase }),
   lock: () => call<AppStatus>("lock"),
   openDemo: () => call<AppStatus>("open_demo"),
   listCases: (includeClosed: boolean, search: string | null) =>
@@ -81,4 +88,11 @@ export const api = {
   removeClosureDay: (day: string) => call<string[]>("remove_closure_day", { day }),
   auditTrail: () => call<AuditView>("audit_trail"),
   uiReady: (screen: string) => call<null>("ui_ready", { screen }),
+  boardOverview: (selection: Selection) => call<BoardView>("board_overview", { selection }),
+  boardCases: (selection: Selection, dimension: Dimension, key: string) =>
+    call<CaseLine[]>("board_cases", { selection, dimension, key }),
+  boardImport: (passphrase: string | null) =>
+    call<ImportSummary | null>("board_import", { passphrase }),
+  boardSaveReport: (selection: Selection) =>
+    call<SavedFile | null>("board_save_report", { selection }),
 };

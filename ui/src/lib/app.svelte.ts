@@ -10,7 +10,8 @@ export type Route =
   | { name: "stage-record"; reference: string }
   | { name: "reports"; reference: string }
   | { name: "settings" }
-  | { name: "audit" };
+  | { name: "audit" }
+  | { name: "board" };
 
 export const nav = $state<{ route: Route }>({ route: { name: "dashboard" } });
 

@@ -5,9 +5,17 @@ export type AppError = { code: string, message: string, };
 
 export type AppStatus = { 
 /**
- * A store exists in the data folder (so: unlock, not first run).
+ * A lead's store exists in the data folder (so: unlock, not first run).
  */
-store_exists: boolean, unlocked: boolean, 
+store_exists: boolean, 
+/**
+ * A Board administrator's store exists beside it.
+ */
+board_exists: boolean, unlocked: boolean, 
+/**
+ * Which store is open.
+ */
+kind: StoreKind | null, 
 /**
  * The open store is the demo store.
  */
@@ -58,6 +66,72 @@ verification: AuditReport,
 lines: Array<AuditLine>, };
 
 export type FieldLabel = { field: RecordField, label: string, };
+
+export type StoreKind = "lead" | "board";
+
+export type BoardView = { figures: BoardFigures, 
+/**
+ * Every agency and protocol in the imported records, for the filters.
+ */
+agencies: Array<string>, protocols: Array<string>, 
+/**
+ * Current records held (all periods).
+ */
+records: number, };
+
+export type ImportSummary = { files: Array<FileResult>, new: number, replaced: number, duplicate: number, older: number, refused: number, };
+
+export type ImportProgress = { done: number, total: number, };
+
+export type Selection = { from: string, to: string, agency: string | null, protocol: string | null, };
+
+export type Dimension = "raising-agency" | "raising-sector" | "receiving-agency" | "category" | "protocol" | "stage-resolved" | "quarter" | "all";
+
+export type CaseLine = { reference: string, raising_agency: string, receiving_agency: string, protocol: string, category: string, opened_at: string, status: string, stage_reached: number, stage_resolved: number | null, working_days: number | null, };
+
+export type BoardFigures = { from: string, to: string, total: number, resolved: number, by_raising_agency: { [key in string]?: number }, by_raising_sector: { [key in string]?: number }, by_receiving_agency: { [key in string]?: number }, by_category: { [key in string]?: number }, by_protocol: { [key in string]?: number }, 
+/**
+ * Stage number (as text) to the number of cases resolved there; "unresolved" for the rest.
+ */
+by_stage_resolved: { [key in string]?: number }, resolved_at_stage_5_or_6: Array<LateCase>, median_working_days: number | null, time_to_resolution: Spread, 
+/**
+ * Stage resolved at (as text) to the spread of working days.
+ */
+time_to_resolution_by_stage: { [key in string]?: Spread }, stages_with_timescale: number, stages_within_timescale: number, 
+/**
+ * `stages_within_timescale / stages_with_timescale`, when there are any.
+ */
+share_within_timescale: number | null, open_past_whole_timescale: Array<Overdue>, effectiveness: Array<Comment>, by_quarter: Array<Quarter>, };
+
+export type Spread = { cases: number, median: number | null, p90: number | null, longest: number | null, };
+
+export type LateCase = { reference: string, raising_agency: string, receiving_agency: string, protocol: string, stage_resolved: number, working_days: number | null, };
+
+export type Quarter = { 
+/**
+ * e.g. "2026-Q4".
+ */
+quarter: string, opened: number, resolved: number, median_working_days: number | null, };
+
+export type Overdue = { reference: string, raising_agency: string, protocol: string, opened_at: string, 
+/**
+ * When the last stage was due had every stage run to its limit.
+ */
+all_stages_due: string, };
+
+export type Comment = { reference: string, agency: string, text: string, };
+
+export type FileResult = { file: string, 
+/**
+ * `None` when the file was refused.
+ */
+outcome: ImportOutcome | null, 
+/**
+ * Why it was refused.
+ */
+refused: string | null, };
+
+export type ImportOutcome = "new" | "replaced" | "duplicate" | "older";
 
 export type AuditReport = { entries: number, 
 /**

@@ -423,3 +423,134 @@ fn bad_schema(public: &str) -> Vec<u8> {
     w.finish().unwrap();
     out
 }
+
+/// The app lists the cases behind any number: for every table, the lists add up to
+/// the counts, and a filter by agency or protocol narrows both alike.
+#[test]
+fn the_cases_behind_each_number_add_up_to_it() {
+    use board::{behind, Dimension, Selection};
+    let no_stages = serde_json::json!([]);
+    let records = vec![
+        rec(
+            "School A",
+            "schools",
+            "western-bay",
+            "A-1",
+            "2026-04-10",
+            Some((2, 6)),
+            no_stages.clone(),
+            "2026-06-01T10:00",
+        ),
+        rec(
+            "School A",
+            "schools",
+            "western-bay",
+            "A-2",
+            "2026-05-10",
+            Some((5, 30)),
+            no_stages.clone(),
+            "2026-06-01T10:00",
+        ),
+        rec(
+            "Police B",
+            "police",
+            "london",
+            "B-1",
+            "2026-07-01",
+            None,
+            no_stages.clone(),
+            "2026-08-01T10:00",
+        ),
+        rec(
+            "GP C",
+            "health-primary",
+            "london",
+            "C-1",
+            "2026-10-02",
+            Some((1, 2)),
+            no_stages.clone(),
+            "2026-11-01T10:00",
+        ),
+        rec(
+            "GP C",
+            "health-primary",
+            "london",
+            "C-2",
+            "2025-10-02",
+            Some((1, 2)),
+            no_stages,
+            "2025-11-01T10:00",
+        ),
+    ];
+    let sel = Selection {
+        from: d("2026-04-01"),
+        to: d("2027-03-31"),
+        agency: None,
+        protocol: None,
+    };
+    let f = figures(
+        &sel.apply(&records),
+        sel.from,
+        sel.to,
+        t("2026-11-23T09:00"),
+    );
+    assert_eq!(f.total, 4, "C-2 was opened before the period");
+    assert_eq!(behind(&records, &sel, Dimension::All, "").len(), f.total);
+    for (dim, map) in [
+        (Dimension::RaisingAgency, &f.by_raising_agency),
+        (Dimension::RaisingSector, &f.by_raising_sector),
+        (Dimension::ReceivingAgency, &f.by_receiving_agency),
+        (Dimension::Category, &f.by_category),
+        (Dimension::Protocol, &f.by_protocol),
+        (Dimension::StageResolved, &f.by_stage_resolved),
+    ] {
+        for (key, n) in map {
+            assert_eq!(behind(&records, &sel, dim, key).len(), *n, "{dim:?} {key}");
+        }
+    }
+    for q in &f.by_quarter {
+        assert_eq!(
+            behind(&records, &sel, Dimension::Quarter, &q.quarter).len(),
+            q.opened
+        );
+    }
+    let late = behind(&records, &sel, Dimension::StageResolved, "5");
+    assert_eq!(
+        late.iter()
+            .map(|c| c.reference.as_str())
+            .collect::<Vec<_>>(),
+        ["A-2"]
+    );
+
+    let london = Selection {
+        protocol: Some("london".into()),
+        ..sel.clone()
+    };
+    assert_eq!(
+        figures(
+            &london.apply(&records),
+            sel.from,
+            sel.to,
+            t("2026-11-23T09:00")
+        )
+        .total,
+        2
+    );
+    let health = Selection {
+        agency: Some("Health Board".into()),
+        ..sel.clone()
+    };
+    assert_eq!(
+        behind(&records, &health, Dimension::All, "").len(),
+        4,
+        "receiving agency counts too"
+    );
+    let school = Selection {
+        agency: Some("School A".into()),
+        ..sel
+    };
+    let (agencies, protocols) = board::choices(&records);
+    assert_eq!(protocols, ["london", "western-bay"]);
+    assert!(agencies.contains(&"Health Board".to_owned()));
+    assert_eq!(behind(&records, &school, Dimension::All, "").len(), 2);
+}

@@ -18,6 +18,7 @@ pub struct BoardPackage {
 
 /// What importing one package did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum ImportOutcome {
     /// A case not seen before.

@@ -41,6 +41,11 @@ fn app_binary() -> PathBuf {
 impl App {
     /// Start the app on a fresh, empty data folder.
     pub async fn start() -> App {
+        App::start_with(&[]).await
+    }
+
+    /// The same, with more environment for the app (e.g. a folder to import from).
+    pub async fn start_with(env: &[(&str, &Path)]) -> App {
         let data = tempfile::tempdir().unwrap();
         let saved = data.path().join("saved");
         std::fs::create_dir_all(&saved).unwrap();
@@ -54,6 +59,7 @@ impl App {
             ])
             .env("ESCALATE_DATA_DIR", data.path().join("store"))
             .env("ESCALATE_E2E_SAVE_DIR", &saved)
+            .envs(env.iter().map(|(k, v)| (*k, *v)))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -7,6 +7,9 @@ use crate::driver::App;
 /// First run: profile, then the recovery passphrase shown once and typed back.
 async fn first_run(app: &App, name: &str, agency: &str, protocol: &str) {
     app.see("Welcome to Escalate").await;
+    if name.contains("Board") {
+        app.click("#kind-board").await;
+    }
     app.type_into("#name", name).await;
     app.type_into("#designation", "Designated Safeguarding Lead")
         .await;
@@ -19,7 +22,12 @@ async fn first_run(app: &App, name: &str, agency: &str, protocol: &str) {
     app.shot("app-recovery-passphrase").await;
     app.type_into("#confirm", &passphrase).await;
     app.button("Create my encrypted store").await;
-    app.see("Professional differences").await;
+    app.see(if name.contains("Board") {
+        "Import agencies' packages"
+    } else {
+        "Professional differences"
+    })
+    .await;
 }
 
 /// Answer every scope question "No" and go on to the intake fields.
@@ -192,6 +200,18 @@ async fn western_bay_stages_one_to_five_end_in_a_signed_rpd_report() {
         );
     }
 
+    // Export to the Board, sealed with a passphrase agreed with the administrator.
+    app.type_into("#export-passphrase", "agreed with the Board 2026")
+        .await;
+    app.button("Export package…").await;
+    app.see("Export saved:").await;
+    let package = app.saved.join(format!("{reference}-board.escalate-export"));
+    assert!(package.exists(), "the package is where the dialog put it");
+    assert!(
+        !String::from_utf8_lossy(&std::fs::read(&package).unwrap()).contains("Repeated bruising"),
+        "the package is encrypted"
+    );
+
     app.button("Audit trail").await;
     app.see("Verified:").await;
     app.shot("app-audit").await;
@@ -201,7 +221,67 @@ async fn western_bay_stages_one_to_five_end_in_a_signed_rpd_report() {
     app.button("Dashboard").await;
     app.click("#f-closed").await;
     app.see("Gwen Ap Rhys").await;
+    let exports = app.saved.clone();
+    let keep = tempfile::tempdir().unwrap();
+    std::fs::copy(&package, keep.path().join("wb.escalate-export")).unwrap();
     app.stop().await;
+    drop(exports);
+
+    // The Board administrator, on their own laptop (a separate store), imports it.
+    let admin = App::start_with(&[("ESCALATE_E2E_IMPORT_DIR", keep.path())]).await;
+    first_run(
+        &admin,
+        "Board Administrator",
+        "Western Bay Safeguarding Children Board",
+        "western-bay",
+    )
+    .await;
+    admin.see("Monitoring report").await;
+    admin
+        .type_into("#import-passphrase", "agreed with the Board 2026")
+        .await;
+    admin.button("Import packages…").await;
+    admin.see("1 file: 1 new").await;
+    admin.see("By raising agency").await;
+    let table = admin
+        .el("section[aria-labelledby=t-raising-agency] table")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(table.contains("Ysgol Gynradd Demo"), "{table}");
+    let late = admin
+        .el("section[aria-labelledby=late-h]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        late.contains(&reference),
+        "resolved at Stage 5, listed case by case: {late}"
+    );
+    admin.shot("app-board").await;
+    admin
+        .client
+        .execute(
+            "document.getElementById('t-raising-agency').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    admin.shot("app-board-charts").await;
+    admin.button("Save report as PDF…").await;
+    admin.see("Saved:").await;
+    let report = std::fs::read_dir(&admin.saved)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().contains("monitoring-report"))
+        .expect("the monitoring report was saved");
+    let text = pdftotext(&report);
+    assert!(text.contains("Ysgol Gynradd Demo"), "{text}");
+    assert!(text.contains(&reference), "{text}");
+    admin.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
