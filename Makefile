@@ -98,3 +98,4 @@ bench: deps
 	$(CARGO) bench --locked -p escalate-report
 	bench/store-dashboard
 	bench/report-vs-libreoffice   # needs libreoffice-writer-nogui
+	bench/app-start 10000 5

@@ -191,8 +191,20 @@ impl App {
         }
     }
 
-    /// Keep a screenshot when ESCALATE_SCREENSHOT_DIR is set (`make screenshots`).
+    /// Keep a screenshot of the top of the screen when ESCALATE_SCREENSHOT_DIR is set
+    /// (`make screenshots`).
     pub async fn shot(&self, name: &str) {
+        if std::env::var_os("ESCALATE_SCREENSHOT_DIR").is_some() {
+            self.client
+                .execute("window.scrollTo(0, 0)", vec![])
+                .await
+                .unwrap();
+        }
+        self.shot_here(name).await;
+    }
+
+    /// The same, wherever the screen is scrolled to.
+    pub async fn shot_here(&self, name: &str) {
         let Some(dir) = std::env::var_os("ESCALATE_SCREENSHOT_DIR") else {
             return;
         };

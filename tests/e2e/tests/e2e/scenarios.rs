@@ -269,7 +269,7 @@ async fn western_bay_stages_one_to_five_end_in_a_signed_rpd_report() {
         )
         .await
         .unwrap();
-    admin.shot("app-board-charts").await;
+    admin.shot_here("app-board-charts").await;
     admin.button("Save report as PDF…").await;
     admin.see("Saved:").await;
     let report = std::fs::read_dir(&admin.saved)
