@@ -22,6 +22,8 @@ PIP_PACKAGES := sqlcipher3-binary jsonschema
 
 # tauri-driver bridges WebDriver to WebKitWebDriver for the end-to-end tests.
 TAURI_DRIVER_VERSION := 2.1.0
+# The Tauri CLI bundles the .deb (make package only; fetched by npx at this version).
+TAURI_CLI_VERSION := 2.12.5
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 APP_BIN := $(TARGET_DIR)/debug/escalate-app
 # A screen big enough for the 1200x800 window.
@@ -87,7 +89,7 @@ run: ui
 
 # The .deb, then a check that the release binary refuses WebDriver automation.
 package: ui
-	cd ui && TAURI_APP_PATH=../src-tauri npx tauri build --bundles deb
+	cd ui && TAURI_APP_PATH=../src-tauri npx --yes @tauri-apps/cli@$(TAURI_CLI_VERSION) build --bundles deb
 	@out=$$(TAURI_WEBVIEW_AUTOMATION=1 $(TARGET_DIR)/release/escalate-app 2>&1); code=$$?; \
 	  if [ $$code -ne 1 ] || ! grep -q "refuses to run under automation" <<<"$$out"; then \
 	    echo "package: the release build did not refuse automation ($$code: $$out)"; exit 1; fi

@@ -121,6 +121,27 @@ fn watch_deadlines<R: Runtime>(app: tauri::AppHandle<R>) {
     });
 }
 
+/// Open the lead's store with the key in the OS keyring before the UI asks, so a
+/// normal start goes straight to the dashboard. Setup runs before any IPC is served, so
+/// the UI's first `app_status` already sees the outcome. Any failure (no store yet, no
+/// key in this keyring) leaves the app locked, and the UI asks for what it needs.
+fn unlock_from_keyring<R: Runtime>(app: &tauri::AppHandle<R>) {
+    let state = app.escalate();
+    let dir = state.paths.main.clone();
+    if !dir.join(escalate_store::key::KEY_FILE).exists() {
+        return;
+    }
+    tauri::async_runtime::block_on(async {
+        let opened =
+            escalate_store::Store::open(&dir, None, &escalate_store::OsKeyring::default()).await;
+        if let Ok(store) = opened {
+            let mut session = state.session().await;
+            session.store = Some(store);
+            session.kind = Some(state::StoreKind::Lead);
+        }
+    });
+}
+
 /// The app on any runtime, so tests can run it on `tauri::test::mock_builder()`.
 pub fn build_app<R: Runtime>(builder: Builder<R>, paths: DataPaths) -> Builder<R> {
     builder
@@ -130,6 +151,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, paths: DataPaths) -> Builder<R
         .plugin(tauri_plugin_notification::init())
         .manage(AppState::new(paths))
         .setup(|app| {
+            unlock_from_keyring(app.handle());
             watch_deadlines(app.handle().clone());
             Ok(())
         })

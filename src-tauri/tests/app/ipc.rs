@@ -188,3 +188,37 @@ fn lead_and_board_stores_are_separate_and_commands_say_which_is_open() {
     assert!(tmp.path().join("data-board").join("escalate.db").exists());
     assert!(tmp.path().join("data").join("escalate.db").exists());
 }
+
+/// A later start unlocks from the OS keyring in setup (needs the D-Bus keyring that
+/// `make test` provides), so the UI opens straight onto the dashboard.
+#[test]
+fn a_later_start_is_unlocked_from_the_keyring_before_the_ui_asks() {
+    let tmp = tempfile::tempdir().unwrap();
+    {
+        let first = app(tmp.path());
+        let w = WebviewWindowBuilder::new(&first, "main", Default::default())
+            .build()
+            .unwrap();
+        let made = invoke(
+            &w,
+            "create_store",
+            serde_json::json!({"kind": "lead", "profile": profile("Hill School"),
+                               "passphrase": "correct horse battery staple", "confirm": "correct horse battery staple"}),
+        )
+        .unwrap();
+        assert_eq!(
+            made["notices"],
+            serde_json::json!([]),
+            "the key went into the keyring"
+        );
+        invoke(&w, "lock", serde_json::json!({})).unwrap();
+    }
+    let again = app(tmp.path());
+    let w = WebviewWindowBuilder::new(&again, "main", Default::default())
+        .build()
+        .unwrap();
+    let status = invoke(&w, "app_status", serde_json::json!({})).unwrap();
+    assert_eq!(status["unlocked"], true);
+    assert_eq!(status["kind"], "lead");
+    assert_eq!(status["profile"]["agency"], "Hill School");
+}
