@@ -213,7 +213,9 @@ fn a_later_start_is_unlocked_from_the_keyring_before_the_ui_asks() {
         );
         invoke(&w, "lock", serde_json::json!({})).unwrap();
     }
-    let again = app(tmp.path());
+    let mut again = app(tmp.path());
+    // Setup runs when the event loop reports Ready.
+    again.run_iteration(|_, _| {});
     let w = WebviewWindowBuilder::new(&again, "main", Default::default())
         .build()
         .unwrap();
