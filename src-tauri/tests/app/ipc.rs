@@ -9,6 +9,14 @@ fn app(dir: &std::path::Path) -> tauri::App<tauri::test::MockRuntime> {
         .unwrap()
 }
 
+fn window(
+    app: &tauri::App<tauri::test::MockRuntime>,
+) -> tauri::WebviewWindow<tauri::test::MockRuntime> {
+    WebviewWindowBuilder::new(app, "main", Default::default())
+        .build()
+        .unwrap()
+}
+
 fn invoke(
     window: &tauri::WebviewWindow<tauri::test::MockRuntime>,
     cmd: &str,
@@ -33,9 +41,7 @@ fn invoke(
 fn a_fresh_data_folder_reports_first_run_and_commands_need_an_unlocked_store() {
     let tmp = tempfile::tempdir().unwrap();
     let app = app(tmp.path());
-    let w = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
+    let w = window(&app);
     let status = invoke(&w, "app_status", serde_json::json!({})).unwrap();
     assert_eq!(status["store_exists"], false);
     assert_eq!(status["unlocked"], false);
@@ -54,9 +60,7 @@ fn a_fresh_data_folder_reports_first_run_and_commands_need_an_unlocked_store() {
 fn a_mismatched_confirmation_is_a_field_error_and_creates_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let app = app(tmp.path());
-    let w = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
+    let w = window(&app);
     let err = invoke(
         &w,
         "create_store",
@@ -79,9 +83,7 @@ fn a_mismatched_confirmation_is_a_field_error_and_creates_nothing() {
 fn protocols_are_served_with_their_scope_questions() {
     let tmp = tempfile::tempdir().unwrap();
     let app = app(tmp.path());
-    let w = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
+    let w = window(&app);
     let all = invoke(&w, "protocols", serde_json::json!({})).unwrap();
     let ids: Vec<&str> = all
         .as_array()
@@ -116,6 +118,19 @@ fn only_the_apps_own_pages_may_load() {
     }
 }
 
+fn create(
+    w: &tauri::WebviewWindow<tauri::test::MockRuntime>,
+    kind: &str,
+    agency: &str,
+) -> Result<serde_json::Value, serde_json::Value> {
+    let pass = "correct horse battery staple";
+    invoke(
+        w,
+        "create_store",
+        serde_json::json!({"kind": kind, "profile": profile(agency), "passphrase": pass, "confirm": pass}),
+    )
+}
+
 fn profile(agency: &str) -> serde_json::Value {
     serde_json::json!({"name": "A Lead", "designation": "DSL", "agency": agency,
                        "sector": "schools", "protocol_id": "western-bay", "calendar": "england-and-wales",
@@ -128,16 +143,8 @@ fn profile(agency: &str) -> serde_json::Value {
 fn lead_and_board_stores_are_separate_and_commands_say_which_is_open() {
     let tmp = tempfile::tempdir().unwrap();
     let app = app(tmp.path());
-    let w = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    let lead = invoke(
-        &w,
-        "create_store",
-        serde_json::json!({"kind": "lead", "profile": profile("Hill School"),
-                           "passphrase": "correct horse battery staple", "confirm": "correct horse battery staple"}),
-    )
-    .unwrap();
+    let w = window(&app);
+    let lead = create(&w, "lead", "Hill School").unwrap();
     assert_eq!(
         (lead["kind"].as_str(), lead["store_exists"].as_bool()),
         (Some("lead"), Some(true))
@@ -152,13 +159,7 @@ fn lead_and_board_stores_are_separate_and_commands_say_which_is_open() {
     assert_eq!(err["code"], "store.wrong_kind");
 
     invoke(&w, "lock", serde_json::json!({})).unwrap();
-    let board = invoke(
-        &w,
-        "create_store",
-        serde_json::json!({"kind": "board", "profile": profile("Western Bay Safeguarding Children Board"),
-                           "passphrase": "another long passphrase", "confirm": "another long passphrase"}),
-    )
-    .unwrap();
+    let board = create(&w, "board", "Western Bay Safeguarding Children Board").unwrap();
     assert_eq!(board["kind"], "board");
     assert_eq!(board["board_exists"], true);
     let view = invoke(
@@ -196,16 +197,8 @@ fn a_later_start_is_unlocked_from_the_keyring_before_the_ui_asks() {
     let tmp = tempfile::tempdir().unwrap();
     {
         let first = app(tmp.path());
-        let w = WebviewWindowBuilder::new(&first, "main", Default::default())
-            .build()
-            .unwrap();
-        let made = invoke(
-            &w,
-            "create_store",
-            serde_json::json!({"kind": "lead", "profile": profile("Hill School"),
-                               "passphrase": "correct horse battery staple", "confirm": "correct horse battery staple"}),
-        )
-        .unwrap();
+        let w = window(&first);
+        let made = create(&w, "lead", "Hill School").unwrap();
         assert_eq!(
             made["notices"],
             serde_json::json!([]),
@@ -218,9 +211,7 @@ fn a_later_start_is_unlocked_from_the_keyring_before_the_ui_asks() {
     // deprecation (about busy-looping) does not apply.
     #[allow(deprecated)]
     again.run_iteration(|_, _| {});
-    let w = WebviewWindowBuilder::new(&again, "main", Default::default())
-        .build()
-        .unwrap();
+    let w = window(&again);
     let status = invoke(&w, "app_status", serde_json::json!({})).unwrap();
     assert_eq!(status["unlocked"], true);
     assert_eq!(status["kind"], "lead");
