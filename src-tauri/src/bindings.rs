@@ -66,6 +66,8 @@ pub fn typescript() -> String {
         engine::Contact<'static>,
         engine::FormDue<'static>,
         engine::CaseStatus<'static>,
+        engine::PlannedStage<'static>,
+        engine::PlanDue,
         protocol::Limit,
         protocol::Anchor,
         protocol::Timescale,

@@ -192,6 +192,23 @@ test("case: next step, checklist and deadlines in the protocol's words; notifica
   await page.close();
 });
 
+test("case: the stage timeline gives each stage not yet reached its latest due date from the engine", async () => {
+  const c = Object.values(fixtures.cases).find((x) => x.protocol_id === "doncaster");
+  const page = await open("unlocked");
+  await page.getByRole("button", { name: c.reference }).click();
+  await page.getByRole("heading", { name: "Stage timeline" }).waitFor();
+  const future = c.plan.filter((p) => p.stage > c.status.stage && p.due.kind === "date");
+  assert.ok(future.length > 0, "the fixture has stages still to come");
+  const items = page.locator("ol.timeline li.future");
+  assert.equal(await items.count(), future.length);
+  for (const [i, p] of future.entries()) {
+    const [y, m, d] = p.due.at.split("-").map(Number);
+    const words = new Intl.DateTimeFormat("en-GB", { weekday: "short", day: "numeric", month: "short", year: "numeric" }).format(new Date(y, m - 1, d));
+    assert.match(await items.nth(i).textContent(), new RegExp(`due by ${words} at the latest`));
+  }
+  await page.close();
+});
+
 test("stage record: the protocol's fields, a draft kept as typed and restored", async () => {
   const c = caseFor("Carys Evans");
   const page = await open("with-draft");

@@ -521,6 +521,7 @@ impl<'c> Engine<'c> {
 
 /// A stage's due date in a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", content = "at", rename_all = "kebab-case")]
 pub enum PlanDue {
     Date(NaiveDate),
@@ -544,6 +545,7 @@ impl std::fmt::Display for PlanDue {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PlannedStage<'a> {
     pub stage: u8,
     pub title: &'a str,

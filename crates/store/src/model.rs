@@ -200,6 +200,8 @@ pub struct CaseDetail {
     pub engine: escalate_core::Case,
     /// The engine's answer now: deadlines, urgency, next step, contacts, forms.
     pub status: escalate_core::CaseStatus<'static>,
+    /// Each formal stage's due date had every stage run to its limit from the outset.
+    pub plan: Vec<escalate_core::PlannedStage<'static>>,
 }
 
 /// A notification the protocol required, marked as sent.

@@ -217,7 +217,11 @@ engine: Case,
 /**
  * The engine's answer now: deadlines, urgency, next step, contacts, forms.
  */
-status: CaseStatus, };
+status: CaseStatus, 
+/**
+ * Each formal stage's due date had every stage run to its limit from the outset.
+ */
+plan: Array<PlannedStage>, };
 
 export type SentNotification = { stage: number | null, notification: string, sent_to: string, 
 /**
@@ -326,6 +330,14 @@ escalation_blockers: Array<Requirement>,
  * Where a redirected case was sent.
  */
 redirected_to: string | null, };
+
+export type PlannedStage = { stage: number, title: string, 
+/**
+ * When the stage starts if every earlier stage runs to its limit.
+ */
+starts: string | null, due: PlanDue, };
+
+export type PlanDue = { "kind": "date", "at": string } | { "kind": "at", "at": string } | { "kind": "without-delay" } | { "kind": "no-limit" } | { "kind": "after-stage", "at": number };
 
 export type Limit = string;
 

@@ -110,6 +110,8 @@ impl Store {
         let engine = Engine::new(&self.calendar, now)
             .map_err(|e| StoreError::invalid("now", e.to_string()))?;
         let status = engine.status(loaded.protocol, &loaded.case)?;
+        let plan = escalate_core::plan(loaded.protocol, &self.calendar, loaded.case.opened_at)
+            .map_err(|e| StoreError::Database(e.to_string()))?;
         Ok(CaseDetail {
             reference: r.try_get("reference")?,
             protocol_id: r.try_get("protocol_id")?,
@@ -140,6 +142,7 @@ impl Store {
             notifications_sent,
             engine: loaded.case.clone(),
             status,
+            plan,
         })
     }
 
