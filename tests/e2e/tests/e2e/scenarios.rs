@@ -7,22 +7,24 @@ use crate::driver::App;
 /// First run: profile, then the recovery passphrase shown once and typed back.
 async fn first_run(app: &App, name: &str, agency: &str, protocol: &str) {
     app.see("Welcome to Escalate").await;
-    if name.contains("Board") {
+    let board = name.contains("Board");
+    if board {
         app.click("#kind-board").await;
     }
+    let suffix = if board { "-board" } else { "" };
     app.type_into("#name", name).await;
     app.type_into("#designation", "Designated Safeguarding Lead")
         .await;
     app.type_into("#agency", agency).await;
     app.set("#protocol", protocol).await;
-    app.shot("app-first-run").await;
+    app.shot(&format!("app-first-run{suffix}")).await;
     app.button("Continue").await;
     let passphrase = app.el(".passphrase").await.text().await.unwrap();
     assert_eq!(passphrase.len(), 47, "eight groups of five: {passphrase}");
-    app.shot("app-recovery-passphrase").await;
+    app.shot(&format!("app-recovery-passphrase{suffix}")).await;
     app.type_into("#confirm", &passphrase).await;
     app.button("Create my encrypted store").await;
-    app.see(if name.contains("Board") {
+    app.see(if board {
         "Import agencies' packages"
     } else {
         "Professional differences"
