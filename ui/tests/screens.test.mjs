@@ -49,8 +49,9 @@ after(async () => {
   server?.close();
 });
 
-async function open(mode) {
+async function open(mode, { clock = false } = {}) {
   const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+  if (clock) await page.clock.install();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
   await page.addInitScript(installFakeBackend, { fixtures, mode });
@@ -332,5 +333,20 @@ test("Board administrator: figures with charts, the cases behind a number, impor
   assert.equal((await calls(page, "board_import"))[0].args.passphrase, null, "no passphrase: the identity file");
   await page.getByRole("button", { name: "Save report as PDF…" }).click();
   await page.locator(".path").filter({ hasText: /monitoring-report-2026-04-01-to-/ }).waitFor();
+  await page.close();
+});
+
+test("auto-lock: the profile's minutes without activity lock the store, activity postpones it", async () => {
+  const page = await open("unlocked", { clock: true });
+  await page.getByRole("heading", { name: "Professional differences" }).waitFor();
+  const minutes = fixtures.profile.auto_lock_minutes;
+  await page.clock.runFor(`${String(minutes - 1).padStart(2, "0")}:00`);
+  await page.keyboard.press("Shift");
+  await page.clock.runFor(`${String(minutes - 1).padStart(2, "0")}:00`);
+  assert.equal((await calls(page, "lock")).length, 0, "activity restarted the count");
+  await page.clock.runFor("02:00");
+  await page.getByRole("heading", { name: "Escalate is locked" }).waitFor();
+  assert.equal((await calls(page, "lock")).length, 1);
+  assert.equal(await page.getByText(fixtures.open_cases[0].child_name).count(), 0, "no child data on the lock screen");
   await page.close();
 });
