@@ -1,13 +1,11 @@
 //! Stage records and their drafts.
 
-use escalate_store::StageRecordInput;
+use escalate_store::{StageRecordInput, STAGE_RECORD_DRAFT as DRAFT_KIND};
 use tauri::State;
 
 use crate::clock::now;
 use crate::error::AppResult;
 use crate::state::AppState;
-
-const DRAFT_KIND: &str = "stage-record";
 
 #[tauri::command]
 pub async fn record_stage(
@@ -16,13 +14,11 @@ pub async fn record_stage(
     record: StageRecordInput,
 ) -> AppResult<i64> {
     let session = state.session().await;
-    let store = session.store()?;
-    let id = store.record_stage(&reference, record, now()).await?;
-    // The record is kept; its draft has done its job.
-    store
-        .save_draft(Some(&reference), DRAFT_KIND, "", now())
-        .await?;
-    Ok(id)
+    // The store removes the form's draft with the record.
+    Ok(session
+        .store()?
+        .record_stage(&reference, record, now())
+        .await?)
 }
 
 /// Keep the form as typed so far, in the encrypted store, so a crash or a closed
@@ -46,9 +42,5 @@ pub async fn load_draft(
     reference: String,
 ) -> AppResult<Option<String>> {
     let session = state.session().await;
-    Ok(session
-        .store()?
-        .draft(Some(&reference), DRAFT_KIND)
-        .await?
-        .filter(|d| !d.is_empty()))
+    Ok(session.store()?.draft(Some(&reference), DRAFT_KIND).await?)
 }

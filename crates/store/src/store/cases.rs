@@ -291,6 +291,13 @@ impl Store {
                     .bind(by)
                     .fetch_one(&mut *conn)
                     .await?;
+                    // The record is kept; its draft has done its job, in the same
+                    // transaction so a crash leaves neither a lost record nor a stale draft.
+                    sqlx::query("DELETE FROM drafts WHERE case_id = ? AND kind = ?")
+                        .bind(case_id)
+                        .bind(STAGE_RECORD_DRAFT)
+                        .execute(&mut *conn)
+                        .await?;
                     Ok(id)
                 })
             },

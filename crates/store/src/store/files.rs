@@ -67,6 +67,8 @@ impl Store {
     }
 
     /// Save a draft (e.g. a half-written stage record) so a crash or closed window loses nothing.
+    /// Keep an unfinished form (`kind`, e.g. [`STAGE_RECORD_DRAFT`]) for a case or, with
+    /// no reference, for a new one. One draft per case and kind.
     pub async fn save_draft(
         &self,
         reference: Option<&str>,

@@ -30,6 +30,9 @@ use crate::keystore::KeyStore;
 use crate::model::*;
 use crate::validate::{optional, optional_text, required, LONG, NAME, SHORT};
 
+/// The draft kind of a half-written stage record: recording the stage removes it.
+pub const STAGE_RECORD_DRAFT: &str = "stage-record";
+
 /// Largest attachment kept in the store.
 pub const ATTACHMENT_LIMIT: u64 = 10 * 1024 * 1024;
 

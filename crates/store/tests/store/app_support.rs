@@ -107,3 +107,53 @@ async fn audit_lines_are_newest_first_and_match_the_verified_chain() {
     assert!(lines.windows(2).all(|w| w[0].seq > w[1].seq));
     assert_eq!(lines.last().unwrap().action, "store.create");
 }
+
+/// The stage record form's draft survives a refused record and goes with a kept one.
+#[tokio::test]
+async fn recording_the_stage_removes_its_draft_and_a_refused_record_keeps_it() {
+    use escalate_store::{StageRecordInput, STAGE_RECORD_DRAFT};
+    let f = fixture().await;
+    let reference = f
+        .store
+        .create_case(new_case("Nia Hughes"), t("2026-11-23T08:30"))
+        .await
+        .unwrap();
+    let body = r#"{"summary":"half typed"}"#;
+    f.store
+        .save_draft(Some(&reference), STAGE_RECORD_DRAFT, body, now())
+        .await
+        .unwrap();
+    let refused = f
+        .store
+        .record_stage(&reference, StageRecordInput::default(), now())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), "field.invalid");
+    assert_eq!(
+        f.store
+            .draft(Some(&reference), STAGE_RECORD_DRAFT)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(body)
+    );
+    f.store
+        .record_stage(
+            &reference,
+            StageRecordInput {
+                summary: "Discussed.".into(),
+                agreed: "Not agreed.".into(),
+                ..StageRecordInput::default()
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        f.store
+            .draft(Some(&reference), STAGE_RECORD_DRAFT)
+            .await
+            .unwrap(),
+        None
+    );
+}
