@@ -59,6 +59,19 @@ fn entry_hash(
     hex::encode(h.finalize())
 }
 
+/// One line of the audit trail, without the before and after values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AuditLine {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+}
+
 /// A change to append, inside the caller's transaction.
 #[derive(Debug)]
 pub(crate) struct Change<'a> {

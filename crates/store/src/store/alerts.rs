@@ -32,19 +32,6 @@ impl Alert {
     }
 }
 
-/// One line of the audit trail, without the before and after values.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct AuditLine {
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub seq: i64,
-    pub at: String,
-    pub actor: String,
-    pub action: String,
-    pub entity: String,
-    pub entity_id: String,
-}
-
 impl Store {
     /// Alerts not yet shown for open cases, recorded as shown in the same call.
     pub async fn new_alerts(&self, now: NaiveDateTime) -> Result<Vec<Alert>, StoreError> {
@@ -82,32 +69,5 @@ impl Store {
         }
         tx.commit().await?;
         Ok(out)
-    }
-
-    /// The newest `limit` lines of the audit trail, newest first.
-    pub async fn audit_lines(&self, limit: u32) -> Result<Vec<AuditLine>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT seq, at, actor, action, entity, entity_id FROM audit ORDER BY seq DESC LIMIT ?",
-        )
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(AuditLine {
-                    seq: r.try_get("seq")?,
-                    at: r.try_get("at")?,
-                    actor: r.try_get("actor")?,
-                    action: r.try_get("action")?,
-                    entity: r.try_get("entity")?,
-                    entity_id: r.try_get("entity_id")?,
-                })
-            })
-            .collect()
-    }
-
-    /// The lead's closure days (training days, office closures), oldest first.
-    pub fn closure_days(&self) -> Vec<NaiveDate> {
-        self.calendar.closures().iter().copied().collect()
     }
 }

@@ -8,6 +8,16 @@ impl Store {
         audit::verify(&mut conn).await
     }
 
+    /// The newest `limit` lines of the audit trail, newest first.
+    pub async fn audit_lines(&self, limit: u32) -> Result<Vec<AuditLine>, StoreError> {
+        Ok(sqlx::query_as::<_, AuditLine>(
+            "SELECT seq, at, actor, action, entity, entity_id FROM audit ORDER BY seq DESC LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// `PRAGMA integrity_check`: "ok" when the file is sound.
     pub async fn integrity_check(&self) -> Result<String, StoreError> {
         let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")

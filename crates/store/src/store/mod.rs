@@ -1,7 +1,7 @@
 //! The repository the CLI and the app share: opening and creating here; cases,
 //! reading, files, keys and the Board's imported packages in the submodules.
 
-pub use alerts::{Alert, AuditLine};
+pub use alerts::Alert;
 pub use board::{BoardPackage, ImportOutcome};
 
 mod alerts;
@@ -22,7 +22,7 @@ use escalate_core::{
 };
 use sqlx::{Row, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
-use crate::audit::{self, AuditReport, Change};
+use crate::audit::{self, AuditLine, AuditReport, Change};
 use crate::db::{self, DB_FILE};
 use crate::error::StoreError;
 use crate::key::{new_store_id, DataKey, KdfParams, KeyFile, Passphrase, KEY_FILE};
@@ -393,6 +393,11 @@ impl Store {
             .map_err(|e| StoreError::Database(e.to_string()))?;
         self.profile = p;
         Ok(())
+    }
+
+    /// The lead's closure days (training days, office closures), oldest first.
+    pub fn closure_days(&self) -> Vec<NaiveDate> {
+        self.calendar.closures().iter().copied().collect()
     }
 
     pub async fn add_closure_day(
