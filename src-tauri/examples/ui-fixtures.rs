@@ -57,7 +57,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 r.clone(),
                 serde_json::to_value(sources.preview(&store, &opts)?)?,
             );
-            forms.insert(r.clone(), serde_json::to_value(f)?);
+            forms.insert(
+                r.clone(),
+                serde_json::to_value(escalate_app::commands::reports::FormChoice::of(f))?,
+            );
         }
         // The Board's view of the same cases, as if each agency had exported them.
         let mut monitoring = Vec::new();

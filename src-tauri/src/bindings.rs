@@ -20,6 +20,7 @@ pub fn typescript() -> String {
         crate::commands::reports::ReportRequest,
         crate::commands::reports::ExportRequest,
         crate::commands::reports::SavedFile,
+        crate::commands::reports::FormChoice,
         crate::commands::settings::AuditView,
         crate::commands::cases::FieldLabel,
         crate::state::StoreKind,

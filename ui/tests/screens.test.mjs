@@ -241,6 +241,12 @@ test("reports: preview, save through the shell, open for printing, export to the
   await page.getByRole("button", { name: c.reference }).click();
   await page.getByRole("button", { name: "Reports and export" }).click();
   await page.getByRole("heading", { name: `Reports for ${c.reference}` }).waitFor();
+  await page.locator("#form option").first().waitFor({ state: "attached" });
+  // The forms and their printed titles come from the shell, not from the UI.
+  assert.deepEqual(
+    await page.locator("#form option").allTextContents(),
+    fixtures.report_forms[c.reference].map((f) => f.title),
+  );
   await page.getByRole("button", { name: "Preview" }).click();
   await page.getByRole("group", { name: /Page 1 of/ }).waitFor();
   const firstLine = fixtures.previews[c.reference][0][0];

@@ -76,13 +76,34 @@ fn file_stem(reference: &str, what: &str) -> String {
     format!("{safe}-{what}")
 }
 
+/// A form the case's protocol uses, with its title as printed.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct FormChoice {
+    pub form: FormId,
+    pub title: String,
+}
+
+impl FormChoice {
+    pub fn of(forms: Vec<FormId>) -> Vec<FormChoice> {
+        forms
+            .into_iter()
+            .map(|form| FormChoice {
+                form,
+                title: form.title().to_owned(),
+            })
+            .collect()
+    }
+}
+
 /// The forms this case's protocol uses.
 #[tauri::command]
-pub async fn report_forms(state: State<'_, AppState>, reference: String) -> AppResult<Vec<FormId>> {
+pub async fn report_forms(
+    state: State<'_, AppState>,
+    reference: String,
+) -> AppResult<Vec<FormChoice>> {
     let session = state.session().await;
-    Ok(Sources::load(session.store()?, &reference, now())
-        .await?
-        .forms())
+    let sources = Sources::load(session.store()?, &reference, now()).await?;
+    Ok(FormChoice::of(sources.forms()))
 }
 
 /// Each page's text, from the same layout as the PDF.

@@ -55,6 +55,8 @@ export type SavedFile = {
  */
 id: number, path: string, bytes: number, };
 
+export type FormChoice = { form: FormId, title: string, };
+
 export type AuditView = { 
 /**
  * The whole chain checked from the first entry.

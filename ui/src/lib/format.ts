@@ -1,5 +1,5 @@
 // Words for the engine's values, as a lead reads them.
-import type { Due, FormId, Sector, Urgency } from "./bindings";
+import type { Due, Sector, Urgency } from "./bindings";
 
 const DAY = new Intl.DateTimeFormat("en-GB", {
   weekday: "short",
@@ -70,13 +70,6 @@ export const CALENDARS: [string, string][] = [
   ["northern-ireland", "Northern Ireland"],
 ];
 
-export const FORM_TITLES: Record<FormId, string> = {
-  "rpd-report": "Resolution of Professional Differences Report",
-  "monitoring-form": "Monitoring Form",
-  "escalation-form": "Escalation form",
-  "stage-record": "Stage record",
-  chronology: "Chronology",
-};
 
 
 /** `YYYY-MM-DDTHH:MM` for a datetime-local input, in local time. */
