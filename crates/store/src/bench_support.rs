@@ -28,15 +28,7 @@ pub async fn seed(
     let pool = db::connect(&dir.join(DB_FILE), key, true).await?;
     db::migrate(&pool).await?;
     let mut tx = pool.begin().await?;
-    sqlx::query("INSERT INTO profile (id, name, designation, agency, sector, protocol_id, calendar, created_at, updated_at) VALUES (1, ?, ?, ?, ?, ?, ?, '2026-01-01T00:00:00', '2026-01-01T00:00:00')")
-        .bind(&profile.name)
-        .bind(&profile.designation)
-        .bind(&profile.agency)
-        .bind(profile.sector.as_str())
-        .bind(&profile.protocol_id)
-        .bind(profile.calendar.as_str())
-        .execute(&mut *tx)
-        .await?;
+    crate::store::insert_profile(&mut tx, profile, now).await?;
     sqlx::query("INSERT INTO agencies (id, name, sector) VALUES (1, 'Raising Agency', 'schools'), (2, 'Receiving Agency', 'local-authority')")
         .execute(&mut *tx)
         .await?;

@@ -178,89 +178,45 @@ fn a_lead_runs_a_case_from_intake_to_resolution() {
 fn bad_input_is_refused_with_the_field_named_and_nothing_written() {
     let lead = Lead::new();
     lead.init();
-    let cases: &[(&[&str], &str)] = &[
+    // A valid `case new` with the receiving agency given and more options after it.
+    fn case_new(receiving: &str, extra: &[&str]) -> Vec<String> {
+        let base = [
+            "case",
+            "new",
+            "--child-name",
+            "X",
+            "--raising-agency",
+            "A",
+            "--receiving-agency",
+            receiving,
+            "--category",
+            "c",
+            "--summary",
+            "s",
+        ];
+        base.iter().chain(extra).map(|a| (*a).to_owned()).collect()
+    }
+    let owned = |args: &[&str]| args.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>();
+    let cases: Vec<(Vec<String>, &str)> = vec![
         (
-            &[
-                "case",
-                "new",
-                "--child-name",
-                "X",
-                "--child-dob",
-                "02/04/2015",
-                "--raising-agency",
-                "A",
-                "--receiving-agency",
-                "B",
-                "--category",
-                "c",
-                "--summary",
-                "s",
-            ],
+            case_new("B", &["--child-dob", "02/04/2015"]),
             "--child-dob: '02/04/2015' is not a date",
         ),
+        (case_new("a", &[]), "receiving_agency: must differ"),
         (
-            &[
-                "case",
-                "new",
-                "--child-name",
-                "X",
-                "--raising-agency",
-                "A",
-                "--receiving-agency",
-                "a",
-                "--category",
-                "c",
-                "--summary",
-                "s",
-            ],
-            "receiving_agency: must differ",
-        ),
-        (
-            &[
-                "case",
-                "new",
-                "--child-name",
-                "X",
-                "--raising-agency",
-                "A",
-                "--receiving-agency",
-                "B",
-                "--category",
-                "c",
-                "--summary",
-                "s",
-                "--raising-sector",
-                "army",
-            ],
+            case_new("B", &["--raising-sector", "army"]),
             "--raising-sector: unknown sector 'army'",
         ),
         (
-            &[
-                "case",
-                "new",
-                "--child-name",
-                "X",
-                "--raising-agency",
-                "A",
-                "--receiving-agency",
-                "B",
-                "--category",
-                "c",
-                "--summary",
-                "s",
-                "--stage",
-                "4",
-                "--immediate-risk",
-                "danger",
-            ],
+            case_new("B", &["--stage", "4", "--immediate-risk", "danger"]),
             "does not allow starting at or jumping to a higher stage",
         ),
         (
-            &["case", "escalate", "RPD-2026-0099"],
+            owned(&["case", "escalate", "RPD-2026-0099"]),
             "no case with reference 'RPD-2026-0099'",
         ),
         (
-            &[
+            owned(&[
                 "stage",
                 "record",
                 "RPD-2026-0099",
@@ -270,12 +226,13 @@ fn bad_input_is_refused_with_the_field_named_and_nothing_written() {
                 "a",
                 "--participant",
                 "Only Name",
-            ],
+            ]),
             "participant: 'Only Name' is not Name|Role|Agency",
         ),
     ];
-    for (args, expected) in cases {
-        let (code, err) = lead.fails(args, false);
+    for (args, expected) in &cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, err) = lead.fails(&args, false);
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(
             err.contains(expected),

@@ -118,6 +118,30 @@ struct Loaded {
     protocol: &'static Protocol,
 }
 
+/// The store's one profile row, as a new store (or a benchmark's) begins.
+pub(crate) async fn insert_profile(
+    conn: &mut SqliteConnection,
+    profile: &Profile,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO profile (id, name, designation, agency, sector, protocol_id, calendar, auto_lock_minutes, created_at, updated_at)
+         VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&profile.name)
+    .bind(&profile.designation)
+    .bind(&profile.agency)
+    .bind(profile.sector.as_str())
+    .bind(&profile.protocol_id)
+    .bind(profile.calendar.as_str())
+    .bind(profile.auto_lock_minutes)
+    .bind(ts(now))
+    .bind(ts(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 fn check_profile(p: &Profile) -> Result<Profile, StoreError> {
     protocol_for(&p.protocol_id)?;
     if p.auto_lock_minutes == 0 || p.auto_lock_minutes > 240 {
@@ -187,21 +211,7 @@ impl Store {
         let pool = db::connect(&dir.join(DB_FILE), Some(key), true).await?;
         db::migrate(&pool).await?;
         let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query(
-            "INSERT INTO profile (id, name, designation, agency, sector, protocol_id, calendar, auto_lock_minutes, created_at, updated_at)
-             VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&profile.name)
-        .bind(&profile.designation)
-        .bind(&profile.agency)
-        .bind(profile.sector.as_str())
-        .bind(&profile.protocol_id)
-        .bind(profile.calendar.as_str())
-        .bind(profile.auto_lock_minutes)
-        .bind(ts(now))
-        .bind(ts(now))
-        .execute(&mut *tx)
-        .await?;
+        insert_profile(&mut tx, profile, now).await?;
         audit::append(
             &mut tx,
             Change {
