@@ -90,16 +90,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         let (agencies, protocols) = board::choices(&monitoring);
         let mut behind = BTreeMap::new();
-        for dim in [
-            Dimension::RaisingAgency,
-            Dimension::RaisingSector,
-            Dimension::ReceivingAgency,
-            Dimension::Category,
-            Dimension::Protocol,
-            Dimension::StageResolved,
-            Dimension::Quarter,
-            Dimension::All,
-        ] {
+        for dim in Dimension::ALL {
             let name = serde_json::to_value(dim)?;
             let name = name.as_str().unwrap_or_default().to_owned();
             let keys: std::collections::BTreeSet<String> =

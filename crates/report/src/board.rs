@@ -130,6 +130,19 @@ pub enum Dimension {
     All,
 }
 
+impl Dimension {
+    pub const ALL: [Dimension; 8] = [
+        Dimension::RaisingAgency,
+        Dimension::RaisingSector,
+        Dimension::ReceivingAgency,
+        Dimension::Category,
+        Dimension::Protocol,
+        Dimension::StageResolved,
+        Dimension::Quarter,
+        Dimension::All,
+    ];
+}
+
 /// The key a record counts under for `dim`, exactly as `figures` counts it.
 pub fn bucket(m: &Monitoring, dim: Dimension) -> String {
     match dim {
