@@ -17,6 +17,9 @@ export CARGO_TERM_COLOR ?= never
 APT_PACKAGES := build-essential pkg-config libssl-dev libdbus-1-dev dbus-daemon gnome-keyring poppler-utils qpdf \
 	libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev \
 	xvfb xauth webkit2gtk-driver chromium
+# Only for the end-to-end tests, so `make run` does not give a desktop a second one:
+#  dunst: a real notification service on the tests' D-Bus session, to read alerts from
+E2E_APT_PACKAGES := dunst
 # Python packages the tests need: an independent SQLCipher 4 reader, a JSON Schema validator.
 PIP_PACKAGES := sqlcipher3-binary jsonschema
 
@@ -69,6 +72,7 @@ ui-test: ui
 
 # The real app in a real window: WebDriver under Xvfb, real keyring, real store, real PDF.
 e2e: ui
+	@scripts/install-deps $(E2E_APT_PACKAGES)
 	$(CARGO) build --locked -p escalate-app
 	ESCALATE_APP_BIN=$(APP_BIN) scripts/with-keyring $(XVFB) $(CARGO) test --locked -p escalate-e2e -- --test-threads=1
 
@@ -78,6 +82,7 @@ bindings:
 	UPDATE_BINDINGS=1 $(CARGO) test --locked -p escalate-app --test app bindings
 
 screenshots: ui
+	@scripts/install-deps $(E2E_APT_PACKAGES)
 	$(CARGO) build --locked -p escalate-app
 	ESCALATE_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots ESCALATE_APP_BIN=$(APP_BIN) \
 	  scripts/with-keyring $(XVFB) $(CARGO) test --locked -p escalate-e2e -- --test-threads=1

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use tauri::{Builder, Manager, Runtime};
 use tauri_plugin_notification::NotificationExt;
 
-use crate::state::{AppState, DataPaths, EscalateExt};
+use crate::state::{AppState, DataPaths, EscalateExt, StoreKind};
 
 /// Every command the UI may call; build.rs lists the same names for the capability.
 #[macro_export]
@@ -97,11 +97,12 @@ pub fn is_app_url(url: &tauri::Url) -> bool {
 fn watch_deadlines<R: Runtime>(app: tauri::AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
         loop {
+            let state = app.escalate();
             let alerts = {
-                let state = app.escalate();
                 let session = state.session().await;
-                match (&session.store, session.demo) {
-                    (Some(store), false) => {
+                match (&session.store, session.kind, session.demo) {
+                    // Not the demo store's made-up deadlines, nor the Board's store.
+                    (Some(store), Some(StoreKind::Lead), false) => {
                         store.new_alerts(clock::now()).await.unwrap_or_default()
                     }
                     _ => Vec::new(),
@@ -116,7 +117,10 @@ fn watch_deadlines<R: Runtime>(app: tauri::AppHandle<R>) {
                     .body(alert.text())
                     .show();
             }
-            tokio::time::sleep(Duration::from_secs(60)).await;
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs(60)) => {}
+                () = state.deadlines_change() => {}
+            }
         }
     });
 }
@@ -137,9 +141,10 @@ fn unlock_from_keyring<R: Runtime>(app: &tauri::AppHandle<R>) {
         if let Ok(store) = opened {
             let mut session = state.session().await;
             session.store = Some(store);
-            session.kind = Some(state::StoreKind::Lead);
+            session.kind = Some(StoreKind::Lead);
         }
     });
+    state.deadlines_changed();
 }
 
 /// The app on any runtime, so tests can run it on `tauri::test::mock_builder()`.

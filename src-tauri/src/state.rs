@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use escalate_store::Store;
 use tauri::{Manager, Runtime, State};
-use tokio::sync::{Mutex, MutexGuard};
+use tokio::sync::{Mutex, MutexGuard, Notify};
 
 use crate::error::{AppError, AppResult};
 
@@ -114,6 +114,9 @@ impl Session {
 pub struct AppState {
     pub paths: DataPaths,
     pub session: Mutex<Session>,
+    /// Wakes the deadline watch early: once a store opens or a case changes, a
+    /// deadline already due should be heard about now, not at the next minute's check.
+    deadlines_changed: Notify,
 }
 
 impl AppState {
@@ -121,11 +124,23 @@ impl AppState {
         AppState {
             paths,
             session: Mutex::new(Session::default()),
+            deadlines_changed: Notify::new(),
         }
     }
 
     pub async fn session(&self) -> MutexGuard<'_, Session> {
         self.session.lock().await
+    }
+
+    /// Ask the deadline watch to look again now.
+    pub fn deadlines_changed(&self) {
+        // One stored permit is enough: the watch reads every open case when it wakes.
+        self.deadlines_changed.notify_one();
+    }
+
+    /// The next time a store opens or a case changes.
+    pub async fn deadlines_change(&self) {
+        self.deadlines_changed.notified().await;
     }
 }
 

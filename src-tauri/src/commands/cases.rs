@@ -72,7 +72,9 @@ pub fn record_fields() -> Vec<FieldLabel> {
 #[tauri::command]
 pub async fn create_case(state: State<'_, AppState>, case: NewCase) -> AppResult<String> {
     let session = state.session().await;
-    Ok(session.store()?.create_case(case, now()).await?)
+    let reference = session.store()?.create_case(case, now()).await?;
+    state.deadlines_changed();
+    Ok(reference)
 }
 
 #[tauri::command]
@@ -83,10 +85,12 @@ pub async fn escalate_case(
 ) -> AppResult<u8> {
     let session = state.session().await;
     let reason = reason.filter(|r| !r.trim().is_empty());
-    Ok(session
+    let stage = session
         .store()?
         .escalate(&reference, None, reason.as_deref(), now())
-        .await?)
+        .await?;
+    state.deadlines_changed();
+    Ok(stage)
 }
 
 #[tauri::command]

@@ -98,6 +98,7 @@ pub async fn create_store(
     .await?;
     session.store = Some(store);
     session.kind = Some(kind);
+    state.deadlines_changed();
     Ok(status(&state, &session))
 }
 
@@ -114,6 +115,7 @@ pub async fn unlock(
     let store = Store::open(state.paths.of(kind), pass.as_ref(), &OsKeyring::default()).await?;
     session.store = Some(store);
     session.kind = Some(kind);
+    state.deadlines_changed();
     Ok(status(&state, &session))
 }
 

@@ -32,7 +32,9 @@ pub async fn add_closure_day(
     let mut session = state.session().await;
     let store = session.store_mut()?;
     store.add_closure_day(day, &note, now()).await?;
-    Ok(store.closure_days())
+    let days = store.closure_days();
+    state.deadlines_changed();
+    Ok(days)
 }
 
 #[tauri::command]
@@ -43,7 +45,9 @@ pub async fn remove_closure_day(
     let mut session = state.session().await;
     let store = session.store_mut()?;
     store.remove_closure_day(day, now()).await?;
-    Ok(store.closure_days())
+    let days = store.closure_days();
+    state.deadlines_changed();
+    Ok(days)
 }
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]

@@ -15,10 +15,12 @@ pub async fn record_stage(
 ) -> AppResult<i64> {
     let session = state.session().await;
     // The store removes the form's draft with the record.
-    Ok(session
+    let id = session
         .store()?
         .record_stage(&reference, record, now())
-        .await?)
+        .await?;
+    state.deadlines_changed();
+    Ok(id)
 }
 
 /// Keep the form as typed so far, in the encrypted store, so a crash or a closed

@@ -46,7 +46,19 @@ impl App {
 
     /// The same, with more environment for the app (e.g. a folder to import from).
     pub async fn start_with(env: &[(&str, &Path)]) -> App {
-        let data = tempfile::tempdir().unwrap();
+        App::start_in(tempfile::tempdir().unwrap(), env).await
+    }
+
+    /// Quit the app and start it again on the same data folder, as a lead would
+    /// the next morning.
+    pub async fn restart(mut self) -> App {
+        let _ = self.client.clone().close().await;
+        let data = std::mem::replace(&mut self.data, tempfile::tempdir().unwrap());
+        drop(self);
+        App::start_in(data, &[]).await
+    }
+
+    async fn start_in(data: tempfile::TempDir, env: &[(&str, &Path)]) -> App {
         let saved = data.path().join("saved");
         std::fs::create_dir_all(&saved).unwrap();
         let (port, native) = (free_port(), free_port());

@@ -9,4 +9,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod driver;
+mod notifications;
 mod scenarios;

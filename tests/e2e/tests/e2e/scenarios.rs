@@ -3,6 +3,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::driver::App;
+use crate::notifications::Notifications;
 
 /// First run: profile, then the recovery passphrase shown once and typed back.
 async fn first_run(app: &App, name: &str, agency: &str, protocol: &str) {
@@ -286,8 +287,29 @@ async fn western_bay_stages_one_to_five_end_in_a_signed_rpd_report() {
     admin.stop().await;
 }
 
+/// A South Gloucestershire difference opened `days` ago, left on its case page;
+/// returns its reference.
+async fn overdue_case(app: &App, child: &str, days: i64) -> String {
+    app.button("New difference").await;
+    in_scope(app, 0).await;
+    app.type_into("#child_name", child).await;
+    app.type_into("#category", "Threshold for early help").await;
+    app.type_into(
+        "#summary",
+        "Disagreement about stepping down to early help.",
+    )
+    .await;
+    days_ago(app, "#opened_at", days).await;
+    app.type_into("#receiving_agency", "Access and Response Team")
+        .await;
+    app.button("Open the difference").await;
+    app.see("Record Stage 1").await;
+    app.el("#case-h .muted").await.text().await.unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn south_gloucestershire_case_past_its_timescale_shows_overdue_on_the_dashboard() {
+async fn south_gloucestershire_case_past_its_timescale_shows_overdue_and_notifies_once() {
+    let desktop = Notifications::start();
     let app = App::start().await;
     first_run(
         &app,
@@ -296,20 +318,7 @@ async fn south_gloucestershire_case_past_its_timescale_shows_overdue_on_the_dash
         "south-gloucestershire",
     )
     .await;
-    app.button("New difference").await;
-    in_scope(&app, 0).await;
-    app.type_into("#child_name", "Ellie Marsh").await;
-    app.type_into("#category", "Threshold for early help").await;
-    app.type_into(
-        "#summary",
-        "Disagreement about stepping down to early help.",
-    )
-    .await;
-    days_ago(&app, "#opened_at", 21).await;
-    app.type_into("#receiving_agency", "Access and Response Team")
-        .await;
-    app.button("Open the difference").await;
-    app.see("Record Stage 1").await;
+    let first = overdue_case(&app, "Ellie Marsh", 21).await;
     app.button("Dashboard").await;
     app.see("Ellie Marsh").await;
     let row = app.el("tr.overdue").await.text().await.unwrap();
@@ -319,6 +328,33 @@ async fn south_gloucestershire_case_past_its_timescale_shows_overdue_on_the_dash
         "the row says overdue in words: {row}"
     );
     app.shot("app-dashboard").await;
+
+    // The desktop hears once that the deadline passed, by reference only: a
+    // notification can show on a locked screen.
+    let shown = desktop.wait_for(&first).await;
+    let about_first: Vec<_> = shown.iter().filter(|n| n.body.contains(&first)).collect();
+    assert_eq!(about_first.len(), 1, "one notification: {shown:?}");
+    assert_eq!(about_first[0].summary, "Escalate: deadline");
+    assert!(
+        about_first[0].body.contains("a deadline has passed"),
+        "{shown:?}"
+    );
+    for n in &shown {
+        assert!(
+            !n.body.contains("Ellie") && !n.summary.contains("Ellie"),
+            "no child's name in a notification: {n:?}"
+        );
+    }
+
+    // The next start unlocks from the keyring without asking, and does not say it again.
+    let app = app.restart().await;
+    app.see("Ellie Marsh").await;
+    let second = overdue_case(&app, "Sam Idris", 30).await;
+    // The second case's notification comes after the restarted app's first look at
+    // the deadlines, so by now a repeat about the first would have been shown too.
+    let shown = desktop.wait_for(&second).await;
+    let about_first = shown.iter().filter(|n| n.body.contains(&first)).count();
+    assert_eq!(about_first, 1, "no repeat after a restart: {shown:?}");
     app.stop().await;
 }
 
