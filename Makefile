@@ -19,7 +19,9 @@ APT_PACKAGES := build-essential pkg-config libssl-dev libdbus-1-dev dbus-daemon 
 	xvfb xauth webkit2gtk-driver chromium
 # Only for the end-to-end tests, so `make run` does not give a desktop a second one:
 #  dunst: a real notification service on the tests' D-Bus session, to read alerts from
-E2E_APT_PACKAGES := dunst
+#  xdotool: answers the native GTK save dialog on the X display, as a person would
+#  xdg-utils: xdg-open, which the app's "open for printing" goes through
+E2E_APT_PACKAGES := dunst xdotool xdg-utils
 # Python packages the tests need: an independent SQLCipher 4 reader, a JSON Schema validator.
 PIP_PACKAGES := sqlcipher3-binary jsonschema
 

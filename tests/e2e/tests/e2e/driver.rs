@@ -46,7 +46,12 @@ impl App {
 
     /// The same, with more environment for the app (e.g. a folder to import from).
     pub async fn start_with(env: &[(&str, &Path)]) -> App {
-        App::start_in(tempfile::tempdir().unwrap(), env).await
+        App::start_in(tempfile::tempdir().unwrap(), env, true).await
+    }
+
+    /// The app with its native file dialogs, as a lead has it (`dialog.rs` answers them).
+    pub async fn start_with_native_dialogs() -> App {
+        App::start_in(tempfile::tempdir().unwrap(), &[], false).await
     }
 
     /// Quit the app and start it again on the same data folder, as a lead would
@@ -55,14 +60,16 @@ impl App {
         let _ = self.client.clone().close().await;
         let data = std::mem::replace(&mut self.data, tempfile::tempdir().unwrap());
         drop(self);
-        App::start_in(data, &[]).await
+        App::start_in(data, &[], true).await
     }
 
-    async fn start_in(data: tempfile::TempDir, env: &[(&str, &Path)]) -> App {
+    /// `bypass_dialogs`: save into `saved` instead of asking through the native dialog.
+    async fn start_in(data: tempfile::TempDir, env: &[(&str, &Path)], bypass_dialogs: bool) -> App {
         let saved = data.path().join("saved");
         std::fs::create_dir_all(&saved).unwrap();
         let (port, native) = (free_port(), free_port());
-        let driver = Command::new("tauri-driver")
+        let mut driver = Command::new("tauri-driver");
+        driver
             .args([
                 "--port",
                 &port.to_string(),
@@ -70,8 +77,16 @@ impl App {
                 &native.to_string(),
             ])
             .env("ESCALATE_DATA_DIR", data.path().join("store"))
-            .env("ESCALATE_E2E_SAVE_DIR", &saved)
-            .envs(env.iter().map(|(k, v)| (*k, *v)))
+            .envs(env.iter().map(|(k, v)| (*k, *v)));
+        if bypass_dialogs {
+            driver.env("ESCALATE_E2E_SAVE_DIR", &saved);
+        } else {
+            let (config, share) = pdf_viewer(data.path());
+            driver
+                .env("XDG_CONFIG_HOME", config)
+                .env("XDG_DATA_HOME", share);
+        }
+        let driver = driver
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -109,6 +124,60 @@ impl App {
     pub async fn stop(self) {
         let _ = self.client.clone().close().await;
         // Drop stops the driver.
+    }
+}
+
+/// The desktop's default PDF viewer, for this app only: a script that writes down what
+/// it was asked to open (in `opened` in the data folder), reached through xdg-open's
+/// own lookup (`mimeapps.list`, a `.desktop` file) as a real viewer would be.
+fn pdf_viewer(data: &Path) -> (PathBuf, PathBuf) {
+    let config = data.join("xdg-config");
+    let share = data.join("xdg-data");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::create_dir_all(share.join("applications")).unwrap();
+    let viewer = data.join("pdf-viewer");
+    std::fs::write(
+        &viewer,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" >> '{}'\n",
+            data.join("opened").display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&viewer, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(
+        share.join("applications/escalate-test-viewer.desktop"),
+        format!(
+            "[Desktop Entry]\nType=Application\nName=Test PDF viewer\nExec='{}' %f\nMimeType=application/pdf;\n",
+            viewer.display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        config.join("mimeapps.list"),
+        "[Default Applications]\napplication/pdf=escalate-test-viewer.desktop\n",
+    )
+    .unwrap();
+    (config, share)
+}
+
+impl App {
+    /// What the desktop's PDF viewer was asked to open, one path per line, waiting
+    /// until it has been asked something.
+    pub async fn opened_in_viewer(&self) -> String {
+        let record = self.data.path().join("opened");
+        let started = Instant::now();
+        loop {
+            if let Ok(text) = std::fs::read_to_string(&record) {
+                return text;
+            }
+            assert!(
+                started.elapsed() < WAIT,
+                "the PDF viewer was never asked to open anything"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 // Test code: a panic here is a failed check, not a crash in front of a user.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod dialog;
 mod driver;
 mod notifications;
 mod scenarios;

@@ -29,6 +29,22 @@ fn dunstctl(args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+fn name_has_owner(name: &str) -> bool {
+    let out = Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply=literal",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.NameHasOwner",
+            &format!("string:{name}"),
+        ])
+        .stderr(Stdio::null())
+        .output()
+        .expect("dbus-send (dbus-bin) is installed with dbus-daemon");
+    String::from_utf8_lossy(&out.stdout).contains("true")
+}
+
 impl Notifications {
     /// Start the service; the app finds it on the session bus as a desktop would.
     pub fn start() -> Notifications {
@@ -48,7 +64,9 @@ impl Notifications {
             .spawn()
             .expect("dunst is not installed: `make e2e` installs it");
         let started = Instant::now();
-        while dunstctl(&["count", "displayed"]).is_none() {
+        // Ask the bus, not dunst: a call to the service name before dunst owns it would
+        // make the bus start a second dunst from its service file.
+        while !name_has_owner("org.freedesktop.Notifications") {
             assert!(
                 started.elapsed() < Duration::from_secs(10),
                 "dunst did not take the notification service name on the session bus"

@@ -373,3 +373,52 @@ async fn the_demo_store_opens_in_one_click_with_overdue_and_resolved_cases() {
     assert!(!app.data.path().join("store").join("escalate.db").exists());
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_is_saved_through_the_native_save_dialog_and_opened_for_printing() {
+    let app = App::start_with_native_dialogs().await;
+    first_run(
+        &app,
+        "Tom Hale",
+        "Kingswood Academy",
+        "south-gloucestershire",
+    )
+    .await;
+    let reference = overdue_case(&app, "Ellie Marsh", 3).await;
+    app.button("Reports and export").await;
+    app.see(&format!("Reports for {reference}")).await;
+
+    // Cancelled: nothing saved, no error, and the lead can try again.
+    app.button("Save as PDF…").await;
+    crate::dialog::cancel("Save File").await;
+    app.button("Save as PDF…").await;
+
+    // Chosen: the file is where the lead typed, and it is the case's form.
+    let chosen = app.data.path().join("chosen by the lead.pdf");
+    crate::dialog::save_as(&chosen).await;
+    app.see("Saved:").await;
+    let notice = app.el("p.notice .path").await.text().await.unwrap();
+    assert_eq!(
+        notice,
+        chosen.display().to_string(),
+        "the saved file is the one chosen, not the cancelled dialog's"
+    );
+    assert!(
+        app.client
+            .find(fantoccini::Locator::Css("[role=alert]"))
+            .await
+            .is_err(),
+        "no error after a cancelled and a completed dialog: {}",
+        app.body_text().await
+    );
+    let text = pdftotext(&chosen);
+    assert!(text.contains(&reference), "{text}");
+
+    // Open for printing: the desktop's PDF viewer gets the saved file.
+    app.button("Open for printing").await;
+    assert_eq!(
+        app.opened_in_viewer().await.trim_end(),
+        chosen.display().to_string()
+    );
+    app.stop().await;
+}

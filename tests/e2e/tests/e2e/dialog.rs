@@ -1,0 +1,50 @@
+//! The native GTK file dialog, answered the way a person would: find its window on the
+//! X display, focus it, type, press a key. WebDriver cannot reach it; xdotool can.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn xdotool(args: &[&str]) -> Option<String> {
+    let out = Command::new("xdotool")
+        .args(args)
+        .stderr(Stdio::null())
+        .output()
+        .expect("xdotool is not installed: `make e2e` installs it");
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// Wait for a visible window titled `title` and give it the keyboard.
+pub async fn focus(title: &str) -> String {
+    let started = Instant::now();
+    loop {
+        let found = xdotool(&["search", "--onlyvisible", "--name", title]);
+        if let Some(id) = found.and_then(|ids| ids.lines().last().map(str::to_owned)) {
+            if xdotool(&["windowfocus", "--sync", &id]).is_some() {
+                // Let GTK settle the focus on the name field before typing.
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                return id;
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no '{title}' dialog appeared on the display"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Type a whole path into the save dialog's name field and press Enter.
+pub async fn save_as(path: &std::path::Path) {
+    focus("Save File").await;
+    xdotool(&["key", "--clearmodifiers", "ctrl+a"]).expect("select the name");
+    xdotool(&["type", "--delay", "20", &path.display().to_string()]).expect("type the path");
+    xdotool(&["key", "Return"]).expect("press Enter");
+}
+
+/// Close the dialog without choosing, as Escape does.
+pub async fn cancel(title: &str) {
+    focus(title).await;
+    xdotool(&["key", "Escape"]).expect("press Escape");
+}
