@@ -287,6 +287,17 @@ async fn western_bay_stages_one_to_five_end_in_a_signed_rpd_report() {
     admin.stop().await;
 }
 
+/// First run for a school's lead under South Gloucestershire.
+async fn south_gloucestershire_lead(app: &App) {
+    first_run(
+        app,
+        "Tom Hale",
+        "Kingswood Academy",
+        "south-gloucestershire",
+    )
+    .await;
+}
+
 /// A South Gloucestershire difference opened `days` ago, left on its case page;
 /// returns its reference.
 async fn overdue_case(app: &App, child: &str, days: i64) -> String {
@@ -311,13 +322,7 @@ async fn overdue_case(app: &App, child: &str, days: i64) -> String {
 async fn south_gloucestershire_case_past_its_timescale_shows_overdue_and_notifies_once() {
     let desktop = Notifications::start();
     let app = App::start().await;
-    first_run(
-        &app,
-        "Tom Hale",
-        "Kingswood Academy",
-        "south-gloucestershire",
-    )
-    .await;
+    south_gloucestershire_lead(&app).await;
     let first = overdue_case(&app, "Ellie Marsh", 21).await;
     app.button("Dashboard").await;
     app.see("Ellie Marsh").await;
@@ -377,13 +382,7 @@ async fn the_demo_store_opens_in_one_click_with_overdue_and_resolved_cases() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_report_is_saved_through_the_native_save_dialog_and_opened_for_printing() {
     let app = App::start_with_native_dialogs().await;
-    first_run(
-        &app,
-        "Tom Hale",
-        "Kingswood Academy",
-        "south-gloucestershire",
-    )
-    .await;
+    south_gloucestershire_lead(&app).await;
     let reference = overdue_case(&app, "Ellie Marsh", 3).await;
     app.button("Reports and export").await;
     app.see(&format!("Reports for {reference}")).await;
