@@ -41,6 +41,7 @@ pub fn typescript() -> String {
         store::audit::AuditReport,
         store::audit::Broken,
         store::AuditLine,
+        store::ClosureDay,
         store::Alert,
         store::Profile,
         store::NewCase,

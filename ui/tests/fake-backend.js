@@ -83,7 +83,7 @@ export function installFakeBackend({ fixtures, mode }) {
     },
     update_profile: (a) => a.profile,
     closure_days: () => [],
-    add_closure_day: (a) => [a.day],
+    add_closure_day: (a) => [{ day: a.day, note: a.note }],
     remove_closure_day: () => [],
     audit_trail: () => fixtures.audit,
     ui_ready: () => null,

@@ -30,6 +30,15 @@ fn default_lock() -> u32 {
     10
 }
 
+/// A day the lead's agency is closed, and why (an INSET day, an office move).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ClosureDay {
+    pub day: NaiveDate,
+    /// Empty when none was given.
+    pub note: String,
+}
+
 /// A new professional difference.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

@@ -1,7 +1,7 @@
 //! Profile, closure days, auto-lock, and the audit trail.
 
 use chrono::NaiveDate;
-use escalate_store::{AuditLine, AuditReport, Profile};
+use escalate_store::{AuditLine, AuditReport, ClosureDay, Profile};
 use serde::Serialize;
 use tauri::State;
 
@@ -18,9 +18,9 @@ pub async fn update_profile(state: State<'_, AppState>, profile: Profile) -> App
 }
 
 #[tauri::command]
-pub async fn closure_days(state: State<'_, AppState>) -> AppResult<Vec<NaiveDate>> {
+pub async fn closure_days(state: State<'_, AppState>) -> AppResult<Vec<ClosureDay>> {
     let session = state.session().await;
-    Ok(session.store()?.closure_days())
+    Ok(session.store()?.closure_day_notes().await?)
 }
 
 #[tauri::command]
@@ -28,11 +28,11 @@ pub async fn add_closure_day(
     state: State<'_, AppState>,
     day: NaiveDate,
     note: String,
-) -> AppResult<Vec<NaiveDate>> {
+) -> AppResult<Vec<ClosureDay>> {
     let mut session = state.session().await;
     let store = session.store_mut()?;
     store.add_closure_day(day, &note, now()).await?;
-    let days = store.closure_days();
+    let days = store.closure_day_notes().await?;
     state.deadlines_changed();
     Ok(days)
 }
@@ -41,11 +41,11 @@ pub async fn add_closure_day(
 pub async fn remove_closure_day(
     state: State<'_, AppState>,
     day: NaiveDate,
-) -> AppResult<Vec<NaiveDate>> {
+) -> AppResult<Vec<ClosureDay>> {
     let mut session = state.session().await;
     let store = session.store_mut()?;
     store.remove_closure_day(day, now()).await?;
-    let days = store.closure_days();
+    let days = store.closure_day_notes().await?;
     state.deadlines_changed();
     Ok(days)
 }

@@ -149,6 +149,12 @@ position: number, seq: number, reason: string, };
 
 export type AuditLine = { seq: number, at: string, actor: string, action: string, entity: string, entity_id: string, };
 
+export type ClosureDay = { day: string, 
+/**
+ * Empty when none was given.
+ */
+note: string, };
+
 export type Alert = { reference: string, 
 /**
  * `due-soon` or `overdue`.

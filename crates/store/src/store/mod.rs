@@ -410,6 +410,22 @@ impl Store {
         self.calendar.closures().iter().copied().collect()
     }
 
+    /// The closure days with their notes, oldest first.
+    pub async fn closure_day_notes(&self) -> Result<Vec<ClosureDay>, StoreError> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT day, note FROM closure_days ORDER BY day")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter()
+            .map(|(day, note)| {
+                Ok(ClosureDay {
+                    day: parse_date(&day)?,
+                    note,
+                })
+            })
+            .collect()
+    }
+
     pub async fn add_closure_day(
         &mut self,
         day: NaiveDate,

@@ -500,3 +500,48 @@ async fn closure_days_move_deadlines() {
         .closures()
         .contains(&"2026-11-24".parse().unwrap()));
 }
+
+#[tokio::test]
+async fn closure_days_keep_their_notes_oldest_first() {
+    let mut f = fixture().await;
+    for (day, note) in [
+        ("2026-12-29", "Office closed"),
+        ("2026-11-24", "INSET day"),
+        ("2026-11-25", ""),
+    ] {
+        f.store
+            .add_closure_day(day.parse().unwrap(), note, now())
+            .await
+            .unwrap();
+    }
+    // Adding a day again replaces its note.
+    f.store
+        .add_closure_day("2026-12-29".parse().unwrap(), "Christmas closure", now())
+        .await
+        .unwrap();
+    let listed = |days: Vec<escalate_store::ClosureDay>| {
+        days.into_iter()
+            .map(|c| (c.day.to_string(), c.note))
+            .collect::<Vec<_>>()
+    };
+    let want = vec![
+        ("2026-11-24".to_owned(), "INSET day".to_owned()),
+        ("2026-11-25".to_owned(), String::new()),
+        ("2026-12-29".to_owned(), "Christmas closure".to_owned()),
+    ];
+    assert_eq!(listed(f.store.closure_day_notes().await.unwrap()), want);
+    f.store
+        .remove_closure_day("2026-11-25".parse().unwrap(), now())
+        .await
+        .unwrap();
+    let path = f.path();
+    let key = key_of(&path);
+    drop(f.store);
+    let s = escalate_store::Store::open_with_key(&path, &key)
+        .await
+        .unwrap();
+    assert_eq!(
+        listed(s.closure_day_notes().await.unwrap()),
+        vec![want[0].clone(), want[2].clone()]
+    );
+}
