@@ -445,12 +445,8 @@ async fn attachments_are_size_limited_and_drafts_survive() {
     s.save_draft(Some(&r), "stage-record", "{\"summary\":\"more\"}", now())
         .await
         .unwrap();
-    let path = f.path();
-    let key = key_of(&path);
-    drop(f.store);
-    let reopened = escalate_store::Store::open_with_key(&path, &key)
-        .await
-        .unwrap();
+    let f = f.reopen().await;
+    let reopened = &f.store;
     assert_eq!(
         reopened
             .draft(Some(&r), "stage-record")
@@ -489,12 +485,8 @@ async fn closure_days_move_deadlines() {
         .unwrap();
     assert_eq!(cumulative["due"]["at"], "2026-11-25");
     // Survives reopening.
-    let path = f.path();
-    let key = key_of(&path);
-    drop(f.store);
-    let s = escalate_store::Store::open_with_key(&path, &key)
-        .await
-        .unwrap();
+    let f = f.reopen().await;
+    let s = &f.store;
     assert!(s
         .calendar()
         .closures()
@@ -534,12 +526,8 @@ async fn closure_days_keep_their_notes_oldest_first() {
         .remove_closure_day("2026-11-25".parse().unwrap(), now())
         .await
         .unwrap();
-    let path = f.path();
-    let key = key_of(&path);
-    drop(f.store);
-    let s = escalate_store::Store::open_with_key(&path, &key)
-        .await
-        .unwrap();
+    let f = f.reopen().await;
+    let s = &f.store;
     assert_eq!(
         listed(s.closure_day_notes().await.unwrap()),
         vec![want[0].clone(), want[2].clone()]

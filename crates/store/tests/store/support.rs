@@ -74,6 +74,16 @@ impl Fixture {
     pub fn path(&self) -> PathBuf {
         self.dir.path().join("data")
     }
+
+    /// Close the store and open it again from its files, as the next start does.
+    pub async fn reopen(self) -> Fixture {
+        let path = self.path();
+        let key = key_of(&path);
+        let Fixture { dir, keys, store } = self;
+        drop(store);
+        let store = Store::open_with_key(&path, &key).await.unwrap();
+        Fixture { dir, keys, store }
+    }
 }
 
 pub async fn fixture() -> Fixture {
