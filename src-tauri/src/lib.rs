@@ -100,11 +100,10 @@ fn watch_deadlines<R: Runtime>(app: tauri::AppHandle<R>) {
             let state = app.escalate();
             let alerts = {
                 let session = state.session().await;
-                match (&session.store, session.kind, session.demo) {
-                    // Not the demo store's made-up deadlines, nor the Board's store.
-                    (Some(store), Some(StoreKind::Lead), false) => {
-                        store.new_alerts(clock::now()).await.unwrap_or_default()
-                    }
+                // A lead's store only (not the Board's), and not the demo store's
+                // made-up deadlines.
+                match (session.store(), session.demo) {
+                    (Ok(store), false) => store.new_alerts(clock::now()).await.unwrap_or_default(),
                     _ => Vec::new(),
                 }
             };

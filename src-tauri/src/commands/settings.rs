@@ -20,7 +20,7 @@ pub async fn update_profile(state: State<'_, AppState>, profile: Profile) -> App
 #[tauri::command]
 pub async fn closure_days(state: State<'_, AppState>) -> AppResult<Vec<ClosureDay>> {
     let session = state.session().await;
-    Ok(session.store()?.closure_day_notes().await?)
+    Ok(session.store()?.closure_days().await?)
 }
 
 #[tauri::command]
@@ -32,7 +32,7 @@ pub async fn add_closure_day(
     let mut session = state.session().await;
     let store = session.store_mut()?;
     store.add_closure_day(day, &note, now()).await?;
-    let days = store.closure_day_notes().await?;
+    let days = store.closure_days().await?;
     state.deadlines_changed();
     Ok(days)
 }
@@ -45,7 +45,7 @@ pub async fn remove_closure_day(
     let mut session = state.session().await;
     let store = session.store_mut()?;
     store.remove_closure_day(day, now()).await?;
-    let days = store.closure_day_notes().await?;
+    let days = store.closure_days().await?;
     state.deadlines_changed();
     Ok(days)
 }

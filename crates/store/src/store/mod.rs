@@ -405,13 +405,9 @@ impl Store {
         Ok(())
     }
 
-    /// The lead's closure days (training days, office closures), oldest first.
-    pub fn closure_days(&self) -> Vec<NaiveDate> {
-        self.calendar.closures().iter().copied().collect()
-    }
-
-    /// The closure days with their notes, oldest first.
-    pub async fn closure_day_notes(&self) -> Result<Vec<ClosureDay>, StoreError> {
+    /// The lead's closure days (training days, office closures) with their notes,
+    /// oldest first.
+    pub async fn closure_days(&self) -> Result<Vec<ClosureDay>, StoreError> {
         let rows: Vec<(String, String)> =
             sqlx::query_as("SELECT day, note FROM closure_days ORDER BY day")
                 .fetch_all(&self.pool)

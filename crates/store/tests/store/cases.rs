@@ -521,7 +521,7 @@ async fn closure_days_keep_their_notes_oldest_first() {
         ("2026-11-25".to_owned(), String::new()),
         ("2026-12-29".to_owned(), "Christmas closure".to_owned()),
     ];
-    assert_eq!(listed(f.store.closure_day_notes().await.unwrap()), want);
+    assert_eq!(listed(f.store.closure_days().await.unwrap()), want);
     f.store
         .remove_closure_day("2026-11-25".parse().unwrap(), now())
         .await
@@ -529,7 +529,7 @@ async fn closure_days_keep_their_notes_oldest_first() {
     let f = f.reopen().await;
     let s = &f.store;
     assert_eq!(
-        listed(s.closure_day_notes().await.unwrap()),
+        listed(s.closure_days().await.unwrap()),
         vec![want[0].clone(), want[2].clone()]
     );
 }
