@@ -10,10 +10,9 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use escalate_core::{CalendarId, Sector};
 use escalate_report::board;
 use escalate_report::export::{self, Key, Monitoring, Seal};
-use escalate_store::{NoKeyring, Passphrase, Profile, Store};
+use escalate_store::{NoKeyring, Passphrase, Store};
 
 /// 10,000 when benchmarking; a few hundred when `cargo test --benches` runs it once in
 /// a debug build to check it still works (criterion passes --bench only to benchmarks).
@@ -81,15 +80,8 @@ fn bench(c: &mut Criterion) {
             p
         })
         .collect();
-    let profile = Profile {
-        name: "Board".into(),
-        designation: "Administrator".into(),
-        agency: "WBSCB".into(),
-        sector: Sector::Other,
-        protocol_id: "western-bay".into(),
-        calendar: CalendarId::EnglandAndWales,
-        auto_lock_minutes: 10,
-    };
+    // Who the store belongs to does not change what is measured.
+    let profile = escalate_store::demo::profile();
     let mut g = c.benchmark_group("board_10k");
     g.sample_size(10).measurement_time(Duration::from_secs(60));
     let mut k = 0;

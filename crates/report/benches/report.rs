@@ -8,11 +8,9 @@ use std::hint::black_box;
 
 use chrono::NaiveDateTime;
 use criterion::{criterion_group, criterion_main, Criterion};
-use escalate_core::{builtin_protocol, CalendarId, FormId, Sector};
+use escalate_core::{builtin_protocol, FormId};
 use escalate_report::{render, ReportInput, ReportOptions};
-use escalate_store::{
-    NewCase, NoKeyring, Participant, Passphrase, Profile, StageRecordInput, Store,
-};
+use escalate_store::{NewCase, NoKeyring, Participant, Passphrase, StageRecordInput, Store};
 
 fn t(s: &str) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap()
@@ -25,15 +23,7 @@ fn bench(c: &mut Criterion) {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (store, reference) = rt.block_on(async {
-        let profile = Profile {
-            name: "Alex Morgan".into(),
-            designation: "Designated Safeguarding Lead".into(),
-            agency: "Ysgol Gyfun Bryn".into(),
-            sector: Sector::Schools,
-            protocol_id: "western-bay".into(),
-            calendar: CalendarId::EnglandAndWales,
-            auto_lock_minutes: 10,
-        };
+        let profile = escalate_store::demo::profile();
         let s = Store::create(&dir.path().join("data"), profile, &Passphrase::new("benchmark passphrase"), &NoKeyring, t("2026-11-02T08:00")).await.unwrap();
         let r = s
             .create_case(

@@ -10,7 +10,6 @@ use std::hint::black_box;
 
 use chrono::NaiveDateTime;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use escalate_core::{CalendarId, Sector};
 use escalate_store::bench_support::{open, seed};
 use escalate_store::{CaseFilter, DataKey, Profile};
 
@@ -28,13 +27,8 @@ fn bench(c: &mut Criterion) {
         .unwrap();
     let now = NaiveDateTime::parse_from_str("2026-11-23T17:00", "%Y-%m-%dT%H:%M").unwrap();
     let profile = Profile {
-        name: "Bench".into(),
-        designation: "DSL".into(),
-        agency: "Raising Agency".into(),
-        sector: Sector::Schools,
         protocol_id: "doncaster".into(),
-        calendar: CalendarId::EnglandAndWales,
-        auto_lock_minutes: 10,
+        ..escalate_store::demo::profile()
     };
     let key = DataKey::generate().unwrap();
     let tmp = tempfile::tempdir().unwrap();

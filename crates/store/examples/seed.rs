@@ -2,7 +2,7 @@
 //! with its key put in the OS keyring so the app unlocks it silently, as a lead's
 //! laptop does. Usage: seed DIR N
 
-use escalate_store::{bench_support, DataKey, KeyStore, OsKeyring, Profile};
+use escalate_store::{bench_support, DataKey, KeyStore, OsKeyring};
 
 #[allow(clippy::disallowed_methods, reason = "a benchmark dated today")]
 fn now() -> chrono::NaiveDateTime {
@@ -17,15 +17,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n: usize = n.parse()?;
     let dir = std::path::PathBuf::from(dir);
     let key = DataKey::generate()?;
-    let profile = Profile {
-        name: "Benchmark Lead".to_owned(),
-        designation: "DSL".to_owned(),
-        agency: "Benchmark School".to_owned(),
-        sector: escalate_core::Sector::Schools,
-        protocol_id: "western-bay".to_owned(),
-        calendar: escalate_core::CalendarId::EnglandAndWales,
-        auto_lock_minutes: 10,
-    };
+    let profile = escalate_store::demo::profile();
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?

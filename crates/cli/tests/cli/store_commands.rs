@@ -109,6 +109,28 @@ impl Lead {
         args.extend(extra);
         self.ok(&args).trim_end().to_owned()
     }
+
+    /// The Board administrator's key (`export keygen`, into `board.key`), and case
+    /// `reference` exported to it, minimised, as `package`. Gives the key file, its
+    /// public key and the package.
+    fn export_to_board(&self, reference: &str, package: &str) -> (PathBuf, String, PathBuf) {
+        let key = self.root().join("board.key");
+        let public = self
+            .ok(&["export", "keygen", "--out", key.to_str().unwrap()])
+            .trim()
+            .to_owned();
+        let package = self.root().join(package);
+        self.ok(&[
+            "export",
+            reference,
+            "--out",
+            package.to_str().unwrap(),
+            "--recipient",
+            &public,
+            "--minimise",
+        ]);
+        (key, public, package)
+    }
 }
 
 #[test]
@@ -455,11 +477,7 @@ fn report_and_export_to_the_board() {
     assert!(err.contains("--form: 'letter' is not a form"), "{err}");
 
     // The Board administrator makes a key; the lead exports to it, minimised.
-    let key = lead.root().join("board.key");
-    let public = lead
-        .ok(&["export", "keygen", "--out", key.to_str().unwrap()])
-        .trim()
-        .to_owned();
+    let (key, public, package) = lead.export_to_board(&r, "case.escalate-export");
     assert!(public.starts_with("age1"), "{public}");
     #[cfg(unix)]
     {
@@ -469,16 +487,6 @@ fn report_and_export_to_the_board() {
             0o600
         );
     }
-    let package = lead.root().join("case.escalate-export");
-    lead.ok(&[
-        "export",
-        &r,
-        "--out",
-        package.to_str().unwrap(),
-        "--recipient",
-        &public,
-        "--minimise",
-    ]);
     let bytes = std::fs::read(&package).unwrap();
     assert!(!bytes.windows("Siân".len()).any(|w| w == "Siân".as_bytes()));
     let listing = lead.ok(&[
@@ -579,21 +587,7 @@ fn a_board_administrator_imports_and_reports() {
         "--resolved",
     ]);
     lead.ok(&["case", "resolve", &r, "--outcome", "Agreed"]);
-    let key = lead.root().join("board.key");
-    let public = lead
-        .ok(&["export", "keygen", "--out", key.to_str().unwrap()])
-        .trim()
-        .to_owned();
-    let package = lead.root().join("d.escalate-export");
-    lead.ok(&[
-        "export",
-        &r,
-        "--out",
-        package.to_str().unwrap(),
-        "--recipient",
-        &public,
-        "--minimise",
-    ]);
+    let (key, _, package) = lead.export_to_board(&r, "d.escalate-export");
     std::fs::write(lead.root().join("junk.escalate-export"), "junk").unwrap();
 
     // The administrator's own store, in a folder of its own.
