@@ -83,7 +83,11 @@ export function installFakeBackend({ fixtures, mode }) {
     },
     update_profile: (a) => a.profile,
     closure_days: () => [],
-    add_closure_day: (a) => [{ day: a.day, note: a.note }],
+    add_closure_day: (a) => {
+      if (a.day < "1990-01-01")
+        fail("field.invalid", `day: ${a.day} is outside the calendar's range: use a date from 1990-01-01 to 2100-12-31`);
+      return [{ day: a.day, note: a.note }];
+    },
     remove_closure_day: () => [],
     audit_trail: () => fixtures.audit,
     ui_ready: () => null,

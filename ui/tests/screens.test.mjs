@@ -281,11 +281,16 @@ test("settings and audit trail", async () => {
   await page.getByRole("button", { name: "Save profile" }).click();
   await page.waitForFunction(() => window.__calls.some((c) => c.cmd === "update_profile"));
   assert.equal((await calls(page, "update_profile"))[0].args.profile.auto_lock_minutes, 5);
+  await page.getByLabel("Day", { exact: true }).fill("1985-12-31");
+  await page.getByRole("button", { name: "Add closure day" }).click();
+  await page.getByRole("alert").filter({ hasText: "day: 1985-12-31" }).waitFor();
+  assert.equal(await page.locator("#closure-day").getAttribute("aria-invalid"), "true");
   await page.getByLabel("Day", { exact: true }).fill("2026-12-29");
   await page.getByLabel("Note", { exact: true }).fill("INSET day");
   await page.getByRole("button", { name: "Add closure day" }).click();
   await page.getByRole("button", { name: /Remove closure day/ }).waitFor();
   assert.match(await page.locator("#cl-h + p + ul").textContent(), /29 Dec 2026: INSET day/);
+  assert.equal(await page.locator("#closure-day").getAttribute("aria-invalid"), null, "corrected: no longer marked");
   await page.getByRole("button", { name: "Audit trail" }).click();
   await page.getByText("Verified:").waitFor();
   assert.ok((await page.locator("table").textContent()).includes(fixtures.audit.lines[0].action));
