@@ -22,6 +22,7 @@ pub struct App {
     driver: Child,
     pub data: tempfile::TempDir,
     pub saved: PathBuf,
+    bypass_dialogs: bool,
 }
 
 fn app_binary() -> PathBuf {
@@ -59,8 +60,9 @@ impl App {
     pub async fn restart(mut self) -> App {
         let _ = self.client.clone().close().await;
         let data = std::mem::replace(&mut self.data, tempfile::tempdir().unwrap());
+        let bypass_dialogs = self.bypass_dialogs;
         drop(self);
-        App::start_in(data, &[], true).await
+        App::start_in(data, &[], bypass_dialogs).await
     }
 
     /// `bypass_dialogs`: save into `saved` instead of asking through the native dialog.
@@ -118,6 +120,7 @@ impl App {
             driver,
             data,
             saved,
+            bypass_dialogs,
         }
     }
 

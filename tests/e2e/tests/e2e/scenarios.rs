@@ -220,7 +220,42 @@ async fn western_bay_stages_one_to_five_end_in_a_signed_rpd_report() {
     app.shot("app-audit").await;
     app.button("Settings").await;
     app.see("Closure days").await;
-    app.shot("app-settings").await;
+    // A day outside the calendar is refused, naming the field; nothing is added.
+    app.set("#closure-day", "1985-12-31").await;
+    app.button("Add closure day").await;
+    let refused = app.el("[role=alert]").await.text().await.unwrap();
+    assert!(
+        refused.contains("day: 1985-12-31 is outside the calendar's range"),
+        "{refused}"
+    );
+    assert!(
+        app.client
+            .find(fantoccini::Locator::Css("#cl-h ~ ul"))
+            .await
+            .is_err(),
+        "no closure day was added"
+    );
+    app.set("#closure-day", "2027-01-04").await;
+    app.type_into("#closure-note", "INSET day").await;
+    app.button("Add closure day").await;
+    app.see("4 Jan 2027: INSET day").await;
+    assert_eq!(
+        app.el("#closure-day")
+            .await
+            .attr("aria-invalid")
+            .await
+            .unwrap(),
+        None,
+        "the corrected field is no longer marked invalid"
+    );
+    app.client
+        .execute(
+            "document.getElementById('cl-h').scrollIntoView({block: 'center'})",
+            vec![],
+        )
+        .await
+        .unwrap();
+    app.shot_here("app-settings").await;
     app.button("Dashboard").await;
     app.click("#f-closed").await;
     app.see("Gwen Ap Rhys").await;
