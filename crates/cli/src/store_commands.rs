@@ -682,7 +682,7 @@ fn show_case(d: &escalate_store::CaseDetail, out: &mut impl Write) -> Result<(),
         "Status: {} — Stage {}: {}",
         clean(&d.state),
         s.stage,
-        clean(&s.stage_title)
+        clean(s.stage_title)
     )?;
     writeln!(
         out,
@@ -711,9 +711,9 @@ fn show_case(d: &escalate_store::CaseDetail, out: &mut impl Write) -> Result<(),
     if let Some(o) = &d.outcome {
         writeln!(out, "Outcome: {}", clean(o))?;
     }
-    writeln!(out, "Next step: {}", clean(&s.next_step))?;
+    writeln!(out, "Next step: {}", clean(s.next_step))?;
     for c in &s.contacts {
-        writeln!(out, "Contact ({}): {}", kebab(&c.side), clean(&c.who))?;
+        writeln!(out, "Contact ({}): {}", kebab(&c.side), clean(c.who))?;
     }
     for dl in &s.deadlines {
         let due = match dl.due {
@@ -724,15 +724,14 @@ fn show_case(d: &escalate_store::CaseDetail, out: &mut impl Write) -> Result<(),
         };
         let to = dl
             .to
-            .as_ref()
-            .map(|t| format!(" to {}", clean(&t.to_string())))
+            .map(|t| format!(" to {}", clean(t)))
             .unwrap_or_default();
         writeln!(
             out,
             "Due {due}\t{}{}\t{}\t[{}]",
-            clean(&dl.id),
+            clean(dl.id),
             to,
-            clean(&dl.what),
+            clean(dl.what),
             kebab(&dl.urgency)
         )?;
     }
