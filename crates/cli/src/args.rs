@@ -439,6 +439,20 @@ pub enum BoardCommand {
         #[arg(long, value_name = "KEY_FILE")]
         identity: Option<PathBuf>,
     },
+    /// List every imported package: id, agency, reference, export time, whether it is
+    /// the current version of its case, and when it was imported.
+    List {
+        /// Print the list as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove an imported package (by the id `board list` shows). If it was the current
+    /// version of its case, the newest version left becomes current. The audit trail
+    /// keeps what was removed.
+    Remove {
+        #[arg(value_name = "ID")]
+        id: i64,
+    },
     /// The monitoring figures for cases opened in a period.
     Report {
         /// First day of the period (YYYY-MM-DD).

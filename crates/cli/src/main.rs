@@ -4,6 +4,7 @@ mod args;
 mod commands;
 mod error;
 mod store_commands;
+mod term;
 
 use std::io::Write;
 use std::process::ExitCode;

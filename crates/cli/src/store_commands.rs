@@ -16,6 +16,7 @@ use crate::args::{
 };
 use crate::commands::{parse_calendar, parse_date, parse_moment};
 use crate::error::CliError;
+use crate::term::clean;
 
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_current_thread()
@@ -326,13 +327,10 @@ async fn export(
         json,
     }) = a.open
     {
-        let bytes = std::fs::read(&file).map_err(|source| CliError::Io {
-            path: file.display().to_string(),
-            source,
-        })?;
         let secret = PackageSecret::read(identity.as_deref(), args)?;
         let key = secret.key()?;
-        let package = export::open(&bytes, key).map_err(CliError::Report)?;
+        let bytes = export::read_package_file(&file).map_err(CliError::Report)?;
+        let package = export::open(&bytes, key, now).map_err(CliError::Report)?;
         if let Some(dir) = extract {
             std::fs::create_dir(&dir).map_err(|source| CliError::Io {
                 path: dir.display().to_string(),
@@ -357,10 +355,13 @@ async fn export(
             writeln!(
                 out,
                 "{}\t{}\t{}\t{}",
-                m.reference, m.protocol.id, m.status, m.child.name
+                clean(&m.reference),
+                clean(&m.protocol.id),
+                clean(&m.status),
+                clean(&m.child.name)
             )?;
             for (name, size) in &package.files {
-                writeln!(out, "{name}\t{size} bytes")?;
+                writeln!(out, "{}\t{size} bytes", clean(name))?;
             }
         }
         return Ok(());
@@ -451,9 +452,10 @@ fn write_secret_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     create_new(path, bytes, 0o600)
 }
 
-/// Write a file the user named, refusing to overwrite one silently.
+/// Write a file the user named, refusing to overwrite one silently. Readable by the
+/// user alone: reports, packages and extracts carry case data.
 fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    create_new(path, bytes, 0o644)
+    create_new(path, bytes, 0o600)
 }
 
 fn create_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), CliError> {
@@ -572,13 +574,13 @@ async fn case_on(
                     writeln!(
                         out,
                         "{}\t{}\t{}\tStage {}\t{}\t{} → {}",
-                        c.reference,
-                        status,
+                        clean(&c.reference),
+                        clean(&status),
                         due,
                         c.stage,
-                        c.child_name,
-                        c.raising_agency,
-                        c.receiving_agency
+                        clean(&c.child_name),
+                        clean(&c.raising_agency),
+                        clean(&c.receiving_agency)
                     )?;
                 }
             }
@@ -603,8 +605,8 @@ async fn case_on(
                         out,
                         "{}\t{}\t{}{}",
                         e.at.format("%Y-%m-%d %H:%M"),
-                        e.kind,
-                        e.text,
+                        clean(&e.kind),
+                        clean(&e.text),
                         if e.overdue { "\tOVERDUE" } else { "" }
                     )?;
                 }
@@ -668,47 +670,50 @@ async fn case_on(
 
 fn show_case(d: &escalate_store::CaseDetail, out: &mut impl Write) -> Result<(), CliError> {
     let s = &d.status;
-    writeln!(out, "{}\t{}", d.reference, d.child_name)?;
+    writeln!(out, "{}\t{}", clean(&d.reference), clean(&d.child_name))?;
     writeln!(
         out,
         "Protocol: {} (version {})",
-        d.protocol_id, d.protocol_version
+        clean(&d.protocol_id),
+        clean(&d.protocol_version)
     )?;
     writeln!(
         out,
         "Status: {} — Stage {}: {}",
-        d.state, s.stage, s.stage_title
+        clean(&d.state),
+        s.stage,
+        clean(s.stage_title)
     )?;
     writeln!(
         out,
         "Raising: {}{}",
-        d.raising_agency,
+        clean(&d.raising_agency),
         d.raising_professional
             .as_deref()
-            .map(|p| format!(" ({p})"))
+            .map(|p| format!(" ({})", clean(p)))
             .unwrap_or_default()
     )?;
     writeln!(
         out,
         "Receiving: {}{}",
-        d.receiving_agency,
+        clean(&d.receiving_agency),
         d.receiving_professional
             .as_deref()
-            .map(|p| format!(" ({p})"))
+            .map(|p| format!(" ({})", clean(p)))
             .unwrap_or_default()
     )?;
-    writeln!(out, "Category: {}", d.category)?;
+    writeln!(out, "Category: {}", clean(&d.category))?;
     writeln!(out, "Opened: {}", d.opened_at.format("%Y-%m-%d %H:%M"))?;
     if let Some(r) = &d.immediate_risk {
-        writeln!(out, "Immediate risk: {r}")?;
+        writeln!(out, "Immediate risk: {}", clean(r))?;
     }
-    writeln!(out, "Summary: {}", d.summary)?;
+    writeln!(out, "Summary: {}", clean(&d.summary))?;
     if let Some(o) = &d.outcome {
-        writeln!(out, "Outcome: {o}")?;
+        writeln!(out, "Outcome: {}", clean(o))?;
     }
-    writeln!(out, "Next step: {}", s.next_step)?;
+    writeln!(out, "Next step: {}", clean(s.next_step))?;
     for c in &s.contacts {
-        writeln!(out, "Contact ({}): {}", kebab(&c.side), c.who)?;
+        writeln!(out, "Contact ({}): {}", kebab(&c.side), clean(c.who))?;
     }
     for dl in &s.deadlines {
         let due = match dl.due {
@@ -717,13 +722,16 @@ fn show_case(d: &escalate_store::CaseDetail, out: &mut impl Write) -> Result<(),
             escalate_core::Due::EndOfDay(day) => day.format("%Y-%m-%d").to_string(),
             escalate_core::Due::At(t) => t.format("%Y-%m-%dT%H:%M:%S").to_string(),
         };
-        let to = dl.to.map(|t| format!(" to {t}")).unwrap_or_default();
+        let to = dl
+            .to
+            .map(|t| format!(" to {}", clean(t)))
+            .unwrap_or_default();
         writeln!(
             out,
             "Due {due}\t{}{}\t{}\t[{}]",
-            dl.id,
+            clean(dl.id),
             to,
-            dl.what,
+            clean(dl.what),
             kebab(&dl.urgency)
         )?;
     }
@@ -744,7 +752,7 @@ fn show_case(d: &escalate_store::CaseDetail, out: &mut impl Write) -> Result<(),
             r.stage,
             r.discussed_at.format("%Y-%m-%d %H:%M"),
             if r.resolved { " (resolved)" } else { "" },
-            r.summary
+            clean(&r.summary)
         )?;
     }
     Ok(())
@@ -818,9 +826,10 @@ async fn board(
                     (None, _) => "refused",
                 };
                 *counts.entry(word).or_default() += 1;
+                // File names come from whoever filled the folder.
                 match &r.refused {
-                    Some(why) => writeln!(out, "{}\trefused: {why}", r.file)?,
-                    None => writeln!(out, "{}\t{word}", r.file)?,
+                    Some(why) => writeln!(out, "{}\trefused: {}", clean(&r.file), clean(why))?,
+                    None => writeln!(out, "{}\t{word}", clean(&r.file))?,
                 }
             }
             let summary = ["new", "replaced", "duplicate", "older", "refused"]
@@ -836,6 +845,46 @@ async fn board(
                         .to_owned(),
                 });
             }
+            Ok(())
+        }
+        crate::args::BoardCommand::List { json } => {
+            let store = open(&store_args, keys).await?;
+            let list = store.board_packages().await;
+            store.close().await;
+            let list = list?;
+            if json {
+                serde_json::to_writer_pretty(&mut *out, &list)?;
+                writeln!(out)?;
+            } else {
+                for p in &list {
+                    writeln!(
+                        out,
+                        "{}\t{}\t{}\texported {}\t{}\timported {}\t{}",
+                        p.id,
+                        clean(&p.source_agency),
+                        clean(&p.reference),
+                        p.exported_at.format("%Y-%m-%dT%H:%M:%S"),
+                        if p.current { "current" } else { "older" },
+                        p.imported_at.format("%Y-%m-%dT%H:%M:%S"),
+                        clean(&p.file_name)
+                    )?;
+                }
+            }
+            Ok(())
+        }
+        crate::args::BoardCommand::Remove { id } => {
+            let store = open(&store_args, keys).await?;
+            let removed = store.board_remove(id, now).await;
+            store.close().await;
+            let removed = removed?;
+            writeln!(
+                out,
+                "removed {}\t{}\t{}\texported {}",
+                removed.id,
+                clean(&removed.source_agency),
+                clean(&removed.reference),
+                removed.exported_at.format("%Y-%m-%dT%H:%M:%S")
+            )?;
             Ok(())
         }
         crate::args::BoardCommand::Report {
@@ -896,7 +945,7 @@ async fn board(
                 ] {
                     writeln!(out, "{title}:")?;
                     for (k, v) in map {
-                        writeln!(out, "  {k}\t{v}")?;
+                        writeln!(out, "  {}\t{v}", clean(k))?;
                     }
                 }
             }

@@ -47,7 +47,7 @@ fn record(i: usize) -> Monitoring {
         "raising": {"agency": agencies[i % 5], "sector": "schools"}, "receiving": {"agency": agencies[(i + 1) % 5], "sector": "police"},
         "opened_at": format!("2026-{:02}-{:02}T09:00:00", 1 + i % 12, 1 + i % 28), "status": if resolved { "resolved" } else { "open" },
         "stage_reached": 1 + i % 4, "stage_resolved": if resolved { Some(1 + i % 4) } else { None },
-        "closed_at": if resolved { Some("2026-12-15T12:00:00") } else { None }, "calendar_days": if resolved { Some(i % 40) } else { None },
+        "closed_at": if resolved { Some("2026-12-31T12:00:00") } else { None }, "calendar_days": if resolved { Some(i % 40) } else { None },
         "working_days": if resolved { Some(i % 30) } else { None }, "immediate_risk": false,
         "stages": [{"stage": 1, "started_at": "2026-01-01T09:00:00", "ended_at": "2026-01-02T09:00:00", "due": "2026-01-02", "within_timescale": i % 3 != 0}],
         "outcome": null, "effectiveness": if i % 50 == 0 { "Useful" } else { "" }

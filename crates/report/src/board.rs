@@ -404,13 +404,9 @@ pub fn figures(
 /// The figures as CSV: one section per table, each with its own header.
 pub fn csv(f: &BoardFigures) -> String {
     let mut out = String::new();
-    let field = |s: &str| {
-        if s.contains([',', '"', '\n']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_owned()
-        }
-    };
+    // Keys come from agencies' packages: quoted, and neutralised where a spreadsheet
+    // would run them as a formula.
+    let field = crate::export::csv_cell;
     let mut table = |title: &str, map: &BTreeMap<String, usize>| {
         out.push_str(&format!("{title},cases\r\n"));
         for (k, v) in map {
@@ -521,11 +517,13 @@ pub async fn import(
             outcome: None,
             refused: None,
         });
-        let checked = std::fs::read(path)
-            .map_err(|e| format!("could not be read: {e}"))
+        // The file's size is checked from its metadata before it is read, and it is
+        // read through a bound: one hostile file cannot take the whole import down.
+        let checked = crate::export::read_package_file(path)
+            .map_err(|e| e.to_string())
             .and_then(|bytes| {
                 let sha = hex::encode(Sha256::digest(&bytes));
-                let package = crate::export::open(&bytes, key).map_err(|e| e.to_string())?;
+                let package = crate::export::open(&bytes, key, now).map_err(|e| e.to_string())?;
                 let json = serde_json::to_string(&package.monitoring).map_err(|e| e.to_string())?;
                 Ok(escalate_store::BoardPackage {
                     file_name: name.clone(),
@@ -573,6 +571,24 @@ fn sorted(map: &BTreeMap<String, usize>) -> Vec<(String, f64)> {
     let mut v: Vec<(String, f64)> = map.iter().map(|(k, n)| (k.clone(), *n as f64)).collect();
     v.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     v
+}
+
+/// Bars a chart draws: the largest, then one bar for the rest. A partnership has a few
+/// dozen agencies, but the keys come from packages, and a chart of thousands of bars
+/// helps no one; the table beside it still lists every one.
+const CHART_BARS: usize = 15;
+
+fn chart_items(items: &[(String, f64)]) -> Vec<(String, f64)> {
+    if items.len() <= CHART_BARS {
+        return items.to_vec();
+    }
+    let (top, rest) = items.split_at(CHART_BARS - 1);
+    let mut bars = top.to_vec();
+    bars.push((
+        format!("{} others", rest.len()),
+        rest.iter().map(|(_, n)| n).sum(),
+    ));
+    bars
 }
 
 fn count_table(s: &mut crate::layout::Sheet, first: &str, items: &[(String, f64)]) {
@@ -686,7 +702,7 @@ pub fn pdf(
     ] {
         let items = sorted(map);
         s.heading(heading);
-        s.bar_chart(&items);
+        s.bar_chart(&chart_items(&items));
         count_table(&mut s, first, &items);
     }
     s.heading("By the stage at which each was resolved");

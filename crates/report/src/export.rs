@@ -3,14 +3,16 @@
 //! one CSV row, in a tar, encrypted with age to the Board's public key or a passphrase.
 
 use std::io::{Read, Write};
+use std::path::Path;
 
-use chrono::{Datelike, NaiveDateTime};
+use chrono::{Datelike, NaiveDateTime, Timelike};
 use escalate_core::engine::due_after;
 use escalate_core::protocol::Anchor;
 use escalate_core::{Calendar, Due, Limit, Protocol};
 use escalate_store::{CaseDetail, Profile};
 use serde::{Deserialize, Serialize};
 
+use crate::schema::{self, Violation};
 use crate::ReportError;
 
 /// The version of `monitoring.json` this build writes and reads.
@@ -18,8 +20,22 @@ pub const SCHEMA: &str = "escalate-monitoring/1";
 pub const PDF_NAME: &str = "report.pdf";
 pub const JSON_NAME: &str = "monitoring.json";
 pub const CSV_NAME: &str = "monitoring.csv";
-/// Largest package `open` will read: a report and a few KB of JSON.
-const MAX_PACKAGE: u64 = 64 * 1024 * 1024;
+/// Largest package file `open` (and the Board's import) will read: a report and a few
+/// KB of JSON. Checked from the file's metadata before it is read, and again while
+/// reading, through a bound.
+pub const MAX_PACKAGE: u64 = 64 * 1024 * 1024;
+/// The largest each file inside a package may declare, checked from its tar header
+/// before a byte of it is read. `monitoring.json` at its schema's limits is under
+/// 200 KB; the CSV row under 20 KB.
+pub const MAX_PDF: u64 = 60 * 1024 * 1024;
+pub const MAX_JSON: u64 = 1024 * 1024;
+pub const MAX_CSV: u64 = 256 * 1024;
+/// scrypt work factor (N = 2^18: 256 MiB, about a second) for passphrase packages, and
+/// the most `open` accepts (2^20: 1 GiB). age's own default is whatever takes a second
+/// on the sealing machine, up to 16 times more to open: a hostile package could ask
+/// for gigabytes.
+const SCRYPT_LOG_N: u8 = 18;
+const SCRYPT_MAX_LOG_N: u8 = 20;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -105,6 +121,12 @@ pub fn initials(name: &str) -> String {
         .join(" ")
 }
 
+/// To the second: the schema's times are `YYYY-MM-DDTHH:MM:SS`, and the clock gives
+/// nanoseconds.
+fn whole_seconds(t: NaiveDateTime) -> NaiveDateTime {
+    t.with_nanosecond(0).unwrap_or(t)
+}
+
 /// Build `monitoring.json` for a case.
 pub fn monitoring(
     profile: &Profile,
@@ -148,8 +170,8 @@ pub fn monitoring(
             };
             StageTiming {
                 stage: e.stage,
-                started_at: e.started_at,
-                ended_at: ended,
+                started_at: whole_seconds(e.started_at),
+                ended_at: ended.map(whole_seconds),
                 due: due.filter(|d| d.date().is_some()).map(|d| d.to_string()),
                 within_timescale: within,
             }
@@ -157,7 +179,7 @@ pub fn monitoring(
         .collect();
     Monitoring {
         schema: SCHEMA.to_owned(),
-        exported_at: now,
+        exported_at: whole_seconds(now),
         exported_by: Person {
             name: profile.name.clone(),
             designation: profile.designation.clone(),
@@ -198,7 +220,7 @@ pub fn monitoring(
             agency: case.receiving_agency.clone(),
             sector: engine.receiving_sector.map(|s| s.as_str().to_owned()),
         },
-        opened_at: case.opened_at,
+        opened_at: whole_seconds(case.opened_at),
         status: case.state.clone(),
         stage_reached: engine.stages.iter().map(|e| e.stage).max().unwrap_or(0),
         stage_resolved: if resolved {
@@ -206,7 +228,7 @@ pub fn monitoring(
         } else {
             None
         },
-        closed_at: case.closed_at,
+        closed_at: case.closed_at.map(whole_seconds),
         calendar_days: end.map(|e| (e.date() - case.opened_at.date()).num_days()),
         working_days: end.and_then(|e| {
             calendar
@@ -243,8 +265,14 @@ const CSV_HEADER: &[&str] = &[
     "stages_within_timescale",
 ];
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
+/// One CSV cell (RFC 4180 quoting). A cell a spreadsheet would run as a formula (it
+/// begins with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'` and
+/// quotes, as OWASP advises, so `=HYPERLINK(…)` from a package shows as text.
+pub fn csv_cell(s: &str) -> String {
+    let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if formula {
+        format!("\"'{}\"", s.replace('"', "\"\""))
+    } else if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_owned()
@@ -292,7 +320,7 @@ pub fn csv(m: &Monitoring) -> String {
         "{}\r\n{}\r\n",
         CSV_HEADER.join(","),
         row.iter()
-            .map(|f| csv_field(f))
+            .map(|f| csv_cell(f))
             .collect::<Vec<_>>()
             .join(",")
     )
@@ -324,7 +352,20 @@ fn bad(field: &'static str, m: impl Into<String>) -> ReportError {
 
 /// Put the files in a tar (fixed times and owners, so nothing about this laptop leaks)
 /// and encrypt it.
+/// A package the Board would refuse is refused here first, with the field to change.
 pub fn seal(pdf: &[u8], m: &Monitoring, seal: Seal<'_>) -> Result<Vec<u8>, ReportError> {
+    let value = serde_json::to_value(m).map_err(|e| bad("monitoring", e.to_string()))?;
+    schema::check_value(&value)
+        .and_then(|()| schema::check_record(m, None))
+        .map_err(|v| {
+            bad(
+                "monitoring",
+                format!(
+                    "this case cannot be exported as {SCHEMA}: {}",
+                    schema::describe(&v)
+                ),
+            )
+        })?;
     let json = serde_json::to_vec_pretty(m).map_err(|e| bad("monitoring", e.to_string()))?;
     let csv = csv(m);
     let mut tar = tar::Builder::new(Vec::new());
@@ -373,7 +414,10 @@ pub fn seal(pdf: &[u8], m: &Monitoring, seal: Seal<'_>) -> Result<Vec<u8>, Repor
                     "a package passphrase must be at least 12 characters",
                 ));
             }
-            age::Encryptor::with_user_passphrase(age::secrecy::SecretString::from(p.to_owned()))
+            let mut r = age::scrypt::Recipient::new(age::secrecy::SecretString::from(p.to_owned()));
+            r.set_work_factor(SCRYPT_LOG_N);
+            age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
+                .map_err(|e| bad("passphrase", e.to_string()))?
         }
     };
     let mut out = Vec::new();
@@ -416,25 +460,229 @@ impl std::fmt::Debug for Key<'_> {
 /// An opened, checked package.
 #[derive(Debug)]
 pub struct Package {
+    /// The files in the package, with their sizes.
     pub files: Vec<(String, u64)>,
+    /// The record, checked against the schema, with control and bidi-override
+    /// characters stripped from its text.
     pub monitoring: Monitoring,
     pub pdf: Vec<u8>,
+    /// The CSV row made again from the checked record (with formula cells neutralised),
+    /// not the package's own copy: nothing unchecked leaves `open`.
     pub csv: String,
 }
 
-/// Decrypt and check a package. A changed, truncated or foreign file is refused.
-pub fn open(bytes: &[u8], key: Key<'_>) -> Result<Package, ReportError> {
-    let damaged = |e: &dyn std::fmt::Display| {
+fn damaged(e: &dyn std::fmt::Display) -> ReportError {
+    bad(
+        "package",
+        format!("it is not an Escalate export package, or it was changed or cut short ({e})"),
+    )
+}
+
+/// Read a package file through a bound: refused from its metadata when it is not a
+/// regular file or is larger than any package, before a byte is read.
+pub fn read_package_file(path: &Path) -> Result<Vec<u8>, ReportError> {
+    let io = |e: std::io::Error| bad("package", format!("it could not be read: {e}"));
+    let too_big = |n: u64| {
         bad(
             "package",
-            format!("it is not an Escalate export package, or it was changed or cut short ({e})"),
+            format!(
+                "it is {n} bytes, larger than any export package (the limit is {MAX_PACKAGE} bytes)"
+            ),
         )
     };
-    if bytes.len() as u64 > MAX_PACKAGE {
-        return Err(bad("package", "it is larger than any export package"));
+    // stat before open: opening a FIFO would wait for a writer.
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(bad(
+            "package",
+            "it is not a regular file: give an export package",
+        ));
     }
+    if meta.len() > MAX_PACKAGE {
+        return Err(too_big(meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_PACKAGE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_PACKAGE {
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// The three files of a package, read from its tar.
+#[derive(Debug, Default)]
+pub struct Unpacked {
+    pub files: Vec<(String, u64)>,
+    pub pdf: Vec<u8>,
+    pub json: Vec<u8>,
+    pub csv: Vec<u8>,
+}
+
+/// Read the package's tar: exactly one regular ustar entry named `report.pdf`,
+/// `monitoring.json` and `monitoring.csv` each, and nothing else. Each entry's type,
+/// exact name and declared size are checked from its header before a byte of it is
+/// read, and it is read through a bound; after the end-of-archive blocks only zeros
+/// may follow. No long names, pax headers, links, folders or sparse files: Escalate
+/// writes none, and each is a way to make a reader do something else.
+pub fn unpack<R: Read>(plain: R) -> Result<Unpacked, ReportError> {
+    const NAMES: [&str; 3] = [PDF_NAME, JSON_NAME, CSV_NAME];
+    const LIMITS: [u64; 3] = [MAX_PDF, MAX_JSON, MAX_CSV];
+    let mut archive = tar::Archive::new(plain);
+    let mut slots: [Option<Vec<u8>>; 3] = [None, None, None];
+    let mut files = Vec::new();
+    {
+        // raw: the tar crate would otherwise read long names and pax headers in full,
+        // and expand sparse entries, before handing over the entry.
+        let entries = archive.entries().map_err(|e| damaged(&e))?.raw(true);
+        for (n, entry) in entries.enumerate() {
+            let mut entry = entry.map_err(|e| damaged(&e))?;
+            let ordinal = n + 1;
+            if n >= NAMES.len() {
+                return Err(bad(
+                    "package",
+                    "it holds more than report.pdf, monitoring.json and monitoring.csv",
+                ));
+            }
+            let header = entry.header();
+            if header.as_ustar().is_none() {
+                return Err(bad(
+                    "package",
+                    format!("entry {ordinal} is not a plain ustar entry (GNU or old tar headers are not used in packages)"),
+                ));
+            }
+            if header.entry_type() != tar::EntryType::Regular {
+                return Err(bad(
+                    "package",
+                    format!(
+                        "entry {ordinal} is not a regular file (a link, folder, sparse file, device or extended header): packages hold only regular files"
+                    ),
+                ));
+            }
+            let name = header.path_bytes();
+            let Some(slot) = NAMES.iter().position(|x| x.as_bytes() == name.as_ref()) else {
+                return Err(bad(
+                    "package",
+                    format!("entry {ordinal} is not named report.pdf, monitoring.json or monitoring.csv"),
+                ));
+            };
+            let declared = header.entry_size().map_err(|e| damaged(&e))?;
+            if declared > LIMITS[slot] {
+                return Err(bad(
+                    "package",
+                    format!(
+                        "{} declares {declared} bytes; the limit is {}",
+                        NAMES[slot], LIMITS[slot]
+                    ),
+                ));
+            }
+            if slots[slot].is_some() {
+                return Err(bad(
+                    "package",
+                    format!("it holds {} more than once", NAMES[slot]),
+                ));
+            }
+            let mut data = Vec::new();
+            (&mut entry)
+                .take(declared)
+                .read_to_end(&mut data)
+                .map_err(|e| damaged(&e))?;
+            if data.len() as u64 != declared {
+                return Err(damaged(&format!("{} is cut short", NAMES[slot])));
+            }
+            files.push((NAMES[slot].to_owned(), declared));
+            slots[slot] = Some(data);
+        }
+    }
+    let [Some(pdf), Some(json), Some(csv)] = slots else {
+        return Err(bad(
+            "package",
+            "it is missing report.pdf, monitoring.json or monitoring.csv",
+        ));
+    };
+    // Whatever follows the end of the archive must be its zero padding: data hidden
+    // there would be seen by other tar readers and not by this one.
+    let mut rest = archive.into_inner();
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = rest.read(&mut buf).map_err(|e| damaged(&e))?;
+        if n == 0 {
+            break;
+        }
+        if buf[..n].iter().any(|&b| b != 0) {
+            return Err(bad("package", "it holds data after the end of its archive"));
+        }
+    }
+    Ok(Unpacked {
+        files,
+        pdf,
+        json,
+        csv,
+    })
+}
+
+fn not_schema(v: &[Violation]) -> ReportError {
+    bad(
+        "monitoring",
+        format!(
+            "monitoring.json does not follow {SCHEMA}: {}",
+            schema::describe(v)
+        ),
+    )
+}
+
+/// Parse and check `monitoring.json`: the published schema (docs/export-schema.json),
+/// then the rules it cannot say (`exported_at` at most a day after `now`, dates that
+/// exist, closed after opened, no field twice), then strip control and bidi-override
+/// characters from every text field. Errors name the field and the rule, never the
+/// value.
+pub fn check_json(json: &[u8], now: Option<NaiveDateTime>) -> Result<Monitoring, ReportError> {
+    // serde_json stops at 128 levels of nesting, so a deep document cannot exhaust the
+    // stack; its size is bounded by MAX_JSON before this.
+    let value: serde_json::Value = serde_json::from_slice(json).map_err(|e| {
+        bad(
+            "monitoring",
+            format!(
+                "monitoring.json is not JSON (line {}, column {}): it does not follow {SCHEMA}",
+                e.line(),
+                e.column()
+            ),
+        )
+    })?;
+    schema::check_value(&value).map_err(|v| not_schema(&v))?;
+    // Typed from the bytes, not the value: the value keeps the last of two same-named
+    // fields, and serde refuses the second.
+    let mut m: Monitoring = serde_json::from_slice(json).map_err(|e| {
+        let text = e.to_string();
+        let rule = match text
+            .strip_prefix("duplicate field `")
+            .and_then(|r| r.split('`').next())
+        {
+            Some(field) => format!("{field}: is given more than once"),
+            None => format!(
+                "a value cannot be read (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
+        };
+        bad(
+            "monitoring",
+            format!("monitoring.json does not follow {SCHEMA}: {rule}"),
+        )
+    })?;
+    schema::check_record(&m, now).map_err(|v| not_schema(&v))?;
+    schema::clean(&mut m).map_err(|v| not_schema(&v))?;
+    Ok(m)
+}
+
+fn decrypt<'a>(
+    bytes: &'a [u8],
+    key: Key<'_>,
+) -> Result<age::stream::StreamReader<&'a [u8]>, ReportError> {
     let decryptor = age::Decryptor::new_buffered(bytes).map_err(|e| damaged(&e))?;
-    let mut reader = match key {
+    match key {
         Key::Identity(text) => {
             let ids = text
                 .lines()
@@ -462,10 +710,11 @@ pub fn open(bytes: &[u8], key: Key<'_>) -> Result<Package, ReportError> {
                         "identity",
                         format!("this key cannot open the package ({e})"),
                     )
-                })?
+                })
         }
         Key::Passphrase(p) => {
-            let id = age::scrypt::Identity::new(age::secrecy::SecretString::from(p.to_owned()));
+            let mut id = age::scrypt::Identity::new(age::secrecy::SecretString::from(p.to_owned()));
+            id.set_max_work_factor(SCRYPT_MAX_LOG_N);
             decryptor
                 .decrypt(std::iter::once(&id as &dyn age::Identity))
                 .map_err(|e| {
@@ -473,65 +722,39 @@ pub fn open(bytes: &[u8], key: Key<'_>) -> Result<Package, ReportError> {
                         "passphrase",
                         format!("this passphrase cannot open the package ({e})"),
                     )
-                })?
-        }
-    };
-    let mut plain = Vec::new();
-    reader.read_to_end(&mut plain).map_err(|e| damaged(&e))?;
-    let mut archive = tar::Archive::new(plain.as_slice());
-    let mut files = Vec::new();
-    let (mut pdf, mut json, mut csv) = (None, None, None);
-    for entry in archive.entries().map_err(|e| damaged(&e))? {
-        let mut entry = entry.map_err(|e| damaged(&e))?;
-        let name = entry
-            .path()
-            .map_err(|e| damaged(&e))?
-            .to_string_lossy()
-            .into_owned();
-        let mut data = Vec::new();
-        entry.read_to_end(&mut data).map_err(|e| damaged(&e))?;
-        files.push((name.clone(), data.len() as u64));
-        match name.as_str() {
-            PDF_NAME => pdf = Some(data),
-            JSON_NAME => json = Some(data),
-            CSV_NAME => csv = Some(String::from_utf8(data).map_err(|e| damaged(&e))?),
-            other => {
-                return Err(bad(
-                    "package",
-                    format!("it holds an unexpected file '{other}'"),
-                ))
-            }
+                })
         }
     }
-    let (Some(pdf), Some(json), Some(csv)) = (pdf, json, csv) else {
-        return Err(bad(
-            "package",
-            "it is missing report.pdf, monitoring.json or monitoring.csv",
-        ));
-    };
-    let monitoring: Monitoring = serde_json::from_slice(&json).map_err(|e| {
-        bad(
-            "monitoring",
-            format!("monitoring.json does not follow {SCHEMA}: {e}"),
-        )
-    })?;
-    if monitoring.schema != SCHEMA {
-        return Err(bad(
-            "monitoring",
-            format!(
-                "monitoring.json is '{}', this version reads '{SCHEMA}': update Escalate",
-                monitoring.schema
-            ),
-        ));
+}
+
+/// Decrypt and check a package. A changed, truncated, foreign or malformed file is
+/// refused with the reason; `now` is the opening computer's clock, which bounds
+/// `exported_at`. Memory stays within the package's size plus its files' limits: the
+/// decrypted stream is read through a bound and never held whole.
+pub fn open(bytes: &[u8], key: Key<'_>, now: NaiveDateTime) -> Result<Package, ReportError> {
+    if bytes.len() as u64 > MAX_PACKAGE {
+        return Err(bad("package", "it is larger than any export package"));
     }
-    if !pdf.starts_with(b"%PDF-") {
+    let reader = decrypt(bytes, key)?;
+    // The plaintext is no longer than the ciphertext; the bound holds whatever age does.
+    let mut bounded = reader.take(MAX_PACKAGE + 1);
+    let unpacked = unpack(&mut bounded);
+    if bounded.limit() == 0 {
+        return Err(bad("package", "it is larger than any export package"));
+    }
+    let unpacked = unpacked?;
+    let monitoring = check_json(&unpacked.json, Some(now))?;
+    if std::str::from_utf8(&unpacked.csv).is_err() {
+        return Err(bad("package", "monitoring.csv is not UTF-8 text"));
+    }
+    if !unpacked.pdf.starts_with(b"%PDF-") {
         return Err(bad("package", "report.pdf is not a PDF"));
     }
     Ok(Package {
-        files,
+        files: unpacked.files,
+        csv: csv(&monitoring),
         monitoring,
-        pdf,
-        csv,
+        pdf: unpacked.pdf,
     })
 }
 
@@ -547,8 +770,16 @@ mod tests {
 
     #[test]
     fn csv_quotes_what_needs_it() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a, b"), "\"a, b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("a, b"), "\"a, b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("2026-11-02T09:00:00"), "2026-11-02T09:00:00");
+        assert_eq!(
+            csv_cell("=HYPERLINK(\"http://x\",\"y\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""
+        );
+        for lead in ["+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(csv_cell(lead).starts_with("\"'"), "{lead:?}");
+        }
     }
 }

@@ -11,6 +11,7 @@ pub mod export;
 mod forms;
 mod layout;
 mod pdf;
+pub mod schema;
 
 pub use case_forms::{package, PackageRequest, Sources};
 pub use forms::{preview, render, ReportInput, ReportOptions};

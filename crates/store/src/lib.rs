@@ -22,7 +22,10 @@ pub use error::StoreError;
 pub use key::{DataKey, KdfParams, KeyFile, Passphrase};
 pub use keystore::{KeyStore, NoKeyring, OsKeyring};
 pub use model::*;
-pub use store::{Alert, BoardPackage, ImportOutcome, Store, ATTACHMENT_LIMIT, STAGE_RECORD_DRAFT};
+pub use store::{
+    Alert, BoardPackage, ImportOutcome, ImportedPackage, Store, ATTACHMENT_LIMIT,
+    STAGE_RECORD_DRAFT,
+};
 
 /// Benchmark helpers: bulk seeding and a plaintext store to compare against. Only
 /// built with the `bench` feature, so no shipped binary can open a store unencrypted.

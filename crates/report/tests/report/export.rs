@@ -44,7 +44,7 @@ async fn package(minimise: bool, seal: Seal<'_>) -> (Vec<u8>, Vec<u8>) {
 async fn round_trip_to_the_boards_key() {
     let (identity, public) = export::keygen(t("2026-11-20T17:00"));
     let (bytes, pdf) = package(false, Seal::Recipients(&[public])).await;
-    let p = export::open(&bytes, Key::Identity(&identity)).unwrap();
+    let p = export::open(&bytes, Key::Identity(&identity), t("2026-11-20T17:00")).unwrap();
     assert_eq!(p.pdf, pdf);
     let names: Vec<_> = p.files.iter().map(|f| f.0.as_str()).collect();
     assert_eq!(names, ["report.pdf", "monitoring.json", "monitoring.csv"]);
@@ -86,7 +86,7 @@ async fn round_trip_to_the_boards_key() {
     // Another key cannot open it.
     let (other, _) = export::keygen(t("2026-11-20T17:00"));
     assert_eq!(
-        export::open(&bytes, Key::Identity(&other))
+        export::open(&bytes, Key::Identity(&other), t("2026-11-20T17:00"))
             .unwrap_err()
             .code(),
         "export.invalid"
@@ -98,12 +98,22 @@ async fn round_trip_to_the_boards_key() {
 #[tokio::test]
 async fn round_trip_with_a_passphrase_and_minimised() {
     let (bytes, _) = package(true, Seal::Passphrase("a long shared passphrase")).await;
-    let p = export::open(&bytes, Key::Passphrase("a long shared passphrase")).unwrap();
+    let p = export::open(
+        &bytes,
+        Key::Passphrase("a long shared passphrase"),
+        t("2026-11-20T17:00"),
+    )
+    .unwrap();
     assert!(p.monitoring.minimised);
     assert_eq!(p.monitoring.child.name, "S. L. Ŵ.");
     assert_eq!(p.monitoring.child.date_of_birth.as_deref(), Some("2015"));
     assert_eq!(p.monitoring.child.identifiers, None);
-    let e = export::open(&bytes, Key::Passphrase("not the passphrase")).unwrap_err();
+    let e = export::open(
+        &bytes,
+        Key::Passphrase("not the passphrase"),
+        t("2026-11-20T17:00"),
+    )
+    .unwrap_err();
     assert!(
         e.to_string()
             .starts_with("passphrase: this passphrase cannot open the package"),
@@ -118,12 +128,23 @@ async fn changed_or_truncated_packages_are_refused() {
     for at in [bytes.len() / 2, bytes.len() - 5] {
         let mut changed = bytes.clone();
         changed[at] ^= 0x20;
-        let e = export::open(&changed, Key::Identity(&identity)).unwrap_err();
+        let e =
+            export::open(&changed, Key::Identity(&identity), t("2026-11-20T17:00")).unwrap_err();
         assert!(e.to_string().contains("changed or cut short"), "{e}");
     }
-    let e = export::open(&bytes[..bytes.len() - 100], Key::Identity(&identity)).unwrap_err();
+    let e = export::open(
+        &bytes[..bytes.len() - 100],
+        Key::Identity(&identity),
+        t("2026-11-20T17:00"),
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("changed or cut short"), "{e}");
-    assert!(export::open(b"%PDF-1.3 not a package", Key::Identity(&identity)).is_err());
+    assert!(export::open(
+        b"%PDF-1.3 not a package",
+        Key::Identity(&identity),
+        t("2026-11-20T17:00")
+    )
+    .is_err());
 }
 
 #[test]
@@ -143,7 +164,7 @@ fn bad_keys_and_weak_passphrases_are_named() {
     assert!(e
         .to_string()
         .starts_with("passphrase: a package passphrase must be at least 12 characters"));
-    assert!(export::open(b"x", Key::Identity("not a key")).is_err());
+    assert!(export::open(b"x", Key::Identity("not a key"), t("2026-11-20T17:00")).is_err());
 }
 
 fn dummy() -> export::Monitoring {
@@ -167,7 +188,7 @@ async fn monitoring_json_follows_the_published_schema() {
     for minimise in [false, true] {
         let (identity, public) = export::keygen(t("2026-11-20T17:00"));
         let (bytes, _) = package(minimise, Seal::Recipients(&[public])).await;
-        let p = export::open(&bytes, Key::Identity(&identity)).unwrap();
+        let p = export::open(&bytes, Key::Identity(&identity), t("2026-11-20T17:00")).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let json = dir.path().join("monitoring.json");
         std::fs::write(&json, serde_json::to_vec(&p.monitoring).unwrap()).unwrap();

@@ -7,6 +7,9 @@
 mod board;
 mod export;
 mod forms;
+mod hostile;
+mod robust;
+mod schema;
 
 use std::path::Path;
 use std::process::Command;

@@ -31,7 +31,109 @@ pub enum ImportOutcome {
     Older,
 }
 
+/// One imported package, as the administrator lists them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ImportedPackage {
+    /// What `board_remove` takes.
+    pub id: i64,
+    /// The exporting agency (`exported_by.agency`).
+    pub source_agency: String,
+    pub reference: String,
+    pub exported_at: NaiveDateTime,
+    /// The version the figures count: the newest of its case from its agency.
+    pub current: bool,
+    pub imported_at: NaiveDateTime,
+    /// The file it came from, as the import named it.
+    pub file_name: String,
+}
+
 impl Store {
+    /// Every imported package, by agency, reference and export time.
+    pub async fn board_packages(&self) -> Result<Vec<ImportedPackage>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, source_agency, reference, exported_at, current, imported_at, file_name
+             FROM board_packages ORDER BY source_agency, reference, exported_at, id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ImportedPackage {
+                    id: r.try_get("id")?,
+                    source_agency: r.try_get("source_agency")?,
+                    reference: r.try_get("reference")?,
+                    exported_at: parse_ts(r.try_get("exported_at")?)?,
+                    current: r.try_get("current")?,
+                    imported_at: parse_ts(r.try_get("imported_at")?)?,
+                    file_name: r.try_get("file_name")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Remove an imported package, in one transaction: the row goes; if it was the
+    /// current version of its case, the newest version left becomes current; the audit
+    /// trail keeps what was removed (`board.remove`). Gives what was removed.
+    pub async fn board_remove(
+        &self,
+        id: i64,
+        now: NaiveDateTime,
+    ) -> Result<ImportedPackage, StoreError> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(
+            "SELECT source_agency, reference, exported_at, current, imported_at, file_name, monitoring
+             FROM board_packages WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| {
+            StoreError::invalid(
+                "id",
+                format!("no imported package has id {id}: `escalate board list` shows them"),
+            )
+        })?;
+        let removed = ImportedPackage {
+            id,
+            source_agency: row.try_get("source_agency")?,
+            reference: row.try_get("reference")?,
+            exported_at: parse_ts(row.try_get("exported_at")?)?,
+            current: row.try_get("current")?,
+            imported_at: parse_ts(row.try_get("imported_at")?)?,
+            file_name: row.try_get("file_name")?,
+        };
+        let monitoring: String = row.try_get("monitoring")?;
+        sqlx::query("DELETE FROM board_packages WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if removed.current {
+            // Times are stored as fixed-width text, so the newest sorts last.
+            sqlx::query(
+                "UPDATE board_packages SET current = 1 WHERE id = (
+                     SELECT id FROM board_packages WHERE source_agency = ? AND reference = ?
+                     ORDER BY exported_at DESC, id DESC LIMIT 1)",
+            )
+            .bind(&removed.source_agency)
+            .bind(&removed.reference)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let subject = format!("{} / {}", removed.source_agency, removed.reference);
+        self.log(
+            &mut tx,
+            now,
+            "board.remove",
+            ("board_package", &subject),
+            Some(monitoring),
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(removed)
+    }
+
     /// Keep imported packages: one transaction for the batch, an audit entry for each.
     pub async fn board_import(
         &self,

@@ -2,7 +2,7 @@
 //! reading, files, keys and the Board's imported packages in the submodules.
 
 pub use alerts::Alert;
-pub use board::{BoardPackage, ImportOutcome};
+pub use board::{BoardPackage, ImportOutcome, ImportedPackage};
 
 mod alerts;
 mod board;

@@ -1,0 +1,53 @@
+//! Data made safe to print on a terminal.
+//!
+//! Text from a store or an export package can carry escape sequences: OSC 52 writes the
+//! clipboard, `ESC [2J` clears the screen, others retitle the window or fake earlier
+//! output, and bidi overrides make a line read differently from what it holds. Every
+//! value the CLI prints in its line formats goes through `clean`; the JSON outputs are
+//! escaped by serde_json instead.
+
+use std::borrow::Cow;
+
+/// `s` with every control character (C0 including tab and line breaks, DEL, C1) shown as
+/// a visible symbol, and the bidi overrides and isolates (U+202A–U+202E, U+2066–U+2069)
+/// as U+FFFD. The line formats use tabs and newlines between values, so a value never
+/// carries a real one.
+pub fn clean(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(unsafe_char) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| match c {
+                // The Control Pictures block: ␀ … ␟ for C0, ␡ for DEL.
+                '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{FFFD}'),
+                '\u{7f}' => '\u{2421}',
+                c if unsafe_char(c) => '\u{FFFD}',
+                c => c,
+            })
+            .collect(),
+    )
+}
+
+fn unsafe_char(c: char) -> bool {
+    c.is_control()
+        || ('\u{202A}'..='\u{202E}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_become_visible_and_plain_text_is_untouched() {
+        assert!(matches!(clean("Siân Llŷr Ŵyn"), Cow::Borrowed(_)));
+        assert_eq!(clean("a\u{1b}]52;c;aGk=\u{7}b"), "a␛]52;c;aGk=␇b");
+        assert_eq!(clean("\u{1b}[2J"), "␛[2J");
+        assert_eq!(clean("x\ty\nz\r"), "x␉y␊z␍");
+        assert_eq!(
+            clean("\u{7f}\u{9b}\u{202E}abc\u{2066}"),
+            "␡\u{FFFD}\u{FFFD}abc\u{FFFD}"
+        );
+    }
+}

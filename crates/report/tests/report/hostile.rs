@@ -1,0 +1,973 @@
+//! Packages made by someone who holds the Board's public key and means harm: a sparse
+//! entry claiming a terabyte, links, long names, pax headers, a second monitoring.json,
+//! data hidden after the archive, records that break the schema, escape sequences in
+//! the text. Each is refused within bounds with the reason, or cleaned.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use escalate_report::board;
+use escalate_report::export::{self, Key, Seal, MAX_JSON};
+use escalate_store::ImportOutcome;
+use serde_json::{json, Value};
+
+use crate::*;
+
+pub const TIB: u64 = 1 << 40;
+
+/// A record that follows the schema: a resolved case with every field filled.
+pub fn good_record() -> Value {
+    json!({
+        "schema": "escalate-monitoring/1", "exported_at": "2026-11-20T17:00:00",
+        "exported_by": {"name": "Alex Morgan", "designation": "DSL", "agency": "Ysgol Gyfun Bryn"},
+        "reference": "RPD-2026-0001",
+        "protocol": {"id": "western-bay", "version": "2021", "partnership": "Western Bay"},
+        "minimised": false,
+        "child": {"name": "Siân Llŷr Ŵyn", "date_of_birth": "2015-04-02", "identifiers": "WCCIS 448812"},
+        "category": "Threshold for assessment",
+        "raising": {"agency": "Ysgol Gyfun Bryn", "sector": "schools"},
+        "receiving": {"agency": "Swansea Children’s Services", "sector": "local-authority"},
+        "opened_at": "2026-11-02T09:00:00", "status": "resolved", "stage_reached": 2, "stage_resolved": 2,
+        "closed_at": "2026-11-05T10:00:00", "calendar_days": 3, "working_days": 3, "immediate_risk": true,
+        "stages": [
+            {"stage": 1, "started_at": "2026-11-02T09:00:00", "ended_at": "2026-11-03T10:00:00", "due": "2026-11-03", "within_timescale": true},
+            {"stage": 2, "started_at": "2026-11-03T10:00:00", "ended_at": "2026-11-05T10:00:00", "due": "2026-11-04T17:00", "within_timescale": false}
+        ],
+        "outcome": "Agreed at Stage 2", "effectiveness": "Useful.\nQuick."
+    })
+}
+
+/// A record that follows the schema with every optional field null.
+pub fn open_record() -> Value {
+    json!({
+        "schema": "escalate-monitoring/1", "exported_at": "2026-11-20T17:00:00",
+        "exported_by": {"name": "A", "designation": "B", "agency": "C"}, "reference": "RPD-2026-0002",
+        "protocol": {"id": "london", "version": "", "partnership": ""}, "minimised": true,
+        "child": {"name": "X. Y.", "date_of_birth": null, "identifiers": null}, "category": "c",
+        "raising": {"agency": "A", "sector": null}, "receiving": {"agency": "B", "sector": null},
+        "opened_at": "2026-11-02T09:00:00", "status": "open", "stage_reached": 0, "stage_resolved": null,
+        "closed_at": null, "calendar_days": null, "working_days": null, "immediate_risk": false,
+        "stages": [{"stage": 0, "started_at": "2026-11-02T09:00:00", "ended_at": null, "due": null, "within_timescale": null}],
+        "outcome": null, "effectiveness": ""
+    })
+}
+
+/// One ustar entry: a header of `kind` named `name` declaring `declared` bytes, then
+/// `data` padded to a block.
+pub fn entry(kind: tar::EntryType, name: &str, declared: u64, data: &[u8]) -> Vec<u8> {
+    let mut h = tar::Header::new_ustar();
+    h.set_path(name).unwrap();
+    h.set_mode(0o600);
+    h.set_entry_type(kind);
+    h.set_size(declared);
+    h.set_cksum();
+    let mut out = h.as_bytes().to_vec();
+    out.extend_from_slice(data);
+    out.resize(out.len().div_ceil(512) * 512, 0);
+    out
+}
+
+pub fn regular(name: &str, data: &[u8]) -> Vec<u8> {
+    entry(tar::EntryType::Regular, name, data.len() as u64, data)
+}
+
+/// The end of an archive: two zero blocks.
+pub const END: [u8; 1024] = [0; 1024];
+
+/// A tar holding the three files of a good package.
+pub fn good_files(json: &[u8]) -> [Vec<u8>; 3] {
+    [
+        regular("report.pdf", b"%PDF-1.3 test"),
+        regular("monitoring.json", json),
+        regular("monitoring.csv", b"reference\r\nRPD-2026-0001\r\n"),
+    ]
+}
+
+pub fn tar_of(parts: &[&[u8]]) -> Vec<u8> {
+    let mut out = parts.concat();
+    out.extend_from_slice(&END);
+    out
+}
+
+/// Encrypt any bytes to the Board's key, as a hostile sender can.
+pub fn sealed_plain(plain: &[u8], public: &str) -> Vec<u8> {
+    let r: age::x25519::Recipient = public.parse().unwrap();
+    let enc = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient)).unwrap();
+    let mut out = Vec::new();
+    let mut w = enc.wrap_output(&mut out).unwrap();
+    w.write_all(plain).unwrap();
+    w.finish().unwrap();
+    out
+}
+
+/// The sparse-entry bomb from the issue: `report.pdf` as a GNU sparse entry holding one
+/// 512-byte block at the end of a 1 TiB file, then the two other files.
+pub fn sparse_bomb_tar() -> Vec<u8> {
+    let mut h = tar::Header::new_gnu();
+    h.set_path("report.pdf").unwrap();
+    h.set_mode(0o600);
+    h.set_entry_type(tar::EntryType::GNUSparse);
+    h.set_size(512);
+    let gnu = h.as_gnu_mut().unwrap();
+    gnu.sparse[0].set_offset(TIB - 512);
+    gnu.sparse[0].set_length(512);
+    gnu.set_real_size(TIB);
+    h.set_cksum();
+    let mut bomb = h.as_bytes().to_vec();
+    bomb.extend_from_slice(&[b'%'; 512]);
+    let json = serde_json::to_vec(&good_record()).unwrap();
+    let [_, json, csv] = good_files(&json);
+    tar_of(&[&bomb, &json, &csv])
+}
+
+fn now() -> chrono::NaiveDateTime {
+    t("2026-11-20T17:00")
+}
+
+fn refused(plain: &[u8]) -> String {
+    let (identity, public) = export::keygen(now());
+    let bytes = sealed_plain(plain, &public);
+    export::open(&bytes, Key::Identity(&identity), now())
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn the_sparse_bomb_is_real_and_refused_from_its_header() {
+    let plain = sparse_bomb_tar();
+    // What a tar reader that expands sparse entries would have to produce.
+    let mut archive = tar::Archive::new(plain.as_slice());
+    let first = archive.entries().unwrap().next().unwrap().unwrap();
+    assert_eq!(first.size(), TIB, "the bomb claims a terabyte");
+    let (identity, public) = export::keygen(now());
+    let package = sealed_plain(&plain, &public);
+    assert!(package.len() < 16 * 1024, "{} bytes", package.len());
+    let e = export::open(&package, Key::Identity(&identity), now()).unwrap_err();
+    assert_eq!(e.code(), "export.invalid");
+    assert!(
+        e.to_string().contains("entry 1 is not a plain ustar entry"),
+        "{e}"
+    );
+    // The same sparse type under a ustar header is refused by its type.
+    let mut ustar_sparse = entry(tar::EntryType::GNUSparse, "report.pdf", 512, &[0; 512]);
+    ustar_sparse.extend(tar_of(&[]));
+    assert!(refused(&ustar_sparse).contains("entry 1 is not a regular file"));
+}
+
+/// Run `test` of this binary alone in a child process under `/usr/bin/time` and give
+/// its peak resident memory in KiB, failing if it takes more than a minute.
+fn peak_rss_kib(test: &str, env: &[(&str, &Path)]) -> u64 {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, err) = (dir.path().join("out"), dir.path().join("err"));
+    let mut cmd = Command::new("/usr/bin/time");
+    cmd.args(["-f", "peak-rss-kib %M"])
+        .arg(std::env::current_exe().unwrap())
+        .args([test, "--exact", "--include-ignored", "--test-threads=1"])
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .spawn()
+        .expect("/usr/bin/time is needed (make test installs Debian's time package)");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{test} did not finish within a minute");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let stdout = std::fs::read_to_string(&out).unwrap();
+    let stderr = std::fs::read_to_string(&err).unwrap();
+    assert!(status.success(), "{test}: {stdout}\n{stderr}");
+    assert!(stdout.contains("1 passed"), "{test} did not run: {stdout}");
+    stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("peak-rss-kib "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak memory in: {stderr}"))
+}
+
+#[test]
+fn the_sparse_bomb_is_refused_in_little_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let (identity, public) = export::keygen(now());
+    std::fs::write(dir.path().join("board.key"), &identity).unwrap();
+    std::fs::write(
+        dir.path().join("bomb.escalate-export"),
+        sealed_plain(&sparse_bomb_tar(), &public),
+    )
+    .unwrap();
+    let refused = peak_rss_kib(
+        "hostile::open_the_bomb_in_this_process",
+        &[("ESCALATE_TEST_BOMB", dir.path())],
+    );
+    // The measurement can see a blow-up: the same bomb read as a tar reader that
+    // expands sparse entries would read it, stopped at 256 MiB.
+    let expanded = peak_rss_kib(
+        "hostile::expand_the_bomb_in_this_process",
+        &[("ESCALATE_TEST_BOMB", dir.path())],
+    );
+    assert!(refused < 100 * 1024, "peak {refused} KiB refusing the bomb");
+    assert!(
+        expanded > 256 * 1024,
+        "expanding 256 MiB of the bomb peaked at only {expanded} KiB: the measure is broken"
+    );
+}
+
+#[test]
+#[ignore = "run alone in a child process by the_sparse_bomb_is_refused_in_little_memory"]
+fn open_the_bomb_in_this_process() {
+    let Some(dir) = std::env::var_os("ESCALATE_TEST_BOMB") else {
+        return;
+    };
+    let dir = Path::new(&dir);
+    let identity = std::fs::read_to_string(dir.join("board.key")).unwrap();
+    let bytes = export::read_package_file(&dir.join("bomb.escalate-export")).unwrap();
+    let e = export::open(&bytes, Key::Identity(&identity), now()).unwrap_err();
+    assert!(e.to_string().contains("not a plain ustar entry"), "{e}");
+}
+
+#[test]
+#[ignore = "run alone in a child process by the_sparse_bomb_is_refused_in_little_memory"]
+fn expand_the_bomb_in_this_process() {
+    let Some(dir) = std::env::var_os("ESCALATE_TEST_BOMB") else {
+        return;
+    };
+    let dir = Path::new(&dir);
+    let identity: age::x25519::Identity = std::fs::read_to_string(dir.join("board.key"))
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let bytes = std::fs::read(dir.join("bomb.escalate-export")).unwrap();
+    let plain = age::decrypt(&identity, &bytes).unwrap();
+    let mut archive = tar::Archive::new(plain.as_slice());
+    let mut entry = archive.entries().unwrap().next().unwrap().unwrap();
+    let mut data = Vec::new();
+    (&mut entry)
+        .take(256 * 1024 * 1024)
+        .read_to_end(&mut data)
+        .unwrap();
+    assert_eq!(data.len(), 256 * 1024 * 1024);
+}
+
+#[test]
+fn every_archive_trick_is_refused_with_its_reason() {
+    let json = serde_json::to_vec(&good_record()).unwrap();
+    let [pdf, js, csv] = good_files(&json);
+    let long_name = {
+        // A GNU long-name entry naming the next file.
+        let mut h = tar::Header::new_gnu();
+        h.set_path("././@LongLink").unwrap();
+        h.set_entry_type(tar::EntryType::GNULongName);
+        h.set_size(11);
+        h.set_cksum();
+        let mut v = h.as_bytes().to_vec();
+        v.extend_from_slice(b"report.pdf\0");
+        v.resize(1024, 0);
+        v
+    };
+    let pax = entry(
+        tar::EntryType::XHeader,
+        "PaxHeaders/report.pdf",
+        25,
+        b"25 path=monitoring.json\n",
+    );
+    // Names written byte for byte: the tar crate would tidy them.
+    let named = |prefix: &[u8], name: &[u8]| {
+        let mut h = tar::Header::new_ustar();
+        h.set_mode(0o600);
+        h.set_size(5);
+        let u = h.as_ustar_mut().unwrap();
+        u.name[..name.len()].copy_from_slice(name);
+        u.prefix[..prefix.len()].copy_from_slice(prefix);
+        h.set_cksum();
+        let mut v = h.as_bytes().to_vec();
+        v.extend_from_slice(b"%PDF-");
+        v.resize(1024, 0);
+        v
+    };
+    let json_limit = format!(
+        "monitoring.json declares {} bytes; the limit is {MAX_JSON}",
+        MAX_JSON + 1
+    );
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "symlink",
+            tar_of(&[
+                &entry(tar::EntryType::Symlink, "report.pdf", 0, b""),
+                &js,
+                &csv,
+            ]),
+            "entry 1 is not a regular file",
+        ),
+        (
+            "hard link",
+            tar_of(&[
+                &pdf,
+                &entry(tar::EntryType::Link, "monitoring.json", 0, b""),
+                &csv,
+            ]),
+            "entry 2 is not a regular file",
+        ),
+        (
+            "folder",
+            tar_of(&[
+                &entry(tar::EntryType::Directory, "report.pdf", 0, b""),
+                &js,
+                &csv,
+            ]),
+            "entry 1 is not a regular file",
+        ),
+        (
+            "device",
+            tar_of(&[
+                &pdf,
+                &js,
+                &entry(tar::EntryType::Char, "monitoring.csv", 0, b""),
+            ]),
+            "entry 3 is not a regular file",
+        ),
+        (
+            "fifo",
+            tar_of(&[
+                &entry(tar::EntryType::Fifo, "report.pdf", 0, b""),
+                &js,
+                &csv,
+            ]),
+            "entry 1 is not a regular file",
+        ),
+        (
+            "pax header",
+            tar_of(&[&pax, &pdf, &js, &csv]),
+            "entry 1 is not a regular file",
+        ),
+        (
+            "GNU long name",
+            tar_of(&[&long_name, &js, &csv]),
+            "entry 1 is not a plain ustar entry",
+        ),
+        (
+            "a folder in the name",
+            tar_of(&[&named(b"inner", b"report.pdf"), &js, &csv]),
+            "entry 1 is not named report.pdf",
+        ),
+        (
+            "./ before the name",
+            tar_of(&[&named(b"", b"./report.pdf"), &js, &csv]),
+            "entry 1 is not named report.pdf",
+        ),
+        (
+            "two monitoring.json",
+            tar_of(&[&pdf, &js, &js]),
+            "it holds monitoring.json more than once",
+        ),
+        (
+            "a fourth file",
+            tar_of(&[&pdf, &js, &csv, &regular("notes.txt", b"x")]),
+            "it holds more than report.pdf, monitoring.json and monitoring.csv",
+        ),
+        (
+            "a missing file",
+            tar_of(&[&pdf, &js]),
+            "it is missing report.pdf, monitoring.json or monitoring.csv",
+        ),
+        (
+            "a JSON larger than its limit",
+            tar_of(&[
+                &pdf,
+                &entry(
+                    tar::EntryType::Regular,
+                    "monitoring.json",
+                    MAX_JSON + 1,
+                    b"{}",
+                ),
+                &csv,
+            ]),
+            &json_limit,
+        ),
+        (
+            "a report declaring a terabyte",
+            tar_of(&[
+                &entry(tar::EntryType::Regular, "report.pdf", TIB, b"%PDF-"),
+                &js,
+                &csv,
+            ]),
+            "report.pdf declares 1099511627776 bytes",
+        ),
+        (
+            "an entry cut short",
+            [
+                pdf.clone(),
+                js.clone(),
+                entry(tar::EntryType::Regular, "monitoring.csv", 4096, b"x"),
+            ]
+            .concat(),
+            "monitoring.csv is cut short",
+        ),
+        (
+            "data hidden after the end",
+            [tar_of(&[&pdf, &js, &csv]), regular("evil.sh", b"rm -rf /")].concat(),
+            "it holds data after the end of its archive",
+        ),
+        (
+            "not a tar at all",
+            b"just some words".to_vec(),
+            "not an Escalate export package",
+        ),
+        ("empty", Vec::new(), "it is missing report.pdf"),
+    ];
+    for (what, plain, why) in cases {
+        let e = refused(&plain);
+        assert!(e.contains(why), "{what}: {e}");
+        assert!(e.starts_with("package: "), "{what}: {e}");
+    }
+    // And the good tar opens.
+    let (identity, public) = export::keygen(now());
+    let p = export::open(
+        &sealed_plain(&tar_of(&[&pdf, &js, &csv]), &public),
+        Key::Identity(&identity),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(p.monitoring.reference, "RPD-2026-0001");
+}
+
+fn with(mut v: Value, path: &str, value: Value) -> Value {
+    let mut at = &mut v;
+    let parts: Vec<&str> = path.split('.').collect();
+    for p in &parts[..parts.len() - 1] {
+        at = match p.parse::<usize>() {
+            Ok(i) => &mut at[i],
+            Err(_) => &mut at[*p],
+        };
+    }
+    at[parts[parts.len() - 1]] = value;
+    v
+}
+
+fn open_json(json: &[u8], now: chrono::NaiveDateTime) -> Result<export::Package, String> {
+    let (identity, public) = export::keygen(now);
+    let bytes = sealed_plain(
+        &tar_of(&good_files(json).each_ref().map(Vec::as_slice)),
+        &public,
+    );
+    export::open(&bytes, Key::Identity(&identity), now).map_err(|e| e.to_string())
+}
+
+#[test]
+fn hostile_records_are_refused_with_the_field_named_and_never_the_value() {
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            "path in the reference",
+            with(good_record(), "reference", json!("../../etc/passwd")),
+            "reference: must be a case reference RPD-YYYY-NNNN",
+        ),
+        (
+            "unknown status",
+            with(good_record(), "status", json!("pwned")),
+            "status: must be one of open, resolved, withdrawn, redirected",
+        ),
+        (
+            "stage 255",
+            with(good_record(), "stage_reached", json!(255)),
+            "stage_reached: must be a whole number from 0 to 20",
+        ),
+        (
+            "opened in 1800",
+            with(good_record(), "opened_at", json!("1800-01-01T09:00:00")),
+            "opened_at: must be a date and time YYYY-MM-DDTHH:MM:SS, in the years 1990 to 2100",
+        ),
+        (
+            "exported in 2099",
+            with(good_record(), "exported_at", json!("2099-01-01T00:00:00")),
+            "exported_at: is more than a day after this computer's clock",
+        ),
+        (
+            "a category past its limit",
+            with(good_record(), "category", json!("c".repeat(201))),
+            "category: must be text of 1 to 200 characters",
+        ),
+        (
+            "30 February",
+            with(good_record(), "closed_at", json!("2026-02-30T10:00:00")),
+            "closed_at: is not a real date",
+        ),
+        (
+            "closed before opened",
+            with(good_record(), "closed_at", json!("2026-11-01T10:00:00")),
+            "closed_at: is before opened_at",
+        ),
+        (
+            "a stage in the wrong place",
+            with(good_record(), "stages.1.stage", json!(1)),
+            "stages[1].stage: stages must be listed once each, in increasing order",
+        ),
+        (
+            "a stage number with a point",
+            with(good_record(), "stages.0.stage", json!(1.0)),
+            "stages[0].stage: must be written as a whole number",
+        ),
+        (
+            "resolved stage while open",
+            with(good_record(), "status", json!("open")),
+            "stage_resolved: is given, but status is not resolved",
+        ),
+        (
+            "a field too many",
+            with(good_record(), "child.address", json!("1 High St")),
+            "child: holds 1 field(s) that escalate-monitoring/1 does not have",
+        ),
+        (
+            "a missing field",
+            {
+                let mut v = good_record();
+                v.as_object_mut().unwrap().remove("outcome");
+                v
+            },
+            "outcome: is missing",
+        ),
+        (
+            "a newer schema",
+            with(good_record(), "schema", json!("escalate-monitoring/2")),
+            "schema: this version of Escalate reads escalate-monitoring/1 only",
+        ),
+        (
+            "unicode digits in a year",
+            with(good_record(), "reference", json!("RPD-٢٠٢٦-0001")),
+            "reference: must be a case reference",
+        ),
+        (
+            "a newline after the reference",
+            with(good_record(), "reference", json!("RPD-2026-0001\n")),
+            "reference: must be a case reference",
+        ),
+        (
+            "nanoseconds",
+            with(
+                good_record(),
+                "exported_at",
+                json!("2026-11-20T17:00:00.123456789"),
+            ),
+            "exported_at: must be a date and time",
+        ),
+        (
+            "only controls in the agency",
+            with(
+                good_record(),
+                "raising.agency",
+                json!("\u{1b}\u{7}\u{202E}\t\n"),
+            ),
+            "raising.agency: holds nothing but control or layout characters",
+        ),
+        (
+            "not an object",
+            json!(["RPD-2026-0001"]),
+            "monitoring.json does not follow escalate-monitoring/1: must be a JSON object",
+        ),
+    ];
+    for (what, record, why) in cases {
+        let json = serde_json::to_vec(&record).unwrap();
+        let e = open_json(&json, now()).unwrap_err();
+        assert!(e.contains(why), "{what}: {e}");
+        assert!(e.starts_with("monitoring: monitoring.json"), "{what}: {e}");
+        for never in [
+            "../../etc/passwd",
+            "pwned",
+            "255",
+            "1800",
+            "2099",
+            "ccccc",
+            "High St",
+            "٢٠٢٦",
+            "123456789",
+            "\u{1b}",
+        ] {
+            assert!(!e.contains(never), "{what}: the value {never:?} is in {e}");
+        }
+    }
+    // A field given twice: the JSON value would keep the last, so it is refused.
+    let doc = serde_json::to_string(&good_record()).unwrap().replace(
+        r#""status":"resolved""#,
+        r#""status":"open","status":"resolved""#,
+    );
+    assert!(doc.contains(r#""status":"open","status""#));
+    let e = open_json(doc.as_bytes(), now()).unwrap_err();
+    assert!(e.contains("status: is given more than once"), "{e}");
+    // Not JSON at all.
+    let e = open_json(b"{\"schema\": ", now()).unwrap_err();
+    assert!(
+        e.contains("monitoring.json is not JSON (line 1, column 11)"),
+        "{e}"
+    );
+    // Nesting deeper than serde_json's limit is refused, not a stack overflow.
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    assert!(open_json(deep.as_bytes(), now())
+        .unwrap_err()
+        .contains("is not JSON"));
+}
+
+#[test]
+fn exported_at_may_be_a_day_ahead_of_the_clock_and_no_more() {
+    let at = |s: &str| with(good_record(), "exported_at", json!(s));
+    let day_ahead = serde_json::to_vec(&at("2026-11-21T17:00:00")).unwrap();
+    assert!(open_json(&day_ahead, now()).is_ok());
+    let past_it = serde_json::to_vec(&at("2026-11-21T17:00:01")).unwrap();
+    assert!(open_json(&past_it, now())
+        .unwrap_err()
+        .contains("exported_at:"));
+}
+
+#[test]
+fn control_and_bidi_characters_are_stripped_from_imported_text() {
+    let mut r = good_record();
+    r = with(
+        r,
+        "raising.agency",
+        json!("Ysgol\u{1b}]52;c;cm0gLXJmIH4=\u{7} Gyfun\u{202E} Bryn"),
+    );
+    r = with(
+        r,
+        "category",
+        json!("Threshold\u{1b}[2J\tfor\nassessment\u{2066}"),
+    );
+    r = with(r, "child.name", json!("\u{202D}Siân\u{9b}31m Llŷr"));
+    r = with(r, "outcome", json!("Agreed.\r\nNext:\u{1b}[2J\tmeet\u{7f}"));
+    let json = serde_json::to_vec(&r).unwrap();
+    let m = open_json(&json, now()).unwrap().monitoring;
+    assert_eq!(m.raising.agency, "Ysgol]52;c;cm0gLXJmIH4= Gyfun Bryn");
+    assert_eq!(m.category, "Threshold[2J for assessment");
+    assert_eq!(m.child.name, "Siân31m Llŷr");
+    assert_eq!(m.outcome.as_deref(), Some("Agreed.\nNext:[2J\tmeet"));
+    assert_eq!(m.effectiveness, "Useful.\nQuick.");
+}
+
+#[test]
+fn a_passphrase_package_asking_for_huge_scrypt_work_is_refused_at_once() {
+    let m: export::Monitoring = serde_json::from_value(good_record()).unwrap();
+    let bytes = export::seal(
+        b"%PDF-1.3",
+        &m,
+        Seal::Passphrase("a long shared passphrase"),
+    )
+    .unwrap();
+    // The scrypt stanza names its work factor: 18 as sealed; ask for 2^40.
+    let text = String::from_utf8_lossy(&bytes[..200]).into_owned();
+    let line = text.lines().find(|l| l.starts_with("-> scrypt ")).unwrap();
+    assert!(line.ends_with(" 18"), "{line}");
+    let hostile_line = format!("{} 40", &line[..line.len() - 3]);
+    let mut hostile = bytes.clone();
+    let at = text.find(line).unwrap();
+    hostile.splice(at..at + line.len(), hostile_line.bytes());
+    let started = Instant::now();
+    let e = export::open(&hostile, Key::Passphrase("a long shared passphrase"), now()).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("passphrase: this passphrase cannot open the package"),
+        "{e}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+    let p = export::open(&bytes, Key::Passphrase("a long shared passphrase"), now()).unwrap();
+    assert_eq!(p.monitoring.reference, "RPD-2026-0001");
+}
+
+#[test]
+fn a_lead_cannot_export_what_the_board_would_refuse() {
+    let mut m: export::Monitoring = serde_json::from_value(good_record()).unwrap();
+    m.effectiveness = "x".repeat(20_001);
+    let (_, public) = export::keygen(now());
+    let e = export::seal(b"%PDF-", &m, Seal::Recipients(&[public])).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "monitoring: this case cannot be exported as escalate-monitoring/1: effectiveness: must be text of at most 20000 characters"
+    );
+}
+
+#[test]
+fn files_that_are_not_packages_are_refused_from_their_metadata() {
+    let e = export::read_package_file(Path::new("/dev/zero")).unwrap_err();
+    assert!(e.to_string().contains("it is not a regular file"), "{e}");
+    let dir = tempfile::tempdir().unwrap();
+    let e = export::read_package_file(dir.path()).unwrap_err();
+    assert!(e.to_string().contains("it is not a regular file"), "{e}");
+    // A sparse file on disk: 1 GiB by its metadata, nothing read.
+    let big = dir.path().join("big.escalate-export");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let e = export::read_package_file(&big).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("it is 1073741824 bytes, larger than any export package"),
+        "{e}"
+    );
+}
+
+/// A record as `board::import` would meet it, sealed as a genuine export.
+fn package_file(dir: &Path, name: &str, record: &Value, public: &str) -> std::path::PathBuf {
+    let m: export::Monitoring = serde_json::from_value(record.clone()).unwrap();
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        export::seal(b"%PDF-1.3 test", &m, Seal::Recipients(&[public.to_owned()])).unwrap(),
+    )
+    .unwrap();
+    path
+}
+
+#[tokio::test]
+async fn a_package_from_2099_cannot_make_the_genuine_update_older() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = store(dir.path(), "western-bay").await;
+    let (identity, public) = export::keygen(now());
+    let future = with(good_record(), "exported_at", json!("2099-01-01T00:00:00"));
+    let forged = {
+        // seal() refuses nothing about the clock, so a forger needs no special tool.
+        package_file(dir.path(), "forged.escalate-export", &future, &public)
+    };
+    let genuine = package_file(
+        dir.path(),
+        "genuine.escalate-export",
+        &good_record(),
+        &public,
+    );
+    let bomb = dir.path().join("bomb.escalate-export");
+    std::fs::write(&bomb, sealed_plain(&sparse_bomb_tar(), &public)).unwrap();
+    let results = board::import(
+        &admin,
+        &[forged, bomb, genuine],
+        Key::Identity(&identity),
+        t("2026-11-20T18:00"),
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(results[0].outcome, None);
+    assert!(
+        results[0]
+            .refused
+            .as_deref()
+            .unwrap()
+            .contains("exported_at: is more than a day after"),
+        "{:?}",
+        results[0]
+    );
+    assert_eq!(results[1].outcome, None, "the bomb is refused");
+    assert!(results[1]
+        .refused
+        .as_deref()
+        .unwrap()
+        .contains("not a plain ustar entry"));
+    assert_eq!(results[2].outcome, Some(ImportOutcome::New));
+    let later = with(good_record(), "exported_at", json!("2026-11-21T09:00:00"));
+    let update = package_file(dir.path(), "update.escalate-export", &later, &public);
+    let r = board::import(
+        &admin,
+        &[update],
+        Key::Identity(&identity),
+        t("2026-11-21T10:00"),
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(r[0].outcome, Some(ImportOutcome::Replaced));
+}
+
+#[tokio::test]
+async fn the_administrator_removes_an_imported_package() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = store(dir.path(), "western-bay").await;
+    let (identity, public) = export::keygen(now());
+    let first = package_file(dir.path(), "first.escalate-export", &good_record(), &public);
+    let second = package_file(
+        dir.path(),
+        "second.escalate-export",
+        &with(
+            with(good_record(), "exported_at", json!("2026-11-20T18:00:00")),
+            "category",
+            json!("Second version"),
+        ),
+        &public,
+    );
+    let other = package_file(dir.path(), "other.escalate-export", &open_record(), &public);
+    let r = board::import(
+        &admin,
+        &[first, second, other],
+        Key::Identity(&identity),
+        t("2026-11-20T19:00"),
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    assert!(r.iter().all(|x| x.outcome.is_some()), "{r:?}");
+    let list = admin.board_packages().await.unwrap();
+    let summary: Vec<_> = list
+        .iter()
+        .map(|p| (p.source_agency.as_str(), p.reference.as_str(), p.current))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("C", "RPD-2026-0002", true),
+            ("Ysgol Gyfun Bryn", "RPD-2026-0001", false),
+            ("Ysgol Gyfun Bryn", "RPD-2026-0001", true)
+        ]
+    );
+    assert_eq!(list[2].exported_at, t("2026-11-20T18:00"));
+    assert!(list[2].file_name.ends_with("second.escalate-export"));
+    let categories = |records: Vec<export::Monitoring>| {
+        let mut c: Vec<String> = records.into_iter().map(|m| m.category).collect();
+        c.sort();
+        c
+    };
+    assert_eq!(
+        categories(board::records(&admin).await.unwrap()),
+        ["Second version", "c"]
+    );
+
+    // Removing the current version makes the older one current again.
+    let removed = admin
+        .board_remove(list[2].id, t("2026-11-20T20:00"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (removed.reference.as_str(), removed.current),
+        ("RPD-2026-0001", true)
+    );
+    assert_eq!(
+        categories(board::records(&admin).await.unwrap()),
+        ["Threshold for assessment", "c"]
+    );
+    let list = admin.board_packages().await.unwrap();
+    assert_eq!(list.len(), 2);
+    assert!(list.iter().all(|p| p.current));
+    // Removing the only version of a case removes the case from the figures.
+    admin
+        .board_remove(list[0].id, t("2026-11-20T20:05"))
+        .await
+        .unwrap();
+    assert_eq!(
+        categories(board::records(&admin).await.unwrap()),
+        ["Threshold for assessment"]
+    );
+    // An unknown id names the field and changes nothing.
+    let e = admin
+        .board_remove(999, t("2026-11-20T20:10"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "field.invalid");
+    assert!(
+        e.to_string()
+            .starts_with("id: no imported package has id 999"),
+        "{e}"
+    );
+    assert_eq!(admin.board_packages().await.unwrap().len(), 1);
+    // Each removal is in the audit trail, which still verifies.
+    let audit = admin.verify_audit().await.unwrap();
+    assert!(audit.ok());
+    let lines = admin.audit_lines(10).await.unwrap();
+    let removals: Vec<_> = lines
+        .iter()
+        .filter(|l| l.action == "board.remove")
+        .map(|l| l.entity_id.as_str())
+        .collect();
+    assert_eq!(
+        removals,
+        ["C / RPD-2026-0002", "Ysgol Gyfun Bryn / RPD-2026-0001"]
+    );
+    // The removed file imports again as a new version.
+    let again = package_file(dir.path(), "again.escalate-export", &open_record(), &public);
+    let r = board::import(
+        &admin,
+        &[again],
+        Key::Identity(&identity),
+        t("2026-11-20T21:00"),
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(r[0].outcome, Some(ImportOutcome::New));
+}
+
+#[test]
+fn csv_cells_a_spreadsheet_would_run_are_neutralised() {
+    let mut r = good_record();
+    r = with(
+        r,
+        "raising.agency",
+        json!("=HYPERLINK(\"http://evil.example\",\"Ysgol\")"),
+    );
+    r = with(r, "category", json!("@SUM(1+1)*cmd|' /C calc'!A0"));
+    r = with(r, "child.name", json!("+44 1234"));
+    r = with(r, "receiving.agency", json!("-2+3"));
+    let m: export::Monitoring = serde_json::from_value(r).unwrap();
+    let row = export::csv(&m);
+    let line = row.lines().nth(1).unwrap();
+    for cell in [
+        "\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"Ysgol\"\")\"",
+        "\"'@SUM(1+1)*cmd|' /C calc'!A0\"",
+        "\"'+44 1234\"",
+        "\"'-2+3\"",
+    ] {
+        assert!(line.contains(cell), "{cell} not in {line}");
+    }
+    let f = board::figures(
+        &[m],
+        "2026-01-01".parse().unwrap(),
+        "2026-12-31".parse().unwrap(),
+        now(),
+    );
+    let csv = board::csv(&f);
+    assert!(
+        csv.contains("\r\n\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"Ysgol\"\")\",1\r\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\r\n\"'@SUM(1+1)*cmd|' /C calc'!A0\",1\r\n"),
+        "{csv}"
+    );
+    assert!(csv.contains("\r\n\"'-2+3\",1\r\n"), "{csv}");
+}
+
+#[test]
+fn many_distinct_keys_give_a_bounded_chart() {
+    // 400 agencies, each in one case: the chart draws 15 bars, the table all 400 rows.
+    let records: Vec<export::Monitoring> = (0..400)
+        .map(|i| {
+            serde_json::from_value(with(
+                with(
+                    good_record(),
+                    "raising.agency",
+                    json!(format!("Agency {i:03}")),
+                ),
+                "reference",
+                json!(format!("RPD-2026-{i:04}")),
+            ))
+            .unwrap()
+        })
+        .collect();
+    let f = board::figures(
+        &records,
+        "2026-01-01".parse().unwrap(),
+        "2026-12-31".parse().unwrap(),
+        now(),
+    );
+    let pdf = board::pdf(&f, "P", "P", now()).unwrap();
+    let text = text(&pdf, None);
+    assert!(text.contains("386 others"), "the chart groups the rest");
+    assert!(text.contains("Agency 399"), "the table lists every agency");
+    assert!(pdf.len() < 2 * 1024 * 1024, "{} bytes", pdf.len());
+}
