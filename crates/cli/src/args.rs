@@ -102,7 +102,7 @@ pub struct HolidaysArgs {
     #[arg(long)]
     pub calendar: String,
     /// A year from 1990 to 2100.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub year: String,
     /// Also list this agency closure day (YYYY-MM-DD); repeat for more.
     #[arg(long = "closure-day", value_name = "DATE")]

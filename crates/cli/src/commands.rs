@@ -3,8 +3,9 @@
 use std::io::{Read, Write};
 use std::path::Path;
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 use escalate_core::calendar::bank_holidays;
+use escalate_core::calendar::{FIRST_YEAR, LAST_YEAR};
 use escalate_core::protocol::{
     builtin_ids, Notification, MAX_LIMIT_HOURS, MAX_PROTOCOL_FILE_BYTES,
 };
@@ -84,20 +85,32 @@ pub(crate) fn parse_date(option: &'static str, s: &str) -> Result<NaiveDate, Cli
         })
 }
 
-/// A date, or a date and time. A bare date starts at midnight.
+/// A date, or a date and time. A bare date starts at midnight. Every moment (the start
+/// of a deadline, when a case opened, `--now`) must be one the calendar covers, so that
+/// no deadline the engine later counts from it can fall outside the calendar.
 pub(crate) fn parse_moment(
     option: &'static str,
     s: &str,
 ) -> Result<(NaiveDateTime, bool), CliError> {
     let t = s.trim();
+    let covered = |at: NaiveDateTime| {
+        if (FIRST_YEAR..=LAST_YEAR).contains(&at.year()) {
+            Ok(at)
+        } else {
+            Err(CliError::Calendar {
+                option,
+                source: CalendarError::OutOfRange { date: at.date() },
+            })
+        }
+    };
     if four_digit_year(t) {
         for fmt in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"] {
             if let Ok(dt) = NaiveDateTime::parse_from_str(t, fmt) {
-                return Ok((dt, true));
+                return Ok((covered(dt)?, true));
             }
         }
         if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-            return Ok((d.and_time(NaiveTime::MIN), false));
+            return Ok((covered(d.and_time(NaiveTime::MIN))?, false));
         }
     }
     Err(CliError::Invalid {
@@ -286,9 +299,21 @@ fn plan_cmd(a: PlanArgs, out: &mut impl Write) -> Result<(), CliError> {
         None => protocol.calendar,
     };
     let cal = calendar_with(id, &a.closure_days)?;
-    let stages = plan(&protocol, &cal, opened).map_err(|source| CliError::Calendar {
-        option: "--opened",
-        source,
+    let stages = plan(&protocol, &cal, opened).map_err(|source| match source {
+        // The protocol's own limits ran past the calendar: only the date can change.
+        CalendarError::TooManyWorkingDays { .. } | CalendarError::TooManyHours { .. } => {
+            CliError::Invalid {
+                option: "--opened",
+                message: format!(
+                    "a stage opened on {} would fall due after the calendar's last day, {LAST_YEAR}-12-31: give an earlier date",
+                    opened.format("%Y-%m-%d")
+                ),
+            }
+        }
+        source => CliError::Calendar {
+            option: "--opened",
+            source,
+        },
     })?;
     if a.json {
         serde_json::to_writer_pretty(&mut *out, &stages)?;

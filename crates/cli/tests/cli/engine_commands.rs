@@ -505,11 +505,30 @@ fn extreme_counts_exit_2_naming_the_option_and_its_range() {
         ]),
         "2100-12-31\n"
     );
-    // Other commands that take a moment refuse a five-digit year too.
-    for args in [
-        &["plan", "--protocol", "london", "--opened", "+99999-01-01"][..],
-        &["plan", "--protocol", "london", "--opened", "2100-12-31"],
-        &["holidays", "--calendar", "scotland", "--year", "4294967295"],
+    // Other commands that take a moment refuse a five-digit year, or one the calendar
+    // does not cover, too.
+    for (args, expected) in [
+        (
+            &["plan", "--protocol", "london", "--opened", "+99999-01-01"][..],
+            "escalate: --opened: '+99999-01-01' is not a date or time",
+        ),
+        (
+            &["plan", "--protocol", "london", "--opened", "9999-12-31T23:59"],
+            "escalate: --opened: 9999-12-31 is outside the calendar's range: use a date from 1990-01-01 to 2100-12-31",
+        ),
+        (
+            &["plan", "--protocol", "london", "--opened", "2100-12-31"],
+            "escalate: --opened: a stage opened on 2100-12-31 would fall due after the calendar's last day, 2100-12-31: give an earlier date",
+        ),
+        (
+            &["holidays", "--calendar", "scotland", "--year", "4294967295"],
+            "escalate: --year: '4294967295' is not a year",
+        ),
+        (
+            &["holidays", "--calendar", "scotland", "--year", "-2147483648"],
+            "escalate: --year: year -2147483648 is outside the calendar's range",
+        ),
+        (
         &[
             "deadline",
             "--calendar",
@@ -520,11 +539,13 @@ fn extreme_counts_exit_2_naming_the_option_and_its_range() {
             "1",
             "--closure-day",
             "+99999-01-01",
-        ],
+        ][..],
+            "escalate: --closure-day: '+99999-01-01' is not a date",
+        ),
     ] {
         let (code, err) = fails(args);
         assert_eq!(code, 2, "{args:?}: {err}");
-        assert!(err.starts_with("escalate: --"), "{args:?}: {err}");
+        assert!(err.starts_with(expected), "{args:?}: expected '{expected}' in {err}");
         no_panic(&err);
     }
 }

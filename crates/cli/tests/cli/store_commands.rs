@@ -958,6 +958,34 @@ fn a_stage_record_file_is_refused_without_echoing_its_values() {
         err.contains("is 1048577 bytes; a stage record file (JSON) may be at most 1 MiB"),
         "{err}"
     );
+    // A moment the calendar does not cover would leave deadlines it cannot count.
+    let env = [("ESCALATE_DATA_DIR", lead.data.to_str().unwrap())];
+    for now in ["2101-01-01T00:00", "9999-12-31T23:59", "1989-12-31T23:59"] {
+        let out = escalate_with(
+            &[
+                "stage",
+                "record",
+                &r,
+                "--summary",
+                "s",
+                "--agreed",
+                "a",
+                "--now",
+                now,
+            ],
+            &env,
+            &[],
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.starts_with(&format!(
+                "escalate: --now: {} is outside the calendar's range: use a date from 1990-01-01 to 2100-12-31",
+                &now[..10]
+            )),
+            "{err}"
+        );
+    }
     assert_eq!(
         lead.ok(&["audit", "verify"]),
         audit,
