@@ -80,11 +80,13 @@ pub struct DeadlineArgs {
     /// The start: YYYY-MM-DD, or YYYY-MM-DDTHH:MM for hours.
     #[arg(long)]
     pub from: String,
-    /// Count this many working days.
-    #[arg(long, group = "limit", value_name = "N")]
+    /// Count this many working days: from 0 up to as many as the calendar has left
+    /// before its end, 2100-12-31.
+    // Negative numbers are taken as values so that clap's refusal names the option.
+    #[arg(long, group = "limit", value_name = "N", allow_negative_numbers = true)]
     pub working_days: Option<u32>,
-    /// Count this many clock hours.
-    #[arg(long, group = "limit", value_name = "N")]
+    /// Count this many clock hours: from 1 to 8784 (a year).
+    #[arg(long, group = "limit", value_name = "N", allow_negative_numbers = true)]
     pub hours: Option<u32>,
     /// The start's own day, or the next working day if it is not one.
     #[arg(long, group = "limit")]
@@ -100,7 +102,7 @@ pub struct HolidaysArgs {
     #[arg(long)]
     pub calendar: String,
     /// A year from 1990 to 2100.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub year: String,
     /// Also list this agency closure day (YYYY-MM-DD); repeat for more.
     #[arg(long = "closure-day", value_name = "DATE")]
@@ -316,8 +318,9 @@ pub enum StageCommand {
 #[derive(Debug, Args)]
 pub struct StageRecordArgs {
     pub reference: String,
-    /// Every field as JSON (see docs/data-model.md); the other options are then not used.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["summary", "agreed", "participants", "discussed"])]
+    /// Every field as JSON (see docs/data-model.md; at most 1 MiB); the other options are
+    /// then not used.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["summary", "agreed", "participants", "discussed", "fields"])]
     pub file: Option<PathBuf>,
     #[arg(long, required_unless_present = "file")]
     pub summary: Option<String>,
@@ -333,6 +336,11 @@ pub struct StageRecordArgs {
     /// The difference was resolved at this discussion.
     #[arg(long)]
     pub resolved: bool,
+    /// A field the stage's record asks for beyond the common ones, e.g.
+    /// risk-analysis="…" (`escalate protocol show` lists each stage's record fields);
+    /// repeat for each field.
+    #[arg(long = "field", value_name = "ID=TEXT")]
+    pub fields: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

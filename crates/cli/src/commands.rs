@@ -1,12 +1,16 @@
 //! The commands. Each writes to `out` so tests and the binary share one path.
 
-use std::io::Write;
+use std::io::{Read, Write};
+use std::path::Path;
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 use escalate_core::calendar::bank_holidays;
-use escalate_core::protocol::{builtin_ids, Notification};
+use escalate_core::calendar::{FIRST_YEAR, LAST_YEAR};
+use escalate_core::protocol::{
+    builtin_ids, Notification, MAX_LIMIT_HOURS, MAX_PROTOCOL_FILE_BYTES,
+};
 use escalate_core::{
-    builtin_protocol, builtin_protocols, plan, Calendar, CalendarId, Limit, Protocol,
+    builtin_protocol, builtin_protocols, plan, Calendar, CalendarError, CalendarId, Limit, Protocol,
 };
 
 use crate::args::{Cli, Command, DeadlineArgs, HolidaysArgs, PlanArgs, ProtocolCommand};
@@ -23,7 +27,7 @@ pub fn run(cli: Cli, out: &mut impl Write) -> Result<(), CliError> {
             Ok(())
         }
         Command::Protocols => {
-            for p in builtin_protocols().map_err(CliError::Protocol)? {
+            for p in builtin_protocols().map_err(|e| CliError::Protocol(vec![e]))? {
                 writeln!(out, "{}\t{}", p.id, p.name)?;
             }
             Ok(())
@@ -41,20 +45,16 @@ pub fn run(cli: Cli, out: &mut impl Write) -> Result<(), CliError> {
         Command::Protocol(ProtocolCommand::Check { files }) => {
             let mut all = Vec::new();
             for file in &files {
-                let name = file.display().to_string();
-                let src = std::fs::read_to_string(file).map_err(|source| CliError::Io {
-                    path: name.clone(),
-                    source,
-                })?;
-                if let Err(e) = Protocol::from_toml(&src, &name) {
-                    all.extend(e.0);
+                let src = read_protocol_file(file)?;
+                if let Err(e) = Protocol::from_toml(&src, &file.display().to_string()) {
+                    all.push(e);
                 }
             }
             if all.is_empty() {
                 writeln!(out, "ok")?;
                 Ok(())
             } else {
-                Err(CliError::Protocol(escalate_core::ProtocolErrors(all)))
+                Err(CliError::Protocol(all))
             }
         }
         Command::Plan(a) => plan_cmd(a, out),
@@ -67,26 +67,51 @@ pub(crate) fn parse_calendar(option: &'static str, s: &str) -> Result<CalendarId
         .map_err(|source| CliError::Calendar { option, source })
 }
 
-pub(crate) fn parse_date(option: &'static str, s: &str) -> Result<NaiveDate, CliError> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| CliError::Invalid {
-        option,
-        message: format!("'{s}' is not a date: use YYYY-MM-DD, e.g. 2026-11-23"),
-    })
+/// chrono also reads signed years of five or six digits (`+262143-12-31`), where adding
+/// a few minutes overflows; every date Escalate takes is written with four.
+fn four_digit_year(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() > 4 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-'
 }
 
-/// A date, or a date and time. A bare date starts at midnight.
+pub(crate) fn parse_date(option: &'static str, s: &str) -> Result<NaiveDate, CliError> {
+    let t = s.trim();
+    four_digit_year(t)
+        .then(|| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
+        .flatten()
+        .ok_or_else(|| CliError::Invalid {
+            option,
+            message: format!("'{s}' is not a date: use YYYY-MM-DD, e.g. 2026-11-23"),
+        })
+}
+
+/// A date, or a date and time. A bare date starts at midnight. Every moment (the start
+/// of a deadline, when a case opened, `--now`) must be one the calendar covers, so that
+/// no deadline the engine later counts from it can fall outside the calendar.
 pub(crate) fn parse_moment(
     option: &'static str,
     s: &str,
 ) -> Result<(NaiveDateTime, bool), CliError> {
     let t = s.trim();
-    for fmt in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"] {
-        if let Ok(dt) = NaiveDateTime::parse_from_str(t, fmt) {
-            return Ok((dt, true));
+    let covered = |at: NaiveDateTime| {
+        if (FIRST_YEAR..=LAST_YEAR).contains(&at.year()) {
+            Ok(at)
+        } else {
+            Err(CliError::Calendar {
+                option,
+                source: CalendarError::OutOfRange { date: at.date() },
+            })
         }
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        return Ok((d.and_time(NaiveTime::MIN), false));
+    };
+    if four_digit_year(t) {
+        for fmt in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"] {
+            if let Ok(dt) = NaiveDateTime::parse_from_str(t, fmt) {
+                return Ok((covered(dt)?, true));
+            }
+        }
+        if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+            return Ok((covered(d.and_time(NaiveTime::MIN))?, false));
+        }
     }
     Err(CliError::Invalid {
         option,
@@ -111,27 +136,42 @@ fn deadline(a: DeadlineArgs, out: &mut impl Write) -> Result<(), CliError> {
     let id = parse_calendar("--calendar", &a.calendar)?;
     let (from, _) = parse_moment("--from", &a.from)?;
     let cal = calendar_with(id, &a.closure_days)?;
-    let cal_err = |source| CliError::Calendar {
-        option: "--from",
-        source,
+    // A start outside the calendar is the start's fault; a count that runs past the
+    // calendar's end is the count's, unless the count is the fixed one day.
+    let cal_err = |count: &'static str| {
+        move |source: CalendarError| CliError::Calendar {
+            option: match source {
+                CalendarError::TooManyWorkingDays { .. } | CalendarError::TooManyHours { .. } => {
+                    count
+                }
+                _ => "--from",
+            },
+            source,
+        }
     };
     match (a.working_days, a.hours, a.same_working_day) {
         (Some(n), None, false) => {
-            let due = cal.add_working_days(from.date(), n).map_err(cal_err)?;
+            let due = cal
+                .add_working_days(from.date(), n)
+                .map_err(cal_err("--working-days"))?;
             writeln!(out, "{}", due.format("%Y-%m-%d"))?;
         }
         (None, Some(h), false) => {
-            if h == 0 {
+            if !(1..=MAX_LIMIT_HOURS).contains(&h) {
                 return Err(CliError::Invalid {
                     option: "--hours",
-                    message: "give a number of hours from 1 up".to_owned(),
+                    message: format!(
+                        "give a number of hours from 1 to {MAX_LIMIT_HOURS} (a year); for longer, count in --working-days"
+                    ),
                 });
             }
-            let due = cal.add_hours(from, h).map_err(cal_err)?;
+            let due = cal.add_hours(from, h).map_err(cal_err("--hours"))?;
             writeln!(out, "{}", due.format("%Y-%m-%dT%H:%M"))?;
         }
         (None, None, true) => {
-            let due = cal.same_working_day(from.date()).map_err(cal_err)?;
+            let due = cal
+                .same_working_day(from.date())
+                .map_err(cal_err("--from"))?;
             writeln!(out, "{}", due.format("%Y-%m-%d"))?;
         }
         _ => {
@@ -171,7 +211,7 @@ fn holidays(a: HolidaysArgs, out: &mut impl Write) -> Result<(), CliError> {
 fn load_protocol(arg: &str) -> Result<Protocol, CliError> {
     let looks_like_path = arg.ends_with(".toml") || arg.contains('/') || arg.contains('\\');
     if !looks_like_path {
-        return match builtin_protocol(arg).map_err(CliError::Protocol)? {
+        return match builtin_protocol(arg).map_err(|e| CliError::Protocol(vec![e]))? {
             Some(p) => Ok(p.clone()),
             None => Err(CliError::UnknownProtocol {
                 id: arg.to_owned(),
@@ -179,11 +219,76 @@ fn load_protocol(arg: &str) -> Result<Protocol, CliError> {
             }),
         };
     }
-    let src = std::fs::read_to_string(arg).map_err(|source| CliError::Io {
-        path: arg.to_owned(),
+    let src = read_protocol_file(Path::new(arg))?;
+    Protocol::from_toml(&src, arg).map_err(|e| CliError::Protocol(vec![e]))
+}
+
+/// A protocol file's text, refused before it is read when it is not a regular file
+/// or is over [`MAX_PROTOCOL_FILE_BYTES`].
+fn read_protocol_file(path: &Path) -> Result<String, CliError> {
+    read_text_file(
+        path,
+        MAX_PROTOCOL_FILE_BYTES as u64,
+        "a protocol file (.toml)",
+        "1 MiB",
+    )
+}
+
+/// A user's file read through a bound: a device (`/dev/zero`), a pipe or a huge file
+/// is refused from its metadata, and a file that grows while being read is cut off
+/// at `limit + 1` bytes and refused, so nothing here is held in memory unbounded.
+pub(crate) fn read_text_file(
+    path: &Path,
+    limit: u64,
+    what: &str,
+    limit_words: &str,
+) -> Result<String, CliError> {
+    let name = path.display().to_string();
+    let io = |source| CliError::Io {
+        path: name.clone(),
         source,
-    })?;
-    Protocol::from_toml(&src, arg).map_err(CliError::Protocol)
+    };
+    let refuse = |message: String| CliError::File {
+        path: name.clone(),
+        message,
+    };
+    let too_large = |size: u64| {
+        refuse(format!(
+            "is {size} bytes; {what} may be at most {limit_words} ({limit} bytes): give a smaller file"
+        ))
+    };
+    let not_regular = || {
+        refuse(format!(
+            "is not a regular file: give {what} of at most {limit_words} ({limit} bytes)"
+        ))
+    };
+    // Opening a FIFO would wait for a writer, so look before opening, then check again
+    // what was opened.
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    if meta.len() > limit {
+        return Err(too_large(meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len().min(limit)).unwrap_or(0));
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(bytes.len() as u64));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        refuse(format!(
+            "is not UTF-8 text (byte {} is not): save it as UTF-8",
+            e.utf8_error().valid_up_to()
+        ))
+    })
 }
 
 fn plan_cmd(a: PlanArgs, out: &mut impl Write) -> Result<(), CliError> {
@@ -194,9 +299,21 @@ fn plan_cmd(a: PlanArgs, out: &mut impl Write) -> Result<(), CliError> {
         None => protocol.calendar,
     };
     let cal = calendar_with(id, &a.closure_days)?;
-    let stages = plan(&protocol, &cal, opened).map_err(|source| CliError::Calendar {
-        option: "--opened",
-        source,
+    let stages = plan(&protocol, &cal, opened).map_err(|source| match source {
+        // The protocol's own limits ran past the calendar: only the date can change.
+        CalendarError::TooManyWorkingDays { .. } | CalendarError::TooManyHours { .. } => {
+            CliError::Invalid {
+                option: "--opened",
+                message: format!(
+                    "a stage opened on {} would fall due after the calendar's last day, {LAST_YEAR}-12-31: give an earlier date",
+                    opened.format("%Y-%m-%d")
+                ),
+            }
+        }
+        source => CliError::Calendar {
+            option: "--opened",
+            source,
+        },
     })?;
     if a.json {
         serde_json::to_writer_pretty(&mut *out, &stages)?;

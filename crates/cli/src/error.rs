@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use escalate_core::{CalendarError, ProtocolErrors};
+use escalate_core::{CalendarError, ProtocolErrors, TransitionError};
 
 #[derive(Debug)]
 pub enum CliError {
@@ -15,8 +15,13 @@ pub enum CliError {
         option: &'static str,
         source: CalendarError,
     },
-    /// A protocol file has problems; each line is `file:line: field: what is wrong`.
-    Protocol(ProtocolErrors),
+    /// Protocol files with problems; each line is `file:line: field: what is wrong`.
+    Protocol(Vec<ProtocolErrors>),
+    /// A file the user named cannot be used as given (a device, too large, not text).
+    File {
+        path: String,
+        message: String,
+    },
     UnknownProtocol {
         id: String,
         known: String,
@@ -29,6 +34,11 @@ pub enum CliError {
     Json(serde_json::Error),
     /// A store operation failed; its message names the field and the fix.
     Store(escalate_store::StoreError),
+    /// A store error followed by how to put it right on the command line.
+    Hinted {
+        source: Box<escalate_store::StoreError>,
+        hint: String,
+    },
     /// The audit trail is broken: the verification ran, the answer is bad.
     AuditBroken(String),
     Report(escalate_report::ReportError),
@@ -40,12 +50,11 @@ impl CliError {
             CliError::Invalid { .. }
             | CliError::Calendar { .. }
             | CliError::Protocol(_)
+            | CliError::File { .. }
             | CliError::UnknownProtocol { .. } => 2,
             CliError::Io { .. } | CliError::Output(_) | CliError::Json(_) => 1,
-            CliError::Store(e) => match e.code() {
-                "io" | "database" | "random" | "store.open" => 1,
-                _ => 2,
-            },
+            CliError::Store(e) => store_exit_code(e),
+            CliError::Hinted { source, .. } => store_exit_code(source),
             CliError::AuditBroken(_) => 3,
             CliError::Report(e) => match e.code() {
                 "report.pdf" | "report.font" => 1,
@@ -55,13 +64,37 @@ impl CliError {
     }
 }
 
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+fn store_exit_code(e: &escalate_store::StoreError) -> u8 {
+    match e.code() {
+        "io" | "database" | "random" | "store.open" => 1,
+        _ => 2,
+    }
+}
+
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CliError::Invalid { option, message } => write!(f, "escalate: {option}: {message}"),
             CliError::Calendar { option, source } => write!(f, "escalate: {option}: {source}"),
             // Already in `file:line: field: message` form, one a line, for editors to jump to.
-            CliError::Protocol(errors) => write!(f, "{errors}"),
+            CliError::Protocol(files) => {
+                for (i, errors) in files.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("\n")?;
+                    }
+                    write!(f, "{errors}")?;
+                }
+                Ok(())
+            }
+            CliError::File { path, message } => write!(f, "escalate: {path}: {message}"),
             CliError::UnknownProtocol { id, known } => write!(
                 f,
                 "escalate: --protocol: no shipped protocol is called '{id}': use one of {known}, or give the path of a .toml protocol file"
@@ -70,8 +103,43 @@ impl fmt::Display for CliError {
             CliError::Output(e) => write!(f, "escalate: could not write output: {e}"),
             CliError::Json(e) => write!(f, "escalate: could not write JSON: {e}"),
             CliError::Store(e) => write!(f, "escalate: {e}"),
+            CliError::Hinted { source, hint } => {
+                // The protocol's words often end a sentence; the hint starts a new one.
+                let said = source.to_string();
+                match said.strip_suffix('.') {
+                    Some(_) => write!(f, "escalate: {said} {}.", capitalised(hint)),
+                    None => write!(f, "escalate: {said}: {hint}"),
+                }
+            }
             CliError::AuditBroken(m) => write!(f, "escalate: {m}"),
             CliError::Report(e) => write!(f, "escalate: {e}"),
+        }
+    }
+}
+
+impl CliError {
+    /// A refused escalation; when the stage's record still lacks something, the store's
+    /// words (which the app shows too) plus the command that gives it.
+    pub fn escalation(reference: &str, e: escalate_store::StoreError) -> CliError {
+        let hint = match &e {
+            escalate_store::StoreError::Transition(TransitionError::RequirementsMissing {
+                fields,
+                ..
+            }) => {
+                let mut command = format!(
+                    "escalate stage record {} --summary TEXT --agreed TEXT",
+                    reference.trim()
+                );
+                for f in fields {
+                    command.push_str(&format!(" --field {f}=TEXT"));
+                }
+                command
+            }
+            _ => return CliError::Store(e),
+        };
+        CliError::Hinted {
+            source: Box::new(e),
+            hint: format!("record it with `{hint}`"),
         }
     }
 }

@@ -5,10 +5,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDateTime;
-use escalate_core::Sector;
+use escalate_core::protocol::RecordField;
+use escalate_core::{Sector, TransitionError};
 use escalate_store::{
     backup, CaseFilter, KeyStore, NewCase, NoKeyring, OsKeyring, Participant, Passphrase, Profile,
-    StageRecordInput, Store, StoreError,
+    StageRecordInput, Store, StoreError, MAX_STAGE_RECORD_JSON_BYTES,
 };
 
 use crate::args::{
@@ -154,16 +155,7 @@ pub fn run(command: Command, args: &StoreArgs, out: &mut impl Write) -> Result<(
             Command::Case(c) => case(c, args, keys.as_ref(), now, out).await,
             Command::Stage(StageCommand::Record(a)) => {
                 let input = match &a.file {
-                    Some(f) => {
-                        let text = std::fs::read_to_string(f).map_err(|source| CliError::Io {
-                            path: f.display().to_string(),
-                            source,
-                        })?;
-                        serde_json::from_str::<StageRecordInput>(&text).map_err(|e| CliError::Invalid {
-                            option: "--file",
-                            message: format!("{} is not a stage record: {e} (fields: docs/data-model.md)", f.display()),
-                        })?
-                    }
+                    Some(f) => stage_record_file(f)?,
                     None => StageRecordInput {
                         discussed_at: a.discussed.as_deref().map(|d| parse_moment("--discussed", d).map(|m| m.0)).transpose()?,
                         participants: a
@@ -174,13 +166,15 @@ pub fn run(command: Command, args: &StoreArgs, out: &mut impl Write) -> Result<(
                         summary: a.summary.clone().unwrap_or_default(),
                         agreed: a.agreed.clone().unwrap_or_default(),
                         resolved: a.resolved,
+                        extra: record_fields(&a.fields)?,
                         ..StageRecordInput::default()
                     },
                 };
                 let store = open(args, keys.as_ref()).await?;
                 let id = store.record_stage(&a.reference, input, now).await;
                 store.close().await;
-                writeln!(out, "recorded {}", id?)?;
+                let id = id.map_err(|e| field_not_used(e, !a.fields.is_empty()))?;
+                writeln!(out, "recorded {id}")?;
                 Ok(())
             }
             Command::Audit(AuditCommand::Verify { json }) => {
@@ -259,6 +253,75 @@ pub fn run(command: Command, args: &StoreArgs, out: &mut impl Write) -> Result<(
             _ => Ok(()),
         }
     })
+}
+
+/// `stage record --file`: read through a bound, parsed in the store's one place, and
+/// refused by field path and position, never with a value.
+fn stage_record_file(f: &Path) -> Result<StageRecordInput, CliError> {
+    let text = crate::commands::read_text_file(
+        f,
+        MAX_STAGE_RECORD_JSON_BYTES as u64,
+        "a stage record file (JSON)",
+        "1 MiB",
+    )?;
+    StageRecordInput::from_json(&text).map_err(|e| CliError::Invalid {
+        option: "--file",
+        message: format!("{} is not a stage record: {e}", f.display()),
+    })
+}
+
+/// `--field ID=TEXT`, each ID a record field and given once. The text is never
+/// echoed: it is about a child.
+fn record_fields(given: &[String]) -> Result<BTreeMap<RecordField, String>, CliError> {
+    let invalid = |message: String| CliError::Invalid {
+        option: "--field",
+        message,
+    };
+    let ids = || RecordField::ALL.map(RecordField::as_str).join(", ");
+    let mut fields = BTreeMap::new();
+    for (i, g) in given.iter().enumerate() {
+        let nth = i + 1;
+        let Some((id, text)) = g.split_once('=') else {
+            return Err(invalid(format!(
+                "field {nth} has no '=': give ID=TEXT, e.g. --field risk-analysis=\"…\""
+            )));
+        };
+        let Some(field) = RecordField::ALL
+            .into_iter()
+            .find(|f| f.as_str() == id.trim())
+        else {
+            return Err(invalid(format!(
+                "field {nth}: the ID before '=' is not a record field: use one of {} (`escalate protocol show` lists the fields each stage's record uses)",
+                ids()
+            )));
+        };
+        if text.trim().is_empty() {
+            return Err(invalid(format!(
+                "{field} has no text: give it after '=', e.g. --field {field}=\"…\""
+            )));
+        }
+        if fields.insert(field, text.to_owned()).is_some() {
+            return Err(invalid(format!(
+                "{field} is given twice: give each field once"
+            )));
+        }
+    }
+    Ok(fields)
+}
+
+/// A `--field` the stage's record does not use is the option's fault.
+fn field_not_used(e: StoreError, from_option: bool) -> CliError {
+    match e {
+        StoreError::Transition(TransitionError::FieldNotInRecord { field, allowed })
+            if from_option =>
+        {
+            CliError::Invalid {
+                option: "--field",
+                message: format!("this stage's record does not use '{field}': it uses {allowed}"),
+            }
+        }
+        e => e.into(),
+    }
 }
 
 /// What opens export packages: the Board's age identity file (--identity), or the
@@ -619,7 +682,8 @@ async fn case_on(
         } => {
             let stage = need()?
                 .escalate(&reference, to_stage, reason.as_deref(), now)
-                .await?;
+                .await
+                .map_err(|e| CliError::escalation(&reference, e))?;
             writeln!(out, "{reference}\tStage {stage}")?;
         }
         CaseCommand::Resolve { reference, outcome } => {

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
+use chrono::{Datelike, Days, Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use serde::{Deserialize, Serialize};
 
 /// First year a calendar covers.
@@ -79,6 +79,23 @@ pub enum CalendarError {
         "year {year} is outside the calendar's range: use a year from {FIRST_YEAR} to {LAST_YEAR}"
     )]
     YearOutOfRange { year: i32 },
+    /// The start is in range but counting on from it runs past the calendar's last day.
+    #[error("{} after {from} is outside the calendar's range, which ends on {LAST_YEAR}-12-31: give at most {} from that date", count(*n, "working day"), count(*max, "working day"))]
+    TooManyWorkingDays { from: NaiveDate, n: u32, max: u32 },
+    #[error("{} after {} is outside the calendar's range, which ends on {LAST_YEAR}-12-31: give at most {} from that time", count(*hours, "hour"), from.format("%Y-%m-%dT%H:%M"), count(*max, "hour"))]
+    TooManyHours {
+        from: NaiveDateTime,
+        hours: u32,
+        max: u32,
+    },
+}
+
+/// "1 hour", "5 hours".
+fn count(n: impl Into<u64>, unit: &str) -> String {
+    match n.into() {
+        1 => format!("1 {unit}"),
+        n => format!("{n} {unit}s"),
+    }
 }
 
 impl CalendarError {
@@ -86,9 +103,10 @@ impl CalendarError {
     pub fn code(&self) -> &'static str {
         match self {
             CalendarError::UnknownCalendar(_) => "calendar.unknown",
-            CalendarError::OutOfRange { .. } | CalendarError::YearOutOfRange { .. } => {
-                "calendar.out_of_range"
-            }
+            CalendarError::OutOfRange { .. }
+            | CalendarError::YearOutOfRange { .. }
+            | CalendarError::TooManyWorkingDays { .. }
+            | CalendarError::TooManyHours { .. } => "calendar.out_of_range",
         }
     }
 }
@@ -391,6 +409,12 @@ fn last_day() -> NaiveDate {
     date(LAST_YEAR, 12, 31)
 }
 
+/// The last instant the calendar covers: the end of its last day.
+fn last_moment() -> NaiveDateTime {
+    last_day()
+        .and_time(NaiveTime::from_hms_nano_opt(23, 59, 59, 999_999_999).unwrap_or(NaiveTime::MIN))
+}
+
 impl Calendar {
     /// The nation's calendar with no closure days.
     pub fn new(id: CalendarId) -> Calendar {
@@ -461,22 +485,35 @@ impl Calendar {
     }
 
     /// The Nth working day strictly after `from`; `from` itself when N is 0.
+    ///
+    /// Never earlier than `from`: a count that runs past the calendar's last day is
+    /// an error that says how many working days are left, not a wrapped-around date.
     pub fn add_working_days(&self, from: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
         let i = self.check(from)?;
         if n == 0 {
             return Ok(from);
         }
+        let counted = self.working_before[i + 1];
+        let total = self.working_before.last().copied().unwrap_or(counted);
+        let too_many = CalendarError::TooManyWorkingDays {
+            from,
+            n,
+            max: total.saturating_sub(counted),
+        };
         // Working days up to and including `from`, plus n: the first day whose
         // inclusive count reaches that target is the answer.
-        let target = self.working_before[i + 1] + n;
+        let target = match counted.checked_add(n) {
+            Some(t) if t <= total => t,
+            _ => return Err(too_many),
+        };
         let j = self.working_before.partition_point(|&c| c < target);
-        // working_before[j] == target means day j - 1 is the Nth working day.
-        if j >= self.working_before.len() {
-            return Err(CalendarError::OutOfRange {
-                date: last_day() + Duration::days(1),
-            });
+        // working_before[j] == target means day j - 1 is the Nth working day; j >= 1
+        // because working_before[0] is 0 and the target is at least 1.
+        let days = u64::try_from(j).ok().and_then(|j| j.checked_sub(1));
+        match days.and_then(|d| epoch().checked_add_days(Days::new(d))) {
+            Some(due) if due > from && in_range(due) => Ok(due),
+            _ => Err(too_many),
         }
-        Ok(epoch() + Duration::days(j as i64 - 1))
     }
 
     /// `d` when it is a working day, otherwise the next working day.
@@ -508,9 +545,19 @@ impl Calendar {
         from: NaiveDateTime,
         hours: u32,
     ) -> Result<NaiveDateTime, CalendarError> {
-        let due = from + Duration::hours(i64::from(hours));
-        self.check(due.date())?;
-        Ok(due)
+        self.check(from.date())?;
+        let last = last_moment();
+        let left = (last - from).num_hours().clamp(0, i64::from(u32::MAX));
+        let too_many = CalendarError::TooManyHours {
+            from,
+            hours,
+            max: u32::try_from(left).unwrap_or(u32::MAX),
+        };
+        // chrono's `+` panics on overflow; the checked form cannot.
+        match Duration::try_hours(i64::from(hours)).and_then(|d| from.checked_add_signed(d)) {
+            Some(due) if due <= last => Ok(due),
+            _ => Err(too_many),
+        }
     }
 
     /// Bank holidays and closure days in `year`, with names, in date order.

@@ -227,10 +227,14 @@ pub enum TransitionError {
     HigherStageNotAllowed { words: String },
     #[error("{field}: give the immediate risk to the child that justifies going straight to Stage {stage}")]
     ReasonRequired { field: &'static str, stage: u8 },
-    #[error("Stage {stage} cannot be escalated yet: it still needs {missing}. The protocol says: {next_step}")]
+    #[error("Stage {stage} cannot be escalated yet: it still needs {missing}. {how} The protocol says: {next_step}")]
     RequirementsMissing {
         stage: u8,
         missing: String,
+        /// How to give what is missing, in words any front end can show.
+        how: String,
+        /// The record fields still to be given, for a front end's own hint.
+        fields: Vec<RecordField>,
         next_step: String,
     },
     #[error("exclusion: '{id}' is not an exclusion of this protocol: use one of {known}")]
@@ -570,6 +574,25 @@ impl Case {
         }
         let missing = self.escalation_blockers(protocol);
         if !missing.is_empty() {
+            let fields: Vec<RecordField> = missing
+                .iter()
+                .filter_map(|r| match r {
+                    Requirement::Field(f) => Some(*f),
+                    Requirement::Record => None,
+                })
+                .collect();
+            let how = if fields.is_empty() {
+                format!("Add a stage record of the Stage {from} discussion or meeting.")
+            } else {
+                format!(
+                    "Add a Stage {from} record that fills in {}.",
+                    fields
+                        .iter()
+                        .map(|f| format!("'{f}' ({})", f.label()))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                )
+            };
             return Err(TransitionError::RequirementsMissing {
                 stage: from,
                 missing: missing
@@ -580,6 +603,8 @@ impl Case {
                     })
                     .collect::<Vec<_>>()
                     .join(" and "),
+                how,
+                fields,
                 next_step: protocol
                     .stage(from)
                     .map(|s| s.next_step.clone())

@@ -62,6 +62,11 @@ impl From<Limit> for String {
     }
 }
 
+/// The longest limit a protocol may set in working days: a year.
+pub const MAX_LIMIT_WORKING_DAYS: u32 = 366;
+/// The longest limit a protocol may set in hours: a year (366 days).
+pub const MAX_LIMIT_HOURS: u32 = 24 * 366;
+
 const LIMIT_HELP: &str =
     "expected \"N working days\", \"N hours\", \"same working day\", \"without delay\" or \"none\"";
 
@@ -79,8 +84,12 @@ impl FromStr for Limit {
         let count = words.next().and_then(|n| n.parse::<u32>().ok());
         let unit: Vec<&str> = words.collect();
         match (count, unit.as_slice()) {
-            (Some(n), ["working", "day" | "days"]) if n <= 366 => Ok(Limit::WorkingDays(n)),
-            (Some(n), ["hour" | "hours"]) if (1..=24 * 366).contains(&n) => Ok(Limit::Hours(n)),
+            (Some(n), ["working", "day" | "days"]) if n <= MAX_LIMIT_WORKING_DAYS => {
+                Ok(Limit::WorkingDays(n))
+            }
+            (Some(n), ["hour" | "hours"]) if (1..=MAX_LIMIT_HOURS).contains(&n) => {
+                Ok(Limit::Hours(n))
+            }
             (Some(_), ["working", "day" | "days"] | ["hour" | "hours"]) => {
                 Err(format!("'{s}' is too long: a timescale is at most a year"))
             }
@@ -524,7 +533,8 @@ impl Protocol {
         self.sectors.iter().find(|s| s.sector == sector)
     }
 
-    /// Parse and validate a protocol file. `file` names it in errors.
+    /// Parse and validate a protocol file. `file` names it in errors. A text longer
+    /// than [`MAX_PROTOCOL_FILE_BYTES`] is refused before it is parsed.
     pub fn from_toml(src: &str, file: &str) -> Result<Protocol, ProtocolErrors> {
         crate::protocol_file::parse(src, file)
     }
@@ -554,23 +564,52 @@ impl fmt::Display for ProtocolError {
     }
 }
 
-/// Everything wrong with a protocol file, in file order.
+/// Everything wrong with a protocol file, in file order: the first
+/// [`MAX_REPORTED_ERRORS`] problems, and how many more there were.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
-pub struct ProtocolErrors(pub Vec<ProtocolError>);
+pub struct ProtocolErrors {
+    pub errors: Vec<ProtocolError>,
+    /// Problems found after the first [`MAX_REPORTED_ERRORS`], counted but not kept.
+    pub more: usize,
+}
+
+/// A file with thousands of problems needs its first few fixed, not a screenful of
+/// the same one; keeping them all would cost memory in proportion to the file.
+pub const MAX_REPORTED_ERRORS: usize = 100;
+
+/// The largest protocol file Escalate reads: the shipped ones are under 20 KiB.
+pub const MAX_PROTOCOL_FILE_BYTES: usize = 1024 * 1024;
 
 impl ProtocolErrors {
     pub fn code(&self) -> &'static str {
         "protocol.invalid"
     }
+
+    /// One problem that stops the check.
+    pub(crate) fn one(error: ProtocolError) -> ProtocolErrors {
+        ProtocolErrors {
+            errors: vec![error],
+            more: 0,
+        }
+    }
 }
 
 impl fmt::Display for ProtocolErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, e) in self.0.iter().enumerate() {
+        for (i, e) in self.errors.iter().enumerate() {
             if i > 0 {
                 f.write_str("\n")?;
             }
             write!(f, "{e}")?;
+        }
+        if self.more > 0 {
+            let file = self.errors.first().map_or("", |e| e.file.as_str());
+            write!(
+                f,
+                "\n{file}: and {} more problem{} not listed: fix those above and check again",
+                self.more,
+                if self.more == 1 { "" } else { "s" }
+            )?;
         }
         Ok(())
     }

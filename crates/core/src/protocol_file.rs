@@ -8,6 +8,7 @@ use toml::de::{DeTable, DeValue};
 
 use crate::protocol::{
     Anchor, Limit, Notification, Protocol, ProtocolError, ProtocolErrors, Requirement, Stage,
+    MAX_PROTOCOL_FILE_BYTES, MAX_REPORTED_ERRORS,
 };
 
 /// One step of a field path: a table key or an array index.
@@ -35,13 +36,29 @@ fn path_text(path: &[Seg<'_>]) -> String {
     s
 }
 
-fn line_at(src: &str, pos: usize) -> usize {
-    src.as_bytes()
-        .iter()
-        .take(pos.min(src.len()))
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
+/// Where each line starts, found once per file so that each error's line is a binary
+/// search rather than a count of newlines from the top (which made a file with many
+/// errors quadratic to check).
+struct Lines {
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    fn new(src: &str) -> Lines {
+        let mut starts = vec![0];
+        starts.extend(
+            src.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        Lines { starts }
+    }
+
+    /// The 1-based line holding byte `pos`.
+    fn at(&self, pos: usize) -> usize {
+        self.starts.partition_point(|s| *s <= pos).max(1)
+    }
 }
 
 /// The field a position in the file belongs to, as a path. Tables from `[header]`
@@ -92,7 +109,7 @@ fn field_at(tree: &DeValue<'_>, pos: usize) -> String {
 }
 
 /// Where a path is in the file: the line of the deepest part of it that exists.
-fn line_of(src: &str, tree: &DeValue<'_>, path: &[Seg<'_>]) -> Option<usize> {
+fn line_of(lines: &Lines, tree: &DeValue<'_>, path: &[Seg<'_>]) -> Option<usize> {
     let mut cur = tree;
     let mut best: Option<usize> = None;
     for seg in path {
@@ -109,7 +126,7 @@ fn line_of(src: &str, tree: &DeValue<'_>, path: &[Seg<'_>]) -> Option<usize> {
             None => break,
         }
     }
-    best.map(|p| line_at(src, p))
+    best.map(|p| lines.at(p))
 }
 
 /// Serde messages quote with backticks; keep them but drop the trailing newline noise.
@@ -118,15 +135,24 @@ fn clean(msg: &str) -> String {
 }
 
 pub(crate) fn parse(src: &str, file: &str) -> Result<Protocol, ProtocolErrors> {
+    if src.len() > MAX_PROTOCOL_FILE_BYTES {
+        return Err(ProtocolErrors::one(ProtocolError {
+            file: file.to_owned(),
+            line: None,
+            field: "(file)".to_owned(),
+            message: too_large(src.len() as u64),
+        }));
+    }
+    let lines = Lines::new(src);
     let tree = match DeTable::parse(src) {
         Ok(t) => t,
         Err(e) => {
-            return Err(ProtocolErrors(vec![ProtocolError {
+            return Err(ProtocolErrors::one(ProtocolError {
                 file: file.to_owned(),
-                line: e.span().map(|s| line_at(src, s.start)),
+                line: e.span().map(|s| lines.at(s.start)),
                 field: "(syntax)".to_owned(),
                 message: format!("not valid TOML: {}", clean(e.message())),
-            }]))
+            }))
         }
     };
     let root = DeValue::Table(tree.into_inner());
@@ -134,37 +160,51 @@ pub(crate) fn parse(src: &str, file: &str) -> Result<Protocol, ProtocolErrors> {
         Ok(p) => p,
         Err(e) => {
             let (line, field) = match e.span() {
-                Some(s) => (Some(line_at(src, s.start)), field_at(&root, s.start)),
+                Some(s) => (Some(lines.at(s.start)), field_at(&root, s.start)),
                 None => (None, "(top level)".to_owned()),
             };
-            return Err(ProtocolErrors(vec![ProtocolError {
+            return Err(ProtocolErrors::one(ProtocolError {
                 file: file.to_owned(),
                 line,
                 field,
                 message: clean(e.message()),
-            }]));
+            }));
         }
     };
     let mut v = Validator {
-        src,
+        lines: &lines,
         file,
         root: &root,
         errors: Vec::new(),
+        more: 0,
     };
     v.protocol(&protocol);
+    v.keep_first(MAX_REPORTED_ERRORS);
     if v.errors.is_empty() {
         Ok(protocol)
     } else {
-        v.errors.sort_by_key(|e| e.line);
-        Err(ProtocolErrors(v.errors))
+        Err(ProtocolErrors {
+            errors: v.errors,
+            more: v.more,
+        })
     }
 }
 
+/// The message for a protocol file over [`MAX_PROTOCOL_FILE_BYTES`].
+pub(crate) fn too_large(size: u64) -> String {
+    format!(
+        "is {size} bytes; a protocol file may be at most 1 MiB ({MAX_PROTOCOL_FILE_BYTES} bytes): give the protocol's own file (the shipped ones are under 20 KiB)"
+    )
+}
+
 struct Validator<'a> {
-    src: &'a str,
+    lines: &'a Lines,
     file: &'a str,
     root: &'a DeValue<'a>,
+    /// The problems with the lowest lines so far: at most twice the number reported.
     errors: Vec<ProtocolError>,
+    /// Problems found and dropped because earlier ones fill the report.
+    more: usize,
 }
 
 fn is_id(s: &str) -> bool {
@@ -185,10 +225,24 @@ impl Validator<'_> {
     fn err(&mut self, path: &[Seg<'_>], message: impl Into<String>) {
         self.errors.push(ProtocolError {
             file: self.file.to_owned(),
-            line: line_of(self.src, self.root, path),
+            line: line_of(self.lines, self.root, path),
             field: path_text(path),
             message: message.into(),
         });
+        // Trimming back to the reported number each time the list doubles keeps the
+        // memory bounded and the work linear in the number of problems.
+        if self.errors.len() >= 2 * MAX_REPORTED_ERRORS {
+            self.keep_first(MAX_REPORTED_ERRORS);
+        }
+    }
+
+    /// Keep the `n` problems earliest in the file (in the order found within a line).
+    fn keep_first(&mut self, n: usize) {
+        self.errors.sort_by_key(|e| e.line);
+        if self.errors.len() > n {
+            self.more += self.errors.len() - n;
+            self.errors.truncate(n);
+        }
     }
 
     fn text(&mut self, path: &[Seg<'_>], value: &str) {
@@ -255,6 +309,7 @@ impl Validator<'_> {
             .filter(|s| !s.informal)
             .map(|s| s.number.to_string())
             .collect();
+        let formal_list = formal.iter().cloned().collect::<Vec<_>>().join(", ");
         let mut sectors = BTreeSet::new();
         for (i, s) in p.sectors.iter().enumerate() {
             let at = [K("sectors"), Seg::Idx(i)];
@@ -270,8 +325,7 @@ impl Validator<'_> {
                     self.err(
                         &path,
                         format!(
-                            "'{stage}' is not a formal stage of this protocol: use one of {}",
-                            formal.iter().cloned().collect::<Vec<_>>().join(", ")
+                            "'{stage}' is not a formal stage of this protocol: use one of {formal_list}"
                         ),
                     );
                 }
@@ -424,9 +478,27 @@ impl Validator<'_> {
                 "the last stage has no stage to escalate to: remove escalate_requires",
             );
         }
+        // Each listed once: the engine looks these up per case, so their length is
+        // bounded by the kinds of field, not by the file.
+        let mut fields = BTreeSet::new();
+        for (j, f) in s.record.fields.iter().enumerate() {
+            if !fields.insert(*f) {
+                self.err(
+                    &[base[0], base[1], K("record"), K("fields"), Seg::Idx(j)],
+                    format!("'{f}' is listed twice: list each field once"),
+                );
+            }
+        }
+        let mut required = BTreeSet::new();
         for (j, r) in s.escalate_requires.iter().enumerate() {
+            if !required.insert(*r) {
+                self.err(
+                    &[base[0], base[1], K("escalate_requires"), Seg::Idx(j)],
+                    format!("'{r}' is listed twice: list each requirement once"),
+                );
+            }
             if let Requirement::Field(f) = r {
-                if !s.record.fields.contains(f) {
+                if !fields.contains(f) {
                     self.err(&[base[0], base[1], K("escalate_requires"), Seg::Idx(j)], format!("'{f}' is required to escalate but the stage record does not ask for it: add \"{f}\" to record.fields"));
                 }
             }
@@ -511,7 +583,7 @@ record = { required = true, words = "Write it down." }
     fn bad_limit_names_line_and_field() {
         let src = minimal().replace("\"5 working days\"", "\"5 days\"");
         let e = parse(&src, "t.toml").unwrap_err();
-        let first = &e.0[0];
+        let first = &e.errors[0];
         assert_eq!(first.file, "t.toml");
         assert_eq!(first.line, Some(22), "{e}");
         assert_eq!(first.field, "stages[0].timescale.within", "{e}");
@@ -525,27 +597,30 @@ record = { required = true, words = "Write it down." }
             "led_by = \"Managers\"\ncolour = \"red\"",
         );
         let e = parse(&src, "t.toml").unwrap_err();
-        assert!(e.0[0].message.contains("unknown field `colour`"), "{e}");
-        assert_eq!(e.0[0].line, Some(28), "{e}");
-        assert_eq!(e.0[0].field, "stages[1].colour", "{e}");
+        assert!(
+            e.errors[0].message.contains("unknown field `colour`"),
+            "{e}"
+        );
+        assert_eq!(e.errors[0].line, Some(28), "{e}");
+        assert_eq!(e.errors[0].field, "stages[1].colour", "{e}");
     }
 
     #[test]
     fn missing_field_is_named() {
         let src = minimal().replace("title = \"Managers\"\n", "");
         let e = parse(&src, "t.toml").unwrap_err();
-        assert!(e.0[0].message.contains("missing field `title`"), "{e}");
-        assert!(e.0[0].field.starts_with("stages[1]"), "{e}");
+        assert!(e.errors[0].message.contains("missing field `title`"), "{e}");
+        assert!(e.errors[0].field.starts_with("stages[1]"), "{e}");
     }
 
     #[test]
     fn semantic_errors_name_line_and_field() {
         let src = minimal().replace("number = 2", "number = 3");
         let e = parse(&src, "t.toml").unwrap_err();
-        assert_eq!(e.0.len(), 1, "{e}");
-        assert_eq!(e.0[0].field, "stages[1].number");
-        assert_eq!(e.0[0].line, Some(25));
-        assert!(e.0[0].message.contains("expected 2, found 3"));
+        assert_eq!(e.errors.len(), 1, "{e}");
+        assert_eq!(e.errors[0].field, "stages[1].number");
+        assert_eq!(e.errors[0].line, Some(25));
+        assert!(e.errors[0].message.contains("expected 2, found 3"));
         assert_eq!(
             e.to_string(),
             "t.toml:25: stages[1].number: stage numbers must run on by one: expected 2, found 3"
@@ -559,8 +634,8 @@ record = { required = true, words = "Write it down." }
                 .replace("number = 2", "number = 3")
                 .replace("Managers", "Heads");
         let e = parse(&third, "t.toml").unwrap_err();
-        assert_eq!(e.0.len(), 1, "{e}");
-        assert!(e.0[0].message.contains("expected 2, found 3"), "{e}");
+        assert_eq!(e.errors.len(), 1, "{e}");
+        assert!(e.errors[0].message.contains("expected 2, found 3"), "{e}");
     }
 
     #[test]
@@ -572,9 +647,9 @@ record = { required = true, words = "Write it down." }
                 "actions = []\nnext_step = \"Refer",
             );
         let e = parse(&src, "t.toml").unwrap_err();
-        assert_eq!(e.0.len(), 2, "{e}");
-        assert_eq!(e.0[0].field, "id");
-        assert_eq!(e.0[1].field, "stages[1].actions");
+        assert_eq!(e.errors.len(), 2, "{e}");
+        assert_eq!(e.errors[0].field, "id");
+        assert_eq!(e.errors[1].field, "stages[1].actions");
     }
 
     #[test]
@@ -594,8 +669,8 @@ record = { required = true, words = "Write it down." }
     #[test]
     fn syntax_error_has_a_line() {
         let e = parse("id = \"x\"\nname = \n", "t.toml").unwrap_err();
-        assert_eq!(e.0[0].line, Some(2));
-        assert_eq!(e.0[0].field, "(syntax)");
+        assert_eq!(e.errors[0].line, Some(2));
+        assert_eq!(e.errors[0].field, "(syntax)");
     }
 
     #[test]
@@ -605,6 +680,6 @@ record = { required = true, words = "Write it down." }
             "within = \"5 working days\", from = \"resolution\", words",
         );
         let e = parse(&src, "t.toml").unwrap_err();
-        assert_eq!(e.0[0].field, "stages[0].timescale.from");
+        assert_eq!(e.errors[0].field, "stages[0].timescale.from");
     }
 }

@@ -136,6 +136,204 @@ pub struct StageRecordInput {
     pub approved_on: Option<NaiveDate>,
 }
 
+/// The largest stage record file (`escalate stage record --file`) read: every text
+/// field at its limit of 20,000 characters fits with room to spare.
+pub const MAX_STAGE_RECORD_JSON_BYTES: usize = 1024 * 1024;
+
+/// The keys a stage record file may use; a path segment outside these is never echoed,
+/// because a misplaced key may be a child's name.
+const RECORD_KEYS: [&str; 14] = [
+    "discussed_at",
+    "participants",
+    "raising_view",
+    "receiving_view",
+    "summary",
+    "agreed",
+    "resolved",
+    "extra",
+    "next_step",
+    "approved_by",
+    "approved_on",
+    "name",
+    "role",
+    "agency",
+];
+
+impl StageRecordInput {
+    /// A stage record from JSON (`docs/data-model.md`). A problem is reported by its
+    /// field path, line and column and what kind of problem it is; never with the
+    /// value found, which may be a child's name.
+    pub fn from_json(text: &str) -> Result<StageRecordInput, StoreError> {
+        if text.len() > MAX_STAGE_RECORD_JSON_BYTES {
+            return Err(StoreError::invalid(
+                "record",
+                format!(
+                    "is {} bytes; a stage record file may be at most 1 MiB ({MAX_STAGE_RECORD_JSON_BYTES} bytes): shorten the texts or attach the full text",
+                    text.len()
+                ),
+            ));
+        }
+        // serde would read a struct from a list as well; say what the file must be.
+        if !text.trim_start().starts_with('{') {
+            return Err(StoreError::invalid(
+                "record",
+                "the file must hold one JSON object, {\"summary\": …, \"agreed\": …} (the stage record file's fields: docs/data-model.md)",
+            ));
+        }
+        let mut de = serde_json::Deserializer::from_str(text);
+        let record = serde_path_to_error::deserialize::<_, StageRecordInput>(&mut de)
+            .map_err(|e| json_problem(Some(e.path()), e.inner()))?;
+        de.end().map_err(|e| json_problem(None, &e))?;
+        Ok(record)
+    }
+}
+
+/// The field path as the file spells it, with unknown keys left out.
+fn json_path(path: Option<&serde_path_to_error::Path>) -> (&'static str, String) {
+    use serde_path_to_error::Segment;
+    let known = |k: &str| {
+        RECORD_KEYS
+            .iter()
+            .copied()
+            .chain(RecordField::ALL.iter().map(|f| f.as_str()))
+            .find(|n| *n == k)
+    };
+    let mut top = "record";
+    let mut text = String::new();
+    for (i, seg) in path.into_iter().flatten().enumerate() {
+        match seg {
+            Segment::Seq { index } => text.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                let name = known(key).unwrap_or("(unknown key)");
+                if i == 0 {
+                    top = RECORD_KEYS
+                        .iter()
+                        .copied()
+                        .find(|n| *n == name)
+                        .unwrap_or(top);
+                } else {
+                    text.push('.');
+                }
+                text.push_str(name);
+            }
+            // A map key serde could not name (an `extra` key): the column says where.
+            Segment::Unknown => {}
+        }
+    }
+    (top, text)
+}
+
+/// serde_json quotes the value it found ("invalid type: string \"Aled\", expected …"),
+/// so each message is rebuilt from its parts that come from Escalate's own types.
+fn json_problem(path: Option<&serde_path_to_error::Path>, e: &serde_json::Error) -> StoreError {
+    let (field, path_text) = json_path(path);
+    let full = e.to_string();
+    // serde_json ends every message with " at line L column C"; the position is given
+    // separately below.
+    let message = match full.rfind(" at line ") {
+        Some(i) => &full[..i],
+        None => full.as_str(),
+    };
+    let problem = match e.classify() {
+        serde_json::error::Category::Data => data_problem(message),
+        // Syntax messages are fixed texts ("expected `,` or `}`", "EOF while parsing a
+        // string") and never hold input.
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+            format!("not valid JSON: {message}")
+        }
+        serde_json::error::Category::Io => "could not be read".to_owned(),
+    };
+    let place = if path_text.is_empty() || path_text == field {
+        format!("line {}, column {}", e.line(), e.column())
+    } else {
+        format!("{path_text}, line {}, column {}", e.line(), e.column())
+    };
+    StoreError::invalid(
+        field,
+        format!("{place}: {problem} (the stage record file's fields: docs/data-model.md)"),
+    )
+}
+
+fn data_problem(message: &str) -> String {
+    // What serde expected comes from Escalate's types; what it found is the user's.
+    let expected = |m: &str| {
+        m.rfind(", expected ")
+            .map(|i| m[i + ", expected ".len()..].to_owned())
+    };
+    let found_kind = |unexpected: &str| {
+        const KINDS: [(&str, &str); 8] = [
+            ("string", "text"),
+            ("integer", "a number"),
+            ("floating point", "a number"),
+            ("boolean", "true or false"),
+            ("null", "null"),
+            ("unit", "null"),
+            ("sequence", "a list"),
+            ("map", "an object"),
+        ];
+        KINDS
+            .iter()
+            .find(|(prefix, _)| unexpected.starts_with(prefix))
+            .map_or("another kind of value", |(_, word)| word)
+    };
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        let exp = expected(rest).unwrap_or_else(|| "another type".to_owned());
+        return format!("wrong type: expected {exp}, found {}", found_kind(rest));
+    }
+    if let Some(rest) = message.strip_prefix("invalid value: ") {
+        let exp = expected(rest).unwrap_or_else(|| "another value".to_owned());
+        return format!("invalid value: expected {exp}");
+    }
+    if message.starts_with("invalid length ") {
+        // "invalid length 2, expected …": a count and the type's own words.
+        return message.to_owned();
+    }
+    if message.starts_with("unknown variant ") {
+        return format!(
+            "not a record field: use one of {}",
+            RecordField::ALL.map(RecordField::as_str).join(", ")
+        );
+    }
+    if message.starts_with("unknown field ") {
+        let exp = message
+            .rfind(", expected ")
+            .map(|i| message[i + 2..].to_owned())
+            .unwrap_or_else(|| "no fields here".to_owned());
+        return format!("unknown field: {exp}");
+    }
+    if let Some(name) = message
+        .strip_prefix("missing field `")
+        .or_else(|| message.strip_prefix("duplicate field `"))
+        .and_then(|rest| rest.strip_suffix('`'))
+    {
+        // A struct's own field name, from Escalate's types.
+        if let Some(known) = RECORD_KEYS.iter().find(|k| **k == name) {
+            let what = if message.starts_with("missing") {
+                "is missing: give it"
+            } else {
+                "is given twice: give it once"
+            };
+            return format!("'{known}' {what}");
+        }
+    }
+    // chrono's parse errors are fixed texts too.
+    const DATE_PROBLEMS: [&str; 7] = [
+        "input is out of range",
+        "no possible date and time matching input",
+        "input is not enough for unique date and time",
+        "input contains invalid characters",
+        "premature end of input",
+        "trailing input",
+        "bad or unsupported format string",
+    ];
+    if DATE_PROBLEMS.contains(&message) {
+        return format!(
+            "not a date or time ({message}): write a date as YYYY-MM-DD and a time as YYYY-MM-DDTHH:MM:SS"
+        );
+    }
+    "is not valid here".to_owned()
+}
+
 /// A stage record as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -236,4 +434,229 @@ pub struct ChronologyEntry {
     pub text: String,
     /// A deadline or owed notification that has passed.
     pub overdue: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    // Test code: a panic here is a failed check, not a crash in front of a user.
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A name that must never come back in an error.
+    const CHILD: &str = "Aled Canary-Jones";
+
+    fn valid() -> String {
+        format!(
+            r#"{{
+  "discussed_at": "2026-11-23T14:00:00",
+  "participants": [{{"name": "{CHILD}", "role": "DSL", "agency": "Ysgol Gyfun Bryn"}}],
+  "raising_view": "{CHILD} is at risk", "receiving_view": "Early help",
+  "summary": "Discussed {CHILD}", "agreed": "Escalate", "resolved": false,
+  "extra": {{"risk-analysis": "{CHILD} is not safe"}},
+  "next_step": "Stage 4", "approved_by": "Head", "approved_on": "2026-11-23"
+}}"#
+        )
+    }
+
+    fn message(text: &str) -> String {
+        StageRecordInput::from_json(text).unwrap_err().to_string()
+    }
+
+    /// Every refusal names a field, or the record as a whole, and never the child.
+    fn assert_clear(text: &str, e: &StoreError) {
+        let m = e.to_string();
+        assert!(
+            !m.contains("Canary"),
+            "a value was echoed: {m}\nfrom {text}"
+        );
+        assert_eq!(e.code(), "field.invalid", "{m}");
+        let field = m.split(':').next().unwrap_or_default();
+        assert!(
+            field == "record" || RECORD_KEYS.contains(&field),
+            "no field named: {m}"
+        );
+    }
+
+    #[test]
+    fn a_whole_record_reads() {
+        let r = StageRecordInput::from_json(&valid()).unwrap();
+        assert_eq!(r.participants[0].name, CHILD);
+        assert_eq!(
+            r.extra[&RecordField::RiskAnalysis],
+            format!("{CHILD} is not safe")
+        );
+        assert_eq!(r.approved_on, NaiveDate::from_ymd_opt(2026, 11, 23));
+    }
+
+    #[test]
+    fn a_name_in_a_wrongly_typed_field_is_not_echoed() {
+        let m =
+            message(&valid().replace("\"resolved\": false", &format!("\"resolved\": \"{CHILD}\"")));
+        assert_eq!(
+            m,
+            "resolved: line 5, column 97: wrong type: expected a boolean, found text (the stage record file's fields: docs/data-model.md)"
+        );
+        let m = message(&valid().replace("\"2026-11-23T14:00:00\"", &format!("\"{CHILD}\"")));
+        assert!(
+            m.starts_with("discussed_at: line 2, column 37: not a date or time"),
+            "{m}"
+        );
+        let m = message(&valid().replace("\"Early help\"", &format!("[\"{CHILD}\"]")));
+        assert!(m.starts_with("receiving_view: line 4, column "), "{m}");
+        assert!(m.contains("expected a string, found a list"), "{m}");
+        assert!(!m.contains("Canary"), "{m}");
+    }
+
+    #[test]
+    fn a_name_as_a_key_is_not_echoed() {
+        let keyed = |key: &str| message(&valid().replace(key, &format!("\"{CHILD}\"")));
+        let m = keyed("\"next_step\"");
+        assert!(
+            m.starts_with("record: (unknown key), line 7, column "),
+            "{m}"
+        );
+        assert!(
+            m.contains("unknown field: expected one of `discussed_at`"),
+            "{m}"
+        );
+        assert!(!m.contains("Canary"), "{m}");
+        let m = keyed("\"risk-analysis\"");
+        assert!(m.starts_with("extra: line 6, column "), "{m}");
+        assert!(
+            m.contains("not a record field: use one of risk-analysis, evidence"),
+            "{m}"
+        );
+        assert!(!m.contains("Canary"), "{m}");
+        let m = keyed("\"role\"");
+        assert!(
+            m.starts_with("participants: participants[0].(unknown key), line 3"),
+            "{m}"
+        );
+        assert!(!m.contains("Canary"), "{m}");
+    }
+
+    #[test]
+    fn missing_and_malformed_files_say_what_is_wrong() {
+        let m = message(r#"{"summary": "s"}"#);
+        assert!(
+            m.starts_with("record: line 1, column 16: 'agreed' is missing"),
+            "{m}"
+        );
+        let m = message(&format!("{} {CHILD}", valid()));
+        assert!(
+            m.starts_with("record: line 8, column 3: not valid JSON: trailing characters"),
+            "{m}"
+        );
+        let m = message(&format!("[\"{CHILD}\"]"));
+        assert!(
+            m.starts_with("record: the file must hold one JSON object"),
+            "{m}"
+        );
+        let m = message(&valid()[..100]);
+        assert!(m.contains("not valid JSON: EOF while parsing"), "{m}");
+        let big = format!(
+            "{{\"summary\": \"{}\"}}",
+            "x".repeat(MAX_STAGE_RECORD_JSON_BYTES)
+        );
+        let m = message(&big);
+        assert!(
+            m.starts_with("record: is 1048591 bytes; a stage record file may be at most 1 MiB"),
+            "{m}"
+        );
+    }
+
+    /// One change to the text of a valid record: a cut, an insertion or a value
+    /// swapped for the child's name in another JSON type.
+    #[derive(Debug, Clone)]
+    enum Mutation {
+        Cut(usize, usize),
+        Insert(usize, String),
+        Replace(usize, String),
+    }
+
+    fn mutation() -> impl Strategy<Value = Mutation> {
+        let piece = prop_oneof![
+            Just(format!("\"{CHILD}\"")),
+            Just(format!("[\"{CHILD}\"]")),
+            Just(format!("{{\"{CHILD}\": \"{CHILD}\"}}")),
+            Just(format!("\"{CHILD}\": ")),
+            Just(CHILD.to_owned()),
+            "[{}\\[\\]\",:0-9a-z\\\\ \n-]{0,8}",
+            Just("null".to_owned()),
+            Just("1e999".to_owned()),
+        ];
+        prop_oneof![
+            (0usize..600, 0usize..40).prop_map(|(at, n)| Mutation::Cut(at, n)),
+            (0usize..600, piece.clone()).prop_map(|(at, p)| Mutation::Insert(at, p)),
+            (0usize..600, piece).prop_map(|(at, p)| Mutation::Replace(at, p)),
+        ]
+    }
+
+    fn apply(text: &str, m: &Mutation) -> String {
+        let clamp = |i: usize| {
+            let mut i = i.min(text.len());
+            while !text.is_char_boundary(i) {
+                i -= 1;
+            }
+            i
+        };
+        match m {
+            Mutation::Cut(at, n) => {
+                let (a, b) = (clamp(*at), clamp(at + n));
+                format!("{}{}", &text[..a], &text[b..])
+            }
+            Mutation::Insert(at, p) => {
+                let a = clamp(*at);
+                format!("{}{p}{}", &text[..a], &text[a..])
+            }
+            Mutation::Replace(at, p) => {
+                // Replace the JSON value that starts after the next ':' up to its ',' or '}'.
+                let a = clamp(*at);
+                let Some(colon) = text[a..].find(':').map(|c| a + c + 1) else {
+                    return text.to_owned();
+                };
+                let end = text[colon..]
+                    .find([',', '}'])
+                    .map_or(text.len(), |e| colon + e);
+                format!("{}{p}{}", &text[..colon], &text[end..])
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn arbitrary_text_is_read_or_refused_clearly(text in any::<String>()) {
+            if let Err(e) = StageRecordInput::from_json(&text) {
+                let m = e.to_string();
+                let field = m.split(':').next().unwrap_or_default();
+                prop_assert!(field == "record" || RECORD_KEYS.contains(&field), "{}", m);
+            }
+        }
+
+        #[test]
+        fn json_like_text_is_read_or_refused_clearly(
+            text in "[{}\\[\\]\",:0-9a-z_ -]{0,80}"
+        ) {
+            if let Err(e) = StageRecordInput::from_json(&text) {
+                let m = e.to_string();
+                let field = m.split(':').next().unwrap_or_default();
+                prop_assert!(field == "record" || RECORD_KEYS.contains(&field), "{}", m);
+            }
+        }
+
+        #[test]
+        fn a_mutated_record_never_echoes_the_child(
+            mutations in prop::collection::vec(mutation(), 1..4)
+        ) {
+            let text = mutations.iter().fold(valid(), |t, m| apply(&t, m));
+            if let Err(e) = StageRecordInput::from_json(&text) {
+                assert_clear(&text, &e);
+            }
+        }
+    }
 }

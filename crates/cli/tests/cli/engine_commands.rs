@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::{fails, ok};
+use crate::{escalate, fails, ok};
 
 #[test]
 fn deadline_in_working_days_over_christmas() {
@@ -360,4 +360,318 @@ fn the_shipped_files_check_clean() {
         let f = dir.join(format!("{id}.toml"));
         assert_eq!(ok(&["protocol", "check", f.to_str().unwrap()]), "ok\n");
     }
+}
+
+/// Run escalate, waiting at most a minute: a command that reads a device or a pipe
+/// it should have refused would otherwise hang the suite.
+fn within_a_minute(args: &[&str]) -> std::process::Output {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_escalate"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("escalate {args:?} still running after a minute");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_end(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_end(&mut stderr)
+        .unwrap();
+    std::process::Output {
+        status,
+        stdout,
+        stderr,
+    }
+}
+
+fn no_panic(err: &str) {
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
+}
+
+#[test]
+fn extreme_counts_exit_2_naming_the_option_and_its_range() {
+    let deadline = |from: &str, how: &[&str]| {
+        let mut args = vec![
+            "deadline",
+            "--calendar",
+            "england-and-wales",
+            "--from",
+            from,
+        ];
+        args.extend(how);
+        fails(&args)
+    };
+    let cases: &[(&str, &[&str], &str)] = &[
+        (
+            "2026-06-15",
+            &["--hours", "4294967295"],
+            "escalate: --hours: give a number of hours from 1 to 8784 (a year)",
+        ),
+        (
+            "2026-06-15",
+            &["--hours", "0"],
+            "escalate: --hours: give a number of hours from 1 to 8784",
+        ),
+        (
+            "2026-06-15",
+            &["--hours", "8785"],
+            "escalate: --hours: give a number of hours from 1 to 8784",
+        ),
+        (
+            "2026-06-15",
+            &["--working-days", "4294967295"],
+            "escalate: --working-days: 4294967295 working days after 2026-06-15 is outside the calendar's range, which ends on 2100-12-31: give at most 18854 working days from that date",
+        ),
+        (
+            "2026-06-15",
+            &["--working-days", "18855"],
+            "escalate: --working-days: 18855 working days after 2026-06-15",
+        ),
+        (
+            "2100-12-31T12:00",
+            &["--hours", "8784"],
+            "escalate: --hours: 8784 hours after 2100-12-31T12:00 is outside the calendar's range, which ends on 2100-12-31: give at most 11 hours from that time",
+        ),
+        (
+            "2100-12-31",
+            &["--working-days", "1"],
+            "escalate: --working-days: 1 working day after 2100-12-31 is outside the calendar's range, which ends on 2100-12-31: give at most 0 working days",
+        ),
+        (
+            "1989-12-29",
+            &["--working-days", "4294967295"],
+            "escalate: --from: 1989-12-29 is outside the calendar's range: use a date from 1990-01-01 to 2100-12-31",
+        ),
+        (
+            "+262142-12-31T23:59",
+            &["--hours", "1"],
+            "escalate: --from: '+262142-12-31T23:59' is not a date or time",
+        ),
+        (
+            "+12345-01-01",
+            &["--same-working-day"],
+            "escalate: --from: '+12345-01-01' is not a date or time",
+        ),
+        (
+            "2026-06-15",
+            &["--working-days", "4294967296"],
+            "--working-days <N>",
+        ),
+        ("2026-06-15", &["--hours", "-1"], "--hours <N>"),
+    ];
+    for (from, how, expected) in cases {
+        let (code, err) = deadline(from, how);
+        assert_eq!(code, 2, "{from} {how:?}: {err}");
+        assert!(
+            err.contains(expected),
+            "{from} {how:?}: expected '{expected}' in {err}"
+        );
+        no_panic(&err);
+    }
+    assert_eq!(
+        ok(&[
+            "deadline",
+            "--calendar",
+            "england-and-wales",
+            "--from",
+            "2026-06-15",
+            "--working-days",
+            "18854"
+        ]),
+        "2100-12-31\n"
+    );
+    // Other commands that take a moment refuse a five-digit year, or one the calendar
+    // does not cover, too.
+    for (args, expected) in [
+        (
+            &["plan", "--protocol", "london", "--opened", "+99999-01-01"][..],
+            "escalate: --opened: '+99999-01-01' is not a date or time",
+        ),
+        (
+            &["plan", "--protocol", "london", "--opened", "9999-12-31T23:59"],
+            "escalate: --opened: 9999-12-31 is outside the calendar's range: use a date from 1990-01-01 to 2100-12-31",
+        ),
+        (
+            &["plan", "--protocol", "london", "--opened", "2100-12-31"],
+            "escalate: --opened: a stage opened on 2100-12-31 would fall due after the calendar's last day, 2100-12-31: give an earlier date",
+        ),
+        (
+            &["holidays", "--calendar", "scotland", "--year", "4294967295"],
+            "escalate: --year: '4294967295' is not a year",
+        ),
+        (
+            &["holidays", "--calendar", "scotland", "--year", "-2147483648"],
+            "escalate: --year: year -2147483648 is outside the calendar's range",
+        ),
+        (
+        &[
+            "deadline",
+            "--calendar",
+            "scotland",
+            "--from",
+            "2026-01-01",
+            "--working-days",
+            "1",
+            "--closure-day",
+            "+99999-01-01",
+        ][..],
+            "escalate: --closure-day: '+99999-01-01' is not a date",
+        ),
+    ] {
+        let (code, err) = fails(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.starts_with(expected), "{args:?}: expected '{expected}' in {err}");
+        no_panic(&err);
+    }
+}
+
+#[test]
+fn working_days_never_print_a_date_before_the_start() {
+    for from in [
+        "1990-01-01",
+        "2026-06-15",
+        "2099-12-31",
+        "2100-12-30",
+        "2100-12-31",
+    ] {
+        for n in [
+            "0",
+            "1",
+            "5",
+            "366",
+            "18854",
+            "40000",
+            "2147483648",
+            "4294967294",
+            "4294967295",
+        ] {
+            let out = escalate(&[
+                "deadline",
+                "--calendar",
+                "scotland",
+                "--from",
+                from,
+                "--working-days",
+                n,
+            ]);
+            let err = String::from_utf8_lossy(&out.stderr);
+            no_panic(&err);
+            if out.status.success() {
+                let due = String::from_utf8(out.stdout).unwrap();
+                assert!(
+                    due.trim_end() >= from,
+                    "{n} working days after {from}: {due}"
+                );
+            } else {
+                assert_eq!(out.status.code(), Some(2), "{err}");
+                assert!(err.starts_with("escalate: --working-days: "), "{err}");
+            }
+        }
+    }
+}
+
+#[test]
+fn oversized_and_special_protocol_files_are_refused_up_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.toml");
+    // 2 MiB: a valid protocol padded with a comment, so only the size can refuse it.
+    let src = include_str!("../../../../assets/protocols/london.toml");
+    std::fs::write(&big, format!("{src}\n#{}\n", "x".repeat(2 * 1024 * 1024))).unwrap();
+    let big = big.to_str().unwrap();
+    let fifo = dir.path().join("fifo.toml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let fifo = fifo.to_str().unwrap();
+    for file in [big, "/dev/zero", fifo] {
+        for args in [
+            &["protocol", "check", file][..],
+            &["protocol", "show", file],
+            &["plan", "--protocol", file, "--opened", "2026-11-23"],
+        ] {
+            let out = within_a_minute(args);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            assert!(out.stdout.is_empty());
+            assert!(err.starts_with(&format!("escalate: {file}: ")), "{err}");
+            assert!(err.contains("at most 1 MiB (1048576 bytes)"), "{err}");
+            no_panic(&err);
+        }
+    }
+    let (_, err) = fails(&["protocol", "check", big]);
+    assert!(
+        err.contains(&format!(
+            "is {} bytes",
+            std::fs::metadata(big).unwrap().len()
+        )),
+        "{err}"
+    );
+    let (_, err) = fails(&["protocol", "check", "/dev/zero"]);
+    assert!(err.contains("is not a regular file"), "{err}");
+    // Not UTF-8: refused by name, not read as garbage.
+    let latin1 = dir.path().join("latin1.toml");
+    std::fs::write(&latin1, b"name = \"Caf\xe9\"\n").unwrap();
+    let (code, err) = fails(&["protocol", "check", latin1.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is not UTF-8 text (byte 11 is not)"), "{err}");
+}
+
+#[test]
+fn a_file_full_of_problems_lists_the_first_hundred() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    let src = include_str!("../../../../assets/protocols/doncaster.toml");
+    let at = src.find("principles = [").unwrap() + "principles = [".len();
+    let empties = (1024 * 1024 - src.len() - 1) / 4;
+    let bad = format!(
+        "{}\n{}{}",
+        &src[..at],
+        "\"\",\n".repeat(empties),
+        &src[at..]
+    );
+    assert!(bad.len() <= 1024 * 1024);
+    std::fs::write(&path, &bad).unwrap();
+    let p = path.to_str().unwrap();
+    let (code, err) = fails(&["protocol", "check", p]);
+    assert_eq!(code, 2);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 101, "{}", &err[..err.len().min(2000)]);
+    assert_eq!(
+        lines[0],
+        format!("{p}:14: principles[0]: must not be empty: give the protocol's words")
+    );
+    assert_eq!(
+        lines[100],
+        format!(
+            "{p}: and {} more problems not listed: fix those above and check again",
+            empties - 100
+        )
+    );
 }

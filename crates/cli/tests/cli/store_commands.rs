@@ -782,3 +782,213 @@ fn withdraw_redirect_notify_and_shorten() {
     assert!(lead.ok(&["case", "list"]).is_empty(), "no open cases left");
     assert!(lead.ok(&["audit", "verify"]).starts_with("ok: 7 entries"));
 }
+
+#[test]
+fn stage_record_fields_let_a_western_bay_case_leave_stage_3() {
+    let lead = Lead::new();
+    lead.init();
+    let r = lead.new_case("Child D", &[]);
+    fn record<'a>(r: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+        let mut args = vec![
+            "stage",
+            "record",
+            r,
+            "--summary",
+            "Discussed",
+            "--agreed",
+            "Escalate",
+        ];
+        args.extend(extra);
+        args
+    }
+    // No record yet: the hint asks for one, with no fields.
+    let (code, err) = lead.fails(&["case", "escalate", &r], false);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("it still needs a written record of this stage. Add a stage record of the Stage 1 discussion or meeting. The protocol says: "),
+        "{err}"
+    );
+    assert!(
+        err.trim_end().ends_with(&format!(
+            "Record it with `escalate stage record {r} --summary TEXT --agreed TEXT`."
+        )),
+        "{err}"
+    );
+    for stage in 2..=3 {
+        lead.ok(&record(&r, &[]));
+        assert_eq!(
+            lead.ok(&["case", "escalate", &r]),
+            format!("{r}\tStage {stage}\n")
+        );
+    }
+    lead.ok(&record(&r, &[]));
+    // Stage 3 needs the analysis of perceived risk: the refusal says how to give it.
+    let (code, err) = lead.fails(&["case", "escalate", &r], false);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.starts_with("escalate: Stage 3 cannot be escalated yet: it still needs a stage record with the 'risk-analysis' field. Add a Stage 3 record that fills in 'risk-analysis' (Analysis of the perceived risk"),
+        "{err}"
+    );
+    assert!(
+        err.trim_end().ends_with(&format!(
+            "the perceived risk to the child and detailing what steps have been taken to try to resolve the matter. Record it with `escalate stage record {r} --summary TEXT --agreed TEXT --field risk-analysis=TEXT`."
+        )),
+        "{err}"
+    );
+    let audit = lead.ok(&["audit", "verify"]);
+
+    // --field refusals name the option and write nothing.
+    let refused: &[(&[&str], &str)] = &[
+        (
+            &["--field", "colour=red"],
+            "escalate: --field: field 1: the ID before '=' is not a record field: use one of risk-analysis, evidence, lead-advice, desired-outcome, minutes, route, lessons",
+        ),
+        (
+            &["--field", "Aled Canary has a bruise"],
+            "escalate: --field: field 1 has no '=': give ID=TEXT",
+        ),
+        (
+            &["--field", "risk-analysis=  "],
+            "escalate: --field: risk-analysis has no text",
+        ),
+        (
+            &["--field", "risk-analysis=a", "--field", "risk-analysis=b"],
+            "escalate: --field: risk-analysis is given twice",
+        ),
+        (
+            &["--field", "evidence=Aled Canary said so"],
+            "escalate: --field: this stage's record does not use 'evidence': it uses risk-analysis",
+        ),
+    ];
+    for (extra, expected) in refused {
+        let (code, err) = lead.fails(&record(&r, extra), false);
+        assert_eq!(code, 2, "{extra:?}: {err}");
+        assert!(
+            err.starts_with(expected),
+            "{extra:?}: expected '{expected}' in {err}"
+        );
+        assert!(!err.contains("Canary"), "the text was echoed: {err}");
+    }
+    assert_eq!(
+        lead.ok(&["audit", "verify"]),
+        audit,
+        "a refusal wrote nothing"
+    );
+
+    lead.ok(&record(
+        &r,
+        &[
+            "--field",
+            "risk-analysis=Risk of neglect is rising; two meetings missed.",
+        ],
+    ));
+    assert_eq!(
+        lead.ok(&["case", "escalate", &r]),
+        format!("{r}\tStage 4\n")
+    );
+    let show: serde_json::Value =
+        serde_json::from_str(&lead.ok(&["case", "show", &r, "--json"])).unwrap();
+    let records = show["records"].as_array().unwrap();
+    assert_eq!(
+        records[3]["extra"]["risk-analysis"],
+        "Risk of neglect is rising; two meetings missed."
+    );
+}
+
+#[test]
+fn a_stage_record_file_is_refused_without_echoing_its_values() {
+    let lead = Lead::new();
+    lead.init();
+    let r = lead.new_case("Child E", &[]);
+    let audit = lead.ok(&["audit", "verify"]);
+    let file = lead.root().join("record.json");
+    let file_arg = file.to_str().unwrap();
+    let refused: &[(&str, &str)] = &[
+        (
+            r#"{"summary": "s", "agreed": "a", "resolved": "Aled Canary"}"#,
+            "resolved: line 1, column 57: wrong type: expected a boolean, found text",
+        ),
+        (
+            "{\"summary\": \"s\",\n \"agreed\": \"a\",\n \"participants\": [{\"name\": \"Aled Canary\", \"role\": 7, \"agency\": \"x\"}]}",
+            "participants: participants[0].role, line 3, column 51: wrong type: expected a string, found a number",
+        ),
+        (
+            r#"{"summary": "s", "agreed": "a", "Aled Canary": "x"}"#,
+            "record: (unknown key), line 1, column 45: unknown field: expected one of `discussed_at`",
+        ),
+        (
+            r#"{"summary": "s", "agreed": "a", "extra": {"Aled Canary": "x"}}"#,
+            "extra: line 1, column 55: not a record field: use one of risk-analysis",
+        ),
+        (
+            r#"{"summary": "Aled Canary", "agreed": "a", "discussed_at": "Aled Canary"}"#,
+            "discussed_at: line 1, column 71: not a date or time",
+        ),
+        (
+            r#"{"summary": "s", "agreed": "a"} Aled Canary"#,
+            "record: line 1, column 33: not valid JSON: trailing characters",
+        ),
+    ];
+    for (json, expected) in refused {
+        std::fs::write(&file, json).unwrap();
+        let (code, err) = lead.fails(&["stage", "record", &r, "--file", file_arg], false);
+        assert_eq!(code, 2, "{json}: {err}");
+        assert!(
+            err.starts_with(&format!(
+                "escalate: --file: {file_arg} is not a stage record: {expected}"
+            )),
+            "{json}: expected '{expected}' in {err}"
+        );
+        assert!(
+            !err.contains("Aled") && !err.contains("Canary"),
+            "a value was echoed: {err}"
+        );
+    }
+    // A device and an oversized file are refused before anything is read.
+    let (code, err) = lead.fails(&["stage", "record", &r, "--file", "/dev/zero"], false);
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("escalate: /dev/zero: is not a regular file: give a stage record file (JSON) of at most 1 MiB"),
+        "{err}"
+    );
+    std::fs::write(&file, " ".repeat(1024 * 1024 + 1)).unwrap();
+    let (code, err) = lead.fails(&["stage", "record", &r, "--file", file_arg], false);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("is 1048577 bytes; a stage record file (JSON) may be at most 1 MiB"),
+        "{err}"
+    );
+    // A moment the calendar does not cover would leave deadlines it cannot count.
+    let env = [("ESCALATE_DATA_DIR", lead.data.to_str().unwrap())];
+    for now in ["2101-01-01T00:00", "9999-12-31T23:59", "1989-12-31T23:59"] {
+        let out = escalate_with(
+            &[
+                "stage",
+                "record",
+                &r,
+                "--summary",
+                "s",
+                "--agreed",
+                "a",
+                "--now",
+                now,
+            ],
+            &env,
+            &[],
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.starts_with(&format!(
+                "escalate: --now: {} is outside the calendar's range: use a date from 1990-01-01 to 2100-12-31",
+                &now[..10]
+            )),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        lead.ok(&["audit", "verify"]),
+        audit,
+        "a refusal wrote nothing"
+    );
+}

@@ -4,8 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod engine;
+mod extremes;
 mod plan;
 mod properties;
+mod protocol_files;
 mod protocols;
 mod state_machine;
 

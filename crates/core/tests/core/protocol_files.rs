@@ -1,0 +1,250 @@
+//! Protocol files as a partnership (or a mistake, or an attacker) might write them:
+//! arbitrary text and mutations of the five shipped files are parsed or refused with
+//! `file:line: field: message` lines, never a panic, and the report stays bounded.
+
+use escalate_core::protocol::{MAX_PROTOCOL_FILE_BYTES, MAX_REPORTED_ERRORS};
+use escalate_core::{Protocol, ProtocolErrors};
+use proptest::prelude::*;
+
+const SHIPPED: [(&str, &str); 5] = [
+    (
+        "western-bay.toml",
+        include_str!("../../../../assets/protocols/western-bay.toml"),
+    ),
+    (
+        "london.toml",
+        include_str!("../../../../assets/protocols/london.toml"),
+    ),
+    (
+        "four-stage.toml",
+        include_str!("../../../../assets/protocols/four-stage.toml"),
+    ),
+    (
+        "doncaster.toml",
+        include_str!("../../../../assets/protocols/doncaster.toml"),
+    ),
+    (
+        "south-gloucestershire.toml",
+        include_str!("../../../../assets/protocols/south-gloucestershire.toml"),
+    ),
+];
+
+/// The report is short, each line is `file:line: field: message` (or `file: field:
+/// message` where no line can be found), and lines point into the file.
+fn assert_reported(src: &str, e: &ProtocolErrors) {
+    assert!(!e.errors.is_empty(), "an error with no problems in it");
+    assert!(
+        e.errors.len() <= MAX_REPORTED_ERRORS,
+        "{} kept",
+        e.errors.len()
+    );
+    let lines = src.lines().count().max(1) + 1;
+    for p in &e.errors {
+        assert_eq!(p.file, "p.toml");
+        assert!(!p.field.is_empty() && !p.message.trim().is_empty(), "{p}");
+        if let Some(line) = p.line {
+            assert!((1..=lines).contains(&line), "line {line} of {lines}: {p}");
+        }
+        let shown = p.to_string();
+        let prefix = match p.line {
+            Some(l) => format!("p.toml:{l}: {}: ", p.field),
+            None => format!("p.toml: {}: ", p.field),
+        };
+        assert!(shown.starts_with(&prefix), "{shown}");
+    }
+    assert!(
+        e.errors.windows(2).all(|w| w[0].line <= w[1].line),
+        "not in file order: {e}"
+    );
+    let shown = e.to_string();
+    assert!(
+        shown.lines().count() >= e.errors.len() + usize::from(e.more > 0),
+        "{shown}"
+    );
+}
+
+fn check(src: &str) {
+    if let Err(e) = Protocol::from_toml(src, "p.toml") {
+        assert_reported(src, &e);
+    }
+}
+
+/// One edit to a shipped file: a cut, an inserted piece of TOML, a line repeated or a
+/// value replaced.
+#[derive(Debug, Clone)]
+enum Edit {
+    Cut(usize, usize),
+    Insert(usize, String),
+    RepeatLine(usize, usize),
+    Value(usize, String),
+}
+
+fn piece() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("\"\"".to_owned()),
+        Just("[]".to_owned()),
+        Just("{}".to_owned()),
+        Just("\n[[stages]]\n".to_owned()),
+        Just("\n[stages.timescale]\n".to_owned()),
+        Just("4294967296".to_owned()),
+        Just("-1".to_owned()),
+        Just("\"999999 working days\"".to_owned()),
+        Just("\"4294967295 hours\"".to_owned()),
+        Just("\"0 hours\"".to_owned()),
+        Just("\"risk-analysis\"".to_owned()),
+        Just("true".to_owned()),
+        Just("1979-05-27T07:32:00Z".to_owned()),
+        "[\\[\\]{}=\",.a-z0-9 \n#-]{0,12}",
+        any::<String>().prop_map(|s| s.chars().take(12).collect()),
+    ]
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        (0usize..20_000, 0usize..200).prop_map(|(at, n)| Edit::Cut(at, n)),
+        (0usize..20_000, piece()).prop_map(|(at, p)| Edit::Insert(at, p)),
+        (0usize..400, 1usize..50).prop_map(|(line, n)| Edit::RepeatLine(line, n)),
+        (0usize..20_000, piece()).prop_map(|(at, p)| Edit::Value(at, p)),
+    ]
+}
+
+fn apply(src: &str, e: &Edit) -> String {
+    let clamp = |i: usize| {
+        let mut i = i.min(src.len());
+        while !src.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    match e {
+        Edit::Cut(at, n) => format!("{}{}", &src[..clamp(*at)], &src[clamp(at + n)..]),
+        Edit::Insert(at, p) => format!("{}{p}{}", &src[..clamp(*at)], &src[clamp(*at)..]),
+        Edit::RepeatLine(line, n) => {
+            let lines: Vec<&str> = src.lines().collect();
+            let Some(l) = lines.get(line % lines.len().max(1)) else {
+                return src.to_owned();
+            };
+            let mut out: Vec<&str> = lines.clone();
+            let at = line % lines.len().max(1);
+            for _ in 0..*n {
+                out.insert(at, l);
+            }
+            out.join("\n")
+        }
+        Edit::Value(at, p) => {
+            // The value after the next '=' up to the end of its line.
+            let a = clamp(*at);
+            let Some(eq) = src[a..].find('=').map(|i| a + i + 1) else {
+                return src.to_owned();
+            };
+            let end = src[eq..].find('\n').map_or(src.len(), |i| eq + i);
+            format!("{} {p}{}", &src[..eq], &src[end..])
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn arbitrary_text_is_parsed_or_reported(src in any::<String>()) {
+        check(&src);
+    }
+
+    #[test]
+    fn toml_like_text_is_parsed_or_reported(src in "[\\[\\]{}=\",.a-z0-9 \n#-]{0,200}") {
+        check(&src);
+    }
+
+    #[test]
+    fn edited_shipped_files_are_parsed_or_reported(
+        which in 0usize..5,
+        edits in prop::collection::vec(edit(), 1..5),
+    ) {
+        let (_, original) = SHIPPED[which];
+        let src = edits.iter().fold(original.to_owned(), |s, e| apply(&s, e));
+        check(&src);
+    }
+
+    /// Empty principles put at chosen lines are reported at exactly those lines, the
+    /// first hundred of them, with the rest counted.
+    #[test]
+    fn each_problem_is_reported_at_its_line(
+        which in 0usize..5,
+        empties in 1usize..400,
+    ) {
+        let (_, original) = SHIPPED[which];
+        let at = original.find("principles = [").map(|i| i + "principles = [".len()).unwrap();
+        let before = original[..at].lines().count();
+        let src = format!("{}\n{}{}", &original[..at], "\"\",\n".repeat(empties), &original[at..]);
+        let e = Protocol::from_toml(&src, "p.toml").unwrap_err();
+        assert_reported(&src, &e);
+        let kept = empties.min(MAX_REPORTED_ERRORS);
+        prop_assert_eq!(e.errors.len(), kept);
+        prop_assert_eq!(e.more, empties - kept);
+        for (i, p) in e.errors.iter().enumerate() {
+            prop_assert_eq!(p.line, Some(before + 1 + i));
+            prop_assert_eq!(&p.field, &format!("principles[{i}]"));
+        }
+    }
+}
+
+#[test]
+fn the_shipped_files_parse() {
+    for (name, src) in SHIPPED {
+        Protocol::from_toml(src, name).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+#[test]
+fn a_file_over_the_limit_is_refused_before_it_is_parsed() {
+    // Over the limit by one byte, and not TOML at all: only the size is reported.
+    let src = "x".repeat(MAX_PROTOCOL_FILE_BYTES + 1);
+    let e = Protocol::from_toml(&src, "p.toml").unwrap_err();
+    assert_eq!(e.errors.len(), 1);
+    assert_eq!(
+        e.to_string(),
+        "p.toml: (file): is 1048577 bytes; a protocol file may be at most 1 MiB (1048576 bytes): give the protocol's own file (the shipped ones are under 20 KiB)"
+    );
+    // At the limit the text is parsed (and here refused for what it says).
+    let src = "x".repeat(MAX_PROTOCOL_FILE_BYTES);
+    let e = Protocol::from_toml(&src, "p.toml").unwrap_err();
+    assert_eq!(e.errors[0].field, "(syntax)");
+}
+
+#[test]
+fn a_megabyte_of_problems_lists_the_first_hundred_and_counts_the_rest() {
+    let (_, original) = SHIPPED[3];
+    let at = original.find("principles = [").unwrap() + "principles = [".len();
+    let room = MAX_PROTOCOL_FILE_BYTES - original.len() - 1;
+    let empties = room / 4;
+    let src = format!(
+        "{}\n{}{}",
+        &original[..at],
+        "\"\",\n".repeat(empties),
+        &original[at..]
+    );
+    assert!(src.len() <= MAX_PROTOCOL_FILE_BYTES);
+    let e = Protocol::from_toml(&src, "p.toml").unwrap_err();
+    assert_eq!(e.errors.len(), MAX_REPORTED_ERRORS);
+    assert_eq!(e.more, empties - MAX_REPORTED_ERRORS);
+    let shown = e.to_string();
+    assert_eq!(shown.lines().count(), MAX_REPORTED_ERRORS + 1);
+    assert!(shown.lines().last().unwrap().starts_with(&format!(
+        "p.toml: and {} more problems not listed",
+        empties - MAX_REPORTED_ERRORS
+    )));
+}
+
+#[test]
+fn deep_nesting_is_refused_by_the_parser() {
+    for src in [
+        format!("x = {}{}", "[".repeat(100_000), "]".repeat(100_000)),
+        format!("x = {}1{}", "{a=".repeat(50_000), "}".repeat(50_000)),
+        format!("[{}]\nb = 1", vec!["a"; 100_000].join(".")),
+    ] {
+        let e = Protocol::from_toml(&src, "p.toml").unwrap_err();
+        assert_eq!(e.errors.len(), 1, "{e}");
+        assert_eq!(e.errors[0].field, "(syntax)", "{e}");
+    }
+}
