@@ -30,6 +30,10 @@ pub enum StoreError {
     SchemaTooNew { found: i64, known: i64 },
     #[error("the store could not be opened: {0}")]
     Open(String),
+    #[error("{dir} is in use: {why}")]
+    Busy { dir: String, why: &'static str },
+    #[error("{path} {why}. Nothing was changed: restore the store from a backup (`escalate restore`) into an empty folder")]
+    NotADatabase { path: String, why: &'static str },
     #[error("no case with reference '{0}': check it with `escalate case list`")]
     NoCase(String),
     #[error(transparent)]
@@ -66,6 +70,8 @@ impl StoreError {
             StoreError::NotEncrypted => "store.not_encrypted",
             StoreError::SchemaTooNew { .. } => "store.schema_too_new",
             StoreError::Open(_) => "store.open",
+            StoreError::Busy { .. } => "store.busy",
+            StoreError::NotADatabase { .. } => "store.not_a_database",
             StoreError::NoCase(_) => "case.not_found",
             StoreError::Transition(e) => e.code(),
             StoreError::Engine(e) => e.code(),
