@@ -131,10 +131,24 @@ pub(crate) async fn connect(
         .await
         .map_err(|e| StoreError::Open(e.to_string()))?;
     if !is_sqlcipher(version.as_deref()) {
-        pool.close().await;
+        close_pool(&pool).await;
         return Err(StoreError::NotEncrypted);
     }
     Ok(pool)
+}
+
+/// Close every connection of `pool` before returning. sqlx's `Pool::close` can return
+/// while a connection that was being given back lands in the idle list afterwards,
+/// still open; closing again closes it. Bounded: two hundred rounds at most.
+pub(crate) async fn close_pool(pool: &SqlitePool) {
+    for _ in 0..200 {
+        pool.close().await;
+        if pool.size() == 0 {
+            return;
+        }
+        tokio::task::yield_now().await;
+        std::thread::sleep(Duration::from_millis(1));
+    }
 }
 
 /// One keyed connection outside any pool, for rotation: `journal` is the journal mode

@@ -87,7 +87,7 @@ impl Store {
         rotation::remove_copy(&dir)?;
         // Every pooled connection closes: the copy must see no writer, and no handle on
         // the old file may outlive it.
-        self.pool.close().await;
+        db::close_pool(&self.pool).await;
         let next_id = next_entry(&self.store_id);
         let staged = async {
             let expected = rotation::export(&dir, old, &new).await?;

@@ -322,7 +322,7 @@ impl Store {
         }
         .await;
         if let Err(e) = written {
-            pool.close().await;
+            db::close_pool(&pool).await;
             return Err(e);
         }
         Ok(pool)
@@ -434,7 +434,7 @@ impl Store {
         let (profile, calendar) = match loaded {
             Ok(v) => v,
             Err(e) => {
-                pool.close().await;
+                db::close_pool(&pool).await;
                 return Err(e);
             }
         };
@@ -478,8 +478,10 @@ impl Store {
         })
     }
 
+    /// Close the store: every database connection is closed (and with it SQLCipher's
+    /// copy of the key) before this returns, then the folder's lock is let go.
     pub async fn close(self) {
-        self.pool.close().await;
+        db::close_pool(&self.pool).await;
     }
 
     pub fn dir(&self) -> &Path {

@@ -14,4 +14,5 @@ mod cases;
 mod crash;
 mod encryption;
 mod keys;
+mod rotation;
 mod support;
