@@ -13,6 +13,8 @@ mod backups;
 mod cases;
 mod crash;
 mod encryption;
+mod folders;
+mod hostile_files;
 mod keys;
 mod rotation;
 mod support;
