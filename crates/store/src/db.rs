@@ -344,7 +344,45 @@ pub(crate) async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[tokio::test]
+    async fn the_key_is_not_kept_in_the_pool_options() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let key = DataKey::generate().unwrap();
+        let hex = key.expose_hex();
+        // Debug shows every pragma an option set would keep: the old way would show it.
+        let old_way = SqliteConnectOptions::new().pragma("key", format!("\"x'{}'\"", hex.as_str()));
+        assert!(format!("{old_way:?}").contains(hex.as_str()));
+
+        let pool = connect(&path, Some(&key), true).await.unwrap();
+        sqlx::query("CREATE TABLE t (x TEXT)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        // Several connections at once: each one is keyed as it is made.
+        let mut a = pool.acquire().await.unwrap();
+        let mut b = pool.acquire().await.unwrap();
+        sqlx::query("INSERT INTO t VALUES ('a')")
+            .execute(&mut *a)
+            .await
+            .unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM t")
+            .fetch_one(&mut *b)
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+        drop((a, b));
+        assert!(!format!("{:?}", pool.connect_options()).contains(hex.as_str()));
+        close_pool(&pool).await;
+        // And the file really is keyed: the wrong key cannot read it.
+        assert!(key_opens(&path, &key).await.unwrap());
+        assert!(!key_opens(&path, &DataKey::generate().unwrap())
+            .await
+            .unwrap());
+    }
 
     #[test]
     fn a_build_without_sqlcipher_is_recognised() {

@@ -517,6 +517,51 @@ mod tests {
     }
 
     #[test]
+    fn costs_out_of_bounds_are_refused_before_any_derivation() {
+        let key = DataKey::generate().unwrap();
+        let pass = Passphrase::new("correct horse battery staple");
+        for (p, field) in [
+            (
+                KdfParams {
+                    m_cost_kib: u32::MAX,
+                    ..FAST
+                },
+                "params.m_cost_kib is 4294967295",
+            ),
+            (
+                KdfParams {
+                    t_cost: 1_000_000,
+                    ..FAST
+                },
+                "params.t_cost is 1000000",
+            ),
+            (KdfParams { p_cost: 0, ..FAST }, "params.p_cost is 0"),
+        ] {
+            // Wrapping would derive first: a 4 TiB allocation, or days of passes.
+            let e = KeyFile::wrap("abc", &key, &pass, p).unwrap_err();
+            assert!(e.to_string().contains(field), "{e}");
+            let mut f = KeyFile::wrap("abc", &key, &pass, FAST).unwrap();
+            f.params = p;
+            let e = f.unwrap_key(&pass).unwrap_err();
+            assert!(
+                e.to_string().starts_with(&format!("key.json: {field}")),
+                "{e}"
+            );
+        }
+        // The default and the bounds' ends are accepted.
+        for p in [
+            KdfParams::DEFAULT,
+            KdfParams {
+                m_cost_kib: *KdfParams::M_COST_KIB.end(),
+                t_cost: 10,
+                p_cost: 4,
+            },
+        ] {
+            p.check("key.json").unwrap();
+        }
+    }
+
+    #[test]
     fn short_passphrases_are_refused() {
         let e = Passphrase::new("short")
             .check_strength("passphrase")

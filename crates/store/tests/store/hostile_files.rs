@@ -62,19 +62,16 @@ async fn a_key_json_with_wrong_lengths_or_a_huge_size_is_refused() {
     let dir = f.path();
     f.store.close().await;
     let original = std::fs::read(dir.join("key.json")).unwrap();
-    let cases: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
-        ("salt", Box::new(|v| v["salt"] = "QUFB".into())),
-        ("nonce", Box::new(|v| v["nonce"] = "QUFBQUFB".into())),
-        (
-            "ciphertext",
-            Box::new(|v| v["ciphertext"] = "A".repeat(4000).into()),
-        ),
-        ("key_check", Box::new(|v| v["key_check"] = "zz".into())),
-        ("store_id", Box::new(|v| v["store_id"] = "../../etc".into())),
+    let cases: [(&str, serde_json::Value); 5] = [
+        ("salt", "QUFB".into()),
+        ("nonce", "QUFBQUFB".into()),
+        ("ciphertext", "A".repeat(4000).into()),
+        ("key_check", "zz".into()),
+        ("store_id", "../../etc".into()),
     ];
-    for (field, edit) in cases {
+    for (field, value) in cases {
         std::fs::write(dir.join("key.json"), &original).unwrap();
-        craft_key_json(&dir, edit);
+        craft_key_json(&dir, |v| v[field] = value.clone());
         let e = Store::open(&dir, Some(&pass()), &NoKeyring)
             .await
             .unwrap_err();
