@@ -30,6 +30,8 @@ pub enum StoreError {
     SchemaTooNew { found: i64, known: i64 },
     #[error("the store could not be opened: {0}")]
     Open(String),
+    #[error("the key was not rotated, and the store, key.json and the keyring are as they were: {0}. Check the free disk space and try again")]
+    NotRotated(String),
     #[error("{dir} is in use: {why}")]
     Busy { dir: String, why: &'static str },
     #[error("{path} {why}. Nothing was changed: restore the store from a backup (`escalate restore`) into an empty folder")]
@@ -71,6 +73,7 @@ impl StoreError {
             StoreError::SchemaTooNew { .. } => "store.schema_too_new",
             StoreError::Open(_) => "store.open",
             StoreError::Busy { .. } => "store.busy",
+            StoreError::NotRotated(_) => "key.not_rotated",
             StoreError::NotADatabase { .. } => "store.not_a_database",
             StoreError::NoCase(_) => "case.not_found",
             StoreError::Transition(e) => e.code(),

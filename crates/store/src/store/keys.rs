@@ -122,7 +122,7 @@ impl Store {
             let _ = keys.delete(&next_id);
             let _ = fsx::sync_dir(&dir);
             self.reconnect(old).await?;
-            return Err(e);
+            return Err(StoreError::NotRotated(e.to_string()));
         }
         // The commit point: the verified copy takes the database's name.
         let committed = async {
@@ -138,7 +138,7 @@ impl Store {
             let _ = keys.delete(&next_id);
             let _ = fsx::sync_dir(&dir);
             self.reconnect(old).await?;
-            return Err(e);
+            return Err(StoreError::NotRotated(e.to_string()));
         }
         let finished = async {
             rotation::fault("db-renamed")?;
@@ -161,7 +161,11 @@ impl Store {
                 "{e}. The new key is in key.json; unlock with the passphrase."
             )),
         }
-        self.reconnect(&new).await
+        self.reconnect(&new).await.map_err(|e| {
+            StoreError::Open(format!(
+                "the key was rotated, but the store could not be opened again with it ({e}): close Escalate and open the store again"
+            ))
+        })
     }
 
     /// A new pool on the store's database with `key`, after a rotation closed the old.

@@ -193,6 +193,14 @@ pub(super) async fn verify(
         if after.entries != expected.audit_entries + 1 {
             return Err(bad("the rotation's audit entry is missing".to_owned()));
         }
+        // Switched to WAL now, while it is still a copy, so that opening it as the
+        // store needs no write: the swap cannot be followed by a failure to open.
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode = WAL")
+            .fetch_one(&mut conn)
+            .await?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(bad(format!("its journal mode stayed {mode}")));
+        }
         Ok(())
     }
     .await;
