@@ -80,8 +80,11 @@ pub(crate) async fn apply_key(
     conn: &mut SqliteConnection,
     key: &DataKey,
 ) -> Result<(), sqlx::Error> {
+    use sqlx::Executor;
     let statement = key_statement(key);
-    sqlx::raw_sql(&statement).execute(&mut *conn).await?;
+    // Through `Executor::execute`: `RawSql::execute`'s future is not `Send` for every
+    // lifetime, which the app's command futures need.
+    conn.execute(sqlx::raw_sql(&statement)).await?;
     Ok(())
 }
 
@@ -167,11 +170,13 @@ pub(crate) async fn connect_one(
         .map_err(|e| open_error(path, e))?;
     let set = async {
         apply_key(&mut conn, key).await?;
-        sqlx::raw_sql(match journal {
-            "DELETE" => "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL;",
-            _ => SETTINGS,
-        })
-        .execute(&mut conn)
+        sqlx::Executor::execute(
+            &mut conn,
+            sqlx::raw_sql(match journal {
+                "DELETE" => "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL;",
+                _ => SETTINGS,
+            }),
+        )
         .await?;
         Ok::<(), sqlx::Error>(())
     }

@@ -708,3 +708,30 @@ async fn closure_days(pool: &SqlitePool) -> Result<Vec<NaiveDate>, StoreError> {
 mod futures_like {
     pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 }
+
+/// The desktop app awaits these from Tauri commands, whose futures must be `Send` for
+/// any lifetime of their arguments: a compile-time check, since a non-`Send` future
+/// here only shows as an error deep in the app's command macros.
+#[cfg(test)]
+#[allow(dead_code)]
+mod send_futures {
+    use super::*;
+
+    fn is_send<T: Send>(_: T) {}
+
+    fn futures_are_send<'a>(
+        dir: &'a Path,
+        pass: &'a Passphrase,
+        key: &'a DataKey,
+        keys: &'a dyn KeyStore,
+        store: &'a mut Store,
+        profile: Profile,
+    ) {
+        is_send(Store::open(dir, None, keys));
+        is_send(Store::open(dir, Some(pass), keys));
+        is_send(Store::open_with_key(dir, key));
+        is_send(Store::create(dir, profile, pass, keys, NaiveDateTime::MIN));
+        is_send(crate::backup::restore(dir, dir, pass, keys));
+        is_send(store.rotate_key(pass, keys, NaiveDateTime::MIN));
+    }
+}

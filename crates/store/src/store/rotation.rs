@@ -132,11 +132,13 @@ pub(super) async fn export(
             .await?;
         drop(key_text);
         fault("attached")?;
-        sqlx::raw_sql(
-            "PRAGMA rotated.journal_mode = DELETE; PRAGMA rotated.synchronous = FULL; \
-             SELECT sqlcipher_export('rotated'); DETACH DATABASE rotated;",
+        sqlx::Executor::execute(
+            &mut conn,
+            sqlx::raw_sql(
+                "PRAGMA rotated.journal_mode = DELETE; PRAGMA rotated.synchronous = FULL; \
+                 SELECT sqlcipher_export('rotated'); DETACH DATABASE rotated;",
+            ),
         )
-        .execute(&mut conn)
         .await?;
         fault("exported")?;
         let snap = snapshot(&mut conn).await?;
