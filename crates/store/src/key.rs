@@ -167,9 +167,10 @@ impl KdfParams {
                 Ok(())
             } else {
                 Err(StoreError::KeyFile(format!(
-                    "{source}: params.{name} is {value}, outside the {}..={} {unit} Escalate accepts: the file is damaged or was not written by Escalate; restore it from a backup",
+                    "{source}: params.{name} is {value}, outside the {}..={} {unit} Escalate accepts: the file is damaged or was not written by Escalate; {}",
                     range.start(),
-                    range.end()
+                    range.end(),
+                    remedy(source)
                 )))
             }
         };
@@ -223,6 +224,15 @@ struct Sealed {
     ciphertext: Vec<u8>,
 }
 
+/// What to do about a damaged key file: from a backup, use another one.
+fn remedy(source: &str) -> &'static str {
+    if source.starts_with("the backup") {
+        "use another backup"
+    } else {
+        "restore it from a backup"
+    }
+}
+
 /// Decode one base64 field, refusing anything longer than `max` bytes before decoding.
 fn decode_field(
     source: &str,
@@ -232,9 +242,10 @@ fn decode_field(
 ) -> Result<Vec<u8>, StoreError> {
     let bad = || {
         StoreError::KeyFile(format!(
-            "{source}: {field} is not {}..={} bytes of base64: the file is damaged; restore it from a backup",
+            "{source}: {field} is not {}..={} bytes of base64: the file is damaged; {}",
             len.start(),
-            len.end()
+            len.end(),
+            remedy(source)
         ))
     };
     // Four base64 characters carry three bytes.
@@ -264,9 +275,10 @@ fn json_error(source: &str, e: &serde_json::Error) -> StoreError {
         Category::Data => "it does not have the fields Escalate writes",
     };
     StoreError::KeyFile(format!(
-        "{source} could not be read: {what} (line {}, column {}): restore it from a backup",
+        "{source} could not be read: {what} (line {}, column {}): {}",
         e.line(),
-        e.column()
+        e.column(),
+        remedy(source)
     ))
 }
 
@@ -344,12 +356,14 @@ impl KeyFile {
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if !id_ok {
             return Err(StoreError::KeyFile(format!(
-                "{source}: store_id is not 1 to 64 letters, digits, '-' or '_': the file is damaged; restore it from a backup"
+                "{source}: store_id is not 1 to 64 letters, digits, '-' or '_': the file is damaged; {}",
+                remedy(source)
             )));
         }
         if !is_hex(&self.key_check, 32) {
             return Err(StoreError::KeyFile(format!(
-                "{source}: key_check is not 32 hex digits: the file is damaged; restore it from a backup"
+                "{source}: key_check is not 32 hex digits: the file is damaged; {}",
+                remedy(source)
             )));
         }
         self.params.check(source)?;
@@ -408,7 +422,8 @@ impl KeyFile {
     pub fn parse(bytes: &[u8], source: &str) -> Result<KeyFile, StoreError> {
         if bytes.len() as u64 > MAX_KEY_FILE_BYTES {
             return Err(StoreError::KeyFile(format!(
-                "{source} is larger than {MAX_KEY_FILE_BYTES} bytes, so it is not a key file Escalate wrote: restore it from a backup"
+                "{source} is larger than {MAX_KEY_FILE_BYTES} bytes, so it is not a key file Escalate wrote: {}",
+                remedy(source)
             )));
         }
         let file: KeyFile = serde_json::from_slice(bytes).map_err(|e| json_error(source, &e))?;
