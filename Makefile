@@ -11,11 +11,12 @@ export CARGO_TERM_COLOR ?= never
 #  dbus-daemon gnome-keyring: a real keyring for the tests (scripts/with-keyring)
 #  poppler-utils qpdf: the report tests read the PDFs back (pdftotext, pdffonts, qpdf --check)
 #  time: /usr/bin/time measures the peak memory of a hostile package's import
+#  strace: the key rotation tests make the disk "full" under a real escalate (fault injection)
 #  libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev:
 #    the desktop app (Tauri 2 on WebKitGTK)
 #  xvfb xauth webkit2gtk-driver: the app's end-to-end tests in a real window (WebDriver)
 #  chromium: the UI's browser tests (Playwright drives Debian's Chromium; no downloads)
-APT_PACKAGES := build-essential pkg-config libssl-dev libdbus-1-dev dbus-daemon gnome-keyring poppler-utils qpdf time \
+APT_PACKAGES := build-essential pkg-config libssl-dev libdbus-1-dev dbus-daemon gnome-keyring poppler-utils qpdf time strace \
 	libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev \
 	xvfb xauth webkit2gtk-driver chromium
 # Only for the end-to-end tests, so `make run` does not give a desktop a second one:

@@ -12,6 +12,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Before anything is read or written: owner-only files, no core dumps. Best
+    // effort: a system that refuses one of them still gets the others.
+    let _ = escalate_store::process::harden();
     let cli = match args::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

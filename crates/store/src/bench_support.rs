@@ -66,7 +66,7 @@ pub async fn seed(
     if let Some(key) = key {
         let pass = Passphrase::new("benchmark passphrase only");
         let fast = KdfParams {
-            m_cost_kib: 1024,
+            m_cost_kib: 8 * 1024,
             t_cost: 1,
             p_cost: 1,
         };

@@ -2,11 +2,12 @@
 //! timeout, the no-plaintext guard and the schema-version guard.
 
 use std::path::Path;
-use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, Row, SqlitePool};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::{ConnectOptions, Connection, Row, SqliteConnection, SqlitePool};
+use zeroize::Zeroizing;
 
 use crate::error::StoreError;
 use crate::key::DataKey;
@@ -53,6 +54,64 @@ fn openssl_without_atexit() {
     });
 }
 
+/// How the connection settings are given once the key is in: WAL, every commit synced,
+/// 64 MiB of decrypted pages so the dashboard's scans stay in memory. They read the
+/// database header, so they cannot run before the key (as pool options would).
+const SETTINGS: &str =
+    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;";
+
+/// The `PRAGMA key` statement, in a string that is wiped when dropped.
+fn key_statement(key: &DataKey) -> Zeroizing<String> {
+    let hex = key.expose_hex();
+    let mut s = Zeroizing::new(String::with_capacity(20 + hex.len()));
+    s.push_str("PRAGMA key = \"x'");
+    s.push_str(&hex);
+    s.push_str("'\"");
+    s
+}
+
+/// Give SQLCipher the raw 256-bit key (no key derivation: opening costs milliseconds).
+///
+/// Sent as a one-off statement rather than a pool option: sqlx keeps its options, and
+/// any cached statement, as plain strings for the pool's lifetime. This way the only
+/// copies left after the call are SQLCipher's own key context and the text sqlx copied
+/// to hand the statement to its worker thread, freed (not wiped) once it ran.
+pub(crate) async fn apply_key(
+    conn: &mut SqliteConnection,
+    key: &DataKey,
+) -> Result<(), sqlx::Error> {
+    use sqlx::Executor;
+    let statement = key_statement(key);
+    // Through `Executor::execute`: `RawSql::execute`'s future is not `Send` for every
+    // lifetime, which the app's command futures need.
+    conn.execute(sqlx::raw_sql(&statement)).await?;
+    Ok(())
+}
+
+/// Key a new pooled connection, then apply the settings.
+async fn configure(
+    conn: &mut SqliteConnection,
+    key: Arc<Option<DataKey>>,
+) -> Result<(), sqlx::Error> {
+    use sqlx::Executor;
+    let statement = key.as_ref().as_ref().map(key_statement);
+    drop(key);
+    if let Some(statement) = statement {
+        conn.execute(sqlx::raw_sql(&statement)).await?;
+    }
+    conn.execute(sqlx::raw_sql(SETTINGS)).await?;
+    Ok(())
+}
+
+fn base_options(path: &Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10))
+        // Statements never go to a log: they could carry values.
+        .disable_statement_logging()
+}
+
 /// Open a pool on `path`. `key: None` opens a plain SQLite file (benchmarks only).
 pub(crate) async fn connect(
     path: &Path,
@@ -60,62 +119,191 @@ pub(crate) async fn connect(
     create: bool,
 ) -> Result<SqlitePool, StoreError> {
     openssl_without_atexit();
-    let mut opts = SqliteConnectOptions::from_str("sqlite:")
-        .map_err(|e| StoreError::Open(e.to_string()))?
-        .filename(path)
-        .create_if_missing(create)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Full)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(10))
-        // 64 MiB of decrypted pages: the dashboard's scans stay in memory.
-        .pragma("cache_size", "-65536")
-        // Statements never go to a log: they could carry values.
-        .disable_statement_logging();
-    if let Some(key) = key {
-        // Raw 256-bit key: no key derivation, so opening costs milliseconds.
-        opts = opts.pragma("key", format!("\"x'{}'\"", key.expose_hex().as_str()));
-    }
+    let opts = base_options(path).create_if_missing(create);
+    // The pool keeps the key (wiped on drop) to key each new connection.
+    let key: Arc<Option<DataKey>> = Arc::new(key.cloned());
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
         .min_connections(0)
+        .after_connect(move |conn, _| Box::pin(configure(conn, Arc::clone(&key))))
         .connect_with(opts)
         .await
-        .map_err(|e| StoreError::Open(e.to_string()))?;
+        .map_err(|e| open_error(path, e))?;
     let version: Option<String> = sqlx::query_scalar("PRAGMA cipher_version")
         .fetch_optional(&pool)
         .await
         .map_err(|e| StoreError::Open(e.to_string()))?;
     if !is_sqlcipher(version.as_deref()) {
-        pool.close().await;
+        close_pool(&pool).await;
         return Err(StoreError::NotEncrypted);
     }
     Ok(pool)
 }
 
-/// Look at an existing store before opening it for real, and refuse a build without
-/// SQLCipher or a schema newer than this binary. After a clean close there is no WAL
-/// content, so the look uses `immutable=1`: no -wal or -shm file is created and no lock
-/// taken, and a refused open leaves every file exactly as it was. When an earlier
-/// session ended without closing (a crash), its WAL holds committed records, so the
-/// look reads through it, read-only.
-pub(crate) async fn inspect(path: &Path, key: &DataKey) -> Result<(), StoreError> {
-    use sqlx::Connection;
+/// Close every connection of `pool` before returning. sqlx's `Pool::close` can return
+/// while a connection that was being given back lands in the idle list afterwards,
+/// still open; closing again closes it. Bounded: two hundred rounds at most.
+pub(crate) async fn close_pool(pool: &SqlitePool) {
+    for _ in 0..200 {
+        pool.close().await;
+        if pool.size() == 0 {
+            return;
+        }
+        tokio::task::yield_now().await;
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// One keyed connection outside any pool, for rotation: `journal` is the journal mode
+/// (`WAL` for the store in place, `DELETE` for a new file, so that once it is closed
+/// everything is in the one file that will be renamed).
+pub(crate) async fn connect_one(
+    path: &Path,
+    key: &DataKey,
+    journal: &'static str,
+) -> Result<SqliteConnection, StoreError> {
     openssl_without_atexit();
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    let clean = std::fs::metadata(&wal).map_or(true, |m| m.len() == 0);
-    let opts = SqliteConnectOptions::new()
-        .filename(path)
+    let mut conn = base_options(path)
         .create_if_missing(false)
-        .immutable(clean)
-        .read_only(true)
-        .disable_statement_logging()
-        .pragma("key", format!("\"x'{}'\"", key.expose_hex().as_str()));
-    let mut conn = opts
         .connect()
         .await
-        .map_err(|e| StoreError::Open(e.to_string()))?;
+        .map_err(|e| open_error(path, e))?;
+    let set = async {
+        apply_key(&mut conn, key).await?;
+        sqlx::Executor::execute(
+            &mut conn,
+            sqlx::raw_sql(match journal {
+                "DELETE" => "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL;",
+                _ => SETTINGS,
+            }),
+        )
+        .await?;
+        Ok::<(), sqlx::Error>(())
+    }
+    .await;
+    if let Err(e) = set {
+        let _ = conn.close().await;
+        return Err(open_error(path, e));
+    }
+    Ok(conn)
+}
+
+/// SQLite's "file is not a database": a wrong key, or not a SQLCipher file.
+fn is_not_a_database(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => {
+            d.code().as_deref() == Some("26") || d.message().contains("file is not a database")
+        }
+        _ => false,
+    }
+}
+
+fn open_error(path: &Path, e: sqlx::Error) -> StoreError {
+    if is_not_a_database(&e) {
+        StoreError::NotADatabase {
+            path: path.display().to_string(),
+            why: "cannot be read with this store's key: it is damaged, or it is not this store's database",
+        }
+    } else {
+        StoreError::Open(e.to_string())
+    }
+}
+
+/// The first bytes of a plain (unencrypted) SQLite file. A SQLCipher file starts with
+/// its random salt instead.
+const PLAIN_SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+/// The smallest page SQLCipher writes; a database is at least one page.
+const MIN_PAGE: u64 = 512;
+
+/// Look at `escalate.db` before any connection, which would write a schema into an
+/// empty file or a plain SQLite one: refuse an empty, too short or unencrypted file,
+/// reading 16 bytes and writing nothing.
+pub(crate) fn check_file(path: &Path) -> Result<(), StoreError> {
+    use std::io::Read;
+    let refuse = |why| StoreError::NotADatabase {
+        path: path.display().to_string(),
+        why,
+    };
+    let mut f = std::fs::File::open(path).map_err(|source| StoreError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let meta = f.metadata().map_err(|source| StoreError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    if !meta.is_file() {
+        return Err(refuse("is not a file"));
+    }
+    if meta.len() == 0 {
+        return Err(refuse("is empty, so it is not an Escalate database"));
+    }
+    if meta.len() < MIN_PAGE {
+        return Err(refuse("is too short to be an Escalate database"));
+    }
+    let mut head = [0u8; 16];
+    f.read_exact(&mut head).map_err(|source| StoreError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    if &head == PLAIN_SQLITE_HEADER {
+        return Err(refuse(
+            "is a plain, unencrypted SQLite database, not an encrypted Escalate store",
+        ));
+    }
+    Ok(())
+}
+
+fn wal_is_clean(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    std::fs::metadata(&wal).map_or(true, |m| m.len() == 0)
+}
+
+/// A read-only keyed connection that writes nothing. After a clean close there is no
+/// WAL content, so it uses `immutable=1`: no -wal or -shm file is created and no lock
+/// taken. When an earlier session ended without closing (a crash), its WAL holds
+/// committed records, so it reads through it.
+async fn look(path: &Path, key: &DataKey) -> Result<SqliteConnection, StoreError> {
+    openssl_without_atexit();
+    let mut conn = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(false)
+        .immutable(wal_is_clean(path))
+        .read_only(true)
+        .disable_statement_logging()
+        .connect()
+        .await
+        .map_err(|e| open_error(path, e))?;
+    if let Err(e) = apply_key(&mut conn, key).await {
+        let _ = conn.close().await;
+        return Err(open_error(path, e));
+    }
+    Ok(conn)
+}
+
+/// Whether `key` decrypts the database at `path`, changing nothing. For finishing an
+/// interrupted rotation, where two keys are candidates.
+pub(crate) async fn key_opens(path: &Path, key: &DataKey) -> Result<bool, StoreError> {
+    check_file(path)?;
+    let mut conn = look(path, key).await?;
+    let r = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sqlite_master")
+        .fetch_one(&mut conn)
+        .await;
+    let _ = conn.close().await;
+    match r {
+        Ok(_) => Ok(true),
+        Err(e) if is_not_a_database(&e) => Ok(false),
+        Err(e) => Err(open_error(path, e)),
+    }
+}
+
+/// Look at an existing store before opening it for real, changing nothing: refuse a
+/// file that is not an encrypted Escalate database (empty, plain SQLite, another key,
+/// no schema), a build without SQLCipher, or a schema newer than this binary.
+pub(crate) async fn inspect(path: &Path, key: &DataKey) -> Result<(), StoreError> {
+    check_file(path)?;
+    let mut conn = look(path, key).await?;
     let result = async {
         let version: Option<String> = sqlx::query_scalar("PRAGMA cipher_version")
             .fetch_optional(&mut conn)
@@ -129,17 +317,21 @@ pub(crate) async fn inspect(path: &Path, key: &DataKey) -> Result<(), StoreError
         )
         .fetch_optional(&mut conn)
         .await
-        .map_err(|e| StoreError::Open(e.to_string()))?;
-        if has_table.is_some() {
-            let rows = sqlx::query("SELECT version FROM _sqlx_migrations WHERE success = 1")
-                .fetch_all(&mut conn)
-                .await?;
-            let known = known_schema();
-            for r in rows {
-                let v: i64 = r.try_get("version")?;
-                if MIGRATOR.iter().all(|m| m.version != v) {
-                    return Err(StoreError::SchemaTooNew { found: v, known });
-                }
+        .map_err(|e| open_error(path, e))?;
+        if has_table.is_none() {
+            return Err(StoreError::NotADatabase {
+                path: path.display().to_string(),
+                why: "holds no Escalate schema",
+            });
+        }
+        let rows = sqlx::query("SELECT version FROM _sqlx_migrations WHERE success = 1")
+            .fetch_all(&mut conn)
+            .await?;
+        let known = known_schema();
+        for r in rows {
+            let v: i64 = r.try_get("version")?;
+            if MIGRATOR.iter().all(|m| m.version != v) {
+                return Err(StoreError::SchemaTooNew { found: v, known });
             }
         }
         Ok(())
@@ -157,7 +349,45 @@ pub(crate) async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[tokio::test]
+    async fn the_key_is_not_kept_in_the_pool_options() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let key = DataKey::generate().unwrap();
+        let hex = key.expose_hex();
+        // Debug shows every pragma an option set would keep: the old way would show it.
+        let old_way = SqliteConnectOptions::new().pragma("key", format!("\"x'{}'\"", hex.as_str()));
+        assert!(format!("{old_way:?}").contains(hex.as_str()));
+
+        let pool = connect(&path, Some(&key), true).await.unwrap();
+        sqlx::query("CREATE TABLE t (x TEXT)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        // Several connections at once: each one is keyed as it is made.
+        let mut a = pool.acquire().await.unwrap();
+        let mut b = pool.acquire().await.unwrap();
+        sqlx::query("INSERT INTO t VALUES ('a')")
+            .execute(&mut *a)
+            .await
+            .unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM t")
+            .fetch_one(&mut *b)
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+        drop((a, b));
+        assert!(!format!("{:?}", pool.connect_options()).contains(hex.as_str()));
+        close_pool(&pool).await;
+        // And the file really is keyed: the wrong key cannot read it.
+        assert!(key_opens(&path, &key).await.unwrap());
+        assert!(!key_opens(&path, &DataKey::generate().unwrap())
+            .await
+            .unwrap());
+    }
 
     #[test]
     fn a_build_without_sqlcipher_is_recognised() {

@@ -30,6 +30,12 @@ pub enum StoreError {
     SchemaTooNew { found: i64, known: i64 },
     #[error("the store could not be opened: {0}")]
     Open(String),
+    #[error("the key was not rotated, and the store, key.json and the keyring are as they were: {0}. Check the free disk space and try again")]
+    NotRotated(String),
+    #[error("{dir} is in use: {why}")]
+    Busy { dir: String, why: &'static str },
+    #[error("{path} {why}. Nothing was changed: restore the store from a backup (`escalate restore`) into an empty folder")]
+    NotADatabase { path: String, why: &'static str },
     #[error("no case with reference '{0}': check it with `escalate case list`")]
     NoCase(String),
     #[error(transparent)]
@@ -66,6 +72,9 @@ impl StoreError {
             StoreError::NotEncrypted => "store.not_encrypted",
             StoreError::SchemaTooNew { .. } => "store.schema_too_new",
             StoreError::Open(_) => "store.open",
+            StoreError::Busy { .. } => "store.busy",
+            StoreError::NotRotated(_) => "key.not_rotated",
+            StoreError::NotADatabase { .. } => "store.not_a_database",
             StoreError::NoCase(_) => "case.not_found",
             StoreError::Transition(e) => e.code(),
             StoreError::Engine(e) => e.code(),

@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::error::StoreError;
+use crate::fsx;
 
 /// Shortest recovery passphrase accepted.
 pub const MIN_PASSPHRASE_CHARS: usize = 12;
@@ -132,6 +133,7 @@ impl fmt::Debug for Passphrase {
 
 /// Argon2id parameters, stored so they can be raised later without breaking old files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct KdfParams {
     pub m_cost_kib: u32,
     pub t_cost: u32,
@@ -146,6 +148,42 @@ impl KdfParams {
         t_cost: 2,
         p_cost: 1,
     };
+
+    /// Memory accepted, in KiB: 8 MiB (below that the passphrase is cheap to guess) to
+    /// 1 GiB (what a laptop can give without swapping). The parameters come from
+    /// `key.json` or a backup, which anyone can craft: unbounded, `m_cost_kib =
+    /// 4294967295` asks for 4 TiB and aborts the process.
+    pub const M_COST_KIB: std::ops::RangeInclusive<u32> = 8 * 1024..=1024 * 1024;
+    /// Passes accepted: 1 to 10. `t_cost = 1000000` would run for days.
+    pub const T_COST: std::ops::RangeInclusive<u32> = 1..=10;
+    /// Lanes accepted: 1 to 4, what a laptop has cores for.
+    pub const P_COST: std::ops::RangeInclusive<u32> = 1..=4;
+
+    /// Refuse parameters outside the ranges above, naming the file and the field. Runs
+    /// before any key derivation, so a crafted file costs nothing.
+    pub fn check(&self, source: &str) -> Result<(), StoreError> {
+        let field = |name: &str, value: u32, range: &std::ops::RangeInclusive<u32>, unit: &str| {
+            if range.contains(&value) {
+                Ok(())
+            } else {
+                Err(StoreError::KeyFile(format!(
+                    "{source}: params.{name} is {value}, outside the {}..={} {unit} Escalate accepts: the file is damaged or was not written by Escalate; {}",
+                    range.start(),
+                    range.end(),
+                    remedy(source)
+                )))
+            }
+        };
+        field(
+            "m_cost_kib",
+            self.m_cost_kib,
+            &Self::M_COST_KIB,
+            "KiB (8 MiB to 1 GiB)",
+        )?;
+        field("t_cost", self.t_cost, &Self::T_COST, "passes")?;
+        field("p_cost", self.p_cost, &Self::P_COST, "lanes")?;
+        Ok(())
+    }
 }
 
 /// `key.json`: everything needed to recover the data key from the passphrase.
@@ -166,8 +204,88 @@ pub struct KeyFile {
 }
 
 pub const KEY_FILE: &str = "key.json";
+/// The wrapped new key during a rotation; see `Store::rotate_key`.
+pub const NEXT_KEY_FILE: &str = "key.json.next";
+
+/// Largest key file read. Escalate writes about 500 bytes; the bound is checked from
+/// the file's size before it is read.
+pub const MAX_KEY_FILE_BYTES: u64 = 16 * 1024;
+
+/// Salt lengths accepted (Escalate writes 16 bytes; Argon2 needs at least 8).
+const SALT_BYTES: std::ops::RangeInclusive<usize> = 16..=64;
+const NONCE_BYTES: usize = 24;
+/// The 32-byte key and the 16-byte Poly1305 tag.
+const CIPHERTEXT_BYTES: usize = 32 + 16;
+
+/// The decoded binary fields of a checked key file.
+struct Sealed {
+    salt: Vec<u8>,
+    nonce: [u8; NONCE_BYTES],
+    ciphertext: Vec<u8>,
+}
+
+/// What to do about a damaged key file: from a backup, use another one.
+fn remedy(source: &str) -> &'static str {
+    if source.starts_with("the backup") {
+        "use another backup"
+    } else {
+        "restore it from a backup"
+    }
+}
+
+/// Decode one base64 field, refusing anything longer than `max` bytes before decoding.
+fn decode_field(
+    source: &str,
+    field: &str,
+    text: &str,
+    len: std::ops::RangeInclusive<usize>,
+) -> Result<Vec<u8>, StoreError> {
+    let bad = || {
+        StoreError::KeyFile(format!(
+            "{source}: {field} is not {}..={} bytes of base64: the file is damaged; {}",
+            len.start(),
+            len.end(),
+            remedy(source)
+        ))
+    };
+    // Four base64 characters carry three bytes.
+    if text.len() > len.end().div_ceil(3) * 4 {
+        return Err(bad());
+    }
+    let bytes = B64.decode(text).map_err(|_| bad())?;
+    if !len.contains(&bytes.len()) {
+        return Err(bad());
+    }
+    Ok(bytes)
+}
+
+fn is_hex(s: &str, len: usize) -> bool {
+    s.len() == len
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// What serde says went wrong, without the value it choked on (a key file holds no
+/// child data, but the rule is that errors carry no values).
+fn json_error(source: &str, e: &serde_json::Error) -> StoreError {
+    use serde_json::error::Category;
+    let what = match e.classify() {
+        Category::Io | Category::Eof => "it ends too early",
+        Category::Syntax => "it is not valid JSON",
+        Category::Data => "it does not have the fields Escalate writes",
+    };
+    StoreError::KeyFile(format!(
+        "{source} could not be read: {what} (line {}, column {}): {}",
+        e.line(),
+        e.column(),
+        remedy(source)
+    ))
+}
 
 fn derive(pass: &Passphrase, salt: &[u8], p: KdfParams) -> Result<Zeroizing<[u8; 32]>, StoreError> {
+    // Every caller has checked already; checked again here because this is the call
+    // that would allocate `m_cost_kib` and spin `t_cost` times.
+    p.check("params")?;
     let params = Params::new(p.m_cost_kib, p.t_cost, p.p_cost, Some(32)).map_err(|e| {
         StoreError::KeyFile(format!("key.json has unusable Argon2id parameters: {e}"))
     })?;
@@ -190,6 +308,7 @@ impl KeyFile {
         pass: &Passphrase,
         params: KdfParams,
     ) -> Result<KeyFile, StoreError> {
+        params.check("params")?;
         let salt = random::<16>()?;
         let nonce = random::<24>()?;
         let kek = derive(pass, &salt, params)?;
@@ -216,40 +335,77 @@ impl KeyFile {
         })
     }
 
-    /// Recover the data key. A wrong passphrase is `StoreError::WrongPassphrase`.
-    pub fn unwrap_key(&self, pass: &Passphrase) -> Result<DataKey, StoreError> {
+    /// Check every field against what Escalate writes: format, algorithms, store id,
+    /// Argon2id parameters within bounds, and the lengths of salt, nonce, ciphertext
+    /// and key check. `source` names the file in the error ("key.json", "the backup's
+    /// key.json"). Nothing is derived until this has passed.
+    pub fn check(&self, source: &str) -> Result<(), StoreError> {
+        self.sealed(source).map(|_| ())
+    }
+
+    fn sealed(&self, source: &str) -> Result<Sealed, StoreError> {
         if self.format != 1 || self.kdf != "argon2id" || self.cipher != "xchacha20poly1305" {
             return Err(StoreError::KeyFile(format!(
-                "key.json is format {} ({}, {}), which this version of Escalate cannot read: update Escalate",
-                self.format, self.kdf, self.cipher
+                "{source} is a format (format, kdf or cipher) this version of Escalate cannot read: update Escalate"
             )));
         }
-        let bad = |what: &str| {
-            StoreError::KeyFile(format!(
-                "key.json is damaged ({what}): restore it from a backup"
-            ))
-        };
-        let salt = B64.decode(&self.salt).map_err(|_| bad("salt"))?;
-        let nonce = B64.decode(&self.nonce).map_err(|_| bad("nonce"))?;
-        let ct = B64
-            .decode(&self.ciphertext)
-            .map_err(|_| bad("ciphertext"))?;
-        if nonce.len() != 24 {
-            return Err(bad("nonce"));
+        let id_ok = (1..=64).contains(&self.store_id.len())
+            && self
+                .store_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !id_ok {
+            return Err(StoreError::KeyFile(format!(
+                "{source}: store_id is not 1 to 64 letters, digits, '-' or '_': the file is damaged; {}",
+                remedy(source)
+            )));
         }
-        let kek = derive(pass, &salt, self.params)?;
+        if !is_hex(&self.key_check, 32) {
+            return Err(StoreError::KeyFile(format!(
+                "{source}: key_check is not 32 hex digits: the file is damaged; {}",
+                remedy(source)
+            )));
+        }
+        self.params.check(source)?;
+        let salt = decode_field(source, "salt", &self.salt, SALT_BYTES)?;
+        let nonce = decode_field(source, "nonce", &self.nonce, NONCE_BYTES..=NONCE_BYTES)?;
+        let ciphertext = decode_field(
+            source,
+            "ciphertext",
+            &self.ciphertext,
+            CIPHERTEXT_BYTES..=CIPHERTEXT_BYTES,
+        )?;
+        let nonce: [u8; NONCE_BYTES] = nonce.as_slice().try_into().map_err(|_| {
+            StoreError::KeyFile(format!("{source}: nonce is not {NONCE_BYTES} bytes"))
+        })?;
+        Ok(Sealed {
+            salt,
+            nonce,
+            ciphertext,
+        })
+    }
+
+    /// Recover the data key. A wrong passphrase is `StoreError::WrongPassphrase`.
+    pub fn unwrap_key(&self, pass: &Passphrase) -> Result<DataKey, StoreError> {
+        let sealed = self.sealed(KEY_FILE)?;
+        let kek = derive(pass, &sealed.salt, self.params)?;
         let cipher = XChaCha20Poly1305::new((&*kek).into());
         let plain = Zeroizing::new(
             cipher
                 .decrypt(
-                    XNonce::from_slice(&nonce),
+                    XNonce::from_slice(&sealed.nonce),
                     Payload {
-                        msg: &ct,
+                        msg: &sealed.ciphertext,
                         aad: &aad(&self.store_id),
                     },
                 )
                 .map_err(|_| StoreError::WrongPassphrase)?,
         );
+        let bad = |what: &str| {
+            StoreError::KeyFile(format!(
+                "key.json is damaged ({what}): restore it from a backup"
+            ))
+        };
         let bytes: [u8; 32] = plain.as_slice().try_into().map_err(|_| bad("key length"))?;
         let key = DataKey(bytes);
         if key.check_value() != self.key_check {
@@ -262,42 +418,70 @@ impl KeyFile {
         key.check_value() == self.key_check
     }
 
-    pub fn read(dir: &Path) -> Result<KeyFile, StoreError> {
-        let path = dir.join(KEY_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => StoreError::NoStore {
-                dir: dir.display().to_string(),
-            },
-            _ => StoreError::Io {
-                path: path.display().to_string(),
-                source: e,
-            },
-        })?;
-        serde_json::from_str(&text)
-            .map_err(|e| StoreError::KeyFile(format!("key.json could not be read: {e}")))
+    /// Parse and check a key file's bytes; `source` names it in errors.
+    pub fn parse(bytes: &[u8], source: &str) -> Result<KeyFile, StoreError> {
+        if bytes.len() as u64 > MAX_KEY_FILE_BYTES {
+            return Err(StoreError::KeyFile(format!(
+                "{source} is larger than {MAX_KEY_FILE_BYTES} bytes, so it is not a key file Escalate wrote: {}",
+                remedy(source)
+            )));
+        }
+        let file: KeyFile = serde_json::from_slice(bytes).map_err(|e| json_error(source, &e))?;
+        file.check(source)?;
+        Ok(file)
     }
 
-    /// Write atomically: a crash leaves the old file or the new one, never half of one.
-    pub fn write(&self, dir: &Path) -> Result<(), StoreError> {
-        let path = dir.join(KEY_FILE);
-        let tmp = dir.join("key.json.new");
-        let text = serde_json::to_string_pretty(self)
-            .map_err(|e| StoreError::KeyFile(format!("could not write key.json: {e}")))?;
+    /// Read `key.json` from a data folder.
+    pub fn read(dir: &Path) -> Result<KeyFile, StoreError> {
+        match Self::read_named(dir, KEY_FILE)? {
+            Some(f) => Ok(f),
+            None => Err(StoreError::NoStore {
+                dir: dir.display().to_string(),
+            }),
+        }
+    }
+
+    /// Read `dir/name`, `None` when there is no such file. The size is checked from the
+    /// file's metadata before anything is read.
+    pub(crate) fn read_named(dir: &Path, name: &str) -> Result<Option<KeyFile>, StoreError> {
+        use std::io::Read;
+        let path = dir.join(name);
         let io = |source| StoreError::Io {
             path: path.display().to_string(),
             source,
         };
-        {
-            use std::io::Write;
-            let mut f = std::fs::File::create(&tmp).map_err(io)?;
-            f.write_all(text.as_bytes()).map_err(io)?;
-            f.sync_all().map_err(io)?;
+        let f = match std::fs::File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io(e)),
+        };
+        let len = f.metadata().map_err(io)?.len();
+        if len > MAX_KEY_FILE_BYTES {
+            return Err(StoreError::KeyFile(format!(
+                "{name} is {len} bytes, larger than the {MAX_KEY_FILE_BYTES} a key file can be: restore it from a backup"
+            )));
         }
-        std::fs::rename(&tmp, &path).map_err(io)?;
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
+        let mut bytes = Vec::with_capacity(len as usize);
+        f.take(MAX_KEY_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        Self::parse(&bytes, name).map(Some)
+    }
+
+    fn to_json(&self) -> Result<String, StoreError> {
+        serde_json::to_string_pretty(self)
+            .map_err(|e| StoreError::KeyFile(format!("could not write key.json: {e}")))
+    }
+
+    /// Write `key.json` atomically: a crash leaves the old file or the new one, never
+    /// half of one. The file is owner-only and flushed, and so is the folder.
+    pub fn write(&self, dir: &Path) -> Result<(), StoreError> {
+        fsx::write_atomic(dir, KEY_FILE, self.to_json()?.as_bytes())
+    }
+
+    /// Write the rotation's `key.json.next`, the same way.
+    pub(crate) fn write_next(&self, dir: &Path) -> Result<(), StoreError> {
+        fsx::write_atomic(dir, NEXT_KEY_FILE, self.to_json()?.as_bytes())
     }
 }
 
@@ -311,7 +495,7 @@ mod tests {
     use super::*;
 
     const FAST: KdfParams = KdfParams {
-        m_cost_kib: 1024,
+        m_cost_kib: 8 * 1024,
         t_cost: 1,
         p_cost: 1,
     };
@@ -345,6 +529,51 @@ mod tests {
         let p = Passphrase::new("correct horse battery staple\n");
         assert_eq!(format!("{p:?}"), "Passphrase(<redacted>)");
         assert_eq!(p.as_bytes(), b"correct horse battery staple");
+    }
+
+    #[test]
+    fn costs_out_of_bounds_are_refused_before_any_derivation() {
+        let key = DataKey::generate().unwrap();
+        let pass = Passphrase::new("correct horse battery staple");
+        for (p, field) in [
+            (
+                KdfParams {
+                    m_cost_kib: u32::MAX,
+                    ..FAST
+                },
+                "params.m_cost_kib is 4294967295",
+            ),
+            (
+                KdfParams {
+                    t_cost: 1_000_000,
+                    ..FAST
+                },
+                "params.t_cost is 1000000",
+            ),
+            (KdfParams { p_cost: 0, ..FAST }, "params.p_cost is 0"),
+        ] {
+            // Wrapping would derive first: a 4 TiB allocation, or days of passes.
+            let e = KeyFile::wrap("abc", &key, &pass, p).unwrap_err();
+            assert!(e.to_string().contains(field), "{e}");
+            let mut f = KeyFile::wrap("abc", &key, &pass, FAST).unwrap();
+            f.params = p;
+            let e = f.unwrap_key(&pass).unwrap_err();
+            assert!(
+                e.to_string().starts_with(&format!("key.json: {field}")),
+                "{e}"
+            );
+        }
+        // The default and the bounds' ends are accepted.
+        for p in [
+            KdfParams::DEFAULT,
+            KdfParams {
+                m_cost_kib: *KdfParams::M_COST_KIB.end(),
+                t_cost: 10,
+                p_cost: 4,
+            },
+        ] {
+            p.check("key.json").unwrap();
+        }
     }
 
     #[test]

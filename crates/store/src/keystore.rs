@@ -92,6 +92,12 @@ impl KeyStore for OsKeyring {
     }
 }
 
+/// The keyring entry that holds a rotation's new key until the rotation has finished,
+/// so a crash at any point still opens from the keyring.
+pub(crate) fn next_entry(store_id: &str) -> String {
+    format!("{store_id}.next")
+}
+
 /// No keyring: every open needs the recovery passphrase.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct NoKeyring;
@@ -100,10 +106,10 @@ impl KeyStore for NoKeyring {
     fn get(&self, _: &str) -> Result<Option<DataKey>, StoreError> {
         Ok(None)
     }
+    /// Keeping nothing is what the user asked for (`--no-keyring`), so it is not a
+    /// failure worth a notice.
     fn set(&self, _: &str, _: &DataKey) -> Result<(), StoreError> {
-        Err(StoreError::Keyring {
-            reason: "keyring use is switched off".to_owned(),
-        })
+        Ok(())
     }
     fn delete(&self, _: &str) -> Result<(), StoreError> {
         Ok(())

@@ -11,9 +11,12 @@ pub mod backup;
 pub mod db;
 pub mod demo;
 pub mod error;
+mod fsx;
 pub mod key;
 pub mod keystore;
+pub mod lock;
 pub mod model;
+pub mod process;
 mod store;
 mod validate;
 

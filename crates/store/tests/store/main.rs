@@ -13,5 +13,14 @@ mod backups;
 mod cases;
 mod crash;
 mod encryption;
+mod folders;
+mod hostile_files;
 mod keys;
+mod parsers;
+mod rotation;
 mod support;
+
+/// Every allocation of this test binary is counted, so a child process can cap its own
+/// memory and prove a parser stays within a bound (parsers.rs). No limit otherwise.
+#[global_allocator]
+static ALLOCATOR: cap::Cap<std::alloc::System> = cap::Cap::new(std::alloc::System, usize::MAX);

@@ -219,3 +219,69 @@ print(repr(rows))
         _ => Err(text),
     }
 }
+
+/// A key store in a JSON file, so a child process and the test share one "keyring"
+/// without D-Bus: for the rotation crash tests, which are about the order of writes,
+/// not about the OS keyring (keys.rs tests that).
+pub struct FileKeys(pub PathBuf);
+
+impl FileKeys {
+    fn load(&self) -> BTreeMap<String, String> {
+        std::fs::read(&self.0)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+    fn save(&self, m: &BTreeMap<String, String>) {
+        std::fs::write(&self.0, serde_json::to_vec(m).unwrap()).unwrap();
+    }
+    /// The entries, for comparing before and after.
+    pub fn entries(&self) -> BTreeMap<String, String> {
+        self.load()
+    }
+}
+
+impl KeyStore for FileKeys {
+    fn get(&self, id: &str) -> Result<Option<DataKey>, StoreError> {
+        Ok(self.load().get(id).and_then(|h| DataKey::from_hex(h)))
+    }
+    fn set(&self, id: &str, key: &DataKey) -> Result<(), StoreError> {
+        let mut m = self.load();
+        m.insert(id.to_owned(), key.expose_hex().to_string());
+        self.save(&m);
+        Ok(())
+    }
+    fn delete(&self, id: &str) -> Result<(), StoreError> {
+        let mut m = self.load();
+        m.remove(id);
+        self.save(&m);
+        Ok(())
+    }
+}
+
+/// Copy the files of a data folder (it has no subfolders) into a new one.
+pub fn copy_store(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_file() {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// The permission bits of a file or folder.
+pub fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+/// The names in a folder, sorted.
+pub fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
