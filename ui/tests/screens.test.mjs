@@ -349,6 +349,32 @@ test("Board administrator: figures with charts, the cases behind a number, impor
   await page.close();
 });
 
+test("Board: a long import shows its progress, and the figures answer meanwhile", async () => {
+  const page = await open("board");
+  const f = fixtures.board.view.figures;
+  await page.getByRole("heading", { name: "By raising agency" }).waitFor();
+  await page.evaluate(() => (window.__holdImport = true));
+  await page.getByRole("button", { name: "Import packages…" }).click();
+  await page.waitForFunction(() => window.__calls.some((c) => c.cmd === "board_import"));
+  const before = (await calls(page, "board_overview")).length;
+  await page.evaluate(() => window.__emit("board-import-progress", { done: 120, total: 1000 }));
+  await page.getByRole("status").filter({ hasText: "Imported 120 of 1,000…" }).waitFor();
+  assert.equal(await page.locator("progress").getAttribute("value"), "120");
+  assert.equal(await page.locator("progress").getAttribute("max"), "1000");
+  assert.ok(await page.getByRole("button", { name: "Import packages…" }).isDisabled(), "one import at a time");
+  // The figures follow the batches as they land, and every other control still works.
+  await page.waitForFunction((n) => window.__calls.filter((c) => c.cmd === "board_overview").length > n, before);
+  const [agency, n] = Object.entries(f.by_raising_agency).sort((a, b) => b[1] - a[1])[0];
+  await page.getByRole("button", { name: `${n} ${n === 1 ? "case" : "cases"}: Raising agency ${agency}. List them` }).click();
+  await page.locator("section.behind tbody tr").first().waitFor();
+  assert.ok(await page.getByRole("button", { name: "Save report as PDF…" }).isEnabled());
+  await accessible(page, "board during an import");
+  await page.evaluate(() => window.__finishImport());
+  await page.getByText("3 files: 1 new, 1 replaced").waitFor();
+  assert.equal(await page.locator("progress").count(), 0);
+  await page.close();
+});
+
 test("auto-lock: the profile's minutes without activity lock the store, activity postpones it", async () => {
   const page = await open("unlocked", { clock: true });
   await page.getByRole("heading", { name: "Professional differences" }).waitFor();
