@@ -170,6 +170,9 @@ fn read_identity(path: &Path) -> AppResult<zeroize::Zeroizing<String>> {
 /// Packages per store transaction. Small, so the session lock is held only briefly and
 /// the other screens' commands get their turn between batches.
 const BATCH: usize = 25;
+/// A batch is also written once it holds this much, so a batch of large (hostile)
+/// packages cannot hold 25 times the package limit in memory.
+const BATCH_BYTES: usize = 64 * 1024 * 1024;
 /// A batch is also written once it is this old, so a slow batch (passphrase packages
 /// each cost a key derivation) still shows progress.
 const BATCH_AGE: std::time::Duration = std::time::Duration::from_secs(1);
@@ -197,6 +200,7 @@ pub async fn import_files<R: Runtime>(
     progress(0);
     let mut results: Vec<FileResult> = Vec::with_capacity(total);
     let mut batch: Vec<(usize, BoardPackage)> = Vec::with_capacity(BATCH);
+    let mut bytes = 0;
     let mut started = Instant::now();
     for (i, path) in files.into_iter().enumerate() {
         let opener = opener.clone();
@@ -212,11 +216,14 @@ pub async fn import_files<R: Runtime>(
         if let Ok(package) = checked {
             if batch.is_empty() {
                 started = Instant::now();
+                bytes = 0;
             }
+            bytes += package.pdf.len() + package.monitoring.len();
             batch.push((i, package));
         }
-        let last = i + 1 == total;
-        if batch.len() >= BATCH || (!batch.is_empty() && started.elapsed() >= BATCH_AGE) || last {
+        let full = batch.len() >= BATCH || bytes >= BATCH_BYTES;
+        let old = !batch.is_empty() && started.elapsed() >= BATCH_AGE;
+        if full || old || i + 1 == total {
             write_batch(state, &mut batch, &mut results, at, i + 1, total).await?;
             progress(i + 1);
         }
@@ -252,15 +259,15 @@ async fn write_batch(
         AppError::new(
             &e.code,
             format!(
-                "the import stopped after {kept} of {total} files because the Board's store was closed ({}): those are kept; unlock and import the same files again (the ones kept come back as duplicate)",
+                "the import stopped after {kept} of {total} files because the Board's store was closed ({}): the packages imported so far are kept; unlock and import the same files again (those already kept come back as duplicate)",
                 e.message
             ),
         )
     })?;
-    let packages: Vec<BoardPackage> = batch.iter().map(|(_, p)| p.clone()).collect();
+    let (files, packages): (Vec<usize>, Vec<BoardPackage>) = batch.drain(..).unzip();
     let outcomes = store.board_import(&packages, at).await?;
     drop(session);
-    for ((i, _), outcome) in batch.drain(..).zip(outcomes) {
+    for (i, outcome) in files.into_iter().zip(outcomes) {
         if let Some(r) = results.get_mut(i) {
             r.outcome = Some(outcome);
         }
