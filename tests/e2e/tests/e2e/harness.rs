@@ -6,7 +6,7 @@ use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
 
 use crate::driver::{open_session, scenario_within, App, MARKER};
-use crate::processes::{carrying, members, still_running, Proc};
+use crate::processes::{carrying, members, still_listed, still_running, Proc};
 
 /// Every process of one start of the app, found by its marker.
 fn of_this_start(app: &App) -> Vec<Proc> {
@@ -74,6 +74,16 @@ async fn a_failed_scenario_stops_every_process_of_the_app_and_keeps_its_output()
     );
     let left = still_running(&before);
     assert_eq!(left, vec![], "every process of the start is gone");
+    assert_eq!(
+        still_listed(&before),
+        vec![],
+        "and reaped: no zombie is left"
+    );
+    assert_eq!(
+        still_listed(&before),
+        vec![],
+        "and reaped: no zombie is left"
+    );
     let driver_log = &files[0];
     assert!(driver_log.exists(), "{} was written", driver_log.display());
     assert!(files[1].exists(), "{} was written", files[1].display());
@@ -88,6 +98,7 @@ async fn a_scenario_that_hangs_is_cut_off_at_its_time_limit_and_leaves_no_proces
     let app = App::start_logging_to(logs.path(), &[]).await;
     let group = app.process_group();
     let marker = app.marker().to_owned();
+    let before = carrying(MARKER, &marker);
     // Waits for ever, as the old harness did for a session that never opened.
     let hung = tokio::spawn(scenario_within(Duration::from_secs(2), async move {
         let _app = app;
@@ -102,6 +113,11 @@ async fn a_scenario_that_hangs_is_cut_off_at_its_time_limit_and_leaves_no_proces
     assert!(words.contains("did not finish within 2s"), "{words}");
     assert_eq!(members(group), vec![]);
     assert_eq!(carrying(MARKER, &marker), vec![]);
+    assert_eq!(
+        still_listed(&before),
+        vec![],
+        "and reaped: no zombie is left"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -136,9 +152,9 @@ async fn an_app_left_running_is_found_and_stopped_before_the_next_start() {
     // the next start met it through the single-instance plugin.
     let leaked = App::start().await;
     let marker = leaked.marker().to_owned();
-    let driver = leaked.process_group();
     let data = leaked.data.path().to_owned();
-    assert!(!carrying(MARKER, &marker).is_empty());
+    let before = carrying(MARKER, &marker);
+    assert!(!before.is_empty());
     std::mem::forget(leaked);
 
     let next = tokio::spawn(App::start()).await;
@@ -152,11 +168,11 @@ async fn an_app_left_running_is_found_and_stopped_before_the_next_start() {
         vec![],
         "the leaked start's app and drivers were stopped"
     );
-    // The forgotten App neither reaped its tauri-driver (the group's leader, a child
-    // of this process) nor removed its data folder.
-    if let Some(pid) = rustix::process::Pid::from_raw(driver) {
-        let reaped = rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty());
-        assert!(reaped.is_ok(), "{reaped:?}");
-    }
+    assert_eq!(
+        still_listed(&before),
+        vec![],
+        "and reaped: no zombie is left"
+    );
+    // The forgotten App did not remove its data folder.
     std::fs::remove_dir_all(data).unwrap();
 }

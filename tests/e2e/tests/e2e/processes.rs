@@ -13,12 +13,14 @@ use std::time::{Duration, Instant};
 
 use std::os::unix::process::CommandExt;
 
-use rustix::process::{kill_process, kill_process_group, Pid, Signal};
+use rustix::process::{kill_process, kill_process_group, waitpid, Pid, Signal, WaitOptions};
 
 /// How long a process may take to end after SIGTERM before it is sent SIGKILL.
 const GRACE: Duration = Duration::from_secs(3);
 /// How long the kernel may take to end a process after SIGKILL.
 const AFTER_KILL: Duration = Duration::from_secs(10);
+/// How long dead children may take to be reaped once nothing of a group runs.
+const SETTLE: Duration = Duration::from_secs(2);
 const POLL: Duration = Duration::from_millis(50);
 
 /// A live process as /proc shows it.
@@ -30,31 +32,76 @@ pub struct Proc {
     pub exe: Option<PathBuf>,
 }
 
-/// The fields of /proc/PID/stat after the command name, which may hold spaces and
-/// parentheses of its own.
-fn stat(pid: i32) -> Option<(String, char, i32)> {
+/// The fields of /proc/PID/stat we use: command name (which may hold spaces and
+/// parentheses of its own), state, parent, process group.
+fn stat(pid: i32) -> Option<(String, char, i32, i32)> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let open = text.find('(')?;
     let close = text.rfind(')')?;
     let comm = text.get(open + 1..close)?.to_owned();
     let mut rest = text.get(close + 1..)?.split_whitespace();
     let state = rest.next()?.chars().next()?;
-    let _ppid = rest.next()?;
+    let ppid = rest.next()?.parse().ok()?;
     let pgrp = rest.next()?.parse().ok()?;
-    Some((comm, state, pgrp))
+    Some((comm, state, ppid, pgrp))
 }
 
-/// Every running process (zombies are dead: they only wait for their parent to read
-/// their exit status, and hold nothing).
+fn pids() -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .map(|dir| {
+            dir.flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Orphans of a stopped scenario (WebKitWebDriver, the app, WebKit's helpers, once
+/// tauri-driver is gone) come to this process instead of init, so they are reaped
+/// here and leave no zombie in `ps`.
+fn adopt_orphans() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustix::process::set_child_subreaper(Some(rustix::process::getpid()));
+    });
+}
+
+/// This process's children in group `pgid` other than `leader` (whose `Child` reaps
+/// it): once the group has stopped they are all dead, waiting to be reaped.
+fn children_in(pgid: i32, leader: i32) -> Vec<i32> {
+    let me = std::process::id() as i32;
+    pids()
+        .into_iter()
+        .filter(|&pid| pid != leader)
+        .filter(|&pid| stat(pid).is_some_and(|(_, _, ppid, pgrp)| ppid == me && pgrp == pgid))
+        .collect()
+}
+
+fn reap_group(pgid: i32, leader: i32) {
+    children_in(pgid, leader).into_iter().for_each(reap);
+}
+
+fn reap(raw: i32) {
+    if let Some(id) = pid(raw) {
+        let _ = waitpid(Some(id), WaitOptions::NOHANG);
+    }
+}
+
+/// A process is dead when it is a zombie with no thread left: a multi-threaded
+/// process's first thread shows 'Z' as soon as it ends, while the others still run.
+fn dead(pid: i32, state: char) -> bool {
+    (state == 'Z' || state == 'X')
+        && std::fs::read_dir(format!("/proc/{pid}/task")).map_or(0, |t| t.count()) <= 1
+}
+
+/// Every running process (the dead only wait for their parent to read their exit
+/// status, and hold nothing).
 fn running() -> Vec<Proc> {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    dir.flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+    pids()
+        .into_iter()
         .filter_map(|pid| {
-            let (comm, state, pgrp) = stat(pid)?;
-            (state != 'Z' && state != 'X').then(|| Proc {
+            let (comm, state, _, pgrp) = stat(pid)?;
+            (!dead(pid, state)).then(|| Proc {
                 pid,
                 comm,
                 pgrp,
@@ -113,6 +160,16 @@ pub fn still_running(procs: &[Proc]) -> Vec<Proc> {
         .collect()
 }
 
+/// Those of `procs` still in /proc at all, zombies included: a stopped scenario's
+/// processes are reaped here, so none should be.
+pub fn still_listed(procs: &[Proc]) -> Vec<Proc> {
+    procs
+        .iter()
+        .filter(|p| stat(p.pid).is_some_and(|(comm, ..)| comm == p.comm))
+        .cloned()
+        .collect()
+}
+
 fn pid(raw: i32) -> Option<Pid> {
     Pid::from_raw(raw)
 }
@@ -137,12 +194,21 @@ fn until(limit: Duration, mut reap: impl FnMut(), mut gone: impl FnMut() -> bool
 /// grace period, SIGKILL. `Err` names the ones still running.
 pub fn stop_each(procs: &[Proc]) -> Result<(), String> {
     let alive = || still_running(procs);
+    // Those that are this process's children (adopted orphans) are reaped as they die.
+    let reap_all = || procs.iter().for_each(|p| reap(p.pid));
+    let me = std::process::id() as i32;
+    let unreaped = || {
+        procs
+            .iter()
+            .any(|p| stat(p.pid).is_some_and(|(comm, _, ppid, _)| comm == p.comm && ppid == me))
+    };
     for p in procs {
         if let Some(id) = pid(p.pid) {
             let _ = kill_process(id, Signal::TERM);
         }
     }
-    if until(GRACE, || {}, || alive().is_empty()) {
+    if until(GRACE, reap_all, || alive().is_empty()) {
+        until(SETTLE, reap_all, || !unreaped());
         return Ok(());
     }
     for p in alive() {
@@ -150,7 +216,8 @@ pub fn stop_each(procs: &[Proc]) -> Result<(), String> {
             let _ = kill_process(id, Signal::KILL);
         }
     }
-    if until(AFTER_KILL, || {}, || alive().is_empty()) {
+    if until(AFTER_KILL, reap_all, || alive().is_empty()) {
+        until(SETTLE, reap_all, || !unreaped());
         return Ok(());
     }
     Err(format!("still running after SIGKILL: {:?}", alive()))
@@ -166,6 +233,7 @@ pub struct Group {
 
 impl Group {
     pub fn spawn(cmd: &mut Command) -> std::io::Result<Group> {
+        adopt_orphans();
         let child = cmd.process_group(0).spawn()?;
         let pgid = child.id() as i32;
         Ok(Group { child, pgid })
@@ -188,36 +256,32 @@ impl Group {
         };
         let child = &mut self.child;
         let pgid = self.pgid;
-        let _ = child.try_wait();
+        let leader = child.id() as i32;
+        let mut reap = || {
+            let _ = child.try_wait();
+            reap_group(pgid, leader);
+        };
+        reap();
         // Signal only a group that still has members: once it is empty its number may
         // be given to someone else's group.
-        if members(pgid).is_empty() {
-            return Ok(());
+        let mut stopped = members(pgid).is_empty();
+        if !stopped {
+            let _ = kill_process_group(group, Signal::TERM);
+            stopped = until(GRACE, &mut reap, || members(pgid).is_empty());
         }
-        let _ = kill_process_group(group, Signal::TERM);
-        if until(
-            GRACE,
-            || {
-                let _ = child.try_wait();
-            },
-            || members(pgid).is_empty(),
-        ) {
-            return Ok(());
+        if !stopped {
+            let _ = kill_process_group(group, Signal::KILL);
+            stopped = until(AFTER_KILL, &mut reap, || members(pgid).is_empty());
         }
-        let _ = kill_process_group(group, Signal::KILL);
-        if until(
-            AFTER_KILL,
-            || {
-                let _ = child.try_wait();
-            },
-            || members(pgid).is_empty(),
-        ) {
-            return Ok(());
+        if !stopped {
+            return Err(format!(
+                "process group {pgid} still has members after SIGKILL: {:?}",
+                members(pgid)
+            ));
         }
-        Err(format!(
-            "process group {pgid} still has members after SIGKILL: {:?}",
-            members(pgid)
-        ))
+        // Reaping a dead parent hands its dead children to this process in turn.
+        until(SETTLE, &mut reap, || children_in(pgid, leader).is_empty());
+        Ok(())
     }
 }
 
