@@ -2,6 +2,7 @@
 //! through one typed handle.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
 use escalate_store::Store;
 use tauri::{Manager, Runtime, State};
@@ -117,6 +118,8 @@ pub struct AppState {
     /// Wakes the deadline watch early: once a store opens or a case changes, a
     /// deadline already due should be heard about now, not at the next minute's check.
     deadlines_changed: Notify,
+    /// A Board import is under way (one at a time).
+    pub(crate) importing: AtomicBool,
 }
 
 impl AppState {
@@ -125,6 +128,7 @@ impl AppState {
             paths,
             session: Mutex::new(Session::default()),
             deadlines_changed: Notify::new(),
+            importing: AtomicBool::new(false),
         }
     }
 

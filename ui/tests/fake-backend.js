@@ -4,6 +4,15 @@
 export function installFakeBackend({ fixtures, mode }) {
   const calls = [];
   window.__calls = calls;
+  // Events from the shell: the UI's listeners, and a way for a test to send one.
+  const callbacks = new Map();
+  const listeners = [];
+  window.__emit = (event, payload) => {
+    for (const l of listeners) if (l.event === event) callbacks.get(l.handler)?.({ event, id: 0, payload });
+  };
+  // With __holdImport set, board_import answers only when the test calls __finishImport.
+  let finishImport = () => {};
+  window.__finishImport = () => finishImport();
   let storeExists = mode !== "first-run" && mode !== "board";
   const boardExists = mode === "board";
   let unlocked = mode === "unlocked" || mode === "board";
@@ -97,7 +106,9 @@ export function installFakeBackend({ fixtures, mode }) {
       return fixtures.board.view;
     },
     board_cases: (a) => fixtures.board.behind[`${a.dimension}|${a.key}`] ?? [],
-    board_import: (a) => ({
+    board_import: async (a) => {
+      if (window.__holdImport) await new Promise((resolve) => (finishImport = resolve));
+      return {
       files: [
         { file: "a.escalate-export", outcome: "new", refused: null },
         { file: "b.escalate-export", outcome: "replaced", refused: null },
@@ -105,9 +116,13 @@ export function installFakeBackend({ fixtures, mode }) {
       ],
       new: 1, replaced: 1, duplicate: 0, older: 0, refused: 1,
       passphraseGiven: a.passphrase !== null,
-    }),
+      };
+    },
     board_save_report: (a) => ({ id: 0, path: `/home/admin/monitoring-report-${a.selection.from}-to-${a.selection.to}.pdf`, bytes: 40960 }),
-    "plugin:event|listen": () => 1,
+    "plugin:event|listen": (a) => {
+      listeners.push({ event: a.event, handler: a.handler });
+      return listeners.length;
+    },
     "plugin:event|unlisten": () => null,
   };
   window.__TAURI_INTERNALS__ = {
@@ -115,9 +130,13 @@ export function installFakeBackend({ fixtures, mode }) {
       calls.push({ cmd, args: JSON.parse(JSON.stringify(args ?? {})) });
       const h = handlers[cmd];
       if (!h) fail("test.unknown_command", cmd);
-      return JSON.parse(JSON.stringify(h(args ?? {}) ?? null));
+      return JSON.parse(JSON.stringify((await h(args ?? {})) ?? null));
     },
-    transformCallback: () => 0,
+    transformCallback: (callback) => {
+      const id = callbacks.size + 1;
+      callbacks.set(id, callback);
+      return id;
+    },
     unregisterCallback: () => {},
     metadata: { currentWindow: { label: "main" }, currentWebview: { windowLabel: "main", label: "main" } },
   };

@@ -49,8 +49,8 @@ after(async () => {
   server?.close();
 });
 
-async function open(mode, { clock = false } = {}) {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+async function open(mode, { clock = false, locale = "en-GB" } = {}) {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 800 }, locale });
   if (clock) await page.clock.install();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
@@ -281,11 +281,11 @@ test("settings and audit trail", async () => {
   await page.getByRole("button", { name: "Save profile" }).click();
   await page.waitForFunction(() => window.__calls.some((c) => c.cmd === "update_profile"));
   assert.equal((await calls(page, "update_profile"))[0].args.profile.auto_lock_minutes, 5);
-  await page.getByLabel("Day", { exact: true }).fill("1985-12-31");
+  await page.getByLabel("Day", { exact: true }).fill("31/12/1985");
   await page.getByRole("button", { name: "Add closure day" }).click();
   await page.getByRole("alert").filter({ hasText: "day: 1985-12-31" }).waitFor();
   assert.equal(await page.locator("#closure-day").getAttribute("aria-invalid"), "true");
-  await page.getByLabel("Day", { exact: true }).fill("2026-12-29");
+  await page.getByLabel("Day", { exact: true }).fill("29/12/2026");
   await page.getByLabel("Note", { exact: true }).fill("INSET day");
   await page.getByRole("button", { name: "Add closure day" }).click();
   await page.getByRole("button", { name: /Remove closure day/ }).waitFor();
@@ -335,10 +335,11 @@ test("Board administrator: figures with charts, the cases behind a number, impor
   const last = (await calls(page, "board_overview")).at(-1);
   assert.equal(last.args.selection.agency, fixtures.board.view.agencies[0]);
   assert.match(last.args.selection.from, /^\d{4}-04-01$/);
-  await page.getByLabel("Cases opened from").fill("2030-01-01");
+  await page.getByLabel("Cases opened from").fill("01/01/2030");
   await page.getByLabel("Cases opened from").dispatchEvent("change");
   await page.getByRole("alert").filter({ hasText: "to:" }).waitFor();
-  await page.getByLabel("Cases opened from").fill("2026-04-01");
+  assert.equal((await calls(page, "board_overview")).at(-1).args.selection.from, "2030-01-01");
+  await page.getByLabel("Cases opened from").fill("01/04/2026");
   await page.getByLabel("Cases opened from").dispatchEvent("change");
   await page.getByRole("button", { name: "Import packages…" }).click();
   await page.getByText("3 files: 1 new, 1 replaced").waitFor();
@@ -346,6 +347,32 @@ test("Board administrator: figures with charts, the cases behind a number, impor
   assert.equal((await calls(page, "board_import"))[0].args.passphrase, null, "no passphrase: the identity file");
   await page.getByRole("button", { name: "Save report as PDF…" }).click();
   await page.locator(".path").filter({ hasText: /monitoring-report-2026-04-01-to-/ }).waitFor();
+  await page.close();
+});
+
+test("Board: a long import shows its progress, and the figures answer meanwhile", async () => {
+  const page = await open("board");
+  const f = fixtures.board.view.figures;
+  await page.getByRole("heading", { name: "By raising agency" }).waitFor();
+  await page.evaluate(() => (window.__holdImport = true));
+  await page.getByRole("button", { name: "Import packages…" }).click();
+  await page.waitForFunction(() => window.__calls.some((c) => c.cmd === "board_import"));
+  const before = (await calls(page, "board_overview")).length;
+  await page.evaluate(() => window.__emit("board-import-progress", { done: 120, total: 1000 }));
+  await page.getByRole("status").filter({ hasText: "Imported 120 of 1,000…" }).waitFor();
+  assert.equal(await page.locator("progress").getAttribute("value"), "120");
+  assert.equal(await page.locator("progress").getAttribute("max"), "1000");
+  assert.ok(await page.getByRole("button", { name: "Import packages…" }).isDisabled(), "one import at a time");
+  // The figures follow the batches as they land, and every other control still works.
+  await page.waitForFunction((n) => window.__calls.filter((c) => c.cmd === "board_overview").length > n, before);
+  const [agency, n] = Object.entries(f.by_raising_agency).sort((a, b) => b[1] - a[1])[0];
+  await page.getByRole("button", { name: `${n} ${n === 1 ? "case" : "cases"}: Raising agency ${agency}. List them` }).click();
+  await page.locator("section.behind tbody tr").first().waitFor();
+  assert.ok(await page.getByRole("button", { name: "Save report as PDF…" }).isEnabled());
+  await accessible(page, "board during an import");
+  await page.evaluate(() => window.__finishImport());
+  await page.getByText("3 files: 1 new, 1 replaced").waitFor();
+  assert.equal(await page.locator("progress").count(), 0);
   await page.close();
 });
 
@@ -362,4 +389,69 @@ test("auto-lock: the profile's minutes without activity lock the store, activity
   assert.equal((await calls(page, "lock")).length, 1);
   assert.equal(await page.getByText(fixtures.open_cases[0].child_name).count(), 0, "no child data on the lock screen");
   await page.close();
+});
+
+test("dates and times read dd/mm/yyyy and 24-hour in a browser set to en-US, and a US-order date is refused inline", async () => {
+  const c = caseFor("Carys Evans");
+  const page = await open("unlocked", { locale: "en-US" });
+  // The browser really is American: its own formatting says 11/21/2026, 1:25 PM.
+  assert.equal(await page.evaluate(() => navigator.language), "en-US");
+  assert.match(await page.evaluate(() => new Date(2026, 10, 21, 13, 25).toLocaleString()), /^11\/21\/2026, 1:25:00\sPM$/);
+  await page.getByRole("button", { name: c.reference }).click();
+  await page.getByRole("button", { name: `Record Stage ${c.status.stage}` }).click();
+  const date = page.getByRole("group", { name: "Date and time of the discussion or meeting" }).getByLabel("Date", { exact: true });
+  const time = page.getByLabel("Time (24-hour)");
+  await date.waitFor();
+  // Filled with now, written the UK way whatever the locale.
+  const today = await page.evaluate(() => {
+    const d = new Date();
+    const p = (n) => String(n).padStart(2, "0");
+    return `${p(d.getDate())}/${p(d.getMonth() + 1)}/${d.getFullYear()}`;
+  });
+  assert.equal(await date.inputValue(), today);
+  assert.match(await time.inputValue(), /^([01]\d|2[0-3]):[0-5]\d$/, "24-hour, no AM/PM");
+  assert.equal(await date.getAttribute("placeholder"), "dd/mm/yyyy");
+  assert.match(await page.locator(`#${await date.getAttribute("aria-describedby")}`).textContent(), /Day\/month\/year .*21\/11\/2026 and 13:25/);
+
+  // Typed the American way: refused in place, with the UK spelling of the same day.
+  await date.fill("11/21/2026");
+  await time.fill("1:25 pm");
+  await time.press("Tab");
+  await date.focus();
+  await date.press("Tab");
+  const dateError = page.locator("#discussed_at-date-error");
+  assert.equal(await dateError.textContent(), "Date: There is no month 21: write the day first, then the month, as 21/11/2026");
+  assert.equal(await page.locator("#discussed_at-time-error").textContent(), "Time: Use the 24-hour clock, for example 13:25 for 1:25 pm");
+  assert.equal(await date.getAttribute("aria-invalid"), "true");
+  assert.deepEqual((await date.getAttribute("aria-describedby")).split(" "), ["discussed_at-hint", "discussed_at-date-error"]);
+  await page.getByLabel("Summary of the discussion").fill("Met by phone.");
+  await page.getByLabel("What was agreed (outcome and actions)").fill("Agreed to meet.");
+  for (const role of await page.locator("input[id^=p-role-]").all()) await role.fill("Team Manager");
+  await accessible(page, "stage record with date errors");
+  await page.getByRole("button", { name: "Save the stage record" }).click();
+  assert.equal((await calls(page, "record_stage")).length, 0, "an impossible date is never sent");
+
+  // An impossible day in a real month names the month's length.
+  await date.fill("31/02/2026");
+  await date.press("Tab");
+  assert.equal(await dateError.textContent(), "Date: February 2026 has 28 days: check the day");
+
+  await date.fill("21/11/2026");
+  await time.fill("13:25");
+  await time.press("Tab");
+  assert.equal(await page.locator(".field-error").count(), 0);
+  assert.equal(await date.getAttribute("aria-invalid"), null);
+  assert.ok(await page.locator("form").first().evaluate((f) => f.checkValidity()), "the form is whole now");
+  await page.getByRole("button", { name: "Save the stage record" }).click();
+  await page.waitForFunction(() => window.__calls.some((c) => c.cmd === "record_stage"));
+  const [rec] = await calls(page, "record_stage");
+  assert.equal(rec.args.record.discussed_at, "2026-11-21T13:25:00");
+  await page.close();
+
+  // The Board's period: 1 April shows as 01/04, not 04/01.
+  const board = await open("board", { locale: "en-US" });
+  await board.getByLabel("Cases opened from").waitFor();
+  assert.match(await board.getByLabel("Cases opened from").inputValue(), /^01\/04\/\d{4}$/);
+  assert.match(await board.getByLabel("to", { exact: true }).inputValue(), /^31\/03\/\d{4}$/);
+  await board.close();
 });

@@ -4,9 +4,12 @@
 
 use escalate_report::board::{self, BoardFigures, CaseLine, Dimension, FileResult, Selection};
 use escalate_report::export::Key;
-use escalate_store::ImportOutcome;
+use escalate_store::{BoardPackage, ImportOutcome};
 use serde::Serialize;
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::time::Instant;
 use tauri::{AppHandle, Emitter, Runtime, State};
 
 use tauri_plugin_dialog::DialogExt;
@@ -97,7 +100,9 @@ pub async fn board_import<R: Runtime>(
     state: State<'_, AppState>,
     passphrase: Option<String>,
 ) -> AppResult<Option<ImportSummary>> {
-    let use_identity = passphrase.as_deref().is_none_or(str::is_empty);
+    let _running = ImportRunning::claim(&state)?;
+    let pass = zeroize::Zeroizing::new(passphrase.unwrap_or_default());
+    let use_identity = pass.is_empty();
     let handle = app.clone();
     let picked =
         tauri::async_runtime::spawn_blocking(move || choose_packages(&handle, use_identity))
@@ -106,36 +111,223 @@ pub async fn board_import<R: Runtime>(
     let Some((files, identity)) = picked else {
         return Ok(None);
     };
-    let identity_text = match identity {
-        Some(path) => Some(zeroize::Zeroizing::new(
-            std::fs::read_to_string(&path).map_err(|e| {
-                AppError::new(
-                    "io",
-                    format!("{}: {e}: choose the Board's identity file", path.display()),
-                )
-            })?,
-        )),
-        None => None,
+    let opener = match identity {
+        Some(path) => Opener::Identity(read_identity(&path)?),
+        None => Opener::Passphrase(pass),
     };
-    let pass = zeroize::Zeroizing::new(passphrase.unwrap_or_default());
-    let key = match &identity_text {
-        Some(text) => Key::Identity(text),
-        None => Key::Passphrase(&pass),
+    import_files(&app, &state, files, opener).await.map(Some)
+}
+
+/// What opens the packages, owned so that each can be opened on a blocking thread;
+/// zeroed when the import ends.
+pub enum Opener {
+    /// The text of the Board's identity file (`AGE-SECRET-KEY-1…`).
+    Identity(zeroize::Zeroizing<String>),
+    /// The passphrase agreed with the agencies.
+    Passphrase(zeroize::Zeroizing<String>),
+}
+
+impl std::fmt::Debug for Opener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Opener(<redacted>)")
+    }
+}
+
+impl Opener {
+    fn key(&self) -> Key<'_> {
+        match self {
+            Opener::Identity(text) => Key::Identity(text),
+            Opener::Passphrase(p) => Key::Passphrase(p),
+        }
+    }
+}
+
+/// An identity file holds a line or two: a larger file is not one, and reading it
+/// whole would let a wrong choice in the dialog fill memory.
+const IDENTITY_LIMIT: u64 = 64 * 1024;
+
+fn read_identity(path: &Path) -> AppResult<zeroize::Zeroizing<String>> {
+    let refuse = |why: &dyn std::fmt::Display| {
+        AppError::new(
+            "identity",
+            format!(
+                "{}: {why}: choose the Board's identity file (board.key)",
+                path.display()
+            ),
+        )
     };
-    let session = state.session().await;
-    let results = board::import(session.board()?, &files, key, now(), |done, total| {
+    let file = std::fs::File::open(path).map_err(|e| refuse(&e))?;
+    let mut text = zeroize::Zeroizing::new(String::new());
+    file.take(IDENTITY_LIMIT + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| refuse(&e))?;
+    if text.len() as u64 > IDENTITY_LIMIT {
+        return Err(refuse(&"it is far larger than an identity file"));
+    }
+    Ok(text)
+}
+
+/// Packages per store transaction. Small, so the session lock is held only briefly and
+/// the other screens' commands get their turn between batches.
+const BATCH: usize = 25;
+/// A batch is also written once it holds this much, so a batch of large (hostile)
+/// packages cannot hold 25 times the package limit in memory.
+const BATCH_BYTES: usize = 64 * 1024 * 1024;
+/// A batch is also written once it is this old, so a slow batch (passphrase packages
+/// each cost a key derivation) still shows progress.
+const BATCH_AGE: std::time::Duration = std::time::Duration::from_secs(1);
+/// The same bound as `export::open`'s: a package is a report and a few KB of JSON.
+const PACKAGE_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// Import `files` into the open Board store. Each package is read, decrypted and checked
+/// on a blocking thread without the session lock; the checked ones are written in small
+/// batches, each one store transaction under the lock, and `board-import-progress` is
+/// sent after each batch once the lock is released.
+pub async fn import_files<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    files: Vec<PathBuf>,
+    opener: Opener,
+) -> AppResult<ImportSummary> {
+    // Refuse at once, not after decrypting everything, when no Board store is open.
+    state.session().await.board()?;
+    let total = files.len();
+    let opener = std::sync::Arc::new(opener);
+    let at = now();
+    let progress = |done: usize| {
         let _ = app.emit("board-import-progress", ImportProgress { done, total });
-    })
-    .await?;
+    };
+    progress(0);
+    let mut results: Vec<FileResult> = Vec::with_capacity(total);
+    let mut batch: Vec<(usize, BoardPackage)> = Vec::with_capacity(BATCH);
+    let mut bytes = 0;
+    let mut started = Instant::now();
+    for (i, path) in files.into_iter().enumerate() {
+        let opener = opener.clone();
+        let name = path.display().to_string();
+        let checked = tauri::async_runtime::spawn_blocking(move || check_package(&path, &opener))
+            .await
+            .map_err(|e| AppError::new("import", format!("a package could not be checked: {e}")))?;
+        results.push(FileResult {
+            file: name,
+            outcome: None,
+            refused: checked.as_ref().err().cloned(),
+        });
+        if let Ok(package) = checked {
+            if batch.is_empty() {
+                started = Instant::now();
+                bytes = 0;
+            }
+            bytes += package.pdf.len() + package.monitoring.len();
+            batch.push((i, package));
+        }
+        let full = batch.len() >= BATCH || bytes >= BATCH_BYTES;
+        let old = !batch.is_empty() && started.elapsed() >= BATCH_AGE;
+        if full || old || i + 1 == total {
+            write_batch(state, &mut batch, &mut results, at, i + 1, total).await?;
+            progress(i + 1);
+        }
+    }
     let count = |o: ImportOutcome| results.iter().filter(|r| r.outcome == Some(o)).count();
-    Ok(Some(ImportSummary {
+    Ok(ImportSummary {
         new: count(ImportOutcome::New),
         replaced: count(ImportOutcome::Replaced),
         duplicate: count(ImportOutcome::Duplicate),
         older: count(ImportOutcome::Older),
         refused: results.iter().filter(|r| r.outcome.is_none()).count(),
         files: results,
-    }))
+    })
+}
+
+/// One store transaction for the batch, under the session lock for that long only.
+async fn write_batch(
+    state: &AppState,
+    batch: &mut Vec<(usize, BoardPackage)>,
+    results: &mut [FileResult],
+    at: chrono::NaiveDateTime,
+    done: usize,
+    total: usize,
+) -> AppResult<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let session = state.session().await;
+    // The administrator may lock the app (or it may lock itself) while packages are
+    // being checked: stop, and say what is kept.
+    let store = session.board().map_err(|e| {
+        let kept = done - batch.len();
+        AppError::new(
+            &e.code,
+            format!(
+                "the import stopped after {kept} of {total} files because the Board's store was closed ({}): the packages imported so far are kept; unlock and import the same files again (those already kept come back as duplicate)",
+                e.message
+            ),
+        )
+    })?;
+    let (files, packages): (Vec<usize>, Vec<BoardPackage>) = batch.drain(..).unzip();
+    let outcomes = store.board_import(&packages, at).await?;
+    drop(session);
+    for (i, outcome) in files.into_iter().zip(outcomes) {
+        if let Some(r) = results.get_mut(i) {
+            r.outcome = Some(outcome);
+        }
+    }
+    Ok(())
+}
+
+/// Read one file through a bound, decrypt and check it. `Err`: why it is refused.
+/// This is `escalate_report::board::import`'s work for one file, without the store.
+fn check_package(path: &Path, opener: &Opener) -> Result<BoardPackage, String> {
+    use sha2::{Digest, Sha256};
+    // From the metadata first: a FIFO or a device would block or never end, and a huge
+    // file would be read only to be refused.
+    let meta = std::fs::metadata(path).map_err(|e| format!("could not be read: {e}"))?;
+    if !meta.is_file() {
+        return Err("it is not a regular file: choose .escalate-export files".to_owned());
+    }
+    if meta.len() > PACKAGE_LIMIT {
+        return Err("package: it is larger than any export package".to_owned());
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(PACKAGE_LIMIT + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("could not be read: {e}"))?;
+    let sha: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let package = escalate_report::export::open(&bytes, opener.key()).map_err(|e| e.to_string())?;
+    let monitoring = serde_json::to_string(&package.monitoring).map_err(|e| e.to_string())?;
+    Ok(BoardPackage {
+        file_name: path.display().to_string(),
+        file_sha256: sha,
+        source_agency: package.monitoring.exported_by.agency.clone(),
+        reference: package.monitoring.reference.clone(),
+        exported_at: package.monitoring.exported_at,
+        monitoring,
+        pdf: package.pdf,
+    })
+}
+
+/// One import at a time: a second would interleave its batches with the first's.
+struct ImportRunning<'a>(&'a AppState);
+
+impl<'a> ImportRunning<'a> {
+    fn claim(state: &'a AppState) -> AppResult<ImportRunning<'a>> {
+        if state.importing.swap(true, Ordering::AcqRel) {
+            return Err(AppError::new(
+                "board.import_running",
+                "an import is already under way: wait for it to finish, then import more",
+            ));
+        }
+        Ok(ImportRunning(state))
+    }
+}
+
+impl Drop for ImportRunning<'_> {
+    fn drop(&mut self) {
+        self.0.importing.store(false, Ordering::Release);
+    }
 }
 
 /// The packages (and, without a passphrase, the identity file) from the native

@@ -3,13 +3,13 @@ use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INV
 use tauri::webview::InvokeRequest;
 use tauri::WebviewWindowBuilder;
 
-fn app(dir: &std::path::Path) -> tauri::App<tauri::test::MockRuntime> {
+pub(crate) fn app(dir: &std::path::Path) -> tauri::App<tauri::test::MockRuntime> {
     escalate_app::build_app(mock_builder(), DataPaths::beside(&dir.join("data")))
         .build(mock_context(noop_assets()))
         .unwrap()
 }
 
-fn window(
+pub(crate) fn window(
     app: &tauri::App<tauri::test::MockRuntime>,
 ) -> tauri::WebviewWindow<tauri::test::MockRuntime> {
     WebviewWindowBuilder::new(app, "main", Default::default())
@@ -17,7 +17,7 @@ fn window(
         .unwrap()
 }
 
-fn invoke(
+pub(crate) fn invoke(
     window: &tauri::WebviewWindow<tauri::test::MockRuntime>,
     cmd: &str,
     body: serde_json::Value,
@@ -111,7 +111,7 @@ fn only_the_apps_own_pages_may_load() {
     }
 }
 
-fn create(
+pub(crate) fn create(
     w: &tauri::WebviewWindow<tauri::test::MockRuntime>,
     kind: &str,
     agency: &str,

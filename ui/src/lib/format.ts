@@ -72,14 +72,14 @@ export const CALENDARS: [string, string][] = [
 
 
 
-/** `YYYY-MM-DDTHH:MM` for a datetime-local input, in local time. */
+/** `YYYY-MM-DDTHH:MM` for a date-and-time field (lib/DateTimeField), in local time. */
 export function localInputNow(offsetDays = 0): string {
   const d = new Date(Date.now() + offsetDays * 86400000);
   const pad = (n: number) => String(n).padStart(2, "0");
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
-/** A datetime-local value as the NaiveDateTime the shell expects. */
+/** A date-and-time field's value as the NaiveDateTime the shell expects. */
 export function toNaive(v: string): string | null {
   if (!v) return null;
   return v.length === 16 ? `${v}:00` : v;

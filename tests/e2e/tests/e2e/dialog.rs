@@ -1,15 +1,15 @@
 //! The native GTK file dialog, answered the way a person would: find its window on the
 //! X display, focus it, type, press a key. WebDriver cannot reach it; xdotool can.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::processes::output_within;
+
+/// One xdotool command; `None` when it fails or does not finish within 5 s
+/// (`windowfocus --sync` waits for ever on a window that never takes the focus).
 fn xdotool(args: &[&str]) -> Option<String> {
-    let out = Command::new("xdotool")
-        .args(args)
-        .stderr(Stdio::null())
-        .output()
-        .expect("xdotool is not installed: `make e2e` installs it");
+    let out = output_within(Command::new("xdotool").args(args), Duration::from_secs(5))?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())

@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::processes::output_within;
+
 /// One notification as the desktop received it.
 #[derive(Debug, Clone)]
 pub struct Shown {
@@ -18,30 +20,29 @@ pub struct Notifications {
     _config: tempfile::NamedTempFile,
 }
 
+/// A helper command may hang on a stuck bus; these are bounded.
+const HELPER: Duration = Duration::from_secs(10);
+
 fn dunstctl(args: &[&str]) -> Option<String> {
-    let out = Command::new("dunstctl")
-        .args(args)
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
+    let out = output_within(Command::new("dunstctl").args(args), HELPER)?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 fn name_has_owner(name: &str) -> bool {
-    let out = Command::new("dbus-send")
-        .args([
+    let out = output_within(
+        Command::new("dbus-send").args([
             "--session",
             "--print-reply=literal",
             "--dest=org.freedesktop.DBus",
             "/org/freedesktop/DBus",
             "org.freedesktop.DBus.NameHasOwner",
             &format!("string:{name}"),
-        ])
-        .stderr(Stdio::null())
-        .output()
-        .expect("dbus-send (dbus-bin) is installed with dbus-daemon");
+        ]),
+        HELPER,
+    )
+    .expect("dbus-send (dbus-bin, installed with dbus-daemon) answered");
     String::from_utf8_lossy(&out.stdout).contains("true")
 }
 

@@ -1,9 +1,11 @@
 use std::process::Command;
+use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::driver::App;
+use crate::driver::{scenario, App};
 use crate::notifications::Notifications;
+use crate::processes::output_within;
 
 /// First run: profile, then the recovery passphrase shown once and typed back.
 async fn first_run(app: &App, name: &str, agency: &str, protocol: &str) {
@@ -20,7 +22,7 @@ async fn first_run(app: &App, name: &str, agency: &str, protocol: &str) {
     app.set("#protocol", protocol).await;
     app.shot(&format!("app-first-run{suffix}")).await;
     app.button("Continue").await;
-    let passphrase = app.el(".passphrase").await.text().await.unwrap();
+    let passphrase = app.el(".passphrase").await.text().await;
     assert_eq!(passphrase.len(), 47, "eight groups of five: {passphrase}");
     app.shot(&format!("app-recovery-passphrase{suffix}")).await;
     app.type_into("#confirm", &passphrase).await;
@@ -36,42 +38,40 @@ async fn first_run(app: &App, name: &str, agency: &str, protocol: &str) {
 /// Answer every scope question "No" and go on to the intake fields.
 async fn in_scope(app: &App, questions: usize) {
     app.see("Is this for the protocol?").await;
-    let radios = app
-        .client
-        .find_all(fantoccini::Locator::Css("input[type=radio][value=no]"))
-        .await
-        .unwrap();
+    let radios = app.all("input[type=radio][value=no]").await;
     assert_eq!(radios.len(), questions, "the protocol's scope questions");
     for r in radios {
-        r.click().await.unwrap();
+        r.click().await;
     }
     app.button("Continue").await;
     app.el("#child_name").await;
 }
 
-/// Set a datetime-local input to `days` days before now, in the page's local time.
-async fn days_ago(app: &App, css: &str, days: i64) {
-    app.el(css).await;
-    app.client
-        .execute(
-            "const d = new Date(Date.now() - arguments[1] * 86400000);
+/// Type into a date-and-time field the day `days` days before today (in the page's
+/// own time zone) as dd/mm/yyyy, and 09:00, as a lead would.
+async fn days_ago(app: &App, id: &str, days: i64) {
+    let day = app
+        .js(
+            "const d = new Date(Date.now() - arguments[0] * 86400000);
              const p = n => String(n).padStart(2, '0');
-             const e = document.querySelector(arguments[0]);
-             e.value = `${d.getFullYear()}-${p(d.getMonth()+1)}-${p(d.getDate())}T09:00`;
-             e.dispatchEvent(new Event('input', {bubbles: true}));",
-            vec![Value::from(css), Value::from(days)],
+             return `${p(d.getDate())}/${p(d.getMonth() + 1)}/${d.getFullYear()}`;",
+            vec![Value::from(days)],
         )
-        .await
-        .unwrap();
+        .await;
+    app.type_into(&format!("#{id}"), day.as_str().unwrap())
+        .await;
+    app.type_into(&format!("#{id}-time"), "09:00").await;
 }
 
 fn pdftotext(path: &std::path::Path) -> String {
-    let out = Command::new("pdftotext")
-        .args(["-layout"])
-        .arg(path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils) is installed by make");
+    let out = output_within(
+        Command::new("pdftotext")
+            .args(["-layout"])
+            .arg(path)
+            .arg("-"),
+        Duration::from_secs(30),
+    )
+    .expect("pdftotext (poppler-utils, installed by make) read the PDF");
     assert!(
         out.status.success(),
         "pdftotext failed on {}",
@@ -82,244 +82,264 @@ fn pdftotext(path: &std::path::Path) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn western_bay_stages_one_to_five_end_in_a_signed_rpd_report() {
-    let app = App::start().await;
-    first_run(&app, "Nia Roberts", "Ysgol Gynradd Demo", "western-bay").await;
-    app.shot("app-dashboard-empty").await;
+    scenario(async {
+        let app = App::start().await;
+        first_run(&app, "Nia Roberts", "Ysgol Gynradd Demo", "western-bay").await;
+        app.shot("app-dashboard-empty").await;
 
-    app.button("New difference").await;
-    in_scope(&app, 5).await;
-    app.type_into("#child_name", "Gwen Ap Rhys").await;
-    app.type_into("#category", "Threshold for a care and support assessment")
-        .await;
-    app.type_into(
-        "#summary",
-        "Repeated bruising reported by school; referral closed as below threshold.",
-    )
-    .await;
-    days_ago(&app, "#opened_at", 2).await;
-    app.type_into("#receiving_agency", "Swansea Children's Services")
-        .await;
-    app.type_into("#receiving_professional", "Huw Jenkins")
-        .await;
-    app.shot("app-new-difference").await;
-    app.button("Open the difference").await;
-    app.see("Record Stage 1").await;
-    let reference = app.el("#case-h .muted").await.text().await.unwrap();
-    assert!(reference.starts_with("RPD-"), "{reference}");
-    app.shot("app-case").await;
-
-    for stage in 1..=5u8 {
-        app.button(&format!("Record Stage {stage}")).await;
-        app.see(&format!("Stage {stage} record")).await;
+        app.button("New difference").await;
+        in_scope(&app, 5).await;
+        app.type_into("#child_name", "Gwen Ap Rhys").await;
+        app.type_into("#category", "Threshold for a care and support assessment")
+            .await;
         app.type_into(
             "#summary",
-            &format!("Stage {stage} discussion: views exchanged in full."),
+            "Repeated bruising reported by school; referral closed as below threshold.",
         )
         .await;
-        app.type_into("#raising_view", &format!("School view at stage {stage}."))
+        days_ago(&app, "opened_at", 2).await;
+        app.type_into("#receiving_agency", "Swansea Children's Services")
             .await;
-        app.type_into(
-            "#receiving_view",
-            &format!("Children's services view at stage {stage}."),
-        )
-        .await;
-        let extras = app
-            .client
-            .find_all(fantoccini::Locator::Css("textarea[id^=extra-]"))
-            .await
-            .unwrap();
-        for e in extras {
-            e.send_keys(&format!("Risk analysed at stage {stage}."))
-                .await
-                .unwrap();
-        }
-        app.type_into("#p-role-1", "Team Manager").await;
-        app.type_into("#approved_by", "Head Teacher").await;
-        if stage == 5 {
+        app.type_into("#receiving_professional", "Huw Jenkins")
+            .await;
+        app.shot("app-new-difference").await;
+        app.button("Open the difference").await;
+        app.see("Record Stage 1").await;
+        let reference = app.el("#case-h .muted").await.text().await;
+        assert!(reference.starts_with("RPD-"), "{reference}");
+        app.shot("app-case").await;
+
+        for stage in 1..=5u8 {
+            app.button(&format!("Record Stage {stage}")).await;
+            app.see(&format!("Stage {stage} record")).await;
             app.type_into(
-                "#agreed",
-                "Agreed at the Stage 5 meeting: a care and support assessment starts.",
+                "#summary",
+                &format!("Stage {stage} discussion: views exchanged in full."),
             )
             .await;
-            app.click("#resolved").await;
-        } else {
-            app.type_into("#agreed", &format!("Not agreed at stage {stage}."))
+            app.type_into("#raising_view", &format!("School view at stage {stage}."))
                 .await;
-        }
-        if stage == 3 {
-            app.shot("app-stage-record").await;
-        }
-        app.button("Save the stage record").await;
-        app.see("Stage records").await;
-        if stage < 5 {
-            app.button("Escalate").await;
-            app.type_into("#act-text", "Not resolved within the timescale.")
+            app.type_into(
+                "#receiving_view",
+                &format!("Children's services view at stage {stage}."),
+            )
+            .await;
+            for e in app.all("textarea[id^=extra-]").await {
+                e.send_keys(&format!("Risk analysed at stage {stage}."))
+                    .await;
+            }
+            app.type_into("#p-role-1", "Team Manager").await;
+            app.type_into("#approved_by", "Head Teacher").await;
+            if stage == 5 {
+                app.type_into(
+                    "#agreed",
+                    "Agreed at the Stage 5 meeting: a care and support assessment starts.",
+                )
                 .await;
-            app.click("form.panel button.primary").await;
-            app.see(&format!("Record Stage {}", stage + 1)).await;
+                app.click("#resolved").await;
+            } else {
+                app.type_into("#agreed", &format!("Not agreed at stage {stage}."))
+                    .await;
+            }
+            if stage == 3 {
+                // The window runs in American English (LANG=en_US, as on many Linux
+                // laptops), yet the record's date and time read the UK way.
+                let language = app.js("return navigator.language", vec![]).await;
+                assert_eq!(language, "en-US");
+                let today = app
+                    .js(
+                        "const d = new Date(), p = n => String(n).padStart(2, '0');
+                         return `${p(d.getDate())}/${p(d.getMonth() + 1)}/${d.getFullYear()}`;",
+                        vec![],
+                    )
+                    .await;
+                let shown = app
+                    .js(
+                        "return document.getElementById('discussed_at').value",
+                        vec![],
+                    )
+                    .await;
+                assert_eq!(shown, today, "dd/mm/yyyy");
+                let time = app
+                    .js(
+                        "return document.getElementById('discussed_at-time').value",
+                        vec![],
+                    )
+                    .await;
+                let time = time.as_str().unwrap();
+                assert!(
+                    time.len() == 5 && time.as_bytes()[2] == b':' && time[..2] <= *"23",
+                    "HH:MM on the 24-hour clock: {time}"
+                );
+                app.shot("app-stage-record").await;
+            }
+            app.button("Save the stage record").await;
+            app.see("Stage records").await;
+            if stage < 5 {
+                app.button("Escalate").await;
+                app.type_into("#act-text", "Not resolved within the timescale.")
+                    .await;
+                app.click("form.panel button.primary").await;
+                app.see(&format!("Record Stage {}", stage + 1)).await;
+            }
         }
-    }
-    app.button("Resolve").await;
-    app.type_into("#act-text", "Resolved at Stage 5: assessment agreed.")
-        .await;
-    app.click("form.panel button.primary").await;
-    app.see("Outcome").await;
-    app.shot("app-case-resolved").await;
+        app.button("Resolve").await;
+        app.type_into("#act-text", "Resolved at Stage 5: assessment agreed.")
+            .await;
+        app.click("form.panel button.primary").await;
+        app.see("Outcome").await;
+        app.shot("app-case-resolved").await;
 
-    app.button("Reports and export").await;
-    app.see(&format!("Reports for {reference}")).await;
-    app.set("#form", "rpd-report").await;
-    app.type_into("#effectiveness", "The protocol kept both agencies to time.")
-        .await;
-    app.type_into("#notes", "Signed copies kept on the child's file.")
-        .await;
-    app.button("Preview").await;
-    app.see("Page 1 of").await;
-    app.shot("app-reports").await;
-    app.button("Save as PDF…").await;
-    app.see("Saved:").await;
+        app.button("Reports and export").await;
+        app.see(&format!("Reports for {reference}")).await;
+        app.set("#form", "rpd-report").await;
+        app.type_into("#effectiveness", "The protocol kept both agencies to time.")
+            .await;
+        app.type_into("#notes", "Signed copies kept on the child's file.")
+            .await;
+        app.button("Preview").await;
+        app.see("Page 1 of").await;
+        app.shot("app-reports").await;
+        app.button("Save as PDF…").await;
+        app.see("Saved:").await;
 
-    let pdf = app.saved.join(format!("{reference}-rpd-report.pdf"));
-    let text = pdftotext(&pdf);
-    // The Western Bay form carries the agencies, views and outcomes, not the child's
-    // name: it goes to the Board administrator.
-    for typed in [
-        reference.as_str(),
-        "Repeated bruising reported by school",
-        "School view at stage 1.",
-        "services view at stage 5.",
-        "Stage 4: Not agreed at stage 4.",
-        "Resolved: Resolved at Stage 5: assessment agreed.",
-        "The protocol kept both agencies to time.",
-        "Signed copies kept on the child's file.",
-        "Nia Roberts",
-        "Huw Jenkins",
-        "Swansea Children's Services",
-        "☒ Stage 5",
-    ] {
+        let pdf = app.saved.join(format!("{reference}-rpd-report.pdf"));
+        let text = pdftotext(&pdf);
+        // The Western Bay form carries the agencies, views and outcomes, not the child's
+        // name: it goes to the Board administrator.
+        for typed in [
+            reference.as_str(),
+            "Repeated bruising reported by school",
+            "School view at stage 1.",
+            "services view at stage 5.",
+            "Stage 4: Not agreed at stage 4.",
+            "Resolved: Resolved at Stage 5: assessment agreed.",
+            "The protocol kept both agencies to time.",
+            "Signed copies kept on the child's file.",
+            "Nia Roberts",
+            "Huw Jenkins",
+            "Swansea Children's Services",
+            "☒ Stage 5",
+        ] {
+            assert!(
+                text.contains(typed),
+                "the RPD report lacks '{typed}':\n{text}"
+            );
+        }
+
+        // Export to the Board, sealed with a passphrase agreed with the administrator.
+        app.type_into("#export-passphrase", "agreed with the Board 2026")
+            .await;
+        app.button("Export package…").await;
+        app.see("Export saved:").await;
+        let package = app.saved.join(format!("{reference}-board.escalate-export"));
+        assert!(package.exists(), "the package is where the dialog put it");
         assert!(
-            text.contains(typed),
-            "the RPD report lacks '{typed}':\n{text}"
+            !String::from_utf8_lossy(&std::fs::read(&package).unwrap())
+                .contains("Repeated bruising"),
+            "the package is encrypted"
         );
-    }
 
-    // Export to the Board, sealed with a passphrase agreed with the administrator.
-    app.type_into("#export-passphrase", "agreed with the Board 2026")
-        .await;
-    app.button("Export package…").await;
-    app.see("Export saved:").await;
-    let package = app.saved.join(format!("{reference}-board.escalate-export"));
-    assert!(package.exists(), "the package is where the dialog put it");
-    assert!(
-        !String::from_utf8_lossy(&std::fs::read(&package).unwrap()).contains("Repeated bruising"),
-        "the package is encrypted"
-    );
-
-    app.button("Audit trail").await;
-    app.see("Verified:").await;
-    app.shot("app-audit").await;
-    app.button("Settings").await;
-    app.see("Closure days").await;
-    // A day outside the calendar is refused, naming the field; nothing is added.
-    app.set("#closure-day", "1985-12-31").await;
-    app.button("Add closure day").await;
-    let refused = app.el("[role=alert]").await.text().await.unwrap();
-    assert!(
-        refused.contains("day: 1985-12-31 is outside the calendar's range"),
-        "{refused}"
-    );
-    assert!(
-        app.client
-            .find(fantoccini::Locator::Css("#cl-h ~ ul"))
-            .await
-            .is_err(),
-        "no closure day was added"
-    );
-    app.set("#closure-day", "2027-01-04").await;
-    app.type_into("#closure-note", "INSET day").await;
-    app.button("Add closure day").await;
-    app.see("4 Jan 2027: INSET day").await;
-    assert_eq!(
-        app.el("#closure-day")
-            .await
-            .attr("aria-invalid")
-            .await
-            .unwrap(),
-        None,
-        "the corrected field is no longer marked invalid"
-    );
-    app.client
-        .execute(
+        app.button("Audit trail").await;
+        app.see("Verified:").await;
+        app.shot("app-audit").await;
+        app.button("Settings").await;
+        app.see("Closure days").await;
+        // An impossible date is refused in the field itself, and never sent.
+        app.type_into("#closure-day", "30/02/2027").await;
+        app.button("Add closure day").await;
+        app.see("February 2027 has 28 days: check the day").await;
+        assert_eq!(
+            app.el("#closure-day").await.attr("aria-invalid").await,
+            Some("true".to_owned())
+        );
+        assert!(app.absent("#cl-h ~ ul").await, "no closure day was added");
+        // A day outside the calendar is refused, naming the field; nothing is added.
+        app.type_into("#closure-day", "31/12/1985").await;
+        app.button("Add closure day").await;
+        let refused = app.el("[role=alert]").await.text().await;
+        assert!(
+            refused.contains("day: 1985-12-31 is outside the calendar's range"),
+            "{refused}"
+        );
+        assert!(app.absent("#cl-h ~ ul").await, "no closure day was added");
+        app.type_into("#closure-day", "04/01/2027").await;
+        app.type_into("#closure-note", "INSET day").await;
+        app.button("Add closure day").await;
+        app.see("4 Jan 2027: INSET day").await;
+        assert_eq!(
+            app.el("#closure-day").await.attr("aria-invalid").await,
+            None,
+            "the corrected field is no longer marked invalid"
+        );
+        app.js(
             "document.getElementById('cl-h').scrollIntoView({block: 'center'})",
             vec![],
         )
-        .await
-        .unwrap();
-    app.shot_here("app-settings").await;
-    app.button("Dashboard").await;
-    app.click("#f-closed").await;
-    app.see("Gwen Ap Rhys").await;
-    let exports = app.saved.clone();
-    let keep = tempfile::tempdir().unwrap();
-    std::fs::copy(&package, keep.path().join("wb.escalate-export")).unwrap();
-    app.stop().await;
-    drop(exports);
-
-    // The Board administrator, on their own laptop (a separate store), imports it.
-    let admin = App::start_with(&[("ESCALATE_E2E_IMPORT_DIR", keep.path())]).await;
-    first_run(
-        &admin,
-        "Board Administrator",
-        "Western Bay Safeguarding Children Board",
-        "western-bay",
-    )
-    .await;
-    admin.see("Monitoring report").await;
-    admin
-        .type_into("#import-passphrase", "agreed with the Board 2026")
         .await;
-    admin.button("Import packages…").await;
-    admin.see("1 file: 1 new").await;
-    admin.see("By raising agency").await;
-    let table = admin
-        .el("section[aria-labelledby=t-raising-agency] table")
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(table.contains("Ysgol Gynradd Demo"), "{table}");
-    let late = admin
-        .el("section[aria-labelledby=late-h]")
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        late.contains(&reference),
-        "resolved at Stage 5, listed case by case: {late}"
-    );
-    admin.shot("app-board").await;
-    admin
-        .client
-        .execute(
-            "document.getElementById('t-raising-agency').scrollIntoView()",
-            vec![],
+        app.shot_here("app-settings").await;
+        app.button("Dashboard").await;
+        app.click("#f-closed").await;
+        app.see("Gwen Ap Rhys").await;
+        let exports = app.saved.clone();
+        let keep = tempfile::tempdir().unwrap();
+        std::fs::copy(&package, keep.path().join("wb.escalate-export")).unwrap();
+        app.stop().await;
+        drop(exports);
+
+        // The Board administrator, on their own laptop (a separate store), imports it.
+        let admin = App::start_with(&[("ESCALATE_E2E_IMPORT_DIR", keep.path().as_os_str())]).await;
+        first_run(
+            &admin,
+            "Board Administrator",
+            "Western Bay Safeguarding Children Board",
+            "western-bay",
         )
-        .await
-        .unwrap();
-    admin.shot_here("app-board-charts").await;
-    admin.button("Save report as PDF…").await;
-    admin.see("Saved:").await;
-    let report = std::fs::read_dir(&admin.saved)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.to_string_lossy().contains("monitoring-report"))
-        .expect("the monitoring report was saved");
-    let text = pdftotext(&report);
-    assert!(text.contains("Ysgol Gynradd Demo"), "{text}");
-    assert!(text.contains(&reference), "{text}");
-    admin.stop().await;
+        .await;
+        admin.see("Monitoring report").await;
+        admin
+            .type_into("#import-passphrase", "agreed with the Board 2026")
+            .await;
+        admin.button("Import packages…").await;
+        admin.see("1 file: 1 new").await;
+        admin.see("By raising agency").await;
+        let table = admin
+            .el("section[aria-labelledby=t-raising-agency] table")
+            .await
+            .text()
+            .await;
+        assert!(table.contains("Ysgol Gynradd Demo"), "{table}");
+        let late = admin
+            .el("section[aria-labelledby=late-h]")
+            .await
+            .text()
+            .await;
+        assert!(
+            late.contains(&reference),
+            "resolved at Stage 5, listed case by case: {late}"
+        );
+        admin.shot("app-board").await;
+        admin
+            .js(
+                "document.getElementById('t-raising-agency').scrollIntoView()",
+                vec![],
+            )
+            .await;
+        admin.shot_here("app-board-charts").await;
+        admin.button("Save report as PDF…").await;
+        admin.see("Saved:").await;
+        let report = std::fs::read_dir(&admin.saved)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.to_string_lossy().contains("monitoring-report"))
+            .expect("the monitoring report was saved");
+        let text = pdftotext(&report);
+        assert!(text.contains("Ysgol Gynradd Demo"), "{text}");
+        assert!(text.contains(&reference), "{text}");
+        admin.stop().await;
+    })
+    .await;
 }
 
 /// First run for a school's lead under South Gloucestershire.
@@ -345,114 +365,120 @@ async fn overdue_case(app: &App, child: &str, days: i64) -> String {
         "Disagreement about stepping down to early help.",
     )
     .await;
-    days_ago(app, "#opened_at", days).await;
+    days_ago(app, "opened_at", days).await;
     app.type_into("#receiving_agency", "Access and Response Team")
         .await;
     app.button("Open the difference").await;
     app.see("Record Stage 1").await;
-    app.el("#case-h .muted").await.text().await.unwrap()
+    app.el("#case-h .muted").await.text().await
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn south_gloucestershire_case_past_its_timescale_shows_overdue_and_notifies_once() {
-    let desktop = Notifications::start();
-    let app = App::start().await;
-    south_gloucestershire_lead(&app).await;
-    let first = overdue_case(&app, "Ellie Marsh", 21).await;
-    app.button("Dashboard").await;
-    app.see("Ellie Marsh").await;
-    let row = app.el("tr.overdue").await.text().await.unwrap();
-    assert!(row.contains("Ellie Marsh"), "{row}");
-    assert!(
-        row.contains("Overdue by"),
-        "the row says overdue in words: {row}"
-    );
-    app.shot("app-dashboard").await;
-
-    // The desktop hears once that the deadline passed, by reference only: a
-    // notification can show on a locked screen.
-    let shown = desktop.wait_for(&first).await;
-    let about_first: Vec<_> = shown.iter().filter(|n| n.body.contains(&first)).collect();
-    assert_eq!(about_first.len(), 1, "one notification: {shown:?}");
-    assert_eq!(about_first[0].summary, "Escalate: deadline");
-    assert!(
-        about_first[0].body.contains("a deadline has passed"),
-        "{shown:?}"
-    );
-    for n in &shown {
+    scenario(async {
+        let desktop = Notifications::start();
+        let app = App::start().await;
+        south_gloucestershire_lead(&app).await;
+        let first = overdue_case(&app, "Ellie Marsh", 21).await;
+        app.button("Dashboard").await;
+        app.see("Ellie Marsh").await;
+        let row = app.el("tr.overdue").await.text().await;
+        assert!(row.contains("Ellie Marsh"), "{row}");
         assert!(
-            !n.body.contains("Ellie") && !n.summary.contains("Ellie"),
-            "no child's name in a notification: {n:?}"
+            row.contains("Overdue by"),
+            "the row says overdue in words: {row}"
         );
-    }
+        app.shot("app-dashboard").await;
 
-    // The next start unlocks from the keyring without asking, and does not say it again.
-    let app = app.restart().await;
-    app.see("Ellie Marsh").await;
-    let second = overdue_case(&app, "Sam Idris", 30).await;
-    // The second case's notification comes after the restarted app's first look at
-    // the deadlines, so by now a repeat about the first would have been shown too.
-    let shown = desktop.wait_for(&second).await;
-    let about_first = shown.iter().filter(|n| n.body.contains(&first)).count();
-    assert_eq!(about_first, 1, "no repeat after a restart: {shown:?}");
-    app.stop().await;
+        // The desktop hears once that the deadline passed, by reference only: a
+        // notification can show on a locked screen.
+        let shown = desktop.wait_for(&first).await;
+        let about_first: Vec<_> = shown.iter().filter(|n| n.body.contains(&first)).collect();
+        assert_eq!(about_first.len(), 1, "one notification: {shown:?}");
+        assert_eq!(about_first[0].summary, "Escalate: deadline");
+        assert!(
+            about_first[0].body.contains("a deadline has passed"),
+            "{shown:?}"
+        );
+        for n in &shown {
+            assert!(
+                !n.body.contains("Ellie") && !n.summary.contains("Ellie"),
+                "no child's name in a notification: {n:?}"
+            );
+        }
+
+        // The next start unlocks from the keyring without asking, and does not say it again.
+        let app = app.restart().await;
+        app.see("Ellie Marsh").await;
+        let second = overdue_case(&app, "Sam Idris", 30).await;
+        // The second case's notification comes after the restarted app's first look at
+        // the deadlines, so by now a repeat about the first would have been shown too.
+        let shown = desktop.wait_for(&second).await;
+        let about_first = shown.iter().filter(|n| n.body.contains(&first)).count();
+        assert_eq!(about_first, 1, "no repeat after a restart: {shown:?}");
+        app.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_demo_store_opens_in_one_click_with_overdue_and_resolved_cases() {
-    let app = App::start().await;
-    app.button("Try it with sample data").await;
-    app.see("Demo store: sample data, not real cases.").await;
-    app.see("Overdue by").await;
-    app.shot("app-demo").await;
-    app.click("#f-closed").await;
-    app.see("resolved").await;
-    // Leaving the demo returns to first run: the lead's own store was never made.
-    app.button("Leave the demo").await;
-    app.see("Welcome to Escalate").await;
-    assert!(!app.data.path().join("store").join("escalate.db").exists());
-    app.stop().await;
+    scenario(async {
+        let app = App::start().await;
+        app.button("Try it with sample data").await;
+        app.see("Demo store: sample data, not real cases.").await;
+        app.see("Overdue by").await;
+        app.shot("app-demo").await;
+        app.click("#f-closed").await;
+        app.see("resolved").await;
+        // Leaving the demo returns to first run: the lead's own store was never made.
+        app.button("Leave the demo").await;
+        app.see("Welcome to Escalate").await;
+        assert!(!app.data.path().join("store").join("escalate.db").exists());
+        app.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_report_is_saved_through_the_native_save_dialog_and_opened_for_printing() {
-    let app = App::start_with_native_dialogs().await;
-    south_gloucestershire_lead(&app).await;
-    let reference = overdue_case(&app, "Ellie Marsh", 3).await;
-    app.button("Reports and export").await;
-    app.see(&format!("Reports for {reference}")).await;
+    scenario(async {
+        let app = App::start_with_native_dialogs().await;
+        south_gloucestershire_lead(&app).await;
+        let reference = overdue_case(&app, "Ellie Marsh", 3).await;
+        app.button("Reports and export").await;
+        app.see(&format!("Reports for {reference}")).await;
 
-    // Cancelled: nothing saved, no error, and the lead can try again.
-    app.button("Save as PDF…").await;
-    crate::dialog::cancel("Save File").await;
-    app.button("Save as PDF…").await;
+        // Cancelled: nothing saved, no error, and the lead can try again.
+        app.button("Save as PDF…").await;
+        crate::dialog::cancel("Save File").await;
+        app.button("Save as PDF…").await;
 
-    // Chosen: the file is where the lead typed, and it is the case's form.
-    let chosen = app.data.path().join("chosen by the lead.pdf");
-    crate::dialog::save_as(&chosen).await;
-    app.see("Saved:").await;
-    let notice = app.el("p.notice .path").await.text().await.unwrap();
-    assert_eq!(
-        notice,
-        chosen.display().to_string(),
-        "the saved file is the one chosen, not the cancelled dialog's"
-    );
-    assert!(
-        app.client
-            .find(fantoccini::Locator::Css("[role=alert]"))
-            .await
-            .is_err(),
-        "no error after a cancelled and a completed dialog: {}",
-        app.body_text().await
-    );
-    let text = pdftotext(&chosen);
-    assert!(text.contains(&reference), "{text}");
+        // Chosen: the file is where the lead typed, and it is the case's form.
+        let chosen = app.data.path().join("chosen by the lead.pdf");
+        crate::dialog::save_as(&chosen).await;
+        app.see("Saved:").await;
+        let notice = app.el("p.notice .path").await.text().await;
+        assert_eq!(
+            notice,
+            chosen.display().to_string(),
+            "the saved file is the one chosen, not the cancelled dialog's"
+        );
+        assert!(
+            app.absent("[role=alert]").await,
+            "no error after a cancelled and a completed dialog: {}",
+            app.body_text().await
+        );
+        let text = pdftotext(&chosen);
+        assert!(text.contains(&reference), "{text}");
 
-    // Open for printing: the desktop's PDF viewer gets the saved file.
-    app.button("Open for printing").await;
-    assert_eq!(
-        app.opened_in_viewer().await.trim_end(),
-        chosen.display().to_string()
-    );
-    app.stop().await;
+        // Open for printing: the desktop's PDF viewer gets the saved file.
+        app.button("Open for printing").await;
+        assert_eq!(
+            app.opened_in_viewer().await.trim_end(),
+            chosen.display().to_string()
+        );
+        app.stop().await;
+    })
+    .await;
 }
