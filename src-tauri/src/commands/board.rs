@@ -176,8 +176,6 @@ const BATCH_BYTES: usize = 64 * 1024 * 1024;
 /// A batch is also written once it is this old, so a slow batch (passphrase packages
 /// each cost a key derivation) still shows progress.
 const BATCH_AGE: std::time::Duration = std::time::Duration::from_secs(1);
-/// The same bound as `export::open`'s: a package is a report and a few KB of JSON.
-const PACKAGE_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// Import `files` into the open Board store. Each package is read, decrypted and checked
 /// on a blocking thread without the session lock; the checked ones are written in small
@@ -279,24 +277,15 @@ async fn write_batch(
 /// This is `escalate_report::board::import`'s work for one file, without the store.
 fn check_package(path: &Path, opener: &Opener) -> Result<BoardPackage, String> {
     use sha2::{Digest, Sha256};
-    // From the metadata first: a FIFO or a device would block or never end, and a huge
-    // file would be read only to be refused.
-    let meta = std::fs::metadata(path).map_err(|e| format!("could not be read: {e}"))?;
-    if !meta.is_file() {
-        return Err("it is not a regular file: choose .escalate-export files".to_owned());
-    }
-    if meta.len() > PACKAGE_LIMIT {
-        return Err("package: it is larger than any export package".to_owned());
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(PACKAGE_LIMIT + 1).read_to_end(&mut bytes))
-        .map_err(|e| format!("could not be read: {e}"))?;
+    // From the metadata first, then through a bound: a FIFO or a device would block or
+    // never end, and a huge file would be read only to be refused.
+    let bytes = escalate_report::export::read_package_file(path).map_err(|e| e.to_string())?;
     let sha: String = Sha256::digest(&bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    let package = escalate_report::export::open(&bytes, opener.key()).map_err(|e| e.to_string())?;
+    let package = escalate_report::export::open(&bytes, opener.key(), crate::clock::now())
+        .map_err(|e| e.to_string())?;
     let monitoring = serde_json::to_string(&package.monitoring).map_err(|e| e.to_string())?;
     Ok(BoardPackage {
         file_name: path.display().to_string(),
