@@ -16,6 +16,10 @@ pub fn typescript() -> String {
     use escalate_store as store;
     let decls: Vec<String> = declarations![
         crate::error::AppError,
+        escalate_core::ErrorCode,
+        escalate_core::model::StateKind,
+        escalate_core::model::ChronologyKind,
+        escalate_core::model::AlertLevel,
         crate::commands::session::AppStatus,
         crate::commands::reports::ReportRequest,
         crate::commands::reports::ExportRequest,
@@ -42,7 +46,7 @@ pub fn typescript() -> String {
         store::audit::Broken,
         store::AuditLine,
         store::ClosureDay,
-        store::Alert,
+        escalate_core::model::Alert,
         store::Profile,
         store::NewCase,
         store::Participant,

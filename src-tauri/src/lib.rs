@@ -113,7 +113,7 @@ fn watch_deadlines<R: Runtime>(app: tauri::AppHandle<R>) {
                     .notification()
                     .builder()
                     .title("Escalate: deadline")
-                    .body(alert.text())
+                    .body(escalate_api::present::alert_text(&alert))
                     .show();
             }
             tokio::select! {

@@ -8,7 +8,7 @@ use escalate_store::Store;
 use tauri::{Manager, Runtime, State};
 use tokio::sync::{Mutex, MutexGuard, Notify};
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 
 /// The lead's data folder and, beside it, the demo store's and the Board
 /// administrator's.
@@ -36,7 +36,7 @@ impl DataPaths {
             _ => dirs::data_dir()
                 .ok_or_else(|| {
                     AppError::new(
-                        "io",
+                        ErrorCode::Io,
                         "the OS gives no data folder: set ESCALATE_DATA_DIR to one",
                     )
                 })?
@@ -83,24 +83,24 @@ impl Session {
     /// The lead's (or the demo) store: cases and stage records.
     pub fn store(&self) -> AppResult<&Store> {
         self.check(StoreKind::Lead)?;
-        self.store.as_ref().ok_or_else(AppError::locked)
+        self.store.as_ref().ok_or_else(crate::error::locked)
     }
 
     pub fn store_mut(&mut self) -> AppResult<&mut Store> {
         self.check(StoreKind::Lead)?;
-        self.store.as_mut().ok_or_else(AppError::locked)
+        self.store.as_mut().ok_or_else(crate::error::locked)
     }
 
     /// The Board administrator's store: imported packages.
     pub fn board(&self) -> AppResult<&Store> {
         self.check(StoreKind::Board)?;
-        self.store.as_ref().ok_or_else(AppError::locked)
+        self.store.as_ref().ok_or_else(crate::error::locked)
     }
 
     fn check(&self, want: StoreKind) -> AppResult<()> {
         match self.kind {
             Some(k) if k != want => Err(AppError::new(
-                "store.wrong_kind",
+                ErrorCode::StoreWrongKind,
                 match want {
                     StoreKind::Lead => "the Board administrator's store is open: cases are in a lead's store",
                     StoreKind::Board => "a lead's store is open: open the Board administrator's store for the monitoring report",

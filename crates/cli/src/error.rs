@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use escalate_core::{CalendarError, ProtocolErrors, TransitionError};
+use escalate_core::{CalendarError, ErrorCode, ProtocolErrors, TransitionError};
 
 #[derive(Debug)]
 pub enum CliError {
@@ -56,10 +56,7 @@ impl CliError {
             CliError::Store(e) => store_exit_code(e),
             CliError::Hinted { source, .. } => store_exit_code(source),
             CliError::AuditBroken(_) => 3,
-            CliError::Report(e) => match e.code() {
-                "report.pdf" | "report.font" => 1,
-                _ => 2,
-            },
+            CliError::Report(e) => exit_code(e.code()),
         }
     }
 }
@@ -73,8 +70,19 @@ fn capitalised(s: &str) -> String {
 }
 
 fn store_exit_code(e: &escalate_store::StoreError) -> u8 {
-    match e.code() {
-        "io" | "database" | "random" | "store.open" => 1,
+    exit_code(e.code())
+}
+
+/// 1 when the machine failed (a disk, the database, the PDF writer), 2 when the input
+/// was refused: scripts tell "try again" from "fix what you gave".
+pub(crate) fn exit_code(code: ErrorCode) -> u8 {
+    match code {
+        ErrorCode::Io
+        | ErrorCode::Database
+        | ErrorCode::Random
+        | ErrorCode::StoreOpen
+        | ErrorCode::ReportPdf
+        | ErrorCode::ReportFont => 1,
         _ => 2,
     }
 }
@@ -159,5 +167,11 @@ impl From<serde_json::Error> for CliError {
 impl From<escalate_store::StoreError> for CliError {
     fn from(e: escalate_store::StoreError) -> Self {
         CliError::Store(e)
+    }
+}
+
+impl From<escalate_core::FieldError> for CliError {
+    fn from(e: escalate_core::FieldError) -> Self {
+        CliError::Store(e.into())
     }
 }

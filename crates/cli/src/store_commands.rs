@@ -420,7 +420,7 @@ async fn export(
                 "{}\t{}\t{}\t{}",
                 clean(&m.reference),
                 clean(&m.protocol.id),
-                clean(&m.status),
+                clean(m.status.as_str()),
                 clean(&m.child.name)
             )?;
             for (name, size) in &package.files {
@@ -632,7 +632,7 @@ async fn case_on(
                     let status = if c.state == "open" {
                         c.urgency.words()
                     } else {
-                        c.state.clone()
+                        c.state.to_string()
                     };
                     writeln!(
                         out,
@@ -668,7 +668,7 @@ async fn case_on(
                         out,
                         "{}\t{}\t{}{}",
                         e.at.format("%Y-%m-%d %H:%M"),
-                        clean(&e.kind),
+                        clean(e.kind.as_str()),
                         clean(&e.text),
                         if e.overdue { "\tOVERDUE" } else { "" }
                     )?;
@@ -744,7 +744,7 @@ fn show_case(d: &escalate_store::CaseDetail, out: &mut impl Write) -> Result<(),
     writeln!(
         out,
         "Status: {} — Stage {}: {}",
-        clean(&d.state),
+        clean(d.state.as_str()),
         s.stage,
         clean(s.stage_title)
     )?;

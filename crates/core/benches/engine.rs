@@ -52,6 +52,7 @@ fn cases(protocols: &[Protocol]) -> Vec<(usize, Case)> {
             let _ = case.apply(
                 p,
                 Event::Record(RecordSummary {
+                    record: None,
                     discussed_at: at,
                     resolved: false,
                     fields,

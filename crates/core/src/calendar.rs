@@ -100,13 +100,13 @@ fn count(n: impl Into<u64>, unit: &str) -> String {
 
 impl CalendarError {
     /// Stable code a front end can branch on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::ErrorCode {
         match self {
-            CalendarError::UnknownCalendar(_) => "calendar.unknown",
+            CalendarError::UnknownCalendar(_) => crate::ErrorCode::CalendarUnknown,
             CalendarError::OutOfRange { .. }
             | CalendarError::YearOutOfRange { .. }
             | CalendarError::TooManyWorkingDays { .. }
-            | CalendarError::TooManyHours { .. } => "calendar.out_of_range",
+            | CalendarError::TooManyHours { .. } => crate::ErrorCode::CalendarOutOfRange,
         }
     }
 }

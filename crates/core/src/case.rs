@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
+use crate::code::ErrorCode;
 use crate::protocol::{Anchor, Protocol, RecordField, Requirement};
 use crate::sector::Sector;
 
@@ -32,6 +33,16 @@ pub enum CaseState {
 }
 
 impl CaseState {
+    pub fn kind(&self) -> crate::model::StateKind {
+        use crate::model::StateKind;
+        match self {
+            CaseState::Open => StateKind::Open,
+            CaseState::Resolved { .. } => StateKind::Resolved,
+            CaseState::Withdrawn { .. } => StateKind::Withdrawn,
+            CaseState::Redirected { .. } => StateKind::Redirected,
+        }
+    }
+
     pub fn as_str(&self) -> &'static str {
         match self {
             CaseState::Open => "open",
@@ -46,6 +57,10 @@ impl CaseState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RecordSummary {
+    /// The stage record's number in the store, where it has been kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub record: Option<i64>,
     /// When the discussion or meeting took place.
     pub discussed_at: NaiveDateTime,
     pub resolved: bool,
@@ -154,38 +169,60 @@ pub struct Case {
 }
 
 /// How a case opens.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Opening {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<NaiveDateTime>,
     /// `None` opens at the protocol's first formal stage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub immediate_risk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raising_sector: Option<Sector>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receiving_sector: Option<Sector>,
 }
 
-/// A move on an open case.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One thing that happened to a case. A case is the sequence of its events: the store
+/// keeps them, in order, in its hash-chained log, and [`Case::replay`] rebuilds the
+/// case from them. The same type is what a move applies ([`Case::apply`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Event {
+    /// The case was opened (always the first event).
+    Open {
+        at: NaiveDateTime,
+        #[serde(flatten)]
+        opening: Opening,
+    },
     /// A written record of a discussion or meeting at the current stage.
     Record(RecordSummary),
     /// The receiving agency received the matter.
     Receive {
         at: NaiveDateTime,
     },
-    /// To the next stage, or to `to_stage` where immediate risk allows skipping.
+    /// To the next stage, or to `to_stage` where immediate risk allows skipping. Kept in
+    /// the log with `to_stage` filled in, so a replay never depends on "the next stage".
     Escalate {
         at: NaiveDateTime,
         to_stage: Option<u8>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
     Resolve {
         at: NaiveDateTime,
+        /// The outcome in the lead's words (not needed by the rules; kept for the record).
+        #[serde(default)]
+        outcome: String,
     },
     Withdraw {
         at: NaiveDateTime,
         reason: String,
     },
+    /// Out of scope: sent to the procedure the exclusion names.
     Redirect {
         at: NaiveDateTime,
         exclusion: String,
@@ -194,11 +231,61 @@ pub enum Event {
         at: NaiveDateTime,
         stage: Option<u8>,
         notification: String,
+        /// Who it was owed to and when it was due, as the engine saw it when marked.
+        #[serde(default)]
+        to: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<String>,
+        #[serde(default)]
+        note: String,
     },
     ShortenDeadline {
+        /// When the shorter deadline was set.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at: Option<NaiveDateTime>,
         due: NaiveDateTime,
         reason: String,
     },
+    /// The whole case as a store made before the event log held it, where its history
+    /// could not be replayed exactly: replay takes this state as it stands.
+    Migrated {
+        case: Box<Case>,
+    },
+}
+
+impl Event {
+    /// The event's name in the log (`type` in its JSON).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Open { .. } => "open",
+            Event::Record(_) => "record",
+            Event::Receive { .. } => "receive",
+            Event::Escalate { .. } => "escalate",
+            Event::Resolve { .. } => "resolve",
+            Event::Withdraw { .. } => "withdraw",
+            Event::Redirect { .. } => "redirect",
+            Event::MarkSent { .. } => "mark-sent",
+            Event::ShortenDeadline { .. } => "shorten-deadline",
+            Event::Migrated { .. } => "migrated",
+        }
+    }
+}
+
+/// A case's history that does not replay: the log was changed outside Escalate, or a
+/// protocol file it depends on was.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the case's history does not replay at event {position} ({kind}): {reason}")]
+pub struct ReplayError {
+    /// 1 = the first event.
+    pub position: usize,
+    pub kind: &'static str,
+    pub reason: String,
+}
+
+impl ReplayError {
+    pub fn code(&self) -> ErrorCode {
+        ErrorCode::CaseLogInvalid
+    }
 }
 
 /// A refused move. Each names what is wrong and what to do instead.
@@ -262,28 +349,54 @@ pub enum TransitionError {
     AlreadyReceived { at: NaiveDateTime },
     #[error("record: this stage's record does not use the field '{field}': it uses {allowed}")]
     FieldNotInRecord { field: RecordField, allowed: String },
+    #[error("the case is already open: an opening or a carried-over state is not a move")]
+    AlreadyOpen,
 }
 
 impl TransitionError {
     /// Stable code a front end can branch on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            TransitionError::Closed { .. } => "case.closed",
-            TransitionError::WrongProtocol { .. } => "case.wrong_protocol",
-            TransitionError::UnknownStage { .. } => "stage.unknown",
-            TransitionError::NoNextStage { .. } => "stage.last",
-            TransitionError::NotHigher { .. } => "stage.not_higher",
-            TransitionError::HigherStageNotAllowed { .. } => "stage.higher_not_allowed",
-            TransitionError::ReasonRequired { .. } => "stage.reason_required",
-            TransitionError::RequirementsMissing { .. } => "stage.requirements_missing",
-            TransitionError::UnknownExclusion { .. } => "exclusion.unknown",
-            TransitionError::UnknownNotification { .. } => "notification.unknown",
-            TransitionError::NotOwed { .. } => "notification.not_owed",
-            TransitionError::AlreadySent { .. } => "notification.already_sent",
-            TransitionError::TooEarly { .. } => "time.too_early",
-            TransitionError::Empty { .. } => "field.empty",
-            TransitionError::AlreadyReceived { .. } => "stage.already_received",
-            TransitionError::FieldNotInRecord { .. } => "record.field_not_used",
+            TransitionError::Closed { .. } => ErrorCode::CaseClosed,
+            TransitionError::WrongProtocol { .. } => ErrorCode::CaseWrongProtocol,
+            TransitionError::UnknownStage { .. } => ErrorCode::StageUnknown,
+            TransitionError::NoNextStage { .. } => ErrorCode::StageLast,
+            TransitionError::NotHigher { .. } => ErrorCode::StageNotHigher,
+            TransitionError::HigherStageNotAllowed { .. } => ErrorCode::StageHigherNotAllowed,
+            TransitionError::ReasonRequired { .. } => ErrorCode::StageReasonRequired,
+            TransitionError::RequirementsMissing { .. } => ErrorCode::StageRequirementsMissing,
+            TransitionError::UnknownExclusion { .. } => ErrorCode::ExclusionUnknown,
+            TransitionError::UnknownNotification { .. } => ErrorCode::NotificationUnknown,
+            TransitionError::NotOwed { .. } => ErrorCode::NotificationNotOwed,
+            TransitionError::AlreadySent { .. } => ErrorCode::NotificationAlreadySent,
+            TransitionError::TooEarly { .. } => ErrorCode::TimeTooEarly,
+            TransitionError::Empty { .. } => ErrorCode::FieldEmpty,
+            TransitionError::AlreadyReceived { .. } => ErrorCode::StageAlreadyReceived,
+            TransitionError::FieldNotInRecord { .. } => ErrorCode::RecordFieldNotUsed,
+            TransitionError::AlreadyOpen => ErrorCode::CaseLogInvalid,
+        }
+    }
+
+    /// The input field at fault, as the forms name it, where there is one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            TransitionError::UnknownStage { field, .. }
+            | TransitionError::ReasonRequired { field, .. }
+            | TransitionError::TooEarly { field, .. }
+            | TransitionError::Empty { field } => Some(field),
+            TransitionError::NotHigher { .. } => Some("to_stage"),
+            TransitionError::HigherStageNotAllowed { .. } => Some("stage"),
+            TransitionError::UnknownExclusion { .. } => Some("exclusion"),
+            TransitionError::UnknownNotification { .. }
+            | TransitionError::NotOwed { .. }
+            | TransitionError::AlreadySent { .. } => Some("notification"),
+            TransitionError::AlreadyReceived { .. } => Some("received_at"),
+            TransitionError::FieldNotInRecord { .. } => Some("extra"),
+            TransitionError::Closed { .. }
+            | TransitionError::WrongProtocol { .. }
+            | TransitionError::NoNextStage { .. }
+            | TransitionError::RequirementsMissing { .. }
+            | TransitionError::AlreadyOpen => None,
         }
     }
 }
@@ -422,7 +535,7 @@ impl Case {
                 to_stage,
                 reason,
             } => self.escalate(protocol, at, to_stage, reason),
-            Event::Resolve { at } => {
+            Event::Resolve { at, .. } => {
                 let entry = self.require_open()?;
                 not_before("at", at, "the start of the current stage", entry.started_at)?;
                 let stage = entry.stage;
@@ -457,8 +570,9 @@ impl Case {
                 at,
                 stage,
                 notification,
+                ..
             } => self.mark_sent(protocol, at, stage, notification),
-            Event::ShortenDeadline { due, reason } => {
+            Event::ShortenDeadline { due, reason, .. } => {
                 let entry = self.require_open()?;
                 non_empty("reason", &reason)?;
                 not_before(
@@ -472,7 +586,55 @@ impl Case {
                     .push(ShorterDeadline { stage, due, reason });
                 Ok(())
             }
+            Event::Open { .. } | Event::Migrated { .. } => Err(TransitionError::AlreadyOpen),
         }
+    }
+
+    /// The case its events make, from the first (`Open`, or `Migrated` for a case
+    /// carried over from a store made before the log) through every move, each checked
+    /// by the same rules as when it happened. Pure: the same events and protocol always
+    /// give the same case.
+    pub fn replay<'e>(
+        protocol: &Protocol,
+        events: impl IntoIterator<Item = &'e Event>,
+    ) -> Result<Case, ReplayError> {
+        let mut case: Option<Case> = None;
+        for (i, event) in events.into_iter().enumerate() {
+            let fail = |reason: String| ReplayError {
+                position: i + 1,
+                kind: event.kind(),
+                reason,
+            };
+            match (event, case.as_mut()) {
+                (Event::Open { at, opening }, None) => {
+                    case = Some(
+                        Case::open(protocol, *at, opening.clone())
+                            .map_err(|e| fail(e.to_string()))?,
+                    );
+                }
+                (Event::Migrated { case: whole }, _) => {
+                    if whole.protocol != protocol.id {
+                        return Err(fail(format!(
+                            "it belongs to protocol '{}', not '{}'",
+                            whole.protocol, protocol.id
+                        )));
+                    }
+                    case = Some((**whole).clone());
+                }
+                (Event::Open { .. }, Some(_)) => {
+                    return Err(fail("the case was already open".to_owned()))
+                }
+                (_, None) => return Err(fail("the case was not opened first".to_owned())),
+                (event, Some(c)) => c
+                    .apply(protocol, event.clone())
+                    .map_err(|e| fail(e.to_string()))?,
+            }
+        }
+        case.ok_or_else(|| ReplayError {
+            position: 0,
+            kind: "none",
+            reason: "the case has no events".to_owned(),
+        })
     }
 
     fn record(

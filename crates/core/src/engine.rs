@@ -163,7 +163,7 @@ pub struct FormDue<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CaseStatus<'a> {
-    pub state: &'static str,
+    pub state: crate::model::StateKind,
     pub stage: u8,
     pub stage_title: &'a str,
     pub urgency: Urgency,
@@ -202,12 +202,12 @@ pub enum EngineError {
 }
 
 impl EngineError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::ErrorCode {
         match self {
             EngineError::Calendar(e) => e.code(),
-            EngineError::WrongProtocol { .. } => "case.wrong_protocol",
-            EngineError::UnknownStage { .. } => "stage.unknown",
-            EngineError::Empty => "case.empty",
+            EngineError::WrongProtocol { .. } => crate::ErrorCode::CaseWrongProtocol,
+            EngineError::UnknownStage { .. } => crate::ErrorCode::StageUnknown,
+            EngineError::Empty => crate::ErrorCode::CaseEmpty,
         }
     }
 }
@@ -499,7 +499,7 @@ impl<'c> Engine<'c> {
         };
 
         Ok(CaseStatus {
-            state: case.state.as_str(),
+            state: case.state.kind(),
             stage: entry.stage,
             stage_title: &stage.title,
             urgency,

@@ -6,16 +6,21 @@
 
 pub mod calendar;
 pub mod case;
+pub mod code;
 pub mod engine;
+pub mod format;
+pub mod model;
 pub mod protocol;
 mod protocol_file;
 pub mod sector;
 
 pub use calendar::{Calendar, CalendarError, CalendarId, Holiday};
-pub use case::{Case, CaseState, Event, Opening, RecordSummary, TransitionError};
+pub use case::{Case, CaseState, Event, Opening, RecordSummary, ReplayError, TransitionError};
+pub use code::ErrorCode;
 pub use engine::{
     plan, CaseStatus, Due, Engine, EngineError, PlanDue, PlannedStage, Summary, Urgency,
 };
+pub use model::{FieldError, StateKind};
 pub use protocol::{
     builtin_protocol, builtin_protocols, FormId, Limit, Protocol, ProtocolError, ProtocolErrors,
 };

@@ -581,8 +581,8 @@ pub const MAX_REPORTED_ERRORS: usize = 100;
 pub const MAX_PROTOCOL_FILE_BYTES: usize = 1024 * 1024;
 
 impl ProtocolErrors {
-    pub fn code(&self) -> &'static str {
-        "protocol.invalid"
+    pub fn code(&self) -> crate::ErrorCode {
+        crate::ErrorCode::ProtocolInvalid
     }
 
     /// One problem that stops the check.

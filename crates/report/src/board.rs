@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
-use escalate_core::{builtin_protocol, plan, Calendar, CalendarId, PlanDue};
+use escalate_core::{builtin_protocol, plan, Calendar, CalendarId, PlanDue, StateKind};
 use serde::Serialize;
 
 use crate::export::Monitoring;
@@ -204,7 +204,7 @@ pub struct CaseLine {
     pub protocol: String,
     pub category: String,
     pub opened_at: NaiveDateTime,
-    pub status: String,
+    pub status: StateKind,
     pub stage_reached: u8,
     pub stage_resolved: Option<u8>,
     pub working_days: Option<u32>,
@@ -222,7 +222,7 @@ pub fn behind(records: &[Monitoring], sel: &Selection, dim: Dimension, key: &str
             protocol: m.protocol.id.clone(),
             category: m.category.clone(),
             opened_at: m.opened_at,
-            status: m.status.clone(),
+            status: m.status,
             stage_reached: m.stage_reached,
             stage_resolved: m.stage_resolved,
             working_days: m.working_days,

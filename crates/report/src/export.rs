@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDateTime, Timelike};
 use escalate_core::engine::due_after;
 use escalate_core::protocol::Anchor;
-use escalate_core::{Calendar, Due, Limit, Protocol};
+use escalate_core::{Calendar, Due, Limit, Protocol, StateKind};
 use escalate_store::{CaseDetail, Profile};
 use serde::{Deserialize, Serialize};
 
@@ -52,7 +52,7 @@ pub struct Monitoring {
     pub raising: Party,
     pub receiving: Party,
     pub opened_at: NaiveDateTime,
-    pub status: String,
+    pub status: StateKind,
     /// The highest stage the case reached.
     pub stage_reached: u8,
     pub stage_resolved: Option<u8>,
@@ -221,7 +221,7 @@ pub fn monitoring(
             sector: engine.receiving_sector.map(|s| s.as_str().to_owned()),
         },
         opened_at: whole_seconds(case.opened_at),
-        status: case.state.clone(),
+        status: case.state,
         stage_reached: engine.stages.iter().map(|e| e.stage).max().unwrap_or(0),
         stage_resolved: if resolved {
             Some(engine.current_stage())
@@ -304,7 +304,7 @@ pub fn csv(m: &Monitoring) -> String {
         opt(m.receiving.sector.clone()),
         m.category.clone(),
         m.opened_at.format("%Y-%m-%dT%H:%M:%S").to_string(),
-        m.status.clone(),
+        m.status.to_string(),
         m.stage_reached.to_string(),
         opt(m.stage_resolved.map(|s| s.to_string())),
         opt(m

@@ -614,7 +614,7 @@ fn chronology(s: &mut Sheet, input: &ReportInput<'_>, opts: &ReportOptions) {
             let kind = if e.overdue {
                 format!("OVERDUE {}", e.kind)
             } else {
-                e.kind.clone()
+                e.kind.to_string()
             };
             vec![
                 (date_time(e.at), e.overdue),

@@ -17,7 +17,7 @@ pub use case_forms::{package, PackageRequest, Sources};
 pub use forms::{preview, render, ReportInput, ReportOptions};
 pub use pdf::PdfProperties;
 
-use escalate_core::FormId;
+use escalate_core::{ErrorCode, FormId};
 
 /// Why a report could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -46,15 +46,26 @@ pub enum ReportError {
 }
 
 impl ReportError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ReportError::FormNotInProtocol { .. } => "report.form_not_in_protocol",
-            ReportError::Stage(_) => "report.stage",
-            ReportError::Font(_) => "report.font",
-            ReportError::Pdf(_) => "report.pdf",
-            ReportError::Export { .. } => "export.invalid",
-            ReportError::Protocol(_) => "protocol.unknown",
+            ReportError::FormNotInProtocol { .. } => ErrorCode::ReportFormNotInProtocol,
+            ReportError::Stage(_) => ErrorCode::ReportStage,
+            ReportError::Font(_) => ErrorCode::ReportFont,
+            ReportError::Pdf(_) => ErrorCode::ReportPdf,
+            ReportError::Export { .. } => ErrorCode::ExportInvalid,
+            ReportError::Protocol(_) => ErrorCode::ProtocolUnknown,
             ReportError::Store(e) => e.code(),
+        }
+    }
+
+    /// The input field at fault, where there is one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            ReportError::FormNotInProtocol { .. } => Some("form"),
+            ReportError::Stage(_) => Some("stage"),
+            ReportError::Export { field, .. } => Some(field),
+            ReportError::Store(e) => e.field(),
+            ReportError::Font(_) | ReportError::Pdf(_) | ReportError::Protocol(_) => None,
         }
     }
 }

@@ -9,8 +9,8 @@ use escalate_core::{builtin_protocols, Case, Opening};
 use crate::db::{self, DB_FILE};
 use crate::error::StoreError;
 use crate::key::{DataKey, KdfParams, KeyFile, Passphrase};
-use crate::model::Profile;
 use crate::store::Store;
+use escalate_core::model::Profile;
 
 /// Make a store with `n` open cases under the five protocols. `key: None` makes a
 /// plain (unencrypted) SQLite file of the same schema.

@@ -8,8 +8,8 @@ use chrono::{Duration, NaiveDateTime};
 use escalate_core::{builtin_protocol, CalendarId, Sector};
 
 use crate::error::StoreError;
-use crate::model::{NewCase, Participant, Profile, StageRecordInput};
 use crate::store::Store;
+use escalate_core::model::{NewCase, Participant, Profile, StageRecordInput};
 
 /// The demo store's lead. The name says it is a demo on every form printed from it.
 pub fn profile() -> Profile {

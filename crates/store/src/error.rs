@@ -1,7 +1,7 @@
 //! The store's errors. Each has a stable `code()` a front end can branch on and a
 //! message that names the field and says what to do. None carries child data or keys.
 
-use escalate_core::{EngineError, TransitionError};
+use escalate_core::{EngineError, ErrorCode, FieldError, ReplayError, TransitionError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -42,6 +42,8 @@ pub enum StoreError {
     Transition(#[from] TransitionError),
     #[error(transparent)]
     Engine(#[from] EngineError),
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
     #[error("attachment: {name} is {size} bytes; the limit is {limit} bytes: attach a smaller file, or a summary of it")]
     AttachmentTooLarge { name: String, size: u64, limit: u64 },
     #[error("{path}: {source}")]
@@ -59,30 +61,43 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            StoreError::Invalid { .. } => "field.invalid",
-            StoreError::NoStore { .. } => "store.missing",
-            StoreError::AlreadyExists { .. } => "store.exists",
-            StoreError::NotEmpty { .. } => "store.not_empty",
-            StoreError::WrongPassphrase => "key.wrong_passphrase",
-            StoreError::Keyring { .. } => "key.keyring_unavailable",
-            StoreError::PassphraseNeeded => "key.passphrase_needed",
-            StoreError::KeyFile(_) => "key.file",
-            StoreError::NotEncrypted => "store.not_encrypted",
-            StoreError::SchemaTooNew { .. } => "store.schema_too_new",
-            StoreError::Open(_) => "store.open",
-            StoreError::Busy { .. } => "store.busy",
-            StoreError::NotRotated(_) => "key.not_rotated",
-            StoreError::NotADatabase { .. } => "store.not_a_database",
-            StoreError::NoCase(_) => "case.not_found",
+            StoreError::Invalid { .. } => ErrorCode::FieldInvalid,
+            StoreError::NoStore { .. } => ErrorCode::StoreMissing,
+            StoreError::AlreadyExists { .. } => ErrorCode::StoreExists,
+            StoreError::NotEmpty { .. } => ErrorCode::StoreNotEmpty,
+            StoreError::WrongPassphrase => ErrorCode::KeyWrongPassphrase,
+            StoreError::Keyring { .. } => ErrorCode::KeyKeyringUnavailable,
+            StoreError::PassphraseNeeded => ErrorCode::KeyPassphraseNeeded,
+            StoreError::KeyFile(_) => ErrorCode::KeyFile,
+            StoreError::NotEncrypted => ErrorCode::StoreNotEncrypted,
+            StoreError::SchemaTooNew { .. } => ErrorCode::StoreSchemaTooNew,
+            StoreError::Open(_) => ErrorCode::StoreOpen,
+            StoreError::Busy { .. } => ErrorCode::StoreBusy,
+            StoreError::NotRotated(_) => ErrorCode::KeyNotRotated,
+            StoreError::NotADatabase { .. } => ErrorCode::StoreNotADatabase,
+            StoreError::NoCase(_) => ErrorCode::CaseNotFound,
             StoreError::Transition(e) => e.code(),
             StoreError::Engine(e) => e.code(),
-            StoreError::AttachmentTooLarge { .. } => "attachment.too_large",
-            StoreError::Io { .. } => "io",
-            StoreError::BadBackup(_) => "backup.invalid",
-            StoreError::Random(_) => "random",
-            StoreError::Database(_) => "database",
+            StoreError::Replay(e) => e.code(),
+            StoreError::AttachmentTooLarge { .. } => ErrorCode::AttachmentTooLarge,
+            StoreError::Io { .. } => ErrorCode::Io,
+            StoreError::BadBackup(_) => ErrorCode::BackupInvalid,
+            StoreError::Random(_) => ErrorCode::Random,
+            StoreError::Database(_) => ErrorCode::Database,
+        }
+    }
+
+    /// The input field at fault, where there is one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            StoreError::Invalid { field, .. } => Some(field),
+            StoreError::Transition(e) => e.field(),
+            StoreError::WrongPassphrase | StoreError::PassphraseNeeded => Some("passphrase"),
+            StoreError::NoCase(_) => Some("reference"),
+            StoreError::AttachmentTooLarge { .. } => Some("attachment"),
+            _ => None,
         }
     }
 
@@ -90,6 +105,15 @@ impl StoreError {
         StoreError::Invalid {
             field,
             message: message.into(),
+        }
+    }
+}
+
+impl From<FieldError> for StoreError {
+    fn from(e: FieldError) -> Self {
+        StoreError::Invalid {
+            field: e.field,
+            message: e.message,
         }
     }
 }

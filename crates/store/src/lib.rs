@@ -15,19 +15,19 @@ mod fsx;
 pub mod key;
 pub mod keystore;
 pub mod lock;
-pub mod model;
 pub mod process;
 mod store;
 mod validate;
 
 pub use audit::{AuditLine, AuditReport};
 pub use error::StoreError;
+/// The data types live in escalate-core (the forms read them without the store); they
+/// are re-exported here so a store's caller names them from one place.
+pub use escalate_core::model::*;
 pub use key::{DataKey, KdfParams, KeyFile, Passphrase};
 pub use keystore::{KeyStore, NoKeyring, OsKeyring};
-pub use model::*;
 pub use store::{
-    Alert, BoardPackage, ImportOutcome, ImportedPackage, Store, ATTACHMENT_LIMIT,
-    STAGE_RECORD_DRAFT,
+    BoardPackage, ImportOutcome, ImportedPackage, Store, ATTACHMENT_LIMIT, STAGE_RECORD_DRAFT,
 };
 
 /// Benchmark helpers: bulk seeding and a plaintext store to compare against. Only

@@ -16,7 +16,7 @@ use tauri_plugin_dialog::DialogExt;
 
 use crate::clock::now;
 use crate::commands::reports::{save, SavedFile};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -107,7 +107,9 @@ pub async fn board_import<R: Runtime>(
     let picked =
         tauri::async_runtime::spawn_blocking(move || choose_packages(&handle, use_identity))
             .await
-            .map_err(|e| AppError::new("dialog", format!("the file dialog failed: {e}")))?;
+            .map_err(|e| {
+                AppError::new(ErrorCode::Dialog, format!("the file dialog failed: {e}"))
+            })?;
     let Some((files, identity)) = picked else {
         return Ok(None);
     };
@@ -149,12 +151,13 @@ const IDENTITY_LIMIT: u64 = 64 * 1024;
 fn read_identity(path: &Path) -> AppResult<zeroize::Zeroizing<String>> {
     let refuse = |why: &dyn std::fmt::Display| {
         AppError::new(
-            "identity",
+            ErrorCode::FieldInvalid,
             format!(
                 "{}: {why}: choose the Board's identity file (board.key)",
                 path.display()
             ),
         )
+        .with_field(Some("identity"))
     };
     let file = std::fs::File::open(path).map_err(|e| refuse(&e))?;
     let mut text = zeroize::Zeroizing::new(String::new());
@@ -205,7 +208,12 @@ pub async fn import_files<R: Runtime>(
         let name = path.display().to_string();
         let checked = tauri::async_runtime::spawn_blocking(move || check_package(&path, &opener))
             .await
-            .map_err(|e| AppError::new("import", format!("a package could not be checked: {e}")))?;
+            .map_err(|e| {
+                AppError::new(
+                    ErrorCode::Io,
+                    format!("a package could not be checked: {e}"),
+                )
+            })?;
         results.push(FileResult {
             file: name,
             outcome: None,
@@ -255,7 +263,7 @@ async fn write_batch(
     let store = session.board().map_err(|e| {
         let kept = done - batch.len();
         AppError::new(
-            &e.code,
+            e.code,
             format!(
                 "the import stopped after {kept} of {total} files because the Board's store was closed ({}): the packages imported so far are kept; unlock and import the same files again (those already kept come back as duplicate)",
                 e.message
@@ -305,7 +313,7 @@ impl<'a> ImportRunning<'a> {
     fn claim(state: &'a AppState) -> AppResult<ImportRunning<'a>> {
         if state.importing.swap(true, Ordering::AcqRel) {
             return Err(AppError::new(
-                "board.import_running",
+                ErrorCode::BoardImportRunning,
                 "an import is already under way: wait for it to finish, then import more",
             ));
         }

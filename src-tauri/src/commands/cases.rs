@@ -6,7 +6,7 @@ use escalate_store::{CaseDetail, CaseFilter, CaseListItem, ChronologyEntry, NewC
 use tauri::State;
 
 use crate::clock::now;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::state::AppState;
 
 #[tauri::command]
@@ -48,7 +48,7 @@ pub async fn chronology(
 pub fn protocols() -> AppResult<Vec<Protocol>> {
     escalate_core::builtin_protocols()
         .map(|all| all.to_vec())
-        .map_err(|e| AppError::new("protocol.invalid", e.to_string()))
+        .map_err(|e| AppError::new(ErrorCode::ProtocolInvalid, e.to_string()))
 }
 
 /// A protocol record field and its label, in the protocols' words.

@@ -14,7 +14,7 @@ use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 
 use crate::clock::now;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
@@ -146,13 +146,15 @@ pub(crate) async fn save<R: Runtime>(
     let chosen =
         tauri::async_runtime::spawn_blocking(move || choose_path(&handle, &name, &ext_owned))
             .await
-            .map_err(|e| AppError::new("dialog", format!("the save dialog failed: {e}")))?;
+            .map_err(|e| {
+                AppError::new(ErrorCode::Dialog, format!("the save dialog failed: {e}"))
+            })?;
     let Some(path) = chosen else {
         return Ok(None);
     };
     std::fs::write(&path, &bytes).map_err(|e| {
         AppError::new(
-            "io",
+            ErrorCode::Io,
             format!("{}: {e}: choose another folder", path.display()),
         )
     })?;
@@ -196,14 +198,19 @@ pub async fn open_saved<R: Runtime>(
         let session = state.session().await;
         session.saved.get(id as usize).cloned().ok_or_else(|| {
             AppError::new(
-                "file.unknown",
+                ErrorCode::FileUnknown,
                 "that file was not saved in this session: save it again",
             )
         })?
     };
     app.opener()
         .open_path(path.display().to_string(), None::<&str>)
-        .map_err(|e| AppError::new("open", format!("the system could not open the PDF: {e}")))
+        .map_err(|e| {
+            AppError::new(
+                ErrorCode::Open,
+                format!("the system could not open the PDF: {e}"),
+            )
+        })
 }
 
 /// An encrypted package for the Board administrator.

@@ -5,7 +5,7 @@ use serde::Serialize;
 use tauri::State;
 
 use crate::clock::now;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::state::{AppState, Session, StoreKind};
 
 /// What the UI needs to choose its first screen.
@@ -137,7 +137,7 @@ pub async fn open_demo(state: State<'_, AppState>) -> AppResult<AppStatus> {
     if dir.exists() {
         std::fs::remove_dir_all(dir).map_err(|e| {
             AppError::new(
-                "io",
+                ErrorCode::Io,
                 format!("{}: could not clear the old demo store: {e}", dir.display()),
             )
         })?;

@@ -24,7 +24,13 @@ fn generated_typescript_is_current() {
 #[test]
 fn bindings_declare_the_ipc_error_and_the_case_status() {
     let ts = escalate_app::bindings::typescript();
-    assert!(ts.contains("export type AppError = { code: string, message: string, }"));
+    // `{code, field?, message}`, the code from a closed list: the UI can only branch on
+    // codes that exist.
+    assert!(ts.contains("export type AppError = { code: ErrorCode, "));
+    assert!(ts.contains("field?: string, message: string, }"));
+    assert!(ts.contains("export type ErrorCode = \"field.invalid\" | "));
+    assert!(ts.contains(" | \"case.closed\" | "));
+    assert!(!ts.contains("code: string"));
     // The engine's answer is typed, not `any`.
     assert!(ts.contains("export type CaseStatus = {"));
     assert!(!ts.contains("JsonValue"));

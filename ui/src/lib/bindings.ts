@@ -1,7 +1,19 @@
 // Generated from the Rust types by src-tauri/src/bindings.rs: do not edit.
 // Refresh with `make bindings`; `make test` fails when this file is stale.
 
-export type AppError = { code: string, message: string, };
+export type AppError = { code: ErrorCode, 
+/**
+ * The input field at fault, as the forms name it (`child_name`, `due`, …).
+ */
+field?: string, message: string, };
+
+export type ErrorCode = "field.invalid" | "field.empty" | "time.too_early" | "calendar.unknown" | "calendar.out_of_range" | "protocol.invalid" | "protocol.unknown" | "case.not_found" | "case.closed" | "case.wrong_protocol" | "case.empty" | "case.log_invalid" | "stage.unknown" | "stage.last" | "stage.not_higher" | "stage.higher_not_allowed" | "stage.reason_required" | "stage.requirements_missing" | "stage.already_received" | "record.field_not_used" | "exclusion.unknown" | "notification.unknown" | "notification.not_owed" | "notification.already_sent" | "attachment.too_large" | "store.missing" | "store.exists" | "store.not_empty" | "store.not_encrypted" | "store.not_a_database" | "store.schema_too_new" | "store.open" | "store.busy" | "store.locked" | "store.wrong_kind" | "key.wrong_passphrase" | "key.passphrase_needed" | "key.keyring_unavailable" | "key.file" | "key.not_rotated" | "backup.invalid" | "report.form_not_in_protocol" | "report.stage" | "report.font" | "report.pdf" | "export.invalid" | "board.import_running" | "dialog" | "file.unknown" | "open" | "ipc" | "io" | "database" | "random";
+
+export type StateKind = "open" | "resolved" | "withdrawn" | "redirected";
+
+export type ChronologyKind = "opened" | "escalated" | "resolved" | "withdrawn" | "redirected" | "record" | "notification-sent" | "deadline-shortened" | "notification-due" | "deadline";
+
+export type AlertLevel = "due-soon" | "overdue";
 
 export type AppStatus = { 
 /**
@@ -89,7 +101,7 @@ export type Selection = { from: string, to: string, agency: string | null, proto
 
 export type Dimension = "raising-agency" | "raising-sector" | "receiving-agency" | "category" | "protocol" | "stage-resolved" | "quarter" | "all";
 
-export type CaseLine = { reference: string, raising_agency: string, receiving_agency: string, protocol: string, category: string, opened_at: string, status: string, stage_reached: number, stage_resolved: number | null, working_days: number | null, };
+export type CaseLine = { reference: string, raising_agency: string, receiving_agency: string, protocol: string, category: string, opened_at: string, status: StateKind, stage_reached: number, stage_resolved: number | null, working_days: number | null, };
 
 export type BoardFigures = { from: string, to: string, total: number, resolved: number, by_raising_agency: { [key in string]?: number }, by_raising_sector: { [key in string]?: number }, by_receiving_agency: { [key in string]?: number }, by_category: { [key in string]?: number }, by_protocol: { [key in string]?: number }, 
 /**
@@ -155,15 +167,11 @@ export type ClosureDay = { day: string,
  */
 note: string, };
 
-export type Alert = { reference: string, 
-/**
- * `due-soon` or `overdue`.
- */
-level: string, 
+export type Alert = { reference: string, level: AlertLevel, 
 /**
  * When it is or was due, as the engine gives it.
  */
-due: string, };
+due: Due, };
 
 export type Profile = { name: string, designation: string, agency: string, sector: Sector, 
 /**
@@ -211,9 +219,9 @@ extra: { [key in RecordField]?: string }, next_step: string, approved_by: string
 
 export type StageRecord = { id: number, stage: number, discussed_at: string, participants: Array<Participant>, raising_view: string, receiving_view: string, summary: string, agreed: string, resolved: boolean, extra: { [key in RecordField]?: string }, next_step: string, approved_by: string | null, approved_on: string | null, recorded_at: string, recorded_by: string, };
 
-export type CaseListItem = { reference: string, child_name: string, raising_agency: string, receiving_agency: string, protocol_id: string, stage: number, state: string, urgency: Urgency, next_due: Due | null, };
+export type CaseListItem = { reference: string, child_name: string, raising_agency: string, receiving_agency: string, protocol_id: string, stage: number, state: StateKind, urgency: Urgency, next_due: Due | null, };
 
-export type CaseDetail = { reference: string, protocol_id: string, protocol_version: string, child_name: string, child_dob: string | null, child_identifiers: string, category: string, summary: string, raising_agency: string, raising_professional: string | null, receiving_agency: string, receiving_professional: string | null, opened_at: string, immediate_risk: string | null, state: string, outcome: string | null, closed_at: string | null, records: Array<StageRecord>, 
+export type CaseDetail = { reference: string, protocol_id: string, protocol_version: string, child_name: string, child_dob: string | null, child_identifiers: string, category: string, summary: string, raising_agency: string, raising_professional: string | null, receiving_agency: string, receiving_professional: string | null, opened_at: string, immediate_risk: string | null, state: StateKind, outcome: string | null, closed_at: string | null, records: Array<StageRecord>, 
 /**
  * Notifications marked as sent, oldest first.
  */
@@ -237,7 +245,7 @@ export type SentNotification = { stage: number | null, notification: string, sen
  */
 due: string | null, sent_at: string, note: string, };
 
-export type ChronologyEntry = { at: string, stage: number | null, kind: string, text: string, 
+export type ChronologyEntry = { at: string, stage: number | null, kind: ChronologyKind, text: string, 
 /**
  * A deadline or owed notification that has passed.
  */
@@ -260,6 +268,10 @@ stages: Array<StageEntry>, shorter_deadlines?: Array<ShorterDeadline>, sent?: Ar
 export type CaseState = { "state": "open" } | { "state": "resolved", at: string, stage: number, } | { "state": "withdrawn", at: string, reason: string, } | { "state": "redirected", at: string, exclusion: string, };
 
 export type RecordSummary = { 
+/**
+ * The stage record's number in the store, where it has been kept.
+ */
+record?: number | null, 
 /**
  * When the discussion or meeting took place.
  */
@@ -317,7 +329,7 @@ owed: boolean, form: FormId,
  */
 on: Anchor, send_to: Array<string>, words: string, };
 
-export type CaseStatus = { state: string, stage: number, stage_title: string, urgency: Urgency, next_deadline: DeadlineStatus | null, 
+export type CaseStatus = { state: StateKind, stage: number, stage_title: string, urgency: Urgency, next_deadline: DeadlineStatus | null, 
 /**
  * Soonest first.
  */

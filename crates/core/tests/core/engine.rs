@@ -12,6 +12,9 @@ fn ew() -> Calendar {
 
 fn sent(stage: Option<u8>, id: &str, at: &str) -> Event {
     Event::MarkSent {
+        to: String::new(),
+        due: None,
+        note: String::new(),
         at: dt(at),
         stage,
         notification: id.to_owned(),
@@ -203,6 +206,7 @@ fn a_shorter_child_protective_deadline_wins_only_when_earlier() {
     c.apply(
         p,
         Event::ShortenDeadline {
+            at: None,
             due: dt("2026-12-10T17:00"),
             reason: "later".into(),
         },
@@ -223,6 +227,7 @@ fn a_shorter_child_protective_deadline_wins_only_when_earlier() {
     c.apply(
         p,
         Event::ShortenDeadline {
+            at: None,
             due: dt("2026-11-25T17:00"),
             reason: "Baby due home on Wednesday".into(),
         },
@@ -254,6 +259,7 @@ fn resolution_leaves_only_what_is_owed() {
     c.apply(
         p,
         Event::Resolve {
+            outcome: String::new(),
             at: dt("2026-11-26T11:00"),
         },
     )

@@ -36,6 +36,7 @@ pub fn open(id: &str, at: &str) -> Case {
 /// A stage record of a discussion at `at`.
 pub fn record(at: &str, resolved: bool, fields: &[RecordField]) -> Event {
     Event::Record(RecordSummary {
+        record: None,
         discussed_at: dt(at),
         resolved,
         fields: fields.iter().copied().collect::<BTreeSet<_>>(),

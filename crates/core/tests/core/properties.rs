@@ -132,7 +132,7 @@ proptest! {
             now += Duration::hours(gap);
             let stage = case.current_stage();
             let event = match mv {
-                Move::Record { resolved, analysis } => Event::Record(RecordSummary {
+                Move::Record { resolved, analysis } => Event::Record(RecordSummary { record: None,
                     discussed_at: now,
                     resolved,
                     fields: if analysis { BTreeSet::from([RecordField::RiskAnalysis]) } else { BTreeSet::new() },
@@ -142,18 +142,18 @@ proptest! {
                     to_stage: if skip == 0 { None } else { Some(stage.saturating_add(1 + skip)) },
                     reason: reason.then(|| "immediate risk".to_owned()),
                 },
-                Move::Resolve => Event::Resolve { at: now },
+                Move::Resolve => Event::Resolve { outcome: String::new(),  at: now },
                 Move::Withdraw => Event::Withdraw { at: now, reason: "withdrawn".into() },
                 Move::Redirect(i) => Event::Redirect {
                     at: now,
                     exclusion: protocol.exclusions.get(i).map_or("none".to_owned(), |e| e.id.clone()),
                 },
-                Move::MarkSent(i) => Event::MarkSent {
+                Move::MarkSent(i) => Event::MarkSent { to: String::new(), due: None, note: String::new(),
                     at: now,
                     stage: Some(stage),
                     notification: protocol.stage(stage).and_then(|s| s.notifications.get(i)).map_or("none".to_owned(), |n| n.id.clone()),
                 },
-                Move::Shorten(h) => Event::ShortenDeadline { due: now + Duration::hours(h), reason: "child".into() },
+                Move::Shorten(h) => Event::ShortenDeadline { at: None,  due: now + Duration::hours(h), reason: "child".into() },
             };
             let before = case.clone();
             match case.apply(protocol, event) {
@@ -170,7 +170,7 @@ proptest! {
                 }
                 Err(e) => {
                     prop_assert_eq!(&case, &before, "refused with {} but changed the case", e);
-                    prop_assert!(!e.code().is_empty());
+                    prop_assert!(!e.code().as_str().is_empty());
                 }
             }
             // The engine answers for every reachable case.

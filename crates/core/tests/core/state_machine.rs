@@ -180,6 +180,7 @@ fn closed_cases_refuse_stage_moves() {
     c.apply(
         p,
         Event::Resolve {
+            outcome: String::new(),
             at: dt("2026-11-24T09:00"),
         },
     )
@@ -194,6 +195,7 @@ fn closed_cases_refuse_stage_moves() {
     for event in [
         escalate("2026-11-24T10:00"),
         Event::Resolve {
+            outcome: String::new(),
             at: dt("2026-11-24T10:00"),
         },
         Event::Withdraw {
@@ -262,6 +264,9 @@ fn notifications_are_marked_once_and_only_when_owed() {
     let p = protocol(id);
     let mut c = open(id, "2026-11-23T09:00");
     let sent = |stage: Option<u8>, n: &str| Event::MarkSent {
+        to: String::new(),
+        due: None,
+        note: String::new(),
         at: dt("2026-11-23T15:00"),
         stage,
         notification: n.to_owned(),

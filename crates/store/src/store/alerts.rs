@@ -2,35 +2,7 @@
 //! working day and once when it passes, remembered in the store across restarts.
 
 use super::*;
-use escalate_core::Urgency;
-
-/// A deadline the lead should hear about. Carries no child data: a desktop
-/// notification can show on a locked screen.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct Alert {
-    pub reference: String,
-    /// `due-soon` or `overdue`.
-    pub level: String,
-    /// When it is or was due, as the engine gives it.
-    pub due: String,
-}
-
-impl Alert {
-    /// The notification's words.
-    pub fn text(&self) -> String {
-        match self.level.as_str() {
-            "overdue" => format!(
-                "{}: a deadline has passed ({}). Open Escalate to see the next step.",
-                self.reference, self.due
-            ),
-            _ => format!(
-                "{}: a deadline is due within one working day ({}).",
-                self.reference, self.due
-            ),
-        }
-    }
-}
+use escalate_core::{Due, Urgency};
 
 impl Store {
     /// Alerts not yet shown for open cases, recorded as shown in the same call.
@@ -41,19 +13,18 @@ impl Store {
         for item in open {
             let level = match item.urgency {
                 Urgency::OnTrack => continue,
-                Urgency::DueSoon => "due-soon",
-                Urgency::Overdue { .. } => "overdue",
+                Urgency::DueSoon => AlertLevel::DueSoon,
+                Urgency::Overdue { .. } => AlertLevel::Overdue,
             };
-            let due = item
-                .next_due
-                .map(|d| d.to_string())
-                .unwrap_or_else(|| "without delay".to_owned());
+            let due = item.next_due.unwrap_or(Due::WithoutDelay);
             let inserted = sqlx::query(
                 "INSERT OR IGNORE INTO alerts_shown (case_id, level, due, shown_at)
                  SELECT id, ?, ?, ? FROM cases WHERE reference = ?",
             )
-            .bind(level)
-            .bind(&due)
+            .bind(level.as_str())
+            // The due time in its ISO form is part of the key: a deadline that moves
+            // alerts again.
+            .bind(due.to_string())
             .bind(ts(now))
             .bind(&item.reference)
             .execute(&mut *tx)
@@ -62,7 +33,7 @@ impl Store {
             if inserted == 1 {
                 out.push(Alert {
                     reference: item.reference,
-                    level: level.to_owned(),
+                    level,
                     due,
                 });
             }

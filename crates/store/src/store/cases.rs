@@ -256,6 +256,7 @@ impl Store {
         }
         let fields: BTreeSet<RecordField> = extra.keys().copied().collect();
         let record = RecordSummary {
+            record: None,
             discussed_at: discussed,
             resolved: input.resolved,
             fields,
@@ -381,7 +382,10 @@ impl Store {
             reference,
             now,
             "case.resolve",
-            Event::Resolve { at: now },
+            Event::Resolve {
+                at: now,
+                outcome: outcome.clone(),
+            },
             Closing::Resolved(outcome),
         )
         .await
@@ -522,7 +526,7 @@ impl Store {
                         *o = (d.to.unwrap_or_default().to_owned(), d.due.date().map(|_| d.due.to_string()));
                     }
                 }
-                Ok(Event::MarkSent { at: sent_at, stage, notification: n2 })
+                Ok(Event::MarkSent { at: sent_at, stage, notification: n2, to: String::new(), due: None, note: String::new() })
             },
             move |conn, id, _case| {
                 Box::pin(async move {
@@ -560,7 +564,7 @@ impl Store {
             reference,
             now,
             "deadline.shorten",
-            |_| Ok(Event::ShortenDeadline { due, reason: r2 }),
+            |_| Ok(Event::ShortenDeadline { at: Some(now), due, reason: r2 }),
             move |conn, id, case| {
                 Box::pin(async move {
                     sqlx::query("INSERT INTO deadline_overrides (case_id, stage, due, reason, set_at, set_by) VALUES (?, ?, ?, ?, ?, ?)")

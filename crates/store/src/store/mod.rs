@@ -1,7 +1,6 @@
 //! The repository the CLI and the app share: opening and creating here; cases,
 //! reading, files, keys and the Board's imported packages in the submodules.
 
-pub use alerts::Alert;
 pub use board::{BoardPackage, ImportOutcome, ImportedPackage};
 
 mod alerts;
@@ -30,8 +29,8 @@ use crate::fsx;
 use crate::key::{new_store_id, DataKey, KdfParams, KeyFile, Passphrase, KEY_FILE};
 use crate::keystore::{next_entry, KeyStore};
 use crate::lock::{self, DirLock, Purpose, LOCK_FILE};
-use crate::model::*;
 use crate::validate::{optional, optional_text, required, LONG, NAME, SHORT};
+use escalate_core::model::*;
 
 /// The draft kind of a half-written stage record: recording the stage removes it.
 pub const STAGE_RECORD_DRAFT: &str = "stage-record";

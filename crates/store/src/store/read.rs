@@ -48,7 +48,7 @@ impl Store {
                 raising_agency,
                 receiving_agency,
                 stage: case.current_stage(),
-                state: case.state.as_str().to_owned(),
+                state: case.state.kind(),
                 urgency: summary.urgency,
                 next_due: summary.next_due,
                 protocol_id: case.protocol,
@@ -131,7 +131,7 @@ impl Store {
             receiving_professional: r.try_get("receiving_professional")?,
             opened_at: parse_ts(r.try_get("opened_at")?)?,
             immediate_risk: r.try_get("immediate_risk_reason")?,
-            state: r.try_get("status")?,
+            state: loaded.case.state.kind(),
             outcome: r.try_get("outcome")?,
             closed_at: r
                 .try_get::<Option<String>, _>("closed_at")?
@@ -204,17 +204,28 @@ impl Store {
             let to: Option<i64> = m.try_get("to_stage")?;
             let from: Option<i64> = m.try_get("from_stage")?;
             let reason: String = m.try_get("reason")?;
-            let text = match kind.as_str() {
-                "opened" => format!("Opened at Stage {}", to.unwrap_or(0)),
-                "escalated" => format!(
-                    "Escalated from Stage {} to Stage {}",
-                    from.unwrap_or(0),
-                    to.unwrap_or(0)
+            let (kind, text) = match kind.as_str() {
+                "opened" => (
+                    ChronologyKind::Opened,
+                    format!("Opened at Stage {}", to.unwrap_or(0)),
                 ),
-                "resolved" => format!("Resolved at Stage {}: {reason}", from.unwrap_or(0)),
-                "withdrawn" => format!("Withdrawn at Stage {}: {reason}", from.unwrap_or(0)),
-                "redirected" => format!("Redirected ({reason})"),
-                other => other.to_owned(),
+                "escalated" => (
+                    ChronologyKind::Escalated,
+                    format!(
+                        "Escalated from Stage {} to Stage {}",
+                        from.unwrap_or(0),
+                        to.unwrap_or(0)
+                    ),
+                ),
+                "resolved" => (
+                    ChronologyKind::Resolved,
+                    format!("Resolved at Stage {}: {reason}", from.unwrap_or(0)),
+                ),
+                "withdrawn" => (
+                    ChronologyKind::Withdrawn,
+                    format!("Withdrawn at Stage {}: {reason}", from.unwrap_or(0)),
+                ),
+                _ => (ChronologyKind::Redirected, format!("Redirected ({reason})")),
             };
             out.push(ChronologyEntry {
                 at: parse_ts(m.try_get("at")?)?,
@@ -228,7 +239,7 @@ impl Store {
             out.push(ChronologyEntry {
                 at: r.discussed_at,
                 stage: Some(r.stage),
-                kind: "record".to_owned(),
+                kind: ChronologyKind::Record,
                 text: format!(
                     "Stage {} record{}: {}",
                     r.stage,
@@ -246,7 +257,7 @@ impl Store {
             out.push(ChronologyEntry {
                 at: parse_ts(s.try_get("sent_at")?)?,
                 stage: s.try_get::<Option<i64>, _>("stage")?.map(|x| x as u8),
-                kind: "notification-sent".to_owned(),
+                kind: ChronologyKind::NotificationSent,
                 text: format!(
                     "Sent: {} to {}{}",
                     s.try_get::<String, _>("notification_id")?,
@@ -270,15 +281,15 @@ impl Store {
                 _ => now,
             };
             let kind = if d.kind == escalate_core::engine::DeadlineKind::Notification {
-                "notification-due"
+                ChronologyKind::NotificationDue
             } else {
-                "deadline"
+                ChronologyKind::Deadline
             };
             let who = d.to.map(|t| format!(" to {t}")).unwrap_or_default();
             out.push(ChronologyEntry {
                 at,
                 stage: d.stage,
-                kind: kind.to_owned(),
+                kind,
                 text: match d.due {
                     escalate_core::Due::NoLimit => format!("Owed{who} (no timescale): {}", d.what),
                     escalate_core::Due::WithoutDelay => {

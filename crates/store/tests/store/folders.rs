@@ -87,7 +87,7 @@ fn two_creations_at_once_leave_exactly_one_store() {
                                 s.close().await;
                                 Ok(id)
                             }
-                            Err(e) => Err(e.code().to_owned()),
+                            Err(e) => Err(e.code().as_str().to_owned()),
                         }
                     })
                 })

@@ -128,7 +128,7 @@ fn check_key_file(bytes: &[u8]) -> Result<(), TestCaseError> {
             if cheap(&f) {
                 if let Err(e) = f.unwrap_key(&pass()) {
                     prop_assert!(
-                        matches!(e.code(), "key.wrong_passphrase" | "key.file"),
+                        matches!(e.code().as_str(), "key.wrong_passphrase" | "key.file"),
                         "{e}"
                     );
                 }

@@ -1,14 +1,77 @@
-//! What goes into and comes out of the store. Documented in docs/data-model.md.
+//! What goes into and comes out of a store, as plain data: the store writes and reads
+//! these, the forms and the front ends show them. Documented in docs/data-model.md.
 
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use escalate_core::engine::Due;
-use escalate_core::protocol::RecordField;
-use escalate_core::{CalendarId, Sector, Urgency};
 use serde::{Deserialize, Serialize};
 
-use crate::error::StoreError;
+use crate::calendar::CalendarId;
+use crate::code::ErrorCode;
+use crate::engine::Due;
+use crate::protocol::RecordField;
+use crate::sector::Sector;
+use crate::Urgency;
+
+/// A value a lead gave that cannot be used: the field it belongs to and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field,
+            message: message.into(),
+        }
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        ErrorCode::FieldInvalid
+    }
+
+    pub fn field(&self) -> Option<&'static str> {
+        Some(self.field)
+    }
+}
+
+/// Where a case is in its life, without the details: what lists, filters and
+/// colours branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
+pub enum StateKind {
+    Open,
+    Resolved,
+    Withdrawn,
+    Redirected,
+}
+
+impl StateKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StateKind::Open => "open",
+            StateKind::Resolved => "resolved",
+            StateKind::Withdrawn => "withdrawn",
+            StateKind::Redirected => "redirected",
+        }
+    }
+}
+
+impl PartialEq<&str> for StateKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Display for StateKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// The lead using this laptop.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,7 +151,7 @@ pub struct Participant {
 
 impl Participant {
     /// `Name|Role|Agency`, as the CLI takes it.
-    pub fn parse(s: &str) -> Result<Participant, StoreError> {
+    pub fn parse(s: &str) -> Result<Participant, FieldError> {
         let parts: Vec<&str> = s.split('|').map(str::trim).collect();
         match parts.as_slice() {
             [name, role, agency] if !name.is_empty() && !role.is_empty() && !agency.is_empty() => {
@@ -98,7 +161,7 @@ impl Participant {
                     agency: (*agency).to_owned(),
                 })
             }
-            _ => Err(StoreError::invalid(
+            _ => Err(FieldError::new(
                 "participant",
                 format!("'{s}' is not Name|Role|Agency: give all three, separated by |"),
             )),
@@ -163,9 +226,9 @@ impl StageRecordInput {
     /// A stage record from JSON (`docs/data-model.md`). A problem is reported by its
     /// field path, line and column and what kind of problem it is; never with the
     /// value found, which may be a child's name.
-    pub fn from_json(text: &str) -> Result<StageRecordInput, StoreError> {
+    pub fn from_json(text: &str) -> Result<StageRecordInput, FieldError> {
         if text.len() > MAX_STAGE_RECORD_JSON_BYTES {
-            return Err(StoreError::invalid(
+            return Err(FieldError::new(
                 "record",
                 format!(
                     "is {} bytes; a stage record file may be at most 1 MiB ({MAX_STAGE_RECORD_JSON_BYTES} bytes): shorten the texts or attach the full text",
@@ -175,7 +238,7 @@ impl StageRecordInput {
         }
         // serde would read a struct from a list as well; say what the file must be.
         if !text.trim_start().starts_with('{') {
-            return Err(StoreError::invalid(
+            return Err(FieldError::new(
                 "record",
                 "the file must hold one JSON object, {\"summary\": …, \"agreed\": …} (the stage record file's fields: docs/data-model.md)",
             ));
@@ -225,7 +288,7 @@ fn json_path(path: Option<&serde_path_to_error::Path>) -> (&'static str, String)
 
 /// serde_json quotes the value it found ("invalid type: string \"Aled\", expected …"),
 /// so each message is rebuilt from its parts that come from Escalate's own types.
-fn json_problem(path: Option<&serde_path_to_error::Path>, e: &serde_json::Error) -> StoreError {
+fn json_problem(path: Option<&serde_path_to_error::Path>, e: &serde_json::Error) -> FieldError {
     let (field, path_text) = json_path(path);
     let full = e.to_string();
     // serde_json ends every message with " at line L column C"; the position is given
@@ -248,7 +311,7 @@ fn json_problem(path: Option<&serde_path_to_error::Path>, e: &serde_json::Error)
     } else {
         format!("{path_text}, line {}, column {}", e.line(), e.column())
     };
-    StoreError::invalid(
+    FieldError::new(
         field,
         format!("{place}: {problem} (the stage record file's fields: docs/data-model.md)"),
     )
@@ -366,7 +429,7 @@ pub struct CaseListItem {
     pub receiving_agency: String,
     pub protocol_id: String,
     pub stage: u8,
-    pub state: String,
+    pub state: StateKind,
     pub urgency: Urgency,
     pub next_due: Option<Due>,
 }
@@ -397,18 +460,18 @@ pub struct CaseDetail {
     pub receiving_professional: Option<String>,
     pub opened_at: NaiveDateTime,
     pub immediate_risk: Option<String>,
-    pub state: String,
+    pub state: StateKind,
     pub outcome: Option<String>,
     pub closed_at: Option<NaiveDateTime>,
     pub records: Vec<StageRecord>,
     /// Notifications marked as sent, oldest first.
     pub notifications_sent: Vec<SentNotification>,
     /// The engine's view of the case: stages entered and left, with times.
-    pub engine: escalate_core::Case,
+    pub engine: crate::Case,
     /// The engine's answer now: deadlines, urgency, next step, contacts, forms.
-    pub status: escalate_core::CaseStatus<'static>,
+    pub status: crate::CaseStatus<'static>,
     /// Each formal stage's due date had every stage run to its limit from the outset.
-    pub plan: Vec<escalate_core::PlannedStage<'static>>,
+    pub plan: Vec<crate::PlannedStage<'static>>,
 }
 
 /// A notification the protocol required, marked as sent.
@@ -424,13 +487,100 @@ pub struct SentNotification {
     pub note: String,
 }
 
+/// What a line of the chronology is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
+pub enum ChronologyKind {
+    Opened,
+    Escalated,
+    Resolved,
+    Withdrawn,
+    Redirected,
+    /// A written record of a discussion or meeting.
+    Record,
+    /// A notification marked as sent.
+    NotificationSent,
+    /// A shorter, child-protective deadline was set.
+    DeadlineShortened,
+    /// A notification still owed, with when it is due.
+    NotificationDue,
+    /// A deadline still to come (or passed), from the engine.
+    Deadline,
+}
+
+impl ChronologyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChronologyKind::Opened => "opened",
+            ChronologyKind::Escalated => "escalated",
+            ChronologyKind::Resolved => "resolved",
+            ChronologyKind::Withdrawn => "withdrawn",
+            ChronologyKind::Redirected => "redirected",
+            ChronologyKind::Record => "record",
+            ChronologyKind::NotificationSent => "notification-sent",
+            ChronologyKind::DeadlineShortened => "deadline-shortened",
+            ChronologyKind::NotificationDue => "notification-due",
+            ChronologyKind::Deadline => "deadline",
+        }
+    }
+}
+
+/// How pressing a deadline alert is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
+pub enum AlertLevel {
+    /// Due within one working day.
+    DueSoon,
+    Overdue,
+}
+
+impl AlertLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertLevel::DueSoon => "due-soon",
+            AlertLevel::Overdue => "overdue",
+        }
+    }
+}
+
+impl PartialEq<&str> for AlertLevel {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// A deadline the lead should hear about. Carries no child data: a desktop
+/// notification can show on a locked screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Alert {
+    pub reference: String,
+    pub level: AlertLevel,
+    /// When it is or was due, as the engine gives it.
+    pub due: Due,
+}
+
+impl PartialEq<&str> for ChronologyKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Display for ChronologyKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One line of a case's chronology.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ChronologyEntry {
     pub at: NaiveDateTime,
     pub stage: Option<u8>,
-    pub kind: String,
+    pub kind: ChronologyKind,
     pub text: String,
     /// A deadline or owed notification that has passed.
     pub overdue: bool,
@@ -466,13 +616,13 @@ mod tests {
     }
 
     /// Every refusal names a field, or the record as a whole, and never the child.
-    fn assert_clear(text: &str, e: &StoreError) {
+    fn assert_clear(text: &str, e: &FieldError) {
         let m = e.to_string();
         assert!(
             !m.contains("Canary"),
             "a value was echoed: {m}\nfrom {text}"
         );
-        assert_eq!(e.code(), "field.invalid", "{m}");
+        assert_eq!(e.code(), ErrorCode::FieldInvalid, "{m}");
         let field = m.split(':').next().unwrap_or_default();
         assert!(
             field == "record" || RECORD_KEYS.contains(&field),

@@ -1,0 +1,9 @@
+//! Escalate's use cases: what a lead or a Board administrator can do, each one function
+//! with typed arguments, called by both front ends (the `escalate` command line and the
+//! desktop app's shell). The front ends parse, call and show; the decisions are here.
+//! Time is passed in (`now`), so every use case is reproducible in tests.
+
+pub mod error;
+pub mod present;
+
+pub use error::{ApiError, ApiResult};
