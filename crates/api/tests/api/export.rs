@@ -1,6 +1,10 @@
 //! Export packages: encrypted to the Board's key or a passphrase, minimised on request,
-//! and refused when changed or cut short.
+//! and refused when changed or cut short; the one sealing rule both front ends follow;
+//! package files read through a bound, opened and extracted.
 
+use std::path::Path;
+
+use escalate_api::export::{open_package, read_package_file, seal_with, PackageRequest};
 use escalate_core::FormId;
 use escalate_report::export::{self, Key, Seal};
 
@@ -147,40 +151,6 @@ async fn changed_or_truncated_packages_are_refused() {
     .is_err());
 }
 
-#[test]
-fn bad_keys_and_weak_passphrases_are_named() {
-    let e = export::seal(
-        b"%PDF-",
-        &dummy(),
-        Seal::Recipients(&["age1nope".to_owned()]),
-    )
-    .unwrap_err();
-    assert!(
-        e.to_string()
-            .starts_with("recipient: 'age1nope' is not an age public key"),
-        "{e}"
-    );
-    let e = export::seal(b"%PDF-", &dummy(), Seal::Passphrase("short")).unwrap_err();
-    assert!(e
-        .to_string()
-        .starts_with("passphrase: a package passphrase must be at least 12 characters"));
-    assert!(export::open(b"x", Key::Identity("not a key"), t("2026-11-20T17:00")).is_err());
-}
-
-fn dummy() -> export::Monitoring {
-    serde_json::from_value(serde_json::json!({
-        "schema": "escalate-monitoring/1", "exported_at": "2026-11-20T17:00:00",
-        "exported_by": {"name": "A", "designation": "B", "agency": "C"}, "reference": "RPD-2026-0001",
-        "protocol": {"id": "london", "version": "September 2021", "partnership": "P"}, "minimised": false,
-        "child": {"name": "X", "date_of_birth": null, "identifiers": null}, "category": "c",
-        "raising": {"agency": "A", "sector": null}, "receiving": {"agency": "B", "sector": null},
-        "opened_at": "2026-11-02T09:00:00", "status": "open", "stage_reached": 1, "stage_resolved": null,
-        "closed_at": null, "calendar_days": null, "working_days": null, "immediate_risk": false,
-        "stages": [], "outcome": null, "effectiveness": ""
-    }))
-    .unwrap()
-}
-
 #[tokio::test]
 async fn monitoring_json_follows_the_published_schema() {
     // The schema file in docs/ is what Boards build on: check real output against it
@@ -206,4 +176,172 @@ async fn monitoring_json_follows_the_published_schema() {
             .unwrap();
         assert!(out.status.success(), "monitoring.json does not follow docs/export-schema.json (make test installs jsonschema): {}", String::from_utf8_lossy(&out.stderr));
     }
+}
+
+/// The one rule for sealing, the CLI's and the app's: exactly one of the Board's public
+/// keys or a passphrase. Both, or neither, is refused naming `recipient`.
+#[test]
+fn a_package_is_sealed_to_keys_or_a_passphrase_never_both() {
+    let keys = ["age1qexample".to_owned()];
+    let blank = ["  ".to_owned()];
+    assert!(matches!(
+        seal_with(&keys, None).unwrap(),
+        Seal::Recipients(k) if k == keys
+    ));
+    assert!(matches!(
+        seal_with(&keys, Some("")).unwrap(),
+        Seal::Recipients(_)
+    ));
+    assert!(matches!(
+        seal_with(&[], Some("a long shared passphrase")).unwrap(),
+        Seal::Passphrase("a long shared passphrase")
+    ));
+    // The app sends its one key box as given, empty when a passphrase is used.
+    assert!(matches!(
+        seal_with(&blank, Some("a long shared passphrase")).unwrap(),
+        Seal::Passphrase(_)
+    ));
+    let both = seal_with(&keys, Some("a long shared passphrase")).unwrap_err();
+    assert_eq!(both.code, "field.invalid");
+    assert_eq!(both.field.as_deref(), Some("recipient"));
+    assert_eq!(
+        both.message,
+        "recipient: give either the Board's public key (age1…) or a passphrase agreed with the Board, not both"
+    );
+    for (recipients, passphrase) in [(&[][..], None), (&[][..], Some("")), (&blank[..], None)] {
+        let neither = seal_with(recipients, passphrase).unwrap_err();
+        assert_eq!(neither.field.as_deref(), Some("recipient"));
+        assert!(
+            neither
+                .message
+                .starts_with("recipient: say who can open it"),
+            "{}",
+            neither.message
+        );
+    }
+}
+
+/// A case's package through the use case: the protocol's report form, sealed by the
+/// rule, opened from its file through the bound and extracted into a new folder.
+#[tokio::test]
+async fn the_package_use_case_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), "western-bay").await;
+    let r = s
+        .create_case(new_case("Summary"), t("2026-11-02T09:00"))
+        .await
+        .unwrap();
+    s.record_stage(&r, record(1, 2, true), t("2026-11-02T16:00"))
+        .await
+        .unwrap();
+    s.resolve(&r, "Agreed at Stage 1", t("2026-11-03T10:00"))
+        .await
+        .unwrap();
+    let key_file = dir.path().join("board.key");
+    let public = escalate_api::export::keygen(&key_file, t("2026-11-20T17:00")).unwrap();
+    assert!(public.starts_with("age1"), "{public}");
+    let identity = std::fs::read_to_string(&key_file).unwrap();
+    let recipients = [public];
+    let bytes = escalate_api::export::package(
+        &s,
+        &r,
+        PackageRequest {
+            form: None,
+            effectiveness: "Useful.",
+            minimise: true,
+            seal: seal_with(&recipients, None).unwrap(),
+            now: t("2026-11-20T17:00"),
+        },
+    )
+    .await
+    .unwrap();
+    let file = dir.path().join("case.escalate-export");
+    escalate_api::reports::save(&file, &bytes).unwrap();
+    let p = open_package(&file, Key::Identity(&identity), t("2026-11-20T17:00")).unwrap();
+    assert_eq!(p.monitoring.child.name, "S. L. Ŵ.");
+    assert_eq!(p.monitoring.effectiveness, "Useful.");
+    // Western Bay's package carries its RPD Report unless told otherwise.
+    let text = text(&p.pdf, None);
+    assert!(
+        text.contains("Resolution of Professional Differences Report"),
+        "{text}"
+    );
+    // A minimised package's form names the child as its record does.
+    let chronology = escalate_api::export::package(
+        &s,
+        &r,
+        PackageRequest {
+            form: Some(FormId::Chronology),
+            effectiveness: "",
+            minimise: true,
+            seal: seal_with(&[], Some("a long shared passphrase")).unwrap(),
+            now: t("2026-11-20T17:00"),
+        },
+    )
+    .await
+    .unwrap();
+    let opened = export::open(
+        &chronology,
+        Key::Passphrase("a long shared passphrase"),
+        t("2026-11-20T17:00"),
+    )
+    .unwrap();
+    let minimised = crate::text(&opened.pdf, None);
+    assert!(minimised.contains("S. L. Ŵ."), "{minimised}");
+    assert!(
+        !minimised.contains(CHILD),
+        "the PDF names the child: {minimised}"
+    );
+
+    let out = dir.path().join("extracted");
+    escalate_api::export::extract(&p, &out).unwrap();
+    let mut names: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["monitoring.csv", "monitoring.json", "report.pdf"]);
+    assert_eq!(std::fs::read(out.join("report.pdf")).unwrap(), p.pdf);
+    // Never into a folder that exists: nothing is written over.
+    let e = escalate_api::export::extract(&p, &out).unwrap_err();
+    assert_eq!(e.code, "io");
+    // The key file is never overwritten either.
+    let e = escalate_api::export::keygen(&key_file, t("2026-11-20T17:00")).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("out"));
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap(), identity);
+}
+
+#[test]
+fn files_that_are_not_packages_are_refused_from_their_metadata() {
+    let e = read_package_file(Path::new("/dev/zero")).unwrap_err();
+    assert!(e.to_string().contains("it is not a regular file"), "{e}");
+    assert_eq!(
+        (e.code, e.field.as_deref()),
+        (escalate_core::ErrorCode::ExportInvalid, Some("package"))
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let e = read_package_file(dir.path()).unwrap_err();
+    assert!(e.to_string().contains("it is not a regular file"), "{e}");
+    // A sparse file on disk: 1 GiB by its metadata, nothing read.
+    let big = dir.path().join("big.escalate-export");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let e = read_package_file(&big).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("it is 1073741824 bytes, larger than any export package"),
+        "{e}"
+    );
+    let e = open_package(
+        &big,
+        Key::Passphrase("a long shared passphrase"),
+        t("2026-11-20T17:00"),
+    )
+    .unwrap_err();
+    assert!(
+        e.message.starts_with("package: it is 1073741824 bytes"),
+        "{e}"
+    );
 }

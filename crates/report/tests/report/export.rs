@@ -1,0 +1,67 @@
+//! Sealing and opening packages on bytes alone: bad keys and weak passphrases named.
+//! (Packages made from a real case are escalate-api's tests.)
+
+use escalate_report::export::{self, Key, Seal};
+
+use crate::*;
+
+#[test]
+fn bad_keys_and_weak_passphrases_are_named() {
+    let e = export::seal(
+        b"%PDF-",
+        &dummy(),
+        Seal::Recipients(&["age1nope".to_owned()]),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("recipient: 'age1nope' is not an age public key"),
+        "{e}"
+    );
+    let e = export::seal(b"%PDF-", &dummy(), Seal::Passphrase("short")).unwrap_err();
+    assert!(e
+        .to_string()
+        .starts_with("passphrase: a package passphrase must be at least 12 characters"));
+    assert!(export::open(b"x", Key::Identity("not a key"), t("2026-11-20T17:00")).is_err());
+}
+
+pub fn dummy() -> export::Monitoring {
+    serde_json::from_value(serde_json::json!({
+        "schema": "escalate-monitoring/1", "exported_at": "2026-11-20T17:00:00",
+        "exported_by": {"name": "A", "designation": "B", "agency": "C"}, "reference": "RPD-2026-0001",
+        "protocol": {"id": "london", "version": "September 2021", "partnership": "P"}, "minimised": false,
+        "child": {"name": "X", "date_of_birth": null, "identifiers": null}, "category": "c",
+        "raising": {"agency": "A", "sector": null}, "receiving": {"agency": "B", "sector": null},
+        "opened_at": "2026-11-02T09:00:00", "status": "open", "stage_reached": 1, "stage_resolved": null,
+        "closed_at": null, "calendar_days": null, "working_days": null, "immediate_risk": false,
+        "stages": [], "outcome": null, "effectiveness": ""
+    }))
+    .unwrap()
+}
+
+/// The forms a protocol's cases use, and the one a Board package carries, come from
+/// the protocol file alone.
+#[test]
+fn each_protocol_offers_its_own_forms() {
+    use escalate_core::{builtin_protocol, FormId};
+    use escalate_report::{board_form, forms_for};
+    let forms = |id: &str| forms_for(builtin_protocol(id).unwrap().unwrap());
+    assert_eq!(
+        forms("western-bay"),
+        [FormId::RpdReport, FormId::StageRecord, FormId::Chronology]
+    );
+    assert_eq!(
+        forms("doncaster"),
+        [
+            FormId::EscalationForm,
+            FormId::StageRecord,
+            FormId::Chronology
+        ]
+    );
+    assert_eq!(forms("london"), [FormId::StageRecord, FormId::Chronology]);
+    let board = |id: &str| board_form(builtin_protocol(id).unwrap().unwrap());
+    assert_eq!(board("western-bay"), FormId::RpdReport);
+    assert_eq!(board("south-gloucestershire"), FormId::MonitoringForm);
+    assert_eq!(board("doncaster"), FormId::Chronology);
+    assert_eq!(board("london"), FormId::Chronology);
+}
