@@ -109,7 +109,7 @@ package: ui
 
 bench: deps
 	$(CARGO) bench --locked -p escalate-core
-	$(CARGO) bench --locked -p escalate-report
+	$(CARGO) bench --locked -p escalate-api
 	bench/store-dashboard
 	bench/report-vs-libreoffice   # needs libreoffice-writer-nogui
 	bench/app-start 10000 5

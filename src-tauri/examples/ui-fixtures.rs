@@ -4,8 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use escalate_api::reports::sources;
 use escalate_report::board::{self, Dimension, Selection};
-use escalate_report::{export, ReportOptions, Sources};
+use escalate_report::{export, ReportOptions};
 use escalate_store::{demo, CaseFilter, NoKeyring, Passphrase, Store};
 use serde_json::{json, Value};
 
@@ -44,8 +45,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 r.clone(),
                 serde_json::to_value(store.case_detail(r, at).await?)?,
             );
-            let sources = Sources::load(&store, r, at).await?;
-            let f = sources.forms();
+            let src = sources(&store, r, at).await?;
+            let f = escalate_report::forms_for(src.protocol);
             let opts = ReportOptions {
                 form: f[0],
                 stage: None,
@@ -55,7 +56,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             };
             previews.insert(
                 r.clone(),
-                serde_json::to_value(sources.preview(&store, &opts)?)?,
+                serde_json::to_value(escalate_report::preview(&src.input(&store), &opts)?)?,
             );
             forms.insert(
                 r.clone(),
@@ -65,7 +66,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // The Board's view of the same cases, as if each agency had exported them.
         let mut monitoring = Vec::new();
         for r in &refs {
-            let src = Sources::load(&store, r, at).await?;
+            let src = sources(&store, r, at).await?;
             monitoring.push(export::monitoring(
                 store.profile(),
                 &src.case,

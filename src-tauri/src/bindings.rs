@@ -40,7 +40,7 @@ pub fn typescript() -> String {
         escalate_report::board::Quarter,
         escalate_report::board::Overdue,
         escalate_report::board::Comment,
-        escalate_report::board::FileResult,
+        escalate_api::board::FileResult,
         store::ImportOutcome,
         store::audit::AuditReport,
         store::audit::Broken,

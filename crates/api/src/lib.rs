@@ -3,7 +3,10 @@
 //! desktop app's shell). The front ends parse, call and show; the decisions are here.
 //! Time is passed in (`now`), so every use case is reproducible in tests.
 
+pub mod board;
 pub mod error;
+pub mod export;
 pub mod present;
+pub mod reports;
 
 pub use error::{ApiError, ApiResult};

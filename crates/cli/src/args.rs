@@ -399,7 +399,8 @@ pub struct ExportArgs {
     /// Where to write the package.
     #[arg(long, value_name = "FILE", required = true)]
     pub out: Option<PathBuf>,
-    /// The Board's age public key (age1…); repeat for more. Or use a passphrase.
+    /// The Board's age public key (age1…); repeat for more. Or, instead, a passphrase
+    /// (--passphrase-file or ESCALATE_EXPORT_PASSPHRASE): giving both is refused.
     #[arg(long = "recipient", value_name = "AGE_PUBLIC_KEY")]
     pub recipients: Vec<String>,
     /// Replace the child's name with initials and the date of birth with the year, and leave out local identifiers.

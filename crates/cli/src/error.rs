@@ -41,7 +41,8 @@ pub enum CliError {
     },
     /// The audit trail is broken: the verification ran, the answer is bad.
     AuditBroken(String),
-    Report(escalate_report::ReportError),
+    /// A use case refused or failed; its message names the field and the fix.
+    Api(escalate_api::ApiError),
 }
 
 impl CliError {
@@ -56,7 +57,7 @@ impl CliError {
             CliError::Store(e) => store_exit_code(e),
             CliError::Hinted { source, .. } => store_exit_code(source),
             CliError::AuditBroken(_) => 3,
-            CliError::Report(e) => exit_code(e.code()),
+            CliError::Api(e) => exit_code(e.code),
         }
     }
 }
@@ -120,7 +121,7 @@ impl fmt::Display for CliError {
                 }
             }
             CliError::AuditBroken(m) => write!(f, "escalate: {m}"),
-            CliError::Report(e) => write!(f, "escalate: {e}"),
+            CliError::Api(e) => write!(f, "escalate: {}", e.message),
         }
     }
 }
@@ -155,6 +156,12 @@ impl CliError {
 impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> Self {
         CliError::Output(e)
+    }
+}
+
+impl From<escalate_api::ApiError> for CliError {
+    fn from(e: escalate_api::ApiError) -> Self {
+        CliError::Api(e)
     }
 }
 

@@ -244,7 +244,7 @@ pub fn run(command: Command, args: &StoreArgs, out: &mut impl Write) -> Result<(
                 let made = report(&store, &a, form, now).await;
                 store.close().await;
                 let pdf = made?;
-                write_new_file(&a.out, &pdf)?;
+                save(&a.out, &pdf)?;
                 writeln!(out, "{}\t{} bytes", a.out.display(), pdf.len())?;
                 Ok(())
             }
@@ -376,10 +376,9 @@ async fn export(
     now: NaiveDateTime,
     out: &mut impl Write,
 ) -> Result<(), CliError> {
-    use escalate_report::export::{self, Seal};
+    use escalate_api::export;
     if let Some(crate::args::ExportCommand::Keygen { out: path }) = &a.open {
-        let (text, public) = export::keygen(now);
-        write_secret_file(path, text.as_bytes())?;
+        let public = export::keygen(path, now).map_err(out_option)?;
         writeln!(out, "{public}")?;
         return Ok(());
     }
@@ -392,23 +391,9 @@ async fn export(
     {
         let secret = PackageSecret::read(identity.as_deref(), args)?;
         let key = secret.key()?;
-        let bytes = export::read_package_file(&file).map_err(CliError::Report)?;
-        let package = export::open(&bytes, key, now).map_err(CliError::Report)?;
+        let package = export::open_package(&file, key, now)?;
         if let Some(dir) = extract {
-            std::fs::create_dir(&dir).map_err(|source| CliError::Io {
-                path: dir.display().to_string(),
-                source,
-            })?;
-            for (name, data) in [
-                (export::PDF_NAME, package.pdf.clone()),
-                (
-                    export::JSON_NAME,
-                    serde_json::to_vec_pretty(&package.monitoring)?,
-                ),
-                (export::CSV_NAME, package.csv.clone().into_bytes()),
-            ] {
-                write_new_file(&dir.join(name), &data)?;
-            }
+            export::extract(&package, &dir).map_err(out_option)?;
         }
         if json {
             serde_json::to_writer_pretty(&mut *out, &package.monitoring)?;
@@ -436,16 +421,8 @@ async fn export(
         });
     };
     let pass = package_passphrase(args)?;
-    let seal = match (a.recipients.is_empty(), &pass) {
-        (false, _) => Seal::Recipients(&a.recipients),
-        (true, Some(p)) => Seal::Passphrase(p.expose()),
-        (true, None) => {
-            return Err(CliError::Invalid {
-                option: "--recipient",
-                message: "say who can open it: --recipient age1… (the Board's public key) or --passphrase-file".to_owned(),
-            })
-        }
-    };
+    let seal = export::seal_with(&a.recipients, pass.as_ref().map(|p| p.expose()))
+        .map_err(|e| as_option(e, "recipient", "--recipient"))?;
     // --passphrase-file is the package's here, so the store unlocks without it.
     let store_args = StoreArgs {
         passphrase_file: None,
@@ -453,10 +430,10 @@ async fn export(
     };
     let store = open(&store_args, keys).await?;
     let form = a.form.as_deref().map(parse_form).transpose()?;
-    let made = escalate_report::package(
+    let made = export::package(
         &store,
         &reference,
-        escalate_report::PackageRequest {
+        export::PackageRequest {
             form,
             effectiveness: &a.effectiveness,
             minimise: a.minimise,
@@ -464,11 +441,10 @@ async fn export(
             now,
         },
     )
-    .await
-    .map_err(report_error);
+    .await;
     store.close().await;
     let package = made?;
-    write_new_file(&file, &package)?;
+    save(&file, &package)?;
     writeln!(out, "{}\t{} bytes", file.display(), package.len())?;
     Ok(())
 }
@@ -489,9 +465,6 @@ async fn report(
     form: escalate_core::FormId,
     now: NaiveDateTime,
 ) -> Result<Vec<u8>, CliError> {
-    let sources = escalate_report::Sources::load(store, &a.reference, now)
-        .await
-        .map_err(report_error)?;
     let opts = escalate_report::ReportOptions {
         form,
         stage: a.stage,
@@ -499,55 +472,33 @@ async fn report(
         notes: a.notes.clone(),
         generated_at: now,
     };
-    sources.render(store, &opts).map_err(report_error)
+    Ok(escalate_api::reports::render(store, &a.reference, &opts).await?)
 }
 
-/// A store error met while making a report keeps its own exit code and wording.
-fn report_error(e: escalate_report::ReportError) -> CliError {
-    match e {
-        escalate_report::ReportError::Store(e) => CliError::Store(e),
-        e => CliError::Report(e),
+/// A refusal of the field the command line gives as `option`, named as the option, as
+/// every other refusal of an option reads (`escalate: --to: …`).
+fn as_option(e: escalate_api::ApiError, field: &str, option: &'static str) -> CliError {
+    if e.field.as_deref() != Some(field) {
+        return CliError::Api(e);
     }
+    let message = e
+        .message
+        .strip_prefix(field)
+        .and_then(|m| m.strip_prefix(": "))
+        .unwrap_or(&e.message)
+        .to_owned();
+    CliError::Invalid { option, message }
 }
 
-/// Write a secret the user asked for, readable by them alone from the moment it exists.
-fn write_secret_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    create_new(path, bytes, 0o600)
+/// A file the CLI writes is named by `--out` (or the option that names it).
+fn out_option(e: escalate_api::ApiError) -> CliError {
+    as_option(e, "out", "--out")
 }
 
-/// Write a file the user named, refusing to overwrite one silently. Readable by the
-/// user alone: reports, packages and extracts carry case data.
-fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    create_new(path, bytes, 0o600)
-}
-
-fn create_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), CliError> {
-    use std::io::Write as _;
-    let io = |source| CliError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(mode);
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
-    let mut f = options.open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            CliError::Invalid {
-                option: "--out",
-                message: format!("{} already exists: choose a new file name", path.display()),
-            }
-        } else {
-            io(e)
-        }
-    })?;
-    f.write_all(bytes).map_err(io)?;
-    f.sync_all().map_err(io)
+/// Write a file the user named: a new file, readable by the user alone, never over an
+/// existing one (reports, packages and extracts carry case data).
+fn save(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    escalate_api::reports::save(path, bytes).map_err(out_option)
 }
 
 async fn case(
@@ -842,7 +793,7 @@ async fn board(
     now: NaiveDateTime,
     out: &mut impl Write,
 ) -> Result<(), CliError> {
-    use escalate_report::board;
+    use escalate_api::board;
     // --passphrase-file is the packages' here, so the store unlocks without it.
     let store_args = StoreArgs {
         passphrase_file: None,
@@ -871,38 +822,36 @@ async fn board(
                 }
             }
             let store = open(&store_args, keys).await?;
-            let total = files.len();
-            let results = board::import(&store, &files, key, now, |done, all| {
+            let summary = board::import_files(&store, &files, key, now, |done, all| {
                 if all >= 1000 {
                     let _ = writeln!(std::io::stderr(), "escalate: imported {done} of {all}");
                 }
             })
             .await;
             store.close().await;
-            let results = results?;
-            let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-            for r in &results {
-                let word = match (&r.outcome, &r.refused) {
-                    (Some(escalate_store::ImportOutcome::New), _) => "new",
-                    (Some(escalate_store::ImportOutcome::Replaced), _) => "replaced",
-                    (Some(escalate_store::ImportOutcome::Duplicate), _) => "duplicate",
-                    (Some(escalate_store::ImportOutcome::Older), _) => "older",
-                    (None, _) => "refused",
-                };
-                *counts.entry(word).or_default() += 1;
+            let summary = summary?;
+            for r in &summary.files {
+                let word = r
+                    .outcome
+                    .as_ref()
+                    .map_or_else(|| "refused".to_owned(), kebab);
                 // File names come from whoever filled the folder.
                 match &r.refused {
                     Some(why) => writeln!(out, "{}\trefused: {}", clean(&r.file), clean(why))?,
                     None => writeln!(out, "{}\t{word}", clean(&r.file))?,
                 }
             }
-            let summary = ["new", "replaced", "duplicate", "older", "refused"]
-                .iter()
-                .map(|w| format!("{} {w}", counts.get(w).copied().unwrap_or(0)))
-                .collect::<Vec<_>>()
-                .join(", ");
-            writeln!(out, "{total} files: {summary}")?;
-            if counts.contains_key("refused") {
+            writeln!(
+                out,
+                "{} files: {} new, {} replaced, {} duplicate, {} older, {} refused",
+                summary.files.len(),
+                summary.new,
+                summary.replaced,
+                summary.duplicate,
+                summary.older,
+                summary.refused
+            )?;
+            if summary.refused > 0 {
                 return Err(CliError::Invalid {
                     option: "import",
                     message: "some packages were refused (listed above); the others were imported"
@@ -913,7 +862,7 @@ async fn board(
         }
         crate::args::BoardCommand::List { json } => {
             let store = open(&store_args, keys).await?;
-            let list = store.board_packages().await;
+            let list = board::packages(&store).await;
             store.close().await;
             let list = list?;
             if json {
@@ -938,7 +887,7 @@ async fn board(
         }
         crate::args::BoardCommand::Remove { id } => {
             let store = open(&store_args, keys).await?;
-            let removed = store.board_remove(id, now).await;
+            let removed = board::remove(&store, id, now).await;
             store.close().await;
             let removed = removed?;
             writeln!(
@@ -960,24 +909,28 @@ async fn board(
         } => {
             let from = parse_date("--from", &from)?;
             let to = parse_date("--to", &to)?;
-            if to < from {
-                return Err(CliError::Invalid {
-                    option: "--to",
-                    message: "the period ends before it starts: give --to on or after --from"
-                        .to_owned(),
-                });
-            }
+            board::period(from, to).map_err(|e| as_option(e, "to", "--to"))?;
+            let selection = board::Selection {
+                from,
+                to,
+                agency: None,
+                protocol: None,
+            };
             let store = open(&store_args, keys).await?;
-            let records = board::records(&store).await;
-            let agency = store.profile().agency.clone();
+            let made = match board::figures(&store, &selection, now).await {
+                Ok(f) => match &pdf_out {
+                    Some(_) => board::report_pdf(&store, &f, now).map(|pdf| (f, Some(pdf))),
+                    None => Ok((f, None)),
+                },
+                Err(e) => Err(e),
+            };
             store.close().await;
-            let f = board::figures(&records?, from, to, now);
+            let (f, pdf) = made?;
             if let Some(path) = &csv {
-                write_new_file(path, board::csv(&f).as_bytes())?;
+                save(path, board::report_csv(&f).as_bytes())?;
             }
-            if let Some(path) = &pdf_out {
-                let pdf = board::pdf(&f, &agency, &agency, now).map_err(CliError::Report)?;
-                write_new_file(path, &pdf)?;
+            if let (Some(path), Some(pdf)) = (&pdf_out, &pdf) {
+                save(path, pdf)?;
             }
             if json {
                 serde_json::to_writer_pretty(&mut *out, &f)?;

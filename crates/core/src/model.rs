@@ -586,6 +586,23 @@ pub struct ChronologyEntry {
     pub overdue: bool,
 }
 
+/// An export package the Board's import has decrypted and checked, ready to keep: what
+/// escalate-report's check makes from a file's bytes and the store writes.
+#[derive(Debug, Clone)]
+pub struct BoardPackage {
+    /// The file it came from, as the import named it.
+    pub file_name: String,
+    /// The SHA-256 of the file as received, in hex: the same file again is a duplicate.
+    pub file_sha256: String,
+    /// The exporting agency (`exported_by.agency`).
+    pub source_agency: String,
+    pub reference: String,
+    pub exported_at: NaiveDateTime,
+    /// `monitoring.json`, checked and cleaned, as JSON.
+    pub monitoring: String,
+    pub pdf: Vec<u8>,
+}
+
 #[cfg(test)]
 mod tests {
     // Test code: a panic here is a failed check, not a crash in front of a user.

@@ -3,13 +3,12 @@
 //! one CSV row, in a tar, encrypted with age to the Board's public key or a passphrase.
 
 use std::io::{Read, Write};
-use std::path::Path;
 
 use chrono::{Datelike, NaiveDateTime, Timelike};
 use escalate_core::engine::due_after;
+use escalate_core::model::{CaseDetail, Profile};
 use escalate_core::protocol::Anchor;
 use escalate_core::{Calendar, Due, Limit, Protocol, StateKind};
-use escalate_store::{CaseDetail, Profile};
 use serde::{Deserialize, Serialize};
 
 use crate::schema::{self, Violation};
@@ -20,9 +19,9 @@ pub const SCHEMA: &str = "escalate-monitoring/1";
 pub const PDF_NAME: &str = "report.pdf";
 pub const JSON_NAME: &str = "monitoring.json";
 pub const CSV_NAME: &str = "monitoring.csv";
-/// Largest package file `open` (and the Board's import) will read: a report and a few
-/// KB of JSON. Checked from the file's metadata before it is read, and again while
-/// reading, through a bound.
+/// Largest package `open` (and the Board's import) will take: a report and a few KB of
+/// JSON. Whoever reads a package file checks its size from the metadata before reading
+/// and reads through this bound (escalate-api's `export::read_package_file`).
 pub const MAX_PACKAGE: u64 = 64 * 1024 * 1024;
 /// The largest each file inside a package may declare, checked from its tar header
 /// before a byte of it is read. `monitoring.json` at its schema's limits is under
@@ -476,40 +475,6 @@ fn damaged(e: &dyn std::fmt::Display) -> ReportError {
         "package",
         format!("it is not an Escalate export package, or it was changed or cut short ({e})"),
     )
-}
-
-/// Read a package file through a bound: refused from its metadata when it is not a
-/// regular file or is larger than any package, before a byte is read.
-pub fn read_package_file(path: &Path) -> Result<Vec<u8>, ReportError> {
-    let io = |e: std::io::Error| bad("package", format!("it could not be read: {e}"));
-    let too_big = |n: u64| {
-        bad(
-            "package",
-            format!(
-                "it is {n} bytes, larger than any export package (the limit is {MAX_PACKAGE} bytes)"
-            ),
-        )
-    };
-    // stat before open: opening a FIFO would wait for a writer.
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if !meta.is_file() {
-        return Err(bad(
-            "package",
-            "it is not a regular file: give an export package",
-        ));
-    }
-    if meta.len() > MAX_PACKAGE {
-        return Err(too_big(meta.len()));
-    }
-    let file = std::fs::File::open(path).map_err(io)?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(MAX_PACKAGE + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > MAX_PACKAGE {
-        return Err(too_big(bytes.len() as u64));
-    }
-    Ok(bytes)
 }
 
 /// The three files of a package, read from its tar.

@@ -1,10 +1,10 @@
-//! The five forms. Labels are the protocols' own words; values come from the store.
+//! The five forms. Labels are the protocols' own words; values come from the case.
 
 use chrono::NaiveDateTime;
 use escalate_core::engine::DeadlineKind;
+use escalate_core::model::{CaseDetail, ChronologyEntry, Participant, Profile, StageRecord};
 use escalate_core::protocol::RecordField;
 use escalate_core::{Calendar, Due, FormId, Protocol};
-use escalate_store::{CaseDetail, ChronologyEntry, Participant, Profile, StageRecord};
 
 use crate::layout::{fonts, Sheet, BODY};
 use crate::pdf::{write, PdfProperties};

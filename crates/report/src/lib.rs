@@ -1,4 +1,6 @@
-//! Escalate's printable forms as PDF, filled from the store without retyping.
+//! Escalate's printable forms as PDF, export packages and the Board's figures: pure
+//! functions from data to bytes. Nothing here reads a file or a store; escalate-api
+//! loads the data and writes the results.
 //!
 //! A4, laid out like the forms Boards know, labels word for word from the protocols,
 //! DejaVu Sans embedded (subset) so Welsh names and dashes print and extract correctly,
@@ -6,14 +8,14 @@
 //! and "Page N of M" repeated. The same input and date give byte-identical output.
 
 pub mod board;
-mod case_forms;
+mod choice;
 pub mod export;
 mod forms;
 mod layout;
 mod pdf;
 pub mod schema;
 
-pub use case_forms::{package, PackageRequest, Sources};
+pub use choice::{board_form, forms_for};
 pub use forms::{preview, render, ReportInput, ReportOptions};
 pub use pdf::PdfProperties;
 
@@ -36,8 +38,6 @@ pub enum ReportError {
     Pdf(String),
     #[error("protocol: {0}")]
     Protocol(String),
-    #[error(transparent)]
-    Store(#[from] escalate_store::StoreError),
     #[error("{field}: {message}")]
     Export {
         field: &'static str,
@@ -54,7 +54,6 @@ impl ReportError {
             ReportError::Pdf(_) => ErrorCode::ReportPdf,
             ReportError::Export { .. } => ErrorCode::ExportInvalid,
             ReportError::Protocol(_) => ErrorCode::ProtocolUnknown,
-            ReportError::Store(e) => e.code(),
         }
     }
 
@@ -64,7 +63,6 @@ impl ReportError {
             ReportError::FormNotInProtocol { .. } => Some("form"),
             ReportError::Stage(_) => Some("stage"),
             ReportError::Export { field, .. } => Some(field),
-            ReportError::Store(e) => e.field(),
             ReportError::Font(_) | ReportError::Pdf(_) | ReportError::Protocol(_) => None,
         }
     }

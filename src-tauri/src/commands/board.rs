@@ -2,9 +2,8 @@
 //! figures for a period, agency and protocol, list the cases behind any number, and
 //! save the report as PDF.
 
-use escalate_report::board::{self, BoardFigures, CaseLine, Dimension, FileResult, Selection};
+use escalate_api::board::{self, CaseLine, Dimension, Import, Selection};
 use escalate_report::export::Key;
-use escalate_store::{BoardPackage, ImportOutcome};
 use serde::Serialize;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -19,25 +18,8 @@ use crate::commands::reports::{save, SavedFile};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::state::AppState;
 
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
-pub struct BoardView {
-    pub figures: BoardFigures,
-    /// Every agency and protocol in the imported records, for the filters.
-    pub agencies: Vec<String>,
-    pub protocols: Vec<String>,
-    /// Current records held (all periods).
-    pub records: usize,
-}
-
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
-pub struct ImportSummary {
-    pub files: Vec<FileResult>,
-    pub new: usize,
-    pub replaced: usize,
-    pub duplicate: usize,
-    pub older: usize,
-    pub refused: usize,
-}
+/// The screen's figures and the import's tally: escalate-api's, the CLI's too.
+pub use escalate_api::board::{BoardView, FileResult, ImportSummary};
 
 /// Progress of a large import, sent as the `board-import-progress` event.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -46,36 +28,15 @@ pub struct ImportProgress {
     pub total: usize,
 }
 
-fn check(sel: &Selection) -> AppResult<()> {
-    if sel.to < sel.from {
-        return Err(AppError::field(
-            "to",
-            "the period ends before it starts: choose an end on or after the start",
-        ));
-    }
-    Ok(())
-}
-
 #[tauri::command]
 pub async fn board_overview(
     state: State<'_, AppState>,
     selection: Selection,
 ) -> AppResult<BoardView> {
-    check(&selection)?;
+    // Bad input is refused before the store is touched.
+    board::period(selection.from, selection.to)?;
     let session = state.session().await;
-    let records = board::records(session.board()?).await?;
-    let (agencies, protocols) = board::choices(&records);
-    Ok(BoardView {
-        figures: board::figures(
-            &selection.apply(&records),
-            selection.from,
-            selection.to,
-            now(),
-        ),
-        agencies,
-        protocols,
-        records: records.len(),
-    })
+    board::overview(session.board()?, &selection, now()).await
 }
 
 /// The cases behind the number shown for `key` in the `dimension` table.
@@ -86,10 +47,9 @@ pub async fn board_cases(
     dimension: Dimension,
     key: String,
 ) -> AppResult<Vec<CaseLine>> {
-    check(&selection)?;
+    board::period(selection.from, selection.to)?;
     let session = state.session().await;
-    let records = board::records(session.board()?).await?;
-    Ok(board::behind(&records, &selection, dimension, &key))
+    board::cases_behind(session.board()?, &selection, dimension, &key).await
 }
 
 /// Choose packages in the native dialog, then open them with the Board's identity
@@ -171,19 +131,18 @@ fn read_identity(path: &Path) -> AppResult<zeroize::Zeroizing<String>> {
 }
 
 /// Packages per store transaction. Small, so the session lock is held only briefly and
-/// the other screens' commands get their turn between batches.
+/// the other screens' commands get their turn between batches. (A batch is also written
+/// once it holds `escalate_api::board::BATCH_BYTES`.)
 const BATCH: usize = 25;
-/// A batch is also written once it holds this much, so a batch of large (hostile)
-/// packages cannot hold 25 times the package limit in memory.
-const BATCH_BYTES: usize = 64 * 1024 * 1024;
 /// A batch is also written once it is this old, so a slow batch (passphrase packages
 /// each cost a key derivation) still shows progress.
 const BATCH_AGE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Import `files` into the open Board store. Each package is read, decrypted and checked
-/// on a blocking thread without the session lock; the checked ones are written in small
-/// batches, each one store transaction under the lock, and `board-import-progress` is
-/// sent after each batch once the lock is released.
+/// (escalate-api's `check_file`, as the CLI does) on a blocking thread without the
+/// session lock; the checked ones are written in small batches, each one store
+/// transaction under the lock, and `board-import-progress` is sent after each batch once
+/// the lock is released. The tally is escalate-api's `Import`, the CLI's too.
 pub async fn import_files<R: Runtime>(
     app: &AppHandle<R>,
     state: &AppState,
@@ -199,69 +158,51 @@ pub async fn import_files<R: Runtime>(
         let _ = app.emit("board-import-progress", ImportProgress { done, total });
     };
     progress(0);
-    let mut results: Vec<FileResult> = Vec::with_capacity(total);
-    let mut batch: Vec<(usize, BoardPackage)> = Vec::with_capacity(BATCH);
-    let mut bytes = 0;
+    let mut import = Import::new(total);
     let mut started = Instant::now();
     for (i, path) in files.into_iter().enumerate() {
         let opener = opener.clone();
         let name = path.display().to_string();
-        let checked = tauri::async_runtime::spawn_blocking(move || check_package(&path, &opener))
-            .await
-            .map_err(|e| {
-                AppError::new(
-                    ErrorCode::Io,
-                    format!("a package could not be checked: {e}"),
-                )
-            })?;
-        results.push(FileResult {
-            file: name,
-            outcome: None,
-            refused: checked.as_ref().err().cloned(),
-        });
-        if let Ok(package) = checked {
-            if batch.is_empty() {
-                started = Instant::now();
-                bytes = 0;
-            }
-            bytes += package.pdf.len() + package.monitoring.len();
-            batch.push((i, package));
+        let checked = tauri::async_runtime::spawn_blocking(move || {
+            board::check_file(&path, opener.key(), at)
+        })
+        .await
+        .map_err(|e| {
+            AppError::new(
+                ErrorCode::Io,
+                format!("a package could not be checked: {e}"),
+            )
+        })?;
+        let was_empty = import.waiting() == 0;
+        import.add(name, checked);
+        if was_empty && import.waiting() > 0 {
+            started = Instant::now();
         }
-        let full = batch.len() >= BATCH || bytes >= BATCH_BYTES;
-        let old = !batch.is_empty() && started.elapsed() >= BATCH_AGE;
+        let full = import.is_full(BATCH);
+        let old = import.waiting() > 0 && started.elapsed() >= BATCH_AGE;
         if full || old || i + 1 == total {
-            write_batch(state, &mut batch, &mut results, at, i + 1, total).await?;
+            write_batch(state, &mut import, at, total).await?;
             progress(i + 1);
         }
     }
-    let count = |o: ImportOutcome| results.iter().filter(|r| r.outcome == Some(o)).count();
-    Ok(ImportSummary {
-        new: count(ImportOutcome::New),
-        replaced: count(ImportOutcome::Replaced),
-        duplicate: count(ImportOutcome::Duplicate),
-        older: count(ImportOutcome::Older),
-        refused: results.iter().filter(|r| r.outcome.is_none()).count(),
-        files: results,
-    })
+    Ok(import.summary())
 }
 
 /// One store transaction for the batch, under the session lock for that long only.
 async fn write_batch(
     state: &AppState,
-    batch: &mut Vec<(usize, BoardPackage)>,
-    results: &mut [FileResult],
+    import: &mut Import,
     at: chrono::NaiveDateTime,
-    done: usize,
     total: usize,
 ) -> AppResult<()> {
-    if batch.is_empty() {
+    if import.waiting() == 0 {
         return Ok(());
     }
     let session = state.session().await;
     // The administrator may lock the app (or it may lock itself) while packages are
     // being checked: stop, and say what is kept.
     let store = session.board().map_err(|e| {
-        let kept = done - batch.len();
+        let kept = import.done() - import.waiting();
         AppError::new(
             e.code,
             format!(
@@ -270,40 +211,9 @@ async fn write_batch(
             ),
         )
     })?;
-    let (files, packages): (Vec<usize>, Vec<BoardPackage>) = batch.drain(..).unzip();
-    let outcomes = store.board_import(&packages, at).await?;
+    import.write(store, at).await?;
     drop(session);
-    for (i, outcome) in files.into_iter().zip(outcomes) {
-        if let Some(r) = results.get_mut(i) {
-            r.outcome = Some(outcome);
-        }
-    }
     Ok(())
-}
-
-/// Read one file through a bound, decrypt and check it. `Err`: why it is refused.
-/// This is `escalate_report::board::import`'s work for one file, without the store.
-fn check_package(path: &Path, opener: &Opener) -> Result<BoardPackage, String> {
-    use sha2::{Digest, Sha256};
-    // From the metadata first, then through a bound: a FIFO or a device would block or
-    // never end, and a huge file would be read only to be refused.
-    let bytes = escalate_report::export::read_package_file(path).map_err(|e| e.to_string())?;
-    let sha: String = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let package = escalate_report::export::open(&bytes, opener.key(), crate::clock::now())
-        .map_err(|e| e.to_string())?;
-    let monitoring = serde_json::to_string(&package.monitoring).map_err(|e| e.to_string())?;
-    Ok(BoardPackage {
-        file_name: path.display().to_string(),
-        file_sha256: sha,
-        source_agency: package.monitoring.exported_by.agency.clone(),
-        reference: package.monitoring.reference.clone(),
-        exported_at: package.monitoring.exported_at,
-        monitoring,
-        pdf: package.pdf,
-    })
 }
 
 /// One import at a time: a second would interleave its batches with the first's.
@@ -376,19 +286,12 @@ pub async fn board_save_report<R: Runtime>(
     state: State<'_, AppState>,
     selection: Selection,
 ) -> AppResult<Option<SavedFile>> {
-    check(&selection)?;
+    board::period(selection.from, selection.to)?;
     let pdf = {
         let session = state.session().await;
         let store = session.board()?;
-        let records = board::records(store).await?;
-        let f = board::figures(
-            &selection.apply(&records),
-            selection.from,
-            selection.to,
-            now(),
-        );
-        let partnership = store.profile().agency.clone();
-        board::pdf(&f, &partnership, &partnership, now())?
+        let figures = board::figures(store, &selection, now()).await?;
+        board::report_pdf(store, &figures, now())?
     };
     let name = format!(
         "monitoring-report-{}-to-{}.pdf",

@@ -4,9 +4,9 @@
 
 use std::path::PathBuf;
 
+use escalate_api::export::PackageRequest;
 use escalate_core::FormId;
-use escalate_report::export::Seal;
-use escalate_report::{PackageRequest, ReportOptions, Sources};
+use escalate_report::ReportOptions;
 use escalate_store::Passphrase;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Runtime, State};
@@ -102,8 +102,8 @@ pub async fn report_forms(
     reference: String,
 ) -> AppResult<Vec<FormChoice>> {
     let session = state.session().await;
-    let sources = Sources::load(session.store()?, &reference, now()).await?;
-    Ok(FormChoice::of(sources.forms()))
+    let forms = escalate_api::reports::forms(session.store()?, &reference, now()).await?;
+    Ok(FormChoice::of(forms))
 }
 
 /// Each page's text, from the same layout as the PDF.
@@ -113,9 +113,7 @@ pub async fn preview_report(
     request: ReportRequest,
 ) -> AppResult<Vec<Vec<String>>> {
     let session = state.session().await;
-    let store = session.store()?;
-    let sources = Sources::load(store, &request.reference, now()).await?;
-    Ok(sources.preview(store, &options(&request))?)
+    escalate_api::reports::preview(session.store()?, &request.reference, &options(&request)).await
 }
 
 /// Where to save: the native dialog (or, in debug builds under the end-to-end tests
@@ -176,9 +174,8 @@ pub async fn save_report<R: Runtime>(
 ) -> AppResult<Option<SavedFile>> {
     let pdf = {
         let session = state.session().await;
-        let store = session.store()?;
-        let sources = Sources::load(store, &request.reference, now()).await?;
-        sources.render(store, &options(&request))?
+        escalate_api::reports::render(session.store()?, &request.reference, &options(&request))
+            .await?
     };
     let name = format!(
         "{}.pdf",
@@ -222,20 +219,11 @@ pub async fn export_package<R: Runtime>(
 ) -> AppResult<Option<SavedFile>> {
     let recipients = vec![request.recipient.trim().to_owned()];
     let pass = Passphrase::new(request.passphrase.clone());
-    let seal = match (recipients[0].is_empty(), request.passphrase.is_empty()) {
-        (false, true) => Seal::Recipients(&recipients),
-        // seal() holds the rule on the passphrase's length, for the CLI too.
-        (true, false) => Seal::Passphrase(pass.expose()),
-        _ => {
-            return Err(AppError::field(
-                "recipient",
-                "give either the Board's public key (age1…) or a passphrase agreed with the Board, not both",
-            ))
-        }
-    };
+    // The one rule, the CLI's too: exactly one of a public key or a passphrase.
+    let seal = escalate_api::export::seal_with(&recipients, Some(pass.expose()))?;
     let package = {
         let session = state.session().await;
-        escalate_report::package(
+        escalate_api::export::package(
             session.store()?,
             &request.reference,
             PackageRequest {

@@ -12,10 +12,11 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
+use escalate_api::reports::sources;
 use escalate_app::commands::board::{import_files, ImportSummary, Opener};
 use escalate_app::state::AppState;
 use escalate_report::export::{self, Seal};
-use escalate_report::{ReportOptions, Sources};
+use escalate_report::ReportOptions;
 use escalate_store::{demo, NoKeyring, Passphrase, Store};
 use serde_json::{json, Value};
 use tauri::{Listener, Manager};
@@ -59,19 +60,18 @@ fn packages(dir: &Path) -> (Vec<PathBuf>, Vec<String>, String) {
         let mut files = Vec::new();
         let mut refs = Vec::new();
         for (j, reference) in cases.iter().enumerate() {
-            let sources = Sources::load(&store, reference, at).await.unwrap();
-            let pdf = sources
-                .render(
-                    &store,
-                    &ReportOptions {
-                        form: sources.forms()[0],
-                        stage: None,
-                        effectiveness: String::new(),
-                        notes: String::new(),
-                        generated_at: at,
-                    },
-                )
-                .unwrap();
+            let sources = sources(&store, reference, at).await.unwrap();
+            let pdf = escalate_report::render(
+                &sources.input(&store),
+                &ReportOptions {
+                    form: escalate_report::forms_for(sources.protocol)[0],
+                    stage: None,
+                    effectiveness: String::new(),
+                    notes: String::new(),
+                    generated_at: at,
+                },
+            )
+            .unwrap();
             for k in 0..VERSIONS {
                 let exported = at + chrono::Duration::minutes(k as i64);
                 let m = export::monitoring(

@@ -1,5 +1,169 @@
-//! escalate-api's tests: the use cases on real stores.
+//! escalate-api's tests: the use cases on real stores (real SQLCipher files), forms read
+//! back with poppler (pdftotext, pdffonts) and checked with qpdf, export packages
+//! opened again, Board imports of genuine and hostile packages.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod board;
+mod export;
+mod fixtures;
+mod forms;
 mod present;
+mod reports;
+
+use std::path::Path;
+use std::process::Command;
+
+use chrono::NaiveDateTime;
+use escalate_core::{CalendarId, FormId, Sector};
+use escalate_report::ReportOptions;
+use escalate_store::{
+    NewCase, NoKeyring, Participant, Passphrase, Profile, StageRecordInput, Store,
+};
+
+pub const CHILD: &str = "Siân Llŷr Ŵyn";
+
+pub fn t(s: &str) -> NaiveDateTime {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap()
+}
+
+pub async fn store(dir: &Path, protocol: &str) -> Store {
+    let profile = Profile {
+        name: "Alex Morgan".into(),
+        designation: "Designated Safeguarding Lead".into(),
+        agency: "Ysgol Gyfun Bryn".into(),
+        sector: Sector::Schools,
+        protocol_id: protocol.into(),
+        calendar: CalendarId::EnglandAndWales,
+        auto_lock_minutes: 10,
+    };
+    Store::create(
+        &dir.join("data"),
+        profile,
+        &Passphrase::new("correct horse battery staple"),
+        &NoKeyring,
+        t("2026-11-02T08:00"),
+    )
+    .await
+    .unwrap()
+}
+
+pub fn new_case(summary: &str) -> NewCase {
+    NewCase {
+        child_name: CHILD.into(),
+        child_dob: Some("2015-04-02".parse().unwrap()),
+        child_identifiers: "WCCIS 448812".into(),
+        category: "Threshold for assessment".into(),
+        summary: summary.into(),
+        raising_agency: "Ysgol Gyfun Bryn".into(),
+        raising_professional: Some("Alex Morgan".into()),
+        receiving_agency: "Swansea Children’s Services".into(),
+        receiving_sector: Some(Sector::LocalAuthority),
+        receiving_professional: Some("Jo Evans".into()),
+        opened_at: Some(t("2026-11-02T09:00")),
+        ..NewCase::default()
+    }
+}
+
+pub fn record(stage: u8, day: u32, resolved: bool) -> StageRecordInput {
+    StageRecordInput {
+        discussed_at: Some(t(&format!("2026-11-{day:02}T10:00"))),
+        participants: vec![
+            Participant::parse(&format!("Head {stage}|Head of Service|Ysgol Gyfun Bryn")).unwrap(),
+            Participant::parse(&format!(
+                "Manager {stage}|Service Manager|Swansea Children’s Services"
+            ))
+            .unwrap(),
+        ],
+        raising_view: format!("Raising view at Stage {stage}"),
+        receiving_view: format!("Receiving view at Stage {stage}"),
+        summary: format!("Stage {stage} discussion — summary"),
+        agreed: format!("Stage {stage} agreed actions"),
+        resolved,
+        ..StageRecordInput::default()
+    }
+}
+
+/// Render a form for `reference` at `now`, through the use case both front ends call.
+pub async fn pdf(
+    s: &Store,
+    reference: &str,
+    form: FormId,
+    stage: Option<u8>,
+    effectiveness: &str,
+    now: NaiveDateTime,
+) -> Vec<u8> {
+    let opts = ReportOptions {
+        form,
+        stage,
+        effectiveness: effectiveness.into(),
+        notes: String::new(),
+        generated_at: now,
+    };
+    escalate_api::reports::render(s, reference, &opts)
+        .await
+        .unwrap()
+}
+
+fn tool(name: &str, args: &[&str]) -> String {
+    let out = Command::new(name).args(args).output().unwrap_or_else(|e| {
+        panic!("{name} is needed (make test installs poppler-utils and qpdf): {e}")
+    });
+    assert!(
+        out.status.success(),
+        "{name} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The PDF's text as poppler extracts it, with runs of spaces folded.
+pub fn text(pdf: &[u8], pages: Option<(u32, u32)>) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("f.pdf");
+    std::fs::write(&f, pdf).unwrap();
+    let mut args = vec![];
+    let (a, b);
+    if let Some((first, last)) = pages {
+        a = first.to_string();
+        b = last.to_string();
+        args.extend(["-f", a.as_str(), "-l", b.as_str()]);
+    }
+    let path = f.to_str().unwrap().to_owned();
+    args.extend([path.as_str(), "-"]);
+    tool("pdftotext", &args)
+}
+
+/// Every label must appear; labels wrap, so compare with whitespace folded.
+pub fn assert_contains_all(text: &str, needles: &[&str]) {
+    let fold = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let hay = fold(text);
+    for n in needles {
+        assert!(hay.contains(&fold(n)), "missing {n:?} in:\n{hay}");
+    }
+}
+
+pub fn check_pdf(pdf: &[u8]) {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("f.pdf");
+    std::fs::write(&f, pdf).unwrap();
+    let p = f.to_str().unwrap();
+    let fonts = tool("pdffonts", &[p]);
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(!rows.is_empty(), "no fonts: {fonts}");
+    for r in rows {
+        assert!(r.contains("DejaVuSans"), "unexpected font: {r}");
+        // columns: name type encoding emb sub uni
+        let cols: Vec<&str> = r.split_whitespace().collect();
+        assert_eq!(
+            &cols[cols.len() - 5..cols.len() - 2],
+            ["yes", "yes", "yes"],
+            "font not embedded, subset and unicode: {r}"
+        );
+    }
+    let check = tool("qpdf", &["--check", p]);
+    assert!(
+        check.contains("No syntax or stream encoding errors found"),
+        "{check}"
+    );
+}

@@ -580,3 +580,169 @@ fn the_administrator_lists_and_removes_imported_packages() {
     );
     assert!(s.admin(&["audit", "verify"]).starts_with("ok: "));
 }
+
+/// The one import tally: a folder whose files give every outcome (new, replaced,
+/// duplicate, older, refused), imported by the real binary and, into a second store,
+/// by `escalate_api::board::import_files`, the call the CLI and the app share. Each
+/// file's line and the closing count are the same, in the CLI's words.
+#[test]
+fn the_cli_counts_an_import_as_escalate_api_does() {
+    use escalate_report::export::{self, Key, Seal};
+    let s = Stores::new();
+    let inbox = s.path("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let version = |reference: &str, exported: &str| {
+        let mut m = hostile_record(reference);
+        m.exported_at = chrono::NaiveDateTime::parse_from_str(exported, "%Y-%m-%dT%H:%M").unwrap();
+        export::seal(
+            b"%PDF-1.3 test",
+            &m,
+            Seal::Recipients(std::slice::from_ref(&s.public)),
+        )
+        .unwrap()
+    };
+    for (name, bytes) in [
+        ("1-a-old", version("RPD-2026-0001", "2026-11-05T10:00")),
+        ("2-a-new", version("RPD-2026-0001", "2026-11-10T10:00")),
+        ("3-b-new", version("RPD-2026-0002", "2026-11-10T10:00")),
+        ("4-b-old", version("RPD-2026-0002", "2026-11-05T10:00")),
+        ("6-junk", b"not a package".to_vec()),
+    ] {
+        std::fs::write(inbox.join(format!("{name}.escalate-export")), bytes).unwrap();
+    }
+    std::fs::copy(
+        inbox.join("3-b-new.escalate-export"),
+        inbox.join("5-b-new-copy.escalate-export"),
+    )
+    .unwrap();
+    let now = "2026-11-20T18:00";
+
+    let import = Stores::run(
+        &s.admin,
+        &[
+            "board",
+            "import",
+            inbox.to_str().unwrap(),
+            "--identity",
+            s.key.to_str().unwrap(),
+            "--now",
+            now,
+        ],
+    );
+    assert_eq!(
+        import.status.code(),
+        Some(2),
+        "a refused file makes the exit 2"
+    );
+    let stdout = String::from_utf8(import.stdout).unwrap();
+
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&inbox)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let identity = std::fs::read_to_string(&s.key).unwrap();
+    let at = chrono::NaiveDateTime::parse_from_str(now, "%Y-%m-%dT%H:%M").unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let summary = rt.block_on(async {
+        let profile = escalate_store::Profile {
+            name: "Sam Board".into(),
+            designation: "Board Administrator".into(),
+            agency: "WBSCB".into(),
+            sector: escalate_core::Sector::Other,
+            protocol_id: "western-bay".into(),
+            calendar: escalate_core::CalendarId::EnglandAndWales,
+            auto_lock_minutes: 10,
+        };
+        let store = escalate_store::Store::create(
+            &s.path("api-admin"),
+            profile,
+            &escalate_store::Passphrase::new(PASS),
+            &escalate_store::NoKeyring,
+            at,
+        )
+        .await
+        .unwrap();
+        let summary = escalate_api::board::import_files(
+            &store,
+            &files,
+            Key::Identity(&identity),
+            at,
+            |_, _| {},
+        )
+        .await
+        .unwrap();
+        store.close().await;
+        summary
+    });
+    assert_eq!(
+        (
+            summary.new,
+            summary.replaced,
+            summary.duplicate,
+            summary.older,
+            summary.refused
+        ),
+        (2, 1, 1, 1, 1)
+    );
+    let mut expected = String::new();
+    for f in &summary.files {
+        match (&f.outcome, &f.refused) {
+            (Some(o), None) => {
+                let word = serde_json::to_value(o).unwrap();
+                expected.push_str(&format!("{}\t{}\n", f.file, word.as_str().unwrap()));
+            }
+            (None, Some(why)) => expected.push_str(&format!("{}\trefused: {why}\n", f.file)),
+            other => panic!("a file both kept and refused, or neither: {other:?}"),
+        }
+    }
+    expected.push_str("6 files: 2 new, 1 replaced, 1 duplicate, 1 older, 1 refused\n");
+    assert_eq!(stdout, expected);
+    assert!(
+        stdout.contains("1-a-old.escalate-export\tnew\n")
+            && stdout.contains("2-a-new.escalate-export\treplaced\n")
+            && stdout.contains("4-b-old.escalate-export\tolder\n")
+            && stdout.contains("5-b-new-copy.escalate-export\tduplicate\n")
+            && stdout.contains(
+                "6-junk.escalate-export\trefused: package: it is not an Escalate export package"
+            ),
+        "{stdout}"
+    );
+}
+
+/// Sealing to a key and a passphrase at once is refused, naming --recipient, with
+/// nothing written: the rule the app follows too.
+#[test]
+fn an_export_with_both_a_key_and_a_passphrase_is_refused() {
+    let s = Stores::new();
+    let r = s.resolved_case("Child G");
+    let file = s.path("both.escalate-export");
+    let pass = s.path("pass.txt");
+    std::fs::write(&pass, "a long shared passphrase").unwrap();
+    let out = Stores::run(
+        &s.lead,
+        &[
+            "export",
+            &r,
+            "--out",
+            file.to_str().unwrap(),
+            "--recipient",
+            &s.public,
+            "--passphrase-file",
+            pass.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        err,
+        "escalate: --recipient: give either the Board's public key (age1…) or a passphrase agreed with the Board, not both\n"
+    );
+    assert!(!file.exists(), "nothing is written");
+    // Either alone still works.
+    s.export(&r, &file, &[]);
+    assert!(file.exists());
+}

@@ -2,19 +2,7 @@
 
 use super::*;
 
-/// A decrypted, checked package, ready to keep.
-#[derive(Debug, Clone)]
-pub struct BoardPackage {
-    pub file_name: String,
-    pub file_sha256: String,
-    /// The exporting agency (`exported_by.agency`).
-    pub source_agency: String,
-    pub reference: String,
-    pub exported_at: NaiveDateTime,
-    /// `monitoring.json` as received.
-    pub monitoring: String,
-    pub pdf: Vec<u8>,
-}
+pub use escalate_core::model::BoardPackage;
 
 /// What importing one package did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

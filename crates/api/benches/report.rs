@@ -8,8 +8,8 @@ use std::hint::black_box;
 
 use chrono::NaiveDateTime;
 use criterion::{criterion_group, criterion_main, Criterion};
-use escalate_core::{builtin_protocol, FormId};
-use escalate_report::{render, ReportInput, ReportOptions};
+use escalate_core::FormId;
+use escalate_report::{render, ReportOptions};
 use escalate_store::{NewCase, NoKeyring, Participant, Passphrase, StageRecordInput, Store};
 
 fn t(s: &str) -> NaiveDateTime {
@@ -63,16 +63,11 @@ fn bench(c: &mut Criterion) {
         (s, r)
     });
     let now = t("2026-11-20T17:00");
-    let case = rt.block_on(store.case_detail(&reference, now)).unwrap();
-    let chronology = rt.block_on(store.chronology(&reference, now)).unwrap();
-    let protocol = builtin_protocol("western-bay").unwrap().unwrap();
-    let input = ReportInput {
-        profile: store.profile(),
-        case: &case,
-        chronology: &chronology,
-        protocol,
-        calendar: store.calendar(),
-    };
+    // The sources are loaded once: what is measured is the layout and the PDF alone.
+    let sources = rt
+        .block_on(escalate_api::reports::sources(&store, &reference, now))
+        .unwrap();
+    let input = sources.input(&store);
     let opts = ReportOptions {
         form: FormId::RpdReport,
         stage: None,

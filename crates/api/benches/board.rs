@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use escalate_api::board::{import_files, records};
 use escalate_report::board;
 use escalate_report::export::{self, Key, Monitoring, Seal};
 use escalate_store::{NoKeyring, Passphrase, Store};
@@ -100,7 +101,7 @@ fn bench(c: &mut Criterion) {
             },
             |store| {
                 let r = rt
-                    .block_on(board::import(
+                    .block_on(import_files(
                         &store,
                         &files,
                         Key::Identity(&identity),
@@ -108,7 +109,7 @@ fn bench(c: &mut Criterion) {
                         |_, _| {},
                     ))
                     .unwrap();
-                assert!(r.iter().all(|x| x.outcome.is_some()));
+                assert_eq!(r.new, files.len());
                 rt.block_on(store.close());
             },
             BatchSize::PerIteration,
@@ -123,7 +124,7 @@ fn bench(c: &mut Criterion) {
             t("2026-12-20T09:00"),
         ))
         .unwrap();
-    rt.block_on(board::import(
+    rt.block_on(import_files(
         &store,
         &files,
         Key::Identity(&identity),
@@ -133,7 +134,7 @@ fn bench(c: &mut Criterion) {
     .unwrap();
     g.bench_function("figures for 10,000 cases (read + compute)", |b| {
         b.iter(|| {
-            let records = rt.block_on(board::records(&store)).unwrap();
+            let records = rt.block_on(records(&store)).unwrap();
             black_box(
                 board::figures(
                     &records,
@@ -149,7 +150,7 @@ fn bench(c: &mut Criterion) {
         "monitoring report for 10,000 cases (read, compute, PDF with charts)",
         |b| {
             b.iter(|| {
-                let records = rt.block_on(board::records(&store)).unwrap();
+                let records = rt.block_on(records(&store)).unwrap();
                 let f = board::figures(
                     &records,
                     "2026-01-01".parse().unwrap(),

@@ -1,0 +1,310 @@
+//! The Board administrator's use cases: import agencies' packages (read through bounds,
+//! decrypt and check without the store, then keep the checked ones, one transaction a
+//! batch), the monitoring figures for a period, the cases behind any number, the report
+//! as PDF or CSV, and the imported packages listed or removed.
+//!
+//! The CLI and the app read, check and count an import here, and check a period here,
+//! so the two cannot differ.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use escalate_core::model::BoardPackage;
+use escalate_report::export::{Key, Monitoring};
+use escalate_store::{ImportOutcome, ImportedPackage, Store, StoreError};
+use serde::Serialize;
+
+pub use escalate_report::board::{BoardFigures, CaseLine, Dimension, Selection};
+
+use crate::export::read_bounded;
+use crate::{ApiError, ApiResult};
+
+/// The one period check: a period may not end before it starts. Refused naming `to`.
+pub fn period(from: NaiveDate, to: NaiveDate) -> ApiResult<()> {
+    if to < from {
+        return Err(ApiError::field(
+            "to",
+            "the period ends before it starts: choose an end on or after the start",
+        ));
+    }
+    Ok(())
+}
+
+/// Read, decrypt and check one package file, without the store: its metadata first
+/// (only a regular file up to the package limit), then its bytes through a bound, then
+/// escalate-report's check. `Err` is why it is refused, in words that name the part at
+/// fault and never carry the package's data.
+pub fn check_file(path: &Path, key: Key<'_>, now: NaiveDateTime) -> Result<BoardPackage, String> {
+    let bytes = read_bounded(path).map_err(|e| e.to_string())?;
+    escalate_report::board::check_package(&path.display().to_string(), &bytes, key, now)
+        .map_err(|e| e.to_string())
+}
+
+/// `check_file` for each of `paths` in turn, each with the name it is reported under.
+/// One at a time, so no more than one package is held unchecked.
+pub fn check_files<'a>(
+    paths: &'a [PathBuf],
+    key: Key<'a>,
+    now: NaiveDateTime,
+) -> impl Iterator<Item = (String, Result<BoardPackage, String>)> + 'a {
+    paths
+        .iter()
+        .map(move |p| (p.display().to_string(), check_file(p, key, now)))
+}
+
+/// Keep checked packages: one store transaction for them all, an audit entry for each.
+/// Gives what happened to each, in order.
+pub async fn import(
+    store: &Store,
+    packages: &[BoardPackage],
+    now: NaiveDateTime,
+) -> ApiResult<Vec<ImportOutcome>> {
+    Ok(store.board_import(packages, now).await?)
+}
+
+/// What happened to one file in an import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct FileResult {
+    pub file: String,
+    /// `None` when the file was refused.
+    pub outcome: Option<ImportOutcome>,
+    /// Why it was refused.
+    pub refused: Option<String>,
+}
+
+/// An import's tally: each file's result in the order given, and the count of each
+/// outcome. `new + replaced + duplicate + older + refused` is the number of files.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ImportSummary {
+    pub files: Vec<FileResult>,
+    pub new: usize,
+    pub replaced: usize,
+    pub duplicate: usize,
+    pub older: usize,
+    pub refused: usize,
+}
+
+impl ImportSummary {
+    fn of(files: Vec<FileResult>) -> ImportSummary {
+        let count = |o: ImportOutcome| files.iter().filter(|r| r.outcome == Some(o)).count();
+        ImportSummary {
+            new: count(ImportOutcome::New),
+            replaced: count(ImportOutcome::Replaced),
+            duplicate: count(ImportOutcome::Duplicate),
+            older: count(ImportOutcome::Older),
+            refused: files.iter().filter(|r| r.refused.is_some()).count(),
+            files,
+        }
+    }
+}
+
+/// Packages per transaction when nothing else waits for the store (the CLI): large
+/// batches import quickly, a crash loses at most one batch.
+pub const BATCH: usize = 500;
+/// A batch is written once it holds this many bytes of packages, whatever its count:
+/// a batch of large (hostile) packages near the limit must not sit in memory.
+pub const BATCH_BYTES: usize = 64 * 1024 * 1024;
+
+/// An import under way: each file is added once checked; the checked packages wait in
+/// a batch until `write` keeps them. The caller decides when to write (the app between
+/// other commands, under its session lock), so every front end counts the same way.
+#[derive(Debug, Default)]
+pub struct Import {
+    files: Vec<FileResult>,
+    batch: Vec<(usize, BoardPackage)>,
+    bytes: usize,
+}
+
+impl Import {
+    pub fn new(files: usize) -> Import {
+        Import {
+            files: Vec::with_capacity(files),
+            ..Import::default()
+        }
+    }
+
+    /// One file, as `check_file` found it.
+    pub fn add(&mut self, file: String, checked: Result<BoardPackage, String>) {
+        let index = self.files.len();
+        let refused = match checked {
+            Ok(package) => {
+                self.bytes += package.pdf.len() + package.monitoring.len();
+                self.batch.push((index, package));
+                None
+            }
+            Err(why) => Some(why),
+        };
+        self.files.push(FileResult {
+            file,
+            outcome: None,
+            refused,
+        });
+    }
+
+    /// Files added so far.
+    pub fn done(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Checked packages not yet written.
+    pub fn waiting(&self) -> usize {
+        self.batch.len()
+    }
+
+    /// The batch holds `packages` packages, or `BATCH_BYTES`.
+    pub fn is_full(&self, packages: usize) -> bool {
+        self.batch.len() >= packages || self.bytes >= BATCH_BYTES
+    }
+
+    /// Keep the waiting packages in one store transaction.
+    pub async fn write(&mut self, store: &Store, now: NaiveDateTime) -> ApiResult<()> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let (indices, packages): (Vec<usize>, Vec<BoardPackage>) = self.batch.drain(..).unzip();
+        self.bytes = 0;
+        let outcomes = import(store, &packages, now).await?;
+        for (i, outcome) in indices.into_iter().zip(outcomes) {
+            if let Some(r) = self.files.get_mut(i) {
+                r.outcome = Some(outcome);
+            }
+        }
+        Ok(())
+    }
+
+    /// The tally, once every package has been written.
+    pub fn summary(self) -> ImportSummary {
+        ImportSummary::of(self.files)
+    }
+}
+
+/// Import `paths` into the Board's store: each file checked in turn, the checked ones
+/// kept in batches (`BATCH` packages or `BATCH_BYTES`, one transaction each). A file
+/// that fails is refused with its reason; the others still import. `progress(done,
+/// total)` is called after each batch.
+pub async fn import_files(
+    store: &Store,
+    paths: &[PathBuf],
+    key: Key<'_>,
+    now: NaiveDateTime,
+    mut progress: impl FnMut(usize, usize),
+) -> ApiResult<ImportSummary> {
+    let total = paths.len();
+    let mut import = Import::new(total);
+    for (file, checked) in check_files(paths, key, now) {
+        import.add(file, checked);
+        if import.is_full(BATCH) {
+            import.write(store, now).await?;
+            progress(import.done(), total);
+        }
+    }
+    import.write(store, now).await?;
+    progress(total, total);
+    Ok(import.summary())
+}
+
+/// Every current imported record (the newest version of each case from each agency).
+pub async fn records(store: &Store) -> ApiResult<Vec<Monitoring>> {
+    store
+        .board_current()
+        .await?
+        .iter()
+        .map(|json| {
+            serde_json::from_str(json).map_err(|e| {
+                StoreError::Database(format!("an imported record is unreadable: {e}")).into()
+            })
+        })
+        .collect()
+}
+
+/// The figures for the cases the selection covers, as of `now`.
+pub async fn figures(
+    store: &Store,
+    selection: &Selection,
+    now: NaiveDateTime,
+) -> ApiResult<BoardFigures> {
+    period(selection.from, selection.to)?;
+    let records = records(store).await?;
+    Ok(escalate_report::board::figures(
+        &selection.apply(&records),
+        selection.from,
+        selection.to,
+        now,
+    ))
+}
+
+/// The administrator's screen: the figures, and what the filters can choose from.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct BoardView {
+    pub figures: BoardFigures,
+    /// Every agency and protocol in the imported records, for the filters.
+    pub agencies: Vec<String>,
+    pub protocols: Vec<String>,
+    /// Current records held (all periods).
+    pub records: usize,
+}
+
+pub async fn overview(
+    store: &Store,
+    selection: &Selection,
+    now: NaiveDateTime,
+) -> ApiResult<BoardView> {
+    period(selection.from, selection.to)?;
+    let records = records(store).await?;
+    let (agencies, protocols) = escalate_report::board::choices(&records);
+    Ok(BoardView {
+        figures: escalate_report::board::figures(
+            &selection.apply(&records),
+            selection.from,
+            selection.to,
+            now,
+        ),
+        agencies,
+        protocols,
+        records: records.len(),
+    })
+}
+
+/// The cases behind the number the figures show for `key` in the `dimension` table.
+pub async fn cases_behind(
+    store: &Store,
+    selection: &Selection,
+    dimension: Dimension,
+    key: &str,
+) -> ApiResult<Vec<CaseLine>> {
+    period(selection.from, selection.to)?;
+    let records = records(store).await?;
+    Ok(escalate_report::board::behind(
+        &records, selection, dimension, key,
+    ))
+}
+
+/// The monitoring report as PDF, headed with the Board store's agency (the partnership).
+pub fn report_pdf(store: &Store, figures: &BoardFigures, now: NaiveDateTime) -> ApiResult<Vec<u8>> {
+    let partnership = &store.profile().agency;
+    Ok(escalate_report::board::pdf(
+        figures,
+        partnership,
+        partnership,
+        now,
+    )?)
+}
+
+/// The figures as CSV, with cells a spreadsheet would run as a formula neutralised.
+pub fn report_csv(figures: &BoardFigures) -> String {
+    escalate_report::board::csv(figures)
+}
+
+/// Every imported package, by agency, reference and export time.
+pub async fn packages(store: &Store) -> ApiResult<Vec<ImportedPackage>> {
+    Ok(store.board_packages().await?)
+}
+
+/// Remove an imported package (by its id): if it was the current version of its case,
+/// the newest left becomes current; the audit trail keeps what was removed.
+pub async fn remove(store: &Store, id: i64, now: NaiveDateTime) -> ApiResult<ImportedPackage> {
+    Ok(store.board_remove(id, now).await?)
+}

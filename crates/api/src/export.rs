@@ -1,0 +1,172 @@
+//! Export packages for the Board: the one rule for how a package is sealed, making a
+//! case's package, opening a package file, and the Board's key pair.
+
+use std::io::Read;
+use std::path::Path;
+
+use chrono::NaiveDateTime;
+use escalate_core::{ErrorCode, FormId};
+use escalate_report::export::{self, Key, Package, Seal, MAX_PACKAGE};
+use escalate_report::{ReportError, ReportOptions};
+use escalate_store::Store;
+
+use crate::reports::{save, sources};
+use crate::{ApiError, ApiResult};
+
+/// Who can open a package, from what the lead gave: exactly one of the Board's public
+/// keys (`age1…`, any number) or a passphrase agreed with the Board. Both, or neither,
+/// is refused naming `recipient`. Blank entries count as not given. The passphrase's
+/// length and each key's form are checked when the package is sealed.
+pub fn seal_with<'a>(recipients: &'a [String], passphrase: Option<&'a str>) -> ApiResult<Seal<'a>> {
+    let keys = recipients.iter().any(|r| !r.trim().is_empty());
+    let pass = passphrase.filter(|p| !p.is_empty());
+    match (keys, pass) {
+        (true, None) => Ok(Seal::Recipients(recipients)),
+        (false, Some(p)) => Ok(Seal::Passphrase(p)),
+        (true, Some(_)) => Err(ApiError::field(
+            "recipient",
+            "give either the Board's public key (age1…) or a passphrase agreed with the Board, not both",
+        )),
+        (false, None) => Err(ApiError::field(
+            "recipient",
+            "say who can open it: the Board's public key (age1…) or a passphrase agreed with the Board",
+        )),
+    }
+}
+
+/// What goes into a Board package.
+#[derive(Debug)]
+pub struct PackageRequest<'a> {
+    /// Defaults to the protocol's report form.
+    pub form: Option<FormId>,
+    pub effectiveness: &'a str,
+    /// Initials and age band instead of the child's name and date of birth.
+    pub minimise: bool,
+    /// From `seal_with`.
+    pub seal: Seal<'a>,
+    pub now: NaiveDateTime,
+}
+
+/// A case's encrypted export package for the Board administrator: its form as PDF,
+/// `monitoring.json` and the CSV row, sealed.
+pub async fn package(
+    store: &Store,
+    reference: &str,
+    request: PackageRequest<'_>,
+) -> ApiResult<Vec<u8>> {
+    let mut src = sources(store, reference, request.now).await?;
+    let form = request
+        .form
+        .unwrap_or_else(|| escalate_report::board_form(src.protocol));
+    let monitoring = export::monitoring(
+        store.profile(),
+        &src.case,
+        src.protocol,
+        store.calendar(),
+        request.effectiveness,
+        request.minimise,
+        request.now,
+    );
+    if request.minimise {
+        // The PDF carries the same minimised identity as monitoring.json.
+        let full = std::mem::replace(&mut src.case.child_name, monitoring.child.name.clone());
+        src.case.child_dob = None;
+        src.case.child_identifiers.clear();
+        for e in &mut src.chronology {
+            e.text = e.text.replace(&full, &monitoring.child.name);
+        }
+    }
+    let options = ReportOptions {
+        form,
+        stage: None,
+        effectiveness: request.effectiveness.to_owned(),
+        notes: String::new(),
+        generated_at: request.now,
+    };
+    let pdf = escalate_report::render(&src.input(store), &options)?;
+    Ok(export::seal(&pdf, &monitoring, request.seal)?)
+}
+
+fn refused(message: impl Into<String>) -> ReportError {
+    ReportError::Export {
+        field: "package",
+        message: message.into(),
+    }
+}
+
+/// Read a package file through a bound: refused from its metadata when it is not a
+/// regular file or is larger than any package, before a byte is read.
+pub fn read_package_file(path: &Path) -> ApiResult<Vec<u8>> {
+    Ok(read_bounded(path)?)
+}
+
+/// `read_package_file` with the report crate's error, whose words (`package: …`) the
+/// Board's import gives as a refused file's reason.
+pub(crate) fn read_bounded(path: &Path) -> Result<Vec<u8>, ReportError> {
+    let io = |e: std::io::Error| refused(format!("it could not be read: {e}"));
+    let too_big = |n: u64| {
+        refused(format!(
+            "it is {n} bytes, larger than any export package (the limit is {MAX_PACKAGE} bytes)"
+        ))
+    };
+    // stat before open: opening a FIFO would wait for a writer.
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(refused("it is not a regular file: give an export package"));
+    }
+    if meta.len() > MAX_PACKAGE {
+        return Err(too_big(meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(MAX_PACKAGE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_PACKAGE {
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// Open a package file: read through the bound, decrypt and check it. `now` is this
+/// computer's clock, which bounds the package's `exported_at`.
+pub fn open_package(path: &Path, key: Key<'_>, now: NaiveDateTime) -> ApiResult<Package> {
+    let bytes = read_bounded(path)?;
+    Ok(export::open(&bytes, key, now)?)
+}
+
+/// Write an opened package's three files into `dir`, a new folder: the PDF, the checked
+/// `monitoring.json` and the CSV row made again from it (never the package's own
+/// copies), each readable by its owner alone.
+pub fn extract(package: &Package, dir: &Path) -> ApiResult<()> {
+    std::fs::create_dir(dir)
+        .map_err(|e| ApiError::new(ErrorCode::Io, format!("{}: {e}", dir.display())))?;
+    let json = serde_json::to_vec_pretty(&package.monitoring).map_err(|e| {
+        ApiError::new(
+            ErrorCode::Io,
+            format!("monitoring.json could not be written: {e}"),
+        )
+    })?;
+    let files = [
+        (export::PDF_NAME, package.pdf.as_slice()),
+        (export::JSON_NAME, json.as_slice()),
+        (export::CSV_NAME, package.csv.as_bytes()),
+    ];
+    for (name, data) in files {
+        if let Err(e) = save(&dir.join(name), data) {
+            // The folder is new and ours: a failed extract leaves nothing behind.
+            let _ = std::fs::remove_dir_all(dir);
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// Make the Board's key pair and write its identity file (`AGE-SECRET-KEY-1…`) to
+/// `out`, a new file readable by its owner alone. Gives the public key (`age1…`) that
+/// agencies seal packages to.
+pub fn keygen(out: &Path, now: NaiveDateTime) -> ApiResult<String> {
+    let (identity, public) = export::keygen(now);
+    save(out, identity.as_bytes())?;
+    Ok(public)
+}

@@ -1,0 +1,414 @@
+//! The figures: counts, spreads, timeliness and the trend, computed from records, and
+//! the cases behind any number.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use escalate_core::{builtin_protocol, plan, Calendar, CalendarId, PlanDue, StateKind};
+use serde::Serialize;
+
+use crate::export::Monitoring;
+
+/// Median, 90th percentile and longest of a set of working-day counts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Spread {
+    pub cases: usize,
+    pub median: Option<f64>,
+    pub p90: Option<u32>,
+    pub longest: Option<u32>,
+}
+
+fn spread(mut v: Vec<u32>) -> Spread {
+    v.sort_unstable();
+    let n = v.len();
+    let median = match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(f64::from(v[n / 2])),
+        _ => Some((f64::from(v[n / 2 - 1]) + f64::from(v[n / 2])) / 2.0),
+    };
+    // Nearest-rank 90th percentile: the smallest value with at least 90% at or below it.
+    let p90 = (n > 0).then(|| v[((n * 9).div_ceil(10)).max(1) - 1]);
+    Spread {
+        cases: n,
+        median,
+        p90,
+        longest: v.last().copied(),
+    }
+}
+
+/// A case resolved at Stage 5 or 6, listed one by one as Western Bay asks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct LateCase {
+    pub reference: String,
+    pub raising_agency: String,
+    pub receiving_agency: String,
+    pub protocol: String,
+    pub stage_resolved: u8,
+    pub working_days: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Quarter {
+    /// e.g. "2026-Q4".
+    pub quarter: String,
+    pub opened: usize,
+    pub resolved: usize,
+    pub median_working_days: Option<f64>,
+}
+
+/// An open case older than its protocol's whole timescale.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Overdue {
+    pub reference: String,
+    pub raising_agency: String,
+    pub protocol: String,
+    pub opened_at: NaiveDateTime,
+    /// When the last stage was due had every stage run to its limit.
+    pub all_stages_due: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Comment {
+    pub reference: String,
+    pub agency: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct BoardFigures {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub total: usize,
+    pub resolved: usize,
+    pub by_raising_agency: BTreeMap<String, usize>,
+    pub by_raising_sector: BTreeMap<String, usize>,
+    pub by_receiving_agency: BTreeMap<String, usize>,
+    pub by_category: BTreeMap<String, usize>,
+    pub by_protocol: BTreeMap<String, usize>,
+    /// Stage number (as text) to the number of cases resolved there; "unresolved" for the rest.
+    pub by_stage_resolved: BTreeMap<String, usize>,
+    pub resolved_at_stage_5_or_6: Vec<LateCase>,
+    pub median_working_days: Option<f64>,
+    pub time_to_resolution: Spread,
+    /// Stage resolved at (as text) to the spread of working days.
+    pub time_to_resolution_by_stage: BTreeMap<String, Spread>,
+    pub stages_with_timescale: usize,
+    pub stages_within_timescale: usize,
+    /// `stages_within_timescale / stages_with_timescale`, when there are any.
+    pub share_within_timescale: Option<f64>,
+    pub open_past_whole_timescale: Vec<Overdue>,
+    pub effectiveness: Vec<Comment>,
+    pub by_quarter: Vec<Quarter>,
+}
+
+/// A way of counting cases: each figure table is one, and the app lists the cases
+/// behind any of its numbers by the same key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
+pub enum Dimension {
+    RaisingAgency,
+    RaisingSector,
+    ReceivingAgency,
+    Category,
+    Protocol,
+    /// Stage number as text, or "unresolved".
+    StageResolved,
+    /// "2026-Q4", by the quarter the case was opened in.
+    Quarter,
+    /// Every case in the period.
+    All,
+}
+
+impl Dimension {
+    pub const ALL: [Dimension; 8] = [
+        Dimension::RaisingAgency,
+        Dimension::RaisingSector,
+        Dimension::ReceivingAgency,
+        Dimension::Category,
+        Dimension::Protocol,
+        Dimension::StageResolved,
+        Dimension::Quarter,
+        Dimension::All,
+    ];
+}
+
+/// The key a record counts under for `dim`, exactly as `figures` counts it.
+pub fn bucket(m: &Monitoring, dim: Dimension) -> String {
+    match dim {
+        Dimension::RaisingAgency => m.raising.agency.clone(),
+        Dimension::RaisingSector => m
+            .raising
+            .sector
+            .clone()
+            .unwrap_or_else(|| "unknown".to_owned()),
+        Dimension::ReceivingAgency => m.receiving.agency.clone(),
+        Dimension::Category => m.category.clone(),
+        Dimension::Protocol => m.protocol.id.clone(),
+        Dimension::StageResolved => match m.stage_resolved {
+            Some(stage) if m.status == StateKind::Resolved => stage.to_string(),
+            _ => "unresolved".to_owned(),
+        },
+        Dimension::Quarter => format!("{}-Q{}", m.opened_at.year(), m.opened_at.month0() / 3 + 1),
+        Dimension::All => String::new(),
+    }
+}
+
+/// Which records a figure covers: opened in the period, and (when given) raised or
+/// received by one agency, under one protocol.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
+pub struct Selection {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub agency: Option<String>,
+    pub protocol: Option<String>,
+}
+
+impl Selection {
+    pub fn covers(&self, m: &Monitoring) -> bool {
+        let d = m.opened_at.date();
+        d >= self.from
+            && d <= self.to
+            && self
+                .agency
+                .as_deref()
+                .is_none_or(|a| m.raising.agency == a || m.receiving.agency == a)
+            && self.protocol.as_deref().is_none_or(|p| m.protocol.id == p)
+    }
+
+    /// The records the selection covers.
+    pub fn apply(&self, records: &[Monitoring]) -> Vec<Monitoring> {
+        records.iter().filter(|m| self.covers(m)).cloned().collect()
+    }
+}
+
+/// One case behind a number.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CaseLine {
+    pub reference: String,
+    pub raising_agency: String,
+    pub receiving_agency: String,
+    pub protocol: String,
+    pub category: String,
+    pub opened_at: NaiveDateTime,
+    pub status: StateKind,
+    pub stage_reached: u8,
+    pub stage_resolved: Option<u8>,
+    pub working_days: Option<u32>,
+}
+
+/// The cases behind the number `figures` shows for `key` under `dim`.
+pub fn behind(records: &[Monitoring], sel: &Selection, dim: Dimension, key: &str) -> Vec<CaseLine> {
+    let mut out: Vec<CaseLine> = records
+        .iter()
+        .filter(|m| sel.covers(m) && (dim == Dimension::All || bucket(m, dim) == key))
+        .map(|m| CaseLine {
+            reference: m.reference.clone(),
+            raising_agency: m.raising.agency.clone(),
+            receiving_agency: m.receiving.agency.clone(),
+            protocol: m.protocol.id.clone(),
+            category: m.category.clone(),
+            opened_at: m.opened_at,
+            status: m.status,
+            stage_reached: m.stage_reached,
+            stage_resolved: m.stage_resolved,
+            working_days: m.working_days,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        a.opened_at
+            .cmp(&b.opened_at)
+            .then_with(|| a.reference.cmp(&b.reference))
+    });
+    out
+}
+
+/// The agencies and protocols in the records, for the filters.
+pub fn choices(records: &[Monitoring]) -> (Vec<String>, Vec<String>) {
+    let mut agencies = std::collections::BTreeSet::new();
+    let mut protocols = std::collections::BTreeSet::new();
+    for m in records {
+        agencies.insert(m.raising.agency.clone());
+        agencies.insert(m.receiving.agency.clone());
+        protocols.insert(m.protocol.id.clone());
+    }
+    (
+        agencies.into_iter().collect(),
+        protocols.into_iter().collect(),
+    )
+}
+
+fn bump(map: &mut BTreeMap<String, usize>, key: &str) {
+    *map.entry(key.to_owned()).or_default() += 1;
+}
+
+/// When the last stage of `m`'s protocol falls due if every stage runs to its limit, or
+/// `None` when some stage has no limit.
+fn whole_timescale(
+    m: &Monitoring,
+    calendars: &mut BTreeMap<CalendarId, Calendar>,
+) -> Option<NaiveDate> {
+    let p = builtin_protocol(&m.protocol.id).ok().flatten()?;
+    let cal = calendars
+        .entry(p.calendar)
+        .or_insert_with(|| Calendar::new(p.calendar));
+    let stages = plan(p, cal, m.opened_at).ok()?;
+    let mut last = None;
+    for s in stages {
+        match s.due {
+            PlanDue::Date(d) => last = Some(d),
+            PlanDue::At(t) => last = Some(t.date()),
+            _ => return None,
+        }
+    }
+    last
+}
+
+/// The figures for cases opened from `from` to `to`, as of `now`.
+pub fn figures(
+    records: &[Monitoring],
+    from: NaiveDate,
+    to: NaiveDate,
+    now: NaiveDateTime,
+) -> BoardFigures {
+    let cases: Vec<&Monitoring> = records
+        .iter()
+        .filter(|m| m.opened_at.date() >= from && m.opened_at.date() <= to)
+        .collect();
+    let mut f = BoardFigures {
+        from,
+        to,
+        total: cases.len(),
+        resolved: 0,
+        by_raising_agency: BTreeMap::new(),
+        by_raising_sector: BTreeMap::new(),
+        by_receiving_agency: BTreeMap::new(),
+        by_category: BTreeMap::new(),
+        by_protocol: BTreeMap::new(),
+        by_stage_resolved: BTreeMap::new(),
+        resolved_at_stage_5_or_6: Vec::new(),
+        median_working_days: None,
+        time_to_resolution: spread(Vec::new()),
+        time_to_resolution_by_stage: BTreeMap::new(),
+        stages_with_timescale: 0,
+        stages_within_timescale: 0,
+        share_within_timescale: None,
+        open_past_whole_timescale: Vec::new(),
+        effectiveness: Vec::new(),
+        by_quarter: Vec::new(),
+    };
+    let mut all_days = Vec::new();
+    let mut by_stage: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    let mut quarters: BTreeMap<String, (usize, usize, Vec<u32>)> = BTreeMap::new();
+    let mut calendars = BTreeMap::new();
+    for m in &cases {
+        bump(
+            &mut f.by_raising_agency,
+            &bucket(m, Dimension::RaisingAgency),
+        );
+        bump(
+            &mut f.by_raising_sector,
+            &bucket(m, Dimension::RaisingSector),
+        );
+        bump(
+            &mut f.by_receiving_agency,
+            &bucket(m, Dimension::ReceivingAgency),
+        );
+        bump(&mut f.by_category, &bucket(m, Dimension::Category));
+        bump(&mut f.by_protocol, &bucket(m, Dimension::Protocol));
+        let q = bucket(m, Dimension::Quarter);
+        let entry = quarters.entry(q).or_default();
+        entry.0 += 1;
+        match m.stage_resolved {
+            Some(stage) if m.status == StateKind::Resolved => {
+                f.resolved += 1;
+                entry.1 += 1;
+                bump(&mut f.by_stage_resolved, &stage.to_string());
+                if let Some(d) = m.working_days {
+                    all_days.push(d);
+                    by_stage.entry(stage.to_string()).or_default().push(d);
+                    entry.2.push(d);
+                }
+                if stage >= 5 {
+                    f.resolved_at_stage_5_or_6.push(LateCase {
+                        reference: m.reference.clone(),
+                        raising_agency: m.raising.agency.clone(),
+                        receiving_agency: m.receiving.agency.clone(),
+                        protocol: m.protocol.id.clone(),
+                        stage_resolved: stage,
+                        working_days: m.working_days,
+                    });
+                }
+            }
+            _ => bump(&mut f.by_stage_resolved, "unresolved"),
+        }
+        for s in &m.stages {
+            if let Some(within) = s.within_timescale {
+                f.stages_with_timescale += 1;
+                f.stages_within_timescale += usize::from(within);
+            }
+        }
+        if m.status == StateKind::Open {
+            if let Some(due) = whole_timescale(m, &mut calendars) {
+                if now.date() > due {
+                    f.open_past_whole_timescale.push(Overdue {
+                        reference: m.reference.clone(),
+                        raising_agency: m.raising.agency.clone(),
+                        protocol: m.protocol.id.clone(),
+                        opened_at: m.opened_at,
+                        all_stages_due: due,
+                    });
+                }
+            }
+        }
+        if !m.effectiveness.is_empty() {
+            f.effectiveness.push(Comment {
+                reference: m.reference.clone(),
+                agency: m.exported_by.agency.clone(),
+                text: m.effectiveness.clone(),
+            });
+        }
+    }
+    f.time_to_resolution = spread(all_days);
+    f.median_working_days = f.time_to_resolution.median;
+    f.time_to_resolution_by_stage = by_stage.into_iter().map(|(k, v)| (k, spread(v))).collect();
+    f.share_within_timescale = (f.stages_with_timescale > 0)
+        .then(|| f.stages_within_timescale as f64 / f.stages_with_timescale as f64);
+    f.by_quarter = quarters
+        .into_iter()
+        .map(|(quarter, (opened, resolved, days))| Quarter {
+            quarter,
+            opened,
+            resolved,
+            median_working_days: spread(days).median,
+        })
+        .collect();
+    f.resolved_at_stage_5_or_6
+        .sort_by(|a, b| a.reference.cmp(&b.reference));
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spreads_by_hand() {
+        let s = spread(vec![5, 1, 3, 9, 7]);
+        assert_eq!((s.median, s.p90, s.longest), (Some(5.0), Some(9), Some(9)));
+        let s = spread(vec![2, 4]);
+        assert_eq!((s.median, s.p90), (Some(3.0), Some(4)));
+        let s = spread((1..=10).collect());
+        assert_eq!((s.median, s.p90, s.longest), (Some(5.5), Some(9), Some(10)));
+        assert_eq!(spread(vec![]).median, None);
+    }
+}
