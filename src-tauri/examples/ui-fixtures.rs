@@ -42,7 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for r in &refs {
             cases.insert(
                 r.clone(),
-                serde_json::to_value(store.case_detail(r, at).await?)?,
+                serde_json::to_value(escalate_api::cases::detail(&store, r, at).await?)?,
             );
             let sources = Sources::load(&store, r, at).await?;
             let f = sources.forms();

@@ -3,6 +3,7 @@
 //! desktop app's shell). The front ends parse, call and show; the decisions are here.
 //! Time is passed in (`now`), so every use case is reproducible in tests.
 
+pub mod cases;
 pub mod error;
 pub mod present;
 

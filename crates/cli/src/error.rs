@@ -42,6 +42,8 @@ pub enum CliError {
     /// The audit trail is broken: the verification ran, the answer is bad.
     AuditBroken(String),
     Report(escalate_report::ReportError),
+    /// A use case of escalate-api refused or failed; its message names the field and the fix.
+    Api(escalate_api::ApiError),
 }
 
 impl CliError {
@@ -57,6 +59,7 @@ impl CliError {
             CliError::Hinted { source, .. } => store_exit_code(source),
             CliError::AuditBroken(_) => 3,
             CliError::Report(e) => exit_code(e.code()),
+            CliError::Api(e) => exit_code(e.code),
         }
     }
 }
@@ -121,6 +124,7 @@ impl fmt::Display for CliError {
             }
             CliError::AuditBroken(m) => write!(f, "escalate: {m}"),
             CliError::Report(e) => write!(f, "escalate: {e}"),
+            CliError::Api(e) => write!(f, "escalate: {e}"),
         }
     }
 }
@@ -161,6 +165,12 @@ impl From<std::io::Error> for CliError {
 impl From<serde_json::Error> for CliError {
     fn from(e: serde_json::Error) -> Self {
         CliError::Json(e)
+    }
+}
+
+impl From<escalate_api::ApiError> for CliError {
+    fn from(e: escalate_api::ApiError) -> Self {
+        CliError::Api(e)
     }
 }
 

@@ -63,8 +63,11 @@ fn bench(c: &mut Criterion) {
         (s, r)
     });
     let now = t("2026-11-20T17:00");
-    let case = rt.block_on(store.case_detail(&reference, now)).unwrap();
-    let chronology = rt.block_on(store.chronology(&reference, now)).unwrap();
+    let file = rt.block_on(store.case_file(&reference)).unwrap();
+    let (case, chronology) = (
+        file.detail(store.calendar(), now).unwrap(),
+        file.chronology(store.calendar(), now).unwrap(),
+    );
     let protocol = builtin_protocol("western-bay").unwrap().unwrap();
     let input = ReportInput {
         profile: store.profile(),

@@ -22,8 +22,15 @@ impl Sources {
         reference: &str,
         now: NaiveDateTime,
     ) -> Result<Sources, ReportError> {
-        let case = store.case_detail(reference, now).await?;
-        let chronology = store.chronology(reference, now).await?;
+        let file = store.case_file(reference).await?;
+        let (case, chronology) = (
+            file.detail(store.calendar(), now),
+            file.chronology(store.calendar(), now),
+        );
+        let (case, chronology) = (
+            case.map_err(escalate_store::StoreError::from)?,
+            chronology.map_err(escalate_store::StoreError::from)?,
+        );
         let protocol = escalate_core::builtin_protocol(&case.protocol_id)
             .map_err(|e| ReportError::Protocol(e.to_string()))?
             .ok_or_else(|| {

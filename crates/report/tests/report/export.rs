@@ -23,7 +23,12 @@ async fn package(minimise: bool, seal: Seal<'_>) -> (Vec<u8>, Vec<u8>) {
         .await
         .unwrap();
     let now = t("2026-11-20T17:00");
-    let case = s.case_detail(&r, now).await.unwrap();
+    let case = s
+        .case_file(&r)
+        .await
+        .unwrap()
+        .detail(s.calendar(), now)
+        .unwrap();
     let protocol = escalate_core::builtin_protocol("south-gloucestershire")
         .unwrap()
         .unwrap();

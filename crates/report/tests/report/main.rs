@@ -93,8 +93,11 @@ pub async fn pdf(
     effectiveness: &str,
     now: NaiveDateTime,
 ) -> Vec<u8> {
-    let case = s.case_detail(reference, now).await.unwrap();
-    let chronology = s.chronology(reference, now).await.unwrap();
+    let file = s.case_file(reference).await.unwrap();
+    let (case, chronology) = (
+        file.detail(s.calendar(), now).unwrap(),
+        file.chronology(s.calendar(), now).unwrap(),
+    );
     let protocol = builtin_protocol(&case.protocol_id).unwrap().unwrap();
     let input = ReportInput {
         profile: s.profile(),
