@@ -22,6 +22,7 @@ mod rotation;
 pub(crate) mod sql;
 mod unit;
 
+#[cfg(feature = "bench")]
 pub(crate) use legacy::convert as convert_legacy;
 pub(crate) use profile::insert_profile;
 

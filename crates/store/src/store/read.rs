@@ -32,6 +32,11 @@ pub struct CacheMismatch {
     pub reason: String,
 }
 
+/// Which dashboard rows: open ones unless all are asked for, and those whose reference
+/// or child's name matches a search.
+const LIST_WHERE: &str = r"WHERE (? OR status = 'open')
+       AND (? IS NULL OR reference LIKE ? ESCAPE '\' OR child_name LIKE ? ESCAPE '\')";
+
 /// One dashboard row as SQLite hands it over; the engine state is parsed per case, so
 /// one unreadable state spoils only its own row.
 #[derive(serde::Deserialize)]
@@ -65,20 +70,27 @@ impl Store {
                     .replace('_', "\\_")
             )
         });
+        let all = filter == CaseFilter::All;
         // One row holding the whole list as JSON: SQLite builds it in C, so the cost is
         // one decode rather than a round of driver overhead per case.
-        let list: Option<String> = sqlx::query_scalar(
+        let list: Result<Option<String>, sqlx::Error> = sqlx::query_scalar(&format!(
             "SELECT json_group_array(json_array(reference, child_name, raising_agency, receiving_agency, json(engine)))
-             FROM case_state
-             WHERE (? OR status = 'open')
-               AND (? IS NULL OR reference LIKE ? ESCAPE '\\' OR child_name LIKE ? ESCAPE '\\')",
-        )
-        .bind(filter == CaseFilter::All)
+             FROM case_state {LIST_WHERE}"
+        ))
+        .bind(all)
         .bind(&pattern)
         .bind(&pattern)
         .bind(&pattern)
         .fetch_one(&self.pool)
-        .await?;
+        .await;
+        let list = match list {
+            Ok(list) => list,
+            // A cached state SQLite cannot read (changed outside Escalate) spoils the
+            // one-row list: the rows are read one by one instead, so that only its own
+            // case shows the damage.
+            Err(sqlx::Error::Database(_)) => Some(self.list_rows_one_by_one(all, &pattern).await?),
+            Err(e) => return Err(e.into()),
+        };
         let rows: Vec<ListRow<'_>> = serde_json::from_str(list.as_deref().unwrap_or("[]"))
             .map_err(|e| {
                 StoreError::Database(format!("case list unreadable: {}", log::unreadable(&e)))
@@ -136,6 +148,33 @@ impl Store {
                 .then_with(|| a.reference.cmp(&b.reference))
         });
         Ok(out)
+    }
+
+    /// The dashboard's rows as the one-row query gives them, read row by row: a state
+    /// that is not JSON becomes `null`, which lists the case in its error state.
+    async fn list_rows_one_by_one(
+        &self,
+        all: bool,
+        pattern: &Option<String>,
+    ) -> Result<String, StoreError> {
+        use serde_json::value::RawValue;
+        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(&format!(
+            "SELECT reference, child_name, raising_agency, receiving_agency, engine FROM case_state {LIST_WHERE}"
+        ))
+        .bind(all)
+        .bind(pattern)
+        .bind(pattern)
+        .bind(pattern)
+        .fetch_all(&self.pool)
+        .await?;
+        let rows = rows
+            .into_iter()
+            .map(|(reference, child, raising, receiving, engine)| {
+                let engine = serde_json::from_str::<Box<RawValue>>(&engine).ok();
+                json(&(reference, child, raising, receiving, engine))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(format!("[{}]", rows.join(",")))
     }
 
     /// Everything about one case, in one read transaction: its row, its agencies, its
