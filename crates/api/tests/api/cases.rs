@@ -162,14 +162,12 @@ async fn a_sent_notification_reads_with_its_due_date() {
         "{chronology:?}"
     );
     assert!(
-        chronology
-            .iter()
-            .any(|c| {
-                c.kind == ChronologyKind::DeadlineShortened
+        chronology.iter().any(|c| {
+            c.kind == ChronologyKind::DeadlineShortened
             && c.text
                 == "Deadline shortened to 24/11/2026 17:00: Child discharged from hospital tomorrow"
             && c.at == now()
-            }),
+        }),
         "{chronology:?}"
     );
     // The engine's deadlines, in the same words as every other date.

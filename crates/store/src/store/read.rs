@@ -91,14 +91,32 @@ impl Store {
             Err(sqlx::Error::Database(_)) => Some(self.list_rows_one_by_one(all, &pattern).await?),
             Err(e) => return Err(e.into()),
         };
-        let rows: Vec<ListRow<'_>> = serde_json::from_str(list.as_deref().unwrap_or("[]"))
-            .map_err(|e| {
-                StoreError::Database(format!("case list unreadable: {}", log::unreadable(&e)))
-            })?;
+        let list = list.as_deref().unwrap_or("[]");
+        // Every state decoded in the one pass; only if one of them does not decode is
+        // the list read again state by state, so that case alone shows the damage.
+        type Row = (String, String, String, String, Case);
+        let rows: Vec<(String, String, String, String, Option<Case>)> = match serde_json::from_str::<
+            Vec<Row>,
+        >(list)
+        {
+            Ok(rows) => rows
+                .into_iter()
+                .map(|(r, c, a, b, case)| (r, c, a, b, Some(case)))
+                .collect(),
+            Err(_) => serde_json::from_str::<Vec<ListRow<'_>>>(list)
+                .map_err(|e| {
+                    StoreError::Database(format!("case list unreadable: {}", log::unreadable(&e)))
+                })?
+                .into_iter()
+                .map(|ListRow(r, c, a, b, engine)| {
+                    (r, c, a, b, serde_json::from_str::<Case>(engine.get()).ok())
+                })
+                .collect(),
+        };
         let mut out = Vec::with_capacity(rows.len());
-        for ListRow(reference, child_name, raising_agency, receiving_agency, engine_json) in rows {
-            let item = match serde_json::from_str::<Case>(engine_json.get()) {
-                Ok(case) => {
+        for (reference, child_name, raising_agency, receiving_agency, case) in rows {
+            let item = match case {
+                Some(case) => {
                     let summary =
                         protocol_for(&case.protocol).and_then(|p| Ok(engine.summary(p, &case)?));
                     let (urgency, next_due) = match summary {
@@ -117,7 +135,7 @@ impl Store {
                         protocol_id: case.protocol,
                     }
                 }
-                Err(_) => CaseListItem {
+                None => CaseListItem {
                     reference,
                     child_name,
                     raising_agency,

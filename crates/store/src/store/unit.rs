@@ -3,7 +3,7 @@
 //! the event needs, commit (the event is appended to the log, the dashboard's cache
 //! updated, all in the one transaction). Dropped without a commit, nothing is written.
 //!
-//! ```ignore
+//! ```text
 //! let mut tx = store.begin_case(reference).await?;
 //! let case = tx.apply(event)?;
 //! /* rows via tx.conn() */

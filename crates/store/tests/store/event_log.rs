@@ -305,6 +305,11 @@ async fn a_case_whose_state_cannot_be_answered_is_listed_not_lost() {
         .create_case(new_case("Child C"), now())
         .await
         .unwrap();
+    let not_a_case = f
+        .store
+        .create_case(new_case("Child D"), now())
+        .await
+        .unwrap();
     let dir = f.path();
     f.store.close().await;
     let mut c = raw(&dir).await;
@@ -319,14 +324,20 @@ async fn a_case_whose_state_cannot_be_answered_is_listed_not_lost() {
         .execute(&mut c)
         .await
         .unwrap();
+    // JSON, but not a case's state.
+    sqlx::query("UPDATE case_state SET engine = '{}' WHERE reference = ?")
+        .bind(&not_a_case)
+        .execute(&mut c)
+        .await
+        .unwrap();
     c.close().await.unwrap();
     let store = Store::open_with_key(&dir, &key_of(&dir)).await.unwrap();
     let list = store
         .list_cases(CaseFilter::All, None, now())
         .await
         .unwrap();
-    assert_eq!(list.len(), 3);
-    for r in [&bad, &unreadable] {
+    assert_eq!(list.len(), 4);
+    for r in [&bad, &unreadable, &not_a_case] {
         let item = list.iter().find(|c| &c.reference == r).unwrap();
         assert_eq!(item.urgency, Urgency::Overdue { working_days: 0 }, "{r}");
         assert_eq!(item.next_due, None, "{r}");
@@ -336,7 +347,7 @@ async fn a_case_whose_state_cannot_be_answered_is_listed_not_lost() {
     assert_ne!(fine.urgency, Urgency::Overdue { working_days: 0 });
     assert_eq!(fine.stage, 1);
     // The errors sort first: they need looking at.
-    assert_eq!(list[2].reference, good);
+    assert_eq!(list[3].reference, good);
     // The log itself is untouched, so the case still reads, and the check names it.
     assert!(store.case_file(&bad).await.unwrap().engine.is_open());
     assert!(!store.check_caches().await.unwrap().ok());
