@@ -154,6 +154,17 @@ async fn replaying_the_log_reproduces_every_case() {
     store.close().await;
 }
 
+/// seq, actor, action, entity, entity id, before, after.
+type AuditRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
 #[tokio::test]
 async fn each_case_operation_is_one_entry_holding_its_event() {
     let f = fixture().await;
@@ -162,15 +173,7 @@ async fn each_case_operation_is_one_entry_holding_its_event() {
     let profile_name = f.store.profile().name.clone();
     f.store.close().await;
     let mut c = raw(&dir).await;
-    let rows: Vec<(
-        i64,
-        String,
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-    )> = sqlx::query_as(
+    let rows: Vec<AuditRow> = sqlx::query_as(
         "SELECT seq, actor, action, entity, entity_id, before, after FROM audit ORDER BY seq",
     )
     .fetch_all(&mut c)
