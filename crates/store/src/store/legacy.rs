@@ -70,12 +70,17 @@ struct OverrideRow {
 
 /// Convert the store if it was made before the case log; nothing to do otherwise.
 pub(crate) async fn convert(pool: &SqlitePool) -> Result<(), StoreError> {
+    const LEGACY: &str =
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stage_moves'";
+    // Looked at first without the write lock: every open asks, almost always of a
+    // store converted long ago, and may run while another Escalate is writing.
+    let legacy: Option<i64> = sqlx::query_scalar(LEGACY).fetch_optional(pool).await?;
+    if legacy.is_none() {
+        return Ok(());
+    }
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let legacy: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stage_moves'",
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
+    // Asked again under the lock: another process may have converted it meanwhile.
+    let legacy: Option<i64> = sqlx::query_scalar(LEGACY).fetch_optional(&mut *tx).await?;
     if legacy.is_none() {
         return Ok(());
     }
