@@ -43,7 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for r in &refs {
             cases.insert(
                 r.clone(),
-                serde_json::to_value(store.case_detail(r, at).await?)?,
+                serde_json::to_value(escalate_api::cases::detail(&store, r, at).await?)?,
             );
             let src = sources(&store, r, at).await?;
             let f = escalate_report::forms_for(src.protocol);

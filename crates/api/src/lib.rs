@@ -4,6 +4,7 @@
 //! Time is passed in (`now`), so every use case is reproducible in tests.
 
 pub mod board;
+pub mod cases;
 pub mod error;
 pub mod export;
 pub mod present;

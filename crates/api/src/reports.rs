@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::NaiveDateTime;
 use escalate_core::model::{CaseDetail, ChronologyEntry};
 use escalate_core::{ErrorCode, FormId, Protocol};
-use escalate_report::{ReportError, ReportInput, ReportOptions};
+use escalate_report::{ReportInput, ReportOptions};
 use escalate_store::Store;
 
 use crate::{ApiError, ApiResult};
@@ -35,22 +35,13 @@ impl Sources {
     }
 }
 
-/// Read a case's sources as of `now`.
+/// Read a case's sources as of `now`, from one load of the case.
 pub async fn sources(store: &Store, reference: &str, now: NaiveDateTime) -> ApiResult<Sources> {
-    let case = store.case_detail(reference, now).await?;
-    let chronology = store.chronology(reference, now).await?;
-    let protocol = escalate_core::builtin_protocol(&case.protocol_id)
-        .map_err(|e| ReportError::Protocol(e.to_string()))?
-        .ok_or_else(|| {
-            ReportError::Protocol(format!(
-                "the case's protocol '{}' is not one this version of Escalate ships: update Escalate",
-                case.protocol_id
-            ))
-        })?;
+    let file = store.case_file(reference).await?;
     Ok(Sources {
-        case,
-        chronology,
-        protocol,
+        case: crate::present::case_detail(&file, store.calendar(), now)?,
+        chronology: crate::present::chronology(&file, store.calendar(), now)?,
+        protocol: file.protocol,
     })
 }
 

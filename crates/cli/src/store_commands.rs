@@ -180,22 +180,35 @@ pub fn run(command: Command, args: &StoreArgs, out: &mut impl Write) -> Result<(
             Command::Audit(AuditCommand::Verify { json }) => {
                 let store = open(args, keys.as_ref()).await?;
                 let report = store.verify_audit().await;
+                let caches = escalate_api::cases::check_caches(&store).await;
                 store.close().await;
                 let report = report?;
+                let caches = caches?;
                 if json {
                     serde_json::to_writer_pretty(&mut *out, &report)?;
                     writeln!(out)?;
                 }
-                match &report.first_broken {
+                if let Some(b) = &report.first_broken {
+                    return Err(CliError::AuditBroken(format!(
+                        "the audit trail is broken at entry {} (seq {}): {}",
+                        b.position, b.seq, b.reason
+                    )));
+                }
+                if !json {
+                    writeln!(out, "ok: {} entries, head {}", report.entries, report.head)?;
+                }
+                // Each case's cached state must be the replay of its log.
+                match &caches.first_mismatch {
                     None => {
                         if !json {
-                            writeln!(out, "ok: {} entries, head {}", report.entries, report.head)?;
+                            writeln!(out, "caches: ok")?;
                         }
                         Ok(())
                     }
-                    Some(b) => Err(CliError::AuditBroken(format!(
-                        "the audit trail is broken at entry {} (seq {}): {}",
-                        b.position, b.seq, b.reason
+                    Some(m) => Err(CliError::AuditBroken(format!(
+                        "caches: case {} differs from its log: {}",
+                        clean(&m.reference),
+                        clean(&m.reason)
                     ))),
                 }
             }
@@ -600,7 +613,7 @@ async fn case_on(
             }
         }
         CaseCommand::Show { reference, json } => {
-            let d = need()?.case_detail(&reference, now).await?;
+            let d = escalate_api::cases::detail(need()?, &reference, now).await?;
             if json {
                 serde_json::to_writer_pretty(&mut *out, &d)?;
                 writeln!(out)?;
@@ -609,7 +622,7 @@ async fn case_on(
             }
         }
         CaseCommand::Chronology { reference, json } => {
-            let entries = need()?.chronology(&reference, now).await?;
+            let entries = escalate_api::cases::chronology(need()?, &reference, now).await?;
             if json {
                 serde_json::to_writer_pretty(&mut *out, &entries)?;
                 writeln!(out)?;

@@ -6,6 +6,7 @@
 
 pub mod calendar;
 pub mod case;
+pub mod case_file;
 pub mod code;
 pub mod engine;
 pub mod format;
@@ -16,6 +17,7 @@ pub mod sector;
 
 pub use calendar::{Calendar, CalendarError, CalendarId, Holiday};
 pub use case::{Case, CaseState, Event, Opening, RecordSummary, ReplayError, TransitionError};
+pub use case_file::{CaseFile, CaseText, LoggedEvent};
 pub use code::ErrorCode;
 pub use engine::{
     plan, CaseStatus, Due, Engine, EngineError, PlanDue, PlannedStage, Summary, Urgency,

@@ -4,11 +4,136 @@
 //! leaves a shorter valid chain; the head hash shown by `audit verify` (and kept in
 //! backups) is what detects that (docs/threat-model.md).
 
+use escalate_core::Event;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::{Row, Sqlite, SqliteConnection};
 
 use crate::error::StoreError;
+
+/// Every kind of entry the audit trail holds: the closed list of what a store does.
+/// The case actions are the case's log (docs/data-model.md): each carries one
+/// `escalate_core::Event`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditAction {
+    StoreCreate,
+    ProfileUpdate,
+    ClosureDayAdd,
+    ClosureDayRemove,
+    CaseCreate,
+    StageRecord,
+    StageReceive,
+    CaseEscalate,
+    CaseResolve,
+    CaseWithdraw,
+    CaseRedirect,
+    NotificationSent,
+    DeadlineShorten,
+    /// A case carried over from a store made before the log, with its rebuilt events.
+    CaseMigrate,
+    AttachmentAdd,
+    KeyPassphraseChange,
+    KeyRotate,
+    BoardImport,
+    BoardReplace,
+    BoardImportOlder,
+    BoardRemove,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 21] = [
+        AuditAction::StoreCreate,
+        AuditAction::ProfileUpdate,
+        AuditAction::ClosureDayAdd,
+        AuditAction::ClosureDayRemove,
+        AuditAction::CaseCreate,
+        AuditAction::StageRecord,
+        AuditAction::StageReceive,
+        AuditAction::CaseEscalate,
+        AuditAction::CaseResolve,
+        AuditAction::CaseWithdraw,
+        AuditAction::CaseRedirect,
+        AuditAction::NotificationSent,
+        AuditAction::DeadlineShorten,
+        AuditAction::CaseMigrate,
+        AuditAction::AttachmentAdd,
+        AuditAction::KeyPassphraseChange,
+        AuditAction::KeyRotate,
+        AuditAction::BoardImport,
+        AuditAction::BoardReplace,
+        AuditAction::BoardImportOlder,
+        AuditAction::BoardRemove,
+    ];
+
+    /// As the `action` column spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::StoreCreate => "store.create",
+            AuditAction::ProfileUpdate => "profile.update",
+            AuditAction::ClosureDayAdd => "closure_day.add",
+            AuditAction::ClosureDayRemove => "closure_day.remove",
+            AuditAction::CaseCreate => "case.create",
+            AuditAction::StageRecord => "stage.record",
+            AuditAction::StageReceive => "stage.receive",
+            AuditAction::CaseEscalate => "case.escalate",
+            AuditAction::CaseResolve => "case.resolve",
+            AuditAction::CaseWithdraw => "case.withdraw",
+            AuditAction::CaseRedirect => "case.redirect",
+            AuditAction::NotificationSent => "notification.sent",
+            AuditAction::DeadlineShorten => "deadline.shorten",
+            AuditAction::CaseMigrate => "case.migrate",
+            AuditAction::AttachmentAdd => "attachment.add",
+            AuditAction::KeyPassphraseChange => "key.passphrase_change",
+            AuditAction::KeyRotate => "key.rotate",
+            AuditAction::BoardImport => "board.import",
+            AuditAction::BoardReplace => "board.replace",
+            AuditAction::BoardImportOlder => "board.import_older",
+            AuditAction::BoardRemove => "board.remove",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AuditAction> {
+        AuditAction::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// The entry a case event is logged as.
+    pub fn for_event(event: &Event) -> AuditAction {
+        match event {
+            Event::Open { .. } => AuditAction::CaseCreate,
+            Event::Record(_) => AuditAction::StageRecord,
+            Event::Receive { .. } => AuditAction::StageReceive,
+            Event::Escalate { .. } => AuditAction::CaseEscalate,
+            Event::Resolve { .. } => AuditAction::CaseResolve,
+            Event::Withdraw { .. } => AuditAction::CaseWithdraw,
+            Event::Redirect { .. } => AuditAction::CaseRedirect,
+            Event::MarkSent { .. } => AuditAction::NotificationSent,
+            Event::ShortenDeadline { .. } => AuditAction::DeadlineShorten,
+            Event::Migrated { .. } => AuditAction::CaseMigrate,
+        }
+    }
+
+    /// Whether an entry of this kind carries one of its case's events.
+    pub fn is_case_event(self) -> bool {
+        matches!(
+            self,
+            AuditAction::CaseCreate
+                | AuditAction::StageRecord
+                | AuditAction::StageReceive
+                | AuditAction::CaseEscalate
+                | AuditAction::CaseResolve
+                | AuditAction::CaseWithdraw
+                | AuditAction::CaseRedirect
+                | AuditAction::NotificationSent
+                | AuditAction::DeadlineShorten
+        )
+    }
+}
+
+impl std::fmt::Display for AuditAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// The hash before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -77,7 +202,7 @@ pub struct AuditLine {
 pub(crate) struct Change<'a> {
     pub at: &'a str,
     pub actor: &'a str,
-    pub action: &'a str,
+    pub action: AuditAction,
     pub entity: &'a str,
     pub entity_id: &'a str,
     pub before: Option<String>,
@@ -98,7 +223,7 @@ pub(crate) async fn append(conn: &mut SqliteConnection, c: Change<'_>) -> Result
     let hash = entry_hash(
         &prev,
         seq,
-        [c.at, c.actor, c.action, c.entity, c.entity_id],
+        [c.at, c.actor, c.action.as_str(), c.entity, c.entity_id],
         c.before.as_deref(),
         c.after.as_deref(),
     );
@@ -109,7 +234,7 @@ pub(crate) async fn append(conn: &mut SqliteConnection, c: Change<'_>) -> Result
     .bind(seq)
     .bind(c.at)
     .bind(c.actor)
-    .bind(c.action)
+    .bind(c.action.as_str())
     .bind(c.entity)
     .bind(c.entity_id)
     .bind(c.before)
@@ -150,9 +275,12 @@ impl AuditReport {
 }
 
 pub(crate) async fn verify(conn: &mut SqliteConnection) -> Result<AuditReport, StoreError> {
-    let rows: Vec<AuditEntry> = sqlx::query_as("SELECT * FROM audit ORDER BY seq")
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows: Vec<AuditEntry> = sqlx::query_as(
+        "SELECT seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash
+         FROM audit ORDER BY seq",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     let mut prev = GENESIS.to_owned();
     let mut first_broken = None;
     for (i, e) in rows.iter().enumerate() {
@@ -200,6 +328,14 @@ pub(crate) async fn verify(conn: &mut SqliteConnection) -> Result<AuditReport, S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_action_reads_back_as_itself() {
+        for a in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(a.as_str()), Some(a));
+        }
+        assert_eq!(AuditAction::parse("case.delete"), None);
+    }
 
     #[test]
     fn fields_are_not_ambiguous() {

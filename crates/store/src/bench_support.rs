@@ -1,5 +1,6 @@
 //! Bulk seeding for benchmarks. Writes the same rows `Store::create_case` would, in
-//! one transaction, without an audit entry per case.
+//! one transaction, without an audit entry per case (the dashboard reads only its
+//! cache).
 
 use std::path::Path;
 
@@ -27,6 +28,7 @@ pub async fn seed(
     })?;
     let pool = db::connect(&dir.join(DB_FILE), key, true).await?;
     db::migrate(&pool).await?;
+    crate::store::convert_legacy(&pool).await?;
     let mut tx = pool.begin().await?;
     crate::store::insert_profile(&mut tx, profile, now).await?;
     sqlx::query("INSERT INTO agencies (id, name, sector) VALUES (1, 'Raising Agency', 'schools'), (2, 'Receiving Agency', 'local-authority')")
@@ -39,8 +41,8 @@ pub async fn seed(
         let case = Case::open(p, opened, Opening::default())?;
         let summary = format!("Summary of the professional difference number {i}, with the views of both agencies at some length to make the row realistic.");
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO cases (reference, protocol_id, protocol_version, child_name, child_dob, category, summary, raising_agency_id, receiving_agency_id, opened_at, status, created_at, updated_at)
-             VALUES (?, ?, ?, ?, '2015-01-01', 'Threshold', ?, 1, 2, ?, 'open', ?, ?) RETURNING id",
+            "INSERT INTO cases (reference, protocol_id, protocol_version, child_name, child_dob, category, summary, raising_agency_id, receiving_agency_id, opened_at, created_at, updated_at)
+             VALUES (?, ?, ?, ?, '2015-01-01', 'Threshold', ?, 1, 2, ?, ?, ?) RETURNING id",
         )
         .bind(format!("RPD-2026-{i:06}"))
         .bind(&p.id)

@@ -156,7 +156,7 @@ pub async fn populate(store: &Store, now: NaiveDateTime) -> Result<Vec<String>, 
         let steps = i64::from(s.escalations) + 1;
         let gap = Duration::hours((s.days_ago * 24 / (steps + 1)).max(1));
         let mut at = opened;
-        let first = store.case_detail(&reference, at).await?.status.stage;
+        let first = store.case_file(&reference).await?.engine.current_stage();
         for i in 0..=s.escalations {
             at += gap;
             let stage = first + i;

@@ -38,6 +38,13 @@ pub enum StoreError {
     NotADatabase { path: String, why: &'static str },
     #[error("no case with reference '{0}': check it with `escalate case list`")]
     NoCase(String),
+    /// A case's log that cannot be read: changed outside Escalate, or damaged.
+    #[error("the log of case {reference} cannot be read at audit entry {seq}: {why}. Run `escalate audit verify`, and restore a backup if it reports a break")]
+    CaseLog {
+        reference: String,
+        seq: i64,
+        why: String,
+    },
     #[error(transparent)]
     Transition(#[from] TransitionError),
     #[error(transparent)]
@@ -78,6 +85,7 @@ impl StoreError {
             StoreError::NotRotated(_) => ErrorCode::KeyNotRotated,
             StoreError::NotADatabase { .. } => ErrorCode::StoreNotADatabase,
             StoreError::NoCase(_) => ErrorCode::CaseNotFound,
+            StoreError::CaseLog { .. } => ErrorCode::CaseLogInvalid,
             StoreError::Transition(e) => e.code(),
             StoreError::Engine(e) => e.code(),
             StoreError::Replay(e) => e.code(),

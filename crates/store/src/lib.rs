@@ -3,7 +3,8 @@
 //! A SQLCipher database (`escalate.db`) and a passphrase-wrapped key (`key.json`) in
 //! one data folder. The data key lives in the OS keyring for daily use. Every change
 //! goes through the engine's state machine first, is written in one transaction and
-//! appends to a hash-chained audit trail. See docs/data-model.md and
+//! appends to a hash-chained audit trail, which is also each case's log of events: a
+//! case's state is the replay of its log. See docs/data-model.md and
 //! docs/threat-model.md.
 
 pub mod audit;
@@ -19,15 +20,18 @@ pub mod process;
 mod store;
 mod validate;
 
-pub use audit::{AuditLine, AuditReport};
+pub use audit::{AuditAction, AuditLine, AuditReport};
 pub use error::StoreError;
 /// The data types live in escalate-core (the forms read them without the store); they
 /// are re-exported here so a store's caller names them from one place.
 pub use escalate_core::model::*;
+/// One case as one load gives it (`Store::case_file`).
+pub use escalate_core::{CaseFile, CaseText, LoggedEvent};
 pub use key::{DataKey, KdfParams, KeyFile, Passphrase};
 pub use keystore::{KeyStore, NoKeyring, OsKeyring};
 pub use store::{
-    BoardPackage, ImportOutcome, ImportedPackage, Store, ATTACHMENT_LIMIT, STAGE_RECORD_DRAFT,
+    BoardPackage, CacheMismatch, CacheReport, CaseTx, ImportOutcome, ImportedPackage, Store,
+    ATTACHMENT_LIMIT, STAGE_RECORD_DRAFT,
 };
 
 /// Benchmark helpers: bulk seeding and a plaintext store to compare against. Only

@@ -31,7 +31,7 @@ pub async fn list_cases(
 #[tauri::command]
 pub async fn case_detail(state: State<'_, AppState>, reference: String) -> AppResult<CaseDetail> {
     let session = state.session().await;
-    Ok(session.store()?.case_detail(&reference, now()).await?)
+    escalate_api::cases::detail(session.store()?, &reference, now()).await
 }
 
 #[tauri::command]
@@ -40,7 +40,7 @@ pub async fn chronology(
     reference: String,
 ) -> AppResult<Vec<ChronologyEntry>> {
     let session = state.session().await;
-    Ok(session.store()?.chronology(&reference, now()).await?)
+    escalate_api::cases::chronology(session.store()?, &reference, now()).await
 }
 
 /// The shipped protocols, for intake (scope questions, stages) and the case screen.

@@ -27,7 +27,7 @@ async fn package(minimise: bool, seal: Seal<'_>) -> (Vec<u8>, Vec<u8>) {
         .await
         .unwrap();
     let now = t("2026-11-20T17:00");
-    let case = s.case_detail(&r, now).await.unwrap();
+    let case = escalate_api::cases::detail(&s, &r, now).await.unwrap();
     let protocol = escalate_core::builtin_protocol("south-gloucestershire")
         .unwrap()
         .unwrap();

@@ -400,7 +400,12 @@ async fn a_form_the_protocol_does_not_use_is_refused() {
         .create_case(new_case("Summary"), t("2026-11-02T09:00"))
         .await
         .unwrap();
-    let case = s.case_detail(&r, t("2026-11-03T09:00")).await.unwrap();
+    let case = s
+        .case_file(&r)
+        .await
+        .unwrap()
+        .detail(s.calendar(), t("2026-11-03T09:00"))
+        .unwrap();
     let protocol = escalate_core::builtin_protocol("london").unwrap().unwrap();
     let input = escalate_report::ReportInput {
         profile: s.profile(),

@@ -423,6 +423,42 @@ fn audit_verify_names_a_tampered_entry() {
 }
 
 #[test]
+fn audit_verify_replays_every_case_against_the_dashboard() {
+    let lead = Lead::new();
+    lead.init();
+    let r = lead.new_case("Child C", &[]);
+    let audit = lead.ok(&["audit", "verify"]);
+    assert!(audit.ends_with("\ncaches: ok\n"), "{audit}");
+    // The dashboard's row changed behind the store's back: the chain is sound, the
+    // cache is not the replay of the case's log.
+    let key = escalate_store::KeyFile::read(&lead.data)
+        .unwrap()
+        .unwrap_key(&escalate_store::Passphrase::new(PASS))
+        .unwrap();
+    let script = "import sys, sqlcipher3\ncon = sqlcipher3.connect(sys.argv[1])\ncon.execute(\"PRAGMA key = \\\"x'%s'\\\"\" % sys.argv[2])\ncon.execute(\"UPDATE case_state SET status = 'withdrawn'\")\ncon.commit()\n";
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            script,
+            lead.data.join("escalate.db").to_str().unwrap(),
+            &key.expose_hex(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "python sqlcipher3 (make test installs it): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (code, err) = lead.fails(&["audit", "verify"], false);
+    assert_eq!(code, 3);
+    assert_eq!(
+        err.trim_end(),
+        format!("escalate: caches: case {r} differs from its log: the dashboard shows it withdrawn, its log open")
+    );
+}
+
+#[test]
 fn report_and_export_to_the_board() {
     let lead = Lead::new();
     lead.init();

@@ -112,7 +112,7 @@ impl Store {
         self.log(
             &mut tx,
             now,
-            "board.remove",
+            AuditAction::BoardRemove,
             ("board_package", &subject),
             Some(monitoring),
             None,
@@ -194,9 +194,9 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let action = match outcome {
-            ImportOutcome::New => "board.import",
-            ImportOutcome::Replaced => "board.replace",
-            _ => "board.import_older",
+            ImportOutcome::New => AuditAction::BoardImport,
+            ImportOutcome::Replaced => AuditAction::BoardReplace,
+            _ => AuditAction::BoardImportOlder,
         };
         let subject = format!("{} / {}", p.source_agency, p.reference);
         self.log(

@@ -26,12 +26,13 @@ impl Store {
             use sha2::Digest;
             hex::encode(sha2::Sha256::digest(content))
         };
+        in_calendar("now", now)?;
         let mut tx = self.begin().await?;
-        let loaded = self.load(&mut tx, reference).await?;
+        let case_id = sql::case_id(&mut tx, reference).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO attachments (case_id, file_name, media_type, size, sha256, content, added_at, added_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
-        .bind(loaded.id)
+        .bind(case_id)
         .bind(&name)
         .bind(&media)
         .bind(size as i64)
@@ -45,7 +46,7 @@ impl Store {
         self.log(
             &mut tx,
             now,
-            "attachment.add",
+            AuditAction::AttachmentAdd,
             ("case", reference.trim()),
             None,
             Some(after.to_string()),
@@ -56,14 +57,13 @@ impl Store {
     }
 
     pub async fn attachment(&self, id: i64) -> Result<(String, Vec<u8>), StoreError> {
-        let r = sqlx::query("SELECT file_name, content FROM attachments WHERE id = ?")
+        sqlx::query_as("SELECT file_name, content FROM attachments WHERE id = ?")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
             .ok_or_else(|| {
                 StoreError::invalid("attachment", format!("there is no attachment {id}"))
-            })?;
-        Ok((r.try_get("file_name")?, r.try_get("content")?))
+            })
     }
 
     /// Save a draft (e.g. a half-written stage record) so a crash or closed window loses nothing.
@@ -78,9 +78,10 @@ impl Store {
     ) -> Result<(), StoreError> {
         let kind = required("kind", kind, NAME)?;
         let body = optional_text("body", body, LONG * 4)?;
+        in_calendar("now", now)?;
         let mut tx = self.begin().await?;
         let case_id = match reference {
-            Some(r) => Some(self.load(&mut tx, r).await?.id),
+            Some(r) => Some(sql::case_id(&mut tx, r).await?),
             None => None,
         };
         sqlx::query("DELETE FROM drafts WHERE case_id IS ? AND kind = ?")
@@ -106,7 +107,7 @@ impl Store {
     ) -> Result<Option<String>, StoreError> {
         let mut conn = self.pool.acquire().await?;
         let case_id = match reference {
-            Some(r) => Some(self.load(&mut conn, r).await?.id),
+            Some(r) => Some(sql::case_id(&mut conn, r).await?),
             None => None,
         };
         Ok(

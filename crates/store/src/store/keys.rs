@@ -41,7 +41,7 @@ impl Store {
         self.log(
             &mut tx,
             now,
-            "key.passphrase_change",
+            AuditAction::KeyPassphraseChange,
             ("store", &self.store_id),
             None,
             None,
@@ -99,7 +99,7 @@ impl Store {
                 Change {
                     at: &at,
                     actor: &self.profile.name,
-                    action: "key.rotate",
+                    action: AuditAction::KeyRotate,
                     entity: "store",
                     entity_id: &self.store_id,
                     before: None,

@@ -1,9 +1,58 @@
-//! Reading: the dashboard list, one case in full, the chronology.
+//! Reading: the dashboard list (from its cache), one case's file (from its rows and its
+//! log, in one read transaction), and the check that every cache agrees with the log.
+
+use escalate_core::{Case, CaseFile, Engine, Urgency};
+use serde::Serialize;
 
 use super::*;
+use crate::store::sql::{CaseRow, StageRecordRow, CASE_ROW, STAGE_RECORD_COLUMNS};
+
+/// The outcome of replaying every case's log and comparing it with what the store
+/// keeps beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CacheReport {
+    /// How many cases were replayed.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub cases: u64,
+    pub first_mismatch: Option<CacheMismatch>,
+}
+
+impl CacheReport {
+    pub fn ok(&self) -> bool {
+        self.first_mismatch.is_none()
+    }
+}
+
+/// The first case whose cache or rows disagree with its log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CacheMismatch {
+    pub reference: String,
+    pub reason: String,
+}
+
+/// Which dashboard rows: open ones unless all are asked for, and those whose reference
+/// or child's name matches a search.
+const LIST_WHERE: &str = r"WHERE (? OR status = 'open')
+       AND (? IS NULL OR reference LIKE ? ESCAPE '\' OR child_name LIKE ? ESCAPE '\')";
+
+/// One dashboard row as SQLite hands it over; the engine state is parsed per case, so
+/// one unreadable state spoils only its own row.
+#[derive(serde::Deserialize)]
+struct ListRow<'a>(
+    String,
+    String,
+    String,
+    String,
+    #[serde(borrow)] &'a serde_json::value::RawValue,
+);
 
 impl Store {
-    /// Cases with the engine's urgency and next deadline, most urgent first.
+    /// Cases with the engine's urgency and next deadline, most urgent first. A case
+    /// whose state cannot be read or answered (a damaged cache, a protocol this version
+    /// no longer has) is still listed, as overdue with no next deadline, so it is seen
+    /// rather than hiding the others.
     pub async fn list_cases(
         &self,
         filter: CaseFilter,
@@ -21,38 +70,84 @@ impl Store {
                     .replace('_', "\\_")
             )
         });
+        let all = filter == CaseFilter::All;
         // One row holding the whole list as JSON: SQLite builds it in C, so the cost is
         // one decode rather than a round of driver overhead per case.
-        let list: Option<String> = sqlx::query_scalar(
+        let list: Result<Option<String>, sqlx::Error> = sqlx::query_scalar(&format!(
             "SELECT json_group_array(json_array(reference, child_name, raising_agency, receiving_agency, json(engine)))
-             FROM case_state
-             WHERE (? OR status = 'open')
-               AND (? IS NULL OR reference LIKE ? ESCAPE '\\' OR child_name LIKE ? ESCAPE '\\')",
-        )
-        .bind(filter == CaseFilter::All)
+             FROM case_state {LIST_WHERE}"
+        ))
+        .bind(all)
         .bind(&pattern)
         .bind(&pattern)
         .bind(&pattern)
         .fetch_one(&self.pool)
-        .await?;
-        let rows: Vec<(String, String, String, String, Case)> =
-            serde_json::from_str(list.as_deref().unwrap_or("[]"))
-                .map_err(|e| StoreError::Database(format!("case list unreadable: {e}")))?;
+        .await;
+        let list = match list {
+            Ok(list) => list,
+            // A cached state SQLite cannot read (changed outside Escalate) spoils the
+            // one-row list: the rows are read one by one instead, so that only its own
+            // case shows the damage.
+            Err(sqlx::Error::Database(_)) => Some(self.list_rows_one_by_one(all, &pattern).await?),
+            Err(e) => return Err(e.into()),
+        };
+        let list = list.as_deref().unwrap_or("[]");
+        // Every state decoded in the one pass; only if one of them does not decode is
+        // the list read again state by state, so that case alone shows the damage.
+        type Row = (String, String, String, String, Case);
+        let rows: Vec<(String, String, String, String, Option<Case>)> = match serde_json::from_str::<
+            Vec<Row>,
+        >(list)
+        {
+            Ok(rows) => rows
+                .into_iter()
+                .map(|(r, c, a, b, case)| (r, c, a, b, Some(case)))
+                .collect(),
+            Err(_) => serde_json::from_str::<Vec<ListRow<'_>>>(list)
+                .map_err(|e| {
+                    StoreError::Database(format!("case list unreadable: {}", log::unreadable(&e)))
+                })?
+                .into_iter()
+                .map(|ListRow(r, c, a, b, engine)| {
+                    (r, c, a, b, serde_json::from_str::<Case>(engine.get()).ok())
+                })
+                .collect(),
+        };
         let mut out = Vec::with_capacity(rows.len());
         for (reference, child_name, raising_agency, receiving_agency, case) in rows {
-            let protocol = protocol_for(&case.protocol)?;
-            let summary = engine.summary(protocol, &case)?;
-            out.push(CaseListItem {
-                reference,
-                child_name,
-                raising_agency,
-                receiving_agency,
-                stage: case.current_stage(),
-                state: case.state.kind(),
-                urgency: summary.urgency,
-                next_due: summary.next_due,
-                protocol_id: case.protocol,
-            });
+            let item = match case {
+                Some(case) => {
+                    let summary =
+                        protocol_for(&case.protocol).and_then(|p| Ok(engine.summary(p, &case)?));
+                    let (urgency, next_due) = match summary {
+                        Ok(s) => (s.urgency, s.next_due),
+                        Err(_) => (Urgency::Overdue { working_days: 0 }, None),
+                    };
+                    CaseListItem {
+                        reference,
+                        child_name,
+                        raising_agency,
+                        receiving_agency,
+                        stage: case.current_stage(),
+                        state: case.state.kind(),
+                        urgency,
+                        next_due,
+                        protocol_id: case.protocol,
+                    }
+                }
+                None => CaseListItem {
+                    reference,
+                    child_name,
+                    raising_agency,
+                    receiving_agency,
+                    stage: 0,
+                    state: escalate_core::StateKind::Open,
+                    urgency: Urgency::Overdue { working_days: 0 },
+                    next_due: None,
+                    protocol_id: String::new(),
+                },
+            };
+            out.push(item);
         }
         out.sort_by(|a, b| {
             b.urgency
@@ -73,234 +168,172 @@ impl Store {
         Ok(out)
     }
 
-    /// Everything about one case, with the engine's answer now.
-    pub async fn case_detail(
+    /// The dashboard's rows as the one-row query gives them, read row by row: a state
+    /// that is not JSON becomes `null`, which lists the case in its error state.
+    async fn list_rows_one_by_one(
         &self,
-        reference: &str,
-        now: NaiveDateTime,
-    ) -> Result<CaseDetail, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        let loaded = self.load(&mut conn, reference).await?;
-        let r = sqlx::query(
-            "SELECT c.*, ra.name AS raising, rb.name AS receiving FROM cases c
-             JOIN agencies ra ON ra.id = c.raising_agency_id JOIN agencies rb ON rb.id = c.receiving_agency_id WHERE c.id = ?",
-        )
-        .bind(loaded.id)
-        .fetch_one(&mut *conn)
+        all: bool,
+        pattern: &Option<String>,
+    ) -> Result<String, StoreError> {
+        use serde_json::value::RawValue;
+        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(&format!(
+            "SELECT reference, child_name, raising_agency, receiving_agency, engine FROM case_state {LIST_WHERE}"
+        ))
+        .bind(all)
+        .bind(pattern)
+        .bind(pattern)
+        .bind(pattern)
+        .fetch_all(&self.pool)
         .await?;
-        let records = self.records(&mut conn, loaded.id).await?;
-        let notifications_sent = sqlx::query(
-            "SELECT stage, notification_id, sent_to, due, sent_at, note FROM notifications_sent WHERE case_id = ? ORDER BY sent_at, id",
-        )
-        .bind(loaded.id)
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|r| {
-            Ok(SentNotification {
-                stage: r.try_get::<Option<i64>, _>("stage")?.map(|s| s as u8),
-                notification: r.try_get("notification_id")?,
-                sent_to: r.try_get("sent_to")?,
-                due: r.try_get("due")?,
-                sent_at: parse_ts(r.try_get("sent_at")?)?,
-                note: r.try_get("note")?,
+        let rows = rows
+            .into_iter()
+            .map(|(reference, child, raising, receiving, engine)| {
+                let engine = serde_json::from_str::<Box<RawValue>>(&engine).ok();
+                json(&(reference, child, raising, receiving, engine))
             })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-        let engine = Engine::new(&self.calendar, now)
-            .map_err(|e| StoreError::invalid("now", e.to_string()))?;
-        let status = engine.status(loaded.protocol, &loaded.case)?;
-        let plan = escalate_core::plan(loaded.protocol, &self.calendar, loaded.case.opened_at)
-            .map_err(|e| StoreError::Database(e.to_string()))?;
-        Ok(CaseDetail {
-            reference: r.try_get("reference")?,
-            protocol_id: r.try_get("protocol_id")?,
-            protocol_version: r.try_get("protocol_version")?,
-            child_name: r.try_get("child_name")?,
-            child_dob: r
-                .try_get::<Option<String>, _>("child_dob")?
-                .as_deref()
-                .map(parse_date)
-                .transpose()?,
-            child_identifiers: r.try_get("child_identifiers")?,
-            category: r.try_get("category")?,
-            summary: r.try_get("summary")?,
-            raising_agency: r.try_get("raising")?,
-            raising_professional: r.try_get("raising_professional")?,
-            receiving_agency: r.try_get("receiving")?,
-            receiving_professional: r.try_get("receiving_professional")?,
-            opened_at: parse_ts(r.try_get("opened_at")?)?,
-            immediate_risk: r.try_get("immediate_risk_reason")?,
-            state: loaded.case.state.kind(),
-            outcome: r.try_get("outcome")?,
-            closed_at: r
-                .try_get::<Option<String>, _>("closed_at")?
-                .as_deref()
-                .map(parse_ts)
-                .transpose()?,
-            records,
-            notifications_sent,
-            engine: loaded.case.clone(),
-            status,
-            plan,
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(format!("[{}]", rows.join(",")))
+    }
+
+    /// Everything about one case, in one read transaction: its row, its agencies, its
+    /// stage records, its log, and the state the log replays to. Words for people are
+    /// made from it by `escalate_api::present`.
+    pub async fn case_file(&self, reference: &str) -> Result<CaseFile, StoreError> {
+        let reference = reference.trim();
+        let mut tx = self.pool.begin().await?;
+        let row: CaseRow = sqlx::query_as(&format!("{CASE_ROW} WHERE c.reference = ?"))
+            .bind(reference)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NoCase(reference.to_owned()))?;
+        let records: Vec<StageRecordRow> = sqlx::query_as(&format!(
+            "SELECT {STAGE_RECORD_COLUMNS} FROM stage_records WHERE case_id = ? ORDER BY discussed_at, id"
+        ))
+        .bind(row.id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let events = log::case_events(&mut tx, reference).await?;
+        tx.commit().await?;
+        let protocol = protocol_for(&row.protocol_id)?;
+        let engine = Case::replay(protocol, events.iter().map(|e| &e.event))?;
+        Ok(CaseFile {
+            case: row.text()?,
+            raising_agency: row.raising_agency,
+            receiving_agency: row.receiving_agency,
+            records: records
+                .into_iter()
+                .map(StageRecordRow::record)
+                .collect::<Result<_, _>>()?,
+            events,
+            engine,
+            protocol,
         })
     }
 
-    async fn records(
-        &self,
-        conn: &mut SqliteConnection,
-        case_id: i64,
-    ) -> Result<Vec<StageRecord>, StoreError> {
-        let rows =
-            sqlx::query("SELECT * FROM stage_records WHERE case_id = ? ORDER BY discussed_at, id")
-                .bind(case_id)
+    /// Replay every case's log and compare it with what is kept beside it: the
+    /// dashboard's cache (state and status) and the stage records' rows (each one named
+    /// by exactly one event of its case's log). Stops at the first case that differs.
+    pub async fn check_caches(&self) -> Result<CacheReport, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let cases: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT id, reference, protocol_id FROM cases ORDER BY id")
                 .fetch_all(&mut *conn)
                 .await?;
-        let bad =
-            |e: serde_json::Error| StoreError::Database(format!("stage record unreadable: {e}"));
-        rows.into_iter()
-            .map(|r| {
-                Ok(StageRecord {
-                    id: r.try_get("id")?,
-                    stage: r.try_get::<i64, _>("stage")? as u8,
-                    discussed_at: parse_ts(r.try_get("discussed_at")?)?,
-                    participants: serde_json::from_str(r.try_get("participants")?).map_err(bad)?,
-                    raising_view: r.try_get("raising_view")?,
-                    receiving_view: r.try_get("receiving_view")?,
-                    summary: r.try_get("summary")?,
-                    agreed: r.try_get("agreed")?,
-                    resolved: r.try_get("resolved")?,
-                    extra: serde_json::from_str(r.try_get("extra")?).map_err(bad)?,
-                    next_step: r.try_get("next_step")?,
-                    approved_by: r.try_get("approved_by")?,
-                    approved_on: r
-                        .try_get::<Option<String>, _>("approved_on")?
-                        .as_deref()
-                        .map(parse_date)
-                        .transpose()?,
-                    recorded_at: parse_ts(r.try_get("recorded_at")?)?,
-                    recorded_by: r.try_get("recorded_by")?,
-                })
-            })
-            .collect()
+        let mut checked = 0u64;
+        for (id, reference, protocol_id) in cases {
+            checked += 1;
+            if let Some(reason) = self
+                .differs(&mut conn, id, &reference, &protocol_id)
+                .await?
+            {
+                return Ok(CacheReport {
+                    cases: checked,
+                    first_mismatch: Some(CacheMismatch { reference, reason }),
+                });
+            }
+        }
+        Ok(CacheReport {
+            cases: checked,
+            first_mismatch: None,
+        })
     }
 
-    /// Every stage, record, notification and deadline of a case in date order.
-    pub async fn chronology(
+    /// Why one case's cache or rows differ from its log, if they do.
+    async fn differs(
         &self,
+        conn: &mut SqliteConnection,
+        id: i64,
         reference: &str,
-        now: NaiveDateTime,
-    ) -> Result<Vec<ChronologyEntry>, StoreError> {
-        let detail = self.case_detail(reference, now).await?;
-        let mut conn = self.pool.acquire().await?;
-        let loaded = self.load(&mut conn, reference).await?;
-        let mut out = Vec::new();
-        let moves = sqlx::query("SELECT kind, from_stage, to_stage, at, reason FROM stage_moves WHERE case_id = ? ORDER BY id")
-            .bind(loaded.id)
-            .fetch_all(&mut *conn)
-            .await?;
-        for m in moves {
-            let kind: String = m.try_get("kind")?;
-            let to: Option<i64> = m.try_get("to_stage")?;
-            let from: Option<i64> = m.try_get("from_stage")?;
-            let reason: String = m.try_get("reason")?;
-            let (kind, text) = match kind.as_str() {
-                "opened" => (
-                    ChronologyKind::Opened,
-                    format!("Opened at Stage {}", to.unwrap_or(0)),
-                ),
-                "escalated" => (
-                    ChronologyKind::Escalated,
-                    format!(
-                        "Escalated from Stage {} to Stage {}",
-                        from.unwrap_or(0),
-                        to.unwrap_or(0)
-                    ),
-                ),
-                "resolved" => (
-                    ChronologyKind::Resolved,
-                    format!("Resolved at Stage {}: {reason}", from.unwrap_or(0)),
-                ),
-                "withdrawn" => (
-                    ChronologyKind::Withdrawn,
-                    format!("Withdrawn at Stage {}: {reason}", from.unwrap_or(0)),
-                ),
-                _ => (ChronologyKind::Redirected, format!("Redirected ({reason})")),
-            };
-            out.push(ChronologyEntry {
-                at: parse_ts(m.try_get("at")?)?,
-                stage: to.or(from).map(|s| s as u8),
-                kind,
-                text,
-                overdue: false,
-            });
+        protocol_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let protocol = match protocol_for(protocol_id) {
+            Ok(p) => p,
+            Err(_) => {
+                return Ok(Some(format!(
+                    "its protocol '{protocol_id}' is not one this version knows"
+                )))
+            }
+        };
+        let events = match log::case_events(conn, reference).await {
+            Ok(e) => e,
+            Err(e) => return Ok(Some(e.to_string())),
+        };
+        let replayed = match Case::replay(protocol, events.iter().map(|e| &e.event)) {
+            Ok(c) => c,
+            Err(e) => return Ok(Some(e.to_string())),
+        };
+        let cached: Option<(String, String)> =
+            sqlx::query_as("SELECT status, engine FROM case_state WHERE case_id = ?")
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?;
+        let Some((status, engine)) = cached else {
+            return Ok(Some("it has no dashboard row".to_owned()));
+        };
+        if status != replayed.state.as_str() {
+            return Ok(Some(format!(
+                "the dashboard shows it {status}, its log {}",
+                replayed.state.as_str()
+            )));
         }
-        for r in &detail.records {
-            out.push(ChronologyEntry {
-                at: r.discussed_at,
-                stage: Some(r.stage),
-                kind: ChronologyKind::Record,
-                text: format!(
-                    "Stage {} record{}: {}",
-                    r.stage,
-                    if r.resolved { " (resolved)" } else { "" },
-                    r.summary
-                ),
-                overdue: false,
-            });
+        match serde_json::from_str::<Case>(&engine) {
+            Ok(c) if c == replayed => {}
+            Ok(_) => {
+                return Ok(Some(
+                    "the dashboard's state differs from the replay of its log".to_owned(),
+                ))
+            }
+            Err(e) => {
+                return Ok(Some(format!(
+                    "the dashboard's state is unreadable: {}",
+                    log::unreadable(&e)
+                )))
+            }
         }
-        let sent = sqlx::query("SELECT stage, notification_id, sent_to, due, sent_at FROM notifications_sent WHERE case_id = ? ORDER BY id")
-            .bind(loaded.id)
-            .fetch_all(&mut *conn)
-            .await?;
-        for s in sent {
-            out.push(ChronologyEntry {
-                at: parse_ts(s.try_get("sent_at")?)?,
-                stage: s.try_get::<Option<i64>, _>("stage")?.map(|x| x as u8),
-                kind: ChronologyKind::NotificationSent,
-                text: format!(
-                    "Sent: {} to {}{}",
-                    s.try_get::<String, _>("notification_id")?,
-                    s.try_get::<String, _>("sent_to")?,
-                    s.try_get::<Option<String>, _>("due")?
-                        .map(|d| format!(" (due {d})"))
-                        .unwrap_or_default()
-                ),
-                overdue: false,
-            });
+        let rows: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM stage_records WHERE case_id = ? ORDER BY id")
+                .bind(id)
+                .fetch_all(&mut *conn)
+                .await?;
+        let mut logged: Vec<i64> = events
+            .iter()
+            .filter_map(|e| match &e.event {
+                escalate_core::Event::Record(r) => r.record,
+                _ => None,
+            })
+            .collect();
+        logged.sort_unstable();
+        if let Some(row) = rows.iter().find(|r| logged.binary_search(r).is_err()) {
+            return Ok(Some(format!("stage record {row} is not in its log")));
         }
-        let engine = Engine::new(&self.calendar, now)
-            .map_err(|e| StoreError::invalid("now", e.to_string()))?;
-        let status = engine.status(loaded.protocol, &loaded.case)?;
-        for d in &status.deadlines {
-            let at = match d.due {
-                escalate_core::Due::EndOfDay(day) => {
-                    day.and_hms_opt(23, 59, 59).unwrap_or_default()
-                }
-                escalate_core::Due::At(t) => t,
-                _ => now,
-            };
-            let kind = if d.kind == escalate_core::engine::DeadlineKind::Notification {
-                ChronologyKind::NotificationDue
-            } else {
-                ChronologyKind::Deadline
-            };
-            let who = d.to.map(|t| format!(" to {t}")).unwrap_or_default();
-            out.push(ChronologyEntry {
-                at,
-                stage: d.stage,
-                kind,
-                text: match d.due {
-                    escalate_core::Due::NoLimit => format!("Owed{who} (no timescale): {}", d.what),
-                    escalate_core::Due::WithoutDelay => {
-                        format!("Due without delay{who}: {}", d.what)
-                    }
-                    due => format!("Due {due}{who}: {} ({})", d.what, d.urgency.words()),
-                },
-                overdue: matches!(d.urgency, escalate_core::Urgency::Overdue { .. }),
-            });
+        if let Some(ev) = logged.iter().find(|r| rows.binary_search(r).is_err()) {
+            return Ok(Some(format!(
+                "its log names stage record {ev}, which is not kept"
+            )));
         }
-        out.sort_by_key(|e| e.at);
-        Ok(out)
+        if logged.windows(2).any(|w| w[0] == w[1]) {
+            return Ok(Some("its log names one stage record twice".to_owned()));
+        }
+        Ok(None)
     }
 }

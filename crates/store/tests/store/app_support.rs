@@ -29,7 +29,7 @@ async fn the_demo_store_has_overdue_open_and_resolved_cases_under_all_five_proto
     // One sample reached Stage 5 through real escalations, each with its record.
     let ffion = all.iter().find(|c| c.child_name == "Ffion Jones").unwrap();
     assert_eq!((ffion.stage, ffion.state.as_str()), (5, "resolved"));
-    let detail = f.store.case_detail(&ffion.reference, now()).await.unwrap();
+    let detail = detail(&f.store, &ffion.reference, now()).await;
     assert_eq!(detail.records.len(), 5);
     assert!(f.store.verify_audit().await.unwrap().ok());
 }

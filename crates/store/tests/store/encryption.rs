@@ -36,10 +36,7 @@ async fn no_plaintext_in_any_file_while_open_or_after_close() {
         Vec::<String>::new()
     );
     // The canary is really in there: a search that finds nothing proves nothing otherwise.
-    assert_eq!(
-        f.store.case_detail(&r, now()).await.unwrap().child_name,
-        CANARY
-    );
+    assert_eq!(detail(&f.store, &r, now()).await.child_name, CANARY);
     f.store.close().await;
     assert_eq!(plaintext_found(&dir, CANARY), Vec::<String>::new());
 }

@@ -6,7 +6,9 @@ use std::sync::Mutex;
 
 use chrono::NaiveDateTime;
 use escalate_core::{CalendarId, Sector};
-use escalate_store::{DataKey, KeyStore, NewCase, Passphrase, Profile, Store, StoreError};
+use escalate_store::{
+    CaseDetail, DataKey, KeyStore, NewCase, Passphrase, Profile, Store, StoreError,
+};
 use sha2::{Digest, Sha256};
 
 pub const PASS: &str = "correct horse battery staple";
@@ -93,6 +95,16 @@ pub async fn fixture() -> Fixture {
         .await
         .unwrap();
     Fixture { dir, keys, store }
+}
+
+/// A whole case as the front ends see it: built from the store's one load of it.
+pub async fn detail(store: &Store, reference: &str, now: NaiveDateTime) -> CaseDetail {
+    store
+        .case_file(reference)
+        .await
+        .unwrap()
+        .detail(store.calendar(), now)
+        .unwrap()
 }
 
 pub fn new_case(child: &str) -> NewCase {

@@ -1,0 +1,251 @@
+//! The unit of work on one case: begin (the write lock is taken and the case is
+//! replayed from its log), apply one event through the state machine, write the rows
+//! the event needs, commit (the event is appended to the log, the dashboard's cache
+//! updated, all in the one transaction). Dropped without a commit, nothing is written.
+//!
+//! ```text
+//! let mut tx = store.begin_case(reference).await?;
+//! let case = tx.apply(event)?;
+//! /* rows via tx.conn() */
+//! tx.commit(now).await?;
+//! ```
+
+use escalate_core::{Case, Event, Protocol};
+
+use super::*;
+use crate::store::sql::{CaseRow, CASE_ROW};
+
+/// A case's write in progress. Holds the store's write lock until committed or dropped.
+pub struct CaseTx<'s> {
+    store: &'s Store,
+    tx: Transaction<'static, Sqlite>,
+    reference: String,
+    /// `None` for a case being created, until it is written.
+    case_id: Option<i64>,
+    protocol: &'static Protocol,
+    /// The case before this move; `None` for a new case.
+    before: Option<Case>,
+    /// The move, as the log keeps it, and the case after it.
+    applied: Option<(Event, Case)>,
+}
+
+impl std::fmt::Debug for CaseTx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaseTx")
+            .field("reference", &self.reference)
+            .field("applied", &self.applied.as_ref().map(|(e, _)| e.kind()))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Begin a move on an existing case: its state is replayed from its log.
+    pub async fn begin_case(&self, reference: &str) -> Result<CaseTx<'_>, StoreError> {
+        let reference = reference.trim();
+        let mut tx = self.begin().await?;
+        let (case_id, protocol_id): (i64, String) =
+            sqlx::query_as("SELECT id, protocol_id FROM cases WHERE reference = ?")
+                .bind(reference)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| StoreError::NoCase(reference.to_owned()))?;
+        let protocol = protocol_for(&protocol_id)?;
+        let events = log::case_events(&mut tx, reference).await?;
+        let case = Case::replay(protocol, events.iter().map(|e| &e.event))?;
+        Ok(CaseTx {
+            store: self,
+            tx,
+            reference: reference.to_owned(),
+            case_id: Some(case_id),
+            protocol,
+            before: Some(case),
+            applied: None,
+        })
+    }
+
+    /// Begin a new case under `protocol`, opened at `opened`: its reference is the next
+    /// of that year's (`RPD-2026-0001`, …). The first event applied must open it.
+    pub async fn begin_new_case(
+        &self,
+        protocol: &str,
+        opened: NaiveDateTime,
+    ) -> Result<CaseTx<'_>, StoreError> {
+        use chrono::Datelike;
+        let protocol = protocol_for(protocol)?;
+        let mut tx = self.begin().await?;
+        let prefix = format!("RPD-{}-", opened.year());
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE reference LIKE ? || '%'")
+                .bind(&prefix)
+                .fetch_one(&mut *tx)
+                .await?;
+        Ok(CaseTx {
+            store: self,
+            tx,
+            reference: format!("{prefix}{:04}", count + 1),
+            case_id: None,
+            protocol,
+            before: None,
+            applied: None,
+        })
+    }
+}
+
+impl CaseTx<'_> {
+    pub fn reference(&self) -> &str {
+        &self.reference
+    }
+
+    /// The case's row id; `None` for a new case.
+    pub fn case_id(&self) -> Option<i64> {
+        self.case_id
+    }
+
+    pub fn protocol(&self) -> &'static Protocol {
+        self.protocol
+    }
+
+    /// The case as it was when the move began (`None` for a new case).
+    pub fn case(&self) -> Option<&Case> {
+        self.before.as_ref()
+    }
+
+    /// The transaction's connection, for the rows the move writes.
+    pub fn conn(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
+    }
+
+    /// Check `event` with the state machine and keep it for the commit. A refused
+    /// event changes nothing. One event per unit of work: the log holds one entry
+    /// per operation. Returns the case after the move.
+    pub fn apply(&mut self, event: Event) -> Result<&Case, StoreError> {
+        if self.applied.is_some() {
+            return Err(StoreError::Database(
+                "a case operation applies one event: begin another for the next".to_owned(),
+            ));
+        }
+        check_times(&event)?;
+        let (event, case) = match (&self.before, event) {
+            (None, Event::Open { at, mut opening }) => {
+                // The moment is the event's own; the opening keeps only the choices.
+                opening.at = None;
+                let case = Case::open(self.protocol, at, opening.clone())?;
+                opening.stage = Some(case.current_stage());
+                (Event::Open { at, opening }, case)
+            }
+            (None, _) => {
+                return Err(StoreError::Database(
+                    "a new case's first event must open it".to_owned(),
+                ))
+            }
+            (Some(before), event) => {
+                let mut case = before.clone();
+                case.apply(self.protocol, event.clone())?;
+                // The log never depends on "the next stage": it keeps where the case went.
+                let event = match event {
+                    Event::Escalate { at, reason, .. } => Event::Escalate {
+                        at,
+                        to_stage: Some(case.current_stage()),
+                        reason,
+                    },
+                    other => other,
+                };
+                (event, case)
+            }
+        };
+        let (_, case) = self.applied.insert((event, case));
+        Ok(case)
+    }
+
+    /// Append the event to the case's log, save the dashboard's cache of the case and
+    /// commit. Returns the case as it now is.
+    pub async fn commit(mut self, now: NaiveDateTime) -> Result<Case, StoreError> {
+        in_calendar("now", now)?;
+        let Some((event, case)) = self.applied.take() else {
+            return Err(StoreError::Database(
+                "a case operation was committed without an event".to_owned(),
+            ));
+        };
+        let after = match &event {
+            // The opening entry also carries the case's own text, as written, so the
+            // log alone tells what the case is about.
+            Event::Open { .. } => {
+                let row: CaseRow = sqlx::query_as(&format!("{CASE_ROW} WHERE c.reference = ?"))
+                    .bind(&self.reference)
+                    .fetch_optional(&mut *self.tx)
+                    .await?
+                    .ok_or_else(|| {
+                        StoreError::Database("a new case was committed without its row".to_owned())
+                    })?;
+                json(&serde_json::json!({
+                    "event": event,
+                    "case": {
+                        "reference": row.reference, "child_name": row.child_name,
+                        "child_dob": row.child_dob, "child_identifiers": row.child_identifiers,
+                        "category": row.category, "summary": row.summary,
+                        "raising_agency": row.raising_agency,
+                        "raising_professional": row.raising_professional,
+                        "receiving_agency": row.receiving_agency,
+                        "receiving_professional": row.receiving_professional,
+                        "protocol": row.protocol_id, "protocol_version": row.protocol_version,
+                        "opened_at": row.opened_at, "immediate_risk": row.immediate_risk_reason,
+                    },
+                }))?
+            }
+            _ => json(&event)?,
+        };
+        self.store
+            .log(
+                &mut self.tx,
+                now,
+                AuditAction::for_event(&event),
+                ("case", &self.reference),
+                None,
+                Some(after),
+            )
+            .await?;
+        let cached =
+            sqlx::query("UPDATE case_state SET status = ?, engine = ? WHERE reference = ?")
+                .bind(case.state.as_str())
+                .bind(json(&case)?)
+                .bind(&self.reference)
+                .execute(&mut *self.tx)
+                .await?
+                .rows_affected();
+        if cached != 1 {
+            return Err(StoreError::Database(format!(
+                "case {} has no dashboard row to update",
+                self.reference
+            )));
+        }
+        sqlx::query("UPDATE cases SET updated_at = ? WHERE reference = ?")
+            .bind(ts(now))
+            .bind(&self.reference)
+            .execute(&mut *self.tx)
+            .await?;
+        self.tx.commit().await?;
+        Ok(case)
+    }
+}
+
+/// Every moment an event carries must lie inside the calendar, named as the operation
+/// that takes it names its input.
+fn check_times(event: &Event) -> Result<(), StoreError> {
+    match event {
+        Event::Open { at, .. } => in_calendar("opened", *at),
+        Event::Record(r) => in_calendar("discussed_at", r.discussed_at),
+        Event::Receive { at } => in_calendar("received_at", *at),
+        Event::Escalate { at, .. }
+        | Event::Resolve { at, .. }
+        | Event::Withdraw { at, .. }
+        | Event::Redirect { at, .. } => in_calendar("now", *at),
+        Event::MarkSent { at, .. } => in_calendar("sent_at", *at),
+        Event::ShortenDeadline { at, due, .. } => {
+            if let Some(at) = at {
+                in_calendar("now", *at)?;
+            }
+            in_calendar("due", *due)
+        }
+        Event::Migrated { case } => in_calendar("opened", case.opened_at),
+    }
+}
