@@ -140,13 +140,43 @@ pub(crate) async fn connect(
     Ok(pool)
 }
 
-/// Close every connection of `pool` before returning. sqlx's `Pool::close` can return
-/// while a connection that was being given back lands in the idle list afterwards,
-/// still open; closing again closes it. Bounded: two hundred rounds at most.
+/// Close every connection of `pool` before returning, the last one alone, so that
+/// SQLite folds the write-ahead log into `escalate.db` and removes the -wal and -shm
+/// files. A store closed this way is one file (plus `key.json` and the lock file) that
+/// nothing changes until it is opened again.
+///
+/// SQLite folds the log only in the connection that closes while no other connection
+/// has the file open: it must get an exclusive lock. sqlx closes a pool's connections
+/// from more than one task at once (`Pool::close` closes the idle ones while the task
+/// giving back the connection used last closes that one), on their own threads; two
+/// closing together each see the other open, neither folds the log, and the files stay
+/// behind for the next open to change. So one connection is taken out of the pool
+/// first, every other one is closed and waited for, and then that one closes alone.
+///
+/// Another Escalate with the store open keeps the log, correctly: it folds it when it
+/// closes last.
 pub(crate) async fn close_pool(pool: &SqlitePool) {
-    for _ in 0..200 {
+    // Detached, the connection no longer counts in the pool, which can then close.
+    let last = if pool.is_closed() {
+        None
+    } else {
+        pool.acquire().await.ok().map(|c| c.detach())
+    };
+    drain(pool).await;
+    if let Some(last) = last {
+        let _ = last.close().await;
+    }
+}
+
+/// Close every connection still in `pool`. sqlx's `Pool::close` can return while a
+/// connection that was being given back lands in the idle list afterwards, still open;
+/// closing again closes it. A connection leaves the pool's count only once its close
+/// has returned, when SQLite has let go of the file. Bounded: ten seconds at most.
+async fn drain(pool: &SqlitePool) {
+    let started = std::time::Instant::now();
+    loop {
         pool.close().await;
-        if pool.size() == 0 {
+        if pool.size() == 0 || started.elapsed() > Duration::from_secs(10) {
             return;
         }
         tokio::task::yield_now().await;
