@@ -140,13 +140,43 @@ pub(crate) async fn connect(
     Ok(pool)
 }
 
-/// Close every connection of `pool` before returning. sqlx's `Pool::close` can return
-/// while a connection that was being given back lands in the idle list afterwards,
-/// still open; closing again closes it. Bounded: two hundred rounds at most.
+/// Close every connection of `pool` before returning, the last one alone, so that
+/// SQLite folds the write-ahead log into `escalate.db` and removes the -wal and -shm
+/// files. A store closed this way is one file (plus `key.json` and the lock file) that
+/// nothing changes until it is opened again.
+///
+/// SQLite folds the log only in the connection that closes while no other connection
+/// has the file open: it must get an exclusive lock. sqlx closes a pool's connections
+/// from more than one task at once (`Pool::close` closes the idle ones while the task
+/// giving back the connection used last closes that one), on their own threads; two
+/// closing together each see the other open, neither folds the log, and the files stay
+/// behind for the next open to change. So one connection is taken out of the pool
+/// first, every other one is closed and waited for, and then that one closes alone.
+///
+/// Another Escalate with the store open keeps the log, correctly: it folds it when it
+/// closes last.
 pub(crate) async fn close_pool(pool: &SqlitePool) {
-    for _ in 0..200 {
+    // Detached, the connection no longer counts in the pool, which can then close.
+    let last = if pool.is_closed() {
+        None
+    } else {
+        pool.acquire().await.ok().map(|c| c.detach())
+    };
+    drain(pool).await;
+    if let Some(last) = last {
+        let _ = last.close().await;
+    }
+}
+
+/// Close every connection still in `pool`. sqlx's `Pool::close` can return while a
+/// connection that was being given back lands in the idle list afterwards, still open;
+/// closing again closes it. A connection leaves the pool's count only once its close
+/// has returned, when SQLite has let go of the file. Bounded: ten seconds at most.
+async fn drain(pool: &SqlitePool) {
+    let started = std::time::Instant::now();
+    loop {
         pool.close().await;
-        if pool.size() == 0 {
+        if pool.size() == 0 || started.elapsed() > Duration::from_secs(10) {
             return;
         }
         tokio::task::yield_now().await;
@@ -254,47 +284,172 @@ pub(crate) fn check_file(path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn wal_is_clean(path: &Path) -> bool {
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    std::fs::metadata(&wal).map_or(true, |m| m.len() == 0)
+/// `escalate.db-wal` and the like: SQLite's files beside the database.
+fn side_file(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    name.into()
 }
 
-/// A read-only keyed connection that writes nothing. After a clean close there is no
-/// WAL content, so it uses `immutable=1`: no -wal or -shm file is created and no lock
-/// taken. When an earlier session ended without closing (a crash), its WAL holds
-/// committed records, so it reads through it.
+/// The write-ahead log's header and each frame's (https://sqlite.org/walformat.html).
+const WAL_HEADER: usize = 32;
+const WAL_FRAME_HEADER: u64 = 24;
+
+/// Whether SQLite would read anything from the write-ahead log: a header it accepts
+/// and at least one whole frame after it. A crash before the first page is written
+/// leaves a header alone, and a crash while the header is rewritten a torn one; SQLite
+/// reads neither. Read directly: SQLite takes no lock on this file, so opening and
+/// closing it here cannot drop one of this process's locks.
+fn log_has_frames(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(mut f) = std::fs::File::open(side_file(path, "-wal")) else {
+        return false;
+    };
+    let mut header = [0u8; WAL_HEADER];
+    match (f.metadata(), f.read_exact(&mut header)) {
+        (Ok(meta), Ok(())) => wal_header_has_frames(&header, meta.len()),
+        _ => false,
+    }
+}
+
+/// `header` checked as SQLite checks it when it reads a log of `len` bytes: magic,
+/// version, page size and checksum, and room for one frame.
+fn wal_header_has_frames(header: &[u8; WAL_HEADER], len: u64) -> bool {
+    let word = |at: usize, big: bool| {
+        let b = [header[at], header[at + 1], header[at + 2], header[at + 3]];
+        if big {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        }
+    };
+    let magic = word(0, true);
+    let page = u64::from(word(8, true));
+    if magic & !1 != 0x377f_0682
+        || word(4, true) != 3_007_000
+        || !page.is_power_of_two()
+        || !(512..=65536).contains(&page)
+        || len < WAL_HEADER as u64 + WAL_FRAME_HEADER + page
+    {
+        return false;
+    }
+    // The first 24 bytes summed as 32-bit words, in the byte order the magic's low bit
+    // names, two at a time.
+    let big = magic & 1 == 1;
+    let (mut s1, mut s2) = (0u32, 0u32);
+    for at in (0..24).step_by(8) {
+        s1 = s1.wrapping_add(word(at, big)).wrapping_add(s2);
+        s2 = s2.wrapping_add(word(at + 4, big)).wrapping_add(s1);
+    }
+    s1 == word(24, true) && s2 == word(28, true)
+}
+
+/// `path` as an SQLite URI (https://sqlite.org/uri.html) with `query`, every byte but
+/// letters and digits percent-encoded, as sqlx writes its own. `None` when the path is
+/// not UTF-8, which sqlx cannot open anyway.
+fn sqlite_uri(path: &Path, query: &str) -> Option<String> {
+    use std::fmt::Write;
+    let text = path.to_str()?;
+    let mut uri = String::with_capacity(6 + 3 * text.len() + query.len());
+    uri.push_str("file:");
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() {
+            uri.push(char::from(b));
+        } else {
+            let _ = write!(uri, "%{b:02X}");
+        }
+    }
+    uri.push('?');
+    uri.push_str(query);
+    Some(uri)
+}
+
+/// A read-only keyed connection that has read the schema, writing nothing, so a store
+/// it refuses is left byte for byte as it was. A key that does not decrypt the file is
+/// `NotADatabase`; a build without SQLCipher, `NotEncrypted`.
+///
+/// When the log holds nothing (after a clean close there is none) it uses
+/// `immutable=1`: no -wal or -shm file is created and no lock taken. When a session
+/// ended without closing (a crash), or another Escalate has the store open, the log
+/// holds committed records, so it reads through it; but a read-only connection still
+/// writes SQLite's index of the log (the -shm file), truncating and rebuilding it when
+/// it is the first to attach. `readonly_shm=1` opens that file read-only: SQLite then
+/// reads the log into private memory instead (or uses the live index of the Escalate
+/// that has it open), and writes nothing.
+///
+/// Should that fail (the index file is missing, which only a hand can do, or goes while
+/// this looks, as the last connection elsewhere closes and folds the log away), it looks
+/// again as any reader would: through the log if there still is one, making its index.
 async fn look(path: &Path, key: &DataKey) -> Result<SqliteConnection, StoreError> {
     openssl_without_atexit();
-    let mut conn = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(false)
-        .immutable(wal_is_clean(path))
-        .read_only(true)
-        .disable_statement_logging()
-        .connect()
-        .await
-        .map_err(|e| open_error(path, e))?;
-    if let Err(e) = apply_key(&mut conn, key).await {
-        let _ = conn.close().await;
-        return Err(open_error(path, e));
+    let options = || {
+        SqliteConnectOptions::new()
+            .create_if_missing(false)
+            .read_only(true)
+            .disable_statement_logging()
+    };
+    if log_has_frames(path) && side_file(path, "-shm").is_file() {
+        if let Some(uri) = sqlite_uri(path, "readonly_shm=1") {
+            match read_schema(options().filename(uri), path, key).await {
+                Err(StoreError::Open(_)) => {}
+                looked => return looked,
+            }
+        }
     }
-    Ok(conn)
+    let opts = if log_has_frames(path) {
+        options().filename(path)
+    } else {
+        options().filename(path).immutable(true)
+    };
+    read_schema(opts, path, key).await
+}
+
+/// Connect with `opts`, give the key and read the schema: the first read, where a key
+/// that does not decrypt the file fails.
+async fn read_schema(
+    opts: SqliteConnectOptions,
+    path: &Path,
+    key: &DataKey,
+) -> Result<SqliteConnection, StoreError> {
+    let mut conn = opts.connect().await.map_err(|e| open_error(path, e))?;
+    let read = async {
+        apply_key(&mut conn, key)
+            .await
+            .map_err(|e| open_error(path, e))?;
+        let version: Option<String> = sqlx::query_scalar("PRAGMA cipher_version")
+            .fetch_optional(&mut conn)
+            .await
+            .map_err(|e| StoreError::Open(e.to_string()))?;
+        if !is_sqlcipher(version.as_deref()) {
+            return Err(StoreError::NotEncrypted);
+        }
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sqlite_master")
+            .fetch_one(&mut conn)
+            .await
+            .map_err(|e| open_error(path, e))?;
+        Ok(())
+    }
+    .await;
+    match read {
+        Ok(()) => Ok(conn),
+        Err(e) => {
+            let _ = conn.close().await;
+            Err(e)
+        }
+    }
 }
 
 /// Whether `key` decrypts the database at `path`, changing nothing. For finishing an
 /// interrupted rotation, where two keys are candidates.
 pub(crate) async fn key_opens(path: &Path, key: &DataKey) -> Result<bool, StoreError> {
     check_file(path)?;
-    let mut conn = look(path, key).await?;
-    let r = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sqlite_master")
-        .fetch_one(&mut conn)
-        .await;
-    let _ = conn.close().await;
-    match r {
-        Ok(_) => Ok(true),
-        Err(e) if is_not_a_database(&e) => Ok(false),
-        Err(e) => Err(open_error(path, e)),
+    match look(path, key).await {
+        Ok(conn) => {
+            let _ = conn.close().await;
+            Ok(true)
+        }
+        Err(StoreError::NotADatabase { .. }) => Ok(false),
+        Err(e) => Err(e),
     }
 }
 
@@ -305,13 +460,6 @@ pub(crate) async fn inspect(path: &Path, key: &DataKey) -> Result<(), StoreError
     check_file(path)?;
     let mut conn = look(path, key).await?;
     let result = async {
-        let version: Option<String> = sqlx::query_scalar("PRAGMA cipher_version")
-            .fetch_optional(&mut conn)
-            .await
-            .map_err(|e| StoreError::Open(e.to_string()))?;
-        if !is_sqlcipher(version.as_deref()) {
-            return Err(StoreError::NotEncrypted);
-        }
         let has_table: Option<i64> = sqlx::query_scalar(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
         )
@@ -387,6 +535,42 @@ mod tests {
         assert!(!key_opens(&path, &DataKey::generate().unwrap())
             .await
             .unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_log_counts_only_with_a_sound_header_and_a_whole_frame() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let key = DataKey::generate().unwrap();
+        let pool = connect(&path, Some(&key), true).await.unwrap();
+        assert!(!log_has_frames(&path));
+        sqlx::query("CREATE TABLE t (x TEXT)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert!(log_has_frames(&path));
+        let wal = std::fs::read(side_file(&path, "-wal")).unwrap();
+        close_pool(&pool).await;
+        assert!(!side_file(&path, "-wal").exists(), "the close folded it");
+
+        let copy = dir.path().join("copy.db");
+        let with_log = |bytes: &[u8]| {
+            std::fs::write(side_file(&copy, "-wal"), bytes).unwrap();
+            log_has_frames(&copy)
+        };
+        assert!(with_log(&wal));
+        // What a crash leaves before the first page, or part way through one.
+        assert!(!with_log(&wal[..WAL_HEADER]));
+        assert!(!with_log(&wal[..WAL_HEADER + 100]));
+        // A torn header: its checksum no longer matches.
+        for at in [0, 4, 8, 16, 24, 31] {
+            let mut torn = wal.clone();
+            torn[at] ^= 0x01;
+            assert!(!with_log(&torn), "byte {at}");
+        }
+        assert!(!with_log(b""));
+        std::fs::remove_file(side_file(&copy, "-wal")).unwrap();
+        assert!(!log_has_frames(&copy));
     }
 
     #[test]

@@ -86,7 +86,9 @@ enum Unlock<'a> {
 
 impl Store {
     /// Close the store: every database connection is closed (and with it SQLCipher's
-    /// copy of the key) before this returns, then the folder's lock is let go.
+    /// copy of the key) before this returns, the last one alone, so the write-ahead log
+    /// is folded into `escalate.db` and the -wal and -shm files are gone (unless
+    /// another Escalate has the store open); then the folder's lock is let go.
     pub async fn close(self) {
         db::close_pool(&self.pool).await;
     }

@@ -1,5 +1,6 @@
-//! The data folder and every file in it are the owner's alone; two creations at once
-//! leave one store; a restore never touches a folder it did not make.
+//! The data folder and every file in it are the owner's alone; a closed store is its
+//! three files and nothing else; two creations at once leave one store; a restore never
+//! touches a folder it did not make.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -46,6 +47,36 @@ async fn store_files_backups_and_restores_are_owner_only() {
     assert_private(&target, "restored and open");
     s.close().await;
     assert_private(&target, "restored");
+}
+
+/// Closing folds SQLite's log into escalate.db and removes the -wal and -shm files
+/// before it returns, however many pooled connections were busy, or still being given
+/// back, when it began. sqlx closes those from several tasks at once; closed together,
+/// none of them folded the log, the files stayed, and the next open (even one that
+/// refused) changed them.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_store_is_three_files_however_busy_it_was() {
+    const CLOSED: [&str; 3] = ["escalate.db", "escalate.lock", "key.json"];
+    let f = fixture().await;
+    let dir = f.path();
+    let key = key_of(&dir);
+    f.store.close().await;
+    assert_eq!(names(&dir), CLOSED, "after creating");
+    for round in 0..25 {
+        let s = Store::open_with_key(&dir, &key).await.unwrap();
+        let (saved, listed, integrity, audit) = tokio::join!(
+            s.create_case(new_case(&format!("{CANARY} {round}")), now()),
+            s.list_cases(CaseFilter::All, None, now()),
+            s.integrity_check(),
+            s.verify_audit(),
+        );
+        saved.unwrap();
+        listed.unwrap();
+        assert_eq!(integrity.unwrap(), "ok");
+        assert!(audit.unwrap().ok());
+        s.close().await;
+        assert_eq!(names(&dir), CLOSED, "round {round}");
+    }
 }
 
 #[tokio::test]

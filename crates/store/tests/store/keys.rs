@@ -179,6 +179,56 @@ async fn a_newer_schema_is_refused_and_left_alone() {
     assert_eq!(fingerprint(&dir), before);
 }
 
+/// A store that was not closed (a crash, or a copy taken while it was open) keeps
+/// committed records in SQLite's log, here a newer schema. Looking at it reads through
+/// the log, and SQLite would rebuild the log's index (escalate.db-shm) as it did: the
+/// refusal must leave that file, too, as it was.
+#[tokio::test]
+async fn a_newer_schema_still_in_the_log_is_refused_and_every_file_left_alone() {
+    let f = fixture().await;
+    let dir = f.path();
+    let key = key_of(&dir);
+    {
+        // Committed while the store is open, so it stays in the log.
+        use sqlx::{ConnectOptions, Connection};
+        let mut c = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(dir.join("escalate.db"))
+            .pragma("key", format!("\"x'{}'\"", key.expose_hex().as_str()))
+            .connect()
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) VALUES (29991231000000, 'from the future', '2999-12-31', 1, x'00', 1)")
+            .execute(&mut c)
+            .await
+            .unwrap();
+        c.close().await.unwrap();
+    }
+    let crashed = f.dir.path().join("crashed");
+    copy_store(&dir, &crashed);
+    f.store.close().await;
+    let side: Vec<String> = names(&crashed)
+        .into_iter()
+        .filter(|n| n.ends_with("-wal") || n.ends_with("-shm"))
+        .collect();
+    assert_eq!(side, ["escalate.db-shm", "escalate.db-wal"]);
+    let before = fingerprint(&crashed);
+    for (how, e) in [
+        (
+            "passphrase",
+            Store::open(&crashed, Some(&pass()), &f.keys)
+                .await
+                .unwrap_err(),
+        ),
+        (
+            "key",
+            Store::open_with_key(&crashed, &key).await.unwrap_err(),
+        ),
+    ] {
+        assert_eq!(e.code(), "store.schema_too_new", "{how}: {e}");
+        assert_eq!(fingerprint(&crashed), before, "{how}: a file changed");
+    }
+}
+
 #[tokio::test]
 async fn creating_refuses_weak_passphrases_and_existing_stores() {
     let dir = tempfile::tempdir().unwrap();

@@ -125,20 +125,11 @@ pub fn new_case(child: &str) -> NewCase {
     }
 }
 
-/// Every file in a folder, with its SHA-256. The store must be closed: sqlx's close
-/// returns before SQLite's last handle removes the -wal and -shm files, so wait for
-/// them to go first.
+/// Every file in a folder, with its SHA-256, as the folder is now. Nothing is waited
+/// for: `Store::close` returns only once SQLite has folded its log into escalate.db
+/// and removed the -wal and -shm files, so a closed store's folder has nothing left to
+/// change (folders.rs checks that close).
 pub fn fingerprint(dir: &Path) -> BTreeMap<String, String> {
-    for _ in 0..500 {
-        let busy = std::fs::read_dir(dir)
-            .unwrap()
-            .flatten()
-            .any(|e| e.file_name().to_string_lossy().ends_with("-shm"));
-        if !busy {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
     let mut out = BTreeMap::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let e = e.unwrap();
