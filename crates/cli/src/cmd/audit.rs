@@ -12,10 +12,7 @@ pub fn verify(json: bool, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliErro
     block_on(async {
         ctx.now()?;
         let Verification { audit, caches } = ctx
-            .with_store(
-                &ctx.secrets(false),
-                async |s| Ok(settings::verify(s).await?),
-            )
+            .with_store(&ctx.secrets(false), async |s| settings::verify(s).await)
             .await?;
         if json {
             term::json(out, &audit)?;

@@ -27,17 +27,15 @@ pub fn run(b: BoardCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliEr
                 let files = board::package_files(&paths)?;
                 let summary = ctx
                     .with_store(&secrets, async |s| {
-                        Ok(
-                            board::import_files(s, &files, opener.key(), now, |done, all| {
-                                if all >= PROGRESS_FROM {
-                                    let _ = writeln!(
-                                        std::io::stderr(),
-                                        "escalate: imported {done} of {all}"
-                                    );
-                                }
-                            })
-                            .await?,
-                        )
+                        board::import_files(s, &files, opener.key(), now, |done, all| {
+                            if all >= PROGRESS_FROM {
+                                let _ = writeln!(
+                                    std::io::stderr(),
+                                    "escalate: imported {done} of {all}"
+                                );
+                            }
+                        })
+                        .await
                     })
                     .await?;
                 for r in &summary.files {
@@ -71,7 +69,7 @@ pub fn run(b: BoardCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliEr
             }
             BoardCommand::List { json } => {
                 let list = ctx
-                    .with_store(&secrets, async |s| Ok(board::packages(s).await?))
+                    .with_store(&secrets, async |s| board::packages(s).await)
                     .await?;
                 if json {
                     term::json(out, &list)?;
@@ -93,7 +91,7 @@ pub fn run(b: BoardCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliEr
             }
             BoardCommand::Remove { id } => {
                 let removed = ctx
-                    .with_store(&secrets, async |s| Ok(board::remove(s, id, now).await?))
+                    .with_store(&secrets, async |s| board::remove(s, id, now).await)
                     .await?;
                 writeln!(
                     out,
@@ -127,7 +125,7 @@ pub fn run(b: BoardCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliEr
                             Some(_) => Some(board::report_pdf(s, &f, now)?),
                             None => None,
                         };
-                        Ok((f, pdf))
+                        Ok::<_, escalate_api::ApiError>((f, pdf))
                     })
                     .await?;
                 if let Some(path) = &csv {

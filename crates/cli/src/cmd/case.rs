@@ -21,14 +21,14 @@ pub fn run(c: CaseCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliErr
             CaseCommand::New(a) => {
                 let new = new_case(*a)?;
                 let reference = ctx
-                    .with_store(&secrets, async |s| Ok(cases::create(s, new, now).await?))
+                    .with_store(&secrets, async |s| cases::create(s, new, now).await)
                     .await?;
                 writeln!(out, "{reference}")?;
             }
             CaseCommand::List { all, search, json } => {
                 let list = ctx
                     .with_store(&secrets, async |s| {
-                        Ok(cases::list(s, all, search.as_deref(), now).await?)
+                        cases::list(s, all, search.as_deref(), now).await
                     })
                     .await?;
                 if json {
@@ -57,9 +57,7 @@ pub fn run(c: CaseCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliErr
             }
             CaseCommand::Show { reference, json } => {
                 let d = ctx
-                    .with_store(&secrets, async |s| {
-                        Ok(cases::detail(s, &reference, now).await?)
-                    })
+                    .with_store(&secrets, async |s| cases::detail(s, &reference, now).await)
                     .await?;
                 if json {
                     term::json(out, &d)?;
@@ -70,7 +68,7 @@ pub fn run(c: CaseCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliErr
             CaseCommand::Chronology { reference, json } => {
                 let entries = ctx
                     .with_store(&secrets, async |s| {
-                        Ok(cases::chronology(s, &reference, now).await?)
+                        cases::chronology(s, &reference, now).await
                     })
                     .await?;
                 if json {
@@ -104,14 +102,14 @@ pub fn run(c: CaseCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliErr
             }
             CaseCommand::Resolve { reference, outcome } => {
                 ctx.with_store(&secrets, async |s| {
-                    Ok(cases::resolve(s, &reference, &outcome, now).await?)
+                    cases::resolve(s, &reference, &outcome, now).await
                 })
                 .await?;
                 writeln!(out, "{reference}\tresolved")?;
             }
             CaseCommand::Withdraw { reference, reason } => {
                 ctx.with_store(&secrets, async |s| {
-                    Ok(cases::withdraw(s, &reference, &reason, now).await?)
+                    cases::withdraw(s, &reference, &reason, now).await
                 })
                 .await?;
                 writeln!(out, "{reference}\twithdrawn")?;
@@ -122,7 +120,7 @@ pub fn run(c: CaseCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliErr
             } => {
                 let to = ctx
                     .with_store(&secrets, async |s| {
-                        Ok(cases::redirect(s, &reference, &exclusion, now).await?)
+                        cases::redirect(s, &reference, &exclusion, now).await
                     })
                     .await?;
                 writeln!(out, "{reference}\tredirected\t{to}")?;
@@ -136,10 +134,7 @@ pub fn run(c: CaseCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliErr
             } => {
                 let sent = parse::optional_moment("--sent", sent.as_deref())?;
                 ctx.with_store(&secrets, async |s| {
-                    Ok(
-                        cases::mark_sent(s, &reference, stage, &notification, sent, &note, now)
-                            .await?,
-                    )
+                    cases::mark_sent(s, &reference, stage, &notification, sent, &note, now).await
                 })
                 .await?;
                 writeln!(out, "{reference}\t{notification}\tsent")?;
@@ -151,7 +146,7 @@ pub fn run(c: CaseCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliErr
             } => {
                 let due = parse::moment("--due", &due)?;
                 ctx.with_store(&secrets, async |s| {
-                    Ok(cases::shorten_deadline(s, &reference, due, &reason, now).await?)
+                    cases::shorten_deadline(s, &reference, due, &reason, now).await
                 })
                 .await?;
                 writeln!(out, "{reference}\tdue {}", due.format("%Y-%m-%dT%H:%M"))?;

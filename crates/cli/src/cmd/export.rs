@@ -111,7 +111,7 @@ async fn package(
             seal,
             now,
         };
-        Ok(export::package(s, r.reference, request).await?)
+        Ok::<_, CliError>(export::package(s, r.reference, request).await?)
     })
     .await
 }

@@ -25,7 +25,7 @@ pub fn change_passphrase(
             .new_recovery()
             .map_err(options(&["new_passphrase_file"]))?;
         ctx.with_store(&secrets, async |s| {
-            Ok(keys::change_passphrase(s, &current, &new, now).await?)
+            keys::change_passphrase(s, &current, &new, now).await
         })
         .await?;
         writeln!(out, "ok")?;

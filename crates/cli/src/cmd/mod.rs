@@ -85,14 +85,17 @@ impl Ctx {
     }
 
     /// `op` on the open store, which is closed afterwards whatever `op` gave.
-    pub async fn with_store<T>(
+    pub async fn with_store<T, E>(
         &self,
         secrets: &Secrets,
-        op: impl AsyncFnOnce(&Store) -> Result<T, CliError>,
-    ) -> Result<T, CliError> {
+        op: impl AsyncFnOnce(&Store) -> Result<T, E>,
+    ) -> Result<T, CliError>
+    where
+        CliError: From<E>,
+    {
         let store = self.open(secrets).await?;
         let result = op(&store).await;
         session::close(store).await;
-        result
+        Ok(result?)
     }
 }

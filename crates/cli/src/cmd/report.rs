@@ -22,7 +22,7 @@ pub fn report(a: ReportArgs, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliE
         };
         let pdf = ctx
             .with_store(&ctx.secrets(false), async |s| {
-                Ok(reports::render(s, &a.reference, &options_).await?)
+                reports::render(s, &a.reference, &options_).await
             })
             .await?;
         reports::save(&a.out, &pdf).map_err(options(&["out"]))?;

@@ -41,9 +41,7 @@ pub fn backup(file: &Path, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliErr
     block_on(async {
         ctx.now()?;
         let size = ctx
-            .with_store(&ctx.secrets(false), async |s| {
-                Ok(keys::backup(s, file).await?)
-            })
+            .with_store(&ctx.secrets(false), async |s| keys::backup(s, file).await)
             .await?;
         writeln!(out, "{}\t{size} bytes", file.display())?;
         Ok(())
