@@ -49,6 +49,7 @@ impl CliError {
             CliError::Output(_) | CliError::Json(_) => ErrorCode::Io,
             CliError::AuditBroken(_) => return 3,
         };
+        // Every code is named, so a new one is placed here on purpose.
         match code {
             ErrorCode::Io
             | ErrorCode::Database
@@ -56,7 +57,54 @@ impl CliError {
             | ErrorCode::StoreOpen
             | ErrorCode::ReportPdf
             | ErrorCode::ReportFont => 1,
-            _ => 2,
+            ErrorCode::FieldInvalid
+            | ErrorCode::FieldEmpty
+            | ErrorCode::TimeTooEarly
+            | ErrorCode::CalendarUnknown
+            | ErrorCode::CalendarOutOfRange
+            | ErrorCode::ProtocolInvalid
+            | ErrorCode::ProtocolUnknown
+            | ErrorCode::CaseNotFound
+            | ErrorCode::CaseClosed
+            | ErrorCode::CaseWrongProtocol
+            | ErrorCode::CaseEmpty
+            | ErrorCode::CaseLogInvalid
+            | ErrorCode::StageUnknown
+            | ErrorCode::StageLast
+            | ErrorCode::StageNotHigher
+            | ErrorCode::StageHigherNotAllowed
+            | ErrorCode::StageReasonRequired
+            | ErrorCode::StageRequirementsMissing
+            | ErrorCode::StageAlreadyReceived
+            | ErrorCode::RecordFieldNotUsed
+            | ErrorCode::ExclusionUnknown
+            | ErrorCode::NotificationUnknown
+            | ErrorCode::NotificationNotOwed
+            | ErrorCode::NotificationAlreadySent
+            | ErrorCode::AttachmentTooLarge
+            | ErrorCode::StoreMissing
+            | ErrorCode::StoreExists
+            | ErrorCode::StoreNotEmpty
+            | ErrorCode::StoreNotEncrypted
+            | ErrorCode::StoreNotADatabase
+            | ErrorCode::StoreSchemaTooNew
+            | ErrorCode::StoreBusy
+            | ErrorCode::StoreLocked
+            | ErrorCode::StoreWrongKind
+            | ErrorCode::KeyWrongPassphrase
+            | ErrorCode::KeyPassphraseNeeded
+            | ErrorCode::KeyKeyringUnavailable
+            | ErrorCode::KeyFile
+            | ErrorCode::KeyNotRotated
+            | ErrorCode::BackupInvalid
+            | ErrorCode::ReportFormNotInProtocol
+            | ErrorCode::ReportStage
+            | ErrorCode::ExportInvalid
+            | ErrorCode::BoardImportRunning
+            | ErrorCode::Dialog
+            | ErrorCode::FileUnknown
+            | ErrorCode::Open
+            | ErrorCode::Ipc => 2,
         }
     }
 }
