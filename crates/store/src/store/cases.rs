@@ -73,6 +73,7 @@ impl Store {
                 immediate_risk: risk.clone(),
                 raising_sector: Some(raising_sector),
                 receiving_sector: Some(receiving_sector),
+                ..Opening::default()
             },
         )?;
 
@@ -344,6 +345,7 @@ impl Store {
                     at: now,
                     to_stage,
                     reason,
+                    skip: None,
                 })
             },
             move |conn, id, case| {
