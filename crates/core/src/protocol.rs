@@ -1020,6 +1020,10 @@ impl fmt::Display for ProtocolErrors {
     }
 }
 
+/// A commented starter file in the newest format that passes the check: what
+/// `escalate protocol new` writes for a partnership to fill in with its own words.
+pub const STARTER: &str = include_str!("starter.toml");
+
 /// The five protocols that ship with Escalate, as (file name, text).
 const BUILTIN: [(&str, &str); 5] = [
     (
@@ -1137,6 +1141,33 @@ mod tests {
             Requirement::Record
         );
         assert!(Requirement::try_from("signature".to_owned()).is_err());
+    }
+
+    #[test]
+    fn the_starter_file_checks_clean_and_shows_every_format_2_key() {
+        let p = Protocol::from_toml(STARTER, "starter.toml").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.format, FORMAT_LATEST);
+        assert_eq!(p.limits.len(), 2);
+        assert!(p.limits.iter().any(|l| l.cap));
+        assert!(p.skipping.is_some());
+        assert!(p.stages.iter().any(|s| s.optional));
+        assert!(p
+            .stages
+            .iter()
+            .any(|s| s.timescale.as_ref().is_some_and(|t| t.extension.is_some())));
+        assert!(p.stages.iter().any(|s| s
+            .timescale
+            .as_ref()
+            .is_some_and(|t| matches!(t.within, Limit::CalendarDays(28)))));
+        assert_eq!(p.routes.len(), 1);
+        assert_eq!(
+            p.route(Some("urgent"))
+                .unwrap()
+                .timescale(1)
+                .unwrap()
+                .within,
+            Limit::Hours(24)
+        );
     }
 
     #[test]
