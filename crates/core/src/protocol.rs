@@ -565,15 +565,46 @@ impl RunLimit {
     }
 }
 
-/// A stage's timescale on one route, in place of the stage's own.
+/// A stage's timescale on one route, in place of the stage's own. In the file the
+/// timescale's keys sit beside `stage`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(from = "RouteTimescaleFile")]
 pub struct RouteTimescale {
     pub stage: u8,
-    // The timescale's own keys sit beside `stage` in the file; its unknown keys are
-    // still refused, by Timescale's deny_unknown_fields.
     #[serde(flatten)]
     pub timescale: Timescale,
+}
+
+/// How a route's timescale is written. Read through this rather than `flatten`, which
+/// would pass over unknown keys: a misspelt key must be refused, not ignored.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RouteTimescaleFile {
+    stage: u8,
+    within: Limit,
+    #[serde(default = "stage_start")]
+    from: Anchor,
+    words: String,
+    #[serde(default)]
+    shorter_if_child_needs: bool,
+    #[serde(default)]
+    extension: Option<ExtensionRule>,
+}
+
+impl From<RouteTimescaleFile> for RouteTimescale {
+    fn from(f: RouteTimescaleFile) -> RouteTimescale {
+        RouteTimescale {
+            stage: f.stage,
+            timescale: Timescale {
+                within: f.within,
+                from: f.from,
+                words: f.words,
+                shorter_if_child_needs: f.shorter_if_child_needs,
+                extension: f.extension,
+            },
+        }
+    }
 }
 
 /// An alternative route through the protocol (format 2): e.g. an urgent, 24-hour route,

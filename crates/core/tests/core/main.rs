@@ -8,6 +8,7 @@ mod engine;
 mod extremes;
 mod fixtures;
 mod format2;
+mod format2_files;
 mod format2_properties;
 mod plan;
 mod properties;
