@@ -1,7 +1,7 @@
 //! Reading and validating a protocol file, with errors that name the file, the line
 //! and the field and say what is expected.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use toml::de::{DeTable, DeValue};
@@ -401,7 +401,15 @@ impl Validator<'_> {
             );
         }
         let mut every_number: BTreeSet<u8> = standard.iter().map(|(n, _)| *n).collect();
-        for (i, r) in p.routes.iter().enumerate() {
+        let protocol_stages: BTreeMap<u8, bool> = standard.iter().copied().collect();
+        let protocol_list = protocol_stages
+            .keys()
+            .map(u8::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        // Past the most routes supported the file is refused already; checking each of
+        // thousands more against the protocol's stages would only cost time.
+        for (i, r) in p.routes.iter().enumerate().take(MAX_ROUTES) {
             let base = [K("routes"), Seg::Idx(i)];
             self.id(&join(&base, &[K("id")]), &r.id);
             if !route_ids.insert(r.id.as_str()) {
@@ -419,7 +427,7 @@ impl Validator<'_> {
             if let Some(q) = &r.question {
                 self.text(&join(&base, &[K("question")]), q);
             }
-            let stages = self.route_stages(&base, p, r);
+            let stages = self.route_stages(&base, (&protocol_stages, &protocol_list), r);
             every_number.extend(stages.iter().map(|(n, _)| *n));
             self.limits(&base, &r.limits, &stages);
         }
@@ -443,11 +451,12 @@ impl Validator<'_> {
     fn route_stages(
         &mut self,
         base: &[Seg<'_>],
-        p: &Protocol,
+        protocol_stages: (&BTreeMap<u8, bool>, &str),
         r: &crate::protocol::Route,
     ) -> Vec<(u8, bool)> {
         use Seg::Key as K;
         let mut out: Vec<(u8, bool)> = Vec::new();
+        let (protocol_stages, protocol_list) = protocol_stages;
         match &r.use_stages {
             Some(numbers) => {
                 if numbers.is_empty() {
@@ -464,33 +473,26 @@ impl Validator<'_> {
                 }
                 for (j, n) in numbers.iter().enumerate() {
                     let path = join(base, &[K("use_stages"), Seg::Idx(j)]);
-                    match p.stage(*n) {
+                    match protocol_stages.get(n) {
                         None => self.err(
                             &path,
-                            format!(
-                                "the protocol has no Stage {n}: use one of {}",
-                                p.stages
-                                    .iter()
-                                    .map(|s| s.number.to_string())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
+                            format!("the protocol has no Stage {n}: use one of {protocol_list}"),
                         ),
-                        Some(s) => {
+                        Some(informal) => {
                             if out.last().is_some_and(|(last, _)| *last >= *n) {
                                 self.err(
                                     &path,
                                     format!("Stage {n} is out of order: list the stages in order, each once"),
                                 );
                             } else {
-                                out.push((*n, s.informal));
+                                out.push((*n, *informal));
                             }
                         }
                     }
                 }
             }
             None if r.stages.is_empty() => {
-                out.extend(p.stages.iter().map(|s| (s.number, s.informal)));
+                out.extend(protocol_stages.iter().map(|(n, informal)| (*n, *informal)));
             }
             None => {}
         }
@@ -535,6 +537,7 @@ impl Validator<'_> {
             );
         }
         let own: BTreeSet<u8> = r.stages.iter().map(|s| s.number).collect();
+        let taken: BTreeSet<u8> = out.iter().map(|(n, _)| *n).collect();
         let mut overridden = BTreeSet::new();
         for (j, t) in r.timescales.iter().enumerate() {
             let path = join(base, &[K("timescales"), Seg::Idx(j)]);
@@ -543,7 +546,7 @@ impl Validator<'_> {
                     &join(&path, &[K("stage")]),
                     format!("Stage {} is the route's own: give its timescale in its [[routes.stages]] table", t.stage),
                 );
-            } else if !out.iter().any(|(n, _)| *n == t.stage) {
+            } else if !taken.contains(&t.stage) {
                 self.err(
                     &join(&path, &[K("stage")]),
                     format!(
@@ -575,7 +578,7 @@ impl Validator<'_> {
                 format!("at most {MAX_LIMITS} limits are supported"),
             );
         }
-        let formal: Vec<u8> = stages
+        let formal: BTreeSet<u8> = stages
             .iter()
             .filter(|(_, informal)| !informal)
             .map(|(n, _)| *n)

@@ -200,3 +200,25 @@ proptest! {
         check(&src);
     }
 }
+
+#[test]
+fn a_megabyte_of_routes_is_refused_with_a_bounded_report() {
+    let route = "[[routes]]\nid = \"r\"\nname = \"n\"\nwords = \"w\"\nuse_stages = [1, 2, 3, 4, 5, 6, 6]\n\n";
+    let mut src = WY.to_owned();
+    while src.len() + route.len() < escalate_core::protocol::MAX_PROTOCOL_FILE_BYTES {
+        src.push_str(route);
+    }
+    let e = Protocol::from_toml(&src, "p.toml").unwrap_err();
+    assert_reported(&src, &e);
+    assert!(
+        e.to_string()
+            .contains("routes: at most 20 routes are supported"),
+        "{e}"
+    );
+    // Only the routes the format supports are checked one by one: the rest are refused
+    // by the count.
+    assert!(
+        e.errors.iter().all(|p| !p.field.starts_with("routes[20]")),
+        "{e}"
+    );
+}
