@@ -816,6 +816,7 @@ impl Case {
     }
 
     /// The definition of the stage an entry of this case is at, on the entry's route.
+    #[inline]
     pub fn stage_of<'p>(&self, protocol: &'p Protocol, entry: &StageEntry) -> Option<&'p Stage> {
         protocol
             .route(entry.route.as_deref())
@@ -854,6 +855,7 @@ impl Case {
     }
 
     /// The latest extension of a deadline: `timescale` of `stage`, or a limit.
+    #[inline]
     pub fn extension_of(&self, deadline: &str, stage: Option<u8>) -> Option<&Extension> {
         self.extensions
             .iter()
@@ -1129,7 +1131,11 @@ impl Case {
             return Err(TransitionError::NotHigher { from, to });
         }
         let reason = reason.filter(|r| !r.trim().is_empty());
-        let skipped = between(&route, Some(from), to);
+        let skipped = if to > next {
+            between(&route, Some(from), to)
+        } else {
+            Vec::new()
+        };
         let jump = check_jump(
             protocol,
             &route,

@@ -733,6 +733,7 @@ pub struct Protocol {
 }
 
 impl Protocol {
+    #[inline]
     pub fn stage(&self, number: u8) -> Option<&Stage> {
         self.stages.iter().find(|s| s.number == number)
     }
@@ -762,6 +763,7 @@ impl Protocol {
     }
 
     /// The id of the route the protocol's own stages make.
+    #[inline]
     pub fn standard_route_id(&self) -> &str {
         self.standard_route
             .as_ref()
@@ -769,6 +771,7 @@ impl Protocol {
     }
 
     /// The route the protocol's own stages make: where a case goes unless told otherwise.
+    #[inline]
     pub fn standard(&self) -> RouteView<'_> {
         RouteView {
             protocol: self,
@@ -777,6 +780,7 @@ impl Protocol {
     }
 
     /// A route by id; `None` (or the standard route's id) is the standard route.
+    #[inline]
     pub fn route(&self, id: Option<&str>) -> Option<RouteView<'_>> {
         match id {
             None => Some(self.standard()),
@@ -882,13 +886,32 @@ impl<'p> RouteView<'p> {
         }
     }
 
+    #[inline]
     pub fn stage(&self, number: u8) -> Option<&'p Stage> {
-        self.stages().find(|s| s.number == number)
+        // Asked for every case on the dashboard: straight lookups, not the iterator.
+        // A route's own stages are numbered after those it takes, so the two never
+        // share a number.
+        match self.route {
+            None => self.protocol.stage(number),
+            Some(r) => match &r.use_stages {
+                None if r.stages.is_empty() => self.protocol.stage(number),
+                None => r.stages.iter().find(|s| s.number == number),
+                Some(taken) => r.stages.iter().find(|s| s.number == number).or_else(|| {
+                    taken
+                        .contains(&number)
+                        .then(|| self.protocol.stage(number))
+                        .flatten()
+                }),
+            },
+        }
     }
 
     /// The first formal stage: where a case on this route normally opens.
     pub fn first_stage(&self) -> u8 {
-        self.stages().find(|s| !s.informal).map_or(1, |s| s.number)
+        match self.route {
+            None => self.protocol.first_stage(),
+            Some(_) => self.stages().find(|s| !s.informal).map_or(1, |s| s.number),
+        }
     }
 
     pub fn last_stage(&self) -> u8 {
@@ -896,18 +919,27 @@ impl<'p> RouteView<'p> {
     }
 
     pub fn next_stage(&self, number: u8) -> Option<&'p Stage> {
-        self.stages().find(|s| s.number > number)
+        match self.route {
+            None => self.protocol.next_stage(number),
+            Some(_) => self.stages().find(|s| s.number > number),
+        }
     }
 
     /// Stage `number`'s timescale on this route: the route's own where it sets one.
     pub fn timescale(&self, number: u8) -> Option<&'p Timescale> {
+        self.stage(number).and_then(|s| self.timescale_of(s))
+    }
+
+    /// The timescale of `stage` (a stage of this route) on this route.
+    #[inline]
+    pub fn timescale_of(&self, stage: &'p Stage) -> Option<&'p Timescale> {
         let own = self.route.and_then(|r| {
             r.timescales
                 .iter()
-                .find(|t| t.stage == number)
+                .find(|t| t.stage == stage.number)
                 .map(|t| &t.timescale)
         });
-        own.or_else(|| self.stage(number).and_then(|s| s.timescale.as_ref()))
+        own.or(stage.timescale.as_ref())
     }
 
     /// The route's limits over runs of stages, and its cap.
