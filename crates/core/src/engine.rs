@@ -150,8 +150,8 @@ pub struct DeadlineStatus<'a> {
     pub urgency: Urgency,
     /// The reason given, where a shorter child-protective deadline replaced the protocol's.
     pub shortened: Option<String>,
-    /// Where the deadline was extended by agreement, as the protocol allows. Boxed:
-    /// rare, and the dashboard moves one of these per deadline.
+    /// Where the deadline was extended by agreement, as the protocol allows.
+    // Boxed: rare, and the dashboard moves one of these per deadline.
     pub extended: Option<Box<Extended>>,
     /// For a run's limit: the cap's id, where the cap falls due first and so sets the due.
     pub capped_by: Option<&'a str>,
