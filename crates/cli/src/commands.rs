@@ -6,20 +6,33 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 use escalate_core::calendar::bank_holidays;
 use escalate_core::calendar::{FIRST_YEAR, LAST_YEAR};
+use escalate_core::holiday_data::MAX_HOLIDAY_FILE_BYTES;
 use escalate_core::protocol::{
-    builtin_ids, Notification, MAX_LIMIT_HOURS, MAX_PROTOCOL_FILE_BYTES,
+    builtin_ids, Anchor, ExtensionRule, Notification, RunLimit, Stage, MAX_LIMIT_HOURS,
+    MAX_PROTOCOL_FILE_BYTES, STARTER,
 };
 use escalate_core::{
-    builtin_protocol, builtin_protocols, plan, Calendar, CalendarError, CalendarId, Limit, Protocol,
+    builtin_protocol, builtin_protocols, plan_route, Calendar, CalendarError, CalendarId,
+    EngineError, HolidayData, Limit, Protocol,
 };
 
-use crate::args::{Cli, Command, DeadlineArgs, HolidaysArgs, PlanArgs, ProtocolCommand};
+use crate::args::{
+    CalendarCommand, Cli, Command, DeadlineArgs, HolidaysArgs, PlanArgs, ProtocolCommand,
+};
 use crate::error::CliError;
 
 pub fn run(cli: Cli, out: &mut impl Write) -> Result<(), CliError> {
     match cli.command {
         Command::Deadline(a) => deadline(a, out),
-        Command::Holidays(a) => holidays(a, out),
+        Command::Holidays(a) => {
+            let now = crate::store_commands::now(&cli.store)?;
+            holidays(a, now.date(), out)
+        }
+        Command::Calendar(CalendarCommand::Check { file }) => calendar_check(&file, out),
+        Command::Protocol(ProtocolCommand::New) => {
+            out.write_all(STARTER.as_bytes())?;
+            Ok(())
+        }
         Command::Calendars => {
             for c in CalendarId::ALL {
                 writeln!(out, "{}\t{}", c.as_str(), c.name())?;
@@ -141,22 +154,28 @@ fn deadline(a: DeadlineArgs, out: &mut impl Write) -> Result<(), CliError> {
     let cal_err = |count: &'static str| {
         move |source: CalendarError| CliError::Calendar {
             option: match source {
-                CalendarError::TooManyWorkingDays { .. } | CalendarError::TooManyHours { .. } => {
-                    count
-                }
+                CalendarError::TooManyWorkingDays { .. }
+                | CalendarError::TooManyHours { .. }
+                | CalendarError::TooManyDays { .. } => count,
                 _ => "--from",
             },
             source,
         }
     };
-    match (a.working_days, a.hours, a.same_working_day) {
-        (Some(n), None, false) => {
+    match (a.working_days, a.hours, a.same_working_day, a.days) {
+        (None, None, false, Some(n)) => {
+            let due = cal
+                .add_calendar_days(from.date(), n)
+                .map_err(cal_err("--days"))?;
+            writeln!(out, "{}", due.format("%Y-%m-%d"))?;
+        }
+        (Some(n), None, false, None) => {
             let due = cal
                 .add_working_days(from.date(), n)
                 .map_err(cal_err("--working-days"))?;
             writeln!(out, "{}", due.format("%Y-%m-%d"))?;
         }
-        (None, Some(h), false) => {
+        (None, Some(h), false, None) => {
             if !(1..=MAX_LIMIT_HOURS).contains(&h) {
                 return Err(CliError::Invalid {
                     option: "--hours",
@@ -168,7 +187,7 @@ fn deadline(a: DeadlineArgs, out: &mut impl Write) -> Result<(), CliError> {
             let due = cal.add_hours(from, h).map_err(cal_err("--hours"))?;
             writeln!(out, "{}", due.format("%Y-%m-%dT%H:%M"))?;
         }
-        (None, None, true) => {
+        (None, None, true, None) => {
             let due = cal
                 .same_working_day(from.date())
                 .map_err(cal_err("--from"))?;
@@ -178,7 +197,7 @@ fn deadline(a: DeadlineArgs, out: &mut impl Write) -> Result<(), CliError> {
             return Err(CliError::Invalid {
                 option: "--working-days",
                 message:
-                    "say how long: give one of --working-days N, --hours N or --same-working-day"
+                    "say how long: give one of --working-days N, --hours N or --same-working-day, or --days N for calendar days"
                         .to_owned(),
             })
         }
@@ -186,7 +205,7 @@ fn deadline(a: DeadlineArgs, out: &mut impl Write) -> Result<(), CliError> {
     Ok(())
 }
 
-fn holidays(a: HolidaysArgs, out: &mut impl Write) -> Result<(), CliError> {
+fn holidays(a: HolidaysArgs, today: NaiveDate, out: &mut impl Write) -> Result<(), CliError> {
     let id = parse_calendar("--calendar", &a.calendar)?;
     let year: i32 = a.year.trim().parse().map_err(|_| CliError::Invalid {
         option: "--year",
@@ -203,6 +222,121 @@ fn holidays(a: HolidaysArgs, out: &mut impl Write) -> Result<(), CliError> {
     })?;
     for h in days {
         writeln!(out, "{}\t{}", h.date.format("%Y-%m-%d"), h.name)?;
+    }
+    let cal = Calendar::new(id);
+    for line in coverage(&cal, year, today) {
+        // On stderr, so the list stays one holiday a line for scripts.
+        let _ = writeln!(std::io::stderr(), "{line}");
+    }
+    Ok(())
+}
+
+/// How far ahead official data confirms a calendar's bank holidays, said gently: a
+/// note, and a warning when the next 12 months from `today` are not covered.
+fn coverage(cal: &Calendar, year: i32, today: NaiveDate) -> Vec<String> {
+    let id = cal.id();
+    let mut lines = Vec::new();
+    let Some(until) = cal.confirmed_until() else {
+        lines.push(format!(
+            "escalate: warning: no official bank-holiday data for {id}: every year is projected from the usual rules. Check GOV.UK's list with `escalate calendar check FILE`."
+        ));
+        return lines;
+    };
+    let year_end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(until);
+    let year_start = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(until);
+    lines.push(if cal.is_confirmed(year_start, year_end) {
+        format!(
+            "escalate: note: {id} bank holidays are confirmed by official data up to {}",
+            until.format("%Y-%m-%d")
+        )
+    } else {
+        format!(
+            "escalate: note: {id} bank holidays are confirmed by official data up to {}; {year} is projected from the usual rules, so a day proclaimed later would be missing",
+            until.format("%Y-%m-%d")
+        )
+    });
+    if !cal.next_twelve_months_confirmed(today) {
+        lines.push(format!(
+            "escalate: warning: official {id} bank-holiday data ends on {}, within the next 12 months from {}: deadlines after it count on projected holidays. Get the latest list from https://www.gov.uk/bank-holidays.json and check it with `escalate calendar check FILE`.",
+            until.format("%Y-%m-%d"),
+            today.format("%Y-%m-%d")
+        ));
+    }
+    lines
+}
+
+/// What a GOV.UK bank-holiday file would change: per nation the years it covers, each
+/// date it adds or removes compared with this build's data, and the confirmed horizon.
+fn calendar_check(path: &Path, out: &mut impl Write) -> Result<(), CliError> {
+    let src = read_text_file(
+        path,
+        MAX_HOLIDAY_FILE_BYTES as u64,
+        "a bank-holiday file (GOV.UK's bank-holidays.json)",
+        "1 MiB",
+    )?;
+    let data = HolidayData::from_govuk_json(&src, &path.display().to_string())
+        .map_err(CliError::HolidayFile)?;
+    for id in data.nations() {
+        let years = data.years(id);
+        let (Some(first), Some(last)) = (years.first(), years.last()) else {
+            continue;
+        };
+        let current = Calendar::new(id);
+        let mut added = Vec::new();
+        let mut removed = Vec::new();
+        for year in &years {
+            let new = data.holidays(id, *year).unwrap_or_default();
+            let old = current
+                .bank_holidays(*year)
+                .map_err(|source| CliError::Calendar {
+                    option: "FILE",
+                    source,
+                })?;
+            added.extend(
+                new.iter()
+                    .filter(|h| !old.iter().any(|o| o.date == h.date))
+                    .cloned(),
+            );
+            removed.extend(
+                old.iter()
+                    .filter(|o| !new.iter().any(|h| h.date == o.date))
+                    .cloned(),
+            );
+        }
+        let span = if first == last {
+            first.to_string()
+        } else {
+            format!("{first}-{last}")
+        };
+        let summary = if added.is_empty() && removed.is_empty() {
+            "no change".to_owned()
+        } else {
+            format!("{} added, {} removed", added.len(), removed.len())
+        };
+        writeln!(out, "{id}\t{span}\t{summary}")?;
+        for h in &added {
+            writeln!(
+                out,
+                "{id}\tadded\t{}\t{}",
+                h.date.format("%Y-%m-%d"),
+                h.name
+            )?;
+        }
+        for h in &removed {
+            writeln!(
+                out,
+                "{id}\tremoved\t{}\t{}",
+                h.date.format("%Y-%m-%d"),
+                h.name
+            )?;
+        }
+        let confirmed = [current.confirmed_until(), data.confirmed_until(id)]
+            .into_iter()
+            .flatten()
+            .max();
+        if let Some(c) = confirmed {
+            writeln!(out, "{id}\tconfirmed to\t{}", c.format("%Y-%m-%d"))?;
+        }
     }
     Ok(())
 }
@@ -299,28 +433,67 @@ fn plan_cmd(a: PlanArgs, out: &mut impl Write) -> Result<(), CliError> {
         None => protocol.calendar,
     };
     let cal = calendar_with(id, &a.closure_days)?;
-    let stages = plan(&protocol, &cal, opened).map_err(|source| match source {
+    let plan = plan_route(&protocol, &cal, opened, a.route.as_deref()).map_err(|e| match e {
         // The protocol's own limits ran past the calendar: only the date can change.
-        CalendarError::TooManyWorkingDays { .. } | CalendarError::TooManyHours { .. } => {
-            CliError::Invalid {
-                option: "--opened",
-                message: format!(
-                    "a stage opened on {} would fall due after the calendar's last day, {LAST_YEAR}-12-31: give an earlier date",
-                    opened.format("%Y-%m-%d")
-                ),
-            }
-        }
-        source => CliError::Calendar {
+        EngineError::Calendar(
+            CalendarError::TooManyWorkingDays { .. }
+            | CalendarError::TooManyHours { .. }
+            | CalendarError::TooManyDays { .. },
+        ) => CliError::Invalid {
+            option: "--opened",
+            message: format!(
+                "a stage opened on {} would fall due after the calendar's last day, {LAST_YEAR}-12-31: give an earlier date",
+                opened.format("%Y-%m-%d")
+            ),
+        },
+        EngineError::Calendar(source) => CliError::Calendar {
             option: "--opened",
             source,
         },
+        EngineError::UnknownRoute { route, known, .. } => CliError::Invalid {
+            option: "--route",
+            message: format!(
+                "'{route}' is not a route of protocol '{}': use one of {known}",
+                protocol.id
+            ),
+        },
+        other => CliError::Invalid {
+            option: "--protocol",
+            message: other.to_string(),
+        },
     })?;
+    let has_routes = !protocol.routes.is_empty();
     if a.json {
-        serde_json::to_writer_pretty(&mut *out, &stages)?;
+        // The stage rows as before, then a row per limit, then the route where the
+        // protocol has more than one: readers of the stage rows need not change.
+        let mut rows = Vec::new();
+        for s in &plan.stages {
+            rows.push(serde_json::to_value(s)?);
+        }
+        for l in &plan.limits {
+            rows.push(serde_json::to_value(l)?);
+        }
+        if has_routes {
+            rows.push(serde_json::json!({ "route": plan.route, "name": plan.route_name }));
+        }
+        serde_json::to_writer_pretty(&mut *out, &rows)?;
         writeln!(out)?;
     } else {
-        for s in stages {
+        for s in &plan.stages {
             writeln!(out, "{}\t{}\t{}", s.stage, s.due, s.title)?;
+        }
+        for l in &plan.limits {
+            match l.capped_by {
+                Some(cap) => writeln!(
+                    out,
+                    "limit\t{}\t{} (the cap '{cap}' falls due first)",
+                    l.due, l.words
+                )?,
+                None => writeln!(out, "limit\t{}\t{}", l.due, l.words)?,
+            }
+        }
+        if has_routes {
+            writeln!(out, "route\t{}\t{}", plan.route, plan.route_name)?;
         }
     }
     Ok(())
@@ -346,10 +519,42 @@ fn notification_line(n: &Notification) -> String {
     s
 }
 
+fn extension_line(e: &ExtensionRule) -> String {
+    format!(
+        "may be extended with the agreement of {} — {}",
+        e.by, e.words
+    )
+}
+
+fn limit_line(l: &RunLimit) -> String {
+    let from = match (l.from, l.anchor_stage()) {
+        (Anchor::StageStart, Some(n)) => format!("the start of Stage {n}"),
+        (anchor, _) => anchor.to_string(),
+    };
+    let what = match l.run() {
+        Some((first, last)) => format!("Limit {}: Stages {first} to {last}", l.id),
+        None => format!("Cap {}: the whole process", l.id),
+    };
+    format!("{what}, {} from {from} — {}", l.within, l.words)
+}
+
+fn show_limits(limits: &[RunLimit], indent: &str, out: &mut impl Write) -> Result<(), CliError> {
+    for l in limits {
+        writeln!(out, "{indent}{}", limit_line(l))?;
+        if let Some(e) = &l.extension {
+            writeln!(out, "{indent}  Extension: {}", extension_line(e))?;
+        }
+    }
+    Ok(())
+}
+
 fn show(p: &Protocol, out: &mut impl Write) -> Result<(), CliError> {
     writeln!(out, "{}\t{}", p.id, p.name)?;
     writeln!(out, "Partnership: {}", p.partnership)?;
     writeln!(out, "Version: {}", p.version)?;
+    if p.format > 1 {
+        writeln!(out, "Format: {}", p.format)?;
+    }
     writeln!(out, "Calendar: {}", p.calendar)?;
     writeln!(out, "Source: {}", p.source)?;
     if let Some(b) = &p.board_contact {
@@ -366,6 +571,25 @@ fn show(p: &Protocol, out: &mut impl Write) -> Result<(), CliError> {
         },
         p.immediate_risk.words
     )?;
+    if let Some(k) = &p.skipping {
+        let which = if k.stages.is_empty() {
+            "any stage".to_owned()
+        } else {
+            format!(
+                "Stages {}",
+                k.stages
+                    .iter()
+                    .map(u8::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        writeln!(
+            out,
+            "Skipping: {} may skip {which}, with a recorded reason — {}",
+            k.by, k.words
+        )?;
+    }
     if let Some(s) = &p.smaller_organisations {
         writeln!(out, "Smaller organisations: {s}")?;
     }
@@ -380,91 +604,62 @@ fn show(p: &Protocol, out: &mut impl Write) -> Result<(), CliError> {
             writeln!(out, "    Instead: {}", e.redirect)?;
         }
     }
+    if !p.routes.is_empty() || p.standard_route.is_some() {
+        writeln!(out, "\nRoutes:")?;
+        let standard = p.standard();
+        writeln!(
+            out,
+            "  {}: {} — the stages below (the default)",
+            standard.id(),
+            standard.name()
+        )?;
+        if let Some(w) = p.standard_route.as_ref().and_then(|s| s.words.as_ref()) {
+            writeln!(out, "    {w}")?;
+        }
+        for r in &p.routes {
+            writeln!(out, "  {}: {}", r.id, r.name)?;
+            if let Some(q) = &r.question {
+                writeln!(out, "    Asked at intake: {q}")?;
+            }
+            writeln!(out, "    {}", r.words)?;
+        }
+    }
+    if !p.limits.is_empty() {
+        writeln!(out, "\nLimits:")?;
+        show_limits(&p.limits, "  ", out)?;
+    }
     for s in &p.stages {
-        writeln!(out)?;
-        writeln!(
-            out,
-            "Stage {}{}: {}",
-            s.number,
-            if s.informal { " (informal)" } else { "" },
-            s.title
-        )?;
-        writeln!(out, "  Led by: {}", s.led_by)?;
-        writeln!(out, "  Contact: {}", s.contact)?;
-        for a in &s.also_involve {
-            writeln!(out, "  Also involve: {a}")?;
-        }
-        if s.entry != Limit::None {
-            writeln!(out, "  Reached: {}", s.entry)?;
-        }
-        if let Some(t) = &s.timescale {
-            writeln!(
-                out,
-                "  Timescale: {}{} — {}",
-                limit_text(t.within, t.from.as_str()),
-                if t.shorter_if_child_needs {
-                    ", or shorter where that protects the child"
-                } else {
-                    ""
-                },
-                t.words
-            )?;
-        } else {
-            writeln!(out, "  Timescale: no limit")?;
-        }
-        for d in &s.deadlines {
-            writeln!(
-                out,
-                "  Deadline {}: {} — {}",
-                d.id,
-                limit_text(d.within, d.from.as_str()),
-                d.what
-            )?;
-        }
-        writeln!(out, "  Actions:")?;
-        for a in &s.actions {
-            writeln!(out, "    - {a}")?;
-        }
-        writeln!(
-            out,
-            "  Record: {} — {}",
-            if s.record.required {
-                "required"
-            } else {
-                "optional"
-            },
-            s.record.words
-        )?;
-        if !s.record.fields.is_empty() {
-            let fields: Vec<_> = s.record.fields.iter().map(|f| f.as_str()).collect();
-            writeln!(out, "  Record fields: {}", fields.join(", "))?;
-        }
-        for k in &s.record.keep_on {
-            writeln!(out, "  Keep a copy on: {k}")?;
-        }
-        for n in &s.notifications {
-            writeln!(out, "  Notify {}", notification_line(n))?;
-        }
-        for f in &s.forms {
-            write!(out, "  Form: {} ({}) on {}", f.form.title(), f.form, f.on)?;
-            if !f.send_to.is_empty() {
-                write!(out, ", send to {}", f.send_to.join("; "))?;
-            }
-            writeln!(out)?;
-        }
-        if !s.escalate_requires.is_empty() {
-            let r: Vec<_> = s.escalate_requires.iter().map(|r| r.to_string()).collect();
-            writeln!(out, "  Before escalating: {}", r.join(", "))?;
-        }
-        for roles in &p.sectors {
-            if let Some(who) = roles.at(s.number) {
-                writeln!(out, "  {}: {}", roles.sector.name(), who)?;
+        show_stage(p, s, "", out)?;
+    }
+    for r in &p.routes {
+        let view = p.route(Some(&r.id));
+        writeln!(out, "\nRoute {}: {}", r.id, r.name)?;
+        if let Some(view) = view {
+            let taken: Vec<String> = view
+                .stages()
+                .filter(|s| !r.stages.iter().any(|own| std::ptr::eq(own, *s)))
+                .map(|s| s.number.to_string())
+                .collect();
+            if !taken.is_empty() {
+                writeln!(out, "  Takes the protocol's Stages {}", taken.join(", "))?;
             }
         }
-        if let Some(o) = &s.outcome {
-            writeln!(out, "  Outcome: {o}")?;
+        for t in &r.timescales {
+            writeln!(
+                out,
+                "  Stage {} timescale on this route: {} — {}",
+                t.stage,
+                limit_text(t.timescale.within, t.timescale.from.as_str()),
+                t.timescale.words
+            )?;
+            if let Some(e) = &t.timescale.extension {
+                writeln!(out, "    Extension: {}", extension_line(e))?;
+            }
         }
-        writeln!(out, "  If unresolved: {}", s.next_step)?;
+        show_limits(&r.limits, "  ", out)?;
+        for s in &r.stages {
+            show_stage(p, s, &format!("Route {}, ", r.id), out)?;
+        }
     }
     if !p.on_resolution.is_empty() {
         writeln!(out, "\nOn resolution:")?;
@@ -472,5 +667,102 @@ fn show(p: &Protocol, out: &mut impl Write) -> Result<(), CliError> {
             writeln!(out, "  Notify {}", notification_line(n))?;
         }
     }
+    Ok(())
+}
+
+fn show_stage(p: &Protocol, s: &Stage, prefix: &str, out: &mut impl Write) -> Result<(), CliError> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{prefix}Stage {}{}: {}",
+        s.number,
+        if s.informal { " (informal)" } else { "" },
+        s.title
+    )?;
+    if s.optional {
+        writeln!(
+            out,
+            "  Optional: may be skipped, with a recorded reason and who decided"
+        )?;
+    }
+    writeln!(out, "  Led by: {}", s.led_by)?;
+    writeln!(out, "  Contact: {}", s.contact)?;
+    for a in &s.also_involve {
+        writeln!(out, "  Also involve: {a}")?;
+    }
+    if s.entry != Limit::None {
+        writeln!(out, "  Reached: {}", s.entry)?;
+    }
+    if let Some(t) = &s.timescale {
+        writeln!(
+            out,
+            "  Timescale: {}{} — {}",
+            limit_text(t.within, t.from.as_str()),
+            if t.shorter_if_child_needs {
+                ", or shorter where that protects the child"
+            } else {
+                ""
+            },
+            t.words
+        )?;
+        if let Some(e) = &t.extension {
+            writeln!(out, "  Extension: {}", extension_line(e))?;
+        }
+    } else {
+        writeln!(out, "  Timescale: no limit")?;
+    }
+    for d in &s.deadlines {
+        writeln!(
+            out,
+            "  Deadline {}: {} — {}",
+            d.id,
+            limit_text(d.within, d.from.as_str()),
+            d.what
+        )?;
+    }
+    writeln!(out, "  Actions:")?;
+    for a in &s.actions {
+        writeln!(out, "    - {a}")?;
+    }
+    writeln!(
+        out,
+        "  Record: {} — {}",
+        if s.record.required {
+            "required"
+        } else {
+            "optional"
+        },
+        s.record.words
+    )?;
+    if !s.record.fields.is_empty() {
+        let fields: Vec<_> = s.record.fields.iter().map(|f| f.as_str()).collect();
+        writeln!(out, "  Record fields: {}", fields.join(", "))?;
+    }
+    for k in &s.record.keep_on {
+        writeln!(out, "  Keep a copy on: {k}")?;
+    }
+    for n in &s.notifications {
+        writeln!(out, "  Notify {}", notification_line(n))?;
+    }
+    for f in &s.forms {
+        write!(out, "  Form: {} ({}) on {}", f.form.title(), f.form, f.on)?;
+        if !f.send_to.is_empty() {
+            write!(out, ", send to {}", f.send_to.join("; "))?;
+        }
+        writeln!(out)?;
+    }
+    if !s.escalate_requires.is_empty() {
+        let r: Vec<_> = s.escalate_requires.iter().map(|r| r.to_string()).collect();
+        writeln!(out, "  Before escalating: {}", r.join(", "))?;
+    }
+    for roles in &p.sectors {
+        if let Some(who) = roles.at(s.number) {
+            writeln!(out, "  {}: {}", roles.sector.name(), who)?;
+        }
+    }
+    if let Some(o) = &s.outcome {
+        writeln!(out, "  Outcome: {o}")?;
+    }
+    writeln!(out, "  If unresolved: {}", s.next_step)?;
     Ok(())
 }

@@ -17,6 +17,8 @@ pub enum CliError {
     },
     /// Protocol files with problems; each line is `file:line: field: what is wrong`.
     Protocol(Vec<ProtocolErrors>),
+    /// A bank-holiday file with a problem, as `file:line: field: what is wrong`.
+    HolidayFile(escalate_core::HolidayFileError),
     /// A file the user named cannot be used as given (a device, too large, not text).
     File {
         path: String,
@@ -51,6 +53,7 @@ impl CliError {
             CliError::Invalid { .. }
             | CliError::Calendar { .. }
             | CliError::Protocol(_)
+            | CliError::HolidayFile(_)
             | CliError::File { .. }
             | CliError::UnknownProtocol { .. } => 2,
             CliError::Io { .. } | CliError::Output(_) | CliError::Json(_) => 1,
@@ -103,6 +106,7 @@ impl fmt::Display for CliError {
                 }
                 Ok(())
             }
+            CliError::HolidayFile(e) => write!(f, "{e}"),
             CliError::File { path, message } => write!(f, "escalate: {path}: {message}"),
             CliError::UnknownProtocol { id, known } => write!(
                 f,

@@ -28,7 +28,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 
 /// The clock: the one place Escalate asks the time, unless `--now` says otherwise.
 #[allow(clippy::disallowed_methods)]
-fn now(args: &StoreArgs) -> Result<NaiveDateTime, CliError> {
+pub(crate) fn now(args: &StoreArgs) -> Result<NaiveDateTime, CliError> {
     match &args.now {
         Some(s) => Ok(parse_moment("--now", s)?.0),
         None => Ok(chrono::Local::now().naive_local()),
