@@ -1,41 +1,20 @@
 // Each command needs a capability grant (capabilities/main.json): without an app
-// manifest every command would be open to every window.
-const COMMANDS: &[&str] = &[
-    "app_status",
-    "new_passphrase",
-    "create_store",
-    "unlock",
-    "lock",
-    "open_demo",
-    "list_cases",
-    "case_detail",
-    "chronology",
-    "protocols",
-    "record_fields",
-    "create_case",
-    "escalate_case",
-    "resolve_case",
-    "withdraw_case",
-    "mark_sent",
-    "record_stage",
-    "save_draft",
-    "load_draft",
-    "report_forms",
-    "preview_report",
-    "save_report",
-    "open_saved",
-    "export_package",
-    "update_profile",
-    "closure_days",
-    "add_closure_day",
-    "remove_closure_day",
-    "audit_trail",
-    "board_overview",
-    "board_cases",
-    "board_import",
-    "board_save_report",
-    "ui_ready",
-];
+// manifest every command would be open to every window. The names come from the
+// command table itself, read here with a macro that keeps only the names (the crate's
+// own `commands!` in src/ipc.rs makes the functions from the same entries).
+macro_rules! commands {
+    (
+        use { $($imports:tt)* }
+        $(
+            $(#[doc = $doc:literal])*
+            $name:ident $([$($inject:ident),+])? ($($arg:ident : $ty:ty),* $(,)?) -> $ret:ty { $($body:tt)* }
+        )*
+    ) => {
+        const COMMANDS: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+
+include!("src/commands/table.rs");
 
 fn main() {
     let attributes = tauri_build::Attributes::new()
