@@ -112,45 +112,9 @@ pub fn typescript() -> String {
     out
 }
 
-/// Words TypeScript will not take as a parameter's name (`case`, for one).
-const RESERVED: &[&str] = &[
-    "break",
-    "case",
-    "catch",
-    "class",
-    "const",
-    "continue",
-    "debugger",
-    "default",
-    "delete",
-    "do",
-    "else",
-    "enum",
-    "export",
-    "extends",
-    "false",
-    "finally",
-    "for",
-    "function",
-    "if",
-    "import",
-    "in",
-    "instanceof",
-    "new",
-    "null",
-    "return",
-    "super",
-    "switch",
-    "this",
-    "throw",
-    "true",
-    "try",
-    "typeof",
-    "var",
-    "void",
-    "while",
-    "with",
-];
+/// Words TypeScript will not take as a parameter's name though Rust does (`case`).
+const RESERVED: &str = "case catch class debugger default delete export extends finally \
+    function import instanceof new null switch this throw try typeof var void with";
 
 /// TypeScript's own type names that a signature may use besides bindings.ts's.
 const BUILTIN_TYPES: &[&str] = &[
@@ -241,7 +205,7 @@ pub fn commands_typescript() -> String {
         jsdoc(&mut out, c.doc);
         let args: Vec<(String, String)> = c.ipc_args().collect();
         let param = |name: &str| {
-            if RESERVED.contains(&name) {
+            if RESERVED.split_whitespace().any(|w| w == name) {
                 format!("{name}_")
             } else {
                 name.to_owned()

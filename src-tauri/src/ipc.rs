@@ -126,16 +126,3 @@ macro_rules! commands {
         ),*];
     };
 }
-
-#[cfg(test)]
-mod tests {
-    use super::camel_case;
-
-    #[test]
-    fn arguments_are_named_as_tauri_names_them() {
-        assert_eq!(camel_case("include_closed"), "includeClosed");
-        assert_eq!(camel_case("sent_at"), "sentAt");
-        assert_eq!(camel_case("reference"), "reference");
-        assert_eq!(camel_case("a_b_c"), "aBC");
-    }
-}

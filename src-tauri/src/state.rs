@@ -86,11 +86,6 @@ impl Session {
         self.store.as_ref().ok_or_else(crate::error::locked)
     }
 
-    pub fn store_mut(&mut self) -> AppResult<&mut Store> {
-        self.check(StoreKind::Lead)?;
-        self.store.as_mut().ok_or_else(crate::error::locked)
-    }
-
     /// The Board administrator's store: imported packages.
     pub fn board(&self) -> AppResult<&Store> {
         self.check(StoreKind::Board)?;
