@@ -81,6 +81,8 @@ lines: Array<AuditLine>, };
 
 export type FieldLabel = { field: RecordField, label: string, };
 
+export type RecordId = number;
+
 export type StoreKind = "lead" | "board";
 
 export type BoardView = { figures: BoardFigures, 
