@@ -42,7 +42,7 @@ help:
 	@echo "make run          build and open the Escalate desktop app"
 	@echo "make test         format check, clippy -D warnings, type check, every test"
 	@echo "make package      build the .deb (target/release/bundle/deb/)"
-	@echo "make bindings     regenerate ui/src/lib/bindings.ts from the Rust types"
+	@echo "make bindings     regenerate ui/src/lib/bindings.ts, commands.ts and the capability file"
 	@echo "make screenshots  retake docs/screenshots/app-*.png from the end-to-end run"
 	@echo "make bench        benchmarks (figures in docs/performance.md)"
 

@@ -1,14 +1,21 @@
-//! Writes the answers the UI tests' mocked IPC gives, taken from a real demo store
-//! through the same crate calls the commands make, so the mocks cannot drift from the
-//! shapes and values the shell really returns. Usage: ui-fixtures OUT.json
+//! Writes the answers the UI tests' fake backend gives, keyed by the command that gives
+//! them. The lead's answers come from the real commands on Tauri's mock runtime, over
+//! a real demo store; the Board's are computed from the same cases as if each had been
+//! exported and imported. Every key must be a command in the table, so the fake backend
+//! cannot answer a command the shell does not register. Usage: ui-fixtures OUT.json
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use escalate_api::reports::sources;
 use escalate_report::board::{self, Dimension, Selection};
-use escalate_report::{export, ReportOptions};
-use escalate_store::{demo, CaseFilter, NoKeyring, Passphrase, Store};
-use serde_json::{json, Value};
+use escalate_report::export;
+use escalate_store::{demo, NoKeyring, Passphrase, Store};
+use serde_json::{json, Map, Value};
+
+#[path = "../tests/support/mock_ipc.rs"]
+mod mock_ipc;
+
+use mock_ipc::{main_window, mock_app, send, Failure};
 
 #[allow(
     clippy::disallowed_methods,
@@ -18,118 +25,124 @@ fn now() -> chrono::NaiveDateTime {
     chrono::Local::now().naive_local()
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// The lead's side: the demo store, opened and read through the commands.
+fn lead_answers(dir: &std::path::Path) -> Result<Map<String, Value>, Failure> {
+    let app = mock_app(dir)?;
+    let w = main_window(&app)?;
+    let ask =
+        |cmd: &str, args: Value| send(&w, cmd, args).map_err(|e| format!("{cmd} refused: {e}"));
+    ask("open_demo", json!({}))?;
+    let mut out = Map::new();
+    for cmd in ["app_status", "protocols", "record_fields", "audit_trail"] {
+        out.insert(cmd.to_owned(), ask(cmd, json!({}))?);
+    }
+    let open = ask(
+        "list_cases",
+        json!({"includeClosed": false, "search": null}),
+    )?;
+    let all = ask("list_cases", json!({"includeClosed": true, "search": null}))?;
+    let refs: Vec<String> = all
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["reference"].as_str().map(str::to_owned))
+        .collect();
+    out.insert("list_cases".into(), json!({"open": open, "all": all}));
+    let (mut details, mut forms, mut previews) = (Map::new(), Map::new(), Map::new());
+    for r in &refs {
+        details.insert(r.clone(), ask("case_detail", json!({"reference": r}))?);
+        let choices = ask("report_forms", json!({"reference": r}))?;
+        let request = json!({"reference": r, "form": choices[0]["form"], "stage": null,
+                             "effectiveness": "", "notes": ""});
+        previews.insert(
+            r.clone(),
+            ask("preview_report", json!({"request": request}))?,
+        );
+        forms.insert(r.clone(), choices);
+    }
+    out.insert("case_detail".into(), Value::Object(details));
+    out.insert("report_forms".into(), Value::Object(forms));
+    out.insert("preview_report".into(), Value::Object(previews));
+    ask("lock", json!({}))?;
+    Ok(out)
+}
+
+/// The Board's side: the demo store's cases as the Board would hold them.
+async fn board_answers(store: &Store) -> Result<Map<String, Value>, Failure> {
+    let at = now();
+    let mut monitoring = Vec::new();
+    for item in store
+        .list_cases(escalate_store::CaseFilter::All, None, at)
+        .await?
+    {
+        let src = sources(store, &item.reference, at).await?;
+        monitoring.push(export::monitoring(
+            store.profile(),
+            &src.case,
+            src.protocol,
+            store.calendar(),
+            "Timescales helped both agencies keep the child in view.",
+            true,
+            at,
+        ));
+    }
+    let selection = Selection {
+        from: at.date() - chrono::Duration::days(365),
+        to: at.date(),
+        agency: None,
+        protocol: None,
+    };
+    let figures = board::figures(
+        &selection.apply(&monitoring),
+        selection.from,
+        selection.to,
+        at,
+    );
+    let (agencies, protocols) = board::choices(&monitoring);
+    let mut behind = Map::new();
+    for dim in Dimension::ALL {
+        let name = serde_json::to_value(dim)?;
+        let name = name.as_str().unwrap_or_default().to_owned();
+        let keys: BTreeSet<String> = monitoring.iter().map(|m| board::bucket(m, dim)).collect();
+        for key in keys {
+            let lines = board::behind(&monitoring, &selection, dim, &key);
+            behind.insert(format!("{name}|{key}"), serde_json::to_value(lines)?);
+        }
+    }
+    let mut out = Map::new();
+    out.insert(
+        "board_overview".into(),
+        json!({"figures": figures, "agencies": agencies, "protocols": protocols,
+               "records": monitoring.len()}),
+    );
+    out.insert("board_cases".into(), Value::Object(behind));
+    Ok(out)
+}
+
+fn main() -> Result<(), Failure> {
     let out = std::env::args()
         .nth(1)
         .ok_or("usage: ui-fixtures OUT.json")?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(async move {
-        let dir = tempfile::tempdir()?;
-        let at = now();
-        let store = Store::create(
-            &dir.path().join("demo"),
-            demo::profile(),
-            &Passphrase::new(demo::PASSPHRASE),
-            &NoKeyring,
-            at,
-        )
-        .await?;
-        let refs = demo::populate(&store, at).await?;
-        let mut cases = BTreeMap::new();
-        let mut previews = BTreeMap::new();
-        let mut forms = BTreeMap::new();
-        for r in &refs {
-            cases.insert(
-                r.clone(),
-                serde_json::to_value(escalate_api::cases::detail(&store, r, at).await?)?,
-            );
-            let src = sources(&store, r, at).await?;
-            let f = escalate_report::forms_for(src.protocol);
-            let opts = ReportOptions {
-                form: f[0],
-                stage: None,
-                effectiveness: String::new(),
-                notes: String::new(),
-                generated_at: at,
-            };
-            previews.insert(
-                r.clone(),
-                serde_json::to_value(escalate_report::preview(&src.input(&store), &opts)?)?,
-            );
-            forms.insert(
-                r.clone(),
-                serde_json::to_value(escalate_app::commands::reports::FormChoice::of(f))?,
-            );
-        }
-        // The Board's view of the same cases, as if each agency had exported them.
-        let mut monitoring = Vec::new();
-        for r in &refs {
-            let src = sources(&store, r, at).await?;
-            monitoring.push(export::monitoring(
-                store.profile(),
-                &src.case,
-                src.protocol,
-                store.calendar(),
-                "Timescales helped both agencies keep the child in view.",
-                true,
-                at,
-            ));
-        }
-        let selection = Selection {
-            from: at.date() - chrono::Duration::days(365),
-            to: at.date(),
-            agency: None,
-            protocol: None,
-        };
-        let figures = board::figures(
-            &selection.apply(&monitoring),
-            selection.from,
-            selection.to,
-            at,
-        );
-        let (agencies, protocols) = board::choices(&monitoring);
-        let mut behind = BTreeMap::new();
-        for dim in Dimension::ALL {
-            let name = serde_json::to_value(dim)?;
-            let name = name.as_str().unwrap_or_default().to_owned();
-            let keys: std::collections::BTreeSet<String> =
-                monitoring.iter().map(|m| board::bucket(m, dim)).collect();
-            for key in keys {
-                let lines = board::behind(&monitoring, &selection, dim, &key);
-                behind.insert(format!("{name}|{key}"), serde_json::to_value(lines)?);
-            }
-        }
-        let fields: Vec<Value> = escalate_core::protocol::RecordField::ALL
-            .into_iter()
-            .map(|f| json!({"field": f, "label": f.label()}))
-            .collect();
-        let fixtures = json!({
-            "profile": store.profile(),
-            "protocols": escalate_core::builtin_protocols()?,
-            "record_fields": fields,
-            "open_cases": store.list_cases(CaseFilter::Open, None, at).await?,
-            "all_cases": store.list_cases(CaseFilter::All, None, at).await?,
-            "cases": cases,
-            "report_forms": forms,
-            "previews": previews,
-            "board": {
-                "view": {
-                    "figures": figures,
-                    "agencies": agencies,
-                    "protocols": protocols,
-                    "records": monitoring.len(),
-                },
-                "behind": behind,
-            },
-            "audit": {
-                "verification": store.verify_audit().await?,
-                "lines": store.audit_lines(200).await?,
-            },
-        });
+    let dir = tempfile::tempdir()?;
+    let mut fixtures = lead_answers(dir.path())?;
+    // The commands closed the demo store; the Board's figures read it again.
+    let demo_dir = escalate_app::state::DataPaths::beside(&dir.path().join("data")).demo;
+    let board = tauri::async_runtime::block_on(async {
+        let pass = Passphrase::new(demo::PASSPHRASE);
+        let store = Store::open(&demo_dir, Some(&pass), &NoKeyring).await?;
+        let answers = board_answers(&store).await;
         store.close().await;
-        std::fs::write(&out, serde_json::to_vec_pretty(&fixtures)?)?;
-        Ok(())
-    })
+        answers
+    })?;
+    fixtures.extend(board);
+    let known: BTreeSet<&str> = escalate_app::commands::COMMANDS
+        .iter()
+        .map(|c| c.name)
+        .collect();
+    if let Some(unknown) = fixtures.keys().find(|k| !known.contains(k.as_str())) {
+        return Err(format!("'{unknown}' is not a command the shell registers").into());
+    }
+    let sorted: BTreeMap<_, _> = fixtures.into_iter().collect();
+    std::fs::write(&out, serde_json::to_vec_pretty(&sorted)?)?;
+    Ok(())
 }

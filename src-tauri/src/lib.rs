@@ -1,11 +1,18 @@
 //! Escalate's desktop shell. It wires the crates to a window and does nothing else:
 //! no SQL, no file paths from the webview, no protocol logic. See docs/architecture.md.
 
+#[macro_use]
+pub mod ipc;
 pub mod bindings;
+pub mod board_import;
 mod clock;
 pub mod commands;
 pub mod error;
+pub mod files;
+pub mod reports;
+pub mod session;
 pub mod state;
+pub mod views;
 
 use std::time::{Duration, Instant};
 
@@ -14,57 +21,13 @@ use tauri_plugin_notification::NotificationExt;
 
 use crate::state::{AppState, DataPaths, EscalateExt, StoreKind};
 
-/// Every command the UI may call; build.rs lists the same names for the capability.
-#[macro_export]
-macro_rules! handlers {
-    () => {
-        tauri::generate_handler![
-            $crate::commands::session::app_status,
-            $crate::commands::session::new_passphrase,
-            $crate::commands::session::create_store,
-            $crate::commands::session::unlock,
-            $crate::commands::session::lock,
-            $crate::commands::session::open_demo,
-            $crate::commands::cases::list_cases,
-            $crate::commands::cases::case_detail,
-            $crate::commands::cases::chronology,
-            $crate::commands::cases::protocols,
-            $crate::commands::cases::record_fields,
-            $crate::commands::cases::create_case,
-            $crate::commands::cases::escalate_case,
-            $crate::commands::cases::resolve_case,
-            $crate::commands::cases::withdraw_case,
-            $crate::commands::cases::mark_sent,
-            $crate::commands::stages::record_stage,
-            $crate::commands::stages::save_draft,
-            $crate::commands::stages::load_draft,
-            $crate::commands::reports::report_forms,
-            $crate::commands::reports::preview_report,
-            $crate::commands::reports::save_report,
-            $crate::commands::reports::open_saved,
-            $crate::commands::reports::export_package,
-            $crate::commands::settings::update_profile,
-            $crate::commands::settings::closure_days,
-            $crate::commands::settings::add_closure_day,
-            $crate::commands::settings::remove_closure_day,
-            $crate::commands::settings::audit_trail,
-            $crate::commands::board::board_overview,
-            $crate::commands::board::board_cases,
-            $crate::commands::board::board_import,
-            $crate::commands::board::board_save_report,
-            $crate::ui_ready,
-        ]
-    };
-}
-
 /// When the process started, for the cold-start measurement.
 static STARTED: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
 
-/// The UI calls this once its first screen is interactive. With
+/// The UI says (`ui_ready`) when its first screen is interactive. With
 /// `ESCALATE_STARTUP_PROBE` set, the shell writes the time since start to stderr
 /// (bench/app-start reads it); otherwise it does nothing.
-#[tauri::command]
-fn ui_ready(screen: String) {
+fn startup_probe(screen: &str) {
     if std::env::var_os("ESCALATE_STARTUP_PROBE").is_some() {
         let ms = STARTED.get().map(|s| s.elapsed().as_millis()).unwrap_or(0);
         #[allow(clippy::print_stderr, reason = "the benchmark's only channel")]
@@ -159,7 +122,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, paths: DataPaths) -> Builder<R
             watch_deadlines(app.handle().clone());
             Ok(())
         })
-        .invoke_handler(handlers!())
+        .invoke_handler(commands::handler())
 }
 
 /// Refuse WebDriver automation in release builds: WebKitGTK switches it on whenever

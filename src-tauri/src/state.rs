@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicBool;
 
 use escalate_store::Store;
 use tauri::{Manager, Runtime, State};
-use tokio::sync::{Mutex, MutexGuard, Notify};
+use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard, Notify};
 
 use crate::error::{AppError, AppResult, ErrorCode};
 
@@ -86,11 +86,6 @@ impl Session {
         self.store.as_ref().ok_or_else(crate::error::locked)
     }
 
-    pub fn store_mut(&mut self) -> AppResult<&mut Store> {
-        self.check(StoreKind::Lead)?;
-        self.store.as_mut().ok_or_else(crate::error::locked)
-    }
-
     /// The Board administrator's store: imported packages.
     pub fn board(&self) -> AppResult<&Store> {
         self.check(StoreKind::Board)?;
@@ -134,6 +129,23 @@ impl AppState {
 
     pub async fn session(&self) -> MutexGuard<'_, Session> {
         self.session.lock().await
+    }
+
+    /// The lead's (or the demo) store, held for one command: the session stays locked
+    /// until the guard drops.
+    pub async fn lead(&self) -> AppResult<MappedMutexGuard<'_, Store>> {
+        self.open(StoreKind::Lead).await
+    }
+
+    /// The Board administrator's store, held like [`AppState::lead`].
+    pub async fn board(&self) -> AppResult<MappedMutexGuard<'_, Store>> {
+        self.open(StoreKind::Board).await
+    }
+
+    async fn open(&self, kind: StoreKind) -> AppResult<MappedMutexGuard<'_, Store>> {
+        let session = self.session().await;
+        session.check(kind)?;
+        MutexGuard::try_map(session, |s| s.store.as_mut()).map_err(|_| crate::error::locked())
     }
 
     /// Ask the deadline watch to look again now.

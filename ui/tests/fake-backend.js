@@ -1,7 +1,10 @@
-// The shell, faked for browser tests: answers every command from fixtures that a real
-// demo store produced (src-tauri/examples/ui-fixtures.rs), records each call, and
-// rejects with {code, message} the way the shell does.
-export function installFakeBackend({ fixtures, mode }) {
+// The shell, faked for browser tests: answers commands from fixtures that the real
+// commands gave over a demo store (src-tauri/examples/ui-fixtures.rs, keyed by
+// command), records each call, and rejects with {code, field?, message} the way the
+// shell does. `known` is the generated list of commands the shell registers (and the
+// plugin commands it grants): any other name is refused as the shell refuses it, and
+// tests/commands.test.mjs fails if a handler here answers one.
+export function installFakeBackend({ fixtures, mode, known }) {
   const calls = [];
   window.__calls = calls;
   // Events from the shell: the UI's listeners, and a way for a test to send one.
@@ -18,35 +21,41 @@ export function installFakeBackend({ fixtures, mode }) {
   let unlocked = mode === "unlocked" || mode === "board";
   let draft = mode === "with-draft" ? JSON.stringify({ summary: "Draft kept from before the crash.", agreed: "" }) : null;
   if (mode === "with-draft") unlocked = true;
-  const fail = (code, message) => {
-    throw { code, message };
+  const fail = (code, message, field) => {
+    throw field ? { code, field, message } : { code, message };
   };
+  // The shell closes the store behind the UI's back (as auto-lock in another window
+  // would): every command that needs it answers store.locked.
+  window.__lockBehindTheUi = () => {
+    unlocked = false;
+  };
+  const withoutStore = ["app_status", "new_passphrase", "create_store", "unlock", "lock", "open_demo", "protocols", "record_fields", "ui_ready"];
   const status = () => ({
     store_exists: storeExists,
     board_exists: boardExists,
     kind: unlocked ? (mode === "board" ? "board" : "lead") : null,
     unlocked,
     demo: false,
-    profile: unlocked ? fixtures.profile : null,
+    profile: unlocked ? fixtures.app_status.profile : null,
     notices: [],
     data_dir: "/home/lead/.local/share/escalate",
   });
-  const firstOpen = fixtures.open_cases[0].reference;
+
   const handlers = {
     app_status: () => status(),
     new_passphrase: () => "ABCDE-FGHJK-MNPQR-STUVW-XYZ23-45678-9ABCD-EFGHJ",
     create_store: (a) => {
       if (a.passphrase !== a.confirm)
-        fail("field.invalid", "confirm: does not match the recovery passphrase shown: type it again exactly as you wrote it down");
+        fail("field.invalid", "confirm: does not match the recovery passphrase shown: type it again exactly as you wrote it down", "confirm");
       storeExists = true;
       unlocked = true;
       return status();
     },
     unlock: (a) => {
       if (mode === "needs-passphrase" && !a.passphrase)
-        fail("key.passphrase_needed", "this store needs its recovery passphrase");
+        fail("key.passphrase_needed", "this store needs its recovery passphrase", "passphrase");
       if (mode === "needs-passphrase" && a.passphrase !== "right passphrase")
-        fail("key.wrong_passphrase", "the recovery passphrase is wrong: check it and try again (nothing was changed)");
+        fail("key.wrong_passphrase", "the recovery passphrase is wrong: check it and try again (nothing was changed)", "passphrase");
       unlocked = true;
       return status();
     },
@@ -59,16 +68,23 @@ export function installFakeBackend({ fixtures, mode }) {
       return { ...status(), demo: true };
     },
     list_cases: (a) =>
-      (a.includeClosed ? fixtures.all_cases : fixtures.open_cases).filter(
+      (a.includeClosed ? fixtures.list_cases.all : fixtures.list_cases.open).filter(
         (c) => !a.search || (c.child_name + c.reference).toLowerCase().includes(a.search.toLowerCase()),
       ),
-    case_detail: (a) => fixtures.cases[a.reference] ?? fail("case.not_found", `no case with reference '${a.reference}'`),
+    case_detail: (a) =>
+      fixtures.case_detail[a.reference] ?? fail("case.not_found", `no case with reference '${a.reference}'`, "reference"),
     chronology: () => [],
     protocols: () => fixtures.protocols,
     record_fields: () => fixtures.record_fields,
     create_case: (a) => {
-      if (!a.case.child_name) fail("field.invalid", "child_name: is required: it must not be empty");
-      return firstOpen;
+      if (!a.case.child_name) fail("field.invalid", "child_name: is required: it must not be empty", "child_name");
+      if (a.case.receiving_agency.toLowerCase() === a.case.raising_agency.toLowerCase())
+        fail(
+          "field.invalid",
+          "receiving_agency: must differ from the raising agency: a disagreement inside one agency follows that agency's own arrangements",
+          "receiving_agency",
+        );
+      return fixtures.list_cases.open[0].reference;
     },
     escalate_case: () => 2,
     resolve_case: () => null,
@@ -81,31 +97,31 @@ export function installFakeBackend({ fixtures, mode }) {
     },
     load_draft: () => draft,
     report_forms: (a) => fixtures.report_forms[a.reference],
-    preview_report: (a) => fixtures.previews[a.request.reference],
+    preview_report: (a) => fixtures.preview_report[a.request.reference],
     save_report: (a) => ({ id: 0, path: `/home/lead/Documents/${a.request.reference}-${a.request.form}.pdf`, bytes: 23456 }),
     open_saved: () => null,
     export_package: (a) => {
       const r = a.request;
       if (!!r.recipient === !!r.passphrase)
-        fail("field.invalid", "recipient: give either the Board's public key (age1…) or a passphrase agreed with the Board, not both");
+        fail("field.invalid", "recipient: give either the Board's public key (age1…) or a passphrase agreed with the Board, not both", "recipient");
       return { id: 1, path: `/home/lead/Documents/${r.reference}-board.escalate-export`, bytes: 30123 };
     },
     update_profile: (a) => a.profile,
     closure_days: () => [],
     add_closure_day: (a) => {
       if (a.day < "1990-01-01")
-        fail("field.invalid", `day: ${a.day} is outside the calendar's range: use a date from 1990-01-01 to 2100-12-31`);
+        fail("field.invalid", `day: ${a.day} is outside the calendar's range: use a date from 1990-01-01 to 2100-12-31`, "day");
       return [{ day: a.day, note: a.note }];
     },
     remove_closure_day: () => [],
-    audit_trail: () => fixtures.audit,
+    audit_trail: () => fixtures.audit_trail,
     ui_ready: () => null,
     board_overview: (a) => {
       if (a.selection.to < a.selection.from)
-        fail("field.invalid", "to: the period ends before it starts: choose an end on or after the start");
-      return fixtures.board.view;
+        fail("field.invalid", "to: the period ends before it starts: choose an end on or after the start", "to");
+      return fixtures.board_overview;
     },
-    board_cases: (a) => fixtures.board.behind[`${a.dimension}|${a.key}`] ?? [],
+    board_cases: (a) => fixtures.board_cases[`${a.dimension}|${a.key}`] ?? [],
     board_import: async (a) => {
       if (window.__holdImport) await new Promise((resolve) => (finishImport = resolve));
       return {
@@ -125,11 +141,22 @@ export function installFakeBackend({ fixtures, mode }) {
     },
     "plugin:event|unlisten": () => null,
   };
+  window.__fakeCommands = Object.keys(handlers);
   window.__TAURI_INTERNALS__ = {
     invoke: async (cmd, args) => {
       calls.push({ cmd, args: JSON.parse(JSON.stringify(args ?? {})) });
+      // As the shell answers a name it does not register.
+      if (!known.includes(cmd)) throw `command ${cmd} not found`;
       const h = handlers[cmd];
-      if (!h) fail("test.unknown_command", cmd);
+      if (!h) throw `the fake backend has no answer for ${cmd}: add one in tests/fake-backend.js`;
+      // A test's own refusal for the next call of a command: {cmd, error}.
+      const refusal = window.__refuseNext;
+      if (refusal?.cmd === cmd) {
+        window.__refuseNext = null;
+        throw refusal.error;
+      }
+      if (!unlocked && !cmd.startsWith("plugin:") && !withoutStore.includes(cmd))
+        fail("store.locked", "Escalate is locked: unlock it to see and change cases");
       return JSON.parse(JSON.stringify((await h(args ?? {})) ?? null));
     },
     transformCallback: (callback) => {

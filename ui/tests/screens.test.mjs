@@ -9,6 +9,7 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
 import { installFakeBackend } from "./fake-backend.js";
+import { COMMAND_NAMES, PLUGIN_COMMANDS } from "./command-names.mjs";
 
 const require = createRequire(import.meta.url);
 const dist = new URL("../dist/", import.meta.url).pathname;
@@ -54,7 +55,7 @@ async function open(mode, { clock = false, locale = "en-GB" } = {}) {
   if (clock) await page.clock.install();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
-  await page.addInitScript(installFakeBackend, { fixtures, mode });
+  await page.addInitScript(installFakeBackend, { fixtures, mode, known: [...COMMAND_NAMES, ...PLUGIN_COMMANDS] });
   await page.goto(base);
   page.errors = errors;
   return page;
@@ -76,7 +77,7 @@ async function accessible(page, screen) {
   assert.deepEqual(page.errors, [], `${screen} threw in the page`);
 }
 
-const caseFor = (child) => Object.values(fixtures.cases).find((c) => c.child_name === child);
+const caseFor = (child) => Object.values(fixtures.case_detail).find((c) => c.child_name === child);
 
 test("first run: profile, then the passphrase shown once and confirmed", async () => {
   const page = await open("first-run");
@@ -125,12 +126,12 @@ test("dashboard: most urgent first, status in words, filters and search", async 
   await page.getByRole("heading", { name: "Professional differences" }).waitFor();
   await accessible(page, "dashboard");
   const rows = page.locator("table.cases tbody tr");
-  assert.equal(await rows.count(), fixtures.open_cases.length);
-  const first = fixtures.open_cases[0];
+  assert.equal(await rows.count(), fixtures.list_cases.open.length);
+  const first = fixtures.list_cases.open[0];
   assert.match(await rows.first().textContent(), new RegExp(first.child_name));
   assert.match(await rows.first().textContent(), /Overdue by \d+ working days?/);
   await page.getByLabel("Status").selectOption("overdue");
-  const overdue = fixtures.open_cases.filter((c) => c.urgency.status === "overdue").length;
+  const overdue = fixtures.list_cases.open.filter((c) => c.urgency.status === "overdue").length;
   assert.equal(await rows.count(), overdue);
   await page.getByLabel("Status").selectOption("all");
   await page.getByLabel("Search by child or reference").fill("Carys");
@@ -162,11 +163,69 @@ test("new difference: an excluded case is redirected in the protocol's words", a
   await page.getByLabel(/immediate risk/).check();
   await page.getByLabel("Reason").fill("Disclosure today.");
   await page.getByRole("button", { name: "Open the difference" }).click();
-  await page.getByRole("heading", { name: new RegExp(fixtures.open_cases[0].child_name) }).waitFor();
+  await page.getByRole("heading", { name: new RegExp(fixtures.list_cases.open[0].child_name) }).waitFor();
   const [create] = await calls(page, "create_case");
   assert.equal(create.args.case.protocol, "western-bay");
   assert.equal(create.args.case.immediate_risk, "Disclosure today.");
   assert.match(create.args.case.opened_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:00$/);
+  await page.close();
+});
+
+test("new difference: a field error from the shell marks the input it names, by its code and field", async () => {
+  const page = await open("unlocked");
+  await page.getByRole("button", { name: "New difference" }).first().click();
+  for (const q of fixtures.protocols.find((p) => p.id === "western-bay").exclusions) {
+    await page.getByRole("group", { name: q.question }).getByLabel("No").check();
+  }
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByLabel("Child's name").fill("Test Child");
+  await page.getByLabel("Category of disagreement").fill("Threshold");
+  await page.getByLabel(/Summary of the concern/).fill("Summary.");
+  // The same agency on both sides: the shell refuses it, naming receiving_agency.
+  const raising = await page.locator("#raising_agency").inputValue();
+  await page.locator("#receiving_agency").fill(raising.toUpperCase());
+  await page.getByRole("button", { name: "Open the difference" }).click();
+  const alert = page.getByRole("alert").filter({ hasText: "must differ from the raising agency" });
+  await alert.waitFor();
+  assert.equal(await alert.getAttribute("data-code"), "field.invalid");
+  assert.equal(await alert.getAttribute("data-field"), "receiving_agency");
+  const input = page.locator("#receiving_agency");
+  assert.equal(await input.getAttribute("aria-invalid"), "true");
+  assert.ok((await input.getAttribute("aria-describedby")).split(" ").includes(await alert.getAttribute("id")), "described by the error");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "receiving_agency");
+  for (const other of ["#raising_agency", "#child_name", "#category"]) {
+    assert.equal(await page.locator(other).getAttribute("aria-invalid"), null, `${other} is not marked`);
+  }
+  await accessible(page, "intake with a field error");
+
+  // The field comes from `field`, not from the words: a message that names no input
+  // still marks the one the error names, and the earlier mark goes.
+  await page.evaluate(() => {
+    window.__refuseNext = { cmd: "create_case", error: { code: "field.invalid", field: "category", message: "Escalate cannot record that." } };
+  });
+  await page.locator("#receiving_agency").fill("Children's Services");
+  await page.getByRole("button", { name: "Open the difference" }).click();
+  await page.getByRole("alert").filter({ hasText: "Escalate cannot record that." }).waitFor();
+  assert.equal(await page.locator("#category").getAttribute("aria-invalid"), "true");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "category");
+  assert.equal(await input.getAttribute("aria-invalid"), null, "the corrected input is no longer marked");
+  assert.equal(await input.getAttribute("aria-describedby"), null, "nor described by an error that has gone");
+
+  await page.getByRole("button", { name: "Open the difference" }).click();
+  await page.getByRole("heading", { name: new RegExp(fixtures.list_cases.open[0].child_name) }).waitFor();
+  await page.close();
+});
+
+test("a store closed behind the UI: the code store.locked brings the lock screen, with no child data", async () => {
+  const page = await open("unlocked");
+  await page.getByRole("heading", { name: "Professional differences" }).waitFor();
+  await page.evaluate(() => window.__lockBehindTheUi());
+  // The screen is gone once the shell answers, so a click, not a check that waits on it.
+  await page.getByLabel("Include resolved and closed").click();
+  await page.getByRole("heading", { name: "Escalate is locked" }).waitFor();
+  const refused = (await calls(page, "list_cases")).length;
+  assert.ok(refused >= 2, "the dashboard asked again and was refused");
+  assert.equal(await page.getByText(fixtures.list_cases.open[0].child_name).count(), 0, "no child data on the lock screen");
   await page.close();
 });
 
@@ -194,7 +253,7 @@ test("case: next step, checklist and deadlines in the protocol's words; notifica
 });
 
 test("case: the stage timeline gives each stage not yet reached its latest due date from the engine", async () => {
-  const c = Object.values(fixtures.cases).find((x) => x.protocol_id === "doncaster");
+  const c = Object.values(fixtures.case_detail).find((x) => x.protocol_id === "doncaster");
   const page = await open("unlocked");
   await page.getByRole("button", { name: c.reference }).click();
   await page.getByRole("heading", { name: "Stage timeline" }).waitFor();
@@ -249,7 +308,7 @@ test("reports: preview, save through the shell, open for printing, export to the
   );
   await page.getByRole("button", { name: "Preview" }).click();
   await page.getByRole("group", { name: /Page 1 of/ }).waitFor();
-  const firstLine = fixtures.previews[c.reference][0][0];
+  const firstLine = fixtures.preview_report[c.reference][0][0];
   assert.ok((await page.locator(".preview").textContent()).includes(firstLine));
   await accessible(page, "reports");
   await page.getByRole("button", { name: "Save as PDF…" }).click();
@@ -293,7 +352,7 @@ test("settings and audit trail", async () => {
   assert.equal(await page.locator("#closure-day").getAttribute("aria-invalid"), null, "corrected: no longer marked");
   await page.getByRole("button", { name: "Audit trail" }).click();
   await page.getByText("Verified:").waitFor();
-  assert.ok((await page.locator("table").textContent()).includes(fixtures.audit.lines[0].action));
+  assert.ok((await page.locator("table").textContent()).includes(fixtures.audit_trail.lines[0].action));
   await accessible(page, "audit");
   await page.close();
 });
@@ -315,7 +374,7 @@ test("keyboard only: reach New difference from the dashboard and open it", async
 test("Board administrator: figures with charts, the cases behind a number, import, PDF", async () => {
   const page = await open("board");
   await page.getByRole("heading", { name: "Monitoring report" }).waitFor();
-  const f = fixtures.board.view.figures;
+  const f = fixtures.board_overview.figures;
   await page.getByRole("heading", { name: "By raising agency" }).waitFor();
   await accessible(page, "board");
   // Charts are images with the numbers in words; tables beside them carry the same.
@@ -331,9 +390,9 @@ test("Board administrator: figures with charts, the cases behind a number, impor
   assert.equal(await list.locator("tbody tr").count(), n);
   assert.equal(await page.evaluate(() => document.activeElement?.id), "behind-h", "focus moves to the list");
   // Filters go to the shell as a typed Selection.
-  await page.getByLabel("Agency", { exact: true }).selectOption(fixtures.board.view.agencies[0]);
+  await page.getByLabel("Agency", { exact: true }).selectOption(fixtures.board_overview.agencies[0]);
   const last = (await calls(page, "board_overview")).at(-1);
-  assert.equal(last.args.selection.agency, fixtures.board.view.agencies[0]);
+  assert.equal(last.args.selection.agency, fixtures.board_overview.agencies[0]);
   assert.match(last.args.selection.from, /^\d{4}-04-01$/);
   await page.getByLabel("Cases opened from").fill("01/01/2030");
   await page.getByLabel("Cases opened from").dispatchEvent("change");
@@ -352,7 +411,7 @@ test("Board administrator: figures with charts, the cases behind a number, impor
 
 test("Board: a long import shows its progress, and the figures answer meanwhile", async () => {
   const page = await open("board");
-  const f = fixtures.board.view.figures;
+  const f = fixtures.board_overview.figures;
   await page.getByRole("heading", { name: "By raising agency" }).waitFor();
   await page.evaluate(() => (window.__holdImport = true));
   await page.getByRole("button", { name: "Import packages…" }).click();
@@ -379,7 +438,7 @@ test("Board: a long import shows its progress, and the figures answer meanwhile"
 test("auto-lock: the profile's minutes without activity lock the store, activity postpones it", async () => {
   const page = await open("unlocked", { clock: true });
   await page.getByRole("heading", { name: "Professional differences" }).waitFor();
-  const minutes = fixtures.profile.auto_lock_minutes;
+  const minutes = fixtures.app_status.profile.auto_lock_minutes;
   await page.clock.runFor(`${String(minutes - 1).padStart(2, "0")}:00`);
   await page.keyboard.press("Shift");
   await page.clock.runFor(`${String(minutes - 1).padStart(2, "0")}:00`);
@@ -387,7 +446,7 @@ test("auto-lock: the profile's minutes without activity lock the store, activity
   await page.clock.runFor("02:00");
   await page.getByRole("heading", { name: "Escalate is locked" }).waitFor();
   assert.equal((await calls(page, "lock")).length, 1);
-  assert.equal(await page.getByText(fixtures.open_cases[0].child_name).count(), 0, "no child data on the lock screen");
+  assert.equal(await page.getByText(fixtures.list_cases.open[0].child_name).count(), 0, "no child data on the lock screen");
   await page.close();
 });
 

@@ -112,5 +112,8 @@ from_unfielded!(
     escalate_core::CalendarError,
     escalate_core::EngineError,
     escalate_core::ReplayError,
-    escalate_core::ProtocolErrors
+    escalate_core::ProtocolErrors,
+    // Its field is a place in the file (`scotland.events[3].date`), not an input a
+    // form shows: the message says it.
+    escalate_core::HolidayFileError
 );

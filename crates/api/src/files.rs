@@ -8,6 +8,7 @@
 use std::io::Read;
 use std::path::Path;
 
+use escalate_core::holiday_data::MAX_HOLIDAY_FILE_BYTES;
 use escalate_core::model::MAX_STAGE_RECORD_JSON_BYTES;
 use escalate_core::protocol::MAX_PROTOCOL_FILE_BYTES;
 use escalate_core::ErrorCode;
@@ -28,6 +29,12 @@ pub struct Bound {
 pub const PROTOCOL_FILE: Bound = Bound {
     limit: MAX_PROTOCOL_FILE_BYTES as u64,
     what: "a protocol file (.toml)",
+    limit_words: "1 MiB",
+};
+
+pub const HOLIDAY_FILE: Bound = Bound {
+    limit: MAX_HOLIDAY_FILE_BYTES as u64,
+    what: "a bank-holiday file (GOV.UK's bank-holidays.json)",
     limit_words: "1 MiB",
 };
 

@@ -20,10 +20,16 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// When a deadline falls: N working days (the Nth working day strictly after the
-    /// start, to the end of that day) or N wall-clock hours after it.
+    /// start, to the end of that day), N calendar days (the end of the Nth day, whatever
+    /// day it is) or N wall-clock hours after it.
     Deadline(DeadlineArgs),
-    /// The bank holidays of a calendar in one year, one "YYYY-MM-DD<TAB>name" a line.
+    /// The bank holidays of a calendar in one year, one "YYYY-MM-DD<TAB>name" a line;
+    /// on stderr, how far ahead official data confirms them (a warning when it does not
+    /// cover the next 12 months from --now).
     Holidays(HolidaysArgs),
+    /// Official bank-holiday files (GOV.UK's bank-holidays.json).
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
     /// The calendars Escalate knows, one "id<TAB>name" a line.
     Calendars,
     /// The protocols shipped with Escalate, one "id<TAB>name" a line.
@@ -32,7 +38,9 @@ pub enum Command {
     #[command(subcommand)]
     Protocol(ProtocolCommand),
     /// Each stage's due date if every stage runs to its limit, one
-    /// "<stage><TAB><due date, 'without delay' or 'no limit'><TAB><title>" a line.
+    /// "<stage><TAB><due date, 'without delay' or 'no limit'><TAB><title>" a line; then
+    /// one "limit<TAB><due date><TAB><the limit's words>" line per limit over several
+    /// stages; then, for a protocol with routes, "route<TAB><id><TAB><name>".
     Plan(PlanArgs),
     /// Create an encrypted store for your records (the recovery passphrase comes from
     /// ESCALATE_PASSPHRASE or --passphrase-file; keep it safe).
@@ -88,6 +96,10 @@ pub struct DeadlineArgs {
     /// Count this many clock hours: from 1 to 8784 (a year).
     #[arg(long, group = "limit", value_name = "N", allow_negative_numbers = true)]
     pub hours: Option<u32>,
+    /// Count this many calendar days: due at the end of the Nth day after the start,
+    /// whatever day that is (no roll-forward); from 0 up to the calendar's end, 2100-12-31.
+    #[arg(long, group = "limit", value_name = "N", allow_negative_numbers = true)]
+    pub days: Option<u32>,
     /// The start's own day, or the next working day if it is not one.
     #[arg(long, group = "limit")]
     pub same_working_day: bool,
@@ -127,6 +139,21 @@ pub enum ProtocolCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Print a commented starter protocol file (format 2) that passes `check`:
+    /// `escalate protocol new > mine.toml`, then replace its words with your own.
+    New,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// Check an official bank-holiday file in GOV.UK's format (bank-holidays.json) and
+    /// print what it would change: per nation the years it covers, each bank holiday
+    /// it adds or removes, and how far ahead the data would then be confirmed. Prints
+    /// "file:line: field: what is wrong" and exits with status 2 for a malformed file.
+    Check {
+        /// The file, e.g. a copy of https://www.gov.uk/bank-holidays.json.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -143,7 +170,11 @@ pub struct PlanArgs {
     /// An agency closure day (YYYY-MM-DD); repeat for more.
     #[arg(long = "closure-day", value_name = "DATE")]
     pub closure_days: Vec<String>,
-    /// Print the plan as JSON.
+    /// Plan this route of the protocol (see `escalate protocol show`); default: its
+    /// standard route.
+    #[arg(long, value_name = "ID")]
+    pub route: Option<String>,
+    /// Print the plan as JSON: the stage rows, then one row per limit.
     #[arg(long)]
     pub json: bool,
 }

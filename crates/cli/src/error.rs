@@ -81,6 +81,16 @@ impl CliError {
             | ErrorCode::NotificationUnknown
             | ErrorCode::NotificationNotOwed
             | ErrorCode::NotificationAlreadySent
+            | ErrorCode::CalendarFileInvalid
+            | ErrorCode::RouteUnknown
+            | ErrorCode::RouteUnchanged
+            | ErrorCode::RouteStageMissing
+            | ErrorCode::StageSkipNotAllowed
+            | ErrorCode::StageSkipDecisionRequired
+            | ErrorCode::StageNothingSkipped
+            | ErrorCode::DeadlineUnknown
+            | ErrorCode::ExtensionNotAllowed
+            | ErrorCode::ExtensionNotLater
             | ErrorCode::AttachmentTooLarge
             | ErrorCode::StoreMissing
             | ErrorCode::StoreExists
@@ -168,7 +178,14 @@ impl fmt::Display for CliError {
         match self {
             // Already in `file:line: field: message` form, one a line, for editors to
             // jump to.
-            CliError::Api(e) if e.code == ErrorCode::ProtocolInvalid => f.write_str(&e.message),
+            CliError::Api(e)
+                if matches!(
+                    e.code,
+                    ErrorCode::ProtocolInvalid | ErrorCode::CalendarFileInvalid
+                ) =>
+            {
+                f.write_str(&e.message)
+            }
             CliError::Api(e) => write!(f, "escalate: {}", e.message),
             CliError::Option {
                 option, message, ..

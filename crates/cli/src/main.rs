@@ -13,7 +13,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::args::{
-    AuditCommand, Cli, Command, KeyCommand, PassphraseCommand, ProtocolCommand, StageCommand,
+    AuditCommand, CalendarCommand, Cli, Command, KeyCommand, PassphraseCommand, ProtocolCommand,
+    StageCommand,
 };
 use crate::cmd::Ctx;
 use crate::error::CliError;
@@ -52,13 +53,15 @@ fn run(cli: Cli, out: &mut impl Write) -> Result<(), CliError> {
     let ctx = Ctx::new(cli.store);
     match cli.command {
         Command::Deadline(a) => cmd::calendar::deadline(a, out),
-        Command::Holidays(a) => cmd::calendar::holidays(a, out),
+        Command::Holidays(a) => cmd::calendar::holidays(a, &ctx, out),
+        Command::Calendar(CalendarCommand::Check { file }) => cmd::calendar::check(&file, out),
         Command::Calendars => cmd::calendar::calendars(out),
         Command::Protocols => cmd::protocol::list(out),
         Command::Protocol(ProtocolCommand::Show { protocol, json }) => {
             cmd::protocol::show(&protocol, json, out)
         }
         Command::Protocol(ProtocolCommand::Check { files }) => cmd::protocol::check(&files, out),
+        Command::Protocol(ProtocolCommand::New) => cmd::protocol::new(out),
         Command::Plan(a) => cmd::protocol::plan(a, out),
         Command::Init(a) => cmd::store::init(a, &ctx, out),
         Command::Case(c) => cmd::case::run(c, &ctx, out),

@@ -65,6 +65,7 @@ fn cases(protocols: &[Protocol]) -> Vec<(usize, Case)> {
                     at,
                     to_stage: None,
                     reason: None,
+                    skip: None,
                 },
             );
         }

@@ -7,12 +7,14 @@
 //! that day. Hours are wall-clock hours: 24 hours from 15:30 is 15:30 the next day,
 //! whatever the day, because that is how a lead reads "within 24 hours".
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
 
 use chrono::{Datelike, Days, Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use serde::{Deserialize, Serialize};
+
+use crate::holiday_data::HolidayData;
 
 /// First year a calendar covers.
 pub const FIRST_YEAR: i32 = 1990;
@@ -88,6 +90,8 @@ pub enum CalendarError {
         hours: u32,
         max: u32,
     },
+    #[error("{} after {from} is outside the calendar's range, which ends on {LAST_YEAR}-12-31: give at most {} from that date", count(*n, "day"), count(*max, "day"))]
+    TooManyDays { from: NaiveDate, n: u32, max: u32 },
 }
 
 /// "1 hour", "5 hours".
@@ -106,7 +110,8 @@ impl CalendarError {
             CalendarError::OutOfRange { .. }
             | CalendarError::YearOutOfRange { .. }
             | CalendarError::TooManyWorkingDays { .. }
-            | CalendarError::TooManyHours { .. } => crate::ErrorCode::CalendarOutOfRange,
+            | CalendarError::TooManyHours { .. }
+            | CalendarError::TooManyDays { .. } => crate::ErrorCode::CalendarOutOfRange,
         }
     }
 }
@@ -181,70 +186,93 @@ struct Proclaimed {
     date: (i32, u32, u32),
     change: Change,
     name: &'static str,
+    /// The one nation it was proclaimed for; `None`: every UK nation.
+    only: Option<CalendarId>,
 }
 
-/// One-off changes proclaimed under the Banking and Financial Dealings Act 1971.
-/// All of these applied in every UK nation.
+/// One-off changes proclaimed under the Banking and Financial Dealings Act 1971, for the
+/// years before the official data in `assets/calendars/` and for projecting past it.
+/// A day proclaimed after a release needs no new build: import GOV.UK's file.
 const PROCLAIMED: &[Proclaimed] = &[
     Proclaimed {
         date: (1995, 5, 8),
         change: Change::Moves(Rule::EarlyMay),
         name: "Early May bank holiday (VE Day)",
+        only: None,
     },
     Proclaimed {
         date: (1999, 12, 31),
         change: Change::Adds,
         name: "Millennium celebrations",
+        only: None,
     },
     Proclaimed {
         date: (2002, 6, 3),
         change: Change::Adds,
         name: "Golden Jubilee of Queen Elizabeth II",
+        only: None,
     },
     Proclaimed {
         date: (2002, 6, 4),
         change: Change::Moves(Rule::Spring),
         name: "Spring bank holiday",
+        only: None,
     },
     Proclaimed {
         date: (2011, 4, 29),
         change: Change::Adds,
         name: "Wedding of Prince William and Catherine Middleton",
+        only: None,
     },
     Proclaimed {
         date: (2012, 6, 4),
         change: Change::Moves(Rule::Spring),
         name: "Spring bank holiday",
+        only: None,
     },
     Proclaimed {
         date: (2012, 6, 5),
         change: Change::Adds,
         name: "Diamond Jubilee of Queen Elizabeth II",
+        only: None,
     },
     Proclaimed {
         date: (2020, 5, 8),
         change: Change::Moves(Rule::EarlyMay),
         name: "Early May bank holiday (VE Day)",
+        only: None,
     },
     Proclaimed {
         date: (2022, 6, 2),
         change: Change::Moves(Rule::Spring),
         name: "Spring bank holiday",
+        only: None,
     },
     Proclaimed {
         date: (2022, 6, 3),
         change: Change::Adds,
         name: "Platinum Jubilee of Queen Elizabeth II",
+        only: None,
     },
     Proclaimed {
         date: (2022, 9, 19),
         change: Change::Adds,
         name: "State Funeral of Queen Elizabeth II",
+        only: None,
     },
     Proclaimed {
         date: (2023, 5, 8),
         change: Change::Adds,
         name: "Coronation of King Charles III",
+        only: None,
+    },
+    // Proclaimed on 4 February 2026 for Scotland only, the day after the men's team's
+    // first World Cup match since 1998.
+    Proclaimed {
+        date: (2026, 6, 15),
+        change: Change::Adds,
+        name: "Extra bank holiday (FIFA World Cup)",
+        only: Some(CalendarId::Scotland),
     },
 ];
 
@@ -320,14 +348,38 @@ fn rules_for(id: CalendarId, year: i32) -> Vec<(Rule, NaiveDate)> {
     rules
 }
 
-/// The bank holidays of `id` in `year`, in date order.
+/// How many bank holidays `id` has in `year` by its usual rules alone, before any
+/// proclaimed change: an official list for the year has at least this many.
+pub(crate) fn usual_count(id: CalendarId, year: i32) -> usize {
+    rules_for(id, year).len()
+}
+
+/// The bank holidays of `id` in `year`, in date order: the official list shipped in
+/// `assets/calendars/bank-holidays.json` for the years it covers, otherwise the
+/// nation's rules and the proclaimed changes (see [`projected_bank_holidays`]).
 pub fn bank_holidays(id: CalendarId, year: i32) -> Result<Vec<Holiday>, CalendarError> {
+    if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
+        return Err(CalendarError::YearOutOfRange { year });
+    }
+    match HolidayData::shipped().holidays(id, year) {
+        Some(days) => Ok(days.to_vec()),
+        None => projected_bank_holidays(id, year),
+    }
+}
+
+/// The bank holidays of `id` in `year` by the nation's rules (Easter, first and last
+/// Mondays, substitute days) and the proclaimed changes known to this build: what
+/// Escalate projects for a year no official data covers.
+pub fn projected_bank_holidays(id: CalendarId, year: i32) -> Result<Vec<Holiday>, CalendarError> {
     if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
         return Err(CalendarError::YearOutOfRange { year });
     }
     let mut rules = rules_for(id, year);
     let mut extra: Vec<Holiday> = Vec::new();
-    for p in PROCLAIMED.iter().filter(|p| p.date.0 == year) {
+    for p in PROCLAIMED
+        .iter()
+        .filter(|p| p.date.0 == year && p.only.is_none_or(|only| only == id))
+    {
         let on = date(p.date.0, p.date.1, p.date.2);
         match p.change {
             Change::Moves(rule) => {
@@ -387,6 +439,11 @@ pub fn bank_holidays(id: CalendarId, year: i32) -> Result<Vec<Holiday>, Calendar
 pub struct Calendar {
     id: CalendarId,
     closures: BTreeSet<NaiveDate>,
+    /// Imported official bank holidays of this nation, by year: they replace the
+    /// shipped data and the rules for the years they cover.
+    imported: BTreeMap<i32, Vec<Holiday>>,
+    /// Years covered by official data, shipped or imported.
+    confirmed: BTreeSet<i32>,
     /// `working_before[i]` is the number of working days in `[epoch, epoch + i)`.
     /// One entry more than there are days, so differences answer range questions.
     working_before: Vec<u32>,
@@ -397,6 +454,7 @@ impl fmt::Debug for Calendar {
         f.debug_struct("Calendar")
             .field("id", &self.id)
             .field("closures", &self.closures)
+            .field("imported_years", &self.imported.keys().collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
 }
@@ -418,7 +476,7 @@ fn last_moment() -> NaiveDateTime {
 impl Calendar {
     /// The nation's calendar with no closure days.
     pub fn new(id: CalendarId) -> Calendar {
-        Calendar::build(id, BTreeSet::new())
+        Calendar::build(id, BTreeSet::new(), BTreeMap::new())
     }
 
     /// The nation's calendar plus the agency's closure days.
@@ -426,19 +484,42 @@ impl Calendar {
         id: CalendarId,
         closures: impl IntoIterator<Item = NaiveDate>,
     ) -> Result<Calendar, CalendarError> {
+        Calendar::with_data(id, closures, None)
+    }
+
+    /// The nation's calendar with the agency's closure days and official bank holidays
+    /// imported from GOV.UK's `bank-holidays.json` ([`HolidayData::from_govuk_json`]):
+    /// for each year the import covers, its list replaces the shipped one and the
+    /// rules; other years are as before.
+    pub fn with_data(
+        id: CalendarId,
+        closures: impl IntoIterator<Item = NaiveDate>,
+        imported: Option<&HolidayData>,
+    ) -> Result<Calendar, CalendarError> {
         let closures: BTreeSet<NaiveDate> = closures.into_iter().collect();
         if let Some(d) = closures.iter().find(|d| !in_range(**d)) {
             return Err(CalendarError::OutOfRange { date: *d });
         }
-        Ok(Calendar::build(id, closures))
+        let imported = imported.map(|data| data.division(id)).unwrap_or_default();
+        Ok(Calendar::build(id, closures, imported))
     }
 
-    fn build(id: CalendarId, closures: BTreeSet<NaiveDate>) -> Calendar {
+    fn build(
+        id: CalendarId,
+        closures: BTreeSet<NaiveDate>,
+        imported: BTreeMap<i32, Vec<Holiday>>,
+    ) -> Calendar {
         let days = (last_day() - epoch()).num_days() as usize + 1;
         let mut off = vec![false; days];
         for year in FIRST_YEAR..=LAST_YEAR {
-            for h in bank_holidays(id, year).unwrap_or_default() {
-                off[index(h.date)] = true;
+            let listed = match imported.get(&year) {
+                Some(days) => days.clone(),
+                None => bank_holidays(id, year).unwrap_or_default(),
+            };
+            for h in listed {
+                if in_range(h.date) {
+                    off[index(h.date)] = true;
+                }
             }
         }
         for d in &closures {
@@ -455,9 +536,13 @@ impl Calendar {
             working_before.push(count);
             d += Duration::days(1);
         }
+        let mut confirmed = HolidayData::shipped().years(id);
+        confirmed.extend(imported.keys().copied());
         Calendar {
             id,
             closures,
+            imported,
+            confirmed,
             working_before,
         }
     }
@@ -468,6 +553,48 @@ impl Calendar {
 
     pub fn closures(&self) -> &BTreeSet<NaiveDate> {
         &self.closures
+    }
+
+    /// The last day covered by official bank-holiday data (shipped or imported): dates
+    /// after it are counted on holidays projected from the usual rules, which a newly
+    /// proclaimed day would change.
+    pub fn confirmed_until(&self) -> Option<NaiveDate> {
+        self.confirmed
+            .last()
+            .and_then(|y| NaiveDate::from_ymd_opt(*y, 12, 31))
+    }
+
+    /// Whether official data covers every day from `from` to `to`.
+    pub fn is_confirmed(&self, from: NaiveDate, to: NaiveDate) -> bool {
+        (from.year()..=to.year()).all(|y| self.confirmed.contains(&y))
+    }
+
+    /// Whether official data covers the twelve months from `today`: when it does not,
+    /// a front end should suggest importing the latest file from GOV.UK.
+    pub fn next_twelve_months_confirmed(&self, today: NaiveDate) -> bool {
+        match today.checked_add_months(chrono::Months::new(12)) {
+            Some(end) => self.is_confirmed(today, end),
+            None => false,
+        }
+    }
+
+    /// The bank holidays of this calendar's nation in `year` (imported, shipped or
+    /// projected), in date order.
+    pub fn bank_holidays(&self, year: i32) -> Result<Vec<Holiday>, CalendarError> {
+        match self.imported.get(&year) {
+            Some(days) if (FIRST_YEAR..=LAST_YEAR).contains(&year) => Ok(days.clone()),
+            _ => bank_holidays(self.id, year),
+        }
+    }
+
+    /// The end of the Nth calendar day after `from`: no roll-forward, whatever day it is.
+    pub fn add_calendar_days(&self, from: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
+        self.check(from)?;
+        let max = u32::try_from((last_day() - from).num_days()).unwrap_or(0);
+        match from.checked_add_days(Days::new(u64::from(n))) {
+            Some(due) if in_range(due) => Ok(due),
+            _ => Err(CalendarError::TooManyDays { from, n, max }),
+        }
     }
 
     fn check(&self, d: NaiveDate) -> Result<usize, CalendarError> {
@@ -562,7 +689,7 @@ impl Calendar {
 
     /// Bank holidays and closure days in `year`, with names, in date order.
     pub fn non_working_days(&self, year: i32) -> Result<Vec<Holiday>, CalendarError> {
-        let mut days = bank_holidays(self.id, year)?;
+        let mut days = self.bank_holidays(year)?;
         for d in self.closures.iter().filter(|d| d.year() == year) {
             if !days.iter().any(|h| h.date == *d) {
                 days.push(Holiday {
@@ -699,6 +826,8 @@ mod tests {
                 "2026-04-03",
                 "2026-05-04",
                 "2026-05-25",
+                // Proclaimed on 4 February 2026, for Scotland only.
+                "2026-06-15",
                 "2026-08-03",
                 "2026-11-30",
                 "2026-12-25",

@@ -4,11 +4,12 @@
 
 use std::collections::BTreeSet;
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::code::ErrorCode;
-use crate::protocol::{Anchor, Protocol, RecordField, Requirement};
+use crate::engine::Due;
+use crate::protocol::{Anchor, Protocol, RecordField, Requirement, RouteView, Stage};
 use crate::sector::Sector;
 
 /// Where a case is in its life.
@@ -74,6 +75,9 @@ pub struct RecordSummary {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StageEntry {
     pub stage: u8,
+    /// The route the stage belongs to; `None`: the protocol's standard route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
     pub started_at: NaiveDateTime,
     /// When the receiving agency received the matter, where recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,9 +90,10 @@ pub struct StageEntry {
 }
 
 impl StageEntry {
-    fn new(stage: u8, at: NaiveDateTime) -> StageEntry {
+    fn new(stage: u8, route: Option<String>, at: NaiveDateTime) -> StageEntry {
         StageEntry {
             stage,
+            route,
             started_at: at,
             received_at: None,
             records: Vec::new(),
@@ -145,6 +150,72 @@ pub struct Sent {
     pub at: NaiveDateTime,
 }
 
+/// Who decided to skip stages, and why: the protocol names the role where it lets one
+/// (e.g. "The IRO may bypass any stage").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SkipDecision {
+    pub reason: String,
+    /// The name of who decided.
+    pub decided_by: String,
+    /// Their role, required where the protocol's `[skipping]` names one and is relied on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+}
+
+/// Stages a case went past, kept for the chronology, the forms and the Board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Skipped {
+    pub at: NaiveDateTime,
+    /// The stage left; `None` when the case opened above its first stage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<u8>,
+    pub to: u8,
+    /// The stages gone past, in order.
+    pub stages: Vec<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+    #[serde(flatten)]
+    pub decision: SkipDecision,
+}
+
+/// A deadline extended by agreement, as the protocol allows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Extension {
+    /// When it was recorded.
+    pub at: NaiveDateTime,
+    /// `timescale` (the stage's own) or a limit's id.
+    pub deadline: String,
+    /// For a stage's timescale: which stage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+    /// The new due.
+    pub to: Due,
+    /// Who agreed (name, and role).
+    pub agreed_by: String,
+    pub agreed_on: NaiveDate,
+    pub reason: String,
+}
+
+/// A change of route in the middle of a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RouteSwitch {
+    pub at: NaiveDateTime,
+    /// The route left and the route taken; `None`: the standard route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// The stage the case is at on the new route.
+    pub stage: u8,
+    pub reason: String,
+}
+
 /// The engine's view of a case: only what the rules need, no names or free text
 /// beyond reasons.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,6 +237,17 @@ pub struct Case {
     pub shorter_deadlines: Vec<ShorterDeadline>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sent: Vec<Sent>,
+    /// The route the case is on; `None`: the protocol's standard route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub route_switches: Vec<RouteSwitch>,
+    /// Stages gone past by a recorded decision.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skips: Vec<Skipped>,
+    /// Deadlines extended by agreement, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extensions: Vec<Extension>,
 }
 
 /// How a case opens.
@@ -183,6 +265,13 @@ pub struct Opening {
     pub raising_sector: Option<Sector>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receiving_sector: Option<Sector>,
+    /// The route, chosen at intake by its question; `None`: the standard route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+    /// Who decided to open above the first stage, and why, where the protocol lets
+    /// stages be skipped without immediate risk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip: Option<SkipDecision>,
 }
 
 /// One thing that happened to a case. A case is the sequence of its events: the store
@@ -211,6 +300,9 @@ pub enum Event {
         to_stage: Option<u8>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        /// Who decided to skip the stages in between, and why (format 2 protocols).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        skip: Option<SkipDecision>,
     },
     Resolve {
         at: NaiveDateTime,
@@ -251,6 +343,25 @@ pub enum Event {
     Migrated {
         case: Box<Case>,
     },
+    /// To another route of the protocol. The case stays at its stage where the new
+    /// route has it (its clock runs on), or goes to `to_stage` on the new route.
+    SwitchRoute {
+        at: NaiveDateTime,
+        route: String,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to_stage: Option<u8>,
+    },
+    /// A deadline extended by agreement where the protocol allows it: `deadline` is
+    /// `timescale` (the current stage's) or a limit's id.
+    Extend {
+        at: NaiveDateTime,
+        deadline: String,
+        to: Due,
+        agreed_by: String,
+        agreed_on: NaiveDate,
+        reason: String,
+    },
 }
 
 impl Event {
@@ -267,6 +378,8 @@ impl Event {
             Event::MarkSent { .. } => "mark-sent",
             Event::ShortenDeadline { .. } => "shorten-deadline",
             Event::Migrated { .. } => "migrated",
+            Event::SwitchRoute { .. } => "switch-route",
+            Event::Extend { .. } => "extend",
         }
     }
 }
@@ -286,6 +399,14 @@ impl ReplayError {
     pub fn code(&self) -> ErrorCode {
         ErrorCode::CaseLogInvalid
     }
+}
+
+/// The new due of an extension and who agreed it.
+struct NewDue {
+    to: Due,
+    agreed_by: String,
+    agreed_on: NaiveDate,
+    reason: String,
 }
 
 /// A refused move. Each names what is wrong and what to do instead.
@@ -351,6 +472,48 @@ pub enum TransitionError {
     FieldNotInRecord { field: RecordField, allowed: String },
     #[error("the case is already open: an opening or a carried-over state is not a move")]
     AlreadyOpen,
+    #[error("route: protocol '{protocol}' has no route '{route}': use one of {known}")]
+    UnknownRoute {
+        protocol: String,
+        route: String,
+        known: String,
+    },
+    #[error("route: the case is already on the route '{route}'")]
+    RouteUnchanged { route: String },
+    #[error("to_stage: the route '{route}' has no Stage {stage}: give the stage to go to, one of {known}")]
+    StageNotOnRoute {
+        route: String,
+        stage: u8,
+        known: String,
+    },
+    #[error("{field}: Stage {stage} may not be skipped under this protocol{words}: go through Stage {stage}, or give the immediate risk where the protocol allows a higher stage for it")]
+    SkipNotAllowed {
+        field: &'static str,
+        stage: u8,
+        /// The protocol's words on skipping, where it has any (" (…)").
+        words: String,
+    },
+    #[error("skip: going past Stage{} {stages} needs a recorded decision: give the reason and who decided{role}", if .stages.contains(',') { "s" } else { "" })]
+    SkipDecisionRequired {
+        stages: String,
+        /// " (and their role: …)" where the protocol names the role that decides.
+        role: String,
+    },
+    #[error(
+        "skip: this move goes to the next stage and skips nothing: leave the skip decision out"
+    )]
+    NothingSkipped,
+    #[error("deadline: '{id}' is not a deadline of this case: use one of {known}")]
+    UnknownDeadline { id: String, known: String },
+    #[error("deadline: {what} cannot be extended: the protocol does not allow it")]
+    ExtensionNotAllowed { what: String },
+    #[error("to: {to} is not later than the deadline as it stands ({current}): an extension gives more time")]
+    ExtensionNotLater { to: String, current: String },
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
 }
 
 impl TransitionError {
@@ -374,6 +537,16 @@ impl TransitionError {
             TransitionError::AlreadyReceived { .. } => ErrorCode::StageAlreadyReceived,
             TransitionError::FieldNotInRecord { .. } => ErrorCode::RecordFieldNotUsed,
             TransitionError::AlreadyOpen => ErrorCode::CaseLogInvalid,
+            TransitionError::UnknownRoute { .. } => ErrorCode::RouteUnknown,
+            TransitionError::RouteUnchanged { .. } => ErrorCode::RouteUnchanged,
+            TransitionError::StageNotOnRoute { .. } => ErrorCode::RouteStageMissing,
+            TransitionError::SkipNotAllowed { .. } => ErrorCode::StageSkipNotAllowed,
+            TransitionError::SkipDecisionRequired { .. } => ErrorCode::StageSkipDecisionRequired,
+            TransitionError::NothingSkipped => ErrorCode::StageNothingSkipped,
+            TransitionError::UnknownDeadline { .. } => ErrorCode::DeadlineUnknown,
+            TransitionError::ExtensionNotAllowed { .. } => ErrorCode::ExtensionNotAllowed,
+            TransitionError::ExtensionNotLater { .. } => ErrorCode::ExtensionNotLater,
+            TransitionError::Invalid { .. } => ErrorCode::FieldInvalid,
         }
     }
 
@@ -392,12 +565,32 @@ impl TransitionError {
             | TransitionError::AlreadySent { .. } => Some("notification"),
             TransitionError::AlreadyReceived { .. } => Some("received_at"),
             TransitionError::FieldNotInRecord { .. } => Some("extra"),
+            TransitionError::UnknownRoute { .. } | TransitionError::RouteUnchanged { .. } => {
+                Some("route")
+            }
+            TransitionError::StageNotOnRoute { .. } => Some("to_stage"),
+            TransitionError::SkipNotAllowed { field, .. } => Some(field),
+            TransitionError::SkipDecisionRequired { .. } | TransitionError::NothingSkipped => {
+                Some("skip")
+            }
+            TransitionError::UnknownDeadline { .. }
+            | TransitionError::ExtensionNotAllowed { .. } => Some("deadline"),
+            TransitionError::ExtensionNotLater { .. } => Some("to"),
+            TransitionError::Invalid { field, .. } => Some(field),
             TransitionError::Closed { .. }
             | TransitionError::WrongProtocol { .. }
             | TransitionError::NoNextStage { .. }
             | TransitionError::RequirementsMissing { .. }
             | TransitionError::AlreadyOpen => None,
         }
+    }
+}
+
+fn unknown_route(protocol: &Protocol, route: &str) -> TransitionError {
+    TransitionError::UnknownRoute {
+        protocol: protocol.id.clone(),
+        route: route.to_owned(),
+        known: protocol.route_ids(),
     }
 }
 
@@ -435,6 +628,122 @@ fn not_before(
     }
 }
 
+/// The formal stages of `route` strictly after `after` (all, for `None`) and before `to`.
+fn between(route: &RouteView<'_>, after: Option<u8>, to: u8) -> Vec<u8> {
+    route
+        .stages()
+        .filter(|s| !s.informal && after.is_none_or(|a| s.number > a) && s.number < to)
+        .map(|s| s.number)
+        .collect()
+}
+
+/// How a jump past stages is allowed: by immediate risk (the v1 rule), or by a recorded
+/// decision where every stage gone past is optional or the protocol lets it be skipped.
+struct Jump {
+    decision: Option<SkipDecision>,
+    by_risk: bool,
+}
+
+/// Check a move from `from` (`None`: opening) to `to` that goes past `skipped`.
+fn check_jump(
+    protocol: &Protocol,
+    route: &RouteView<'_>,
+    skipped: &[u8],
+    to: u8,
+    has_risk: bool,
+    skip: Option<SkipDecision>,
+    fields: (&'static str, &'static str),
+) -> Result<Jump, TransitionError> {
+    let (reason_field, stage_field) = fields;
+    if skipped.is_empty() {
+        if skip.is_some() {
+            return Err(TransitionError::NothingSkipped);
+        }
+        return Ok(Jump {
+            decision: None,
+            by_risk: false,
+        });
+    }
+    let by_risk = protocol.immediate_risk.higher_stage && has_risk;
+    let optional = |n: u8| route.stage(n).is_some_and(|s: &Stage| s.optional);
+    let skippable = |n: u8| {
+        optional(n)
+            || protocol
+                .skipping
+                .as_ref()
+                .is_some_and(|rule| rule.allows(n))
+    };
+    let role_words = match &protocol.skipping {
+        Some(rule) if skipped.iter().any(|n| !optional(*n)) => {
+            format!(" (and their role: the protocol says '{}' decides)", rule.by)
+        }
+        _ => String::new(),
+    };
+    match skip {
+        Some(decision) => {
+            non_empty("skip.reason", &decision.reason)?;
+            non_empty("skip.decided_by", &decision.decided_by)?;
+            if let Some(n) = skipped.iter().copied().find(|n| !skippable(*n)) {
+                if by_risk {
+                    return Ok(Jump {
+                        decision: Some(decision),
+                        by_risk,
+                    });
+                }
+                return Err(TransitionError::SkipNotAllowed {
+                    field: stage_field,
+                    stage: n,
+                    words: protocol
+                        .skipping
+                        .as_ref()
+                        .map(|rule| format!(" ({})", rule.words.trim()))
+                        .unwrap_or_default(),
+                });
+            }
+            let relies_on_rule = skipped.iter().any(|n| !optional(*n));
+            let role = decision.role.filter(|r| !r.trim().is_empty());
+            if relies_on_rule && role.is_none() {
+                if let Some(rule) = &protocol.skipping {
+                    return Err(TransitionError::Invalid {
+                        field: "skip.role",
+                        message: format!(
+                            "give the role of who decided: the protocol says '{}' decides",
+                            rule.by
+                        ),
+                    });
+                }
+            }
+            Ok(Jump {
+                decision: Some(SkipDecision { role, ..decision }),
+                by_risk,
+            })
+        }
+        None if by_risk => Ok(Jump {
+            decision: None,
+            by_risk,
+        }),
+        None if skipped.iter().all(|n| skippable(*n)) => {
+            Err(TransitionError::SkipDecisionRequired {
+                stages: skipped
+                    .iter()
+                    .map(u8::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                role: role_words,
+            })
+        }
+        None if !protocol.immediate_risk.higher_stage => {
+            Err(TransitionError::HigherStageNotAllowed {
+                words: protocol.immediate_risk.words.clone(),
+            })
+        }
+        None => Err(TransitionError::ReasonRequired {
+            field: reason_field,
+            stage: to,
+        }),
+    }
+}
+
 impl Case {
     /// Open a case under `protocol`. `opened_at` is required: the engine has no clock.
     pub fn open(
@@ -442,30 +751,35 @@ impl Case {
         opened_at: NaiveDateTime,
         opening: Opening,
     ) -> Result<Case, TransitionError> {
-        let first = protocol.first_stage();
+        let route = protocol
+            .route(opening.route.as_deref())
+            .ok_or_else(|| unknown_route(protocol, opening.route.as_deref().unwrap_or("")))?;
+        let route_id = route.case_id();
+        let first = route.first_stage();
         let stage = opening.stage.unwrap_or(first);
-        if protocol.stage(stage).is_none() {
+        if route.stage(stage).is_none() {
             return Err(TransitionError::UnknownStage {
                 field: "stage",
                 protocol: protocol.id.clone(),
                 stage,
-                known: stage_list(protocol),
+                known: route.stage_list(),
             });
         }
         let risk = opening.immediate_risk.filter(|r| !r.trim().is_empty());
-        if stage > first {
-            if !protocol.immediate_risk.higher_stage {
-                return Err(TransitionError::HigherStageNotAllowed {
-                    words: protocol.immediate_risk.words.clone(),
-                });
-            }
-            if risk.is_none() {
-                return Err(TransitionError::ReasonRequired {
-                    field: "immediate_risk",
-                    stage,
-                });
-            }
-        }
+        let skipped = if stage > first {
+            between(&route, None, stage)
+        } else {
+            Vec::new()
+        };
+        let jump = check_jump(
+            protocol,
+            &route,
+            &skipped,
+            stage,
+            risk.is_some(),
+            opening.skip,
+            ("immediate_risk", "stage"),
+        )?;
         Ok(Case {
             protocol: protocol.id.clone(),
             opened_at,
@@ -473,10 +787,80 @@ impl Case {
             receiving_sector: opening.receiving_sector,
             immediate_risk: risk,
             state: CaseState::Open,
-            stages: vec![StageEntry::new(stage, opened_at)],
+            stages: vec![StageEntry::new(stage, route_id.clone(), opened_at)],
             shorter_deadlines: Vec::new(),
             sent: Vec::new(),
+            skips: jump
+                .decision
+                .map(|decision| Skipped {
+                    at: opened_at,
+                    from: None,
+                    to: stage,
+                    stages: skipped,
+                    route: route_id.clone(),
+                    decision,
+                })
+                .into_iter()
+                .collect(),
+            route: route_id,
+            route_switches: Vec::new(),
+            extensions: Vec::new(),
         })
+    }
+
+    /// The route the case is on.
+    pub fn route_view<'p>(&self, protocol: &'p Protocol) -> Result<RouteView<'p>, TransitionError> {
+        protocol
+            .route(self.route.as_deref())
+            .ok_or_else(|| unknown_route(protocol, self.route.as_deref().unwrap_or("")))
+    }
+
+    /// The definition of the stage an entry of this case is at, on the entry's route.
+    #[inline]
+    pub fn stage_of<'p>(&self, protocol: &'p Protocol, entry: &StageEntry) -> Option<&'p Stage> {
+        protocol
+            .route(entry.route.as_deref())
+            .and_then(|r| r.stage(entry.stage))
+    }
+
+    /// Stages whose timescale was extended: what the Board counts.
+    pub fn extended_stages(&self) -> BTreeSet<u8> {
+        self.extensions.iter().filter_map(|e| e.stage).collect()
+    }
+
+    /// When a limit of the case's route starts counting: the outset, or the start of
+    /// the limit's stage (or the first later stage of the run the case reached on this
+    /// route); `None` before that.
+    pub fn limit_anchor(&self, limit: &crate::protocol::RunLimit) -> Option<NaiveDateTime> {
+        match limit.anchor_stage() {
+            None => Some(self.opened_at),
+            Some(from) => {
+                let last = limit.run().map_or(u8::MAX, |(_, last)| last);
+                self.stages
+                    .iter()
+                    .find(|e| e.route == self.route && e.stage >= from && e.stage <= last)
+                    .map(|e| e.started_at)
+            }
+        }
+    }
+
+    /// Whether a limit of the case's route is counting now: the case is open, the limit
+    /// has started, and the case has not left the run's last stage.
+    pub fn limit_is_live(&self, limit: &crate::protocol::RunLimit) -> bool {
+        self.is_open()
+            && limit
+                .run()
+                .is_none_or(|(_, last)| self.current_stage() <= last)
+            && self.limit_anchor(limit).is_some()
+    }
+
+    /// The latest extension of a deadline: `timescale` of `stage`, or a limit.
+    #[inline]
+    pub fn extension_of(&self, deadline: &str, stage: Option<u8>) -> Option<&Extension> {
+        self.extensions
+            .iter()
+            .rev()
+            .find(|e| e.deadline == deadline && e.stage == stage && e.route == self.route)
     }
 
     pub fn is_open(&self) -> bool {
@@ -507,8 +891,7 @@ impl Case {
         let Some(entry) = self.current() else {
             return Vec::new();
         };
-        protocol
-            .stage(entry.stage)
+        self.stage_of(protocol, entry)
             .map(|s| {
                 s.escalate_requires
                     .iter()
@@ -534,7 +917,8 @@ impl Case {
                 at,
                 to_stage,
                 reason,
-            } => self.escalate(protocol, at, to_stage, reason),
+                skip,
+            } => self.escalate(protocol, at, to_stage, reason, skip),
             Event::Resolve { at, .. } => {
                 let entry = self.require_open()?;
                 not_before("at", at, "the start of the current stage", entry.started_at)?;
@@ -586,6 +970,30 @@ impl Case {
                     .push(ShorterDeadline { stage, due, reason });
                 Ok(())
             }
+            Event::SwitchRoute {
+                at,
+                route,
+                reason,
+                to_stage,
+            } => self.switch_route(protocol, at, route, reason, to_stage),
+            Event::Extend {
+                at,
+                deadline,
+                to,
+                agreed_by,
+                agreed_on,
+                reason,
+            } => self.extend(
+                protocol,
+                at,
+                deadline,
+                NewDue {
+                    to,
+                    agreed_by,
+                    agreed_on,
+                    reason,
+                },
+            ),
             Event::Open { .. } | Event::Migrated { .. } => Err(TransitionError::AlreadyOpen),
         }
     }
@@ -649,7 +1057,7 @@ impl Case {
             "the opening of the case",
             self.opened_at,
         )?;
-        if let Some(stage) = protocol.stage(entry.stage) {
+        if let Some(stage) = self.stage_of(protocol, entry) {
             if let Some(f) = record
                 .fields
                 .iter()
@@ -700,40 +1108,43 @@ impl Case {
         at: NaiveDateTime,
         to_stage: Option<u8>,
         reason: Option<String>,
+        skip: Option<SkipDecision>,
     ) -> Result<(), TransitionError> {
         let entry = self.require_open()?;
         not_before("at", at, "the start of the current stage", entry.started_at)?;
         let from = entry.stage;
-        let next = protocol
+        let route = self.route_view(protocol)?;
+        let next = route
             .next_stage(from)
             .ok_or(TransitionError::NoNextStage { stage: from })?
             .number;
         let to = to_stage.unwrap_or(next);
-        if protocol.stage(to).is_none() {
+        if route.stage(to).is_none() {
             return Err(TransitionError::UnknownStage {
                 field: "to_stage",
                 protocol: protocol.id.clone(),
                 stage: to,
-                known: stage_list(protocol),
+                known: route.stage_list(),
             });
         }
         if to <= from {
             return Err(TransitionError::NotHigher { from, to });
         }
         let reason = reason.filter(|r| !r.trim().is_empty());
-        if to > next {
-            if !protocol.immediate_risk.higher_stage {
-                return Err(TransitionError::HigherStageNotAllowed {
-                    words: protocol.immediate_risk.words.clone(),
-                });
-            }
-            if reason.is_none() && self.immediate_risk.is_none() {
-                return Err(TransitionError::ReasonRequired {
-                    field: "reason",
-                    stage: to,
-                });
-            }
-        }
+        let skipped = if to > next {
+            between(&route, Some(from), to)
+        } else {
+            Vec::new()
+        };
+        let jump = check_jump(
+            protocol,
+            &route,
+            &skipped,
+            to,
+            reason.is_some() || self.immediate_risk.is_some(),
+            skip,
+            ("reason", "to_stage"),
+        )?;
         let missing = self.escalation_blockers(protocol);
         if !missing.is_empty() {
             let fields: Vec<RecordField> = missing
@@ -767,19 +1178,189 @@ impl Case {
                     .join(" and "),
                 how,
                 fields,
-                next_step: protocol
+                next_step: route
                     .stage(from)
                     .map(|s| s.next_step.clone())
                     .unwrap_or_default(),
             });
         }
-        if to > next && self.immediate_risk.is_none() {
+        if jump.by_risk && self.immediate_risk.is_none() {
             self.immediate_risk = reason;
         }
         if let Some(entry) = self.stages.last_mut() {
             entry.left_at = Some(at);
         }
-        self.stages.push(StageEntry::new(to, at));
+        self.stages
+            .push(StageEntry::new(to, self.route.clone(), at));
+        if let Some(decision) = jump.decision {
+            self.skips.push(Skipped {
+                at,
+                from: Some(from),
+                to,
+                stages: skipped,
+                route: self.route.clone(),
+                decision,
+            });
+        }
+        Ok(())
+    }
+
+    fn switch_route(
+        &mut self,
+        protocol: &Protocol,
+        at: NaiveDateTime,
+        route: String,
+        reason: String,
+        to_stage: Option<u8>,
+    ) -> Result<(), TransitionError> {
+        let entry = self.require_open()?;
+        not_before("at", at, "the start of the current stage", entry.started_at)?;
+        let current = entry.stage;
+        let new = protocol
+            .route(Some(&route))
+            .ok_or_else(|| unknown_route(protocol, &route))?;
+        let old = self.route_view(protocol)?;
+        if new.id() == old.id() {
+            return Err(TransitionError::RouteUnchanged {
+                route: new.id().to_owned(),
+            });
+        }
+        non_empty("reason", &reason)?;
+        let stage = to_stage.unwrap_or(current);
+        if new.stage(stage).is_none() {
+            return Err(TransitionError::StageNotOnRoute {
+                route: new.id().to_owned(),
+                stage,
+                known: new.stage_list(),
+            });
+        }
+        let new_id = new.case_id();
+        match to_stage {
+            // The same stage on the new route: its clock runs on.
+            None => {
+                if let Some(entry) = self.stages.last_mut() {
+                    entry.route = new_id.clone();
+                }
+            }
+            Some(n) => {
+                if let Some(entry) = self.stages.last_mut() {
+                    entry.left_at = Some(at);
+                }
+                self.stages.push(StageEntry::new(n, new_id.clone(), at));
+            }
+        }
+        self.route_switches.push(RouteSwitch {
+            at,
+            from: old.case_id(),
+            to: new_id.clone(),
+            stage,
+            reason,
+        });
+        self.route = new_id;
+        Ok(())
+    }
+
+    /// The checks an extension needs that do not depend on the calendar (the new due
+    /// being later than the deadline as it stands is checked by [`Case::apply_on`]).
+    fn extend(
+        &mut self,
+        protocol: &Protocol,
+        at: NaiveDateTime,
+        deadline: String,
+        new: NewDue,
+    ) -> Result<(), TransitionError> {
+        let entry = self.require_open()?;
+        not_before("at", at, "the start of the current stage", entry.started_at)?;
+        let current = entry.stage;
+        let route = self.route_view(protocol)?;
+        let timescale = route.timescale(current).filter(|t| t.within.is_dated());
+        let known = || {
+            timescale
+                .map(|_| "timescale".to_owned())
+                .into_iter()
+                .chain(
+                    route
+                        .limits()
+                        .iter()
+                        .filter(|l| self.limit_is_live(l))
+                        .map(|l| l.id.clone()),
+                )
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let unknown = |id: &str| TransitionError::UnknownDeadline {
+            id: id.to_owned(),
+            known: match known() {
+                k if k.is_empty() => "none: no deadline of this stage is dated".to_owned(),
+                k => k,
+            },
+        };
+        let stage = if deadline == "timescale" {
+            let t = timescale.ok_or_else(|| unknown(&deadline))?;
+            if t.extension.is_none() {
+                return Err(TransitionError::ExtensionNotAllowed {
+                    what: format!("Stage {current}'s timescale"),
+                });
+            }
+            Some(current)
+        } else {
+            let limit = route
+                .limit(&deadline)
+                .filter(|l| self.limit_is_live(l))
+                .ok_or_else(|| unknown(&deadline))?;
+            if limit.extension.is_none() {
+                return Err(TransitionError::ExtensionNotAllowed {
+                    what: format!("the limit '{}'", limit.id),
+                });
+            }
+            None
+        };
+        non_empty("agreed_by", &new.agreed_by)?;
+        non_empty("reason", &new.reason)?;
+        if !matches!(new.to, Due::EndOfDay(_) | Due::At(_)) {
+            return Err(TransitionError::Invalid {
+                field: "to",
+                message: "give the new due date, or date and time".to_owned(),
+            });
+        }
+        if new.agreed_on > at.date() {
+            return Err(TransitionError::Invalid {
+                field: "agreed_on",
+                message: format!(
+                    "{} is after the extension is recorded ({}): give the day it was agreed",
+                    new.agreed_on,
+                    at.date()
+                ),
+            });
+        }
+        if new.agreed_on < self.opened_at.date() {
+            return Err(TransitionError::Invalid {
+                field: "agreed_on",
+                message: format!(
+                    "{} is before the case opened ({}): give the day it was agreed",
+                    new.agreed_on,
+                    self.opened_at.date()
+                ),
+            });
+        }
+        if let Some(prev) = self.extension_of(&deadline, stage) {
+            if new.to.order_key() <= prev.to.order_key() {
+                return Err(TransitionError::ExtensionNotLater {
+                    to: new.to.to_string(),
+                    current: prev.to.to_string(),
+                });
+            }
+        }
+        self.extensions.push(Extension {
+            at,
+            deadline,
+            stage,
+            route: self.route.clone(),
+            to: new.to,
+            agreed_by: new.agreed_by,
+            agreed_on: new.agreed_on,
+            reason: new.reason,
+        });
         Ok(())
     }
 
@@ -793,13 +1374,22 @@ impl Case {
         not_before("at", at, "the opening of the case", self.opened_at)?;
         let (notification, on) = match stage {
             Some(n) => {
-                let def = protocol
-                    .stage(n)
+                // The stage as the case was at it (its route), else on the case's route.
+                let def = self
+                    .stages
+                    .iter()
+                    .rev()
+                    .find(|e| e.stage == n)
+                    .and_then(|e| self.stage_of(protocol, e))
+                    .or_else(|| self.route_view(protocol).ok().and_then(|r| r.stage(n)))
                     .ok_or_else(|| TransitionError::UnknownStage {
                         field: "stage",
                         protocol: protocol.id.clone(),
                         stage: n,
-                        known: stage_list(protocol),
+                        known: self
+                            .route_view(protocol)
+                            .map(|r| r.stage_list())
+                            .unwrap_or_else(|_| stage_list(protocol)),
                     })?;
                 let notification = def.notifications.iter().find(|x| x.id == id);
                 let known = def

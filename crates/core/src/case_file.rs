@@ -209,17 +209,77 @@ impl CaseFile {
                 }
                 // Receipt moves a deadline's anchor; the deadlines below show it.
                 Event::Receive { .. } => {}
-                Event::Escalate { at, to_stage, .. } => {
+                Event::Escalate {
+                    at, to_stage, skip, ..
+                } => {
                     let to = to_stage
                         .or_else(|| self.protocol.next_stage(stage).map(|s| s.number))
                         .unwrap_or(stage);
+                    let skipped = skip
+                        .as_ref()
+                        .map(|d| {
+                            let role = d
+                                .role
+                                .as_deref()
+                                .map(|r| format!(", {r}"))
+                                .unwrap_or_default();
+                            format!(
+                                " (stages between skipped, decided by {}{role}: {})",
+                                d.decided_by, d.reason
+                            )
+                        })
+                        .unwrap_or_default();
                     line(
                         *at,
                         Some(to),
                         ChronologyKind::Escalated,
-                        format!("Escalated from Stage {stage} to Stage {to}"),
+                        format!("Escalated from Stage {stage} to Stage {to}{skipped}"),
                     );
                     stage = to;
+                }
+                Event::SwitchRoute {
+                    at,
+                    route,
+                    reason,
+                    to_stage,
+                } => {
+                    let name = self
+                        .protocol
+                        .route(Some(route))
+                        .map_or_else(|| route.clone(), |r| r.name().to_owned());
+                    if let Some(to) = to_stage {
+                        stage = *to;
+                    }
+                    line(
+                        *at,
+                        Some(stage),
+                        ChronologyKind::RouteSwitched,
+                        format!("Route changed to {name} at Stage {stage}: {reason}"),
+                    );
+                }
+                Event::Extend {
+                    at,
+                    deadline,
+                    to,
+                    agreed_by,
+                    agreed_on,
+                    reason,
+                } => {
+                    let what = if deadline == "timescale" {
+                        format!("Stage {stage}'s deadline")
+                    } else {
+                        format!("The deadline '{deadline}'")
+                    };
+                    line(
+                        *at,
+                        Some(stage),
+                        ChronologyKind::DeadlineExtended,
+                        format!(
+                            "{what} extended to {} (agreed by {agreed_by} on {}): {reason}",
+                            format::due(to),
+                            format::date(*agreed_on)
+                        ),
+                    );
                 }
                 Event::Resolve { at, outcome } => line(
                     *at,

@@ -37,6 +37,8 @@ codes! {
     // Calendars and protocols
     CalendarUnknown = "calendar.unknown",
     CalendarOutOfRange = "calendar.out_of_range",
+    /// A bank-holiday file (GOV.UK's format) is malformed; `field` names the place.
+    CalendarFileInvalid = "calendar.file_invalid",
     ProtocolInvalid = "protocol.invalid",
     ProtocolUnknown = "protocol.unknown",
     // Cases and stages
@@ -58,6 +60,24 @@ codes! {
     NotificationUnknown = "notification.unknown",
     NotificationNotOwed = "notification.not_owed",
     NotificationAlreadySent = "notification.already_sent",
+    // Routes, skips and extensions (protocol format 2)
+    RouteUnknown = "route.unknown",
+    /// The case is already on the route it was asked to switch to.
+    RouteUnchanged = "route.unchanged",
+    /// The stage does not exist on the route: give a stage to go to.
+    RouteStageMissing = "route.stage_missing",
+    /// A stage in between may not be skipped under this protocol.
+    StageSkipNotAllowed = "stage.skip_not_allowed",
+    /// Skipping needs a recorded reason and who decided.
+    StageSkipDecisionRequired = "stage.skip_decision_required",
+    /// A skip decision was given for a move that skips no stage.
+    StageNothingSkipped = "stage.nothing_skipped",
+    /// No deadline of the case has that id.
+    DeadlineUnknown = "deadline.unknown",
+    /// The protocol does not allow extending this deadline.
+    ExtensionNotAllowed = "extension.not_allowed",
+    /// The new due is not later than the deadline as it stands.
+    ExtensionNotLater = "extension.not_later",
     AttachmentTooLarge = "attachment.too_large",
     // The store and its keys
     StoreMissing = "store.missing",

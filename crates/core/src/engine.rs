@@ -2,15 +2,17 @@
 //! `now`, what is due, when, how urgent, what to do next and who to contact.
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::calendar::{Calendar, CalendarError};
-use crate::case::{Case, CaseState, StageEntry};
-use crate::protocol::{Anchor, FormRequirement, Limit, Notification, Protocol, Requirement, Stage};
+use crate::case::{Case, CaseState, Event, Extension, StageEntry, TransitionError};
+use crate::protocol::{
+    Anchor, FormRequirement, Limit, Notification, Protocol, Requirement, RouteView, RunLimit, Stage,
+};
 use crate::sector::Sector;
 
 /// When something falls due.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", content = "at", rename_all = "kebab-case")]
 pub enum Due {
@@ -92,9 +94,11 @@ impl Urgency {
 }
 
 /// Compute when something is due, `limit` after `from`.
+#[inline]
 pub fn due_after(limit: Limit, from: NaiveDateTime, cal: &Calendar) -> Result<Due, CalendarError> {
     Ok(match limit {
         Limit::WorkingDays(n) => Due::EndOfDay(cal.add_working_days(from.date(), n)?),
+        Limit::CalendarDays(n) => Due::EndOfDay(cal.add_calendar_days(from.date(), n)?),
         Limit::Hours(h) => Due::At(cal.add_hours(from, h)?),
         Limit::SameWorkingDay => Due::EndOfDay(cal.same_working_day(from.date())?),
         Limit::WithoutDelay => Due::WithoutDelay,
@@ -115,6 +119,21 @@ pub enum DeadlineKind {
     Step,
     /// Someone is owed a copy, a letter or a call.
     Notification,
+    /// A limit over a run of stages (`[[limits]]`): its `id` is the limit's.
+    Limit,
+    /// The cap on the whole process.
+    Cap,
+}
+
+/// A deadline extended by agreement: who agreed, when and why, and the due it replaced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Extended {
+    pub agreed_by: String,
+    pub agreed_on: NaiveDate,
+    pub reason: String,
+    /// The due the protocol set (or the one an earlier extension set).
+    pub was: Due,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -131,6 +150,11 @@ pub struct DeadlineStatus<'a> {
     pub urgency: Urgency,
     /// The reason given, where a shorter child-protective deadline replaced the protocol's.
     pub shortened: Option<String>,
+    /// Where the deadline was extended by agreement, as the protocol allows.
+    // Boxed: rare, and the dashboard moves one of these per deadline.
+    pub extended: Option<Box<Extended>>,
+    /// For a run's limit: the cap's id, where the cap falls due first and so sets the due.
+    pub capped_by: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -164,6 +188,9 @@ pub struct FormDue<'a> {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CaseStatus<'a> {
     pub state: crate::model::StateKind,
+    /// The route the case is on, and its name.
+    pub route: &'a str,
+    pub route_name: &'a str,
     pub stage: u8,
     pub stage_title: &'a str,
     pub urgency: Urgency,
@@ -199,6 +226,12 @@ pub enum EngineError {
     UnknownStage { protocol: String, stage: u8 },
     #[error("case has no stages")]
     Empty,
+    #[error("route: protocol '{protocol}' has no route '{route}': use one of {known}")]
+    UnknownRoute {
+        protocol: String,
+        route: String,
+        known: String,
+    },
 }
 
 impl EngineError {
@@ -208,7 +241,134 @@ impl EngineError {
             EngineError::WrongProtocol { .. } => crate::ErrorCode::CaseWrongProtocol,
             EngineError::UnknownStage { .. } => crate::ErrorCode::StageUnknown,
             EngineError::Empty => crate::ErrorCode::CaseEmpty,
+            EngineError::UnknownRoute { .. } => crate::ErrorCode::RouteUnknown,
         }
+    }
+}
+
+/// The route a case is on, or the error that its protocol no longer has it.
+#[inline]
+fn route_of<'a>(protocol: &'a Protocol, case: &Case) -> Result<RouteView<'a>, EngineError> {
+    protocol
+        .route(case.route.as_deref())
+        .ok_or_else(|| EngineError::UnknownRoute {
+            protocol: protocol.id.clone(),
+            route: case.route.clone().unwrap_or_default(),
+            known: protocol.route_ids(),
+        })
+}
+
+/// A timescale, its due as the protocol counts it, and its latest extension.
+type TimescaleDue<'a, 'c> = (&'a crate::protocol::Timescale, Due, Option<&'c Extension>);
+
+/// The current stage's timescale on the case's route, its due as the protocol counts
+/// it, and the latest extension of it.
+#[inline]
+fn timescale_due<'a, 'c>(
+    route: RouteView<'a>,
+    stage: &'a Stage,
+    case: &'c Case,
+    entry: &StageEntry,
+    calendar: &Calendar,
+) -> Result<Option<TimescaleDue<'a, 'c>>, CalendarError> {
+    match route.timescale_of(stage) {
+        Some(t) if t.within != Limit::None => {
+            let from = entry.anchor_time(case, t.from).unwrap_or(entry.started_at);
+            let due = due_after(t.within, from, calendar)?;
+            Ok(Some((
+                t,
+                due,
+                case.extension_of("timescale", Some(entry.stage)),
+            )))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// A limit's due as the protocol counts it, and its latest extension; `None` before it
+/// starts counting.
+fn limit_due<'c>(
+    case: &'c Case,
+    limit: &RunLimit,
+    calendar: &Calendar,
+) -> Result<Option<(Due, Option<&'c Extension>)>, CalendarError> {
+    match case.limit_anchor(limit) {
+        Some(from) => Ok(Some((
+            due_after(limit.within, from, calendar)?,
+            case.extension_of(&limit.id, None),
+        ))),
+        None => Ok(None),
+    }
+}
+
+/// The due after an extension, and what to say about it.
+#[inline]
+fn with_extension(due: Due, extension: Option<&Extension>) -> (Due, Option<Box<Extended>>) {
+    match extension {
+        Some(e) => (
+            e.to,
+            Some(Box::new(Extended {
+                agreed_by: e.agreed_by.clone(),
+                agreed_on: e.agreed_on,
+                reason: e.reason.clone(),
+                was: due,
+            })),
+        ),
+        None => (due, None),
+    }
+}
+
+impl Case {
+    /// Apply a move as it happens, with the checks that need the calendar: an
+    /// extension must give a due later than the deadline as it stands. [`Case::apply`]
+    /// (and so [`Case::replay`]) does not recheck this, because a bank-holiday list
+    /// imported later must not make a recorded history fail to replay. On error the
+    /// case is unchanged.
+    pub fn apply_on(
+        &mut self,
+        protocol: &Protocol,
+        calendar: &Calendar,
+        event: Event,
+    ) -> Result<(), TransitionError> {
+        let Event::Extend { deadline, to, .. } = &event else {
+            return self.apply(protocol, event);
+        };
+        let (deadline, to) = (deadline.clone(), *to);
+        let mut next = self.clone();
+        next.apply(protocol, event)?;
+        let calendar_error = |e: CalendarError| TransitionError::Invalid {
+            field: "deadline",
+            message: e.to_string(),
+        };
+        let route = self.route_view(protocol)?;
+        let current = if deadline == "timescale" {
+            match self
+                .current()
+                .and_then(|entry| route.stage(entry.stage).map(|s| (entry, s)))
+            {
+                Some((entry, stage)) => timescale_due(route, stage, self, entry, calendar)
+                    .map_err(calendar_error)?
+                    .map(|(_, due, ext)| ext.map_or(due, |e| e.to)),
+                None => None,
+            }
+        } else {
+            match route.limit(&deadline) {
+                Some(l) => limit_due(self, l, calendar)
+                    .map_err(calendar_error)?
+                    .map(|(due, ext)| ext.map_or(due, |e| e.to)),
+                None => None,
+            }
+        };
+        if let Some(current) = current {
+            if to.order_key() <= current.order_key() {
+                return Err(TransitionError::ExtensionNotLater {
+                    to: to.to_string(),
+                    current: current.to_string(),
+                });
+            }
+        }
+        *self = next;
+        Ok(())
     }
 }
 
@@ -258,21 +418,22 @@ impl<'c> Engine<'c> {
         &self,
         protocol: &'a Protocol,
         case: &'k Case,
-    ) -> Result<(&'k StageEntry, &'a Stage), EngineError> {
+    ) -> Result<(RouteView<'a>, &'k StageEntry, &'a Stage), EngineError> {
         if case.protocol != protocol.id {
             return Err(EngineError::WrongProtocol {
                 case: case.protocol.clone(),
                 protocol: protocol.id.clone(),
             });
         }
+        let route = route_of(protocol, case)?;
         let entry = case.current().ok_or(EngineError::Empty)?;
-        let stage = protocol
+        let stage = route
             .stage(entry.stage)
             .ok_or_else(|| EngineError::UnknownStage {
                 protocol: protocol.id.clone(),
                 stage: entry.stage,
             })?;
-        Ok((entry, stage))
+        Ok((route, entry, stage))
     }
 
     /// Visit every live deadline of the case, unsorted.
@@ -280,8 +441,7 @@ impl<'c> Engine<'c> {
         &self,
         protocol: &'a Protocol,
         case: &Case,
-        entry: &StageEntry,
-        stage: &'a Stage,
+        (route, entry, stage): (RouteView<'a>, &StageEntry, &'a Stage),
         mut visit: impl FnMut(DeadlineStatus<'a>),
     ) -> Result<(), EngineError> {
         let open = case.is_open();
@@ -291,36 +451,45 @@ impl<'c> Engine<'c> {
                 .iter()
                 .filter(|s| s.stage == entry.stage)
                 .min_by_key(|s| s.due);
-            let main = match &stage.timescale {
-                Some(t) if t.within != Limit::None => {
+            // Written out rather than through timescale_due: this runs for every case
+            // on the dashboard, and the call cost a sixth of it.
+            let timescale = route
+                .timescale_of(stage)
+                .filter(|t| t.within != Limit::None);
+            let main = match timescale {
+                Some(t) => {
                     let from = entry.anchor_time(case, t.from).unwrap_or(entry.started_at);
+                    let due = due_after(t.within, from, self.calendar)?;
+                    let extension = if case.extensions.is_empty() {
+                        None
+                    } else {
+                        case.extension_of("timescale", Some(entry.stage))
+                    };
                     let kind = if t.from == Anchor::CaseStart {
                         DeadlineKind::Cumulative
                     } else {
                         DeadlineKind::Stage
                     };
-                    Some((
-                        kind,
-                        t.words.as_str(),
-                        due_after(t.within, from, self.calendar)?,
-                    ))
+                    let (due, extended) = with_extension(due, extension);
+                    Some((kind, t.words.as_str(), due, extended))
                 }
-                _ => None,
+                None => None,
             };
-            let (kind, what, due, shortened) = match (main, shorter) {
-                (Some((kind, what, due)), Some(s))
+            let (kind, what, due, shortened, extended) = match (main, shorter) {
+                (Some((kind, what, due, _)), Some(s))
                     if Due::At(s.due).order_key() < due.order_key() =>
                 {
-                    (kind, what, Due::At(s.due), Some(s.reason.clone()))
+                    (kind, what, Due::At(s.due), Some(s.reason.clone()), None)
                 }
-                (Some((kind, what, due)), _) => (kind, what, due, None),
+                (Some((kind, what, due, extended)), _) => (kind, what, due, None, extended),
                 (None, Some(s)) => (
                     DeadlineKind::Stage,
                     "Shorter timescale that protects the child",
                     Due::At(s.due),
                     Some(s.reason.clone()),
+                    None,
                 ),
-                (None, None) => (DeadlineKind::Stage, "", Due::NoLimit, None),
+                (None, None) => (DeadlineKind::Stage, "", Due::NoLimit, None, None),
             };
             if due != Due::NoLimit {
                 visit(DeadlineStatus {
@@ -332,6 +501,8 @@ impl<'c> Engine<'c> {
                     urgency: self.urgency(&due)?,
                     due,
                     shortened,
+                    extended,
+                    capped_by: None,
                 });
             }
             for d in &stage.deadlines {
@@ -359,12 +530,71 @@ impl<'c> Engine<'c> {
                     urgency: self.urgency(&due)?,
                     due,
                     shortened: None,
+                    extended: None,
+                    capped_by: None,
+                });
+            }
+            let cap = match route.cap().filter(|c| case.limit_is_live(c)) {
+                Some(c) => limit_due(case, c, self.calendar)?.map(|(due, ext)| (c, due, ext)),
+                None => None,
+            };
+            if let Some((c, due, extension)) = &cap {
+                let (due, extended) = with_extension(*due, *extension);
+                visit(DeadlineStatus {
+                    kind: DeadlineKind::Cap,
+                    stage: None,
+                    id: &c.id,
+                    what: &c.words,
+                    to: None,
+                    urgency: self.urgency(&due)?,
+                    due,
+                    shortened: None,
+                    extended,
+                    capped_by: None,
+                });
+            }
+            for l in route
+                .limits()
+                .iter()
+                .filter(|l| !l.cap && case.limit_is_live(l))
+            {
+                let Some((due, extension)) = limit_due(case, l, self.calendar)? else {
+                    continue;
+                };
+                let (due, extended) = with_extension(due, extension);
+                // The earlier wins, and says so.
+                let (due, extended, capped_by) = match &cap {
+                    Some((c, cap_due, cap_ext)) => {
+                        let cap_due = cap_ext.map_or(*cap_due, |e| e.to);
+                        if cap_due.order_key() < due.order_key() {
+                            (cap_due, None, Some(c.id.as_str()))
+                        } else {
+                            (due, extended, None)
+                        }
+                    }
+                    None => (due, extended, None),
+                };
+                visit(DeadlineStatus {
+                    kind: DeadlineKind::Limit,
+                    stage: None,
+                    id: &l.id,
+                    what: &l.words,
+                    to: None,
+                    urgency: self.urgency(&due)?,
+                    due,
+                    shortened: None,
+                    extended,
+                    capped_by,
                 });
             }
         }
         if matches!(case.state, CaseState::Open | CaseState::Resolved { .. }) {
             for e in &case.stages {
-                let Some(def) = protocol.stage(e.stage) else {
+                let def = match e.route {
+                    None => protocol.stage(e.stage),
+                    Some(_) => case.stage_of(protocol, e),
+                };
+                let Some(def) = def else {
                     continue;
                 };
                 for n in &def.notifications {
@@ -408,16 +638,18 @@ impl<'c> Engine<'c> {
             urgency: self.urgency(&due)?,
             due,
             shortened: None,
+            extended: None,
+            capped_by: None,
         });
         Ok(())
     }
 
     /// Urgency and next deadline only: the dashboard's question, asked of many cases.
     pub fn summary(&self, protocol: &Protocol, case: &Case) -> Result<Summary, EngineError> {
-        let (entry, stage) = self.entry(protocol, case)?;
+        let at = self.entry(protocol, case)?;
         let mut urgency = Urgency::OnTrack;
         let mut next: Option<Due> = None;
-        self.each_deadline(protocol, case, entry, stage, |d| {
+        self.each_deadline(protocol, case, at, |d| {
             if d.urgency.rank() > urgency.rank() {
                 urgency = d.urgency;
             }
@@ -437,9 +669,10 @@ impl<'c> Engine<'c> {
         protocol: &'a Protocol,
         case: &Case,
     ) -> Result<CaseStatus<'a>, EngineError> {
-        let (entry, stage) = self.entry(protocol, case)?;
+        let at = self.entry(protocol, case)?;
+        let (route, entry, stage) = at;
         let mut deadlines = Vec::new();
-        self.each_deadline(protocol, case, entry, stage, |d| deadlines.push(d))?;
+        self.each_deadline(protocol, case, at, |d| deadlines.push(d))?;
         deadlines.sort_by_key(|d| d.due.order_key());
         let urgency = deadlines
             .iter()
@@ -500,6 +733,8 @@ impl<'c> Engine<'c> {
 
         Ok(CaseStatus {
             state: case.state.kind(),
+            route: route.id(),
+            route_name: route.name(),
             stage: entry.stage,
             stage_title: &stage.title,
             urgency,
@@ -554,32 +789,153 @@ pub struct PlannedStage<'a> {
     pub due: PlanDue,
 }
 
-/// Each formal stage's due date if every stage runs to its limit. The case starts at
-/// the first formal stage at `opened`; each later stage starts when the one before
-/// falls due; cumulative timescales count from `opened`. Informal steps are not planned.
+/// A limit's due date in a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PlannedLimit<'a> {
+    /// The limit's id (`limit` in the plan's JSON rows).
+    #[serde(rename = "limit")]
+    pub id: &'a str,
+    pub words: &'a str,
+    /// The cap on the whole process.
+    pub cap: bool,
+    /// The run's first and last stage; `None` for the cap.
+    pub stages: Option<(u8, u8)>,
+    pub due: PlanDue,
+    /// The cap's id, where the cap falls due first and so sets this limit's due.
+    pub capped_by: Option<&'a str>,
+}
+
+/// A whole plan on one route: each stage, then each limit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Plan<'a> {
+    pub route: &'a str,
+    pub route_name: &'a str,
+    pub stages: Vec<PlannedStage<'a>>,
+    pub limits: Vec<PlannedLimit<'a>>,
+}
+
+fn plan_due(due: Due) -> PlanDue {
+    match due {
+        Due::EndOfDay(d) => PlanDue::Date(d),
+        Due::At(t) => PlanDue::At(t),
+        Due::WithoutDelay => PlanDue::WithoutDelay,
+        Due::NoLimit => PlanDue::NoLimit,
+    }
+}
+
+/// When a dated plan due falls, to compare two.
+fn plan_key(due: PlanDue) -> Option<NaiveDateTime> {
+    match due {
+        PlanDue::Date(d) => Some(Due::EndOfDay(d).order_key().1),
+        PlanDue::At(t) => Some(t),
+        _ => None,
+    }
+}
+
+/// The earlier of two plan dues, where both are dated; else the dated one.
+fn earlier(a: PlanDue, b: PlanDue) -> PlanDue {
+    match (plan_key(a), plan_key(b)) {
+        (Some(x), Some(y)) if y < x => b,
+        (Some(_), _) => a,
+        (None, Some(_)) => b,
+        (None, None) => a,
+    }
+}
+
+/// When the stage after one due at `due` starts.
+fn start_after(due: PlanDue, opened: NaiveDateTime) -> Option<NaiveDateTime> {
+    match due {
+        PlanDue::Date(d) => Some(d.and_time(opened.time())),
+        PlanDue::At(t) => Some(t),
+        _ => None,
+    }
+}
+
+/// Each formal stage's due date if every stage runs to its limit, on the standard
+/// route (see [`plan_route`]).
 pub fn plan<'a>(
     protocol: &'a Protocol,
     calendar: &Calendar,
     opened: NaiveDateTime,
 ) -> Result<Vec<PlannedStage<'a>>, CalendarError> {
+    match plan_route(protocol, calendar, opened, None) {
+        Ok(p) => Ok(p.stages),
+        Err(EngineError::Calendar(e)) => Err(e),
+        // The standard route always exists; nothing else can fail.
+        Err(_) => Ok(Vec::new()),
+    }
+}
+
+/// Each formal stage's due date on a route (`None`: the standard route) if every stage
+/// runs to its limit, then each limit's. The case starts at the route's first formal
+/// stage at `opened`; each later stage starts when the one before falls due; cumulative
+/// timescales count from `opened`. A stage in a run with a shared limit falls due no
+/// later than the run's limit, so the stage after the run starts when it falls due; a
+/// run's limit falls due no later than the cap. Informal steps are not planned.
+pub fn plan_route<'a>(
+    protocol: &'a Protocol,
+    calendar: &Calendar,
+    opened: NaiveDateTime,
+    route: Option<&str>,
+) -> Result<Plan<'a>, EngineError> {
+    let view = protocol
+        .route(route)
+        .ok_or_else(|| EngineError::UnknownRoute {
+            protocol: protocol.id.clone(),
+            route: route.unwrap_or_default().to_owned(),
+            known: protocol.route_ids(),
+        })?;
+    let limits = view.limits();
+    // Limits counted from the outset are known now; the others once their stage starts.
+    let mut limit_dues: Vec<Option<PlanDue>> = Vec::with_capacity(limits.len());
+    for l in limits {
+        limit_dues.push(match l.anchor_stage() {
+            None => Some(plan_due(due_after(l.within, opened, calendar)?)),
+            Some(_) => None,
+        });
+    }
+    let cap = limits.iter().position(|l| l.cap);
+    // A run's due, no later than the cap's.
+    let bounded = |dues: &[Option<PlanDue>], i: usize| -> Option<(PlanDue, Option<&'a str>)> {
+        let due = dues.get(i).copied().flatten()?;
+        match cap.and_then(|c| dues.get(c).copied().flatten().map(|d| (c, d))) {
+            Some((c, cap_due)) if c != i && earlier(due, cap_due) != due => {
+                Some((cap_due, limits.get(c).map(|l| l.id.as_str())))
+            }
+            _ => Some((due, None)),
+        }
+    };
+
     let mut out = Vec::new();
     let mut start = Some(opened);
     // The stage whose open end left the following start unknown.
     let mut unknown_after: Option<u8> = None;
-    for stage in protocol.stages.iter().filter(|s| !s.informal) {
-        let (due, next_start) = match &stage.timescale {
+    for stage in view.stages().filter(|s| !s.informal) {
+        let n = stage.number;
+        for (i, l) in limits.iter().enumerate() {
+            let starts_here = l.anchor_stage().is_some_and(|a| n >= a)
+                && l.covers(n)
+                && limit_dues.get(i).is_some_and(Option::is_none);
+            if starts_here {
+                limit_dues[i] = Some(match start {
+                    Some(from) => plan_due(due_after(l.within, from, calendar)?),
+                    None => PlanDue::AfterStage(unknown_after.unwrap_or(0)),
+                });
+            }
+        }
+        let (own, own_next) = match view.timescale(n) {
             Some(t) if t.within.is_dated() => {
                 let from = match t.from {
                     Anchor::CaseStart => Some(opened),
                     _ => start,
                 };
                 match from {
-                    Some(from) => match due_after(t.within, from, calendar)? {
-                        Due::EndOfDay(d) => (PlanDue::Date(d), Some(d.and_time(opened.time()))),
-                        Due::At(at) => (PlanDue::At(at), Some(at)),
-                        // is_dated() rules these out.
-                        Due::WithoutDelay | Due::NoLimit => (PlanDue::NoLimit, None),
-                    },
+                    Some(from) => {
+                        let due = plan_due(due_after(t.within, from, calendar)?);
+                        (due, start_after(due, opened))
+                    }
                     None => (PlanDue::AfterStage(unknown_after.unwrap_or(0)), None),
                 }
             }
@@ -587,17 +943,64 @@ pub fn plan<'a>(
             _ if stage.entry == Limit::WithoutDelay => (PlanDue::WithoutDelay, None),
             _ => (PlanDue::NoLimit, None),
         };
+        // The runs this stage is in, once their limits count.
+        let bound = limits
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| !l.cap && l.covers(n) && l.anchor_stage().is_none_or(|a| n >= a))
+            .filter_map(|(i, _)| bounded(&limit_dues, i).map(|(d, _)| d))
+            .filter(|d| plan_key(*d).is_some())
+            .reduce(earlier);
+        let (due, next_start) = match (own, bound) {
+            (PlanDue::WithoutDelay, _) | (_, None) => (own, own_next),
+            (_, Some(bound)) => {
+                let due = earlier(own, bound);
+                if due == own {
+                    (own, own_next)
+                } else {
+                    (due, start_after(due, opened))
+                }
+            }
+        };
         unknown_after = match next_start {
             Some(_) => None,
-            None => unknown_after.or(Some(stage.number)),
+            None => unknown_after.or(Some(n)),
         };
         out.push(PlannedStage {
-            stage: stage.number,
+            stage: n,
             title: &stage.title,
             starts: start,
             due,
         });
         start = next_start;
     }
-    Ok(out)
+
+    let planned_limits = limits
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let (due, capped_by) = if l.cap {
+                (limit_dues.get(i).copied().flatten(), None)
+            } else {
+                match bounded(&limit_dues, i) {
+                    Some((d, by)) => (Some(d), by),
+                    None => (None, None),
+                }
+            };
+            PlannedLimit {
+                id: &l.id,
+                words: &l.words,
+                cap: l.cap,
+                stages: l.run(),
+                due: due.unwrap_or(PlanDue::NoLimit),
+                capped_by,
+            }
+        })
+        .collect();
+    Ok(Plan {
+        route: view.id(),
+        route_name: view.name(),
+        stages: out,
+        limits: planned_limits,
+    })
 }

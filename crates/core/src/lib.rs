@@ -10,20 +10,27 @@ pub mod case_file;
 pub mod code;
 pub mod engine;
 pub mod format;
+pub mod holiday_data;
 pub mod model;
 pub mod protocol;
 mod protocol_file;
 pub mod sector;
 
 pub use calendar::{Calendar, CalendarError, CalendarId, Holiday};
-pub use case::{Case, CaseState, Event, Opening, RecordSummary, ReplayError, TransitionError};
+pub use case::{
+    Case, CaseState, Event, Extension, Opening, RecordSummary, ReplayError, RouteSwitch,
+    SkipDecision, Skipped, TransitionError,
+};
 pub use case_file::{CaseFile, CaseText, LoggedEvent};
 pub use code::ErrorCode;
 pub use engine::{
-    plan, CaseStatus, Due, Engine, EngineError, PlanDue, PlannedStage, Summary, Urgency,
+    plan, plan_route, CaseStatus, Due, Engine, EngineError, Plan, PlanDue, PlannedLimit,
+    PlannedStage, Summary, Urgency,
 };
+pub use holiday_data::{HolidayData, HolidayFileError};
 pub use model::{FieldError, StateKind};
 pub use protocol::{
     builtin_protocol, builtin_protocols, FormId, Limit, Protocol, ProtocolError, ProtocolErrors,
+    Route, RouteView, RunLimit,
 };
 pub use sector::Sector;

@@ -503,6 +503,10 @@ pub enum ChronologyKind {
     NotificationSent,
     /// A shorter, child-protective deadline was set.
     DeadlineShortened,
+    /// A deadline extended by agreement, where the protocol allows it.
+    DeadlineExtended,
+    /// The case moved to another of the protocol's routes.
+    RouteSwitched,
     /// A notification still owed, with when it is due.
     NotificationDue,
     /// A deadline still to come (or passed), from the engine.
@@ -520,6 +524,8 @@ impl ChronologyKind {
             ChronologyKind::Record => "record",
             ChronologyKind::NotificationSent => "notification-sent",
             ChronologyKind::DeadlineShortened => "deadline-shortened",
+            ChronologyKind::DeadlineExtended => "deadline-extended",
+            ChronologyKind::RouteSwitched => "route-switched",
             ChronologyKind::NotificationDue => "notification-due",
             ChronologyKind::Deadline => "deadline",
         }

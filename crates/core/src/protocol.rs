@@ -21,6 +21,9 @@ use crate::sector::Sector;
 pub enum Limit {
     /// The Nth working day strictly after the anchor's date, to the end of that day.
     WorkingDays(u32),
+    /// The end of the Nth calendar day after the anchor's date, whatever day that is:
+    /// no roll-forward to a working day (format 2).
+    CalendarDays(u32),
     /// Wall-clock hours after the anchor's time.
     Hours(u32),
     /// The end of the anchor's day, or of the next working day if that day is not one.
@@ -37,7 +40,10 @@ impl Limit {
     pub fn is_dated(self) -> bool {
         matches!(
             self,
-            Limit::WorkingDays(_) | Limit::Hours(_) | Limit::SameWorkingDay
+            Limit::WorkingDays(_)
+                | Limit::CalendarDays(_)
+                | Limit::Hours(_)
+                | Limit::SameWorkingDay
         )
     }
 }
@@ -47,6 +53,10 @@ impl fmt::Display for Limit {
         match self {
             Limit::WorkingDays(1) => f.write_str("1 working day"),
             Limit::WorkingDays(n) => write!(f, "{n} working days"),
+            // "calendar" is printed although "N days" is read: a lead should never have
+            // to guess which days a deadline counts.
+            Limit::CalendarDays(1) => f.write_str("1 calendar day"),
+            Limit::CalendarDays(n) => write!(f, "{n} calendar days"),
             Limit::Hours(1) => f.write_str("1 hour"),
             Limit::Hours(n) => write!(f, "{n} hours"),
             Limit::SameWorkingDay => f.write_str("same working day"),
@@ -64,11 +74,13 @@ impl From<Limit> for String {
 
 /// The longest limit a protocol may set in working days: a year.
 pub const MAX_LIMIT_WORKING_DAYS: u32 = 366;
+/// The longest limit a protocol may set in calendar days: a year.
+pub const MAX_LIMIT_CALENDAR_DAYS: u32 = 366;
 /// The longest limit a protocol may set in hours: a year (366 days).
 pub const MAX_LIMIT_HOURS: u32 = 24 * 366;
 
 const LIMIT_HELP: &str =
-    "expected \"N working days\", \"N hours\", \"same working day\", \"without delay\" or \"none\"";
+    "expected \"N working days\", \"N days\" (calendar days), \"N hours\", \"same working day\", \"without delay\" or \"none\"";
 
 impl FromStr for Limit {
     type Err = String;
@@ -87,15 +99,21 @@ impl FromStr for Limit {
             (Some(n), ["working", "day" | "days"]) if n <= MAX_LIMIT_WORKING_DAYS => {
                 Ok(Limit::WorkingDays(n))
             }
+            (Some(n), ["day" | "days"] | ["calendar", "day" | "days"])
+                if n <= MAX_LIMIT_CALENDAR_DAYS =>
+            {
+                Ok(Limit::CalendarDays(n))
+            }
             (Some(n), ["hour" | "hours"]) if (1..=MAX_LIMIT_HOURS).contains(&n) => {
                 Ok(Limit::Hours(n))
             }
-            (Some(_), ["working", "day" | "days"] | ["hour" | "hours"]) => {
-                Err(format!("'{s}' is too long: a timescale is at most a year"))
-            }
-            (Some(_), ["day" | "days"]) => Err(format!(
-                "'{s}' does not say which days: write \"N working days\" (calendar days are not used by any protocol)"
-            )),
+            (
+                Some(_),
+                ["working", "day" | "days"]
+                | ["hour" | "hours"]
+                | ["day" | "days"]
+                | ["calendar", "day" | "days"],
+            ) => Err(format!("'{s}' is too long: a timescale is at most a year")),
             _ => Err(format!("'{s}' is not a timescale: {LIMIT_HELP}")),
         }
     }
@@ -167,6 +185,21 @@ pub struct Timescale {
     /// ("or a timescale that protects the child from harm, whichever is less").
     #[serde(default)]
     pub shorter_if_child_needs: bool,
+    /// Who may agree to extend it, where the protocol allows that (format 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension: Option<ExtensionRule>,
+}
+
+/// Who may agree to extend a deadline, in the protocol's words (format 2): e.g.
+/// "Exceptions to the 28 calendar day timescale must be agreed by the accountable
+/// senior manager."
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionRule {
+    /// The role that must agree.
+    pub by: String,
+    pub words: String,
 }
 
 /// A further deadline inside a stage (e.g. line managers to make contact within 24 hours).
@@ -399,6 +432,10 @@ pub struct Stage {
     /// A step before the formal stages (Doncaster's informal stage): never planned.
     #[serde(default)]
     pub informal: bool,
+    /// The protocol lets this stage be left out (e.g. a meeting held "if manager deems
+    /// appropriate"); skipping it still needs a recorded reason and who decided (format 2).
+    #[serde(default)]
+    pub optional: bool,
     /// Who deals with the difference at this stage.
     pub led_by: String,
     /// Who to contact at this stage, in the protocol's words.
@@ -470,11 +507,192 @@ impl SectorRoles {
     }
 }
 
+fn case_start() -> Anchor {
+    Anchor::CaseStart
+}
+
+/// A limit over a run of stages (`stages = [1, 5]`, first and last, inclusive), or the
+/// cap on the whole process (`cap = true`): a deadline of its own beside the stages'
+/// (format 2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
+pub struct RunLimit {
+    pub id: String,
+    /// The first and last stage of the run; empty for the cap.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<u8>,
+    /// The cap on the whole process: no run's limit falls later than it.
+    #[serde(default)]
+    pub cap: bool,
+    pub within: Limit,
+    /// `case-start` (the outset, the default) or `stage-start`.
+    #[serde(default = "case_start")]
+    pub from: Anchor,
+    /// With `from = "stage-start"`: the stage whose start it counts from (default: the
+    /// first of the run). A case that skipped it counts from the first later stage it reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_stage: Option<u8>,
+    /// The protocol's words.
+    pub words: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension: Option<ExtensionRule>,
+}
+
+impl RunLimit {
+    /// The first and last stage of the run, where it is one.
+    pub fn run(&self) -> Option<(u8, u8)> {
+        match self.stages.as_slice() {
+            [first, last] if !self.cap => Some((*first, *last)),
+            _ => None,
+        }
+    }
+
+    /// Whether the run (or the whole process, for the cap) includes stage `n`.
+    pub fn covers(&self, n: u8) -> bool {
+        match self.run() {
+            Some((first, last)) => (first..=last).contains(&n),
+            None => self.cap,
+        }
+    }
+
+    /// The stage whose start a `stage-start` limit counts from.
+    pub fn anchor_stage(&self) -> Option<u8> {
+        match self.from {
+            Anchor::StageStart => self.from_stage.or(self.run().map(|(first, _)| first)),
+            _ => None,
+        }
+    }
+}
+
+/// A stage's timescale on one route, in place of the stage's own. In the file the
+/// timescale's keys sit beside `stage`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(from = "RouteTimescaleFile")]
+pub struct RouteTimescale {
+    pub stage: u8,
+    #[serde(flatten)]
+    pub timescale: Timescale,
+}
+
+/// How a route's timescale is written. Read through this rather than `flatten`, which
+/// would pass over unknown keys: a misspelt key must be refused, not ignored.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RouteTimescaleFile {
+    stage: u8,
+    within: Limit,
+    #[serde(default = "stage_start")]
+    from: Anchor,
+    words: String,
+    #[serde(default)]
+    shorter_if_child_needs: bool,
+    #[serde(default)]
+    extension: Option<ExtensionRule>,
+}
+
+impl From<RouteTimescaleFile> for RouteTimescale {
+    fn from(f: RouteTimescaleFile) -> RouteTimescale {
+        RouteTimescale {
+            stage: f.stage,
+            timescale: Timescale {
+                within: f.within,
+                from: f.from,
+                words: f.words,
+                shorter_if_child_needs: f.shorter_if_child_needs,
+                extension: f.extension,
+            },
+        }
+    }
+}
+
+/// An alternative route through the protocol (format 2): e.g. an urgent, 24-hour route,
+/// or a route for dissent from a conference decision. It takes some of the protocol's
+/// stages (`use_stages`), has stages of its own (`[[routes.stages]]`, numbered on from
+/// the ones it takes), or both; with neither it takes every stage. Its limits are its
+/// own `[[routes.limits]]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    pub id: String,
+    pub name: String,
+    /// The yes/no question asked at intake: yes takes this route. A route without one is
+    /// only reached by switching to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
+    /// The protocol's words for the route.
+    pub words: String,
+    /// The protocol's stages this route takes, in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub use_stages: Option<Vec<u8>>,
+    /// The route's own stages.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<Stage>,
+    /// Timescales that replace those of stages the route takes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timescales: Vec<RouteTimescale>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub limits: Vec<RunLimit>,
+}
+
+/// The id of the route the protocol's own `[[stages]]` and `[[limits]]` make, unless
+/// `[standard_route]` names it otherwise.
+pub const STANDARD_ROUTE: &str = "standard";
+
+fn standard_route_id() -> String {
+    STANDARD_ROUTE.to_owned()
+}
+
+/// The name of the route the protocol's own stages make (format 2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
+pub struct StandardRoute {
+    #[serde(default = "standard_route_id")]
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub words: Option<String>,
+}
+
+/// Who may skip stages, and which (format 2): e.g. "The IRO may bypass any stage".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
+pub struct Skipping {
+    /// The role that decides.
+    pub by: String,
+    pub words: String,
+    /// The stages that may be skipped; empty: any stage.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<u8>,
+}
+
+impl Skipping {
+    pub fn allows(&self, stage: u8) -> bool {
+        self.stages.is_empty() || self.stages.contains(&stage)
+    }
+}
+
+/// The format a file without `format` is in.
+pub const FORMAT_1: u8 = 1;
+/// The newest format this build reads.
+pub const FORMAT_LATEST: u8 = 2;
+
+fn format_1() -> u8 {
+    FORMAT_1
+}
+
 /// A whole protocol.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Protocol {
+    /// 1 (no `format` key) or 2.
+    #[serde(default = "format_1")]
+    pub format: u8,
     pub id: String,
     pub name: String,
     pub partnership: String,
@@ -502,9 +720,20 @@ pub struct Protocol {
     pub on_resolution: Vec<Notification>,
     #[serde(default)]
     pub sectors: Vec<SectorRoles>,
+    /// The name of the route the protocol's own stages make.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standard_route: Option<StandardRoute>,
+    /// Limits over runs of the protocol's own stages, and the cap.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub limits: Vec<RunLimit>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routes: Vec<Route>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipping: Option<Skipping>,
 }
 
 impl Protocol {
+    #[inline]
     pub fn stage(&self, number: u8) -> Option<&Stage> {
         self.stages.iter().find(|s| s.number == number)
     }
@@ -533,10 +762,249 @@ impl Protocol {
         self.sectors.iter().find(|s| s.sector == sector)
     }
 
+    /// The id of the route the protocol's own stages make.
+    #[inline]
+    pub fn standard_route_id(&self) -> &str {
+        self.standard_route
+            .as_ref()
+            .map_or(STANDARD_ROUTE, |r| r.id.as_str())
+    }
+
+    /// The route the protocol's own stages make: where a case goes unless told otherwise.
+    #[inline]
+    pub fn standard(&self) -> RouteView<'_> {
+        RouteView {
+            protocol: self,
+            route: None,
+        }
+    }
+
+    /// A route by id; `None` (or the standard route's id) is the standard route.
+    #[inline]
+    pub fn route(&self, id: Option<&str>) -> Option<RouteView<'_>> {
+        match id {
+            None => Some(self.standard()),
+            Some(id) if id == self.standard_route_id() => Some(self.standard()),
+            Some(id) => self
+                .routes
+                .iter()
+                .find(|r| r.id == id)
+                .map(|route| RouteView {
+                    protocol: self,
+                    route: Some(route),
+                }),
+        }
+    }
+
+    /// Every route, the standard one first.
+    pub fn all_routes(&self) -> impl Iterator<Item = RouteView<'_>> {
+        std::iter::once(self.standard()).chain(self.routes.iter().map(|route| RouteView {
+            protocol: self,
+            route: Some(route),
+        }))
+    }
+
+    /// The route ids, for messages.
+    pub fn route_ids(&self) -> String {
+        self.all_routes()
+            .map(|r| r.id())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// Parse and validate a protocol file. `file` names it in errors. A text longer
     /// than [`MAX_PROTOCOL_FILE_BYTES`] is refused before it is parsed.
     pub fn from_toml(src: &str, file: &str) -> Result<Protocol, ProtocolErrors> {
         crate::protocol_file::parse(src, file)
+    }
+}
+
+/// One route of a protocol as a case sees it: its stages (taken from the protocol or
+/// its own), each stage's timescale on this route, and its limits. Cheap to copy.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteView<'p> {
+    protocol: &'p Protocol,
+    /// `None`: the standard route.
+    route: Option<&'p Route>,
+}
+
+impl<'p> RouteView<'p> {
+    pub fn protocol(&self) -> &'p Protocol {
+        self.protocol
+    }
+
+    /// The alternative route's definition; `None` for the standard route.
+    pub fn definition(&self) -> Option<&'p Route> {
+        self.route
+    }
+
+    pub fn is_standard(&self) -> bool {
+        self.route.is_none()
+    }
+
+    pub fn id(&self) -> &'p str {
+        match self.route {
+            Some(r) => &r.id,
+            None => self.protocol.standard_route_id(),
+        }
+    }
+
+    /// The route's name; the standard route of a protocol that does not name it is
+    /// called after the protocol.
+    pub fn name(&self) -> &'p str {
+        match (self.route, &self.protocol.standard_route) {
+            (Some(r), _) => &r.name,
+            (None, Some(s)) => &s.name,
+            (None, None) => &self.protocol.name,
+        }
+    }
+
+    /// The id a case keeps: `None` for the standard route.
+    pub fn case_id(&self) -> Option<String> {
+        self.route.map(|r| r.id.clone())
+    }
+
+    /// The route's stages, in order.
+    pub fn stages(&self) -> RouteStages<'p> {
+        let (taken, own): (Taken<'p>, &'p [Stage]) = match self.route {
+            None => (Taken::All(self.protocol.stages.iter()), &[]),
+            Some(r) => match &r.use_stages {
+                Some(numbers) => (
+                    Taken::Some {
+                        protocol: self.protocol,
+                        numbers: numbers.iter(),
+                    },
+                    &r.stages,
+                ),
+                None if r.stages.is_empty() => (Taken::All(self.protocol.stages.iter()), &[]),
+                None => (Taken::All([].iter()), &r.stages),
+            },
+        };
+        RouteStages {
+            taken,
+            own: own.iter(),
+        }
+    }
+
+    #[inline]
+    pub fn stage(&self, number: u8) -> Option<&'p Stage> {
+        // Asked for every case on the dashboard: straight lookups, not the iterator.
+        // A route's own stages are numbered after those it takes, so the two never
+        // share a number.
+        match self.route {
+            None => self.protocol.stage(number),
+            Some(r) => match &r.use_stages {
+                None if r.stages.is_empty() => self.protocol.stage(number),
+                None => r.stages.iter().find(|s| s.number == number),
+                Some(taken) => r.stages.iter().find(|s| s.number == number).or_else(|| {
+                    taken
+                        .contains(&number)
+                        .then(|| self.protocol.stage(number))
+                        .flatten()
+                }),
+            },
+        }
+    }
+
+    /// The first formal stage: where a case on this route normally opens.
+    pub fn first_stage(&self) -> u8 {
+        match self.route {
+            None => self.protocol.first_stage(),
+            Some(_) => self.stages().find(|s| !s.informal).map_or(1, |s| s.number),
+        }
+    }
+
+    pub fn last_stage(&self) -> u8 {
+        self.stages().last().map_or(1, |s| s.number)
+    }
+
+    pub fn next_stage(&self, number: u8) -> Option<&'p Stage> {
+        match self.route {
+            None => self.protocol.next_stage(number),
+            Some(_) => self.stages().find(|s| s.number > number),
+        }
+    }
+
+    /// Stage `number`'s timescale on this route: the route's own where it sets one.
+    pub fn timescale(&self, number: u8) -> Option<&'p Timescale> {
+        self.stage(number).and_then(|s| self.timescale_of(s))
+    }
+
+    /// The timescale of `stage` (a stage of this route) on this route.
+    #[inline]
+    pub fn timescale_of(&self, stage: &'p Stage) -> Option<&'p Timescale> {
+        let own = self.route.and_then(|r| {
+            r.timescales
+                .iter()
+                .find(|t| t.stage == stage.number)
+                .map(|t| &t.timescale)
+        });
+        own.or(stage.timescale.as_ref())
+    }
+
+    /// The route's limits over runs of stages, and its cap.
+    pub fn limits(&self) -> &'p [RunLimit] {
+        match self.route {
+            Some(r) => &r.limits,
+            None => &self.protocol.limits,
+        }
+    }
+
+    pub fn limit(&self, id: &str) -> Option<&'p RunLimit> {
+        self.limits().iter().find(|l| l.id == id)
+    }
+
+    pub fn cap(&self) -> Option<&'p RunLimit> {
+        self.limits().iter().find(|l| l.cap)
+    }
+
+    /// The stage numbers, for messages.
+    pub fn stage_list(&self) -> String {
+        self.stages()
+            .map(|s| s.number.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Taken<'p> {
+    All(std::slice::Iter<'p, Stage>),
+    Some {
+        protocol: &'p Protocol,
+        numbers: std::slice::Iter<'p, u8>,
+    },
+}
+
+/// The stages of a route, in order, without allocating.
+#[derive(Debug, Clone)]
+pub struct RouteStages<'p> {
+    taken: Taken<'p>,
+    own: std::slice::Iter<'p, Stage>,
+}
+
+impl<'p> Iterator for RouteStages<'p> {
+    type Item = &'p Stage;
+
+    fn next(&mut self) -> Option<&'p Stage> {
+        let taken = match &mut self.taken {
+            Taken::All(it) => it.next(),
+            Taken::Some { protocol, numbers } => {
+                // A number the protocol lacks is a file error the check reports; here it
+                // is passed over rather than ending the route early.
+                loop {
+                    match numbers.next() {
+                        Some(n) => {
+                            if let Some(s) = protocol.stage(*n) {
+                                break Some(s);
+                            }
+                        }
+                        None => break None,
+                    }
+                }
+            }
+        };
+        taken.or_else(|| self.own.next())
     }
 }
 
@@ -615,6 +1083,10 @@ impl fmt::Display for ProtocolErrors {
     }
 }
 
+/// A commented starter file in the newest format that passes the check: what
+/// `escalate protocol new` writes for a partnership to fill in with its own words.
+pub const STARTER: &str = include_str!("starter.toml");
+
 /// The five protocols that ship with Escalate, as (file name, text).
 const BUILTIN: [(&str, &str); 5] = [
     (
@@ -678,6 +1150,8 @@ mod tests {
         for s in [
             "5 working days",
             "1 working day",
+            "28 calendar days",
+            "1 calendar day",
             "24 hours",
             "same working day",
             "without delay",
@@ -694,8 +1168,24 @@ mod tests {
     }
 
     #[test]
+    fn days_are_calendar_days() {
+        assert_eq!("5 days".parse::<Limit>().unwrap(), Limit::CalendarDays(5));
+        assert_eq!("1 day".parse::<Limit>().unwrap(), Limit::CalendarDays(1));
+        assert_eq!(
+            "28 Calendar Days".parse::<Limit>().unwrap(),
+            Limit::CalendarDays(28)
+        );
+        assert_eq!("0 days".parse::<Limit>().unwrap(), Limit::CalendarDays(0));
+        assert!("367 days"
+            .parse::<Limit>()
+            .unwrap_err()
+            .contains("at most a year"));
+        assert!(Limit::CalendarDays(28).is_dated());
+    }
+
+    #[test]
     fn bad_limits_say_what_is_expected() {
-        let e = "5 days".parse::<Limit>().unwrap_err();
+        let e = "5 weeks".parse::<Limit>().unwrap_err();
         assert!(e.contains("working days"), "{e}");
         let e = "soon".parse::<Limit>().unwrap_err();
         assert!(e.contains("\"N working days\""), "{e}");
@@ -714,6 +1204,33 @@ mod tests {
             Requirement::Record
         );
         assert!(Requirement::try_from("signature".to_owned()).is_err());
+    }
+
+    #[test]
+    fn the_starter_file_checks_clean_and_shows_every_format_2_key() {
+        let p = Protocol::from_toml(STARTER, "starter.toml").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.format, FORMAT_LATEST);
+        assert_eq!(p.limits.len(), 2);
+        assert!(p.limits.iter().any(|l| l.cap));
+        assert!(p.skipping.is_some());
+        assert!(p.stages.iter().any(|s| s.optional));
+        assert!(p
+            .stages
+            .iter()
+            .any(|s| s.timescale.as_ref().is_some_and(|t| t.extension.is_some())));
+        assert!(p.stages.iter().any(|s| s
+            .timescale
+            .as_ref()
+            .is_some_and(|t| matches!(t.within, Limit::CalendarDays(28)))));
+        assert_eq!(p.routes.len(), 1);
+        assert_eq!(
+            p.route(Some("urgent"))
+                .unwrap()
+                .timescale(1)
+                .unwrap()
+                .within,
+            Limit::Hours(24)
+        );
     }
 
     #[test]

@@ -1,14 +1,15 @@
 //! Reading and validating a protocol file, with errors that name the file, the line
 //! and the field and say what is expected.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use toml::de::{DeTable, DeValue};
 
 use crate::protocol::{
-    Anchor, Limit, Notification, Protocol, ProtocolError, ProtocolErrors, Requirement, Stage,
-    MAX_PROTOCOL_FILE_BYTES, MAX_REPORTED_ERRORS,
+    Anchor, ExtensionRule, Limit, Notification, Protocol, ProtocolError, ProtocolErrors,
+    Requirement, RunLimit, Stage, Timescale, FORMAT_1, FORMAT_LATEST, MAX_PROTOCOL_FILE_BYTES,
+    MAX_REPORTED_ERRORS,
 };
 
 /// One step of a field path: a table key or an array index.
@@ -177,6 +178,7 @@ pub(crate) fn parse(src: &str, file: &str) -> Result<Protocol, ProtocolErrors> {
         root: &root,
         errors: Vec::new(),
         more: 0,
+        v2: protocol.format >= 2,
     };
     v.protocol(&protocol);
     v.keep_first(MAX_REPORTED_ERRORS);
@@ -205,7 +207,21 @@ struct Validator<'a> {
     errors: Vec<ProtocolError>,
     /// Problems found and dropped because earlier ones fill the report.
     more: usize,
+    /// The file declares `format = 2`: routes, limits, skipping, extensions and
+    /// calendar days may be used.
+    v2: bool,
 }
+
+/// A path made of a base and more steps.
+fn join<'s>(base: &[Seg<'s>], rest: &[Seg<'s>]) -> Vec<Seg<'s>> {
+    base.iter().chain(rest).copied().collect()
+}
+
+const FORMAT_2_FIX: &str = "add `format = 2` at the top of the file";
+
+/// The most routes, and limits on one route: the engine looks them up per case.
+const MAX_ROUTES: usize = 20;
+const MAX_LIMITS: usize = 20;
 
 fn is_id(s: &str) -> bool {
     !s.is_empty()
@@ -259,6 +275,15 @@ impl Validator<'_> {
 
     fn protocol(&mut self, p: &Protocol) {
         use Seg::Key as K;
+        if !(FORMAT_1..=FORMAT_LATEST).contains(&p.format) {
+            self.err(
+                &[K("format")],
+                format!(
+                    "format {} is not one this Escalate reads: write 2, or leave `format` out for format 1 (a newer Escalate may read format {})",
+                    p.format, p.format
+                ),
+            );
+        }
         self.id(&[K("id")], &p.id);
         self.text(&[K("name")], &p.name);
         self.text(&[K("partnership")], &p.partnership);
@@ -291,13 +316,14 @@ impl Validator<'_> {
         self.stage_numbers(p);
         let last = p.last_stage();
         for (i, s) in p.stages.iter().enumerate() {
-            self.stage(i, s, s.number == last);
+            self.stage(&[K("stages"), Seg::Idx(i)], s, s.number == last);
         }
 
         let mut ids = BTreeSet::new();
         for (i, n) in p.on_resolution.iter().enumerate() {
             let at = [K("on_resolution"), Seg::Idx(i)];
             self.notification(&at, n, &mut ids);
+            self.limit_value(&[at[0], at[1], K("within")], n.within);
             if n.on != Anchor::Resolution {
                 self.err(&[at[0], at[1], K("on")], format!("'{}' cannot be used here: on_resolution notifications are owed on \"resolution\"", n.on));
             }
@@ -330,6 +356,367 @@ impl Validator<'_> {
                     );
                 }
                 self.text(&path, who);
+            }
+        }
+        self.format_2(p);
+    }
+
+    /// Routes, limits and skipping: format 2 only.
+    fn format_2(&mut self, p: &Protocol) {
+        use Seg::Key as K;
+        if !self.v2 {
+            for (present, key) in [
+                (p.standard_route.is_some(), "standard_route"),
+                (!p.limits.is_empty(), "limits"),
+                (!p.routes.is_empty(), "routes"),
+                (p.skipping.is_some(), "skipping"),
+            ] {
+                if present {
+                    self.err(
+                        &[K(key)],
+                        format!("`{key}` is a format 2 key: {FORMAT_2_FIX}"),
+                    );
+                }
+            }
+            return;
+        }
+        // The stage numbers of the protocol's own stages and of every route's.
+        let standard: Vec<(u8, bool)> = p.stages.iter().map(|s| (s.number, s.informal)).collect();
+        let mut route_ids = BTreeSet::new();
+        let standard_id = p.standard_route_id();
+        route_ids.insert(standard_id);
+        if let Some(sr) = &p.standard_route {
+            self.id(&[K("standard_route"), K("id")], &sr.id);
+            self.text(&[K("standard_route"), K("name")], &sr.name);
+            if let Some(w) = &sr.words {
+                self.text(&[K("standard_route"), K("words")], w);
+            }
+        }
+        self.limits(&[], &p.limits, &standard);
+
+        if p.routes.len() > MAX_ROUTES {
+            self.err(
+                &[K("routes")],
+                format!("at most {MAX_ROUTES} routes are supported"),
+            );
+        }
+        let mut every_number: BTreeSet<u8> = standard.iter().map(|(n, _)| *n).collect();
+        let protocol_stages: BTreeMap<u8, bool> = standard.iter().copied().collect();
+        let protocol_list = protocol_stages
+            .keys()
+            .map(u8::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        // Past the most routes supported the file is refused already; checking each of
+        // thousands more against the protocol's stages would only cost time.
+        for (i, r) in p.routes.iter().enumerate().take(MAX_ROUTES) {
+            let base = [K("routes"), Seg::Idx(i)];
+            self.id(&join(&base, &[K("id")]), &r.id);
+            if !route_ids.insert(r.id.as_str()) {
+                self.err(
+                    &join(&base, &[K("id")]),
+                    if r.id == standard_id {
+                        format!("'{}' is the standard route's id (the protocol's own stages): give this route another id", r.id)
+                    } else {
+                        format!("route '{}' is defined twice: give each a different id", r.id)
+                    },
+                );
+            }
+            self.text(&join(&base, &[K("name")]), &r.name);
+            self.text(&join(&base, &[K("words")]), &r.words);
+            if let Some(q) = &r.question {
+                self.text(&join(&base, &[K("question")]), q);
+            }
+            let stages = self.route_stages(&base, (&protocol_stages, &protocol_list), r);
+            every_number.extend(stages.iter().map(|(n, _)| *n));
+            self.limits(&base, &r.limits, &stages);
+        }
+
+        if let Some(k) = &p.skipping {
+            self.text(&[K("skipping"), K("by")], &k.by);
+            self.text(&[K("skipping"), K("words")], &k.words);
+            for (j, n) in k.stages.iter().enumerate() {
+                if !every_number.contains(n) {
+                    self.err(
+                        &[K("skipping"), K("stages"), Seg::Idx(j)],
+                        format!("the protocol has no Stage {n}: list stages that exist"),
+                    );
+                }
+            }
+        }
+    }
+
+    /// A route's stages, checked: those it takes from the protocol, then its own,
+    /// numbered on from them. Returns each stage's number and whether it is informal.
+    fn route_stages(
+        &mut self,
+        base: &[Seg<'_>],
+        protocol_stages: (&BTreeMap<u8, bool>, &str),
+        r: &crate::protocol::Route,
+    ) -> Vec<(u8, bool)> {
+        use Seg::Key as K;
+        let mut out: Vec<(u8, bool)> = Vec::new();
+        let (protocol_stages, protocol_list) = protocol_stages;
+        match &r.use_stages {
+            Some(numbers) => {
+                if numbers.is_empty() {
+                    self.err(
+                        &join(base, &[K("use_stages")]),
+                        "list the protocol's stages this route takes, or leave use_stages out",
+                    );
+                }
+                if numbers.len() > 20 {
+                    self.err(
+                        &join(base, &[K("use_stages")]),
+                        "at most 20 stages are supported",
+                    );
+                }
+                for (j, n) in numbers.iter().enumerate() {
+                    let path = join(base, &[K("use_stages"), Seg::Idx(j)]);
+                    match protocol_stages.get(n) {
+                        None => self.err(
+                            &path,
+                            format!("the protocol has no Stage {n}: use one of {protocol_list}"),
+                        ),
+                        Some(informal) => {
+                            if out.last().is_some_and(|(last, _)| *last >= *n) {
+                                self.err(
+                                    &path,
+                                    format!("Stage {n} is out of order: list the stages in order, each once"),
+                                );
+                            } else {
+                                out.push((*n, *informal));
+                            }
+                        }
+                    }
+                }
+            }
+            None if r.stages.is_empty() => {
+                out.extend(protocol_stages.iter().map(|(n, informal)| (*n, *informal)));
+            }
+            None => {}
+        }
+        if r.stages.len() > 20 {
+            self.err(
+                &join(base, &[K("stages")]),
+                "at most 20 stages are supported",
+            );
+        }
+        let route_last = r.stages.last().map(|s| s.number);
+        for (j, s) in r.stages.iter().enumerate() {
+            let path = join(base, &[K("stages"), Seg::Idx(j)]);
+            let expected = match out.last() {
+                Some((n, _)) => n.checked_add(1),
+                None if s.informal => Some(0),
+                None => Some(1),
+            };
+            if s.informal && !out.is_empty() {
+                self.err(
+                    &join(&path, &[K("number")]),
+                    "an informal stage must come first and be numbered 0",
+                );
+            } else if expected != Some(s.number) {
+                self.err(
+                    &join(&path, &[K("number")]),
+                    match expected {
+                        Some(e) => format!(
+                            "the route's own stages are numbered on from the stages it takes: expected {e}, found {}",
+                            s.number
+                        ),
+                        None => "too many stages".to_owned(),
+                    },
+                );
+            }
+            out.push((expected.unwrap_or(s.number), s.informal));
+            self.stage(&path, s, Some(s.number) == route_last);
+        }
+        if !out.iter().any(|(_, informal)| !informal) {
+            self.err(
+                &join(base, &[K("id")]),
+                "a route needs at least one formal stage: give use_stages or [[routes.stages]]",
+            );
+        }
+        let own: BTreeSet<u8> = r.stages.iter().map(|s| s.number).collect();
+        let taken: BTreeSet<u8> = out.iter().map(|(n, _)| *n).collect();
+        let mut overridden = BTreeSet::new();
+        for (j, t) in r.timescales.iter().enumerate() {
+            let path = join(base, &[K("timescales"), Seg::Idx(j)]);
+            if own.contains(&t.stage) {
+                self.err(
+                    &join(&path, &[K("stage")]),
+                    format!("Stage {} is the route's own: give its timescale in its [[routes.stages]] table", t.stage),
+                );
+            } else if !taken.contains(&t.stage) {
+                self.err(
+                    &join(&path, &[K("stage")]),
+                    format!(
+                        "the route does not take Stage {}: give a stage it takes",
+                        t.stage
+                    ),
+                );
+            }
+            if !overridden.insert(t.stage) {
+                self.err(
+                    &join(&path, &[K("stage")]),
+                    format!(
+                        "Stage {} has two timescales on this route: give one",
+                        t.stage
+                    ),
+                );
+            }
+            self.timescale(&path, &t.timescale);
+        }
+        out
+    }
+
+    /// `[[limits]]` (or a route's): ids, runs inside the route's stages, one cap.
+    fn limits(&mut self, base: &[Seg<'_>], limits: &[RunLimit], stages: &[(u8, bool)]) {
+        use Seg::Key as K;
+        if limits.len() > MAX_LIMITS {
+            self.err(
+                &join(base, &[K("limits")]),
+                format!("at most {MAX_LIMITS} limits are supported"),
+            );
+        }
+        let formal: BTreeSet<u8> = stages
+            .iter()
+            .filter(|(_, informal)| !informal)
+            .map(|(n, _)| *n)
+            .collect();
+        let known = formal
+            .iter()
+            .map(u8::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut ids = BTreeSet::new();
+        let mut caps = 0usize;
+        for (i, l) in limits.iter().enumerate() {
+            let at = |k: &'static str| join(base, &[K("limits"), Seg::Idx(i), K(k)]);
+            self.id(&at("id"), &l.id);
+            if l.id == "timescale" {
+                self.err(
+                    &at("id"),
+                    "'timescale' names each stage's own timescale: give the limit another id",
+                );
+            } else if !ids.insert(l.id.as_str()) {
+                self.err(
+                    &at("id"),
+                    format!(
+                        "limit '{}' is defined twice: give each a different id",
+                        l.id
+                    ),
+                );
+            }
+            self.text(&at("words"), &l.words);
+            if !l.within.is_dated() {
+                self.err(
+                    &at("within"),
+                    format!("'{}' gives no date to count to: expected \"N working days\", \"N days\", \"N hours\" or \"same working day\"", l.within),
+                );
+            }
+            if !matches!(l.from, Anchor::CaseStart | Anchor::StageStart) {
+                self.err(
+                    &at("from"),
+                    format!("a limit cannot count from '{}': expected \"case-start\" or \"stage-start\"", l.from),
+                );
+            }
+            let in_route = |n: u8| formal.contains(&n);
+            if l.cap {
+                caps += 1;
+                if caps > 1 {
+                    self.err(
+                        &at("cap"),
+                        "only one limit may be the cap on the whole process",
+                    );
+                }
+                if !l.stages.is_empty() {
+                    self.err(
+                        &at("stages"),
+                        "the cap covers the whole process: leave out stages",
+                    );
+                }
+                if l.from == Anchor::StageStart && l.from_stage.is_none() {
+                    self.err(&at("from_stage"), "give the stage whose start the cap counts from, or count from \"case-start\"");
+                }
+            } else {
+                match l.stages.as_slice() {
+                    [first, last] => {
+                        for (j, n) in [first, last].into_iter().enumerate() {
+                            if !in_route(*n) {
+                                self.err(
+                                    &join(base, &[K("limits"), Seg::Idx(i), K("stages"), Seg::Idx(j)]),
+                                    format!("there is no formal Stage {n} here: use one of {known}"),
+                                );
+                            }
+                        }
+                        if first > last {
+                            self.err(
+                                &at("stages"),
+                                format!("the run starts at Stage {first} and ends at Stage {last}: give the first stage, then the last"),
+                            );
+                        }
+                    }
+                    _ => self.err(
+                        &at("stages"),
+                        "give the run's first and last stage, e.g. stages = [1, 5] (or cap = true for the whole process)",
+                    ),
+                }
+            }
+            if let Some(n) = l.from_stage {
+                if l.from != Anchor::StageStart {
+                    self.err(&at("from_stage"), "from_stage is only read with from = \"stage-start\": add it, or leave from_stage out");
+                } else if !in_route(n)
+                    || !l
+                        .run()
+                        .is_none_or(|(first, last)| (first..=last).contains(&n))
+                {
+                    self.err(
+                        &at("from_stage"),
+                        format!(
+                            "Stage {n} is not a stage this limit covers: give one of its stages"
+                        ),
+                    );
+                }
+            }
+            if let Some(e) = &l.extension {
+                self.extension(&at("extension"), e);
+            }
+        }
+    }
+
+    fn extension(&mut self, path: &[Seg<'_>], e: &ExtensionRule) {
+        self.text(&join(path, &[Seg::Key("by")]), &e.by);
+        self.text(&join(path, &[Seg::Key("words")]), &e.words);
+    }
+
+    /// A limit written in calendar days needs format 2.
+    fn limit_value(&mut self, path: &[Seg<'_>], limit: Limit) {
+        if let (Limit::CalendarDays(n), false) = (limit, self.v2) {
+            self.err(
+                path,
+                format!("\"{limit}\" is a format 2 timescale: {FORMAT_2_FIX}, or count working days (\"{n} working days\")"),
+            );
+        }
+    }
+
+    fn timescale(&mut self, tp: &[Seg<'_>], t: &Timescale) {
+        use Seg::Key as K;
+        self.text(&join(tp, &[K("words")]), &t.words);
+        self.limit_value(&join(tp, &[K("within")]), t.within);
+        if !matches!(
+            t.from,
+            Anchor::CaseStart | Anchor::StageStart | Anchor::Receipt
+        ) {
+            self.err(&join(tp, &[K("from")]), format!("a stage timescale cannot count from '{}': expected \"stage-start\", \"case-start\" or \"receipt\"", t.from));
+        }
+        if let Some(e) = &t.extension {
+            if self.v2 {
+                self.extension(&join(tp, &[K("extension")]), e);
+            } else {
+                self.err(
+                    &join(tp, &[K("extension")]),
+                    format!("`extension` is a format 2 key: {FORMAT_2_FIX}"),
+                );
             }
         }
     }
@@ -395,10 +782,9 @@ impl Validator<'_> {
         }
     }
 
-    fn stage(&mut self, i: usize, s: &Stage, is_last: bool) {
+    fn stage(&mut self, base: &[Seg<'_>], s: &Stage, is_last: bool) {
         use Seg::Key as K;
-        let base = [K("stages"), Seg::Idx(i)];
-        let at = |k: &'static str| [base[0], base[1], K(k)];
+        let at = |k: &'static str| join(base, &[K(k)]);
         self.text(&at("title"), &s.title);
         self.text(&at("led_by"), &s.led_by);
         self.text(&at("contact"), &s.contact);
@@ -410,63 +796,75 @@ impl Validator<'_> {
             );
         }
         for (j, a) in s.actions.iter().enumerate() {
-            self.text(&[base[0], base[1], K("actions"), Seg::Idx(j)], a);
+            self.text(&join(base, &[K("actions"), Seg::Idx(j)]), a);
         }
         for (j, a) in s.also_involve.iter().enumerate() {
-            self.text(&[base[0], base[1], K("also_involve"), Seg::Idx(j)], a);
+            self.text(&join(base, &[K("also_involve"), Seg::Idx(j)]), a);
         }
-        self.text(
-            &[base[0], base[1], K("record"), K("words")],
-            &s.record.words,
-        );
+        self.text(&join(base, &[K("record"), K("words")]), &s.record.words);
+        self.limit_value(&at("entry"), s.entry);
+        if s.optional {
+            if !self.v2 {
+                self.err(
+                    &at("optional"),
+                    format!("`optional` is a format 2 key: {FORMAT_2_FIX}"),
+                );
+            } else if s.informal {
+                self.err(
+                    &at("optional"),
+                    "an informal stage is never required: leave out optional",
+                );
+            } else if is_last {
+                self.err(
+                    &at("optional"),
+                    "the last stage cannot be skipped (a case resolves or closes there): leave out optional",
+                );
+            }
+        }
 
         if let Some(t) = &s.timescale {
-            let tp = [base[0], base[1], K("timescale")];
-            self.text(&[tp[0], tp[1], tp[2], K("words")], &t.words);
-            if !matches!(
-                t.from,
-                Anchor::CaseStart | Anchor::StageStart | Anchor::Receipt
-            ) {
-                self.err(&[tp[0], tp[1], tp[2], K("from")], format!("a stage timescale cannot count from '{}': expected \"stage-start\", \"case-start\" or \"receipt\"", t.from));
-            }
+            self.timescale(&at("timescale"), t);
         }
 
         let mut ids = BTreeSet::new();
         for (j, d) in s.deadlines.iter().enumerate() {
-            let dp = [base[0], base[1], K("deadlines"), Seg::Idx(j)];
-            self.id(&[dp[0], dp[1], dp[2], dp[3], K("id")], &d.id);
+            let dp = join(base, &[K("deadlines"), Seg::Idx(j)]);
+            let dk = |k: &'static str| join(&dp, &[K(k)]);
+            self.id(&dk("id"), &d.id);
             if !ids.insert(d.id.clone()) {
-                self.err(&[dp[0], dp[1], dp[2], dp[3], K("id")], format!("'{}' is used twice in this stage: give each deadline and notification its own id", d.id));
+                self.err(&dk("id"), format!("'{}' is used twice in this stage: give each deadline and notification its own id", d.id));
             }
-            self.text(&[dp[0], dp[1], dp[2], dp[3], K("what")], &d.what);
+            self.text(&dk("what"), &d.what);
             if d.within == Limit::None {
-                self.err(&[dp[0], dp[1], dp[2], dp[3], K("within")], "a deadline needs a limit: expected \"N working days\", \"N hours\", \"same working day\" or \"without delay\"");
+                self.err(&dk("within"), "a deadline needs a limit: expected \"N working days\", \"N hours\", \"same working day\" or \"without delay\"");
             }
+            self.limit_value(&dk("within"), d.within);
             if matches!(
                 d.from,
                 Anchor::Discussion | Anchor::Resolution | Anchor::Escalation
             ) {
-                self.err(&[dp[0], dp[1], dp[2], dp[3], K("from")], format!("a deadline cannot count from '{}': expected \"stage-start\", \"case-start\", \"receipt\" or \"unresolved-discussion\" (use a [[stages.notifications]] entry for what is owed after a discussion or after the stage ends)", d.from));
+                self.err(&dk("from"), format!("a deadline cannot count from '{}': expected \"stage-start\", \"case-start\", \"receipt\" or \"unresolved-discussion\" (use a [[stages.notifications]] entry for what is owed after a discussion or after the stage ends)", d.from));
             }
         }
         for (j, n) in s.notifications.iter().enumerate() {
-            let np = [base[0], base[1], K("notifications"), Seg::Idx(j)];
+            let np = join(base, &[K("notifications"), Seg::Idx(j)]);
             self.notification(&np, n, &mut ids);
+            self.limit_value(&join(&np, &[K("within")]), n.within);
         }
 
         let mut forms = BTreeSet::new();
         for (j, f) in s.forms.iter().enumerate() {
-            let fp = [base[0], base[1], K("forms"), Seg::Idx(j)];
-            self.text(&[fp[0], fp[1], fp[2], fp[3], K("words")], &f.words);
+            let fp = join(base, &[K("forms"), Seg::Idx(j)]);
+            self.text(&join(&fp, &[K("words")]), &f.words);
             if !matches!(
                 f.on,
                 Anchor::StageStart | Anchor::Discussion | Anchor::Resolution | Anchor::Escalation
             ) {
-                self.err(&[fp[0], fp[1], fp[2], fp[3], K("on")], format!("a form cannot be due on '{}': expected \"stage-start\", \"discussion\", \"resolution\" or \"escalation\"", f.on));
+                self.err(&join(&fp, &[K("on")]), format!("a form cannot be due on '{}': expected \"stage-start\", \"discussion\", \"resolution\" or \"escalation\"", f.on));
             }
             if !forms.insert((f.form, f.on)) {
                 self.err(
-                    &[fp[0], fp[1], fp[2], fp[3], K("form")],
+                    &join(&fp, &[K("form")]),
                     format!("'{}' on '{}' is listed twice in this stage", f.form, f.on),
                 );
             }
@@ -484,22 +882,23 @@ impl Validator<'_> {
         for (j, f) in s.record.fields.iter().enumerate() {
             if !fields.insert(*f) {
                 self.err(
-                    &[base[0], base[1], K("record"), K("fields"), Seg::Idx(j)],
+                    &join(base, &[K("record"), K("fields"), Seg::Idx(j)]),
                     format!("'{f}' is listed twice: list each field once"),
                 );
             }
         }
         let mut required = BTreeSet::new();
         for (j, r) in s.escalate_requires.iter().enumerate() {
+            let rp = join(base, &[K("escalate_requires"), Seg::Idx(j)]);
             if !required.insert(*r) {
                 self.err(
-                    &[base[0], base[1], K("escalate_requires"), Seg::Idx(j)],
+                    &rp,
                     format!("'{r}' is listed twice: list each requirement once"),
                 );
             }
             if let Requirement::Field(f) = r {
                 if !fields.contains(f) {
-                    self.err(&[base[0], base[1], K("escalate_requires"), Seg::Idx(j)], format!("'{f}' is required to escalate but the stage record does not ask for it: add \"{f}\" to record.fields"));
+                    self.err(&rp, format!("'{f}' is required to escalate but the stage record does not ask for it: add \"{f}\" to record.fields"));
                 }
             }
         }

@@ -29,6 +29,10 @@ pub enum AuditAction {
     CaseRedirect,
     NotificationSent,
     DeadlineShorten,
+    /// A deadline extended by agreement where the protocol allows it.
+    DeadlineExtend,
+    /// The case moved to another of its protocol's routes.
+    CaseSwitchRoute,
     /// A case carried over from a store made before the log, with its rebuilt events.
     CaseMigrate,
     AttachmentAdd,
@@ -41,7 +45,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 21] = [
+    pub const ALL: [AuditAction; 23] = [
         AuditAction::StoreCreate,
         AuditAction::ProfileUpdate,
         AuditAction::ClosureDayAdd,
@@ -55,6 +59,8 @@ impl AuditAction {
         AuditAction::CaseRedirect,
         AuditAction::NotificationSent,
         AuditAction::DeadlineShorten,
+        AuditAction::DeadlineExtend,
+        AuditAction::CaseSwitchRoute,
         AuditAction::CaseMigrate,
         AuditAction::AttachmentAdd,
         AuditAction::KeyPassphraseChange,
@@ -81,6 +87,8 @@ impl AuditAction {
             AuditAction::CaseRedirect => "case.redirect",
             AuditAction::NotificationSent => "notification.sent",
             AuditAction::DeadlineShorten => "deadline.shorten",
+            AuditAction::DeadlineExtend => "deadline.extend",
+            AuditAction::CaseSwitchRoute => "case.switch_route",
             AuditAction::CaseMigrate => "case.migrate",
             AuditAction::AttachmentAdd => "attachment.add",
             AuditAction::KeyPassphraseChange => "key.passphrase_change",
@@ -108,6 +116,8 @@ impl AuditAction {
             Event::Redirect { .. } => AuditAction::CaseRedirect,
             Event::MarkSent { .. } => AuditAction::NotificationSent,
             Event::ShortenDeadline { .. } => AuditAction::DeadlineShorten,
+            Event::Extend { .. } => AuditAction::DeadlineExtend,
+            Event::SwitchRoute { .. } => AuditAction::CaseSwitchRoute,
             Event::Migrated { .. } => AuditAction::CaseMigrate,
         }
     }
@@ -125,6 +135,8 @@ impl AuditAction {
                 | AuditAction::CaseRedirect
                 | AuditAction::NotificationSent
                 | AuditAction::DeadlineShorten
+                | AuditAction::DeadlineExtend
+                | AuditAction::CaseSwitchRoute
         )
     }
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use escalate_api::reports::sources;
-use escalate_app::commands::board::{import_files, ImportSummary, Opener};
+use escalate_app::board_import::{import_files, ImportSummary, Opener};
 use escalate_app::state::AppState;
 use escalate_report::export::{self, Seal};
 use escalate_report::ReportOptions;

@@ -1,36 +1,19 @@
-//! Tauri needs each command named three times: in `generate_handler!` (lib.rs), in the
-//! app manifest (build.rs) and as a grant (capabilities/main.json). A command missing
-//! from the last two is refused at run time; one granted but not handled is a stale
-//! permission. These must be the same set.
+//! Tauri needs each command in three places: the handler (made by the command table),
+//! the app manifest (build.rs, which includes the same table) and a grant
+//! (capabilities/main.json, generated from the table). A command missing from the last
+//! two is refused at run time; one granted but not handled is a stale permission.
+//! These must be the same set.
 
 use std::collections::BTreeSet;
+
+use escalate_app::commands::COMMANDS;
 
 fn read(path: &str) -> String {
     std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
 }
 
-fn handled() -> BTreeSet<String> {
-    let lib = read("src/lib.rs");
-    let start = lib.find("tauri::generate_handler![").unwrap();
-    let end = start + lib[start..].find(']').unwrap();
-    lib[start..end]
-        .split(',')
-        .filter_map(|p| p.trim().rsplit("::").next())
-        .map(|name| name.trim().to_owned())
-        .filter(|name| !name.is_empty() && !name.contains('['))
-        .collect()
-}
-
-fn in_manifest() -> BTreeSet<String> {
-    let build = read("build.rs");
-    let start = build.find("const COMMANDS").unwrap();
-    let end = start + build[start..].find("];").unwrap();
-    build[start..end]
-        .split('"')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_owned)
-        .collect()
+fn table() -> BTreeSet<String> {
+    COMMANDS.iter().map(|c| c.name.to_owned()).collect()
 }
 
 fn granted() -> BTreeSet<String> {
@@ -45,19 +28,38 @@ fn granted() -> BTreeSet<String> {
         .collect()
 }
 
+/// What build.rs gave tauri-build: the app manifest, as tauri-build wrote it when this
+/// crate was built (gen/schemas is its output, refreshed on every build-script run).
+fn in_manifest() -> BTreeSet<String> {
+    let acl: serde_json::Value =
+        serde_json::from_str(&read("gen/schemas/acl-manifests.json")).unwrap();
+    acl["__app-acl__"]["permissions"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|p| p["commands"]["allow"].as_array().unwrap().clone())
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect()
+}
+
 #[test]
-fn every_command_is_handled_in_the_manifest_and_granted_once() {
-    let handled = handled();
-    assert!(handled.contains("app_status") && handled.contains("board_import"));
+fn every_command_in_the_table_is_in_the_manifest_and_granted_once() {
+    let table = table();
+    assert!(table.contains("app_status") && table.contains("board_import"));
+    assert_eq!(
+        table.len(),
+        COMMANDS.len(),
+        "a name appears twice in the table"
+    );
     assert_eq!(
         in_manifest(),
-        handled,
-        "build.rs COMMANDS and generate_handler! differ"
+        table,
+        "build.rs's app manifest and the command table differ"
     );
     assert_eq!(
         granted(),
-        handled,
-        "capabilities/main.json and generate_handler! differ"
+        table,
+        "capabilities/main.json and the command table differ: run `make bindings`"
     );
 }
 

@@ -1,20 +1,13 @@
-use escalate_app::state::DataPaths;
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::WebviewWindowBuilder;
+use crate::mock_ipc::{main_window, mock_app, send};
 
 pub(crate) fn app(dir: &std::path::Path) -> tauri::App<tauri::test::MockRuntime> {
-    escalate_app::build_app(mock_builder(), DataPaths::beside(&dir.join("data")))
-        .build(mock_context(noop_assets()))
-        .unwrap()
+    mock_app(dir).unwrap()
 }
 
 pub(crate) fn window(
     app: &tauri::App<tauri::test::MockRuntime>,
 ) -> tauri::WebviewWindow<tauri::test::MockRuntime> {
-    WebviewWindowBuilder::new(app, "main", Default::default())
-        .build()
-        .unwrap()
+    main_window(app).unwrap()
 }
 
 pub(crate) fn invoke(
@@ -22,19 +15,7 @@ pub(crate) fn invoke(
     cmd: &str,
     body: serde_json::Value,
 ) -> Result<serde_json::Value, serde_json::Value> {
-    get_ipc_response(
-        window,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: tauri::ipc::CallbackFn(0),
-            error: tauri::ipc::CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: tauri::ipc::InvokeBody::Json(body),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    )
-    .map(|r| r.deserialize::<serde_json::Value>().unwrap())
+    send(window, cmd, body)
 }
 
 #[test]
@@ -75,6 +56,7 @@ fn a_mismatched_confirmation_is_a_field_error_and_creates_nothing() {
     )
     .unwrap_err();
     assert_eq!(err["code"], "field.invalid");
+    assert_eq!(err["field"], "confirm", "the UI marks the input by this");
     assert!(err["message"].as_str().unwrap().starts_with("confirm:"));
     assert!(!tmp.path().join("data").exists());
 }
@@ -178,6 +160,7 @@ fn lead_and_board_stores_are_separate_and_commands_say_which_is_open() {
     )
     .unwrap_err();
     assert_eq!(err["code"], "field.invalid");
+    assert_eq!(err["field"], "to");
     assert!(err["message"].as_str().unwrap().starts_with("to:"));
     assert!(tmp.path().join("data-board").join("escalate.db").exists());
     assert!(tmp.path().join("data").join("escalate.db").exists());
@@ -209,4 +192,33 @@ fn a_later_start_is_unlocked_from_the_keyring_before_the_ui_asks() {
     assert_eq!(status["unlocked"], true);
     assert_eq!(status["kind"], "lead");
     assert_eq!(status["profile"]["agency"], "Hill School");
+}
+
+/// commands.ts sends each argument under the name the table gives it, in camelCase;
+/// Tauri reads them under its own rule. A command sent without its arguments is
+/// refused, before its body runs, naming the first key it needs: that key is the one
+/// commands.ts sends.
+#[test]
+fn the_argument_names_commands_ts_sends_are_the_keys_tauri_reads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = app(tmp.path());
+    let w = window(&app);
+    let mut checked = Vec::new();
+    for c in escalate_app::commands::COMMANDS {
+        // An optional argument may be left out, so the first required one is named.
+        let Some((key, _)) = c.ipc_args().find(|(_, ts)| !ts.ends_with("| null")) else {
+            continue;
+        };
+        let err = invoke(&w, c.name, serde_json::json!({})).unwrap_err();
+        let said = err.as_str().unwrap_or_default();
+        assert!(
+            said.ends_with(&format!("command {} missing required key {key}", c.name)),
+            "{}: {err}",
+            c.name
+        );
+        checked.push(c.name);
+    }
+    assert!(checked.contains(&"list_cases") && checked.contains(&"mark_sent"));
+    assert!(checked.len() >= 25, "{checked:?}");
+    assert!(!tmp.path().join("data").exists(), "no body ran");
 }

@@ -1,5 +1,6 @@
-//! The shell's own tests: generated TypeScript is current, the IPC surface answers
-//! with typed errors on a mock runtime, and only the app's own pages may load.
+//! The shell's own tests: the generated TypeScript, capability and app manifest match
+//! the command table, the IPC surface answers with typed errors on a mock runtime, and
+//! only the app's own pages may load.
 
 // Test code: a panic here is a failed check, not a crash in front of a user.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -8,3 +9,5 @@ mod bindings;
 mod board_import;
 mod capabilities;
 mod ipc;
+#[path = "../support/mock_ipc.rs"]
+mod mock_ipc;

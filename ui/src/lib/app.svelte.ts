@@ -1,7 +1,7 @@
 // The app's shared state: where the lead is, and what the shell last said about the
 // session. Screens change `nav.route`; App.svelte shows the matching screen.
-import type { AppStatus, Protocol, FieldLabel } from "./bindings";
-import { api } from "./api";
+import type { AppError, AppStatus, Protocol, FieldLabel } from "./bindings";
+import { asAppError, commands } from "./commands";
 
 export type Route =
   | { name: "dashboard" }
@@ -32,14 +32,28 @@ export function announce(text: string) {
 }
 
 export async function refreshStatus(): Promise<AppStatus> {
-  const s = await api.appStatus();
+  const s = await commands.appStatus();
   session.status = s;
   return s;
 }
 
+/**
+ * A command's failure, as the AppError to show. When the shell answers that no store
+ * is open (auto-lock, or the lead locked it) or that the other kind is, the session
+ * changed under the screen: the status is fetched again, so App shows the lock screen
+ * or the right store's screens.
+ */
+export function failure(e: unknown): AppError {
+  const error = asAppError(e);
+  if (error.code === "store.locked" || error.code === "store.wrong_kind") {
+    refreshStatus().catch(() => {});
+  }
+  return error;
+}
+
 export async function loadReference() {
-  if (session.protocols.length === 0) session.protocols = await api.protocols();
-  if (session.fields.length === 0) session.fields = await api.recordFields();
+  if (session.protocols.length === 0) session.protocols = await commands.protocols();
+  if (session.fields.length === 0) session.fields = await commands.recordFields();
 }
 
 export function protocolById(id: string): Protocol | undefined {

@@ -7,11 +7,11 @@ export type AppError = { code: ErrorCode,
  */
 field?: string, message: string, };
 
-export type ErrorCode = "field.invalid" | "field.empty" | "time.too_early" | "calendar.unknown" | "calendar.out_of_range" | "protocol.invalid" | "protocol.unknown" | "case.not_found" | "case.closed" | "case.wrong_protocol" | "case.empty" | "case.log_invalid" | "stage.unknown" | "stage.last" | "stage.not_higher" | "stage.higher_not_allowed" | "stage.reason_required" | "stage.requirements_missing" | "stage.already_received" | "record.field_not_used" | "exclusion.unknown" | "notification.unknown" | "notification.not_owed" | "notification.already_sent" | "attachment.too_large" | "store.missing" | "store.exists" | "store.not_empty" | "store.not_encrypted" | "store.not_a_database" | "store.schema_too_new" | "store.open" | "store.busy" | "store.locked" | "store.wrong_kind" | "key.wrong_passphrase" | "key.passphrase_needed" | "key.keyring_unavailable" | "key.file" | "key.not_rotated" | "backup.invalid" | "report.form_not_in_protocol" | "report.stage" | "report.font" | "report.pdf" | "export.invalid" | "board.import_running" | "dialog" | "file.unknown" | "open" | "ipc" | "io" | "database" | "random";
+export type ErrorCode = "field.invalid" | "field.empty" | "time.too_early" | "calendar.unknown" | "calendar.out_of_range" | "calendar.file_invalid" | "protocol.invalid" | "protocol.unknown" | "case.not_found" | "case.closed" | "case.wrong_protocol" | "case.empty" | "case.log_invalid" | "stage.unknown" | "stage.last" | "stage.not_higher" | "stage.higher_not_allowed" | "stage.reason_required" | "stage.requirements_missing" | "stage.already_received" | "record.field_not_used" | "exclusion.unknown" | "notification.unknown" | "notification.not_owed" | "notification.already_sent" | "route.unknown" | "route.unchanged" | "route.stage_missing" | "stage.skip_not_allowed" | "stage.skip_decision_required" | "stage.nothing_skipped" | "deadline.unknown" | "extension.not_allowed" | "extension.not_later" | "attachment.too_large" | "store.missing" | "store.exists" | "store.not_empty" | "store.not_encrypted" | "store.not_a_database" | "store.schema_too_new" | "store.open" | "store.busy" | "store.locked" | "store.wrong_kind" | "key.wrong_passphrase" | "key.passphrase_needed" | "key.keyring_unavailable" | "key.file" | "key.not_rotated" | "backup.invalid" | "report.form_not_in_protocol" | "report.stage" | "report.font" | "report.pdf" | "export.invalid" | "board.import_running" | "dialog" | "file.unknown" | "open" | "ipc" | "io" | "database" | "random";
 
 export type StateKind = "open" | "resolved" | "withdrawn" | "redirected";
 
-export type ChronologyKind = "opened" | "escalated" | "resolved" | "withdrawn" | "redirected" | "record" | "notification-sent" | "deadline-shortened" | "notification-due" | "deadline";
+export type ChronologyKind = "opened" | "escalated" | "resolved" | "withdrawn" | "redirected" | "record" | "notification-sent" | "deadline-shortened" | "deadline-extended" | "route-switched" | "notification-due" | "deadline";
 
 export type AlertLevel = "due-soon" | "overdue";
 
@@ -80,6 +80,8 @@ verification: AuditReport,
 lines: Array<AuditLine>, };
 
 export type FieldLabel = { field: RecordField, label: string, };
+
+export type RecordId = number;
 
 export type StoreKind = "lead" | "board";
 
@@ -263,7 +265,19 @@ opened_at: string, raising_sector?: Sector | null, receiving_sector?: Sector | n
 /**
  * Every stage the case has been at, oldest first; the last is the current one.
  */
-stages: Array<StageEntry>, shorter_deadlines?: Array<ShorterDeadline>, sent?: Array<Sent>, };
+stages: Array<StageEntry>, shorter_deadlines?: Array<ShorterDeadline>, sent?: Array<Sent>, 
+/**
+ * The route the case is on; `None`: the protocol's standard route.
+ */
+route?: string | null, route_switches?: Array<RouteSwitch>, 
+/**
+ * Stages gone past by a recorded decision.
+ */
+skips?: Array<Skipped>, 
+/**
+ * Deadlines extended by agreement, oldest first.
+ */
+extensions?: Array<Extension>, };
 
 export type CaseState = { "state": "open" } | { "state": "resolved", at: string, stage: number, } | { "state": "withdrawn", at: string, reason: string, } | { "state": "redirected", at: string, exclusion: string, };
 
@@ -281,7 +295,11 @@ discussed_at: string, resolved: boolean,
  */
 fields?: Array<RecordField>, };
 
-export type StageEntry = { stage: number, started_at: string, 
+export type StageEntry = { stage: number, 
+/**
+ * The route the stage belongs to; `None`: the protocol's standard route.
+ */
+route?: string | null, started_at: string, 
 /**
  * When the receiving agency received the matter, where recorded.
  */
@@ -295,11 +313,71 @@ export type ShorterDeadline = { stage: number, due: string, reason: string, };
 
 export type Sent = { stage: number | null, notification: string, at: string, };
 
+export type SkipDecision = { reason: string, 
+/**
+ * The name of who decided.
+ */
+decided_by: string, 
+/**
+ * Their role, required where the protocol's `[skipping]` names one and is relied on.
+ */
+role?: string | null, };
+
+export type Skipped = { at: string, 
+/**
+ * The stage left; `None` when the case opened above its first stage.
+ */
+from?: number | null, to: number, 
+/**
+ * The stages gone past, in order.
+ */
+stages: Array<number>, route?: string | null, reason: string, 
+/**
+ * The name of who decided.
+ */
+decided_by: string, 
+/**
+ * Their role, required where the protocol's `[skipping]` names one and is relied on.
+ */
+role?: string | null, };
+
+export type Extension = { 
+/**
+ * When it was recorded.
+ */
+at: string, 
+/**
+ * `timescale` (the stage's own) or a limit's id.
+ */
+deadline: string, 
+/**
+ * For a stage's timescale: which stage.
+ */
+stage?: number | null, route?: string | null, 
+/**
+ * The new due.
+ */
+to: Due, 
+/**
+ * Who agreed (name, and role).
+ */
+agreed_by: string, agreed_on: string, reason: string, };
+
+export type RouteSwitch = { at: string, 
+/**
+ * The route left and the route taken; `None`: the standard route.
+ */
+from?: string | null, to?: string | null, 
+/**
+ * The stage the case is at on the new route.
+ */
+stage: number, reason: string, };
+
 export type Due = { "kind": "end-of-day", "at": string } | { "kind": "at", "at": string } | { "kind": "without-delay" } | { "kind": "no-limit" };
 
 export type Urgency = { "status": "on-track" } | { "status": "due-soon" } | { "status": "overdue", working_days: number, };
 
-export type DeadlineKind = "stage" | "cumulative" | "step" | "notification";
+export type DeadlineKind = "stage" | "cumulative" | "step" | "notification" | "limit" | "cap";
 
 export type DeadlineStatus = { kind: DeadlineKind, 
 /**
@@ -313,7 +391,21 @@ to: string | null, due: Due, urgency: Urgency,
 /**
  * The reason given, where a shorter child-protective deadline replaced the protocol's.
  */
-shortened: string | null, };
+shortened: string | null, 
+/**
+ * Where the deadline was extended by agreement, as the protocol allows.
+ */
+extended: Extended | null, 
+/**
+ * For a run's limit: the cap's id, where the cap falls due first and so sets the due.
+ */
+capped_by: string | null, };
+
+export type Extended = { agreed_by: string, agreed_on: string, reason: string, 
+/**
+ * The due the protocol set (or the one an earlier extension set).
+ */
+was: Due, };
 
 export type Side = "both" | "raising" | "receiving";
 
@@ -329,7 +421,11 @@ owed: boolean, form: FormId,
  */
 on: Anchor, send_to: Array<string>, words: string, };
 
-export type CaseStatus = { state: StateKind, stage: number, stage_title: string, urgency: Urgency, next_deadline: DeadlineStatus | null, 
+export type CaseStatus = { state: StateKind, 
+/**
+ * The route the case is on, and its name.
+ */
+route: string, route_name: string, stage: number, stage_title: string, urgency: Urgency, next_deadline: DeadlineStatus | null, 
 /**
  * Soonest first.
  */
@@ -359,6 +455,24 @@ starts: string | null, due: PlanDue, };
 
 export type PlanDue = { "kind": "date", "at": string } | { "kind": "at", "at": string } | { "kind": "without-delay" } | { "kind": "no-limit" } | { "kind": "after-stage", "at": number };
 
+export type PlannedLimit = { 
+/**
+ * The limit's id (`limit` in the plan's JSON rows).
+ */
+limit: string, words: string, 
+/**
+ * The cap on the whole process.
+ */
+cap: boolean, 
+/**
+ * The run's first and last stage; `None` for the cap.
+ */
+stages: [number, number] | null, due: PlanDue, 
+/**
+ * The cap's id, where the cap falls due first and so sets this limit's due.
+ */
+capped_by: string | null, };
+
 export type Limit = string;
 
 export type Anchor = "case-start" | "stage-start" | "receipt" | "discussion" | "unresolved-discussion" | "resolution" | "escalation";
@@ -372,7 +486,90 @@ words: string,
  * The protocol asks for a shorter timescale where the child's safety needs it
  * ("or a timescale that protects the child from harm, whichever is less").
  */
-shorter_if_child_needs: boolean, };
+shorter_if_child_needs: boolean, 
+/**
+ * Who may agree to extend it, where the protocol allows that (format 2).
+ */
+extension?: ExtensionRule | null, };
+
+export type ExtensionRule = { 
+/**
+ * The role that must agree.
+ */
+by: string, words: string, };
+
+export type RunLimit = { id: string, 
+/**
+ * The first and last stage of the run; empty for the cap.
+ */
+stages?: Array<number>, 
+/**
+ * The cap on the whole process: no run's limit falls later than it.
+ */
+cap: boolean, within: Limit, 
+/**
+ * `case-start` (the outset, the default) or `stage-start`.
+ */
+from: Anchor, 
+/**
+ * With `from = "stage-start"`: the stage whose start it counts from (default: the
+ * first of the run). A case that skipped it counts from the first later stage it reached.
+ */
+from_stage?: number | null, 
+/**
+ * The protocol's words.
+ */
+words: string, extension?: ExtensionRule | null, };
+
+export type Route = { id: string, name: string, 
+/**
+ * The yes/no question asked at intake: yes takes this route. A route without one is
+ * only reached by switching to it.
+ */
+question?: string | null, 
+/**
+ * The protocol's words for the route.
+ */
+words: string, 
+/**
+ * The protocol's stages this route takes, in order.
+ */
+use_stages?: Array<number> | null, 
+/**
+ * The route's own stages.
+ */
+stages?: Array<Stage>, 
+/**
+ * Timescales that replace those of stages the route takes.
+ */
+timescales?: Array<RouteTimescale>, limits?: Array<RunLimit>, };
+
+export type RouteTimescale = { stage: number, within: Limit, from: Anchor, 
+/**
+ * The protocol's words for the timescale.
+ */
+words: string, 
+/**
+ * The protocol asks for a shorter timescale where the child's safety needs it
+ * ("or a timescale that protects the child from harm, whichever is less").
+ */
+shorter_if_child_needs: boolean, 
+/**
+ * Who may agree to extend it, where the protocol allows that (format 2).
+ */
+extension?: ExtensionRule | null, };
+
+export type StandardRoute = { id: string, name: string, words?: string | null, };
+
+export type Skipping = { 
+/**
+ * The role that decides.
+ */
+by: string, words: string, 
+/**
+ * The stages that may be skipped; empty: any stage.
+ */
+stages?: Array<number>, };
 
 export type Deadline = { id: string, what: string, within: Limit, from: Anchor, };
 
@@ -417,6 +614,11 @@ export type Stage = { number: number, title: string,
  * A step before the formal stages (Doncaster's informal stage): never planned.
  */
 informal: boolean, 
+/**
+ * The protocol lets this stage be left out (e.g. a meeting held "if manager deems
+ * appropriate"); skipping it still needs a recorded reason and who decided (format 2).
+ */
+optional: boolean, 
 /**
  * Who deals with the difference at this stage.
  */
@@ -473,7 +675,11 @@ export type SectorRoles = { sector: Sector,
  */
 who: { [key in string]?: string }, };
 
-export type Protocol = { id: string, name: string, partnership: string, version: string, 
+export type Protocol = { 
+/**
+ * 1 (no `format` key) or 2.
+ */
+format: number, id: string, name: string, partnership: string, version: string, 
 /**
  * Where the text comes from.
  */
@@ -497,4 +703,12 @@ smaller_organisations: string | null, exclusions: Array<Exclusion>, stages: Arra
 /**
  * Owed when the difference is resolved, at whatever stage.
  */
-on_resolution: Array<Notification>, sectors: Array<SectorRoles>, };
+on_resolution: Array<Notification>, sectors: Array<SectorRoles>, 
+/**
+ * The name of the route the protocol's own stages make.
+ */
+standard_route?: StandardRoute | null, 
+/**
+ * Limits over runs of the protocol's own stages, and the cap.
+ */
+limits?: Array<RunLimit>, routes?: Array<Route>, skipping?: Skipping | null, };

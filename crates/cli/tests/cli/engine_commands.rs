@@ -186,9 +186,11 @@ fn protocol_check_reports_file_line_field_and_fix() {
     let p = path.to_str().unwrap();
     let (code, err) = fails(&["protocol", "check", p]);
     assert_eq!(code, 2);
+    // Calendar days are format 2: a format 1 file is told how to use them, or what to
+    // write instead.
     assert_eq!(
         err.trim_end(),
-        format!("{p}:{line}: stages[1].timescale.within: '5 days' does not say which days: write \"N working days\" (calendar days are not used by any protocol)")
+        format!("{p}:{line}: stages[1].timescale.within: \"5 calendar days\" is a format 2 timescale: add `format = 2` at the top of the file, or count working days (\"5 working days\")")
     );
 }
 
@@ -318,6 +320,9 @@ fn every_command_has_help() {
         &["protocol", "--help"],
         &["protocol", "show", "--help"],
         &["protocol", "check", "--help"],
+        &["protocol", "new", "--help"],
+        &["calendar", "--help"],
+        &["calendar", "check", "--help"],
         &["plan", "--help"],
         &["init", "--help"],
         &["case", "--help"],
@@ -630,4 +635,391 @@ fn a_file_full_of_problems_lists_the_first_hundred() {
             empties - 100
         )
     );
+}
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/protocols")
+        .join(name)
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn the_real_protocol_fixtures_check_clean() {
+    for name in [
+        "west-yorkshire.toml",
+        "iro-handbook-style.toml",
+        "south-ayrshire.toml",
+        "lincolnshire.toml",
+        "darlington.toml",
+    ] {
+        assert_eq!(ok(&["protocol", "check", &fixture(name)]), "ok\n", "{name}");
+    }
+}
+
+#[test]
+fn deadline_in_calendar_days_does_not_roll_forward() {
+    assert_eq!(
+        ok(&[
+            "deadline",
+            "--calendar",
+            "england-and-wales",
+            "--from",
+            "2026-12-20",
+            "--days",
+            "28"
+        ]),
+        "2027-01-17\n"
+    );
+    // Christmas Day itself, a bank holiday, is a calendar day like any other.
+    assert_eq!(
+        ok(&[
+            "deadline",
+            "--calendar",
+            "scotland",
+            "--from",
+            "2026-12-24",
+            "--days",
+            "1"
+        ]),
+        "2026-12-25\n"
+    );
+    let (code, err) = fails(&[
+        "deadline",
+        "--calendar",
+        "scotland",
+        "--from",
+        "2100-12-20",
+        "--days",
+        "28",
+    ]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err.trim_end(),
+        "escalate: --days: 28 days after 2100-12-20 is outside the calendar's range, which ends on 2100-12-31: give at most 11 days from that date"
+    );
+    let (code, err) = fails(&[
+        "deadline",
+        "--calendar",
+        "scotland",
+        "--from",
+        "2026-12-20",
+        "--days",
+        "-3",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--days"), "{err}");
+    let (_, err) = fails(&[
+        "deadline",
+        "--calendar",
+        "scotland",
+        "--from",
+        "2026-12-20",
+        "--days",
+        "3",
+        "--hours",
+        "3",
+    ]);
+    assert!(err.contains("cannot be used with"), "{err}");
+}
+
+#[test]
+fn scotlands_extra_bank_holiday_of_15_june_2026() {
+    let out = ok(&["holidays", "--calendar", "scotland", "--year", "2026"]);
+    assert!(
+        out.contains("2026-06-15\tExtra bank holiday (FIFA World Cup)\n"),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 10);
+    assert_eq!(
+        ok(&[
+            "deadline",
+            "--calendar",
+            "scotland",
+            "--from",
+            "2026-06-11",
+            "--working-days",
+            "2"
+        ]),
+        "2026-06-16\n"
+    );
+    assert_eq!(
+        ok(&[
+            "deadline",
+            "--calendar",
+            "england-and-wales",
+            "--from",
+            "2026-06-11",
+            "--working-days",
+            "2"
+        ]),
+        "2026-06-15\n"
+    );
+    let ew = ok(&[
+        "holidays",
+        "--calendar",
+        "england-and-wales",
+        "--year",
+        "2026",
+    ]);
+    assert!(!ew.contains("2026-06-15"), "{ew}");
+}
+
+#[test]
+fn holidays_say_how_far_ahead_the_data_is_confirmed() {
+    let run = |now: &str, year: &str| {
+        let out = escalate(&[
+            "holidays",
+            "--calendar",
+            "northern-ireland",
+            "--year",
+            year,
+            "--now",
+            now,
+        ]);
+        assert!(out.status.success());
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (out, err) = run("2026-11-23", "2026");
+    assert_eq!(out.lines().count(), 10, "the list alone on stdout");
+    assert_eq!(
+        err,
+        "escalate: note: northern-ireland bank holidays are confirmed by official data up to 2027-12-31\n"
+    );
+    // From 2027 the next twelve months reach past the official data: a gentle warning.
+    let (_, err) = run("2027-06-01", "2027");
+    assert!(err.contains("escalate: warning: official northern-ireland bank-holiday data ends on 2027-12-31, within the next 12 months from 2027-06-01"), "{err}");
+    assert!(
+        err.contains("https://www.gov.uk/bank-holidays.json"),
+        "{err}"
+    );
+    let (_, err) = run("2026-11-23", "2031");
+    assert!(
+        err.contains("2031 is projected from the usual rules"),
+        "{err}"
+    );
+    let (code, err) = fails(&[
+        "holidays",
+        "--calendar",
+        "scotland",
+        "--year",
+        "2026",
+        "--now",
+        "soon",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--now: 'soon' is not a date or time"), "{err}");
+}
+
+/// GOV.UK's format for the given days, one division.
+fn govuk(division: &str, days: &[(&str, &str)]) -> String {
+    let events: Vec<String> = days
+        .iter()
+        .map(|(date, title)| {
+            format!("      {{\"title\": \"{title}\", \"date\": \"{date}\", \"notes\": \"\", \"bunting\": true}}")
+        })
+        .collect();
+    format!(
+        "{{\n  \"{division}\": {{\n    \"division\": \"{division}\",\n    \"events\": [\n{}\n    ]\n  }}\n}}\n",
+        events.join(",\n")
+    )
+}
+
+#[test]
+fn calendar_check_prints_what_a_file_would_change() {
+    let dir = tempfile::tempdir().unwrap();
+    // Scotland's 2028 as the rules project it, plus a day proclaimed for it.
+    let mut days: Vec<(String, String)> =
+        ok(&["holidays", "--calendar", "scotland", "--year", "2028"])
+            .lines()
+            .map(|l| {
+                let (d, n) = l.split_once('\t').unwrap();
+                (d.to_owned(), n.to_owned())
+            })
+            .collect();
+    days.push(("2028-06-19".to_owned(), "A proclaimed day".to_owned()));
+    let borrowed: Vec<(&str, &str)> = days.iter().map(|(d, n)| (d.as_str(), n.as_str())).collect();
+    let path = dir.path().join("bank-holidays.json");
+    std::fs::write(&path, govuk("scotland", &borrowed)).unwrap();
+    assert_eq!(
+        ok(&["calendar", "check", path.to_str().unwrap()]),
+        "scotland\t2028\t1 added, 0 removed\n\
+         scotland\tadded\t2028-06-19\tA proclaimed day\n\
+         scotland\tconfirmed to\t2028-12-31\n"
+    );
+    // The shipped list itself changes nothing.
+    let shipped =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/calendars/bank-holidays.json");
+    let out = ok(&["calendar", "check", shipped.to_str().unwrap()]);
+    assert!(out.contains("scotland\t2018-2027\tno change\n"), "{out}");
+
+    // A malformed file names its line and field and exits 2.
+    let bad = govuk("scotland", &borrowed).replace("\"2028-06-19\"", "\"19/06/2028\"");
+    let line = bad.lines().position(|l| l.contains("19/06/2028")).unwrap() + 1;
+    std::fs::write(&path, &bad).unwrap();
+    let p = path.to_str().unwrap();
+    let (code, err) = fails(&["calendar", "check", p]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err.trim_end(),
+        format!(
+            "{p}:{line}: scotland.events[{}].date: is not a date: use YYYY-MM-DD, e.g. 2026-06-15",
+            days.len() - 1
+        )
+    );
+    let (code, err) = fails(&["calendar", "check", "/dev/zero"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is not a regular file"), "{err}");
+}
+
+#[test]
+fn plan_prints_a_line_per_limit_after_the_stages() {
+    let wy = fixture("west-yorkshire.toml");
+    assert_eq!(
+        ok(&["plan", "--protocol", &wy, "--opened", "2026-11-23"]),
+        "1\t2026-11-30\tStep 1\n\
+         2\t2026-11-30\tStep 2\n\
+         3\t2026-11-30\tStep 3\n\
+         4\t2026-11-30\tStep 4\n\
+         5\t2026-11-30\tStep 5\n\
+         6\t2026-12-18\tStep 6\n\
+         limit\t2026-11-30\tSteps 1-5 in the process should not exceed 5 working days.\n\
+         route\tstandard\tProcess of Resolving Professional Disagreements (section 3)\n"
+    );
+    assert_eq!(
+        ok(&[
+            "plan",
+            "--protocol",
+            &wy,
+            "--opened",
+            "2026-11-23T15:30",
+            "--route",
+            "immediate"
+        ]),
+        "1\t2026-11-24T15:30\tImmediate / 24 hour Escalation\n\
+         route\timmediate\tImmediate / 24 hour Escalation (section 4)\n"
+    );
+    assert_eq!(
+        ok(&["plan", "--protocol", &fixture("iro-handbook-style.toml"), "--opened", "2026-11-23"]),
+        "1\t2026-11-30\tStage 1\n\
+         2\t2026-12-07\tStage 2\n\
+         3\t2026-12-14\tStage 3\n\
+         4\tno limit\tStage 4\n\
+         limit\t2026-12-21\tThe formal dispute resolution process within each local authority should have timescales in total of no more than 20 working days.\n"
+    );
+    let sa = ok(&[
+        "plan",
+        "--protocol",
+        &fixture("south-ayrshire.toml"),
+        "--opened",
+        "2026-12-20",
+    ]);
+    assert!(
+        sa.contains("2\t2027-01-17\tResponse of the head of service\n"),
+        "{sa}"
+    );
+    let (code, err) = fails(&[
+        "plan",
+        "--protocol",
+        &wy,
+        "--opened",
+        "2026-11-23",
+        "--route",
+        "fast",
+    ]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err.trim_end(),
+        "escalate: --route: 'fast' is not a route of protocol 'west-yorkshire': use one of standard, immediate"
+    );
+    // A protocol without routes or limits prints exactly what it did.
+    assert!(!ok(&["plan", "--protocol", "doncaster", "--opened", "2026-11-23"]).contains("route"));
+
+    let json: serde_json::Value = serde_json::from_str(&ok(&[
+        "plan",
+        "--protocol",
+        &wy,
+        "--opened",
+        "2026-11-23",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(json[0]["stage"], 1);
+    assert_eq!(json[5]["due"]["at"], "2026-12-18");
+    assert_eq!(json[6]["limit"], "steps-1-5");
+    assert_eq!(json[6]["due"]["at"], "2026-11-30");
+    assert_eq!(json[6]["stages"], serde_json::json!([1, 5]));
+    assert_eq!(json[7]["route"], "standard");
+}
+
+#[test]
+fn protocol_new_writes_a_starter_that_checks_clean() {
+    let text = ok(&["protocol", "new"]);
+    assert!(
+        text.starts_with("# A Resolution of Professional Differences protocol"),
+        "{text}"
+    );
+    assert!(text.contains("\nformat = 2\n"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mine.toml");
+    std::fs::write(&path, &text).unwrap();
+    let p = path.to_str().unwrap();
+    assert_eq!(ok(&["protocol", "check", p]), "ok\n");
+    let plan = ok(&["plan", "--protocol", p, "--opened", "2026-11-23"]);
+    assert_eq!(
+        plan.lines().filter(|l| l.starts_with("limit\t")).count(),
+        2,
+        "{plan}"
+    );
+    assert!(ok(&[
+        "plan",
+        "--protocol",
+        p,
+        "--opened",
+        "2026-11-23",
+        "--route",
+        "urgent"
+    ])
+    .starts_with("1\t2026-11-24T00:00\t"));
+}
+
+#[test]
+fn protocol_show_shows_routes_limits_skipping_optional_stages_and_extensions() {
+    let wy = ok(&["protocol", "show", &fixture("west-yorkshire.toml")]);
+    for want in [
+        "Format: 2\n",
+        "Routes:\n  standard: Process of Resolving Professional Disagreements (section 3) — the stages below (the default)\n",
+        "  immediate: Immediate / 24 hour Escalation (section 4)\n    Asked at intake: Is the professional concerned",
+        "Limits:\n  Limit steps-1-5: Stages 1 to 5, 5 working days from case-start — Steps 1-5 in the process should not exceed 5 working days.\n",
+        "Route immediate, Stage 1: Immediate / 24 hour Escalation\n",
+        "  Timescale: 24 hours from stage-start — Immediate / 24 hour Escalation\n",
+    ] {
+        assert!(wy.contains(want), "{want:?} not in:\n{wy}");
+    }
+    let iro = ok(&["protocol", "show", &fixture("iro-handbook-style.toml")]);
+    assert!(iro.contains("Skipping: The IRO may skip any stage, with a recorded reason — The IRO may bypass any stage"), "{iro}");
+    assert!(
+        iro.contains(
+            "Cap formal-process: the whole process, 20 working days from the start of Stage 1"
+        ),
+        "{iro}"
+    );
+    let dar = ok(&["protocol", "show", &fixture("darlington.toml")]);
+    assert!(dar.contains("Stage 3: Stage 3\n  Optional: may be skipped, with a recorded reason and who decided\n"), "{dar}");
+    let sa = ok(&["protocol", "show", &fixture("south-ayrshire.toml")]);
+    assert!(sa.contains("  Timescale: 28 calendar days from stage-start — The head of service should respond to the dissenting person in writing within 28 days.\n  Extension: may be extended with the agreement of The accountable senior manager — Exceptions to the 28 calendar day timescale"), "{sa}");
+    let lin = ok(&["protocol", "show", &fixture("lincolnshire.toml")]);
+    assert!(
+        lin.contains(
+            "Route urgent: Urgent resolution required\n  Takes the protocol's Stages 1, 2, 3\n"
+        ),
+        "{lin}"
+    );
+    // A format 1 protocol shows as it did.
+    assert!(!ok(&["protocol", "show", "doncaster"]).contains("Format:"));
 }

@@ -169,6 +169,7 @@ fn south_gloucestershire_counts_from_the_outset_and_names_sector_roles() {
             at: dt("2026-11-24T09:00"),
             to_stage: None,
             reason: None,
+            skip: None,
         },
     )
     .unwrap();
@@ -338,6 +339,7 @@ fn western_bay_stage_5_report_goes_to_the_administrator() {
                 at: dt(at),
                 to_stage: None,
                 reason: None,
+                skip: None,
             },
         )
         .unwrap();

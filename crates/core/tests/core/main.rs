@@ -3,8 +3,13 @@
 // Test and benchmark code: a panic here is a failed check, not a crash in front of a user.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod calendars;
 mod engine;
 mod extremes;
+mod fixtures;
+mod format2;
+mod format2_files;
+mod format2_properties;
 mod plan;
 mod properties;
 mod protocol_files;

@@ -145,6 +145,7 @@ fn a_stage_after_an_open_ended_one_cannot_be_dated() {
         from: escalate_core::protocol::Anchor::StageStart,
         words: "Within 5 working days.".to_owned(),
         shorter_if_child_needs: false,
+        extension: None,
     });
     let planned = plan(&p, &ew(), dt("2026-11-23T09:00")).unwrap();
     assert_eq!(planned[3].due, PlanDue::AfterStage(2));

@@ -141,6 +141,7 @@ proptest! {
                     at: now,
                     to_stage: if skip == 0 { None } else { Some(stage.saturating_add(1 + skip)) },
                     reason: reason.then(|| "immediate risk".to_owned()),
+                    skip: None,
                 },
                 Move::Resolve => Event::Resolve { outcome: String::new(),  at: now },
                 Move::Withdraw => Event::Withdraw { at: now, reason: "withdrawn".into() },

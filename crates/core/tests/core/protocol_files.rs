@@ -31,7 +31,7 @@ const SHIPPED: [(&str, &str); 5] = [
 
 /// The report is short, each line is `file:line: field: message` (or `file: field:
 /// message` where no line can be found), and lines point into the file.
-fn assert_reported(src: &str, e: &ProtocolErrors) {
+pub(crate) fn assert_reported(src: &str, e: &ProtocolErrors) {
     assert!(!e.errors.is_empty(), "an error with no problems in it");
     assert!(
         e.errors.len() <= MAX_REPORTED_ERRORS,
@@ -63,7 +63,7 @@ fn assert_reported(src: &str, e: &ProtocolErrors) {
     );
 }
 
-fn check(src: &str) {
+pub(crate) fn check(src: &str) {
     if let Err(e) = Protocol::from_toml(src, "p.toml") {
         assert_reported(src, &e);
     }
@@ -72,7 +72,7 @@ fn check(src: &str) {
 /// One edit to a shipped file: a cut, an inserted piece of TOML, a line repeated or a
 /// value replaced.
 #[derive(Debug, Clone)]
-enum Edit {
+pub(crate) enum Edit {
     Cut(usize, usize),
     Insert(usize, String),
     RepeatLine(usize, usize),
@@ -99,7 +99,7 @@ fn piece() -> impl Strategy<Value = String> {
     ]
 }
 
-fn edit() -> impl Strategy<Value = Edit> {
+pub(crate) fn edit() -> impl Strategy<Value = Edit> {
     prop_oneof![
         (0usize..20_000, 0usize..200).prop_map(|(at, n)| Edit::Cut(at, n)),
         (0usize..20_000, piece()).prop_map(|(at, p)| Edit::Insert(at, p)),
@@ -108,7 +108,7 @@ fn edit() -> impl Strategy<Value = Edit> {
     ]
 }
 
-fn apply(src: &str, e: &Edit) -> String {
+pub(crate) fn apply(src: &str, e: &Edit) -> String {
     let clamp = |i: usize| {
         let mut i = i.min(src.len());
         while !src.is_char_boundary(i) {

@@ -10,6 +10,7 @@ fn escalate(at: &str) -> Event {
         at: dt(at),
         to_stage: None,
         reason: None,
+        skip: None,
     }
 }
 
@@ -138,6 +139,7 @@ fn skipping_stages_only_with_immediate_risk_where_allowed() {
         at: dt("2026-11-23T10:00"),
         to_stage: Some(3),
         reason: reason.map(str::to_owned),
+        skip: None,
     };
     let mut sg = open("south-gloucestershire", "2026-11-23T09:00");
     sg.apply(
@@ -167,6 +169,7 @@ fn skipping_stages_only_with_immediate_risk_where_allowed() {
             at: dt("2026-11-23T10:00"),
             to_stage: Some(1),
             reason: None,
+            skip: None,
         },
     );
     assert_eq!(e.code(), "stage.not_higher");

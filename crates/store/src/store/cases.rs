@@ -99,6 +99,7 @@ impl Store {
                 immediate_risk: risk.clone(),
                 raising_sector: Some(raising_sector),
                 receiving_sector: Some(receiving_sector),
+                ..Opening::default()
             },
         })?;
         let engine = json(case)?;
@@ -260,6 +261,7 @@ impl Store {
                 at: now,
                 to_stage,
                 reason,
+                skip: None,
             },
             now,
         )

@@ -342,6 +342,7 @@ impl Rebuild<'_> {
                 immediate_risk: self.case.immediate_risk_reason.clone(),
                 raising_sector,
                 receiving_sector,
+                ..Opening::default()
             },
         })
     }
@@ -361,6 +362,7 @@ impl Rebuild<'_> {
                 immediate_risk: self.case.immediate_risk_reason.clone(),
                 raising_sector,
                 receiving_sector,
+                ..Opening::default()
             },
         })
     }
@@ -421,6 +423,7 @@ fn escalate(m: &MoveRow) -> Result<Event, StoreError> {
         at: parse_ts(&m.at)?,
         to_stage: m.to_stage.and_then(|s| u8::try_from(s).ok()),
         reason: Some(m.reason.clone()).filter(|r| !r.trim().is_empty()),
+        skip: None,
     })
 }
 

@@ -143,10 +143,13 @@ impl CaseTx<'_> {
                 case.apply(self.protocol, event.clone())?;
                 // The log never depends on "the next stage": it keeps where the case went.
                 let event = match event {
-                    Event::Escalate { at, reason, .. } => Event::Escalate {
+                    Event::Escalate {
+                        at, reason, skip, ..
+                    } => Event::Escalate {
                         at,
                         to_stage: Some(case.current_stage()),
                         reason,
+                        skip,
                     },
                     other => other,
                 };
@@ -247,5 +250,13 @@ fn check_times(event: &Event) -> Result<(), StoreError> {
             in_calendar("due", *due)
         }
         Event::Migrated { case } => in_calendar("opened", case.opened_at),
+        Event::SwitchRoute { at, .. } => in_calendar("now", *at),
+        Event::Extend { at, to, .. } => {
+            in_calendar("now", *at)?;
+            match to.date() {
+                Some(day) => in_calendar("to", day.and_time(chrono::NaiveTime::MIN)),
+                None => Ok(()),
+            }
+        }
     }
 }

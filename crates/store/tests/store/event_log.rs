@@ -381,6 +381,7 @@ async fn a_unit_of_work_writes_nothing_until_it_commits() {
                 at: now(),
                 to_stage: None,
                 reason: None,
+                skip: None,
             })
             .unwrap_err();
         assert_eq!(e.code(), "stage.requirements_missing");

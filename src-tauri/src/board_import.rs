@@ -1,66 +1,47 @@
-//! The Board administrator's screen: import agencies' packages, see the monitoring
-//! figures for a period, agency and protocol, list the cases behind any number, and
-//! save the report as PDF.
+//! The Board administrator's import of agencies' packages: chosen in the native
+//! dialog, decrypted and checked off the session lock, written in small batches, with
+//! progress sent to the webview as an event.
 
-use escalate_api::board::{self, CaseLine, Dimension, Import, Selection};
+use escalate_api::board::{self, Import};
 use escalate_report::export::Key;
 use serde::Serialize;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
-use tauri::{AppHandle, Emitter, Runtime, State};
+use tauri::{AppHandle, Emitter, Runtime};
 
 use tauri_plugin_dialog::DialogExt;
 
 use crate::clock::now;
-use crate::commands::reports::{save, SavedFile};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::ipc::EventSignature;
 use crate::state::AppState;
 
-/// The screen's figures and the import's tally: escalate-api's, the CLI's too.
-pub use escalate_api::board::{BoardView, FileResult, ImportSummary};
+/// The import's tally: escalate-api's, the CLI's too.
+pub use escalate_api::board::ImportSummary;
 
-/// Progress of a large import, sent as the `board-import-progress` event.
+/// Progress of a large import, sent as the [`IMPORT_PROGRESS`] event.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ImportProgress {
     pub done: usize,
     pub total: usize,
 }
 
-#[tauri::command]
-pub async fn board_overview(
-    state: State<'_, AppState>,
-    selection: Selection,
-) -> AppResult<BoardView> {
-    // Bad input is refused before the store is touched.
-    board::period(selection.from, selection.to)?;
-    let session = state.session().await;
-    board::overview(session.board()?, &selection, now()).await
-}
-
-/// The cases behind the number shown for `key` in the `dimension` table.
-#[tauri::command]
-pub async fn board_cases(
-    state: State<'_, AppState>,
-    selection: Selection,
-    dimension: Dimension,
-    key: String,
-) -> AppResult<Vec<CaseLine>> {
-    board::period(selection.from, selection.to)?;
-    let session = state.session().await;
-    board::cases_behind(session.board()?, &selection, dimension, &key).await
-}
+pub const IMPORT_PROGRESS: EventSignature = EventSignature {
+    name: "board-import-progress",
+    doc: " After each batch of a Board import is written (and once before the first).",
+    payload: <ImportProgress as ts_rs::TS>::name,
+};
 
 /// Choose packages in the native dialog, then open them with the Board's identity
 /// file (chosen the same way) or the agreed passphrase. `None`: cancelled.
-#[tauri::command]
-pub async fn board_import<R: Runtime>(
-    app: AppHandle<R>,
-    state: State<'_, AppState>,
+pub async fn from_dialog<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
     passphrase: Option<String>,
 ) -> AppResult<Option<ImportSummary>> {
-    let _running = ImportRunning::claim(&state)?;
+    let _running = ImportRunning::claim(state)?;
     let pass = zeroize::Zeroizing::new(passphrase.unwrap_or_default());
     let use_identity = pass.is_empty();
     let handle = app.clone();
@@ -77,7 +58,7 @@ pub async fn board_import<R: Runtime>(
         Some(path) => Opener::Identity(read_identity(&path)?),
         None => Opener::Passphrase(pass),
     };
-    import_files(&app, &state, files, opener).await.map(Some)
+    import_files(app, state, files, opener).await.map(Some)
 }
 
 /// What opens the packages, owned so that each can be opened on a blocking thread;
@@ -155,7 +136,7 @@ pub async fn import_files<R: Runtime>(
     let opener = std::sync::Arc::new(opener);
     let at = now();
     let progress = |done: usize| {
-        let _ = app.emit("board-import-progress", ImportProgress { done, total });
+        let _ = app.emit(IMPORT_PROGRESS.name, ImportProgress { done, total });
     };
     progress(0);
     let mut import = Import::new(total);
@@ -277,25 +258,4 @@ fn choose_packages<R: Runtime>(
         None
     };
     Some((files, identity))
-}
-
-/// The monitoring report for the selection, as PDF, where the administrator chooses.
-#[tauri::command]
-pub async fn board_save_report<R: Runtime>(
-    app: AppHandle<R>,
-    state: State<'_, AppState>,
-    selection: Selection,
-) -> AppResult<Option<SavedFile>> {
-    board::period(selection.from, selection.to)?;
-    let pdf = {
-        let session = state.session().await;
-        let store = session.board()?;
-        let figures = board::figures(store, &selection, now()).await?;
-        board::report_pdf(store, &figures, now())?
-    };
-    let name = format!(
-        "monitoring-report-{}-to-{}.pdf",
-        selection.from, selection.to
-    );
-    save(&app, &state, name, "pdf", pdf).await
 }

@@ -1,0 +1,213 @@
+// The command table: one entry per command, `name[injected](ipc args) -> answer { body }`
+// (grammar in src/ipc.rs). Included by src/commands.rs and by build.rs; it must hold
+// this one invocation and nothing else. rustfmt does not reach inside it.
+commands! {
+    use {
+        chrono::{NaiveDate, NaiveDateTime},
+        escalate_api::board::{self, BoardView, CaseLine, Dimension, ImportSummary, Selection},
+        escalate_core::Protocol,
+        escalate_store::{
+            CaseDetail, CaseFilter, CaseListItem, ChronologyEntry, ClosureDay, NewCase, Passphrase,
+            Profile, StageRecordInput, STAGE_RECORD_DRAFT,
+        },
+        crate::board_import,
+        crate::clock::now,
+        crate::files::{self, SavedFile},
+        crate::reports::{ExportRequest, FormChoice, ReportRequest},
+        crate::session::{self, AppStatus},
+        crate::state::StoreKind,
+        crate::views::{self, AuditView, FieldLabel, RecordId},
+    }
+
+    /// What the UI needs to choose its first screen.
+    app_status[state]() -> AppStatus {
+        Ok(session::status(&state).await)
+    }
+
+    /// A fresh recovery passphrase to show once at first run.
+    new_passphrase() -> String {
+        Ok(Passphrase::generate()?.expose().to_owned())
+    }
+
+    /// A new store of `kind`; `confirm` must repeat the passphrase shown.
+    create_store[state](kind: StoreKind, profile: Profile, passphrase: String, confirm: String) -> AppStatus {
+        session::create(&state, kind, profile, passphrase, confirm).await
+    }
+
+    /// Unlock with the key in the OS keyring (no passphrase) or the recovery passphrase.
+    unlock[state](kind: StoreKind, passphrase: Option<String>) -> AppStatus {
+        session::unlock(&state, kind, passphrase).await
+    }
+
+    /// Close the store and drop its key from memory.
+    lock[state]() -> AppStatus {
+        Ok(session::lock(&state).await)
+    }
+
+    /// A fresh demo store with sample cases, opened in place of the lead's own.
+    open_demo[state]() -> AppStatus {
+        session::open_demo(&state).await
+    }
+
+    /// The dashboard: open cases (or all), most urgent first.
+    list_cases[state](include_closed: bool, search: Option<String>) -> Vec<CaseListItem> {
+        let filter = if include_closed { CaseFilter::All } else { CaseFilter::Open };
+        let search = search.filter(|s| !s.trim().is_empty());
+        Ok(state.lead().await?.list_cases(filter, search.as_deref(), now()).await?)
+    }
+
+    case_detail[state](reference: String) -> CaseDetail {
+        escalate_api::cases::detail(&*state.lead().await?, &reference, now()).await
+    }
+
+    chronology[state](reference: String) -> Vec<ChronologyEntry> {
+        escalate_api::cases::chronology(&*state.lead().await?, &reference, now()).await
+    }
+
+    /// The shipped protocols, for intake (scope questions, stages) and the case screen.
+    protocols() -> Vec<Protocol> {
+        Ok(escalate_core::builtin_protocols()?.to_vec())
+    }
+
+    record_fields() -> Vec<FieldLabel> {
+        Ok(views::record_fields())
+    }
+
+    /// Open a case; answers its reference.
+    create_case[state](case: NewCase) -> String {
+        let reference = state.lead().await?.create_case(case, now()).await?;
+        state.deadlines_changed();
+        Ok(reference)
+    }
+
+    /// Escalate to the next stage; answers the stage reached.
+    escalate_case[state](reference: String, reason: Option<String>) -> u8 {
+        let reason = reason.filter(|r| !r.trim().is_empty());
+        let stage = state.lead().await?.escalate(&reference, None, reason.as_deref(), now()).await?;
+        state.deadlines_changed();
+        Ok(stage)
+    }
+
+    resolve_case[state](reference: String, outcome: String) -> () {
+        Ok(state.lead().await?.resolve(&reference, &outcome, now()).await?)
+    }
+
+    withdraw_case[state](reference: String, reason: String) -> () {
+        Ok(state.lead().await?.withdraw(&reference, &reason, now()).await?)
+    }
+
+    /// Mark a notification the protocol requires as sent, with when.
+    mark_sent[state](reference: String, stage: Option<u8>, notification: String, sent_at: NaiveDateTime, note: String) -> () {
+        let store = state.lead().await?;
+        Ok(store.mark_sent(&reference, stage, &notification, sent_at, &note, now()).await?)
+    }
+
+    /// Record the current stage; the store removes the form's draft with it.
+    record_stage[state](reference: String, record: StageRecordInput) -> RecordId {
+        let id = state.lead().await?.record_stage(&reference, record, now()).await?;
+        state.deadlines_changed();
+        Ok(RecordId(id))
+    }
+
+    /// Keep the stage record form as typed so far, in the encrypted store.
+    save_draft[state](reference: String, body: String) -> () {
+        let store = state.lead().await?;
+        Ok(store.save_draft(Some(&reference), STAGE_RECORD_DRAFT, &body, now()).await?)
+    }
+
+    load_draft[state](reference: String) -> Option<String> {
+        Ok(state.lead().await?.draft(Some(&reference), STAGE_RECORD_DRAFT).await?)
+    }
+
+    /// The forms this case's protocol uses.
+    report_forms[state](reference: String) -> Vec<FormChoice> {
+        let forms = escalate_api::reports::forms(&*state.lead().await?, &reference, now()).await?;
+        Ok(FormChoice::of(forms))
+    }
+
+    /// Each page's text, from the same layout as the PDF.
+    preview_report[state](request: ReportRequest) -> Vec<Vec<String>> {
+        let store = state.lead().await?;
+        escalate_api::reports::preview(&store, &request.reference, &request.options(now())).await
+    }
+
+    /// Render the form and save it where the lead chooses. `null`: the dialog was cancelled.
+    save_report[app, state](request: ReportRequest) -> Option<SavedFile> {
+        let store = state.lead().await?;
+        let pdf = escalate_api::reports::render(&store, &request.reference, &request.options(now())).await?;
+        drop(store);
+        files::save(&app, &state, request.file_name(), pdf).await
+    }
+
+    /// Open a file saved this session in the system's viewer, for printing and signing.
+    open_saved[app, state](id: u32) -> () {
+        files::open(&app, &state, id).await
+    }
+
+    /// An encrypted package for the Board administrator, saved where the lead chooses.
+    export_package[app, state](request: ExportRequest) -> Option<SavedFile> {
+        let package = request.package(&state, now()).await?;
+        files::save(&app, &state, request.file_name(), package).await
+    }
+
+    update_profile[state](profile: Profile) -> Profile {
+        let mut store = state.lead().await?;
+        store.update_profile(profile, now()).await?;
+        Ok(store.profile().clone())
+    }
+
+    closure_days[state]() -> Vec<ClosureDay> {
+        Ok(state.lead().await?.closure_days().await?)
+    }
+
+    add_closure_day[state](day: NaiveDate, note: String) -> Vec<ClosureDay> {
+        let mut store = state.lead().await?;
+        store.add_closure_day(day, &note, now()).await?;
+        state.deadlines_changed();
+        Ok(store.closure_days().await?)
+    }
+
+    remove_closure_day[state](day: NaiveDate) -> Vec<ClosureDay> {
+        let mut store = state.lead().await?;
+        store.remove_closure_day(day, now()).await?;
+        state.deadlines_changed();
+        Ok(store.closure_days().await?)
+    }
+
+    /// The audit trail, verified from its first entry, and its newest lines.
+    audit_trail[state]() -> AuditView {
+        views::audit(&*state.lead().await?).await
+    }
+
+    /// The Board's figures for a period, agency and protocol.
+    board_overview[state](selection: Selection) -> BoardView {
+        board::period(selection.from, selection.to)?;
+        board::overview(&*state.board().await?, &selection, now()).await
+    }
+
+    /// The cases behind the number shown for `key` in the `dimension` table.
+    board_cases[state](selection: Selection, dimension: Dimension, key: String) -> Vec<CaseLine> {
+        board::period(selection.from, selection.to)?;
+        board::cases_behind(&*state.board().await?, &selection, dimension, &key).await
+    }
+
+    /// Import packages chosen in the native dialog; `null`: cancelled.
+    board_import[app, state](passphrase: Option<String>) -> Option<ImportSummary> {
+        board_import::from_dialog(&app, &state, passphrase).await
+    }
+
+    /// The monitoring report for the selection, as PDF, where the administrator chooses.
+    board_save_report[app, state](selection: Selection) -> Option<SavedFile> {
+        board::period(selection.from, selection.to)?;
+        let store = state.board().await?;
+        let pdf = board::report_pdf(&store, &board::figures(&store, &selection, now()).await?, now())?;
+        drop(store);
+        files::save(&app, &state, format!("monitoring-report-{}-to-{}.pdf", selection.from, selection.to), pdf).await
+    }
+
+    /// The UI's first screen is interactive (for the cold-start measurement).
+    ui_ready(screen: String) -> () {
+        crate::startup_probe(&screen);
+        Ok(())
+    }
+}

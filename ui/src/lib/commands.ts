@@ -1,0 +1,159 @@
+// Generated from the command table (src-tauri/src/commands/table.rs) by
+// src-tauri/src/bindings.rs: do not edit. Refresh with `make bindings`; `make test`
+// fails when this file is stale. The UI reaches the shell only through this file.
+
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type {
+  AppError,
+  AppStatus,
+  AuditView,
+  BoardView,
+  CaseDetail,
+  CaseLine,
+  CaseListItem,
+  ChronologyEntry,
+  ClosureDay,
+  Dimension,
+  ExportRequest,
+  FieldLabel,
+  FormChoice,
+  ImportProgress,
+  ImportSummary,
+  NewCase,
+  Profile,
+  Protocol,
+  RecordId,
+  ReportRequest,
+  SavedFile,
+  Selection,
+  StageRecordInput,
+  StoreKind,
+} from "./bindings";
+
+/** Every command the shell registers, in the table's order. */
+export const COMMAND_NAMES = ["app_status", "new_passphrase", "create_store", "unlock", "lock", "open_demo", "list_cases", "case_detail", "chronology", "protocols", "record_fields", "create_case", "escalate_case", "resolve_case", "withdraw_case", "mark_sent", "record_stage", "save_draft", "load_draft", "report_forms", "preview_report", "save_report", "open_saved", "export_package", "update_profile", "closure_days", "add_closure_day", "remove_closure_day", "audit_trail", "board_overview", "board_cases", "board_import", "board_save_report", "ui_ready"] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
+
+/** Commands of Tauri's own plugins the capability grants: listening for events. */
+export const PLUGIN_COMMANDS = ["plugin:event|listen", "plugin:event|unlisten"] as const;
+
+export function isAppError(e: unknown): e is AppError {
+  return typeof e === "object" && e !== null && "code" in e && "message" in e;
+}
+
+/** Any failure as an AppError, so the UI branches on `code` and `field`, never on words. */
+export function asAppError(e: unknown): AppError {
+  if (isAppError(e)) return e;
+  return { code: "ipc", message: e instanceof Error ? e.message : String(e) };
+}
+
+async function call<T>(command: CommandName, args: Record<string, unknown> = {}): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    throw asAppError(e);
+  }
+}
+
+export const commands = {
+  /** What the UI needs to choose its first screen. */
+  appStatus: (): Promise<AppStatus> =>
+    call("app_status"),
+  /** A fresh recovery passphrase to show once at first run. */
+  newPassphrase: (): Promise<string> =>
+    call("new_passphrase"),
+  /** A new store of `kind`; `confirm` must repeat the passphrase shown. */
+  createStore: (kind: StoreKind, profile: Profile, passphrase: string, confirm: string): Promise<AppStatus> =>
+    call("create_store", { kind, profile, passphrase, confirm }),
+  /** Unlock with the key in the OS keyring (no passphrase) or the recovery passphrase. */
+  unlock: (kind: StoreKind, passphrase: string | null): Promise<AppStatus> =>
+    call("unlock", { kind, passphrase }),
+  /** Close the store and drop its key from memory. */
+  lock: (): Promise<AppStatus> =>
+    call("lock"),
+  /** A fresh demo store with sample cases, opened in place of the lead's own. */
+  openDemo: (): Promise<AppStatus> =>
+    call("open_demo"),
+  /** The dashboard: open cases (or all), most urgent first. */
+  listCases: (includeClosed: boolean, search: string | null): Promise<Array<CaseListItem>> =>
+    call("list_cases", { includeClosed, search }),
+  caseDetail: (reference: string): Promise<CaseDetail> =>
+    call("case_detail", { reference }),
+  chronology: (reference: string): Promise<Array<ChronologyEntry>> =>
+    call("chronology", { reference }),
+  /** The shipped protocols, for intake (scope questions, stages) and the case screen. */
+  protocols: (): Promise<Array<Protocol>> =>
+    call("protocols"),
+  recordFields: (): Promise<Array<FieldLabel>> =>
+    call("record_fields"),
+  /** Open a case; answers its reference. */
+  createCase: (case_: NewCase): Promise<string> =>
+    call("create_case", { case: case_ }),
+  /** Escalate to the next stage; answers the stage reached. */
+  escalateCase: (reference: string, reason: string | null): Promise<number> =>
+    call("escalate_case", { reference, reason }),
+  resolveCase: (reference: string, outcome: string): Promise<null> =>
+    call("resolve_case", { reference, outcome }),
+  withdrawCase: (reference: string, reason: string): Promise<null> =>
+    call("withdraw_case", { reference, reason }),
+  /** Mark a notification the protocol requires as sent, with when. */
+  markSent: (reference: string, stage: number | null, notification: string, sentAt: string, note: string): Promise<null> =>
+    call("mark_sent", { reference, stage, notification, sentAt, note }),
+  /** Record the current stage; the store removes the form's draft with it. */
+  recordStage: (reference: string, record: StageRecordInput): Promise<RecordId> =>
+    call("record_stage", { reference, record }),
+  /** Keep the stage record form as typed so far, in the encrypted store. */
+  saveDraft: (reference: string, body: string): Promise<null> =>
+    call("save_draft", { reference, body }),
+  loadDraft: (reference: string): Promise<string | null> =>
+    call("load_draft", { reference }),
+  /** The forms this case's protocol uses. */
+  reportForms: (reference: string): Promise<Array<FormChoice>> =>
+    call("report_forms", { reference }),
+  /** Each page's text, from the same layout as the PDF. */
+  previewReport: (request: ReportRequest): Promise<Array<Array<string>>> =>
+    call("preview_report", { request }),
+  /** Render the form and save it where the lead chooses. `null`: the dialog was cancelled. */
+  saveReport: (request: ReportRequest): Promise<SavedFile | null> =>
+    call("save_report", { request }),
+  /** Open a file saved this session in the system's viewer, for printing and signing. */
+  openSaved: (id: number): Promise<null> =>
+    call("open_saved", { id }),
+  /** An encrypted package for the Board administrator, saved where the lead chooses. */
+  exportPackage: (request: ExportRequest): Promise<SavedFile | null> =>
+    call("export_package", { request }),
+  updateProfile: (profile: Profile): Promise<Profile> =>
+    call("update_profile", { profile }),
+  closureDays: (): Promise<Array<ClosureDay>> =>
+    call("closure_days"),
+  addClosureDay: (day: string, note: string): Promise<Array<ClosureDay>> =>
+    call("add_closure_day", { day, note }),
+  removeClosureDay: (day: string): Promise<Array<ClosureDay>> =>
+    call("remove_closure_day", { day }),
+  /** The audit trail, verified from its first entry, and its newest lines. */
+  auditTrail: (): Promise<AuditView> =>
+    call("audit_trail"),
+  /** The Board's figures for a period, agency and protocol. */
+  boardOverview: (selection: Selection): Promise<BoardView> =>
+    call("board_overview", { selection }),
+  /** The cases behind the number shown for `key` in the `dimension` table. */
+  boardCases: (selection: Selection, dimension: Dimension, key: string): Promise<Array<CaseLine>> =>
+    call("board_cases", { selection, dimension, key }),
+  /** Import packages chosen in the native dialog; `null`: cancelled. */
+  boardImport: (passphrase: string | null): Promise<ImportSummary | null> =>
+    call("board_import", { passphrase }),
+  /** The monitoring report for the selection, as PDF, where the administrator chooses. */
+  boardSaveReport: (selection: Selection): Promise<SavedFile | null> =>
+    call("board_save_report", { selection }),
+  /** The UI's first screen is interactive (for the cold-start measurement). */
+  uiReady: (screen: string): Promise<null> =>
+    call("ui_ready", { screen }),
+};
+
+/** The shell's events, each with its payload. */
+export const events = {
+  /** After each batch of a Board import is written (and once before the first). */
+  boardImportProgress: (handler: (payload: ImportProgress) => void): Promise<UnlistenFn> =>
+    listen<ImportProgress>("board-import-progress", (e) => handler(e.payload)),
+};
