@@ -62,6 +62,16 @@ pub async fn open(
     }
 }
 
+/// Unlock the store in `dir` from an unlock screen, with what the person gave there:
+/// the recovery passphrase they typed, used as typed (a wrong one is refused even where
+/// the keyring holds the key, and a right one puts the key back in the keyring); with
+/// nothing typed (a blank is nothing), the key in the keyring, refused with
+/// `key.passphrase_needed` when it has none.
+pub async fn unlock(dir: &Path, typed: Option<&str>, keys: &dyn KeyStore) -> ApiResult<Store> {
+    let passphrase = typed.filter(|p| !p.is_empty()).map(Passphrase::new);
+    Ok(Store::open(dir, passphrase.as_ref(), keys).await?)
+}
+
 /// Create a store in `dir` for `profile`, its key sealed by the recovery passphrase and
 /// kept in `keys`. `confirm` is the passphrase typed back where a front end asks for it
 /// (the app's first run): one that differs is refused naming `confirm`, and nothing is

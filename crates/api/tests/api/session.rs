@@ -93,6 +93,52 @@ async fn the_keyring_opens_first_and_the_passphrase_when_it_has_no_key() {
     assert!(!session::exists(tmp.path()));
 }
 
+/// The app's unlock screen: what the lead typed is used as typed, even where the
+/// keyring holds the key; nothing typed is the keyring.
+#[tokio::test]
+async fn an_unlock_uses_the_passphrase_typed_and_the_keyring_without_one() {
+    require_keyring();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let keyring = OsKeyring::default();
+    let s = session::create(
+        &dir,
+        profile(),
+        &Passphrase::new(PASS),
+        None,
+        &keyring,
+        now(),
+    )
+    .await
+    .unwrap();
+    session::close(s).await;
+
+    // Nothing typed, or a blank: the keyring's key.
+    for typed in [None, Some("")] {
+        let s = session::unlock(&dir, typed, &keyring).await.unwrap();
+        session::close(s).await;
+    }
+    // A wrong passphrase typed is refused though the keyring could open the store.
+    let e = session::unlock(&dir, Some("not the passphrase at all"), &keyring)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::KeyWrongPassphrase);
+    // Without a key in the keyring, nothing typed asks for the passphrase, and the
+    // right one opens.
+    let none = session::keyring(false);
+    let e = session::unlock(&dir, None, none.as_ref())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code_and_field(&e),
+        (ErrorCode::KeyPassphraseNeeded, Some("passphrase"))
+    );
+    let s = session::unlock(&dir, Some(PASS), none.as_ref())
+        .await
+        .unwrap();
+    session::close(s).await;
+}
+
 #[tokio::test]
 async fn a_confirmation_that_differs_is_refused_and_nothing_is_made() {
     let tmp = tempfile::tempdir().unwrap();
@@ -330,6 +376,7 @@ fn the_use_cases_can_be_awaited_from_any_thread(
     fn is_send<T: Send>(_: T) {}
     let at = now();
     is_send(session::open(dir, Some(pass), keys));
+    is_send(session::unlock(dir, Some("typed"), keys));
     is_send(session::create(dir, profile.clone(), pass, None, keys, at));
     is_send(session::open_demo(dir, at));
     is_send(escalate_api::keys::restore(dir, dir, pass, keys));
