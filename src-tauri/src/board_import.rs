@@ -3,10 +3,10 @@
 //! progress sent to the webview as an event.
 
 use escalate_api::board::{self, Import};
-use escalate_report::export::Key;
+use escalate_api::export;
+use escalate_store::Passphrase;
 use serde::Serialize;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 use tauri::{AppHandle, Emitter, Runtime};
@@ -20,6 +20,8 @@ use crate::state::AppState;
 
 /// The import's tally: escalate-api's, the CLI's too.
 pub use escalate_api::board::ImportSummary;
+/// What opens the packages: escalate-api's, the CLI's too.
+pub use escalate_api::export::Opener;
 
 /// Progress of a large import, sent as the [`IMPORT_PROGRESS`] event.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -42,8 +44,8 @@ pub async fn from_dialog<R: Runtime>(
     passphrase: Option<String>,
 ) -> AppResult<Option<ImportSummary>> {
     let _running = ImportRunning::claim(state)?;
-    let pass = zeroize::Zeroizing::new(passphrase.unwrap_or_default());
-    let use_identity = pass.is_empty();
+    let pass = passphrase.filter(|p| !p.is_empty()).map(Passphrase::new);
+    let use_identity = pass.is_none();
     let handle = app.clone();
     let picked =
         tauri::async_runtime::spawn_blocking(move || choose_packages(&handle, use_identity))
@@ -54,61 +56,9 @@ pub async fn from_dialog<R: Runtime>(
     let Some((files, identity)) = picked else {
         return Ok(None);
     };
-    let opener = match identity {
-        Some(path) => Opener::Identity(read_identity(&path)?),
-        None => Opener::Passphrase(pass),
-    };
+    let identity = identity.map(|p| export::read_identity(&p)).transpose()?;
+    let opener = export::opener(identity, pass)?;
     import_files(app, state, files, opener).await.map(Some)
-}
-
-/// What opens the packages, owned so that each can be opened on a blocking thread;
-/// zeroed when the import ends.
-pub enum Opener {
-    /// The text of the Board's identity file (`AGE-SECRET-KEY-1…`).
-    Identity(zeroize::Zeroizing<String>),
-    /// The passphrase agreed with the agencies.
-    Passphrase(zeroize::Zeroizing<String>),
-}
-
-impl std::fmt::Debug for Opener {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Opener(<redacted>)")
-    }
-}
-
-impl Opener {
-    fn key(&self) -> Key<'_> {
-        match self {
-            Opener::Identity(text) => Key::Identity(text),
-            Opener::Passphrase(p) => Key::Passphrase(p),
-        }
-    }
-}
-
-/// An identity file holds a line or two: a larger file is not one, and reading it
-/// whole would let a wrong choice in the dialog fill memory.
-const IDENTITY_LIMIT: u64 = 64 * 1024;
-
-fn read_identity(path: &Path) -> AppResult<zeroize::Zeroizing<String>> {
-    let refuse = |why: &dyn std::fmt::Display| {
-        AppError::new(
-            ErrorCode::FieldInvalid,
-            format!(
-                "{}: {why}: choose the Board's identity file (board.key)",
-                path.display()
-            ),
-        )
-        .with_field(Some("identity"))
-    };
-    let file = std::fs::File::open(path).map_err(|e| refuse(&e))?;
-    let mut text = zeroize::Zeroizing::new(String::new());
-    file.take(IDENTITY_LIMIT + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| refuse(&e))?;
-    if text.len() as u64 > IDENTITY_LIMIT {
-        return Err(refuse(&"it is far larger than an identity file"));
-    }
-    Ok(text)
 }
 
 /// Packages per store transaction. Small, so the session lock is held only briefly and

@@ -94,13 +94,12 @@ fn watch_deadlines<R: Runtime>(app: tauri::AppHandle<R>) {
 fn unlock_from_keyring<R: Runtime>(app: &tauri::AppHandle<R>) {
     let state = app.escalate();
     let dir = state.paths.main.clone();
-    if !dir.join(escalate_store::key::KEY_FILE).exists() {
+    if !escalate_api::session::exists(&dir) {
         return;
     }
     tauri::async_runtime::block_on(async {
-        let opened =
-            escalate_store::Store::open(&dir, None, &escalate_store::OsKeyring::default()).await;
-        if let Ok(store) = opened {
+        let keys = escalate_store::OsKeyring::default();
+        if let Ok(store) = escalate_api::session::open(&dir, None, &keys).await {
             let mut session = state.session().await;
             session.store = Some(store);
             session.kind = Some(StoreKind::Lead);

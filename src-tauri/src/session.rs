@@ -1,11 +1,12 @@
-//! What is open: first run, unlock, lock and the demo store, and the status the UI
-//! chooses its first screen by.
+//! What is open: first run, unlock, lock and the demo store (each escalate-api's
+//! `session`, the CLI's too), and the status the UI chooses its first screen by.
 
-use escalate_store::{demo, NoKeyring, OsKeyring, Passphrase, Profile, Store};
+use escalate_api::session;
+use escalate_store::{OsKeyring, Passphrase, Profile, Store};
 use serde::Serialize;
 
 use crate::clock::now;
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::AppResult;
 use crate::state::{AppState, Session, StoreKind};
 
 /// What the UI needs to choose its first screen.
@@ -31,13 +32,7 @@ pub async fn status(state: &AppState) -> AppStatus {
 }
 
 fn status_of(state: &AppState, session: &Session) -> AppStatus {
-    let exists = |kind| {
-        state
-            .paths
-            .of(kind)
-            .join(escalate_store::key::KEY_FILE)
-            .exists()
-    };
+    let exists = |kind| session::exists(state.paths.of(kind));
     AppStatus {
         store_exists: exists(StoreKind::Lead),
         board_exists: exists(StoreKind::Board),
@@ -56,7 +51,7 @@ fn status_of(state: &AppState, session: &Session) -> AppStatus {
 
 async fn close(session: &mut Session) {
     if let Some(store) = session.store.take() {
-        store.close().await;
+        session::close(store).await;
     }
     session.demo = false;
     session.kind = None;
@@ -88,18 +83,11 @@ pub async fn create(
     passphrase: String,
     confirm: String,
 ) -> AppResult<AppStatus> {
-    if passphrase != confirm {
-        return Err(AppError::field(
-            "confirm",
-            "does not match the recovery passphrase shown: type it again exactly as you wrote it down",
-        ));
-    }
     let dir = state.paths.of(kind);
     let pass = Passphrase::new(passphrase);
-    replace(state, kind, false, async {
-        Ok(Store::create(dir, profile, &pass, &OsKeyring::default(), now()).await?)
-    })
-    .await
+    let keys = OsKeyring::default();
+    let made = session::create(dir, profile, &pass, Some(&confirm), &keys, now());
+    replace(state, kind, false, made).await
 }
 
 /// Unlock with the key in the OS keyring (no passphrase) or the recovery passphrase.
@@ -108,12 +96,10 @@ pub async fn unlock(
     kind: StoreKind,
     passphrase: Option<String>,
 ) -> AppResult<AppStatus> {
-    let pass = passphrase.filter(|p| !p.is_empty()).map(Passphrase::new);
     let dir = state.paths.of(kind);
-    replace(state, kind, false, async {
-        Ok(Store::open(dir, pass.as_ref(), &OsKeyring::default()).await?)
-    })
-    .await
+    let keys = OsKeyring::default();
+    let opened = session::unlock(dir, passphrase.as_deref(), &keys);
+    replace(state, kind, false, opened).await
 }
 
 /// Close the store and drop its key from memory (auto-lock, or the lead's choice).
@@ -126,23 +112,6 @@ pub async fn lock(state: &AppState) -> AppStatus {
 /// A new demo store, filled with sample cases dated up to now, opened in place of
 /// the lead's own store. It is remade each time so its deadlines stay realistic.
 pub async fn open_demo(state: &AppState) -> AppResult<AppStatus> {
-    let dir = &state.paths.demo;
-    replace(state, StoreKind::Lead, true, async {
-        if dir.exists() {
-            std::fs::remove_dir_all(dir).map_err(|e| {
-                AppError::new(
-                    ErrorCode::Io,
-                    format!("{}: could not clear the old demo store: {e}", dir.display()),
-                )
-            })?;
-        }
-        let at = now();
-        let pass = Passphrase::new(demo::PASSPHRASE);
-        let mut store = Store::create(dir, demo::profile(), &pass, &NoKeyring, at).await?;
-        demo::populate(&store, at).await?;
-        // A demo store is meant to ask for no passphrase and live in no keyring.
-        store.notices.clear();
-        Ok(store)
-    })
-    .await
+    let made = session::open_demo(&state.paths.demo, now());
+    replace(state, StoreKind::Lead, true, made).await
 }

@@ -31,17 +31,10 @@ pub enum StoreKind {
 impl DataPaths {
     /// `ESCALATE_DATA_DIR` (as the CLI reads it) or the OS data folder.
     pub fn resolve() -> AppResult<DataPaths> {
-        let main = match std::env::var_os("ESCALATE_DATA_DIR") {
-            Some(d) if !d.is_empty() => PathBuf::from(d),
-            _ => dirs::data_dir()
-                .ok_or_else(|| {
-                    AppError::new(
-                        ErrorCode::Io,
-                        "the OS gives no data folder: set ESCALATE_DATA_DIR to one",
-                    )
-                })?
-                .join("escalate"),
-        };
+        let given = std::env::var_os("ESCALATE_DATA_DIR")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from);
+        let main = escalate_api::session::data_dir(given.as_deref())?;
         Ok(DataPaths::beside(&main))
     }
 

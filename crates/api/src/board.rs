@@ -30,6 +30,27 @@ pub fn period(from: NaiveDate, to: NaiveDate) -> ApiResult<()> {
     Ok(())
 }
 
+/// The package files `paths` name: each file as given, and the files in each folder
+/// (not its sub-folders), in name order.
+pub fn package_files(paths: &[PathBuf]) -> ApiResult<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| ApiError::io(p, &e))?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|f| f.is_file())
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    Ok(files)
+}
+
 /// Read, decrypt and check one package file, without the store: its metadata first
 /// (only a regular file up to the package limit), then its bytes through a bound, then
 /// escalate-report's check. `Err` is why it is refused, in words that name the part at

@@ -8,8 +8,10 @@ use chrono::NaiveDateTime;
 use escalate_core::{ErrorCode, FormId};
 use escalate_report::export::{self, Key, Package, Seal, MAX_PACKAGE};
 use escalate_report::{ReportError, ReportOptions};
-use escalate_store::Store;
+use escalate_store::{Passphrase, Store};
+use zeroize::Zeroizing;
 
+use crate::files::{self, IDENTITY_FILE};
 use crate::reports::{save, sources};
 use crate::{ApiError, ApiResult};
 
@@ -169,4 +171,51 @@ pub fn keygen(out: &Path, now: NaiveDateTime) -> ApiResult<String> {
     let (identity, public) = export::keygen(now);
     save(out, identity.as_bytes())?;
     Ok(public)
+}
+
+/// What opens export packages, owned, so that a front end can open each package on a
+/// thread of its own: the text of the Board's identity file, or the passphrase agreed
+/// with the agencies. Zeroed when dropped.
+pub enum Opener {
+    /// The Board's identity (`AGE-SECRET-KEY-1…`).
+    Identity(Zeroizing<String>),
+    Passphrase(Passphrase),
+}
+
+impl std::fmt::Debug for Opener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Opener(<redacted>)")
+    }
+}
+
+impl Opener {
+    pub fn key(&self) -> Key<'_> {
+        match self {
+            Opener::Identity(text) => Key::Identity(text),
+            Opener::Passphrase(p) => Key::Passphrase(p.expose()),
+        }
+    }
+}
+
+/// The Board's identity file, through the secrets' bound (64 KiB, regular files only):
+/// an identity holds a line or two, and a wrong choice must not fill memory. Refused
+/// naming `identity`.
+pub fn read_identity(path: &Path) -> ApiResult<Zeroizing<String>> {
+    files::read_secret(path, &IDENTITY_FILE).map_err(|e| e.with_field(Some("identity")))
+}
+
+/// What opens the packages, from what was given: the identity when there is one, else
+/// the passphrase. Neither is refused naming `identity`.
+pub fn opener(
+    identity: Option<Zeroizing<String>>,
+    passphrase: Option<Passphrase>,
+) -> ApiResult<Opener> {
+    match (identity, passphrase) {
+        (Some(text), _) => Ok(Opener::Identity(text)),
+        (None, Some(p)) => Ok(Opener::Passphrase(p)),
+        (None, None) => Err(ApiError::field(
+            "identity",
+            "give the Board's age identity file with --identity, or the packages' passphrase with --passphrase-file",
+        )),
+    }
 }

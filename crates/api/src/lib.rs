@@ -5,9 +5,15 @@
 
 pub mod board;
 pub mod cases;
+pub mod drafts;
+pub mod engine;
 pub mod error;
 pub mod export;
+pub mod files;
+pub mod keys;
 pub mod present;
 pub mod reports;
+pub mod session;
+pub mod settings;
 
 pub use error::{ApiError, ApiResult};

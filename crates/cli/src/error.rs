@@ -1,67 +1,167 @@
-//! The CLI's errors: each names the option or file at fault and says what to do.
+//! How the command line reports a failure: each message names the option or file at
+//! fault and says what to do, and the exit status comes from the error's code.
 
 use std::fmt;
 
-use escalate_core::{CalendarError, ErrorCode, ProtocolErrors, TransitionError};
+use escalate_api::ApiError;
+use escalate_core::ErrorCode;
 
 #[derive(Debug)]
 pub enum CliError {
-    /// An option's value is malformed.
-    Invalid {
-        option: &'static str,
+    /// A use case refused or failed: its message names the field and the fix.
+    Api(ApiError),
+    /// What an option gave is refused: `escalate: <option>: <message>`.
+    Option {
+        option: String,
+        code: ErrorCode,
         message: String,
     },
-    Calendar {
-        option: &'static str,
-        source: CalendarError,
-    },
-    /// Protocol files with problems; each line is `file:line: field: what is wrong`.
-    Protocol(Vec<ProtocolErrors>),
-    /// A bank-holiday file with a problem, as `file:line: field: what is wrong`.
-    HolidayFile(escalate_core::HolidayFileError),
-    /// A file the user named cannot be used as given (a device, too large, not text).
-    File {
-        path: String,
-        message: String,
-    },
-    UnknownProtocol {
-        id: String,
-        known: String,
-    },
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
-    Output(std::io::Error),
-    Json(serde_json::Error),
-    /// A store operation failed; its message names the field and the fix.
-    Store(escalate_store::StoreError),
-    /// A store error followed by how to put it right on the command line.
+    /// A refusal followed by how to put it right on the command line.
     Hinted {
-        source: Box<escalate_store::StoreError>,
+        error: ApiError,
         hint: String,
     },
-    /// The audit trail is broken: the verification ran, the answer is bad.
+    /// The audit trail or a case's cache failed its check: the check ran, and its answer
+    /// is bad.
     AuditBroken(String),
-    /// A use case refused or failed; its message names the field and the fix.
-    Api(escalate_api::ApiError),
+    /// The output could not be written.
+    Output(std::io::Error),
+    Json(serde_json::Error),
 }
 
 impl CliError {
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            CliError::Invalid { .. }
-            | CliError::Calendar { .. }
-            | CliError::Protocol(_)
-            | CliError::HolidayFile(_)
-            | CliError::File { .. }
-            | CliError::UnknownProtocol { .. } => 2,
-            CliError::Io { .. } | CliError::Output(_) | CliError::Json(_) => 1,
-            CliError::Store(e) => store_exit_code(e),
-            CliError::Hinted { source, .. } => store_exit_code(source),
-            CliError::AuditBroken(_) => 3,
-            CliError::Api(e) => exit_code(e.code),
+    /// A refusal of what `option` gave.
+    pub fn option(option: &str, message: impl Into<String>) -> CliError {
+        CliError::Option {
+            option: option.to_owned(),
+            code: ErrorCode::FieldInvalid,
+            message: message.into(),
         }
+    }
+
+    /// The exit status: 1 when the machine failed (a disk, the database, the PDF
+    /// writer), 2 when the input was refused, so scripts tell "try again" from "fix what
+    /// you gave"; 3 when the audit trail's check found a break.
+    pub fn exit_code(&self) -> u8 {
+        let code = match self {
+            CliError::Api(e) | CliError::Hinted { error: e, .. } => e.code,
+            CliError::Option { code, .. } => *code,
+            CliError::Output(_) | CliError::Json(_) => ErrorCode::Io,
+            CliError::AuditBroken(_) => return 3,
+        };
+        // Every code is named, so a new one is placed here on purpose.
+        match code {
+            ErrorCode::Io
+            | ErrorCode::Database
+            | ErrorCode::Random
+            | ErrorCode::StoreOpen
+            | ErrorCode::ReportPdf
+            | ErrorCode::ReportFont => 1,
+            ErrorCode::FieldInvalid
+            | ErrorCode::FieldEmpty
+            | ErrorCode::TimeTooEarly
+            | ErrorCode::CalendarUnknown
+            | ErrorCode::CalendarOutOfRange
+            | ErrorCode::ProtocolInvalid
+            | ErrorCode::ProtocolUnknown
+            | ErrorCode::CaseNotFound
+            | ErrorCode::CaseClosed
+            | ErrorCode::CaseWrongProtocol
+            | ErrorCode::CaseEmpty
+            | ErrorCode::CaseLogInvalid
+            | ErrorCode::StageUnknown
+            | ErrorCode::StageLast
+            | ErrorCode::StageNotHigher
+            | ErrorCode::StageHigherNotAllowed
+            | ErrorCode::StageReasonRequired
+            | ErrorCode::StageRequirementsMissing
+            | ErrorCode::StageAlreadyReceived
+            | ErrorCode::RecordFieldNotUsed
+            | ErrorCode::ExclusionUnknown
+            | ErrorCode::NotificationUnknown
+            | ErrorCode::NotificationNotOwed
+            | ErrorCode::NotificationAlreadySent
+            | ErrorCode::CalendarFileInvalid
+            | ErrorCode::RouteUnknown
+            | ErrorCode::RouteUnchanged
+            | ErrorCode::RouteStageMissing
+            | ErrorCode::StageSkipNotAllowed
+            | ErrorCode::StageSkipDecisionRequired
+            | ErrorCode::StageNothingSkipped
+            | ErrorCode::DeadlineUnknown
+            | ErrorCode::ExtensionNotAllowed
+            | ErrorCode::ExtensionNotLater
+            | ErrorCode::AttachmentTooLarge
+            | ErrorCode::StoreMissing
+            | ErrorCode::StoreExists
+            | ErrorCode::StoreNotEmpty
+            | ErrorCode::StoreNotEncrypted
+            | ErrorCode::StoreNotADatabase
+            | ErrorCode::StoreSchemaTooNew
+            | ErrorCode::StoreBusy
+            | ErrorCode::StoreLocked
+            | ErrorCode::StoreWrongKind
+            | ErrorCode::KeyWrongPassphrase
+            | ErrorCode::KeyPassphraseNeeded
+            | ErrorCode::KeyKeyringUnavailable
+            | ErrorCode::KeyFile
+            | ErrorCode::KeyNotRotated
+            | ErrorCode::BackupInvalid
+            | ErrorCode::ReportFormNotInProtocol
+            | ErrorCode::ReportStage
+            | ErrorCode::ExportInvalid
+            | ErrorCode::BoardImportRunning
+            | ErrorCode::Dialog
+            | ErrorCode::FileUnknown
+            | ErrorCode::Open
+            | ErrorCode::Ipc => 2,
+        }
+    }
+}
+
+/// A use case's refusal of a field the command line gives as an option, shown as every
+/// other refusal of an option reads (`escalate: --to: …`), for the fields in `fields`
+/// (`data_dir` is `--data-dir`). Other errors are shown as they are.
+pub fn options(fields: &'static [&'static str]) -> impl Fn(ApiError) -> CliError {
+    move |e| {
+        let option = e
+            .field
+            .as_deref()
+            .filter(|f| fields.contains(f))
+            .map(|f| format!("--{}", f.replace('_', "-")));
+        match option {
+            Some(option) => named(e, &option),
+            None => CliError::Api(e),
+        }
+    }
+}
+
+/// A use case's refusal of `field`, which this command gives as `option`.
+pub fn option_named(field: &'static str, option: &'static str) -> impl Fn(ApiError) -> CliError {
+    move |e| {
+        if e.field.as_deref() == Some(field) {
+            named(e, option)
+        } else {
+            CliError::Api(e)
+        }
+    }
+}
+
+/// A field error (`field: message`) with the option's name in place of the field's.
+fn named(e: ApiError, option: &str) -> CliError {
+    let field = e.field.as_deref().unwrap_or_default();
+    match e
+        .message
+        .strip_prefix(field)
+        .and_then(|m| m.strip_prefix(": "))
+    {
+        Some(message) => CliError::Option {
+            option: option.to_owned(),
+            code: e.code,
+            message: message.to_owned(),
+        },
+        // Not worded as the field's (a file's refusal names the file): as it is.
+        None => CliError::Api(e),
     }
 }
 
@@ -73,86 +173,34 @@ fn capitalised(s: &str) -> String {
         .unwrap_or_default()
 }
 
-fn store_exit_code(e: &escalate_store::StoreError) -> u8 {
-    exit_code(e.code())
-}
-
-/// 1 when the machine failed (a disk, the database, the PDF writer), 2 when the input
-/// was refused: scripts tell "try again" from "fix what you gave".
-pub(crate) fn exit_code(code: ErrorCode) -> u8 {
-    match code {
-        ErrorCode::Io
-        | ErrorCode::Database
-        | ErrorCode::Random
-        | ErrorCode::StoreOpen
-        | ErrorCode::ReportPdf
-        | ErrorCode::ReportFont => 1,
-        _ => 2,
-    }
-}
-
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CliError::Invalid { option, message } => write!(f, "escalate: {option}: {message}"),
-            CliError::Calendar { option, source } => write!(f, "escalate: {option}: {source}"),
-            // Already in `file:line: field: message` form, one a line, for editors to jump to.
-            CliError::Protocol(files) => {
-                for (i, errors) in files.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str("\n")?;
-                    }
-                    write!(f, "{errors}")?;
-                }
-                Ok(())
+            // Already in `file:line: field: message` form, one a line, for editors to
+            // jump to.
+            CliError::Api(e)
+                if matches!(
+                    e.code,
+                    ErrorCode::ProtocolInvalid | ErrorCode::CalendarFileInvalid
+                ) =>
+            {
+                f.write_str(&e.message)
             }
-            CliError::HolidayFile(e) => write!(f, "{e}"),
-            CliError::File { path, message } => write!(f, "escalate: {path}: {message}"),
-            CliError::UnknownProtocol { id, known } => write!(
-                f,
-                "escalate: --protocol: no shipped protocol is called '{id}': use one of {known}, or give the path of a .toml protocol file"
-            ),
-            CliError::Io { path, source } => write!(f, "escalate: {path}: {source}"),
-            CliError::Output(e) => write!(f, "escalate: could not write output: {e}"),
-            CliError::Json(e) => write!(f, "escalate: could not write JSON: {e}"),
-            CliError::Store(e) => write!(f, "escalate: {e}"),
-            CliError::Hinted { source, hint } => {
+            CliError::Api(e) => write!(f, "escalate: {}", e.message),
+            CliError::Option {
+                option, message, ..
+            } => write!(f, "escalate: {option}: {message}"),
+            CliError::Hinted { error, hint } => {
                 // The protocol's words often end a sentence; the hint starts a new one.
-                let said = source.to_string();
+                let said = &error.message;
                 match said.strip_suffix('.') {
                     Some(_) => write!(f, "escalate: {said} {}.", capitalised(hint)),
                     None => write!(f, "escalate: {said}: {hint}"),
                 }
             }
             CliError::AuditBroken(m) => write!(f, "escalate: {m}"),
-            CliError::Api(e) => write!(f, "escalate: {}", e.message),
-        }
-    }
-}
-
-impl CliError {
-    /// A refused escalation; when the stage's record still lacks something, the store's
-    /// words (which the app shows too) plus the command that gives it.
-    pub fn escalation(reference: &str, e: escalate_store::StoreError) -> CliError {
-        let hint = match &e {
-            escalate_store::StoreError::Transition(TransitionError::RequirementsMissing {
-                fields,
-                ..
-            }) => {
-                let mut command = format!(
-                    "escalate stage record {} --summary TEXT --agreed TEXT",
-                    reference.trim()
-                );
-                for f in fields {
-                    command.push_str(&format!(" --field {f}=TEXT"));
-                }
-                command
-            }
-            _ => return CliError::Store(e),
-        };
-        CliError::Hinted {
-            source: Box::new(e),
-            hint: format!("record it with `{hint}`"),
+            CliError::Output(e) => write!(f, "escalate: could not write output: {e}"),
+            CliError::Json(e) => write!(f, "escalate: could not write JSON: {e}"),
         }
     }
 }
@@ -163,26 +211,14 @@ impl From<std::io::Error> for CliError {
     }
 }
 
-impl From<escalate_api::ApiError> for CliError {
-    fn from(e: escalate_api::ApiError) -> Self {
-        CliError::Api(e)
-    }
-}
-
 impl From<serde_json::Error> for CliError {
     fn from(e: serde_json::Error) -> Self {
         CliError::Json(e)
     }
 }
 
-impl From<escalate_store::StoreError> for CliError {
-    fn from(e: escalate_store::StoreError) -> Self {
-        CliError::Store(e)
-    }
-}
-
-impl From<escalate_core::FieldError> for CliError {
-    fn from(e: escalate_core::FieldError) -> Self {
-        CliError::Store(e.into())
+impl From<ApiError> for CliError {
+    fn from(e: ApiError) -> Self {
+        CliError::Api(e)
     }
 }

@@ -1,9 +1,10 @@
-//! `escalate`: the command-line front end over Escalate's crates.
+//! `escalate`: the command line over Escalate's use cases (escalate-api). It parses what
+//! it is given, calls one use case, and prints the answer; it decides nothing.
 
 mod args;
-mod commands;
+mod cmd;
 mod error;
-mod store_commands;
+mod parse;
 mod term;
 
 use std::io::Write;
@@ -11,11 +12,18 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+use crate::args::{
+    AuditCommand, CalendarCommand, Cli, Command, KeyCommand, PassphraseCommand, ProtocolCommand,
+    StageCommand,
+};
+use crate::cmd::Ctx;
+use crate::error::CliError;
+
 fn main() -> ExitCode {
     // Before anything is read or written: owner-only files, no core dumps. Best
     // effort: a system that refuses one of them still gets the others.
     let _ = escalate_store::process::harden();
-    let cli = match args::Cli::try_parse() {
+    let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             // clap prints help and version to stdout with exit 0, usage errors to stderr with 2.
@@ -25,12 +33,10 @@ fn main() -> ExitCode {
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match commands::run(cli, &mut out) {
+    match run(cli, &mut out) {
         Ok(()) => ExitCode::SUCCESS,
         // A reader that stopped early (`| head`) is not an error worth a message.
-        Err(error::CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-            ExitCode::SUCCESS
-        }
+        Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             let _ = out.flush();
             let stderr = std::io::stderr();
@@ -38,5 +44,37 @@ fn main() -> ExitCode {
             let _ = writeln!(err, "{e}");
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+/// Every command, in one place. Each writes to `out`, so a command's output is all in
+/// one stream.
+fn run(cli: Cli, out: &mut impl Write) -> Result<(), CliError> {
+    let ctx = Ctx::new(cli.store);
+    match cli.command {
+        Command::Deadline(a) => cmd::calendar::deadline(a, out),
+        Command::Holidays(a) => cmd::calendar::holidays(a, &ctx, out),
+        Command::Calendar(CalendarCommand::Check { file }) => cmd::calendar::check(&file, out),
+        Command::Calendars => cmd::calendar::calendars(out),
+        Command::Protocols => cmd::protocol::list(out),
+        Command::Protocol(ProtocolCommand::Show { protocol, json }) => {
+            cmd::protocol::show(&protocol, json, out)
+        }
+        Command::Protocol(ProtocolCommand::Check { files }) => cmd::protocol::check(&files, out),
+        Command::Protocol(ProtocolCommand::New) => cmd::protocol::new(out),
+        Command::Plan(a) => cmd::protocol::plan(a, out),
+        Command::Init(a) => cmd::store::init(a, &ctx, out),
+        Command::Case(c) => cmd::case::run(c, &ctx, out),
+        Command::Stage(StageCommand::Record(a)) => cmd::stage::record(a, &ctx, out),
+        Command::Audit(AuditCommand::Verify { json }) => cmd::audit::verify(json, &ctx, out),
+        Command::Backup { out: file } => cmd::store::backup(&file, &ctx, out),
+        Command::Restore { file } => cmd::store::restore(&file, &ctx, out),
+        Command::Passphrase(PassphraseCommand::Change {
+            new_passphrase_file,
+        }) => cmd::keys::change_passphrase(new_passphrase_file, &ctx, out),
+        Command::Key(KeyCommand::Rotate) => cmd::keys::rotate(&ctx, out),
+        Command::Report(a) => cmd::report::report(a, &ctx, out),
+        Command::Export(a) => cmd::export::run(a, &ctx, out),
+        Command::Board(b) => cmd::board::run(b, &ctx, out),
     }
 }

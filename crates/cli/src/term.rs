@@ -1,4 +1,5 @@
-//! Data made safe to print on a terminal.
+//! Printing: data made safe for a terminal, values in their JSON spelling, JSON
+//! itself, and a store's notices.
 //!
 //! Text from a store or an export package can carry escape sequences: OSC 52 writes the
 //! clipboard, `ESC [2J` clears the screen, others retitle the window or fake earlier
@@ -7,6 +8,11 @@
 //! escaped by serde_json instead.
 
 use std::borrow::Cow;
+use std::io::Write;
+
+use escalate_store::Store;
+
+use crate::error::CliError;
 
 /// `s` with every control character (C0 including tab and line breaks, DEL, C1) shown as
 /// a visible symbol, and the bidi overrides and isolates (U+202A–U+202E, U+2066–U+2069)
@@ -27,6 +33,34 @@ pub fn clean(s: &str) -> Cow<'_, str> {
             })
             .collect(),
     )
+}
+
+/// A value's serde name (`both`, `overdue`), as the JSON output spells it.
+pub fn kebab<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(serde_json::Value::Object(o)) => o
+            .get("status")
+            .and_then(|s| s.as_str())
+            .unwrap_or_default()
+            .to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// `value` as pretty JSON and a line break.
+pub fn json<T: serde::Serialize>(out: &mut impl Write, value: &T) -> Result<(), CliError> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// What the person should know about an open store (the keyring could not keep its
+/// key, say), on stderr.
+pub fn notices(store: &Store) {
+    for n in &store.notices {
+        let _ = writeln!(std::io::stderr(), "escalate: note: {n}");
+    }
 }
 
 fn unsafe_char(c: char) -> bool {

@@ -5,10 +5,13 @@ commands! {
     use {
         chrono::{NaiveDate, NaiveDateTime},
         escalate_api::board::{self, BoardView, CaseLine, Dimension, ImportSummary, Selection},
+        escalate_api::cases::{self, FieldLabel},
+        escalate_api::settings::{self, AuditView},
+        escalate_api::{drafts, reports},
         escalate_core::Protocol,
         escalate_store::{
-            CaseDetail, CaseFilter, CaseListItem, ChronologyEntry, ClosureDay, NewCase, Passphrase,
-            Profile, StageRecordInput, STAGE_RECORD_DRAFT,
+            CaseDetail, CaseListItem, ChronologyEntry, ClosureDay, NewCase, Profile,
+            StageRecordInput,
         },
         crate::board_import,
         crate::clock::now,
@@ -16,7 +19,7 @@ commands! {
         crate::reports::{ExportRequest, FormChoice, ReportRequest},
         crate::session::{self, AppStatus},
         crate::state::StoreKind,
-        crate::views::{self, AuditView, FieldLabel, RecordId},
+        crate::views::RecordId,
     }
 
     /// What the UI needs to choose its first screen.
@@ -26,7 +29,7 @@ commands! {
 
     /// A fresh recovery passphrase to show once at first run.
     new_passphrase() -> String {
-        Ok(Passphrase::generate()?.expose().to_owned())
+        Ok(escalate_api::session::new_passphrase()?.expose().to_owned())
     }
 
     /// A new store of `kind`; `confirm` must repeat the passphrase shown.
@@ -51,90 +54,86 @@ commands! {
 
     /// The dashboard: open cases (or all), most urgent first.
     list_cases[state](include_closed: bool, search: Option<String>) -> Vec<CaseListItem> {
-        let filter = if include_closed { CaseFilter::All } else { CaseFilter::Open };
-        let search = search.filter(|s| !s.trim().is_empty());
-        Ok(state.lead().await?.list_cases(filter, search.as_deref(), now()).await?)
+        cases::list(&*state.lead().await?, include_closed, search.as_deref(), now()).await
     }
 
     case_detail[state](reference: String) -> CaseDetail {
-        escalate_api::cases::detail(&*state.lead().await?, &reference, now()).await
+        cases::detail(&*state.lead().await?, &reference, now()).await
     }
 
     chronology[state](reference: String) -> Vec<ChronologyEntry> {
-        escalate_api::cases::chronology(&*state.lead().await?, &reference, now()).await
+        cases::chronology(&*state.lead().await?, &reference, now()).await
     }
 
     /// The shipped protocols, for intake (scope questions, stages) and the case screen.
     protocols() -> Vec<Protocol> {
-        Ok(escalate_core::builtin_protocols()?.to_vec())
+        cases::protocols()
     }
 
     record_fields() -> Vec<FieldLabel> {
-        Ok(views::record_fields())
+        Ok(cases::record_fields())
     }
 
     /// Open a case; answers its reference.
     create_case[state](case: NewCase) -> String {
-        let reference = state.lead().await?.create_case(case, now()).await?;
+        let reference = cases::create(&*state.lead().await?, case, now()).await?;
         state.deadlines_changed();
         Ok(reference)
     }
 
     /// Escalate to the next stage; answers the stage reached.
     escalate_case[state](reference: String, reason: Option<String>) -> u8 {
-        let reason = reason.filter(|r| !r.trim().is_empty());
-        let stage = state.lead().await?.escalate(&reference, None, reason.as_deref(), now()).await?;
+        let stage = cases::escalate(&*state.lead().await?, &reference, None, reason.as_deref(), now()).await?;
         state.deadlines_changed();
         Ok(stage)
     }
 
     resolve_case[state](reference: String, outcome: String) -> () {
-        Ok(state.lead().await?.resolve(&reference, &outcome, now()).await?)
+        cases::resolve(&*state.lead().await?, &reference, &outcome, now()).await
     }
 
     withdraw_case[state](reference: String, reason: String) -> () {
-        Ok(state.lead().await?.withdraw(&reference, &reason, now()).await?)
+        cases::withdraw(&*state.lead().await?, &reference, &reason, now()).await
     }
 
     /// Mark a notification the protocol requires as sent, with when.
     mark_sent[state](reference: String, stage: Option<u8>, notification: String, sent_at: NaiveDateTime, note: String) -> () {
         let store = state.lead().await?;
-        Ok(store.mark_sent(&reference, stage, &notification, sent_at, &note, now()).await?)
+        cases::mark_sent(&store, &reference, stage, &notification, Some(sent_at), &note, now()).await
     }
 
     /// Record the current stage; the store removes the form's draft with it.
     record_stage[state](reference: String, record: StageRecordInput) -> RecordId {
-        let id = state.lead().await?.record_stage(&reference, record, now()).await?;
+        let id = cases::record_stage(&*state.lead().await?, &reference, record, now()).await?;
         state.deadlines_changed();
         Ok(RecordId(id))
     }
 
     /// Keep the stage record form as typed so far, in the encrypted store.
     save_draft[state](reference: String, body: String) -> () {
-        let store = state.lead().await?;
-        Ok(store.save_draft(Some(&reference), STAGE_RECORD_DRAFT, &body, now()).await?)
+        drafts::save(&*state.lead().await?, &reference, &body, now()).await
     }
 
     load_draft[state](reference: String) -> Option<String> {
-        Ok(state.lead().await?.draft(Some(&reference), STAGE_RECORD_DRAFT).await?)
+        drafts::load(&*state.lead().await?, &reference).await
     }
 
     /// The forms this case's protocol uses.
     report_forms[state](reference: String) -> Vec<FormChoice> {
-        let forms = escalate_api::reports::forms(&*state.lead().await?, &reference, now()).await?;
+        let forms = reports::forms(&*state.lead().await?, &reference, now()).await?;
         Ok(FormChoice::of(forms))
     }
 
     /// Each page's text, from the same layout as the PDF.
     preview_report[state](request: ReportRequest) -> Vec<Vec<String>> {
         let store = state.lead().await?;
-        escalate_api::reports::preview(&store, &request.reference, &request.options(now())).await
+        reports::preview(&store, &request.reference, &request.options(now())).await
     }
 
     /// Render the form and save it where the lead chooses. `null`: the dialog was cancelled.
     save_report[app, state](request: ReportRequest) -> Option<SavedFile> {
         let store = state.lead().await?;
-        let pdf = escalate_api::reports::render(&store, &request.reference, &request.options(now())).await?;
+        let pdf = reports::render(&store, &request.reference, &request.options(now())).await?;
         drop(store);
         files::save(&app, &state, request.file_name(), pdf).await
     }
@@ -151,43 +150,38 @@ commands! {
     }
 
     update_profile[state](profile: Profile) -> Profile {
-        let mut store = state.lead().await?;
-        store.update_profile(profile, now()).await?;
-        Ok(store.profile().clone())
+        settings::update_profile(&mut *state.lead().await?, profile, now()).await
     }
 
     closure_days[state]() -> Vec<ClosureDay> {
-        Ok(state.lead().await?.closure_days().await?)
+        settings::closure_days(&*state.lead().await?).await
     }
 
     add_closure_day[state](day: NaiveDate, note: String) -> Vec<ClosureDay> {
-        let mut store = state.lead().await?;
-        store.add_closure_day(day, &note, now()).await?;
+        let days = settings::add_closure_day(&mut *state.lead().await?, day, &note, now()).await?;
         state.deadlines_changed();
-        Ok(store.closure_days().await?)
+        Ok(days)
     }
 
     remove_closure_day[state](day: NaiveDate) -> Vec<ClosureDay> {
-        let mut store = state.lead().await?;
-        store.remove_closure_day(day, now()).await?;
+        let days = settings::remove_closure_day(&mut *state.lead().await?, day, now()).await?;
         state.deadlines_changed();
-        Ok(store.closure_days().await?)
+        Ok(days)
     }
 
-    /// The audit trail, verified from its first entry, and its newest lines.
+    /// The audit trail verified from its first entry, every case's cache checked
+    /// against its log, and the newest 200 lines.
     audit_trail[state]() -> AuditView {
-        views::audit(&*state.lead().await?).await
+        settings::audit_view(&*state.lead().await?, 200).await
     }
 
     /// The Board's figures for a period, agency and protocol.
     board_overview[state](selection: Selection) -> BoardView {
-        board::period(selection.from, selection.to)?;
         board::overview(&*state.board().await?, &selection, now()).await
     }
 
     /// The cases behind the number shown for `key` in the `dimension` table.
     board_cases[state](selection: Selection, dimension: Dimension, key: String) -> Vec<CaseLine> {
-        board::period(selection.from, selection.to)?;
         board::cases_behind(&*state.board().await?, &selection, dimension, &key).await
     }
 
@@ -198,7 +192,6 @@ commands! {
 
     /// The monitoring report for the selection, as PDF, where the administrator chooses.
     board_save_report[app, state](selection: Selection) -> Option<SavedFile> {
-        board::period(selection.from, selection.to)?;
         let store = state.board().await?;
         let pdf = board::report_pdf(&store, &board::figures(&store, &selection, now()).await?, now())?;
         drop(store);

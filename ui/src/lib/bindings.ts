@@ -75,6 +75,10 @@ export type AuditView = {
  */
 verification: AuditReport, 
 /**
+ * Every case's cache checked against its log.
+ */
+caches: CacheReport, 
+/**
  * The newest entries, newest first.
  */
 lines: Array<AuditLine>, };
@@ -160,6 +164,14 @@ export type Broken = {
  * The position in the chain (1 = first entry) where it breaks.
  */
 position: number, seq: number, reason: string, };
+
+export type CacheReport = { 
+/**
+ * How many cases were replayed.
+ */
+cases: number, first_mismatch: CacheMismatch | null, };
+
+export type CacheMismatch = { reference: string, reason: string, };
 
 export type AuditLine = { seq: number, at: string, actor: string, action: string, entity: string, entity_id: string, };
 

@@ -131,7 +131,10 @@ export const commands = {
     call("add_closure_day", { day, note }),
   removeClosureDay: (day: string): Promise<Array<ClosureDay>> =>
     call("remove_closure_day", { day }),
-  /** The audit trail, verified from its first entry, and its newest lines. */
+  /**
+   * The audit trail verified from its first entry, every case's cache checked
+   * against its log, and the newest 200 lines.
+   */
   auditTrail: (): Promise<AuditView> =>
     call("audit_trail"),
   /** The Board's figures for a period, agency and protocol. */

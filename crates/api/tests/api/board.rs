@@ -785,3 +785,27 @@ async fn one_tally_for_every_outcome_whoever_drives_the_import() {
         assert_eq!(escalate_api::board::packages(s).await.unwrap().len(), 4);
     }
 }
+
+#[test]
+fn a_folder_gives_its_files_in_name_order_and_files_are_taken_as_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir_all(inbox.join("sub")).unwrap();
+    for name in [
+        "b.escalate-export",
+        "a.escalate-export",
+        "sub/c.escalate-export",
+    ] {
+        std::fs::write(inbox.join(name), b"x").unwrap();
+    }
+    let single = dir.path().join("z.escalate-export");
+    let files = escalate_api::board::package_files(&[single.clone(), inbox.clone()]).unwrap();
+    assert_eq!(
+        files,
+        [
+            single,
+            inbox.join("a.escalate-export"),
+            inbox.join("b.escalate-export")
+        ]
+    );
+}

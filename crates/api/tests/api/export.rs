@@ -345,3 +345,45 @@ fn files_that_are_not_packages_are_refused_from_their_metadata() {
         "{e}"
     );
 }
+
+#[test]
+fn the_identity_is_read_through_a_bound_and_wins_over_a_passphrase() {
+    use escalate_api::export::{opener, read_identity, Opener};
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("board.key");
+    let public = escalate_api::export::keygen(&key_file, t("2026-11-20T17:00")).unwrap();
+    let identity = read_identity(&key_file).unwrap();
+    assert!(identity.contains("AGE-SECRET-KEY-1"));
+    // A wrong choice (a device, a large file) is refused before it fills memory.
+    let e = read_identity(Path::new("/dev/zero")).unwrap_err();
+    assert_eq!(
+        (e.code, e.field.as_deref()),
+        (escalate_core::ErrorCode::FieldInvalid, Some("identity"))
+    );
+    assert!(
+        e.message.starts_with("/dev/zero: is not a regular file"),
+        "{e}"
+    );
+    let big = dir.path().join("big.key");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let e = read_identity(&big).unwrap_err();
+    assert!(e.message.contains("is 1073741824 bytes"), "{e}");
+
+    let pass = || Passphrase::new("a long shared passphrase");
+    let o = opener(Some(identity), Some(pass())).unwrap();
+    assert!(matches!(o, Opener::Identity(_)), "{o:?}");
+    assert_eq!(format!("{o:?}"), "Opener(<redacted>)");
+    // The identity opens what was sealed to its public key.
+    let m: export::Monitoring = serde_json::from_value(crate::fixtures::good_record()).unwrap();
+    let sealed = export::seal(b"%PDF-1.3 test", &m, Seal::Recipients(&[public])).unwrap();
+    export::open(&sealed, o.key(), t("2026-11-20T17:00")).unwrap();
+    assert!(matches!(
+        opener(None, Some(pass())).unwrap(),
+        Opener::Passphrase(_)
+    ));
+    let e = opener(None, None).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("identity"));
+}

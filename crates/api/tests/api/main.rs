@@ -6,11 +6,16 @@
 
 mod board;
 mod cases;
+mod engine;
 mod export;
 mod fixtures;
 mod forms;
+mod keys;
+mod moves;
 mod present;
 mod reports;
+mod session;
+mod settings;
 
 use std::path::Path;
 use std::process::Command;

@@ -1,14 +1,15 @@
 //! The store's hardening through the real `escalate` binary: a key rotation that meets
 //! a full disk (strace injects ENOSPC) or a crash at any step keeps a store that opens
 //! with every case; two `init` at once leave one store; `--no-keyring` says nothing
-//! about the keyring; every file the store writes is the owner's alone.
+//! about the keyring; every file the store writes is the owner's alone; secret files
+//! are read through a bound.
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use crate::escalate_with;
+use crate::{escalate_with, within_a_minute};
 
 const PASS: &str = "correct horse battery staple";
 
@@ -393,4 +394,56 @@ fn the_store_its_backups_and_restores_are_the_owners_alone() {
         false,
     );
     assert_eq!(mode(&pdf), 0o600, "report");
+}
+
+#[test]
+fn secret_files_are_read_through_a_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let big = dir.path().join("big");
+    std::fs::write(&big, vec![b'a'; 64 * 1024 + 1]).unwrap();
+    let passphrase = "a passphrase file of at most 64 KiB (65536 bytes)";
+    let identity = "an age identity file (AGE-SECRET-KEY-1…) of at most 64 KiB (65536 bytes)";
+    // A device never ends and a pipe waits for a writer: both are refused from what
+    // they are, before a byte is read, and so is a file larger than any secret.
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (
+            vec!["case", "list", "--no-keyring", "--passphrase-file", "/dev/zero"],
+            format!("/dev/zero: is not a regular file: give {passphrase}"),
+        ),
+        (
+            vec!["case", "list", "--passphrase-file", fifo.to_str().unwrap()],
+            format!("{}: is not a regular file: give {passphrase}", fifo.display()),
+        ),
+        (
+            vec!["case", "list", "--passphrase-file", big.to_str().unwrap()],
+            format!(
+                "{}: is 65537 bytes; a passphrase file may be at most 64 KiB (65536 bytes): give a smaller file",
+                big.display()
+            ),
+        ),
+        (
+            vec!["export", "open", "p.escalate-export", "--identity", "/dev/zero"],
+            format!("/dev/zero: is not a regular file: give {identity}"),
+        ),
+        (
+            vec!["board", "import", "p.escalate-export", "--passphrase-file", "/dev/zero"],
+            format!("/dev/zero: is not a regular file: give {passphrase}"),
+        ),
+    ];
+    for (args, expected) in cases {
+        let args = [&args[..], &["--data-dir", data]].concat();
+        let out = within_a_minute(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err, format!("escalate: {expected}\n"), "{args:?}");
+    }
+    assert!(!Path::new(data).exists(), "a refusal makes no store");
 }

@@ -1,0 +1,175 @@
+//! `board import|list|remove|report`: the Board administrator's store. Here
+//! `--passphrase-file` is the packages' passphrase; the store unlocks from the keyring
+//! or ESCALATE_PASSPHRASE.
+
+use std::io::Write;
+
+use escalate_api::board::{self, Selection};
+use escalate_api::reports;
+
+use crate::args::BoardCommand;
+use crate::cmd::export::opener;
+use crate::cmd::{block_on, Ctx};
+use crate::error::{option_named, options, CliError};
+use crate::parse;
+use crate::term::{self, clean, kebab};
+
+/// Imports this large say how far they have got.
+const PROGRESS_FROM: usize = 1000;
+
+pub fn run(b: BoardCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliError> {
+    block_on(async {
+        let now = ctx.now()?;
+        let secrets = ctx.secrets(true);
+        match b {
+            BoardCommand::Import { paths, identity } => {
+                let opener = opener(identity.as_deref(), &secrets)?;
+                let files = board::package_files(&paths)?;
+                let summary = ctx
+                    .with_store(&secrets, async |s| {
+                        board::import_files(s, &files, opener.key(), now, |done, all| {
+                            if all >= PROGRESS_FROM {
+                                let _ = writeln!(
+                                    std::io::stderr(),
+                                    "escalate: imported {done} of {all}"
+                                );
+                            }
+                        })
+                        .await
+                    })
+                    .await?;
+                for r in &summary.files {
+                    // File names come from whoever filled the folder.
+                    match (&r.refused, &r.outcome) {
+                        (Some(why), _) => {
+                            writeln!(out, "{}\trefused: {}", clean(&r.file), clean(why))?
+                        }
+                        (None, Some(outcome)) => {
+                            writeln!(out, "{}\t{}", clean(&r.file), kebab(outcome))?
+                        }
+                        (None, None) => writeln!(out, "{}\trefused", clean(&r.file))?,
+                    }
+                }
+                writeln!(
+                    out,
+                    "{} files: {} new, {} replaced, {} duplicate, {} older, {} refused",
+                    summary.files.len(),
+                    summary.new,
+                    summary.replaced,
+                    summary.duplicate,
+                    summary.older,
+                    summary.refused
+                )?;
+                if summary.refused > 0 {
+                    return Err(CliError::option(
+                        "import",
+                        "some packages were refused (listed above); the others were imported",
+                    ));
+                }
+            }
+            BoardCommand::List { json } => {
+                let list = ctx
+                    .with_store(&secrets, async |s| board::packages(s).await)
+                    .await?;
+                if json {
+                    term::json(out, &list)?;
+                } else {
+                    for p in &list {
+                        writeln!(
+                            out,
+                            "{}\t{}\t{}\texported {}\t{}\timported {}\t{}",
+                            p.id,
+                            clean(&p.source_agency),
+                            clean(&p.reference),
+                            p.exported_at.format("%Y-%m-%dT%H:%M:%S"),
+                            if p.current { "current" } else { "older" },
+                            p.imported_at.format("%Y-%m-%dT%H:%M:%S"),
+                            clean(&p.file_name)
+                        )?;
+                    }
+                }
+            }
+            BoardCommand::Remove { id } => {
+                let removed = ctx
+                    .with_store(&secrets, async |s| board::remove(s, id, now).await)
+                    .await?;
+                writeln!(
+                    out,
+                    "removed {}\t{}\t{}\texported {}",
+                    removed.id,
+                    clean(&removed.source_agency),
+                    clean(&removed.reference),
+                    removed.exported_at.format("%Y-%m-%dT%H:%M:%S")
+                )?;
+            }
+            BoardCommand::Report {
+                from,
+                to,
+                json,
+                csv,
+                out: pdf_out,
+            } => {
+                let from = parse::date("--from", &from)?;
+                let to = parse::date("--to", &to)?;
+                board::period(from, to).map_err(options(&["to"]))?;
+                let selection = Selection {
+                    from,
+                    to,
+                    agency: None,
+                    protocol: None,
+                };
+                let (f, pdf) = ctx
+                    .with_store(&secrets, async |s| {
+                        let f = board::figures(s, &selection, now).await?;
+                        let pdf = match &pdf_out {
+                            Some(_) => Some(board::report_pdf(s, &f, now)?),
+                            None => None,
+                        };
+                        Ok::<_, escalate_api::ApiError>((f, pdf))
+                    })
+                    .await?;
+                if let Some(path) = &csv {
+                    reports::save(path, board::report_csv(&f).as_bytes())
+                        .map_err(option_named("out", "--csv"))?;
+                }
+                if let (Some(path), Some(pdf)) = (&pdf_out, &pdf) {
+                    reports::save(path, pdf).map_err(options(&["out"]))?;
+                }
+                if json {
+                    term::json(out, &f)?;
+                } else {
+                    writeln!(
+                        out,
+                        "Cases opened {} to {}: {} ({} resolved)",
+                        f.from, f.to, f.total, f.resolved
+                    )?;
+                    let median = f
+                        .median_working_days
+                        .map(|m| format!("{m}"))
+                        .unwrap_or_else(|| "-".to_owned());
+                    writeln!(out, "Median working days to resolution: {median}")?;
+                    if let Some(share) = f.share_within_timescale {
+                        writeln!(
+                            out,
+                            "Stages within timescale: {}/{} ({:.0}%)",
+                            f.stages_within_timescale,
+                            f.stages_with_timescale,
+                            share * 100.0
+                        )?;
+                    }
+                    for (title, map) in [
+                        ("Raising agency", &f.by_raising_agency),
+                        ("Receiving agency", &f.by_receiving_agency),
+                        ("Stage resolved", &f.by_stage_resolved),
+                    ] {
+                        writeln!(out, "{title}:")?;
+                        for (k, v) in map {
+                            writeln!(out, "  {}\t{v}", clean(k))?;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    })
+}

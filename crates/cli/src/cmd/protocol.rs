@@ -1,0 +1,357 @@
+//! `protocols`, `protocol show|check|new` and `plan`: protocols without a store.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use escalate_api::{cases, engine};
+use escalate_core::protocol::{Anchor, ExtensionRule, Notification, RunLimit, Stage};
+use escalate_core::{Limit, Protocol};
+
+use crate::args::PlanArgs;
+use crate::error::{options, CliError};
+use crate::{parse, term};
+
+pub fn list(out: &mut impl Write) -> Result<(), CliError> {
+    for p in cases::protocols()? {
+        writeln!(out, "{}\t{}", p.id, p.name)?;
+    }
+    Ok(())
+}
+
+pub fn show(protocol: &str, json: bool, out: &mut impl Write) -> Result<(), CliError> {
+    let p = engine::protocol(protocol).map_err(options(&["protocol"]))?;
+    if json {
+        term::json(out, &p)
+    } else {
+        show_text(&p, out)
+    }
+}
+
+pub fn check(files: &[PathBuf], out: &mut impl Write) -> Result<(), CliError> {
+    engine::check_protocol_files(files)?;
+    writeln!(out, "ok")?;
+    Ok(())
+}
+
+/// The commented starter file, to redirect into a file of one's own.
+pub fn new(out: &mut impl Write) -> Result<(), CliError> {
+    out.write_all(engine::starter().as_bytes())?;
+    Ok(())
+}
+
+pub fn plan(a: PlanArgs, out: &mut impl Write) -> Result<(), CliError> {
+    let protocol = engine::protocol(&a.protocol).map_err(options(&["protocol"]))?;
+    let opened = parse::moment("--opened", &a.opened)?;
+    let calendar = a
+        .calendar
+        .as_deref()
+        .map(|c| parse::calendar("--calendar", c))
+        .transpose()?;
+    let closure_days = parse::dates("--closure-day", &a.closure_days)?;
+    let plan = engine::plan_route(
+        &protocol,
+        opened,
+        calendar,
+        &closure_days,
+        a.route.as_deref(),
+    )
+    .map_err(options(&["closure_day", "opened", "route", "protocol"]))?;
+    if a.json {
+        // The stage rows as before, then a row per limit, then the route where the
+        // protocol has more than one: readers of the stage rows need not change.
+        let mut rows = Vec::new();
+        for s in &plan.stages {
+            rows.push(serde_json::to_value(s)?);
+        }
+        for l in &plan.limits {
+            rows.push(serde_json::to_value(l)?);
+        }
+        if let Some(r) = &plan.route {
+            rows.push(serde_json::to_value(r)?);
+        }
+        term::json(out, &rows)?;
+    } else {
+        for s in &plan.stages {
+            writeln!(out, "{}\t{}\t{}", s.stage, s.due, s.title)?;
+        }
+        for l in &plan.limits {
+            match l.capped_by {
+                Some(cap) => writeln!(
+                    out,
+                    "limit\t{}\t{} (the cap '{cap}' falls due first)",
+                    l.due, l.words
+                )?,
+                None => writeln!(out, "limit\t{}\t{}", l.due, l.words)?,
+            }
+        }
+        if let Some(r) = &plan.route {
+            writeln!(out, "route\t{}\t{}", r.route, r.name)?;
+        }
+    }
+    Ok(())
+}
+
+fn limit_text(limit: Limit, from: &str) -> String {
+    match limit {
+        Limit::None => "no limit".to_owned(),
+        Limit::WithoutDelay => "without delay".to_owned(),
+        l => format!("{l} from {from}"),
+    }
+}
+
+fn notification_line(n: &Notification) -> String {
+    let mut s = format!("{}: to {} — on {}", n.id, n.to, n.on);
+    if n.within != Limit::None {
+        s.push_str(&format!(", within {}", n.within));
+    }
+    if let Some(by) = &n.by {
+        s.push_str(&format!(", by {by}"));
+    }
+    s.push_str(&format!(" — {}", n.what));
+    s
+}
+
+fn extension_line(e: &ExtensionRule) -> String {
+    format!(
+        "may be extended with the agreement of {} — {}",
+        e.by, e.words
+    )
+}
+
+fn limit_line(l: &RunLimit) -> String {
+    let from = match (l.from, l.anchor_stage()) {
+        (Anchor::StageStart, Some(n)) => format!("the start of Stage {n}"),
+        (anchor, _) => anchor.to_string(),
+    };
+    let what = match l.run() {
+        Some((first, last)) => format!("Limit {}: Stages {first} to {last}", l.id),
+        None => format!("Cap {}: the whole process", l.id),
+    };
+    format!("{what}, {} from {from} — {}", l.within, l.words)
+}
+
+fn show_limits(limits: &[RunLimit], indent: &str, out: &mut impl Write) -> Result<(), CliError> {
+    for l in limits {
+        writeln!(out, "{indent}{}", limit_line(l))?;
+        if let Some(e) = &l.extension {
+            writeln!(out, "{indent}  Extension: {}", extension_line(e))?;
+        }
+    }
+    Ok(())
+}
+
+/// The protocol as a lead will see it: stages, timescales, who to contact, records,
+/// notifications, forms and exclusions; for format 2, its routes, limits, skipping,
+/// optional stages and extensions.
+fn show_text(p: &Protocol, out: &mut impl Write) -> Result<(), CliError> {
+    writeln!(out, "{}\t{}", p.id, p.name)?;
+    writeln!(out, "Partnership: {}", p.partnership)?;
+    writeln!(out, "Version: {}", p.version)?;
+    if p.format > 1 {
+        writeln!(out, "Format: {}", p.format)?;
+    }
+    writeln!(out, "Calendar: {}", p.calendar)?;
+    writeln!(out, "Source: {}", p.source)?;
+    if let Some(b) = &p.board_contact {
+        writeln!(out, "Board contact: {b}")?;
+    }
+    writeln!(out, "Records: {}", p.record_keeping)?;
+    writeln!(
+        out,
+        "Immediate risk: {} — {}",
+        if p.immediate_risk.higher_stage {
+            "may start at or jump to a higher stage, with a recorded reason"
+        } else {
+            "no higher start"
+        },
+        p.immediate_risk.words
+    )?;
+    if let Some(k) = &p.skipping {
+        let which = if k.stages.is_empty() {
+            "any stage".to_owned()
+        } else {
+            format!(
+                "Stages {}",
+                k.stages
+                    .iter()
+                    .map(u8::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        writeln!(
+            out,
+            "Skipping: {} may skip {which}, with a recorded reason — {}",
+            k.by, k.words
+        )?;
+    }
+    if let Some(s) = &p.smaller_organisations {
+        writeln!(out, "Smaller organisations: {s}")?;
+    }
+    for pr in &p.principles {
+        writeln!(out, "Principle: {pr}")?;
+    }
+    if !p.exclusions.is_empty() {
+        writeln!(out, "\nOut of scope:")?;
+        for e in &p.exclusions {
+            writeln!(out, "  {}: {}", e.id, e.question)?;
+            writeln!(out, "    {}", e.words)?;
+            writeln!(out, "    Instead: {}", e.redirect)?;
+        }
+    }
+    if !p.routes.is_empty() || p.standard_route.is_some() {
+        writeln!(out, "\nRoutes:")?;
+        let standard = p.standard();
+        writeln!(
+            out,
+            "  {}: {} — the stages below (the default)",
+            standard.id(),
+            standard.name()
+        )?;
+        if let Some(w) = p.standard_route.as_ref().and_then(|s| s.words.as_ref()) {
+            writeln!(out, "    {w}")?;
+        }
+        for r in &p.routes {
+            writeln!(out, "  {}: {}", r.id, r.name)?;
+            if let Some(q) = &r.question {
+                writeln!(out, "    Asked at intake: {q}")?;
+            }
+            writeln!(out, "    {}", r.words)?;
+        }
+    }
+    if !p.limits.is_empty() {
+        writeln!(out, "\nLimits:")?;
+        show_limits(&p.limits, "  ", out)?;
+    }
+    for s in &p.stages {
+        show_stage(p, s, "", out)?;
+    }
+    for r in &p.routes {
+        writeln!(out, "\nRoute {}: {}", r.id, r.name)?;
+        let taken = engine::stages_taken(p, r);
+        if !taken.is_empty() {
+            let taken: Vec<String> = taken.iter().map(u8::to_string).collect();
+            writeln!(out, "  Takes the protocol's Stages {}", taken.join(", "))?;
+        }
+        for t in &r.timescales {
+            writeln!(
+                out,
+                "  Stage {} timescale on this route: {} — {}",
+                t.stage,
+                limit_text(t.timescale.within, t.timescale.from.as_str()),
+                t.timescale.words
+            )?;
+            if let Some(e) = &t.timescale.extension {
+                writeln!(out, "    Extension: {}", extension_line(e))?;
+            }
+        }
+        show_limits(&r.limits, "  ", out)?;
+        for s in &r.stages {
+            show_stage(p, s, &format!("Route {}, ", r.id), out)?;
+        }
+    }
+    if !p.on_resolution.is_empty() {
+        writeln!(out, "\nOn resolution:")?;
+        for n in &p.on_resolution {
+            writeln!(out, "  Notify {}", notification_line(n))?;
+        }
+    }
+    Ok(())
+}
+
+fn show_stage(p: &Protocol, s: &Stage, prefix: &str, out: &mut impl Write) -> Result<(), CliError> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{prefix}Stage {}{}: {}",
+        s.number,
+        if s.informal { " (informal)" } else { "" },
+        s.title
+    )?;
+    if s.optional {
+        writeln!(
+            out,
+            "  Optional: may be skipped, with a recorded reason and who decided"
+        )?;
+    }
+    writeln!(out, "  Led by: {}", s.led_by)?;
+    writeln!(out, "  Contact: {}", s.contact)?;
+    for a in &s.also_involve {
+        writeln!(out, "  Also involve: {a}")?;
+    }
+    if s.entry != Limit::None {
+        writeln!(out, "  Reached: {}", s.entry)?;
+    }
+    if let Some(t) = &s.timescale {
+        writeln!(
+            out,
+            "  Timescale: {}{} — {}",
+            limit_text(t.within, t.from.as_str()),
+            if t.shorter_if_child_needs {
+                ", or shorter where that protects the child"
+            } else {
+                ""
+            },
+            t.words
+        )?;
+        if let Some(e) = &t.extension {
+            writeln!(out, "  Extension: {}", extension_line(e))?;
+        }
+    } else {
+        writeln!(out, "  Timescale: no limit")?;
+    }
+    for d in &s.deadlines {
+        writeln!(
+            out,
+            "  Deadline {}: {} — {}",
+            d.id,
+            limit_text(d.within, d.from.as_str()),
+            d.what
+        )?;
+    }
+    writeln!(out, "  Actions:")?;
+    for a in &s.actions {
+        writeln!(out, "    - {a}")?;
+    }
+    writeln!(
+        out,
+        "  Record: {} — {}",
+        if s.record.required {
+            "required"
+        } else {
+            "optional"
+        },
+        s.record.words
+    )?;
+    if !s.record.fields.is_empty() {
+        let fields: Vec<_> = s.record.fields.iter().map(|f| f.as_str()).collect();
+        writeln!(out, "  Record fields: {}", fields.join(", "))?;
+    }
+    for k in &s.record.keep_on {
+        writeln!(out, "  Keep a copy on: {k}")?;
+    }
+    for n in &s.notifications {
+        writeln!(out, "  Notify {}", notification_line(n))?;
+    }
+    for f in &s.forms {
+        write!(out, "  Form: {} ({}) on {}", f.form.title(), f.form, f.on)?;
+        if !f.send_to.is_empty() {
+            write!(out, ", send to {}", f.send_to.join("; "))?;
+        }
+        writeln!(out)?;
+    }
+    if !s.escalate_requires.is_empty() {
+        let r: Vec<_> = s.escalate_requires.iter().map(|r| r.to_string()).collect();
+        writeln!(out, "  Before escalating: {}", r.join(", "))?;
+    }
+    for roles in &p.sectors {
+        if let Some(who) = roles.at(s.number) {
+            writeln!(out, "  {}: {}", roles.sector.name(), who)?;
+        }
+    }
+    if let Some(o) = &s.outcome {
+        writeln!(out, "  Outcome: {o}")?;
+    }
+    writeln!(out, "  If unresolved: {}", s.next_step)?;
+    Ok(())
+}
