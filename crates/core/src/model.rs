@@ -432,6 +432,8 @@ pub struct CaseListItem {
     pub state: StateKind,
     pub urgency: Urgency,
     pub next_due: Option<Due>,
+    /// `next_due` in words for people (`escalate_core::format::due`).
+    pub next_due_text: Option<String>,
 }
 
 /// Which cases to list.

@@ -233,7 +233,11 @@ extra: { [key in RecordField]?: string }, next_step: string, approved_by: string
 
 export type StageRecord = { id: number, stage: number, discussed_at: string, participants: Array<Participant>, raising_view: string, receiving_view: string, summary: string, agreed: string, resolved: boolean, extra: { [key in RecordField]?: string }, next_step: string, approved_by: string | null, approved_on: string | null, recorded_at: string, recorded_by: string, };
 
-export type CaseListItem = { reference: string, child_name: string, raising_agency: string, receiving_agency: string, protocol_id: string, stage: number, state: StateKind, urgency: Urgency, next_due: Due | null, };
+export type CaseListItem = { reference: string, child_name: string, raising_agency: string, receiving_agency: string, protocol_id: string, stage: number, state: StateKind, urgency: Urgency, next_due: Due | null, 
+/**
+ * `next_due` in words for people (`escalate_core::format::due`).
+ */
+next_due_text: string | null, };
 
 export type CaseDetail = { reference: string, protocol_id: string, protocol_version: string, child_name: string, child_dob: string | null, child_identifiers: string, category: string, summary: string, raising_agency: string, raising_professional: string | null, receiving_agency: string, receiving_professional: string | null, opened_at: string, immediate_risk: string | null, state: StateKind, outcome: string | null, closed_at: string | null, records: Array<StageRecord>, 
 /**
@@ -399,7 +403,12 @@ stage: number | null, id: string, what: string,
 /**
  * For notifications: who is owed.
  */
-to: string | null, due: Due, urgency: Urgency, 
+to: string | null, due: Due, 
+/**
+ * `due` in words for people (`escalate_core::format::due`), filled by
+ * [`Engine::status`]; empty in the dashboard's summary, which never shows it.
+ */
+due_text: string, urgency: Urgency, 
 /**
  * The reason given, where a shorter child-protective deadline replaced the protocol's.
  */
