@@ -185,7 +185,10 @@ pub async fn populate(store: &Store, now: NaiveDateTime) -> Result<Vec<String>, 
                         resolved,
                         extra: fields
                             .into_iter()
-                            .map(|f| (f, format!("Sample text for {}.", f.as_str().replace('-', " "))))
+                            .map(|f| {
+                                let text = format!("Sample text for {}.", f.as_str().replace('-', " "));
+                                (f, text)
+                            })
                             .collect::<BTreeMap<_, _>>(),
                         next_step: String::new(),
                         approved_by: Some("Demo Line Manager".to_owned()),

@@ -19,7 +19,7 @@ async fn western_bay(dir: &std::path::Path, summary: &str) -> (escalate_store::S
         let mut rec = record(stage, 10 + u32::from(stage), stage == 5);
         if stage == 3 {
             rec.extra = BTreeMap::from([(
-                RecordField::RiskAnalysis,
+                RecordField::new("risk-analysis").unwrap(),
                 "Perceived risk: rising neglect.".to_owned(),
             )]);
         }
@@ -50,7 +50,7 @@ async fn resolution_of_professional_differences_report() {
     let pdf = pdf(
         &s,
         &r,
-        FormId::RpdReport,
+        FormId::new("rpd-report").unwrap(),
         None,
         "The stages were clear; Stage 3 was slow.",
         t("2026-11-20T17:00"),
@@ -97,7 +97,7 @@ async fn stage_record_with_the_protocols_extra_field() {
     let pdf = pdf(
         &s,
         &r,
-        FormId::StageRecord,
+        FormId::STAGE_RECORD,
         Some(3),
         "",
         t("2026-11-20T17:00"),
@@ -129,7 +129,7 @@ async fn chronology_marks_overdue_items() {
         .create_case(new_case("Summary"), t("2026-11-02T09:00"))
         .await
         .unwrap();
-    let pdf = pdf(&s, &r, FormId::Chronology, None, "", t("2026-11-20T17:00")).await;
+    let pdf = pdf(&s, &r, FormId::CHRONOLOGY, None, "", t("2026-11-20T17:00")).await;
     check_pdf(&pdf);
     assert_contains_all(
         &text(&pdf, None),
@@ -177,7 +177,7 @@ async fn monitoring_form_at_stage_4() {
         .unwrap();
     }
     let mut rec = record(4, 6, true);
-    rec.extra = BTreeMap::from([(RecordField::Route, "Mediation".to_owned())]);
+    rec.extra = BTreeMap::from([(RecordField::new("route").unwrap(), "Mediation".to_owned())]);
     s.record_stage(&r, rec, t("2026-11-20T16:00"))
         .await
         .unwrap();
@@ -191,7 +191,7 @@ async fn monitoring_form_at_stage_4() {
     let pdf = pdf(
         &s,
         &r,
-        FormId::MonitoringForm,
+        FormId::new("monitoring-form").unwrap(),
         None,
         "Mediation was quick.",
         t("2026-11-20T17:00"),
@@ -231,15 +231,15 @@ async fn doncaster_escalation_form() {
     let rec = StageRecordInput {
         extra: BTreeMap::from([
             (
-                RecordField::Evidence,
+                RecordField::new("evidence").unwrap(),
                 "Attendance record and two incident logs.".to_owned(),
             ),
             (
-                RecordField::LeadAdvice,
+                RecordField::new("lead-advice").unwrap(),
                 "DSL advised formal escalation.".to_owned(),
             ),
             (
-                RecordField::DesiredOutcome,
+                RecordField::new("desired-outcome").unwrap(),
                 "A multi-agency meeting this week.".to_owned(),
             ),
         ]),
@@ -271,7 +271,7 @@ async fn doncaster_escalation_form() {
     let pdf = pdf(
         &s,
         &r,
-        FormId::EscalationForm,
+        FormId::new("escalation-form").unwrap(),
         None,
         "",
         t("2026-11-02T17:00"),
@@ -319,7 +319,15 @@ async fn long_answers_flow_onto_further_pages() {
         .collect::<Vec<_>>()
         .join(" ");
     let (s, r) = western_bay(dir.path(), &long).await;
-    let pdf = pdf(&s, &r, FormId::RpdReport, None, "", t("2026-11-20T17:00")).await;
+    let pdf = pdf(
+        &s,
+        &r,
+        FormId::new("rpd-report").unwrap(),
+        None,
+        "",
+        t("2026-11-20T17:00"),
+    )
+    .await;
     check_pdf(&pdf);
     let all = text(&pdf, None);
     assert!(all.contains("Page 1 of 4"), "{all}");
@@ -366,7 +374,15 @@ async fn empty_optional_fields_leave_room_to_write() {
         )
         .await
         .unwrap();
-    let pdf = pdf(&s, &r, FormId::RpdReport, None, "", t("2026-11-03T09:00")).await;
+    let pdf = pdf(
+        &s,
+        &r,
+        FormId::new("rpd-report").unwrap(),
+        None,
+        "",
+        t("2026-11-03T09:00"),
+    )
+    .await;
     check_pdf(&pdf);
     let text = text(&pdf, None);
     assert_contains_all(
@@ -385,10 +401,34 @@ async fn empty_optional_fields_leave_room_to_write() {
 async fn the_same_input_gives_the_same_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let (s, r) = western_bay(dir.path(), "Summary").await;
-    let a = pdf(&s, &r, FormId::RpdReport, None, "x", t("2026-11-20T17:00")).await;
-    let b = pdf(&s, &r, FormId::RpdReport, None, "x", t("2026-11-20T17:00")).await;
+    let a = pdf(
+        &s,
+        &r,
+        FormId::new("rpd-report").unwrap(),
+        None,
+        "x",
+        t("2026-11-20T17:00"),
+    )
+    .await;
+    let b = pdf(
+        &s,
+        &r,
+        FormId::new("rpd-report").unwrap(),
+        None,
+        "x",
+        t("2026-11-20T17:00"),
+    )
+    .await;
     assert_eq!(a, b);
-    let c = pdf(&s, &r, FormId::RpdReport, None, "x", t("2026-11-21T17:00")).await;
+    let c = pdf(
+        &s,
+        &r,
+        FormId::new("rpd-report").unwrap(),
+        None,
+        "x",
+        t("2026-11-21T17:00"),
+    )
+    .await;
     assert_ne!(a, c, "the creation date is part of the file");
 }
 
@@ -415,7 +455,7 @@ async fn a_form_the_protocol_does_not_use_is_refused() {
         calendar: s.calendar(),
     };
     let opts = escalate_report::ReportOptions {
-        form: FormId::RpdReport,
+        form: FormId::new("rpd-report").unwrap(),
         stage: None,
         effectiveness: String::new(),
         notes: String::new(),
@@ -428,7 +468,7 @@ async fn a_form_the_protocol_does_not_use_is_refused() {
         "{e}"
     );
     let opts = escalate_report::ReportOptions {
-        form: FormId::StageRecord,
+        form: FormId::STAGE_RECORD,
         ..opts
     };
     assert!(escalate_report::render(&input, &opts)
@@ -446,7 +486,7 @@ async fn rpd_report_text_snapshot() {
     let pdf = pdf(
         &s,
         &r,
-        FormId::RpdReport,
+        FormId::new("rpd-report").unwrap(),
         None,
         "Clear.",
         t("2026-11-20T17:00"),

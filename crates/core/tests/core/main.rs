@@ -44,6 +44,6 @@ pub fn record(at: &str, resolved: bool, fields: &[RecordField]) -> Event {
         record: None,
         discussed_at: dt(at),
         resolved,
-        fields: fields.iter().copied().collect::<BTreeSet<_>>(),
+        fields: fields.iter().cloned().collect::<BTreeSet<_>>(),
     })
 }
