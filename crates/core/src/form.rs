@@ -125,9 +125,9 @@ struct DefaultFields {
 
 /// The record fields of a format 1 file that declares none: the seven ids stored
 /// records have always used, with the labels they were printed with. Data, not code:
-/// `assets/protocols/record-fields.toml`.
+/// `assets/protocols/defaults/record-fields.toml`.
 pub const DEFAULT_RECORD_FIELDS_TOML: &str =
-    include_str!("../../../assets/protocols/record-fields.toml");
+    include_str!("../../../assets/protocols/defaults/record-fields.toml");
 
 static DEFAULT_FIELDS: OnceLock<Vec<RecordFieldDef>> = OnceLock::new();
 

@@ -617,7 +617,7 @@ pub struct Protocol {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipping: Option<Skipping>,
     /// The fields stage records may carry beyond the common ones. A format 1 file that
-    /// declares none has the seven of `assets/protocols/record-fields.toml`, filled in
+    /// declares none has the seven of `assets/protocols/defaults/record-fields.toml`, filled in
     /// when the file is read.
     #[serde(default)]
     pub record_fields: Vec<RecordFieldDef>,
