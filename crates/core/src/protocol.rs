@@ -315,7 +315,7 @@ pub struct RecordRule {
 pub struct Stage {
     pub number: u8,
     pub title: String,
-    /// A step before the formal stages (Doncaster's informal stage): never planned.
+    /// A step before the formal stages (an informal stage, such as a professional discussion): never planned.
     #[serde(default)]
     pub informal: bool,
     /// The protocol lets this stage be left out (e.g. a meeting held "if manager deems
@@ -377,7 +377,7 @@ pub struct Exclusion {
     pub redirect: String,
 }
 
-/// Who is involved at each stage for one sector (South Gloucestershire's indicative structure).
+/// Who is involved at each stage for one sector (a protocol's indicative structure).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]

@@ -579,22 +579,28 @@ impl Validator<'_> {
             ("paragraph", item.paragraph.is_some()),
             ("stages", !item.stages.is_empty()),
         ];
-        let (kind, allowed): (&str, &[&str]) = if item.paragraph.is_some() {
-            ("a paragraph", &["paragraph"])
+        let (kind, allowed, fix): (&str, &[&str], &str) = if item.paragraph.is_some() {
+            (
+                "a paragraph",
+                &["paragraph"],
+                "a paragraph is words alone: remove it, or remove `paragraph` to make a labelled box",
+            )
         } else if item.tick.is_some() {
-            ("a tick-box group", &["label", "tick", "options", "labels"])
+            (
+                "a tick-box group",
+                &["label", "tick", "options", "labels"],
+                "a tick-box group has a label, `tick`, `options` and `labels`: remove it, or remove `tick` to make a labelled box",
+            )
         } else {
             (
                 "a labelled box",
                 &["label", "from", "text", "space", "stages"],
+                "remove it, or add `tick` to make a tick-box group",
             )
         };
         for (key, has) in present {
             if has && !allowed.contains(&key) {
-                self.err(
-                    &at(key),
-                    format!("{kind} has no `{key}`: remove it, or make this item another kind (give `{}` only its own keys)", allowed.join("`, `")),
-                );
+                self.err(&at(key), format!("{kind} has no `{key}`: {fix}"));
             }
         }
         if let Some(p) = &item.paragraph {

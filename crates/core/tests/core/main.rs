@@ -10,6 +10,8 @@ mod fixtures;
 mod format2;
 mod format2_files;
 mod format2_properties;
+mod forms;
+mod no_protocol_words;
 mod plan;
 mod properties;
 mod protocol_files;
