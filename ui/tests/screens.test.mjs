@@ -285,7 +285,7 @@ test("stage record: the protocol's fields, a draft kept as typed and restored", 
   await accessible(page, "stage record");
   const stage = fixtures.protocols.find((p) => p.id === c.protocol_id).stages.find((s) => s.number === c.status.stage);
   for (const f of stage.record.fields) {
-    const label = fixtures.record_fields.find((x) => x.field === f).label;
+    const label = fixtures.record_fields[c.protocol_id].find((x) => x.field === f).label;
     await page.getByLabel(label).fill(`Text for ${f}`);
   }
   await page.getByLabel("What was agreed (outcome and actions)").fill("Agreed.");

@@ -62,6 +62,11 @@ fn run(cli: Cli, out: &mut impl Write) -> Result<(), CliError> {
         }
         Command::Protocol(ProtocolCommand::Check { files }) => cmd::protocol::check(&files, out),
         Command::Protocol(ProtocolCommand::New) => cmd::protocol::new(out),
+        Command::Protocol(ProtocolCommand::Form {
+            protocol,
+            form,
+            out: file,
+        }) => cmd::protocol::specimen(&protocol, &form, &file, &ctx, out),
         Command::Plan(a) => cmd::protocol::plan(a, out),
         Command::Init(a) => cmd::store::init(a, &ctx, out),
         Command::Case(c) => cmd::case::run(c, &ctx, out),

@@ -70,8 +70,15 @@ commands! {
         cases::protocols()
     }
 
-    record_fields() -> Vec<FieldLabel> {
-        Ok(cases::record_fields())
+    /// The record fields a stage record under this protocol may ask for: label, help,
+    /// one line or paragraphs, in the protocol's words.
+    record_fields(protocol_id: String) -> Vec<FieldLabel> {
+        let protocols = cases::protocols()?;
+        let protocol = protocols.iter().find(|p| p.id == protocol_id).ok_or_else(|| {
+            escalate_api::ApiError::field("protocol_id", format!("'{protocol_id}' is not a protocol Escalate knows"))
+                .with_code(escalate_core::ErrorCode::ProtocolUnknown)
+        })?;
+        Ok(cases::record_fields(protocol))
     }
 
     /// Open a case; answers its reference.
@@ -118,10 +125,9 @@ commands! {
         drafts::load(&*state.lead().await?, &reference).await
     }
 
-    /// The forms this case's protocol uses.
+    /// The forms this case's protocol can print, with their titles from its data.
     report_forms[state](reference: String) -> Vec<FormChoice> {
-        let forms = reports::forms(&*state.lead().await?, &reference, now()).await?;
-        Ok(FormChoice::of(forms))
+        reports::forms(&*state.lead().await?, &reference, now()).await
     }
 
     /// Each page's text, from the same layout as the PDF.
