@@ -64,6 +64,9 @@ impl CliError {
             | ErrorCode::CalendarOutOfRange
             | ErrorCode::ProtocolInvalid
             | ErrorCode::ProtocolUnknown
+            | ErrorCode::ProtocolInUse
+            | ErrorCode::ProtocolShipped
+            | ErrorCode::ProtocolVersionExists
             | ErrorCode::CaseNotFound
             | ErrorCode::CaseClosed
             | ErrorCode::CaseWrongProtocol

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDateTime};
-use escalate_core::{builtin_protocol, CalendarId, Sector};
+use escalate_core::{CalendarId, Sector};
 
 use crate::error::StoreError;
 use crate::store::Store;
@@ -126,9 +126,7 @@ const SAMPLES: &[Sample] = &[
 pub async fn populate(store: &Store, now: NaiveDateTime) -> Result<Vec<String>, StoreError> {
     let mut refs = Vec::new();
     for s in SAMPLES {
-        let protocol = builtin_protocol(s.protocol)
-            .map_err(|e| StoreError::Database(e.to_string()))?
-            .ok_or_else(|| StoreError::Database(format!("no protocol {}", s.protocol)))?;
+        let protocol = store.protocol(s.protocol).await?;
         let opened = now - Duration::days(s.days_ago);
         let reference = store
             .create_case(
@@ -148,6 +146,8 @@ pub async fn populate(store: &Store, now: NaiveDateTime) -> Result<Vec<String>, 
                     opened_at: Some(opened),
                     immediate_risk: None,
                     stage: None,
+                    route: None,
+                    skip: None,
                 },
                 opened,
             )
