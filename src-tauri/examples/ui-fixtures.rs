@@ -33,9 +33,20 @@ fn lead_answers(dir: &std::path::Path) -> Result<Map<String, Value>, Failure> {
         |cmd: &str, args: Value| send(&w, cmd, args).map_err(|e| format!("{cmd} refused: {e}"));
     ask("open_demo", json!({}))?;
     let mut out = Map::new();
-    for cmd in ["app_status", "protocols", "record_fields", "audit_trail"] {
+    for cmd in ["app_status", "protocols", "audit_trail"] {
         out.insert(cmd.to_owned(), ask(cmd, json!({}))?);
     }
+    // Each protocol's record fields, keyed by its id.
+    let mut fields = Map::new();
+    for p in out["protocols"].as_array().into_iter().flatten() {
+        if let Some(id) = p["id"].as_str() {
+            fields.insert(
+                id.to_owned(),
+                ask("record_fields", json!({"protocolId": id}))?,
+            );
+        }
+    }
+    out.insert("record_fields".into(), Value::Object(fields));
     let open = ask(
         "list_cases",
         json!({"includeClosed": false, "search": null}),

@@ -6,7 +6,7 @@ use escalate_api::export::PackageRequest;
 use escalate_core::FormId;
 use escalate_report::ReportOptions;
 use escalate_store::Passphrase;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::error::AppResult;
 use crate::files::file_stem;
@@ -19,16 +19,17 @@ pub struct ReportRequest {
     pub form: FormId,
     /// For a stage record: which stage (default: the current one).
     pub stage: Option<u8>,
-    /// How effective the protocol was, and suggestions (RPD Report, Monitoring Form).
+    /// How effective the protocol was, and suggestions (where the form asks:
+    /// `FormChoice.asks_effectiveness`).
     pub effectiveness: String,
-    /// Additional notes (RPD Report).
+    /// Further notes (where the form asks: `FormChoice.asks_notes`).
     pub notes: String,
 }
 
 impl ReportRequest {
     pub fn options(&self, now: NaiveDateTime) -> ReportOptions {
         ReportOptions {
-            form: self.form,
+            form: self.form.clone(),
             stage: self.stage,
             effectiveness: self.effectiveness.clone(),
             notes: self.notes.clone(),
@@ -75,21 +76,6 @@ impl ExportRequest {
     }
 }
 
-/// A form the case's protocol uses, with its title as printed.
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
-pub struct FormChoice {
-    pub form: FormId,
-    pub title: String,
-}
-
-impl FormChoice {
-    pub fn of(forms: Vec<FormId>) -> Vec<FormChoice> {
-        forms
-            .into_iter()
-            .map(|form| FormChoice {
-                form,
-                title: form.title().to_owned(),
-            })
-            .collect()
-    }
-}
+/// A form the case's protocol can print, with its title from the protocol and what
+/// the lead is asked for when printing it.
+pub use escalate_api::reports::FormChoice;

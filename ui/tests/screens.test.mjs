@@ -130,6 +130,10 @@ test("dashboard: most urgent first, status in words, filters and search", async 
   const first = fixtures.list_cases.open[0];
   assert.match(await rows.first().textContent(), new RegExp(first.child_name));
   assert.match(await rows.first().textContent(), /Overdue by \d+ working days?/);
+  // The deadline in the words the shell's one formatter made (dd/mm/yyyy), not redone here.
+  const dated = fixtures.list_cases.open.findIndex((c) => /^\d\d\/\d\d\/\d{4}/.test(c.next_due_text ?? ""));
+  assert.ok(dated >= 0, "a case with a dated next deadline");
+  assert.ok((await rows.nth(dated).textContent()).includes(fixtures.list_cases.open[dated].next_due_text));
   await page.getByLabel("Status").selectOption("overdue");
   const overdue = fixtures.list_cases.open.filter((c) => c.urgency.status === "overdue").length;
   assert.equal(await rows.count(), overdue);
@@ -262,8 +266,9 @@ test("case: the stage timeline gives each stage not yet reached its latest due d
   const items = page.locator("ol.timeline li.future");
   assert.equal(await items.count(), future.length);
   for (const [i, p] of future.entries()) {
-    const [y, m, d] = p.due.at.split("-").map(Number);
-    const words = new Intl.DateTimeFormat("en-GB", { weekday: "short", day: "numeric", month: "short", year: "numeric" }).format(new Date(y, m - 1, d));
+    // Dates read as escalate_core::format writes them everywhere: dd/mm/yyyy.
+    const [y, m, d] = p.due.at.split("-");
+    const words = `${d}/${m}/${y}`;
     assert.match(await items.nth(i).textContent(), new RegExp(`due by ${words} at the latest`));
   }
   await page.close();
@@ -280,7 +285,7 @@ test("stage record: the protocol's fields, a draft kept as typed and restored", 
   await accessible(page, "stage record");
   const stage = fixtures.protocols.find((p) => p.id === c.protocol_id).stages.find((s) => s.number === c.status.stage);
   for (const f of stage.record.fields) {
-    const label = fixtures.record_fields.find((x) => x.field === f).label;
+    const label = fixtures.record_fields[c.protocol_id].find((x) => x.field === f).label;
     await page.getByLabel(label).fill(`Text for ${f}`);
   }
   await page.getByLabel("What was agreed (outcome and actions)").fill("Agreed.");
@@ -348,7 +353,7 @@ test("settings and audit trail", async () => {
   await page.getByLabel("Note", { exact: true }).fill("INSET day");
   await page.getByRole("button", { name: "Add closure day" }).click();
   await page.getByRole("button", { name: /Remove closure day/ }).waitFor();
-  assert.match(await page.locator("#cl-h + p + ul").textContent(), /29 Dec 2026: INSET day/);
+  assert.match(await page.locator("#cl-h + p + ul").textContent(), /29\/12\/2026: INSET day/);
   assert.equal(await page.locator("#closure-day").getAttribute("aria-invalid"), null, "corrected: no longer marked");
   await page.getByRole("button", { name: "Audit trail" }).click();
   await page.getByText("Verified:").waitFor();

@@ -52,7 +52,7 @@ fn bench(c: &mut Criterion) {
                 ..StageRecordInput::default()
             };
             if stage == 3 {
-                rec.extra.insert(escalate_core::protocol::RecordField::RiskAnalysis, "Rising risk.".into());
+                rec.extra.insert(escalate_core::protocol::RecordField::new("risk-analysis").unwrap(), "Rising risk.".into());
             }
             s.record_stage(&r, rec, t("2026-11-20T16:00")).await.unwrap();
             if stage < 5 {
@@ -69,7 +69,7 @@ fn bench(c: &mut Criterion) {
         .unwrap();
     let input = sources.input(&store);
     let opts = ReportOptions {
-        form: FormId::RpdReport,
+        form: FormId::new("rpd-report").unwrap(),
         stage: None,
         effectiveness: "The stages were clear; Stage 3 to 4 took too long.".into(),
         notes: "Copy sent to the WBSCB Administrator.".into(),

@@ -78,16 +78,20 @@ pub async fn record_stage(
 }
 
 /// The extra record fields of a stage record given as `ID=TEXT` pairs (the command
-/// line's `--field`), each ID a record field and given once, each with text. A refusal
+/// line's `--field`), each ID a record field id and given once, each with text. Which
+/// ids the case's protocol declares is checked when the record is made. A refusal
 /// names `field` and never echoes the text: it is about a child.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldPairs(BTreeMap<RecordField, String>);
+pub struct FieldPairs {
+    fields: BTreeMap<RecordField, String>,
+    /// The ids in the order given, so a refusal can say which pair.
+    order: Vec<RecordField>,
+}
 
 impl FieldPairs {
     pub fn parse(pairs: &[String]) -> ApiResult<FieldPairs> {
         let invalid = |message: String| ApiError::field("field", message);
-        let ids = || RecordField::ALL.map(RecordField::as_str).join(", ");
-        let mut fields = BTreeMap::new();
+        let mut out = FieldPairs::default();
         for (i, pair) in pairs.iter().enumerate() {
             let nth = i + 1;
             let Some((id, text)) = pair.split_once('=') else {
@@ -95,13 +99,9 @@ impl FieldPairs {
                     "field {nth} has no '=': give ID=TEXT, e.g. --field risk-analysis=\"…\""
                 )));
             };
-            let Some(field) = RecordField::ALL
-                .into_iter()
-                .find(|f| f.as_str() == id.trim())
-            else {
+            let Ok(field) = RecordField::new(id.trim()) else {
                 return Err(invalid(format!(
-                    "field {nth}: the ID before '=' is not a record field: use one of {} (`escalate protocol show` lists the fields each stage's record uses)",
-                    ids()
+                    "field {nth}: the ID before '=' is not a record field: an id is lower-case letters and digits joined by hyphens, e.g. risk-analysis (`escalate protocol show` lists the fields each stage's record uses)"
                 )));
             };
             if text.trim().is_empty() {
@@ -109,22 +109,32 @@ impl FieldPairs {
                     "{field} has no text: give it after '=', e.g. --field {field}=\"…\""
                 )));
             }
-            if fields.insert(field, text.to_owned()).is_some() {
+            if out.fields.insert(field.clone(), text.to_owned()).is_some() {
                 return Err(invalid(format!(
                     "{field} is given twice: give each field once"
                 )));
             }
+            out.order.push(field);
         }
-        Ok(FieldPairs(fields))
+        Ok(out)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.fields.is_empty()
+    }
+
+    /// Which pair gave `field`, counting from 1.
+    fn nth(&self, field: &RecordField) -> usize {
+        self.order
+            .iter()
+            .position(|f| f == field)
+            .map_or(0, |i| i + 1)
     }
 }
 
 /// `record_stage` with the record's extra fields given as pairs: a field the stage's
-/// record does not use is then the pairs' fault, refused naming `field`.
+/// record does not use, or the protocol does not have, is then the pairs' fault,
+/// refused naming `field`.
 pub async fn record_stage_with_fields(
     store: &Store,
     reference: &str,
@@ -134,7 +144,7 @@ pub async fn record_stage_with_fields(
 ) -> ApiResult<i64> {
     let from_pairs = !fields.is_empty();
     if from_pairs {
-        record.extra = fields.0;
+        record.extra = fields.fields.clone();
     }
     store
         .record_stage(reference, record, now)
@@ -148,6 +158,17 @@ pub async fn record_stage_with_fields(
                     format!("this stage's record does not use '{field}': it uses {allowed}"),
                 )
                 .with_code(ErrorCode::RecordFieldNotUsed)
+            }
+            StoreError::Transition(TransitionError::FieldUnknown { field, known, .. })
+                if from_pairs =>
+            {
+                ApiError::field(
+                    "field",
+                    format!(
+                        "field {}: the ID before '=' is not a record field: use one of {known} (`escalate protocol show` lists the fields each stage's record uses)",
+                        fields.nth(&field)
+                    ),
+                )
             }
             e => e.into(),
         })
@@ -480,21 +501,31 @@ pub async fn protocol(store: &Store, id: &str) -> ApiResult<Protocol> {
     Ok(store.protocol(id).await?.clone())
 }
 
-/// A record field and its label, in the protocols' words.
+/// A record field as a stage record form shows it, in the protocol's words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldLabel {
     pub field: RecordField,
     pub label: String,
+    /// What to write, shown under the label.
+    pub help: Option<String>,
+    /// A box for paragraphs rather than one line.
+    pub multiline: bool,
+    /// Must be filled in before the case may leave a stage whose record asks for it.
+    pub required_to_escalate: bool,
 }
 
-/// Every record field a stage record form may ask for, with its label.
-pub fn record_fields() -> Vec<FieldLabel> {
-    RecordField::ALL
-        .into_iter()
-        .map(|field| FieldLabel {
-            field,
-            label: field.label().to_owned(),
+/// Every record field a stage record form under `protocol` may ask for, with its label.
+pub fn record_fields(protocol: &Protocol) -> Vec<FieldLabel> {
+    protocol
+        .record_fields
+        .iter()
+        .map(|f| FieldLabel {
+            field: f.id.clone(),
+            label: f.label.clone(),
+            help: f.help.clone(),
+            multiline: f.multiline,
+            required_to_escalate: f.required_to_escalate,
         })
         .collect()
 }

@@ -6,10 +6,12 @@ use std::io::Write;
 use std::path::Path;
 
 use chrono::NaiveDateTime;
+use escalate_core::form::Fact;
 use escalate_core::model::{CaseDetail, ChronologyEntry};
 use escalate_core::{ErrorCode, FormId, Protocol};
 use escalate_report::{ReportInput, ReportOptions};
 use escalate_store::Store;
+use serde::Serialize;
 
 use crate::{ApiError, ApiResult};
 
@@ -45,10 +47,81 @@ pub async fn sources(store: &Store, reference: &str, now: NaiveDateTime) -> ApiR
     })
 }
 
-/// The forms the case's protocol uses, in the order a lead reaches for them.
-pub async fn forms(store: &Store, reference: &str, now: NaiveDateTime) -> ApiResult<Vec<FormId>> {
+/// A form a case's protocol can print: its id, its title as printed, and what the lead
+/// is asked for when printing it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct FormChoice {
+    pub form: FormId,
+    pub title: String,
+    /// The form prints how effective the protocol was (`form.effectiveness`).
+    pub asks_effectiveness: bool,
+    /// The form prints further notes (`form.notes`).
+    pub asks_notes: bool,
+    /// The form is one stage's record: the lead may pick the stage.
+    pub asks_stage: bool,
+}
+
+/// The forms `protocol`'s cases can print, in the order a lead reaches for them, with
+/// their titles from the protocol.
+pub fn form_choices(protocol: &Protocol) -> Vec<FormChoice> {
+    escalate_report::forms_for(protocol)
+        .into_iter()
+        .map(|form| {
+            let def = protocol.form(&form);
+            FormChoice {
+                title: protocol.form_title(&form).unwrap_or_default().to_owned(),
+                asks_effectiveness: def.is_some_and(|d| d.reads(Fact::FormEffectiveness)),
+                asks_notes: def.is_some_and(|d| d.reads(Fact::FormNotes)),
+                asks_stage: form == FormId::STAGE_RECORD,
+                form,
+            }
+        })
+        .collect()
+}
+
+/// The forms the case's protocol can print, in the order a lead reaches for them.
+pub async fn forms(
+    store: &Store,
+    reference: &str,
+    now: NaiveDateTime,
+) -> ApiResult<Vec<FormChoice>> {
     let src = sources(store, reference, now).await?;
-    Ok(escalate_report::forms_for(src.protocol))
+    Ok(form_choices(src.protocol))
+}
+
+/// A form the case's protocol does not have is refused naming `form` and listing the
+/// ones it has; one no protocol has is "not a form".
+fn check_form(protocol: &Protocol, form: &FormId) -> ApiResult<()> {
+    if form.is_built_in() || protocol.form(form).is_some() {
+        return Ok(());
+    }
+    let elsewhere = crate::engine::shipped_protocols()
+        .unwrap_or_default()
+        .iter()
+        .any(|p| p.form(form).is_some());
+    let has = protocol
+        .form_ids()
+        .iter()
+        .map(FormId::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if elsewhere {
+        return Err(escalate_report::ReportError::FormNotInProtocol {
+            form: form.clone(),
+            protocol: protocol.id.clone(),
+            allowed: has,
+        }
+        .into());
+    }
+    Err(ApiError::field(
+        "form",
+        format!(
+            "'{form}' is not a form: protocol '{}' has {has}",
+            protocol.id
+        ),
+    )
+    .with_code(ErrorCode::ReportFormNotInProtocol))
 }
 
 /// Each page's text, from the very layout the PDF is written from. The case is read as
@@ -59,6 +132,7 @@ pub async fn preview(
     options: &ReportOptions,
 ) -> ApiResult<Vec<Vec<String>>> {
     let src = sources(store, reference, options.generated_at).await?;
+    check_form(src.protocol, &options.form)?;
     Ok(escalate_report::preview(&src.input(store), options)?)
 }
 
@@ -66,7 +140,14 @@ pub async fn preview(
 /// is dated.
 pub async fn render(store: &Store, reference: &str, options: &ReportOptions) -> ApiResult<Vec<u8>> {
     let src = sources(store, reference, options.generated_at).await?;
+    check_form(src.protocol, &options.form)?;
     Ok(escalate_report::render(&src.input(store), options)?)
+}
+
+/// A blank specimen of one of `protocol`'s own forms, for checking its layout: no case,
+/// so no case data; dated `now`.
+pub fn specimen(protocol: &Protocol, form: &FormId, now: NaiveDateTime) -> ApiResult<Vec<u8>> {
+    Ok(escalate_report::specimen(protocol, form, now)?)
 }
 
 /// Write `bytes` to a new file at `path`, readable by its owner alone from the moment

@@ -159,6 +159,17 @@ pub enum ProtocolCommand {
         /// The protocol's id.
         id: String,
     },
+    /// Print a blank specimen of one of a protocol's own forms, to check its layout:
+    /// every box empty, room to write where the lead writes, no case data.
+    Form {
+        /// A shipped protocol's id, or the path of a protocol file (.toml).
+        protocol: String,
+        /// The form's id (`escalate protocol show` lists them).
+        form: String,
+        /// Where to write the PDF (a new file).
+        #[arg(long, value_name = "FILE.pdf")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -499,7 +510,8 @@ pub enum KeyCommand {
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     pub reference: String,
-    /// rpd-report, monitoring-form, escalation-form, stage-record or chronology.
+    /// The form's id: one the case's protocol declares (`escalate protocol show` lists
+    /// them), stage-record or chronology.
     #[arg(long)]
     pub form: String,
     /// For a stage record: which stage (default: the current one).
@@ -508,10 +520,10 @@ pub struct ReportArgs {
     /// Where to write the PDF.
     #[arg(long, value_name = "FILE.pdf")]
     pub out: PathBuf,
-    /// How effective the protocol was, with suggestions (RPD Report, Monitoring Form).
+    /// How effective the protocol was, with suggestions (printed by forms that ask).
     #[arg(long, default_value = "")]
     pub effectiveness: String,
-    /// Additional notes (RPD Report).
+    /// Additional notes (printed by forms that ask).
     #[arg(long, default_value = "")]
     pub notes: String,
 }

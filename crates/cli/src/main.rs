@@ -70,6 +70,11 @@ fn run(cli: Cli, out: &mut impl Write) -> Result<(), CliError> {
         }
         Command::Protocol(ProtocolCommand::Remove { id }) => cmd::protocol::remove(&id, &ctx, out),
         Command::Plan(a) => cmd::protocol::plan(a, &ctx, out),
+        Command::Protocol(ProtocolCommand::Form {
+            protocol,
+            form,
+            out: file,
+        }) => cmd::protocol::specimen(&protocol, &form, &file, &ctx, out),
         Command::Init(a) => cmd::store::init(a, &ctx, out),
         Command::Case(c) => cmd::case::run(c, &ctx, out),
         Command::Stage(StageCommand::Record(a)) => cmd::stage::record(a, &ctx, out),

@@ -97,15 +97,10 @@ pub fn year(s: &str) -> Result<i32, CliError> {
 }
 
 pub fn form(s: &str) -> Result<FormId, CliError> {
-    FormId::ALL
-        .into_iter()
-        .find(|f| f.as_str() == s)
-        .ok_or_else(|| {
-            let all = FormId::ALL.map(FormId::as_str);
-            let (last, rest) = all.split_last().unwrap_or((&"", &[]));
-            CliError::option(
-                "--form",
-                format!("'{s}' is not a form: use {} or {last}", rest.join(", ")),
-            )
-        })
+    FormId::new(s.trim()).map_err(|_| {
+        CliError::option(
+            "--form",
+            format!("'{s}' is not a form: give a form's id, e.g. stage-record or chronology (`escalate protocol show` lists a protocol's forms)"),
+        )
+    })
 }

@@ -45,7 +45,7 @@ fn cases(protocols: &[Protocol]) -> Vec<(usize, Case)> {
                     s.record
                         .fields
                         .iter()
-                        .copied()
+                        .cloned()
                         .collect::<BTreeSet<RecordField>>()
                 })
                 .unwrap_or_default();

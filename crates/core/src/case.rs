@@ -122,10 +122,10 @@ impl StageEntry {
         }
     }
 
-    fn has(&self, req: Requirement) -> bool {
+    fn has(&self, req: &Requirement) -> bool {
         match req {
             Requirement::Record => !self.records.is_empty(),
-            Requirement::Field(f) => self.records.iter().any(|r| r.fields.contains(&f)),
+            Requirement::Field(f) => self.records.iter().any(|r| r.fields.contains(f)),
         }
     }
 }
@@ -490,6 +490,14 @@ pub enum TransitionError {
     AlreadyReceived { at: NaiveDateTime },
     #[error("record: this stage's record does not use the field '{field}': it uses {allowed}")]
     FieldNotInRecord { field: RecordField, allowed: String },
+    #[error(
+        "record: '{field}' is not a record field of protocol '{protocol}': use one of {known}"
+    )]
+    FieldUnknown {
+        field: RecordField,
+        protocol: String,
+        known: String,
+    },
     #[error("the case is already open: an opening or a carried-over state is not a move")]
     AlreadyOpen,
     #[error("route: protocol '{protocol}' has no route '{route}': use one of {known}")]
@@ -555,7 +563,9 @@ impl TransitionError {
             TransitionError::TooEarly { .. } => ErrorCode::TimeTooEarly,
             TransitionError::Empty { .. } => ErrorCode::FieldEmpty,
             TransitionError::AlreadyReceived { .. } => ErrorCode::StageAlreadyReceived,
-            TransitionError::FieldNotInRecord { .. } => ErrorCode::RecordFieldNotUsed,
+            TransitionError::FieldNotInRecord { .. } | TransitionError::FieldUnknown { .. } => {
+                ErrorCode::RecordFieldNotUsed
+            }
             TransitionError::AlreadyOpen => ErrorCode::CaseLogInvalid,
             TransitionError::UnknownRoute { .. } => ErrorCode::RouteUnknown,
             TransitionError::RouteUnchanged { .. } => ErrorCode::RouteUnchanged,
@@ -584,7 +594,9 @@ impl TransitionError {
             | TransitionError::NotOwed { .. }
             | TransitionError::AlreadySent { .. } => Some("notification"),
             TransitionError::AlreadyReceived { .. } => Some("received_at"),
-            TransitionError::FieldNotInRecord { .. } => Some("extra"),
+            TransitionError::FieldNotInRecord { .. } | TransitionError::FieldUnknown { .. } => {
+                Some("extra")
+            }
             TransitionError::UnknownRoute { .. } | TransitionError::RouteUnchanged { .. } => {
                 Some("route")
             }
@@ -913,11 +925,22 @@ impl Case {
         };
         self.stage_of(protocol, entry)
             .map(|s| {
-                s.escalate_requires
-                    .iter()
-                    .copied()
-                    .filter(|r| !entry.has(*r))
-                    .collect()
+                // The stage's own list, then the fields the protocol requires before
+                // escalation wherever a record asks for them.
+                let declared = s.record.fields.iter().filter_map(|f| {
+                    protocol
+                        .record_field(f.as_str())
+                        .filter(|d| d.required_to_escalate)
+                        .map(|_| Requirement::Field(f.clone()))
+                });
+                let mut all: Vec<Requirement> = s.escalate_requires.clone();
+                for r in declared {
+                    if !all.contains(&r) {
+                        all.push(r);
+                    }
+                }
+                all.retain(|r| !entry.has(r));
+                all
             })
             .unwrap_or_default()
     }
@@ -1143,10 +1166,26 @@ impl Case {
             if let Some(f) = record
                 .fields
                 .iter()
+                .find(|f| protocol.record_field(f.as_str()).is_none())
+            {
+                return Err(TransitionError::FieldUnknown {
+                    field: f.clone(),
+                    protocol: protocol.id.clone(),
+                    known: protocol
+                        .record_fields
+                        .iter()
+                        .map(|d| d.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            }
+            if let Some(f) = record
+                .fields
+                .iter()
                 .find(|f| !stage.record.fields.contains(f))
             {
                 return Err(TransitionError::FieldNotInRecord {
-                    field: *f,
+                    field: f.clone(),
                     allowed: if stage.record.fields.is_empty() {
                         "no extra fields".to_owned()
                     } else {
@@ -1232,7 +1271,7 @@ impl Case {
             let fields: Vec<RecordField> = missing
                 .iter()
                 .filter_map(|r| match r {
-                    Requirement::Field(f) => Some(*f),
+                    Requirement::Field(f) => Some(f.clone()),
                     Requirement::Record => None,
                 })
                 .collect();
@@ -1243,7 +1282,7 @@ impl Case {
                     "Add a Stage {from} record that fills in {}.",
                     fields
                         .iter()
-                        .map(|f| format!("'{f}' ({})", f.label()))
+                        .map(|f| format!("'{f}' ({})", protocol.field_label(f)))
                         .collect::<Vec<_>>()
                         .join(" and ")
                 )

@@ -147,6 +147,9 @@ pub struct DeadlineStatus<'a> {
     /// For notifications: who is owed.
     pub to: Option<&'a str>,
     pub due: Due,
+    /// `due` in words for people (`escalate_core::format::due`), filled by
+    /// [`Engine::status`]; empty in the dashboard's summary, which never shows it.
+    pub due_text: String,
     pub urgency: Urgency,
     /// The reason given, where a shorter child-protective deadline replaced the protocol's.
     pub shortened: Option<String>,
@@ -493,6 +496,7 @@ impl<'c> Engine<'c> {
             };
             if due != Due::NoLimit {
                 visit(DeadlineStatus {
+                    due_text: String::new(),
                     kind,
                     stage: Some(entry.stage),
                     id: "timescale",
@@ -522,6 +526,7 @@ impl<'c> Engine<'c> {
                 }
                 let due = due_after(d.within, from, self.calendar)?;
                 visit(DeadlineStatus {
+                    due_text: String::new(),
                     kind: DeadlineKind::Step,
                     stage: Some(entry.stage),
                     id: &d.id,
@@ -541,6 +546,7 @@ impl<'c> Engine<'c> {
             if let Some((c, due, extension)) = &cap {
                 let (due, extended) = with_extension(*due, *extension);
                 visit(DeadlineStatus {
+                    due_text: String::new(),
                     kind: DeadlineKind::Cap,
                     stage: None,
                     id: &c.id,
@@ -575,6 +581,7 @@ impl<'c> Engine<'c> {
                     None => (due, extended, None),
                 };
                 visit(DeadlineStatus {
+                    due_text: String::new(),
                     kind: DeadlineKind::Limit,
                     stage: None,
                     id: &l.id,
@@ -630,6 +637,7 @@ impl<'c> Engine<'c> {
         }
         let due = due_after(n.within, from, self.calendar)?;
         visit(DeadlineStatus {
+            due_text: String::new(),
             kind: DeadlineKind::Notification,
             stage,
             id: &n.id,
@@ -674,6 +682,9 @@ impl<'c> Engine<'c> {
         let mut deadlines = Vec::new();
         self.each_deadline(protocol, case, at, |d| deadlines.push(d))?;
         deadlines.sort_by_key(|d| d.due.order_key());
+        for d in &mut deadlines {
+            d.due_text = crate::format::due(&d.due);
+        }
         let urgency = deadlines
             .iter()
             .map(|d| d.urgency)

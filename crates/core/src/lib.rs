@@ -9,6 +9,7 @@ pub mod case;
 pub mod case_file;
 pub mod code;
 pub mod engine;
+pub mod form;
 pub mod format;
 pub mod holiday_data;
 pub mod model;

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::CalendarId;
 use crate::code::ErrorCode;
 use crate::engine::Due;
-use crate::protocol::RecordField;
+use crate::form::NOT_A_RECORD_FIELD;
+use crate::protocol::{default_record_fields, RecordField};
 use crate::sector::Sector;
 use crate::Urgency;
 
@@ -266,7 +267,7 @@ fn json_path(path: Option<&serde_path_to_error::Path>) -> (&'static str, String)
         RECORD_KEYS
             .iter()
             .copied()
-            .chain(RecordField::ALL.iter().map(|f| f.as_str()))
+            .chain(default_record_fields().iter().map(|f| f.id.as_str()))
             .find(|n| *n == k)
     };
     let mut top = "record";
@@ -297,7 +298,13 @@ fn json_path(path: Option<&serde_path_to_error::Path>) -> (&'static str, String)
 /// serde_json quotes the value it found ("invalid type: string \"Aled\", expected …"),
 /// so each message is rebuilt from its parts that come from Escalate's own types.
 fn json_problem(path: Option<&serde_path_to_error::Path>, e: &serde_json::Error) -> FieldError {
-    let (field, path_text) = json_path(path);
+    let (field, mut path_text) = json_path(path);
+    if e.to_string().starts_with(NOT_A_RECORD_FIELD) {
+        // The key itself is at fault: the place is the map it is in, not a key it names.
+        if let Some(map) = path_text.strip_suffix(".(unknown key)") {
+            path_text = map.to_owned();
+        }
+    }
     let full = e.to_string();
     // serde_json ends every message with " at line L column C"; the position is given
     // separately below.
@@ -359,10 +366,14 @@ fn data_problem(message: &str) -> String {
         // "invalid length 2, expected …": a count and the type's own words.
         return message.to_owned();
     }
-    if message.starts_with("unknown variant ") {
+    if message.starts_with(NOT_A_RECORD_FIELD) {
         return format!(
-            "not a record field: use one of {}",
-            RecordField::ALL.map(RecordField::as_str).join(", ")
+            "not a record field: use one of {}, or another id its protocol's record fields declare (lower-case words joined by hyphens)",
+            default_record_fields()
+                .iter()
+                .map(|f| f.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     if message.starts_with("unknown field ") {
@@ -440,6 +451,8 @@ pub struct CaseListItem {
     pub state: StateKind,
     pub urgency: Urgency,
     pub next_due: Option<Due>,
+    /// `next_due` in words for people (`escalate_core::format::due`).
+    pub next_due_text: Option<String>,
 }
 
 /// Which cases to list.
@@ -683,10 +696,7 @@ mod tests {
     fn a_whole_record_reads() {
         let r = StageRecordInput::from_json(&valid()).unwrap();
         assert_eq!(r.participants[0].name, CHILD);
-        assert_eq!(
-            r.extra[&RecordField::RiskAnalysis],
-            format!("{CHILD} is not safe")
-        );
+        assert_eq!(r.extra["risk-analysis"], format!("{CHILD} is not safe"));
         assert_eq!(r.approved_on, NaiveDate::from_ymd_opt(2026, 11, 23));
     }
 

@@ -11,6 +11,10 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::CalendarId;
+pub use crate::form::{
+    default_record_fields, BoardReport, FormDef, FormId, FormItem, FormSection, RecordField,
+    RecordFieldDef, Source, Space, TickSource,
+};
 use crate::sector::Sector;
 
 /// How long something may take.
@@ -233,59 +237,6 @@ pub struct Notification {
     pub by: Option<String>,
 }
 
-/// The printable forms Escalate produces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "kebab-case")]
-pub enum FormId {
-    /// Western Bay's Resolution of Professional Differences Report.
-    RpdReport,
-    /// South Gloucestershire's Monitoring Form (Appendix Three).
-    MonitoringForm,
-    /// Doncaster's Form for Submitting Cases for Escalation and Resolution (Appendix 2).
-    EscalationForm,
-    /// The written record of one stage.
-    StageRecord,
-    /// Every stage, record, notification and deadline in date order.
-    Chronology,
-}
-
-impl FormId {
-    pub const ALL: [FormId; 5] = [
-        FormId::RpdReport,
-        FormId::MonitoringForm,
-        FormId::EscalationForm,
-        FormId::StageRecord,
-        FormId::Chronology,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FormId::RpdReport => "rpd-report",
-            FormId::MonitoringForm => "monitoring-form",
-            FormId::EscalationForm => "escalation-form",
-            FormId::StageRecord => "stage-record",
-            FormId::Chronology => "chronology",
-        }
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            FormId::RpdReport => "Resolution of Professional Differences Report",
-            FormId::MonitoringForm => "Monitoring Form",
-            FormId::EscalationForm => "Form for Submitting Cases for Escalation and Resolution",
-            FormId::StageRecord => "Stage record",
-            FormId::Chronology => "Case chronology",
-        }
-    }
-}
-
-impl fmt::Display for FormId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// A form a stage requires, and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -299,73 +250,8 @@ pub struct FormRequirement {
     pub words: String,
 }
 
-/// Fields a stage record must carry beyond the common ones (date and time,
-/// participants, each party's view, summary, agreed outcome, resolved or not).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "kebab-case")]
-pub enum RecordField {
-    /// Analysis of the perceived risk to the child and the steps taken to resolve the matter.
-    RiskAnalysis,
-    /// Clear evidence-based reasons for the disagreement.
-    Evidence,
-    /// Advice taken from the raising agency's safeguarding lead.
-    LeadAdvice,
-    /// What the raising professional wants to happen.
-    DesiredOutcome,
-    /// That the difference of opinion was formally minuted.
-    Minutes,
-    /// How the matter will be settled (e.g. mediation or a Resolution Panel).
-    Route,
-    /// Lessons learned for future practice.
-    Lessons,
-}
-
-impl RecordField {
-    pub const ALL: [RecordField; 7] = [
-        RecordField::RiskAnalysis,
-        RecordField::Evidence,
-        RecordField::LeadAdvice,
-        RecordField::DesiredOutcome,
-        RecordField::Minutes,
-        RecordField::Route,
-        RecordField::Lessons,
-    ];
-
-    /// The field's label on the forms and in the app, in the protocols' words.
-    pub fn label(self) -> &'static str {
-        match self {
-            RecordField::RiskAnalysis => "Analysis of the perceived risk to the child and the steps taken to try to resolve the matter",
-            RecordField::Evidence => "Clear evidence based reasons for the disagreement",
-            RecordField::LeadAdvice => "Advice taken from the safeguarding lead",
-            RecordField::DesiredOutcome => "What the complainant would like to happen",
-            RecordField::Minutes => "Difference of opinion formally minuted",
-            RecordField::Route => "Mediation or Resolution Panel",
-            RecordField::Lessons => "Lessons learned",
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RecordField::RiskAnalysis => "risk-analysis",
-            RecordField::Evidence => "evidence",
-            RecordField::LeadAdvice => "lead-advice",
-            RecordField::DesiredOutcome => "desired-outcome",
-            RecordField::Minutes => "minutes",
-            RecordField::Route => "route",
-            RecordField::Lessons => "lessons",
-        }
-    }
-}
-
-impl fmt::Display for RecordField {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// What must exist before a case may leave a stage upwards.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "ts", ts(type = "string"))]
 #[serde(try_from = "String", into = "String")]
@@ -387,7 +273,10 @@ impl fmt::Display for Requirement {
 
 impl From<Requirement> for String {
     fn from(r: Requirement) -> String {
-        r.to_string()
+        match r {
+            Requirement::Record => "record".to_owned(),
+            Requirement::Field(f) => f.into(),
+        }
     }
 }
 
@@ -397,12 +286,9 @@ impl TryFrom<String> for Requirement {
         if s == "record" {
             return Ok(Requirement::Record);
         }
-        let field: Result<RecordField, _> = RecordField::deserialize(
-            serde::de::value::StrDeserializer::<serde::de::value::Error>::new(&s),
-        );
-        field.map(Requirement::Field).map_err(|_| {
+        RecordField::new(&s).map(Requirement::Field).map_err(|_| {
             format!(
-                "'{s}' is not a requirement: expected \"record\" or a record field (risk-analysis, evidence, lead-advice, desired-outcome, minutes, route, lessons)"
+                "'{s}' is not a requirement: expected \"record\" or the id of a record field the stage's record asks for (e.g. \"risk-analysis\")"
             )
         })
     }
@@ -429,7 +315,7 @@ pub struct RecordRule {
 pub struct Stage {
     pub number: u8,
     pub title: String,
-    /// A step before the formal stages (Doncaster's informal stage): never planned.
+    /// A step before the formal stages (an informal stage, such as a professional discussion): never planned.
     #[serde(default)]
     pub informal: bool,
     /// The protocol lets this stage be left out (e.g. a meeting held "if manager deems
@@ -491,7 +377,7 @@ pub struct Exclusion {
     pub redirect: String,
 }
 
-/// Who is involved at each stage for one sector (South Gloucestershire's indicative structure).
+/// Who is involved at each stage for one sector (a protocol's indicative structure).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
@@ -730,9 +616,65 @@ pub struct Protocol {
     pub routes: Vec<Route>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipping: Option<Skipping>,
+    /// The fields stage records may carry beyond the common ones. A format 1 file that
+    /// declares none has the seven of `assets/protocols/defaults/record-fields.toml`, filled in
+    /// when the file is read.
+    #[serde(default)]
+    pub record_fields: Vec<RecordFieldDef>,
+    /// The partnership's printable forms.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forms: Vec<FormDef>,
+    /// Which cases the Board's monitoring report lists one by one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub board_report: Option<BoardReport>,
 }
 
 impl Protocol {
+    /// A record field the protocol declares.
+    pub fn record_field(&self, id: &str) -> Option<&RecordFieldDef> {
+        self.record_fields.iter().find(|f| f.id.as_str() == id)
+    }
+
+    /// A record field's label, or its id where the protocol does not declare it (a
+    /// record kept under an earlier version of the protocol).
+    pub fn field_label<'a>(&'a self, id: &'a RecordField) -> &'a str {
+        self.record_field(id.as_str())
+            .map_or(id.as_str(), |f| f.label.as_str())
+    }
+
+    /// A form the protocol declares.
+    pub fn form(&self, id: &FormId) -> Option<&FormDef> {
+        self.forms.iter().find(|f| f.id == *id)
+    }
+
+    /// A form's title: the protocol's for its own forms, Escalate's for the two every
+    /// protocol has.
+    pub fn form_title(&self, id: &FormId) -> Option<&str> {
+        match self.form(id) {
+            Some(f) => Some(&f.title),
+            None => id.built_in_title(),
+        }
+    }
+
+    /// Every form a case under this protocol can print, in the order a lead reaches for
+    /// them: the protocol's own, then the stage record and the chronology.
+    pub fn form_ids(&self) -> Vec<FormId> {
+        self.forms
+            .iter()
+            .map(|f| f.id.clone())
+            .chain(FormId::BUILT_IN)
+            .collect()
+    }
+
+    /// The form a Board package carries unless the lead picks another: the one the
+    /// protocol marks `board = true`, else the chronology.
+    pub fn board_form(&self) -> FormId {
+        self.forms
+            .iter()
+            .find(|f| f.board)
+            .map_or(FormId::CHRONOLOGY, |f| f.id.clone())
+    }
+
     #[inline]
     pub fn stage(&self, number: u8) -> Option<&Stage> {
         self.stages.iter().find(|s| s.number == number)
@@ -1204,13 +1146,14 @@ mod tests {
     fn requirements_parse() {
         assert_eq!(
             Requirement::try_from("risk-analysis".to_owned()).unwrap(),
-            Requirement::Field(RecordField::RiskAnalysis)
+            Requirement::Field(RecordField::new("risk-analysis").unwrap())
         );
         assert_eq!(
             Requirement::try_from("record".to_owned()).unwrap(),
             Requirement::Record
         );
-        assert!(Requirement::try_from("signature".to_owned()).is_err());
+        // Any id may name a field; the check refuses one the stage's record lacks.
+        assert!(Requirement::try_from("Signature".to_owned()).is_err());
     }
 
     #[test]

@@ -6,10 +6,11 @@ use std::fmt::Write as _;
 
 use toml::de::{DeTable, DeValue};
 
+use crate::form::{is_id, FormDef, FormId, FormItem, Source, ID_HELP};
 use crate::protocol::{
-    Anchor, ExtensionRule, Limit, Notification, Protocol, ProtocolError, ProtocolErrors,
-    Requirement, RunLimit, Stage, Timescale, FORMAT_1, FORMAT_LATEST, MAX_PROTOCOL_FILE_BYTES,
-    MAX_REPORTED_ERRORS,
+    default_record_fields, Anchor, ExtensionRule, Limit, Notification, Protocol, ProtocolError,
+    ProtocolErrors, Requirement, RunLimit, Stage, Timescale, FORMAT_1, FORMAT_LATEST,
+    MAX_PROTOCOL_FILE_BYTES, MAX_REPORTED_ERRORS,
 };
 
 /// One step of a field path: a table key or an array index.
@@ -157,7 +158,7 @@ pub(crate) fn parse(src: &str, file: &str) -> Result<Protocol, ProtocolErrors> {
         }
     };
     let root = DeValue::Table(tree.into_inner());
-    let protocol: Protocol = match toml::from_str(src) {
+    let mut protocol: Protocol = match toml::from_str(src) {
         Ok(p) => p,
         Err(e) => {
             let (line, field) = match e.span() {
@@ -172,6 +173,11 @@ pub(crate) fn parse(src: &str, file: &str) -> Result<Protocol, ProtocolErrors> {
             }));
         }
     };
+    // A format 1 file names its record fields from the seven every format 1 file had;
+    // a file that declares its own uses those, whatever its format.
+    if protocol.format == FORMAT_1 && protocol.record_fields.is_empty() {
+        protocol.record_fields = default_record_fields().to_vec();
+    }
     let mut v = Validator {
         lines: &lines,
         file,
@@ -179,6 +185,17 @@ pub(crate) fn parse(src: &str, file: &str) -> Result<Protocol, ProtocolErrors> {
         errors: Vec::new(),
         more: 0,
         v2: protocol.format >= 2,
+        fields: protocol
+            .record_fields
+            .iter()
+            .map(|f| f.id.as_str().to_owned())
+            .collect(),
+        forms: protocol
+            .forms
+            .iter()
+            .map(|f| f.id.clone())
+            .chain(FormId::BUILT_IN)
+            .collect(),
     };
     v.protocol(&protocol);
     v.keep_first(MAX_REPORTED_ERRORS);
@@ -210,6 +227,10 @@ struct Validator<'a> {
     /// The file declares `format = 2`: routes, limits, skipping, extensions and
     /// calendar days may be used.
     v2: bool,
+    /// The record fields the protocol declares (or, for format 1, has by default).
+    fields: BTreeSet<String>,
+    /// The forms a stage may name: the protocol's and the two built in.
+    forms: BTreeSet<FormId>,
 }
 
 /// A path made of a base and more steps.
@@ -222,20 +243,11 @@ const FORMAT_2_FIX: &str = "add `format = 2` at the top of the file";
 /// The most routes, and limits on one route: the engine looks them up per case.
 const MAX_ROUTES: usize = 20;
 const MAX_LIMITS: usize = 20;
-
-fn is_id(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 64
-        && s.split('-').all(|part| {
-            !part.is_empty()
-                && part
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
-}
-
-const ID_HELP: &str =
-    "expected lower-case letters and digits joined by single hyphens, e.g. \"business-unit-copy\"";
+/// The most record fields, forms, and items on one form: bounds on what a lead's
+/// screens and a printed form can hold, which keep the check linear in the file.
+const MAX_RECORD_FIELDS: usize = 50;
+const MAX_FORMS: usize = 20;
+const MAX_FORM_ITEMS: usize = 200;
 
 impl Validator<'_> {
     fn err(&mut self, path: &[Seg<'_>], message: impl Into<String>) {
@@ -359,6 +371,331 @@ impl Validator<'_> {
             }
         }
         self.format_2(p);
+        self.record_fields(p);
+        self.forms_of(p);
+        self.board_report(p);
+    }
+
+    /// The record field ids, for messages: ", or use one of …" when there are any.
+    fn field_list(&self) -> String {
+        if self.fields.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", or use one of {}",
+                self.fields.iter().cloned().collect::<Vec<_>>().join(", ")
+            )
+        }
+    }
+
+    fn form_list(&self) -> String {
+        self.forms
+            .iter()
+            .map(FormId::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn record_fields(&mut self, p: &Protocol) {
+        use Seg::Key as K;
+        if p.record_fields.len() > MAX_RECORD_FIELDS {
+            self.err(
+                &[K("record_fields")],
+                format!("at most {MAX_RECORD_FIELDS} record fields are supported"),
+            );
+        }
+        let mut seen = BTreeSet::new();
+        for (i, f) in p
+            .record_fields
+            .iter()
+            .enumerate()
+            .take(MAX_RECORD_FIELDS + 1)
+        {
+            let at = |k: &'static str| [K("record_fields"), Seg::Idx(i), K(k)];
+            if !seen.insert(f.id.as_str()) {
+                self.err(
+                    &at("id"),
+                    format!(
+                        "record field '{}' is declared twice: give each a different id",
+                        f.id
+                    ),
+                );
+            }
+            self.text(&at("label"), &f.label);
+            if let Some(h) = &f.help {
+                self.text(&at("help"), h);
+            }
+        }
+    }
+
+    /// Every stage number of the protocol and its routes, and whether it is formal.
+    fn stage_numbers_of(p: &Protocol) -> BTreeMap<u8, bool> {
+        p.stages
+            .iter()
+            .chain(p.routes.iter().flat_map(|r| r.stages.iter()))
+            .map(|s| (s.number, !s.informal))
+            .collect()
+    }
+
+    /// `stages` lists stages of the protocol, each once.
+    fn stage_list(&mut self, path: &[Seg<'_>], stages: &[u8], known: &BTreeMap<u8, bool>) {
+        let mut seen = BTreeSet::new();
+        let all = known
+            .keys()
+            .map(u8::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        for (j, n) in stages.iter().enumerate() {
+            let at = join(path, &[Seg::Idx(j)]);
+            if !known.contains_key(n) {
+                self.err(
+                    &at,
+                    format!("the protocol has no Stage {n}: use one of {all}"),
+                );
+            } else if !seen.insert(*n) {
+                self.err(&at, format!("Stage {n} is listed twice: list each once"));
+            }
+        }
+    }
+
+    fn forms_of(&mut self, p: &Protocol) {
+        use Seg::Key as K;
+        if p.forms.len() > MAX_FORMS {
+            self.err(
+                &[K("forms")],
+                format!("at most {MAX_FORMS} forms are supported"),
+            );
+        }
+        let stages = Self::stage_numbers_of(p);
+        let notifications: BTreeSet<&str> = p
+            .stages
+            .iter()
+            .chain(p.routes.iter().flat_map(|r| r.stages.iter()))
+            .flat_map(|s| s.notifications.iter())
+            .chain(p.on_resolution.iter())
+            .map(|n| n.id.as_str())
+            .collect();
+        let mut seen = BTreeSet::new();
+        let mut board: Option<&FormId> = None;
+        for (i, f) in p.forms.iter().enumerate().take(MAX_FORMS + 1) {
+            let base = [K("forms"), Seg::Idx(i)];
+            let at = |k: &'static str| join(&base, &[K(k)]);
+            if f.id.is_built_in() {
+                self.err(
+                    &at("id"),
+                    format!(
+                        "'{}' is a form every protocol has, built in: give this form another id",
+                        f.id
+                    ),
+                );
+            } else if !seen.insert(&f.id) {
+                self.err(
+                    &at("id"),
+                    format!(
+                        "form '{}' is declared twice: give each a different id",
+                        f.id
+                    ),
+                );
+            }
+            self.text(&at("title"), &f.title);
+            if let Some(o) = &f.organisation {
+                self.text(&at("organisation"), o);
+            }
+            if let Some(w) = &f.intro {
+                self.text(&at("intro"), w);
+            }
+            if f.board {
+                match board {
+                    Some(other) => self.err(
+                        &at("board"),
+                        format!("form '{other}' is already the one a Board package carries: mark one form board = true"),
+                    ),
+                    None => board = Some(&f.id),
+                }
+            }
+            self.stage_list(&at("stages"), &f.stages, &stages);
+            self.form(&base, f, &stages, &notifications);
+        }
+    }
+
+    fn form(
+        &mut self,
+        base: &[Seg<'_>],
+        f: &FormDef,
+        stages: &BTreeMap<u8, bool>,
+        notifications: &BTreeSet<&str>,
+    ) {
+        use Seg::Key as K;
+        if f.sections.is_empty() {
+            self.err(
+                &join(base, &[K("sections")]),
+                "a form needs at least one [[forms.sections]] table",
+            );
+        }
+        let items: usize = f.sections.iter().map(|s| s.items.len()).sum();
+        if items > MAX_FORM_ITEMS {
+            self.err(
+                &join(base, &[K("sections")]),
+                format!("at most {MAX_FORM_ITEMS} items are supported on one form"),
+            );
+            return;
+        }
+        for (j, section) in f.sections.iter().enumerate() {
+            let sp = join(base, &[K("sections"), Seg::Idx(j)]);
+            if let Some(h) = &section.heading {
+                self.text(&join(&sp, &[K("heading")]), h);
+            }
+            if section.items.is_empty() {
+                self.err(
+                    &join(&sp, &[K("items")]),
+                    "a section needs at least one [[forms.sections.items]] table",
+                );
+            }
+            for (k, item) in section.items.iter().enumerate() {
+                let ip = join(&sp, &[K("items"), Seg::Idx(k)]);
+                self.item(&ip, item, stages, notifications);
+            }
+        }
+    }
+
+    fn item(
+        &mut self,
+        ip: &[Seg<'_>],
+        item: &FormItem,
+        stages: &BTreeMap<u8, bool>,
+        notifications: &BTreeSet<&str>,
+    ) {
+        use Seg::Key as K;
+        let at = |k: &'static str| join(ip, &[K(k)]);
+        // Which keys the item has, to say which of them do not belong with its kind.
+        let present = [
+            ("label", item.label.is_some()),
+            ("from", item.from.is_some()),
+            ("text", item.text.is_some()),
+            ("space", item.space.is_some()),
+            ("tick", item.tick.is_some()),
+            ("options", !item.options.is_empty()),
+            ("labels", !item.labels.is_empty()),
+            ("paragraph", item.paragraph.is_some()),
+            ("stages", !item.stages.is_empty()),
+        ];
+        let (kind, allowed, fix): (&str, &[&str], &str) = if item.paragraph.is_some() {
+            (
+                "a paragraph",
+                &["paragraph"],
+                "a paragraph is words alone: remove it, or remove `paragraph` to make a labelled box",
+            )
+        } else if item.tick.is_some() {
+            (
+                "a tick-box group",
+                &["label", "tick", "options", "labels"],
+                "a tick-box group has a label, `tick`, `options` and `labels`: remove it, or remove `tick` to make a labelled box",
+            )
+        } else {
+            (
+                "a labelled box",
+                &["label", "from", "text", "space", "stages"],
+                "remove it, or add `tick` to make a tick-box group",
+            )
+        };
+        for (key, has) in present {
+            if has && !allowed.contains(&key) {
+                self.err(&at(key), format!("{kind} has no `{key}`: {fix}"));
+            }
+        }
+        if let Some(p) = &item.paragraph {
+            self.text(&at("paragraph"), p);
+            return;
+        }
+        match &item.label {
+            Some(l) => self.text(&at("label"), l),
+            None => self.err(
+                &at("label"),
+                format!("{kind} needs a `label`: the form's own words"),
+            ),
+        }
+        if item.from.is_some() && item.text.is_some() {
+            self.err(
+                &at("text"),
+                "give `from` (one source) or `text` (words and sources), not both",
+            );
+        }
+        for source in item.sources() {
+            let path = if item.from.as_ref() == Some(source) {
+                at("from")
+            } else {
+                at("text")
+            };
+            match source {
+                Source::Field(id) if !self.fields.contains(id.as_str()) => {
+                    let known = self.field_list();
+                    self.err(
+                        &path,
+                        format!("'{id}' is not a record field of this protocol: declare it in a [[record_fields]] table{known}"),
+                    );
+                }
+                Source::Sent(id) if !notifications.contains(id.as_str()) => self.err(
+                    &path,
+                    format!("'{id}' is not a notification of this protocol: give the id of a [[stages.notifications]] or [[on_resolution]] entry"),
+                ),
+                _ => {}
+            }
+        }
+        self.stage_list(&at("stages"), &item.stages, stages);
+        for (j, l) in item.labels.iter().enumerate() {
+            self.text(&join(ip, &[K("labels"), Seg::Idx(j)]), l);
+        }
+        let Some(tick) = item.tick else { return };
+        if tick.by_stage() {
+            let formal: BTreeMap<u8, bool> = stages
+                .iter()
+                .filter(|(_, formal)| **formal)
+                .map(|(n, f)| (*n, *f))
+                .collect();
+            self.stage_list(&at("options"), &item.options, &formal);
+            let boxes = if item.options.is_empty() {
+                formal.len()
+            } else {
+                item.options.len()
+            };
+            if !item.labels.is_empty() && item.labels.len() != boxes {
+                self.err(
+                    &at("labels"),
+                    format!("give one label per box: this group has {boxes}"),
+                );
+            }
+        } else {
+            if !item.options.is_empty() {
+                self.err(
+                    &at("options"),
+                    format!(
+                        "'{}' ticks yes or no: leave out options (`labels` may word the two boxes)",
+                        tick.as_str()
+                    ),
+                );
+            }
+            if !item.labels.is_empty() && item.labels.len() != 2 {
+                self.err(&at("labels"), "give two labels: for yes, then no");
+            }
+        }
+    }
+
+    fn board_report(&mut self, p: &Protocol) {
+        use Seg::Key as K;
+        let Some(b) = &p.board_report else { return };
+        self.text(&[K("board_report"), K("words")], &b.words);
+        if b.list_resolved_at.is_empty() {
+            self.err(
+                &[K("board_report"), K("list_resolved_at")],
+                "list the stages whose resolved cases the Board's report lists one by one",
+            );
+        }
+        let stages = Self::stage_numbers_of(p);
+        self.stage_list(
+            &[K("board_report"), K("list_resolved_at")],
+            &b.list_resolved_at,
+            &stages,
+        );
     }
 
     /// Routes, limits and skipping: format 2 only.
@@ -856,13 +1193,20 @@ impl Validator<'_> {
         for (j, f) in s.forms.iter().enumerate() {
             let fp = join(base, &[K("forms"), Seg::Idx(j)]);
             self.text(&join(&fp, &[K("words")]), &f.words);
+            if !self.forms.contains(&f.form) {
+                let known = self.form_list();
+                self.err(
+                    &join(&fp, &[K("form")]),
+                    format!("'{}' is not a form of this protocol: declare it in a [[forms]] table, or use one of {known}", f.form),
+                );
+            }
             if !matches!(
                 f.on,
                 Anchor::StageStart | Anchor::Discussion | Anchor::Resolution | Anchor::Escalation
             ) {
                 self.err(&join(&fp, &[K("on")]), format!("a form cannot be due on '{}': expected \"stage-start\", \"discussion\", \"resolution\" or \"escalation\"", f.on));
             }
-            if !forms.insert((f.form, f.on)) {
+            if !forms.insert((f.form.clone(), f.on)) {
                 self.err(
                     &join(&fp, &[K("form")]),
                     format!("'{}' on '{}' is listed twice in this stage", f.form, f.on),
@@ -880,17 +1224,22 @@ impl Validator<'_> {
         // bounded by the kinds of field, not by the file.
         let mut fields = BTreeSet::new();
         for (j, f) in s.record.fields.iter().enumerate() {
-            if !fields.insert(*f) {
+            let fp = join(base, &[K("record"), K("fields"), Seg::Idx(j)]);
+            if !self.fields.contains(f.as_str()) {
+                let known = self.field_list();
                 self.err(
-                    &join(base, &[K("record"), K("fields"), Seg::Idx(j)]),
-                    format!("'{f}' is listed twice: list each field once"),
+                    &fp,
+                    format!("'{f}' is not a record field of this protocol: declare it in a [[record_fields]] table (id, label){known}"),
                 );
+            }
+            if !fields.insert(f) {
+                self.err(&fp, format!("'{f}' is listed twice: list each field once"));
             }
         }
         let mut required = BTreeSet::new();
         for (j, r) in s.escalate_requires.iter().enumerate() {
             let rp = join(base, &[K("escalate_requires"), Seg::Idx(j)]);
-            if !required.insert(*r) {
+            if !required.insert(r) {
                 self.err(
                     &rp,
                     format!("'{r}' is listed twice: list each requirement once"),

@@ -205,6 +205,27 @@ impl Sheet {
         PAGE_H - BOTTOM - self.y
     }
 
+    /// A sheet with this one's header and nothing on it, to measure a part of the form
+    /// on before laying it out here.
+    pub fn blank_like(&self) -> Sheet {
+        Sheet::new(self.fonts, &self.org, &self.title, &self.reference)
+    }
+
+    /// How far down the page the next item starts, in mm.
+    pub fn y(&self) -> f32 {
+        self.y
+    }
+
+    /// The pages begun so far.
+    pub fn pages(&self) -> usize {
+        self.pages.len()
+    }
+
+    /// The room a fresh page has below its header.
+    pub fn empty_page_room(&self) -> f32 {
+        self.blank_like().room()
+    }
+
     /// Start a new page unless `need` mm fit on this one.
     fn ensure(&mut self, need: f32) {
         if need > self.room() {

@@ -9,6 +9,7 @@
 
 pub mod board;
 mod choice;
+mod declared;
 pub mod export;
 mod forms;
 mod layout;
@@ -16,7 +17,7 @@ mod pdf;
 pub mod schema;
 
 pub use choice::{board_form, forms_for};
-pub use forms::{preview, render, ReportInput, ReportOptions};
+pub use forms::{preview, render, specimen, ReportInput, ReportOptions};
 pub use pdf::PdfProperties;
 
 use escalate_core::{ErrorCode, FormId};
@@ -26,6 +27,12 @@ use escalate_core::{ErrorCode, FormId};
 pub enum ReportError {
     #[error("form: {form} is not used by protocol '{protocol}': it uses {allowed}")]
     FormNotInProtocol {
+        form: FormId,
+        protocol: String,
+        allowed: String,
+    },
+    #[error("form: {form} is not one of protocol '{protocol}''s own forms, which a specimen shows: use one of {allowed}")]
+    NoSpecimen {
         form: FormId,
         protocol: String,
         allowed: String,
@@ -48,7 +55,9 @@ pub enum ReportError {
 impl ReportError {
     pub fn code(&self) -> ErrorCode {
         match self {
-            ReportError::FormNotInProtocol { .. } => ErrorCode::ReportFormNotInProtocol,
+            ReportError::FormNotInProtocol { .. } | ReportError::NoSpecimen { .. } => {
+                ErrorCode::ReportFormNotInProtocol
+            }
             ReportError::Stage(_) => ErrorCode::ReportStage,
             ReportError::Font(_) => ErrorCode::ReportFont,
             ReportError::Pdf(_) => ErrorCode::ReportPdf,
@@ -60,7 +69,7 @@ impl ReportError {
     /// The input field at fault, where there is one.
     pub fn field(&self) -> Option<&'static str> {
         match self {
-            ReportError::FormNotInProtocol { .. } => Some("form"),
+            ReportError::FormNotInProtocol { .. } | ReportError::NoSpecimen { .. } => Some("form"),
             ReportError::Stage(_) => Some("stage"),
             ReportError::Export { field, .. } => Some(field),
             ReportError::Font(_) | ReportError::Pdf(_) | ReportError::Protocol(_) => None,

@@ -75,8 +75,13 @@ commands! {
         }
     }
 
-    record_fields() -> Vec<FieldLabel> {
-        Ok(cases::record_fields())
+    /// The record fields a stage record under this protocol may ask for: label, help,
+    /// one line or paragraphs, in the protocol's words.
+    record_fields[state](protocol_id: String) -> Vec<FieldLabel> {
+        let protocol = cases::protocol(&*state.lead().await?, &protocol_id)
+            .await
+            .map_err(|e| e.with_field(Some("protocol_id")))?;
+        Ok(cases::record_fields(&protocol))
     }
 
     /// Open a case; answers its reference.
@@ -164,10 +169,9 @@ commands! {
         drafts::load(&*state.lead().await?, &reference).await
     }
 
-    /// The forms this case's protocol uses.
+    /// The forms this case's protocol can print, with their titles from its data.
     report_forms[state](reference: String) -> Vec<FormChoice> {
-        let forms = reports::forms(&*state.lead().await?, &reference, now()).await?;
-        Ok(FormChoice::of(forms))
+        reports::forms(&*state.lead().await?, &reference, now()).await
     }
 
     /// Each page's text, from the same layout as the PDF.

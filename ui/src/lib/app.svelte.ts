@@ -1,6 +1,6 @@
 // The app's shared state: where the lead is, and what the shell last said about the
 // session. Screens change `nav.route`; App.svelte shows the matching screen.
-import type { AppError, AppStatus, Protocol, FieldLabel } from "./bindings";
+import type { AppError, AppStatus, Protocol, RecordFieldDef } from "./bindings";
 import { asAppError, commands } from "./commands";
 
 export type Route =
@@ -18,10 +18,9 @@ export const nav = $state<{ route: Route }>({ route: { name: "dashboard" } });
 export const session = $state<{
   status: AppStatus | null;
   protocols: Protocol[];
-  fields: FieldLabel[];
   /** A line for the live region: what just happened. */
   announcement: string;
-}>({ status: null, protocols: [], fields: [], announcement: "" });
+}>({ status: null, protocols: [], announcement: "" });
 
 export function go(route: Route) {
   nav.route = route;
@@ -53,13 +52,18 @@ export function failure(e: unknown): AppError {
 
 export async function loadReference() {
   if (session.protocols.length === 0) session.protocols = await commands.protocols();
-  if (session.fields.length === 0) session.fields = await commands.recordFields();
 }
 
 export function protocolById(id: string): Protocol | undefined {
   return session.protocols.find((p) => p.id === id);
 }
 
-export function fieldLabel(field: string): string {
-  return session.fields.find((f) => f.field === field)?.label ?? field;
+/** A record field as the case's protocol declares it: label, help, one line or paragraphs. */
+export function fieldDef(protocolId: string | undefined, field: string): RecordFieldDef | undefined {
+  return protocolId ? protocolById(protocolId)?.record_fields.find((f) => f.id === field) : undefined;
+}
+
+/** A record field's label in the case's protocol's words (its id where it has none). */
+export function fieldLabel(protocolId: string | undefined, field: string): string {
+  return fieldDef(protocolId, field)?.label ?? field;
 }

@@ -43,11 +43,12 @@ export type ReportRequest = { reference: string, form: FormId,
  */
 stage: number | null, 
 /**
- * How effective the protocol was, and suggestions (RPD Report, Monitoring Form).
+ * How effective the protocol was, and suggestions (where the form asks:
+ * `FormChoice.asks_effectiveness`).
  */
 effectiveness: string, 
 /**
- * Additional notes (RPD Report).
+ * Further notes (where the form asks: `FormChoice.asks_notes`).
  */
 notes: string, };
 
@@ -67,7 +68,19 @@ export type SavedFile = {
  */
 id: number, path: string, bytes: number, };
 
-export type FormChoice = { form: FormId, title: string, };
+export type FormChoice = { form: FormId, title: string, 
+/**
+ * The form prints how effective the protocol was (`form.effectiveness`).
+ */
+asks_effectiveness: boolean, 
+/**
+ * The form prints further notes (`form.notes`).
+ */
+asks_notes: boolean, 
+/**
+ * The form is one stage's record: the lead may pick the stage.
+ */
+asks_stage: boolean, };
 
 export type AuditView = { 
 /**
@@ -98,7 +111,19 @@ next_twelve_months_confirmed: boolean,
  */
 imports: Array<HolidayImport>, };
 
-export type FieldLabel = { field: RecordField, label: string, };
+export type FieldLabel = { field: RecordField, label: string, 
+/**
+ * What to write, shown under the label.
+ */
+help: string | null, 
+/**
+ * A box for paragraphs rather than one line.
+ */
+multiline: boolean, 
+/**
+ * Must be filled in before the case may leave a stage whose record asks for it.
+ */
+required_to_escalate: boolean, };
 
 export type CasePlan = { route: string, route_name: string, stages: Array<PlannedStage>, limits: Array<PlannedLimit>, };
 
@@ -168,7 +193,17 @@ export type BoardFigures = { from: string, to: string, total: number, resolved: 
 /**
  * Stage number (as text) to the number of cases resolved there; "unresolved" for the rest.
  */
-by_stage_resolved: { [key in string]?: number }, resolved_at_stage_5_or_6: Array<LateCase>, median_working_days: number | null, time_to_resolution: Spread, 
+by_stage_resolved: { [key in string]?: number }, 
+/**
+ * The resolved cases listed one by one: those resolved at a stage their protocol's
+ * `[board_report] list_resolved_at` names. (The name is the one figures have
+ * always been exported under.)
+ */
+resolved_at_stage_5_or_6: Array<LateCase>, 
+/**
+ * The stages those lists name, across the protocols of the cases counted.
+ */
+listed_stages: Array<number>, median_working_days: number | null, time_to_resolution: Spread, 
 /**
  * Stage resolved at (as text) to the spread of working days.
  */
@@ -345,7 +380,11 @@ extra: { [key in RecordField]?: string }, next_step: string, approved_by: string
 
 export type StageRecord = { id: number, stage: number, discussed_at: string, participants: Array<Participant>, raising_view: string, receiving_view: string, summary: string, agreed: string, resolved: boolean, extra: { [key in RecordField]?: string }, next_step: string, approved_by: string | null, approved_on: string | null, recorded_at: string, recorded_by: string, };
 
-export type CaseListItem = { reference: string, child_name: string, raising_agency: string, receiving_agency: string, protocol_id: string, stage: number, state: StateKind, urgency: Urgency, next_due: Due | null, };
+export type CaseListItem = { reference: string, child_name: string, raising_agency: string, receiving_agency: string, protocol_id: string, stage: number, state: StateKind, urgency: Urgency, next_due: Due | null, 
+/**
+ * `next_due` in words for people (`escalate_core::format::due`).
+ */
+next_due_text: string | null, };
 
 export type CaseDetail = { reference: string, protocol_id: string, 
 /**
@@ -526,7 +565,12 @@ stage: number | null, id: string, what: string,
 /**
  * For notifications: who is owed.
  */
-to: string | null, due: Due, urgency: Urgency, 
+to: string | null, due: Due, 
+/**
+ * `due` in words for people (`escalate_core::format::due`), filled by
+ * [`Engine::status`]; empty in the dashboard's summary, which never shows it.
+ */
+due_text: string, urgency: Urgency, 
 /**
  * The reason given, where a shorter child-protective deadline replaced the protocol's.
  */
@@ -730,7 +774,7 @@ on: Anchor, within: Limit,
  */
 by: string | null, };
 
-export type FormId = "rpd-report" | "monitoring-form" | "escalation-form" | "stage-record" | "chronology";
+export type FormId = string;
 
 export type FormRequirement = { form: FormId, 
 /**
@@ -738,7 +782,84 @@ export type FormRequirement = { form: FormId,
  */
 on: Anchor, send_to: Array<string>, words: string, };
 
-export type RecordField = "risk-analysis" | "evidence" | "lead-advice" | "desired-outcome" | "minutes" | "route" | "lessons";
+export type FormDef = { id: FormId, title: string, 
+/**
+ * The organisation named at the top of every page (default: the partnership).
+ */
+organisation?: string | null, 
+/**
+ * Words printed under the title, before the first section.
+ */
+intro?: string | null, 
+/**
+ * The form a Board package carries unless the lead picks another.
+ */
+board: boolean, 
+/**
+ * The stages whose records and notifications fill the form (default: every stage).
+ */
+stages?: Array<number>, sections: Array<FormSection>, };
+
+export type FormSection = { heading?: string | null, 
+/**
+ * Start the section on a new page unless it fits whole on this one (a signature
+ * block).
+ */
+keep_together: boolean, 
+/**
+ * Room after the section (default "2 mm").
+ */
+space_after: Space, items: Array<FormItem>, };
+
+export type FormItem = { label?: string | null, from?: string | null, text?: string | null, 
+/**
+ * The least room the box takes, to write in by hand (default "1 line").
+ */
+space?: Space | null, tick?: string | null, 
+/**
+ * A stage tick-box group's stages (default: every formal stage).
+ */
+options?: Array<number>, 
+/**
+ * The boxes' own words, one per box (default "Stage N", or "Yes" and "No").
+ */
+labels?: Array<string>, paragraph?: string | null, 
+/**
+ * The stages whose records fill this item (default: the form's).
+ */
+stages?: Array<number>, };
+
+export type Space = string;
+
+export type BoardReport = { 
+/**
+ * Cases resolved at these stages are listed one by one.
+ */
+list_resolved_at: Array<number>, 
+/**
+ * The protocol's words.
+ */
+words: string, };
+
+export type RecordField = string;
+
+export type RecordFieldDef = { id: RecordField, 
+/**
+ * The label on the record form and the printed forms, in the protocol's words.
+ */
+label: string, 
+/**
+ * What to write, shown under the label.
+ */
+help?: string | null, 
+/**
+ * Must be filled in before the case may leave a stage whose record asks for it.
+ */
+required_to_escalate: boolean, 
+/**
+ * A box for paragraphs (the default) rather than one line.
+ */
+multiline: boolean, };
 
 export type Requirement = string;
 
@@ -750,7 +871,7 @@ keep_on: Array<string>, };
 
 export type Stage = { number: number, title: string, 
 /**
- * A step before the formal stages (Doncaster's informal stage): never planned.
+ * A step before the formal stages (an informal stage, such as a professional discussion): never planned.
  */
 informal: boolean, 
 /**
@@ -850,4 +971,18 @@ standard_route?: StandardRoute | null,
 /**
  * Limits over runs of the protocol's own stages, and the cap.
  */
-limits?: Array<RunLimit>, routes?: Array<Route>, skipping?: Skipping | null, };
+limits?: Array<RunLimit>, routes?: Array<Route>, skipping?: Skipping | null, 
+/**
+ * The fields stage records may carry beyond the common ones. A format 1 file that
+ * declares none has the seven of `assets/protocols/defaults/record-fields.toml`, filled in
+ * when the file is read.
+ */
+record_fields: Array<RecordFieldDef>, 
+/**
+ * The partnership's printable forms.
+ */
+forms?: Array<FormDef>, 
+/**
+ * Which cases the Board's monitoring report lists one by one.
+ */
+board_report?: BoardReport | null, };

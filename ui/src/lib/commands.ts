@@ -95,8 +95,12 @@ export const commands = {
    */
   protocols: (): Promise<Array<Protocol>> =>
     call("protocols"),
-  recordFields: (): Promise<Array<FieldLabel>> =>
-    call("record_fields"),
+  /**
+   * The record fields a stage record under this protocol may ask for: label, help,
+   * one line or paragraphs, in the protocol's words.
+   */
+  recordFields: (protocolId: string): Promise<Array<FieldLabel>> =>
+    call("record_fields", { protocolId }),
   /** Open a case; answers its reference. */
   createCase: (case_: NewCase): Promise<string> =>
     call("create_case", { case: case_ }),
@@ -142,7 +146,7 @@ export const commands = {
     call("save_draft", { reference, body }),
   loadDraft: (reference: string): Promise<string | null> =>
     call("load_draft", { reference }),
-  /** The forms this case's protocol uses. */
+  /** The forms this case's protocol can print, with their titles from its data. */
   reportForms: (reference: string): Promise<Array<FormChoice>> =>
     call("report_forms", { reference }),
   /** Each page's text, from the same layout as the PDF. */

@@ -1,44 +1,19 @@
 // Words for the engine's values, as a lead reads them.
-import type { Due, Sector, Urgency } from "./bindings";
+import type { Sector, Urgency } from "./bindings";
+import { formatUkDate, timeOf } from "./dates";
 
-const DAY = new Intl.DateTimeFormat("en-GB", {
-  weekday: "short",
-  day: "numeric",
-  month: "short",
-  year: "numeric",
-});
-const TIME = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit" });
-
-/** A NaiveDate or NaiveDateTime string as a local date (no time-zone shift). */
-function parse(s: string): Date {
-  const [d, t = "00:00:00"] = s.split("T");
-  const [y, m, day] = d.split("-").map(Number);
-  const [h, min, sec] = t.split(":").map((x) => Number.parseInt(x, 10));
-  return new Date(y, m - 1, day, h || 0, min || 0, sec || 0);
-}
+// Dates read as everywhere else in Escalate (the forms, the chronology, the alerts, all
+// written by escalate_core::format): dd/mm/yyyy and the 24-hour clock. Deadlines come
+// from the shell already in words (`due_text`, `next_due_text`), made by that formatter.
 
 export function day(s: string | null | undefined): string {
-  return s ? DAY.format(parse(s)) : "";
+  return s ? formatUkDate(s) : "";
 }
 
 export function dayTime(s: string | null | undefined): string {
   if (!s) return "";
-  const d = parse(s);
-  return `${DAY.format(d)} ${TIME.format(d)}`;
-}
-
-export function due(d: Due | null | undefined): string {
-  if (!d) return "No deadline";
-  switch (d.kind) {
-    case "end-of-day":
-      return `${day(d.at)}, end of day`;
-    case "at":
-      return dayTime(d.at);
-    case "without-delay":
-      return "Without delay";
-    case "no-limit":
-      return "No time limit";
-  }
+  const time = timeOf(s);
+  return time ? `${formatUkDate(s)} ${time}` : formatUkDate(s);
 }
 
 export function urgencyWords(u: Urgency): string {

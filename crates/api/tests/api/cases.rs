@@ -78,7 +78,10 @@ async fn a_resolved_case_reads_in_date_order() {
     for stage in 1..=4u8 {
         let mut rec = record(&format!("Stage {stage} discussion"), false);
         if stage == 3 {
-            rec.extra = BTreeMap::from([(RecordField::RiskAnalysis, "Rising.".to_owned())]);
+            rec.extra = BTreeMap::from([(
+                RecordField::new("risk-analysis").unwrap(),
+                "Rising.".to_owned(),
+            )]);
         }
         s.record_stage(&r, rec, now()).await.unwrap();
         s.escalate(&r, None, None, now()).await.unwrap();

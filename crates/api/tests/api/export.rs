@@ -40,7 +40,7 @@ async fn package(minimise: bool, seal: Seal<'_>) -> (Vec<u8>, Vec<u8>) {
         minimise,
         now,
     );
-    let pdf = pdf(&s, &r, FormId::Chronology, None, "", now).await;
+    let pdf = pdf(&s, &r, FormId::CHRONOLOGY, None, "", now).await;
     (export::seal(&pdf, &as_version_1(m), seal).unwrap(), pdf)
 }
 
@@ -96,7 +96,8 @@ async fn round_trip_to_the_boards_key() {
     let csv: Vec<&str> = p.csv.lines().collect();
     assert_eq!(csv.len(), 2);
     assert!(
-        csv[1].starts_with("RPD-2026-0001,south-gloucestershire,October 2020,"),
+        // The shipped file's version: "(rev. 2)" since its Monitoring Form became data.
+        csv[1].starts_with("RPD-2026-0001,south-gloucestershire,October 2020 (rev. 2),"),
         "{}",
         csv[1]
     );
@@ -285,7 +286,7 @@ async fn the_package_use_case_round_trip() {
         &s,
         &r,
         PackageRequest {
-            form: Some(FormId::Chronology),
+            form: Some(FormId::CHRONOLOGY),
             effectiveness: "",
             minimise: true,
             seal: seal_with(&[], Some("a long shared passphrase")).unwrap(),

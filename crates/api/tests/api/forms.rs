@@ -19,7 +19,7 @@ async fn western_bay(dir: &std::path::Path, summary: &str) -> (escalate_store::S
         let mut rec = record(stage, 10 + u32::from(stage), stage == 5);
         if stage == 3 {
             rec.extra = BTreeMap::from([(
-                RecordField::RiskAnalysis,
+                RecordField::new("risk-analysis").unwrap(),
                 "Perceived risk: rising neglect.".to_owned(),
             )]);
         }
@@ -50,7 +50,7 @@ async fn resolution_of_professional_differences_report() {
     let pdf = pdf(
         &s,
         &r,
-        FormId::RpdReport,
+        FormId::new("rpd-report").unwrap(),
         None,
         "The stages were clear; Stage 3 was slow.",
         t("2026-11-20T17:00"),
@@ -97,7 +97,7 @@ async fn stage_record_with_the_protocols_extra_field() {
     let pdf = pdf(
         &s,
         &r,
-        FormId::StageRecord,
+        FormId::STAGE_RECORD,
         Some(3),
         "",
         t("2026-11-20T17:00"),
@@ -129,7 +129,7 @@ async fn chronology_marks_overdue_items() {
         .create_case(new_case("Summary"), t("2026-11-02T09:00"))
         .await
         .unwrap();
-    let pdf = pdf(&s, &r, FormId::Chronology, None, "", t("2026-11-20T17:00")).await;
+    let pdf = pdf(&s, &r, FormId::CHRONOLOGY, None, "", t("2026-11-20T17:00")).await;
     check_pdf(&pdf);
     assert_contains_all(
         &text(&pdf, None),
@@ -177,7 +177,7 @@ async fn monitoring_form_at_stage_4() {
         .unwrap();
     }
     let mut rec = record(4, 6, true);
-    rec.extra = BTreeMap::from([(RecordField::Route, "Mediation".to_owned())]);
+    rec.extra = BTreeMap::from([(RecordField::new("route").unwrap(), "Mediation".to_owned())]);
     s.record_stage(&r, rec, t("2026-11-20T16:00"))
         .await
         .unwrap();
@@ -191,7 +191,7 @@ async fn monitoring_form_at_stage_4() {
     let pdf = pdf(
         &s,
         &r,
-        FormId::MonitoringForm,
+        FormId::new("monitoring-form").unwrap(),
         None,
         "Mediation was quick.",
         t("2026-11-20T17:00"),
@@ -231,15 +231,15 @@ async fn doncaster_escalation_form() {
     let rec = StageRecordInput {
         extra: BTreeMap::from([
             (
-                RecordField::Evidence,
+                RecordField::new("evidence").unwrap(),
                 "Attendance record and two incident logs.".to_owned(),
             ),
             (
-                RecordField::LeadAdvice,
+                RecordField::new("lead-advice").unwrap(),
                 "DSL advised formal escalation.".to_owned(),
             ),
             (
-                RecordField::DesiredOutcome,
+                RecordField::new("desired-outcome").unwrap(),
                 "A multi-agency meeting this week.".to_owned(),
             ),
         ]),
@@ -271,7 +271,7 @@ async fn doncaster_escalation_form() {
     let pdf = pdf(
         &s,
         &r,
-        FormId::EscalationForm,
+        FormId::new("escalation-form").unwrap(),
         None,
         "",
         t("2026-11-02T17:00"),
@@ -319,7 +319,15 @@ async fn long_answers_flow_onto_further_pages() {
         .collect::<Vec<_>>()
         .join(" ");
     let (s, r) = western_bay(dir.path(), &long).await;
-    let pdf = pdf(&s, &r, FormId::RpdReport, None, "", t("2026-11-20T17:00")).await;
+    let pdf = pdf(
+        &s,
+        &r,
+        FormId::new("rpd-report").unwrap(),
+        None,
+        "",
+        t("2026-11-20T17:00"),
+    )
+    .await;
     check_pdf(&pdf);
     let all = text(&pdf, None);
     assert!(all.contains("Page 1 of 4"), "{all}");
@@ -366,7 +374,15 @@ async fn empty_optional_fields_leave_room_to_write() {
         )
         .await
         .unwrap();
-    let pdf = pdf(&s, &r, FormId::RpdReport, None, "", t("2026-11-03T09:00")).await;
+    let pdf = pdf(
+        &s,
+        &r,
+        FormId::new("rpd-report").unwrap(),
+        None,
+        "",
+        t("2026-11-03T09:00"),
+    )
+    .await;
     check_pdf(&pdf);
     let text = text(&pdf, None);
     assert_contains_all(
@@ -385,10 +401,34 @@ async fn empty_optional_fields_leave_room_to_write() {
 async fn the_same_input_gives_the_same_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let (s, r) = western_bay(dir.path(), "Summary").await;
-    let a = pdf(&s, &r, FormId::RpdReport, None, "x", t("2026-11-20T17:00")).await;
-    let b = pdf(&s, &r, FormId::RpdReport, None, "x", t("2026-11-20T17:00")).await;
+    let a = pdf(
+        &s,
+        &r,
+        FormId::new("rpd-report").unwrap(),
+        None,
+        "x",
+        t("2026-11-20T17:00"),
+    )
+    .await;
+    let b = pdf(
+        &s,
+        &r,
+        FormId::new("rpd-report").unwrap(),
+        None,
+        "x",
+        t("2026-11-20T17:00"),
+    )
+    .await;
     assert_eq!(a, b);
-    let c = pdf(&s, &r, FormId::RpdReport, None, "x", t("2026-11-21T17:00")).await;
+    let c = pdf(
+        &s,
+        &r,
+        FormId::new("rpd-report").unwrap(),
+        None,
+        "x",
+        t("2026-11-21T17:00"),
+    )
+    .await;
     assert_ne!(a, c, "the creation date is part of the file");
 }
 
@@ -415,7 +455,7 @@ async fn a_form_the_protocol_does_not_use_is_refused() {
         calendar: s.calendar(),
     };
     let opts = escalate_report::ReportOptions {
-        form: FormId::RpdReport,
+        form: FormId::new("rpd-report").unwrap(),
         stage: None,
         effectiveness: String::new(),
         notes: String::new(),
@@ -428,7 +468,7 @@ async fn a_form_the_protocol_does_not_use_is_refused() {
         "{e}"
     );
     let opts = escalate_report::ReportOptions {
-        form: FormId::StageRecord,
+        form: FormId::STAGE_RECORD,
         ..opts
     };
     assert!(escalate_report::render(&input, &opts)
@@ -446,7 +486,7 @@ async fn rpd_report_text_snapshot() {
     let pdf = pdf(
         &s,
         &r,
-        FormId::RpdReport,
+        FormId::new("rpd-report").unwrap(),
         None,
         "Clear.",
         t("2026-11-20T17:00"),
@@ -464,4 +504,318 @@ async fn rpd_report_text_snapshot() {
         got, want,
         "the RPD Report's text changed: check it, then UPDATE_SNAPSHOTS=1"
     );
+}
+
+/// A protocol file of the fixtures, parsed once for the life of the tests (a case file
+/// holds its protocol by a static reference, as the store's do).
+fn fixture_protocol(file: &str) -> &'static escalate_core::Protocol {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/protocols")
+        .join(file);
+    let src = std::fs::read_to_string(&path).unwrap();
+    Box::leak(Box::new(
+        escalate_core::Protocol::from_toml(&src, file).unwrap_or_else(|e| panic!("{e}")),
+    ))
+}
+
+/// A Darlington case taken to its Stage 3 interagency meeting, built from its events as
+/// the store's case file holds it (the store does not yet run cases under a protocol
+/// file it was not shipped with).
+fn darlington_case() -> (escalate_core::CaseFile, escalate_core::model::Profile) {
+    use escalate_core::case::{Event, Opening, RecordSummary};
+    use escalate_core::model::{Participant, Profile, StageRecord};
+    use escalate_core::{Case, CaseFile, CaseText, LoggedEvent};
+    let protocol = fixture_protocol("darlington.toml");
+    let issues = RecordField::new("outstanding-issues").unwrap();
+    let record = |id: i64, stage: u8, day: u32, extra: &[(&RecordField, &str)]| StageRecord {
+        id,
+        stage,
+        discussed_at: t(&format!("2026-11-{day:02}T10:00")),
+        participants: vec![Participant {
+            name: format!("Manager {stage}"),
+            role: "Team Manager".into(),
+            agency: "Darlington Children's Services".into(),
+        }],
+        raising_view: String::new(),
+        receiving_view: String::new(),
+        summary: format!("Stage {stage}: the difference discussed."),
+        agreed: format!("Stage {stage}: actions agreed."),
+        resolved: false,
+        extra: extra
+            .iter()
+            .map(|(k, v)| ((*k).clone(), (*v).to_owned()))
+            .collect(),
+        next_step: if stage == 3 {
+            "Review at the core group on 1 December.".into()
+        } else {
+            String::new()
+        },
+        approved_by: None,
+        approved_on: None,
+        recorded_at: t(&format!("2026-11-{day:02}T12:00")),
+        recorded_by: "Alex Morgan".into(),
+    };
+    let records = vec![
+        record(1, 1, 2, &[]),
+        record(2, 2, 3, &[]),
+        record(3, 3, 5, &[(&issues, "Who convenes the next review.")]),
+    ];
+    let summary = |r: &StageRecord| {
+        Event::Record(RecordSummary {
+            record: Some(r.id),
+            discussed_at: r.discussed_at,
+            resolved: r.resolved,
+            fields: r.extra.keys().cloned().collect(),
+        })
+    };
+    let escalate = |day: u32, to: u8| Event::Escalate {
+        at: t(&format!("2026-11-{day:02}T15:00")),
+        to_stage: Some(to),
+        reason: None,
+        skip: None,
+    };
+    let events = vec![
+        Event::Open {
+            at: t("2026-11-02T09:00"),
+            opening: Opening::default(),
+        },
+        summary(&records[0]),
+        escalate(2, 2),
+        summary(&records[1]),
+        escalate(3, 3),
+        summary(&records[2]),
+        Event::MarkSent {
+            at: t("2026-11-05T16:00"),
+            stage: Some(3),
+            notification: "recording-tool-to-business-unit".into(),
+            to: "DSP Business Unit".into(),
+            due: None,
+            note: String::new(),
+        },
+    ];
+    let engine = Case::replay(protocol, &events).unwrap_or_else(|e| panic!("{e}"));
+    let file = CaseFile {
+        case: CaseText {
+            reference: "RPD-2026-0007".into(),
+            protocol_id: protocol.id.clone(),
+            protocol_version: protocol.version.clone(),
+            protocol_sha256: String::new(),
+            child_name: CHILD.into(),
+            child_dob: None,
+            child_identifiers: String::new(),
+            category: "Closure of a case".into(),
+            summary: "Disagreement about closing the case while concerns remain.".into(),
+            raising_professional: Some("Alex Morgan".into()),
+            receiving_professional: Some("Jo Evans".into()),
+            opened_at: t("2026-11-02T09:00"),
+            immediate_risk: None,
+            created_at: t("2026-11-02T09:00"),
+            updated_at: t("2026-11-05T16:00"),
+        },
+        raising_agency: "Darlington Primary School".into(),
+        receiving_agency: "Darlington Children's Services".into(),
+        records,
+        events: events
+            .into_iter()
+            .enumerate()
+            .map(|(i, event)| LoggedEvent {
+                seq: i as i64 + 1,
+                at: t("2026-11-05T16:00"),
+                actor: "Alex Morgan".into(),
+                event,
+            })
+            .collect(),
+        engine,
+        protocol,
+    };
+    let profile = Profile {
+        name: "Alex Morgan".into(),
+        designation: "Designated Safeguarding Lead".into(),
+        agency: "Darlington Primary School".into(),
+        sector: Sector::Schools,
+        protocol_id: protocol.id.clone(),
+        calendar: CalendarId::EnglandAndWales,
+        auto_lock_minutes: 10,
+    };
+    (file, profile)
+}
+
+#[test]
+fn a_partnership_specific_form_prints_with_its_own_labels() {
+    let (file, profile) = darlington_case();
+    let calendar = escalate_core::Calendar::new(CalendarId::EnglandAndWales);
+    let now = t("2026-11-06T09:00");
+    let case = file.detail(&calendar, now).unwrap();
+    let chronology = file.chronology(&calendar, now).unwrap();
+    let input = escalate_report::ReportInput {
+        profile: &profile,
+        case: &case,
+        chronology: &chronology,
+        protocol: file.protocol,
+        calendar: &calendar,
+    };
+    let form = FormId::new("professional-challenge-recording-tool").unwrap();
+    assert_eq!(escalate_report::forms_for(file.protocol)[0], form);
+    let opts = escalate_report::ReportOptions {
+        form,
+        stage: None,
+        effectiveness: String::new(),
+        notes: String::new(),
+        generated_at: now,
+    };
+    let pdf = escalate_report::render(&input, &opts).unwrap();
+    check_pdf(&pdf);
+    // Kept for a look (docs/screenshots has it as a PNG).
+    std::fs::write(
+        std::env::temp_dir().join("escalate-recording-tool.pdf"),
+        &pdf,
+    )
+    .unwrap();
+    let text = text(&pdf, None);
+    assert_contains_all(
+        &text,
+        &[
+            // Its own title, heading, words and labels, from the fixture.
+            "Darlington Safeguarding Partnership",
+            "Professional Challenge Recording Tool",
+            "Details of next steps should also be captured.",
+            "The professional challenge",
+            "Child or adult at risk",
+            "Practitioner raising the",
+            "The reason for",
+            "Stage 3: interagency meeting",
+            "Date of the meeting",
+            "Record of discussion",
+            "Agreed outcomes/actions",
+            "Details of any outstanding",
+            "Details of next steps",
+            "Resolved at this stage",
+            "Copy to the DSP Business Unit",
+            "Completed by",
+            // Values, from Stage 3 only where the form says so.
+            CHILD,
+            "Alex Morgan",
+            "Darlington Primary School",
+            "Jo Evans",
+            "Darlington Children's Services",
+            "Disagreement about closing the case while concerns remain.",
+            "05/11/2026 10:00",
+            "Stage 3: the difference discussed.",
+            "Stage 3: actions agreed.",
+            "Who convenes the next review.",
+            "Review at the core group on 1 December.",
+            "☐ Yes",
+            "☒ No",
+            "05/11/2026",
+            "Designated Safeguarding Lead",
+            "06/11/2026",
+            "Case reference: RPD-2026-0007",
+        ],
+    );
+    // Nothing of another partnership's form, and nothing from Stages 1 and 2.
+    for absent in [
+        "Western Bay",
+        "Monitoring Form",
+        "Stage 1: the difference discussed.",
+        "Stage 2: actions agreed.",
+    ] {
+        assert!(!text.contains(absent), "{absent} printed:\n{text}");
+    }
+}
+
+/// Every word a specimen prints: the form's own words and the layout's.
+fn form_words(p: &escalate_core::Protocol, f: &escalate_core::protocol::FormDef) -> Vec<String> {
+    use escalate_core::form::ItemKind;
+    let mut words = vec![
+        f.title.clone(),
+        f.organisation
+            .clone()
+            .unwrap_or_else(|| p.partnership.clone()),
+        "Specimen: not filled in".to_owned(),
+    ];
+    words.extend(f.intro.clone());
+    for s in &f.sections {
+        words.extend(s.heading.clone());
+        for item in &s.items {
+            match item.kind() {
+                ItemKind::Paragraph(w) => words.push(w.to_owned()),
+                ItemKind::Ticks { label, .. } | ItemKind::Field { label, .. } => {
+                    words.push(label.to_owned());
+                }
+            }
+            words.extend(item.labels.iter().cloned());
+        }
+    }
+    words
+}
+
+fn folded(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The PDF's text in the order it is drawn (`pdftotext -raw`): a label's lines stay
+/// together and a line ending in a hyphen is not joined to the next.
+fn raw_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("f.pdf");
+    std::fs::write(&f, pdf).unwrap();
+    crate::tool("pdftotext", &["-raw", f.to_str().unwrap(), "-"])
+}
+
+#[test]
+fn a_blank_specimen_shows_every_label_and_no_case_data() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/protocols");
+    let mut protocols: Vec<&escalate_core::Protocol> =
+        escalate_core::builtin_protocols().unwrap().iter().collect();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if name.ends_with(".toml") {
+            protocols.push(fixture_protocol(&name));
+        }
+    }
+    let mut printed = 0;
+    for p in protocols {
+        for f in &p.forms {
+            let pdf = escalate_api::reports::specimen(p, &f.id, t("2026-11-20T17:00")).unwrap();
+            check_pdf(&pdf);
+            let text = folded(&raw_text(&pdf));
+            let words = form_words(p, f);
+            for w in &words {
+                assert!(
+                    text.contains(&folded(w)),
+                    "{}/{}: '{w}' not printed:\n{text}",
+                    p.id,
+                    f.id
+                );
+            }
+            // What is left once every label is taken out is the layout's own: boxes to
+            // tick, their stage numbers or yes and no, and the page numbers.
+            let mut rest = text.clone();
+            let mut by_length = words.clone();
+            by_length.sort_by_key(|w| std::cmp::Reverse(w.len()));
+            for w in &by_length {
+                rest = rest.replace(&folded(w), " ");
+            }
+            for word in rest.split_whitespace() {
+                assert!(
+                    ["☐", "Stage", "Yes", "No", "Page", "of"].contains(&word)
+                        || word.chars().all(|c| c.is_ascii_digit()),
+                    "{}/{}: '{word}' is not the form's own: {rest}",
+                    p.id,
+                    f.id
+                );
+            }
+            assert!(!text.contains('☒'), "{}/{}: a box is ticked", p.id, f.id);
+            printed += 1;
+        }
+    }
+    assert_eq!(printed, 4, "the three seed forms and the fixture's own");
+    // The two forms every protocol has are Escalate's, with no specimen of their own.
+    let wb = escalate_core::builtin_protocol("western-bay")
+        .unwrap()
+        .unwrap();
+    let e = escalate_api::reports::specimen(wb, &FormId::CHRONOLOGY, t("2026-11-20T17:00"))
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("form"));
+    assert!(e.message.contains("use one of rpd-report"), "{e}");
 }

@@ -149,7 +149,7 @@ async fn a_refused_escalation_gives_the_missing_record_fields_as_data() {
         (e.code, e.missing_fields.as_slice()),
         (
             ErrorCode::StageRequirementsMissing,
-            &[RecordField::RiskAnalysis][..]
+            &[RecordField::new("risk-analysis").unwrap()][..]
         )
     );
     // The words the app shows: the data is not sent across IPC, the message says it.
@@ -167,8 +167,8 @@ async fn a_refused_escalation_gives_the_missing_record_fields_as_data() {
 async fn record_fields_given_as_pairs_are_refused_naming_field_and_never_echoed() {
     let refused: &[(&[&str], &str)] = &[
         (
-            &["colour=red"],
-            "field: field 1: the ID before '=' is not a record field: use one of risk-analysis, evidence, lead-advice, desired-outcome, minutes, route, lessons",
+            &["Colour Red=red"],
+            "field: field 1: the ID before '=' is not a record field: an id is lower-case letters and digits joined by hyphens",
         ),
         (&["Aled Canary has a bruise"], "field: field 1 has no '=': give ID=TEXT"),
         (&["risk-analysis=  "], "field: risk-analysis has no text"),
@@ -198,6 +198,25 @@ async fn record_fields_given_as_pairs_are_refused_naming_field_and_never_echoed(
         cases::escalate(&s, &r, None, None, at(day)).await.unwrap();
     }
     let before = entries(&s).await;
+    // An id is open: whether it is a record field is the case's protocol's to say.
+    let e = cases::record_stage_with_fields(
+        &s,
+        &r,
+        record(3, 5, false),
+        pairs(&["risk-analysis=Canary", "colour=red"]).unwrap(),
+        at(5),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        (e.code, e.field.as_deref()),
+        (ErrorCode::FieldInvalid, Some("field"))
+    );
+    assert!(
+        e.message.starts_with("field: field 2: the ID before '=' is not a record field: use one of risk-analysis, evidence, lead-advice, desired-outcome, minutes, route, lessons"),
+        "{e}"
+    );
+    assert!(!e.message.contains("Canary"), "the text was echoed: {e}");
     // A field this stage's record does not use is the pairs' fault when they gave it…
     let e = cases::record_stage_with_fields(
         &s,
@@ -218,7 +237,10 @@ async fn record_fields_given_as_pairs_are_refused_naming_field_and_never_echoed(
     );
     // …and the record form's when it did.
     let mut form = record(3, 5, false);
-    form.extra = BTreeMap::from([(RecordField::Evidence, "Aled Canary said so".to_owned())]);
+    form.extra = BTreeMap::from([(
+        RecordField::new("evidence").unwrap(),
+        "Aled Canary said so".to_owned(),
+    )]);
     let e = cases::record_stage(&s, &r, form, at(5)).await.unwrap_err();
     assert_eq!(e.field.as_deref(), Some("extra"));
     assert!(!e.message.contains("Canary"), "{e}");
@@ -238,7 +260,7 @@ async fn record_fields_given_as_pairs_are_refused_naming_field_and_never_echoed(
     assert_eq!(
         d.records[2]
             .extra
-            .get(&RecordField::RiskAnalysis)
+            .get(&RecordField::new("risk-analysis").unwrap())
             .map(String::as_str),
         Some("Rising risk")
     );
@@ -374,10 +396,21 @@ async fn the_protocols_and_record_fields_a_front_end_offers() {
     ] {
         assert!(ids.iter().any(|i| i == id), "{id} in {ids:?}");
     }
-    let fields = cases::record_fields();
-    assert_eq!(fields.len(), RecordField::ALL.len());
-    assert_eq!(fields[0].field, RecordField::RiskAnalysis);
-    assert_eq!(fields[0].label, RecordField::RiskAnalysis.label());
+    // A format 1 protocol that declares no record fields has the seven stored records
+    // have always used, labelled from data.
+    let western_bay = escalate_core::builtin_protocol("western-bay")
+        .unwrap()
+        .unwrap();
+    let fields = cases::record_fields(western_bay);
+    assert_eq!(
+        fields.len(),
+        escalate_core::protocol::default_record_fields().len()
+    );
+    assert_eq!(fields[0].field, RecordField::new("risk-analysis").unwrap());
+    assert_eq!(
+        fields[0].label,
+        western_bay.field_label(&RecordField::new("risk-analysis").unwrap())
+    );
     assert!(fields.iter().all(|f| !f.label.is_empty()));
     s.close().await;
 }

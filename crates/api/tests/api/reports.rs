@@ -19,15 +19,20 @@ async fn forms_preview_and_render_from_one_load() {
         .unwrap();
     let now = t("2026-11-03T09:00");
     assert_eq!(
-        forms(&s, &r, now).await.unwrap(),
+        forms(&s, &r, now)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|f| f.form)
+            .collect::<Vec<_>>(),
         [
-            FormId::MonitoringForm,
-            FormId::StageRecord,
-            FormId::Chronology
+            FormId::new("monitoring-form").unwrap(),
+            FormId::STAGE_RECORD,
+            FormId::CHRONOLOGY
         ]
     );
     let opts = ReportOptions {
-        form: FormId::Chronology,
+        form: FormId::CHRONOLOGY,
         stage: None,
         effectiveness: String::new(),
         notes: String::new(),

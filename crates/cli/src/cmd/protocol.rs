@@ -1,11 +1,12 @@
-//! `protocols`, `protocol show|check|new|install|remove` and `plan`: protocols, the
-//! store's installed ones where there is a store.
+//! `protocols`, `protocol show|check|new|form|install|remove` and `plan`: protocols,
+//! the store's installed ones where there is a store.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use escalate_api::{cases, engine, session, settings};
-use escalate_core::protocol::{Anchor, ExtensionRule, Notification, RunLimit, Stage};
+use escalate_api::{cases, engine, reports, session, settings};
+use escalate_core::form::{ItemKind, Value};
+use escalate_core::protocol::{Anchor, ExtensionRule, FormDef, Notification, RunLimit, Stage};
 use escalate_core::{Limit, Protocol};
 
 use crate::args::PlanArgs;
@@ -130,6 +131,23 @@ pub fn check(files: &[PathBuf], out: &mut impl Write) -> Result<(), CliError> {
 /// The commented starter file, to redirect into a file of one's own.
 pub fn new(out: &mut impl Write) -> Result<(), CliError> {
     out.write_all(engine::starter().as_bytes())?;
+    Ok(())
+}
+
+/// A blank specimen of one of the protocol's own forms, written to a new file.
+pub fn specimen(
+    protocol: &str,
+    form: &str,
+    file: &Path,
+    ctx: &Ctx,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let form = parse::form(form)?;
+    let now = ctx.now()?;
+    let p = find(protocol, ctx)?;
+    let pdf = reports::specimen(&p, &form, now).map_err(options(&["form"]))?;
+    reports::save(file, &pdf).map_err(options(&["out"]))?;
+    writeln!(out, "{}\t{} bytes", file.display(), pdf.len())?;
     Ok(())
 }
 
@@ -360,6 +378,97 @@ fn show_text(p: &Protocol, out: &mut impl Write) -> Result<(), CliError> {
             writeln!(out, "  Notify {}", notification_line(n))?;
         }
     }
+    if !p.record_fields.is_empty() {
+        writeln!(out, "\nRecord fields:")?;
+        for f in &p.record_fields {
+            let mut how = vec![if f.multiline {
+                "paragraphs"
+            } else {
+                "one line"
+            }];
+            if f.required_to_escalate {
+                how.push("required before escalating");
+            }
+            writeln!(out, "  {}: {} ({})", f.id, f.label, how.join(", "))?;
+            if let Some(h) = &f.help {
+                writeln!(out, "    {h}")?;
+            }
+        }
+    }
+    writeln!(out, "\nForms:")?;
+    for f in &p.forms {
+        show_form(f, out)?;
+    }
+    for id in escalate_core::FormId::BUILT_IN {
+        writeln!(
+            out,
+            "  {id}: {} (every protocol)",
+            id.built_in_title().unwrap_or_default()
+        )?;
+    }
+    if let Some(b) = &p.board_report {
+        let stages: Vec<String> = b.list_resolved_at.iter().map(u8::to_string).collect();
+        writeln!(
+            out,
+            "\nBoard report: lists cases resolved at Stage {} one by one — {}",
+            stages.join(", "),
+            b.words
+        )?;
+    }
+    Ok(())
+}
+
+/// A declared form: its title and heading, then each section's items by label and
+/// what fills them, so an author can read the layout back.
+fn show_form(f: &FormDef, out: &mut impl Write) -> Result<(), CliError> {
+    writeln!(
+        out,
+        "  {}: {}{}",
+        f.id,
+        f.title,
+        if f.board {
+            " (what a Board package carries)"
+        } else {
+            ""
+        }
+    )?;
+    if let Some(o) = &f.organisation {
+        writeln!(out, "    Heading: {o}")?;
+    }
+    if !f.stages.is_empty() {
+        let stages: Vec<String> = f.stages.iter().map(u8::to_string).collect();
+        writeln!(out, "    Filled from Stages {}", stages.join(", "))?;
+    }
+    for section in &f.sections {
+        if let Some(h) = &section.heading {
+            writeln!(out, "    [{h}]")?;
+        }
+        for item in &section.items {
+            match item.kind() {
+                ItemKind::Paragraph(words) => writeln!(out, "    \"{words}\"")?,
+                ItemKind::Ticks { label, tick } => {
+                    writeln!(out, "    {label} — tick: {}", tick.as_str())?;
+                }
+                ItemKind::Field {
+                    label,
+                    value,
+                    space,
+                } => match value {
+                    Value::From(source) => writeln!(out, "    {label} — {source}")?,
+                    Value::Text(_) => writeln!(
+                        out,
+                        "    {label} — {}",
+                        item.sources()
+                            .iter()
+                            .map(|s| s.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )?,
+                    Value::Blank => writeln!(out, "    {label} — blank, {space} to write in")?,
+                },
+            }
+        }
+    }
     Ok(())
 }
 
@@ -438,7 +547,13 @@ fn show_stage(p: &Protocol, s: &Stage, prefix: &str, out: &mut impl Write) -> Re
         writeln!(out, "  Notify {}", notification_line(n))?;
     }
     for f in &s.forms {
-        write!(out, "  Form: {} ({}) on {}", f.form.title(), f.form, f.on)?;
+        write!(
+            out,
+            "  Form: {} ({}) on {}",
+            p.form_title(&f.form).unwrap_or_default(),
+            f.form,
+            f.on
+        )?;
         if !f.send_to.is_empty() {
             write!(out, ", send to {}", f.send_to.join("; "))?;
         }

@@ -22,7 +22,9 @@ pub fn report(a: ReportArgs, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliE
         };
         let pdf = ctx
             .with_store(&ctx.secrets(false), async |s| {
-                reports::render(s, &a.reference, &options_).await
+                reports::render(s, &a.reference, &options_)
+                    .await
+                    .map_err(options(&["form", "stage"]))
             })
             .await?;
         reports::save(&a.out, &pdf).map_err(options(&["out"]))?;

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod engine_commands;
+mod forms;
 mod hardening;
 mod packages;
 mod store_commands;

@@ -1028,3 +1028,52 @@ fn a_stage_record_file_is_refused_without_echoing_its_values() {
         "a refusal wrote nothing"
     );
 }
+
+#[test]
+fn report_prints_any_form_the_cases_protocol_declares() {
+    let lead = Lead::new();
+    lead.init();
+    let r = lead.new_case("Siân Llŷr Ŵyn", &[]);
+    let pdf = lead.root().join("rpd.pdf");
+    lead.ok(&[
+        "report",
+        &r,
+        "--form",
+        "rpd-report",
+        "--notes",
+        "Noted.",
+        "--out",
+        pdf.to_str().unwrap(),
+    ]);
+    let out = std::process::Command::new("pdftotext")
+        .args([pdf.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for want in [
+        "Resolution of Professional Differences Report",
+        "School believes the threshold for a section 47 enquiry is met.",
+        "Noted.",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    // A form no protocol has, and one another protocol has: each refusal names --form
+    // and lists the forms the case's protocol has.
+    for (form, said) in [
+        (
+            "letter",
+            "escalate: --form: 'letter' is not a form: protocol 'western-bay' has rpd-report, stage-record, chronology",
+        ),
+        (
+            "escalation-form",
+            "escalate: --form: escalation-form is not used by protocol 'western-bay': it uses rpd-report, stage-record, chronology",
+        ),
+    ] {
+        let (code, err) = lead.fails(
+            &["report", &r, "--form", form, "--out", "/tmp/never.pdf"],
+            false,
+        );
+        assert_eq!(code, 2, "{err}");
+        assert_eq!(err.trim_end(), said);
+    }
+}

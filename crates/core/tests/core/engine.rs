@@ -58,7 +58,7 @@ fn doncaster_stage_1_on_the_day_it_opens() {
     assert!(s
         .forms
         .iter()
-        .any(|f| f.form.form == escalate_core::FormId::EscalationForm && f.owed));
+        .any(|f| f.form.form == escalate_core::FormId::new("escalation-form").unwrap() && f.owed));
     assert!(s
         .next_step
         .starts_with("If the issue is not resolved within the 5 working days"));
@@ -149,7 +149,11 @@ fn south_gloucestershire_counts_from_the_outset_and_names_sector_roles() {
     // The practitioners fail at 14:00: managers must make contact within 24 hours.
     c.apply(
         p,
-        record("2026-11-23T14:00", false, &[RecordField::Evidence]),
+        record(
+            "2026-11-23T14:00",
+            false,
+            &[RecordField::new("evidence").unwrap()],
+        ),
     )
     .unwrap();
     let s = engine.status(p, &c).unwrap();
@@ -328,7 +332,7 @@ fn western_bay_stage_5_report_goes_to_the_administrator() {
         (4, "2026-11-05T10:00"),
     ] {
         let fields: &[RecordField] = if stage == 3 {
-            &[RecordField::RiskAnalysis]
+            &[RecordField::new("risk-analysis").unwrap()]
         } else {
             &[]
         };
@@ -366,7 +370,7 @@ fn western_bay_stage_5_report_goes_to_the_administrator() {
     let report = s
         .forms
         .iter()
-        .find(|f| f.form.form == escalate_core::FormId::RpdReport && f.owed)
+        .find(|f| f.form.form == escalate_core::FormId::new("rpd-report").unwrap() && f.owed)
         .unwrap();
     assert!(report
         .form

@@ -10,6 +10,8 @@ mod fixtures;
 mod format2;
 mod format2_files;
 mod format2_properties;
+mod forms;
+mod no_protocol_words;
 mod plan;
 mod properties;
 mod protocol_files;
@@ -44,6 +46,6 @@ pub fn record(at: &str, resolved: bool, fields: &[RecordField]) -> Event {
         record: None,
         discussed_at: dt(at),
         resolved,
-        fields: fields.iter().copied().collect::<BTreeSet<_>>(),
+        fields: fields.iter().cloned().collect::<BTreeSet<_>>(),
     })
 }

@@ -135,7 +135,7 @@ proptest! {
                 Move::Record { resolved, analysis } => Event::Record(RecordSummary { record: None,
                     discussed_at: now,
                     resolved,
-                    fields: if analysis { BTreeSet::from([RecordField::RiskAnalysis]) } else { BTreeSet::new() },
+                    fields: if analysis { BTreeSet::from([RecordField::new("risk-analysis").unwrap()]) } else { BTreeSet::new() },
                 }),
                 Move::Escalate { skip, reason } => Event::Escalate {
                     at: now,

@@ -29,7 +29,7 @@ fn every_stage_of_every_protocol_has_a_written_record_form() {
     for p in builtin_protocols().unwrap() {
         for s in &p.stages {
             assert!(
-                s.forms.iter().any(|f| f.form == FormId::StageRecord),
+                s.forms.iter().any(|f| f.form == FormId::STAGE_RECORD),
                 "{} stage {} has no stage-record form",
                 p.id,
                 s.number
@@ -63,7 +63,7 @@ fn western_bay() {
         s3.escalate_requires,
         [
             Requirement::Record,
-            Requirement::Field(RecordField::RiskAnalysis)
+            Requirement::Field(RecordField::new("risk-analysis").unwrap())
         ]
     );
     assert!(s3
@@ -78,9 +78,11 @@ fn western_bay() {
         .any(|a| a.contains("professionals meeting may be held")));
     // Stage 5: the Report, a copy to the Board administrator; unresolved goes to the Chair.
     let s5 = p.stage(5).unwrap();
-    assert!(s5.forms.iter().any(
-        |f| f.form == FormId::RpdReport && f.send_to.iter().any(|t| t == "WBSCB Administrator")
-    ));
+    assert!(s5
+        .forms
+        .iter()
+        .any(|f| f.form == FormId::new("rpd-report").unwrap()
+            && f.send_to.iter().any(|t| t == "WBSCB Administrator")));
     assert!(s5.notifications.iter().any(|n| n
         .to
         .contains("Chair of the WBSCB, via the WBSCB Administrator")
@@ -91,7 +93,7 @@ fn western_bay() {
     assert!(s6
         .forms
         .iter()
-        .any(|f| f.form == FormId::RpdReport && f.on == Anchor::Resolution));
+        .any(|f| f.form == FormId::new("rpd-report").unwrap() && f.on == Anchor::Resolution));
     // Five exclusions, each redirected to the procedure the seed names.
     let ex: Vec<_> = p
         .exclusions
@@ -177,13 +179,16 @@ fn doncaster() {
     let p = protocol("doncaster");
     let s0 = p.stage(0).unwrap();
     assert!(s0.informal);
-    assert!(s0.record.fields.contains(&RecordField::Minutes));
+    assert!(s0
+        .record
+        .fields
+        .contains(&RecordField::new("minutes").unwrap()));
     assert_eq!(p.first_stage(), 1);
     let s1 = p.stage(1).unwrap();
     assert!(s1
         .forms
         .iter()
-        .any(|f| f.form == FormId::EscalationForm && f.on == Anchor::StageStart));
+        .any(|f| f.form == FormId::new("escalation-form").unwrap() && f.on == Anchor::StageStart));
     let t = s1.timescale.as_ref().unwrap();
     assert_eq!((t.within, t.from), (Limit::WorkingDays(5), Anchor::Receipt));
     let same_day: Vec<_> = s1
@@ -255,10 +260,12 @@ fn south_gloucestershire() {
     for n in [3, 4] {
         let s = p.stage(n).unwrap();
         assert!(
-            s.forms.iter().any(|f| f.form == FormId::MonitoringForm
-                && f.send_to
-                    .iter()
-                    .any(|t| t.starts_with("Strategic Safeguarding Service Manager"))),
+            s.forms
+                .iter()
+                .any(|f| f.form == FormId::new("monitoring-form").unwrap()
+                    && f.send_to
+                        .iter()
+                        .any(|t| t.starts_with("Strategic Safeguarding Service Manager"))),
             "stage {n} must send the Monitoring Form to the Strategic Safeguarding Service Manager"
         );
     }
@@ -268,7 +275,7 @@ fn south_gloucestershire() {
             .unwrap()
             .forms
             .iter()
-            .any(|f| f.form == FormId::MonitoringForm));
+            .any(|f| f.form == FormId::new("monitoring-form").unwrap()));
     }
     let s4 = p.stage(4).unwrap();
     assert!(s4.outcome.as_deref().unwrap().contains("final and binding"));

@@ -95,7 +95,11 @@ fn western_bay_stage_3_needs_the_risk_analysis_before_stage_4() {
     assert_eq!(c.escalation_blockers(p).len(), 1);
     c.apply(
         p,
-        record("2026-11-25T12:00", false, &[RecordField::RiskAnalysis]),
+        record(
+            "2026-11-25T12:00",
+            false,
+            &[RecordField::new("risk-analysis").unwrap()],
+        ),
     )
     .unwrap();
     c.apply(p, escalate("2026-11-25T13:00")).unwrap();
@@ -111,7 +115,11 @@ fn a_record_may_only_fill_fields_the_stage_asks_for() {
     let e = refused(
         &mut c,
         "western-bay",
-        record("2026-11-23T10:00", false, &[RecordField::RiskAnalysis]),
+        record(
+            "2026-11-23T10:00",
+            false,
+            &[RecordField::new("risk-analysis").unwrap()],
+        ),
     );
     assert_eq!(e.code(), "record.field_not_used");
 }

@@ -37,7 +37,7 @@ fn spread(mut v: Vec<u32>) -> Spread {
     }
 }
 
-/// A case resolved at Stage 5 or 6, listed one by one as Western Bay asks.
+/// A resolved case its protocol asks the Board to see one by one (`[board_report]`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LateCase {
@@ -93,7 +93,12 @@ pub struct BoardFigures {
     pub by_protocol: BTreeMap<String, usize>,
     /// Stage number (as text) to the number of cases resolved there; "unresolved" for the rest.
     pub by_stage_resolved: BTreeMap<String, usize>,
+    /// The resolved cases listed one by one: those resolved at a stage their protocol's
+    /// `[board_report] list_resolved_at` names. (The name is the one figures have
+    /// always been exported under.)
     pub resolved_at_stage_5_or_6: Vec<LateCase>,
+    /// The stages those lists name, across the protocols of the cases counted.
+    pub listed_stages: Vec<u8>,
     pub median_working_days: Option<f64>,
     pub time_to_resolution: Spread,
     /// Stage resolved at (as text) to the spread of working days.
@@ -347,6 +352,7 @@ pub fn figures(
         by_protocol: BTreeMap::new(),
         by_stage_resolved: BTreeMap::new(),
         resolved_at_stage_5_or_6: Vec::new(),
+        listed_stages: Vec::new(),
         median_working_days: None,
         time_to_resolution: spread(Vec::new()),
         time_to_resolution_by_stage: BTreeMap::new(),
@@ -364,7 +370,10 @@ pub fn figures(
     let mut by_stage: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     let mut quarters: BTreeMap<String, (usize, usize, Vec<u32>)> = BTreeMap::new();
     let mut calendars = BTreeMap::new();
+    let mut listed = std::collections::BTreeSet::new();
     for m in &cases {
+        let one_by_one = listed_stages(m, protocols);
+        listed.extend(one_by_one.iter().copied());
         bump(
             &mut f.by_raising_agency,
             &bucket(m, Dimension::RaisingAgency),
@@ -392,7 +401,7 @@ pub fn figures(
                     by_stage.entry(stage.to_string()).or_default().push(d);
                     entry.2.push(d);
                 }
-                if stage >= 5 {
+                if one_by_one.contains(&stage) {
                     f.resolved_at_stage_5_or_6.push(LateCase {
                         reference: m.reference.clone(),
                         raising_agency: m.raising.agency.clone(),
@@ -465,7 +474,16 @@ pub fn figures(
         .collect();
     f.resolved_at_stage_5_or_6
         .sort_by(|a, b| a.reference.cmp(&b.reference));
+    f.listed_stages = listed.into_iter().collect();
     f
+}
+
+/// The stages at which `m`'s protocol asks the Board to see resolved cases one by one.
+fn listed_stages<'a>(m: &Monitoring, protocols: &'a BoardProtocols) -> &'a [u8] {
+    protocols
+        .of(m)
+        .and_then(|p| p.board_report.as_ref())
+        .map_or(&[], |b| b.list_resolved_at.as_slice())
 }
 
 #[cfg(test)]

@@ -57,6 +57,21 @@ pub fn pdf(
     write(s.finish(), &props)
 }
 
+/// The heading of the cases listed one by one: "Cases resolved at Stage 5 or 6".
+fn listed_heading(stages: &[u8]) -> String {
+    match stages {
+        [] => "Cases listed one by one".to_owned(),
+        [one] => format!("Cases resolved at Stage {one}"),
+        [rest @ .., last] => format!(
+            "Cases resolved at Stage {} or {last}",
+            rest.iter()
+                .map(u8::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 /// The headline numbers, one labelled box each.
 fn summary(s: &mut Sheet, f: &BoardFigures) {
     let share = f
@@ -190,7 +205,7 @@ fn time_to_resolution(s: &mut Sheet, f: &BoardFigures) {
 }
 
 fn resolved_late(s: &mut Sheet, f: &BoardFigures) {
-    s.heading("Cases resolved at Stage 5 or 6");
+    s.heading(&listed_heading(&f.listed_stages));
     let rows: Vec<Row> = f
         .resolved_at_stage_5_or_6
         .iter()

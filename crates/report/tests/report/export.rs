@@ -48,20 +48,27 @@ fn each_protocol_offers_its_own_forms() {
     let forms = |id: &str| forms_for(builtin_protocol(id).unwrap().unwrap());
     assert_eq!(
         forms("western-bay"),
-        [FormId::RpdReport, FormId::StageRecord, FormId::Chronology]
+        [
+            FormId::new("rpd-report").unwrap(),
+            FormId::STAGE_RECORD,
+            FormId::CHRONOLOGY
+        ]
     );
     assert_eq!(
         forms("doncaster"),
         [
-            FormId::EscalationForm,
-            FormId::StageRecord,
-            FormId::Chronology
+            FormId::new("escalation-form").unwrap(),
+            FormId::STAGE_RECORD,
+            FormId::CHRONOLOGY
         ]
     );
-    assert_eq!(forms("london"), [FormId::StageRecord, FormId::Chronology]);
+    assert_eq!(forms("london"), [FormId::STAGE_RECORD, FormId::CHRONOLOGY]);
     let board = |id: &str| board_form(builtin_protocol(id).unwrap().unwrap());
-    assert_eq!(board("western-bay"), FormId::RpdReport);
-    assert_eq!(board("south-gloucestershire"), FormId::MonitoringForm);
-    assert_eq!(board("doncaster"), FormId::Chronology);
-    assert_eq!(board("london"), FormId::Chronology);
+    assert_eq!(board("western-bay"), FormId::new("rpd-report").unwrap());
+    assert_eq!(
+        board("south-gloucestershire"),
+        FormId::new("monitoring-form").unwrap()
+    );
+    assert_eq!(board("doncaster"), FormId::CHRONOLOGY);
+    assert_eq!(board("london"), FormId::CHRONOLOGY);
 }

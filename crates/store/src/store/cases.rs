@@ -203,10 +203,10 @@ impl Store {
         for (field, text) in &input.extra {
             let t = optional_text("extra", text, LONG)?;
             if !t.is_empty() {
-                extra.insert(*field, t);
+                extra.insert(field.clone(), t);
             }
         }
-        let fields: BTreeSet<RecordField> = extra.keys().copied().collect();
+        let fields: BTreeSet<RecordField> = extra.keys().cloned().collect();
 
         let mut tx = self.begin_case(reference).await?;
         let case_id = tx

@@ -429,7 +429,7 @@ fn record(r: RecordRow) -> Result<Event, StoreError> {
         })?;
     let fields = extra
         .keys()
-        .filter_map(|k| RecordField::ALL.into_iter().find(|f| f.as_str() == k))
+        .filter_map(|k| RecordField::new(k).ok())
         .collect();
     Ok(Event::Record(RecordSummary {
         record: Some(r.id),

@@ -170,6 +170,7 @@ impl Store {
                         stage: case.current_stage(),
                         state: case.state.kind(),
                         urgency,
+                        next_due_text: next_due.as_ref().map(escalate_core::format::due),
                         next_due,
                         protocol_id: case.protocol.clone(),
                     }
@@ -183,6 +184,7 @@ impl Store {
                     state: escalate_core::StateKind::Open,
                     urgency: Urgency::Overdue { working_days: 0 },
                     next_due: None,
+                    next_due_text: None,
                     protocol_id: String::new(),
                 },
             };

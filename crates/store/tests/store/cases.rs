@@ -57,7 +57,7 @@ async fn a_western_bay_case_runs_to_stage_5_and_resolves() {
             };
             assert_eq!(e.code(), "stage.requirements_missing");
             rec.extra = BTreeMap::from([(
-                RecordField::RiskAnalysis,
+                RecordField::new("risk-analysis").unwrap(),
                 "Risk of neglect is rising.".to_owned(),
             )]);
         }
@@ -76,7 +76,7 @@ async fn a_western_bay_case_runs_to_stage_5_and_resolves() {
     assert_eq!(d.records.len(), 6);
     assert_eq!(d.records[2].extra.len(), 0);
     assert_eq!(
-        d.records[3].extra[&RecordField::RiskAnalysis],
+        d.records[3].extra[&RecordField::new("risk-analysis").unwrap()],
         "Risk of neglect is rising."
     );
     assert_eq!(

@@ -49,7 +49,10 @@ async fn every_kind_of_event(s: &Store) -> Vec<String> {
     s.record_stage(
         &wb,
         StageRecordInput {
-            extra: BTreeMap::from([(RecordField::RiskAnalysis, "Rising".to_owned())]),
+            extra: BTreeMap::from([(
+                RecordField::new("risk-analysis").unwrap(),
+                "Rising".to_owned(),
+            )]),
             ..record("Stage 3")
         },
         now(),

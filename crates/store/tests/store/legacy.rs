@@ -185,7 +185,10 @@ async fn assert_converted(store: &Store, before: &[Entry]) {
         ]
     );
     let third = &a.records[2];
-    assert_eq!(third.extra[&RecordField::RiskAnalysis], "Risk remains high");
+    assert_eq!(
+        third.extra[&RecordField::new("risk-analysis").unwrap()],
+        "Risk remains high"
+    );
     assert_eq!(
         (third.raising_view.as_str(), third.receiving_view.as_str()),
         ("Threshold met", "Not met")

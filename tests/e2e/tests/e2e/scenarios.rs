@@ -266,7 +266,7 @@ async fn western_bay_stages_one_to_five_end_in_a_signed_rpd_report() {
         app.type_into("#closure-day", "04/01/2027").await;
         app.type_into("#closure-note", "INSET day").await;
         app.button("Add closure day").await;
-        app.see("4 Jan 2027: INSET day").await;
+        app.see("04/01/2027: INSET day").await;
         assert_eq!(
             app.el("#closure-day").await.attr("aria-invalid").await,
             None,
