@@ -166,7 +166,7 @@ fn plural(n: i64, one: &str, many: &str) -> String {
 }
 
 pub fn date(t: NaiveDateTime) -> String {
-    t.format("%d/%m/%Y").to_string()
+    escalate_core::format::date(t.date())
 }
 
 fn in_stages(stages: &[u8], stage: u8) -> bool {
@@ -302,7 +302,7 @@ impl Fill<'_> {
             Fact::ChildName => c.child_name.clone(),
             Fact::ChildDateOfBirth => c
                 .child_dob
-                .map(|d| d.format("%d/%m/%Y").to_string())
+                .map(escalate_core::format::date)
                 .unwrap_or_default(),
             Fact::ChildIdentifiers => c.child_identifiers.clone(),
             Fact::RaisingAgency => c.raising_agency.clone(),
@@ -379,7 +379,7 @@ impl Fill<'_> {
             Fact::RecordReceivingView => each_record(c, stages, |r| r.receiving_view.clone()),
             Fact::RecordNextStep => each_record(c, stages, |r| r.next_step.clone()),
             Fact::RecordDiscussedAt => each_record(c, stages, |r| {
-                r.discussed_at.format("%d/%m/%Y %H:%M").to_string()
+                escalate_core::format::date_time(r.discussed_at)
             }),
             Fact::RecordApprovedBy => {
                 each_record(c, stages, |r| r.approved_by.clone().unwrap_or_default())

@@ -159,7 +159,7 @@ fn check_form(p: &Protocol, form: &FormId) -> Result<(), ReportError> {
 }
 
 fn date_time(t: NaiveDateTime) -> String {
-    t.format("%d/%m/%Y %H:%M").to_string()
+    escalate_core::format::date_time(t)
 }
 
 fn extra(r: &StageRecord, f: &RecordField) -> String {
@@ -262,7 +262,7 @@ fn stage_record(
     s.field(
         "Date approved",
         &r.approved_on
-            .map(|d| d.format("%d/%m/%Y").to_string())
+            .map(escalate_core::format::date)
             .unwrap_or_default(),
         8.0,
     );
