@@ -150,6 +150,11 @@ pub fn option_named(field: &'static str, option: &'static str) -> impl Fn(ApiErr
     }
 }
 
+/// `e`, a refusal of its field, given as `option` (a field a command spells its own way).
+pub fn option_named_as(e: ApiError, option: &str) -> CliError {
+    named(e, option)
+}
+
 /// A field error (`field: message`) with the option's name in place of the field's.
 fn named(e: ApiError, option: &str) -> CliError {
     let field = e.field.as_deref().unwrap_or_default();

@@ -24,7 +24,11 @@ pub fn run(c: CaseCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliErr
             CaseCommand::New(a) => {
                 let new = new_case(*a)?;
                 let reference = ctx
-                    .with_store(&secrets, async |s| cases::create(s, new, now).await)
+                    .with_store(&secrets, async |s| {
+                        cases::create(s, new, now)
+                            .await
+                            .map_err(options(&["protocol", "route"]))
+                    })
                     .await?;
                 writeln!(out, "{reference}")?;
             }
@@ -336,7 +340,14 @@ fn protocol_move(m: &ProtocolMove, out: &mut impl Write) -> Result<(), CliError>
 /// words (which the app shows too) and then the command that gives it.
 fn escalation_refused(reference: &str, e: ApiError) -> CliError {
     if e.code != ErrorCode::StageRequirementsMissing {
-        return CliError::Api(e);
+        // The skip decision's parts are given as options of their own.
+        let option = match e.field.as_deref() {
+            Some("skip" | "skip.reason") => "--skip-reason",
+            Some("skip.decided_by") => "--decided-by",
+            Some("skip.role") => "--role",
+            _ => return options(&["to_stage", "reason"])(e),
+        };
+        return crate::error::option_named_as(e, option);
     }
     let mut command = format!(
         "escalate stage record {} --summary TEXT --agreed TEXT",

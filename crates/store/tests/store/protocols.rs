@@ -77,7 +77,9 @@ async fn a_protocol_is_installed_upgraded_and_each_case_stays_pinned_to_its_vers
     // The shipped protocols are installed when the store is made.
     let shipped = s.installed_protocols().await.unwrap();
     assert!(shipped.len() >= 5, "{shipped:?}");
-    assert!(shipped.iter().all(|p| p.shipped && p.current && p.cases == 0));
+    assert!(shipped
+        .iter()
+        .all(|p| p.shipped && p.current && p.cases == 0));
     // A protocol not installed is refused, naming the option and the fix.
     let e = s
         .create_case(wy_case("A", "2026-11-02T09:00"), now())
@@ -208,12 +210,7 @@ async fn a_refused_install_changes_no_byte_of_the_store() {
             "protocol.version_exists",
             "give the revised file a new `version`",
         ),
-        (
-            "empty.toml",
-            "",
-            "protocol.invalid",
-            "empty.toml",
-        ),
+        ("empty.toml", "", "protocol.invalid", "empty.toml"),
     ] {
         let e = s.install_protocol(file, text, now()).await.unwrap_err();
         assert_eq!(e.code(), code, "{file}: {e}");
@@ -271,7 +268,10 @@ async fn a_version_move_changes_the_deadlines_it_should_is_audited_and_replays()
         .await
         .unwrap_err();
     assert_eq!(e.field(), Some("to"), "{e}");
-    let e = s.move_protocol(&a, "no such version", now()).await.unwrap_err();
+    let e = s
+        .move_protocol(&a, "no such version", now())
+        .await
+        .unwrap_err();
     assert_eq!(e.field(), Some("to"), "{e}");
     assert!(e.to_string().contains("Revised 2026"), "{e}");
 
@@ -395,12 +395,18 @@ async fn an_imported_bank_holiday_file_changes_exactly_the_deadlines_it_should()
         .unwrap();
     // Opened Wed 25 Nov: Thu 26, Fri 27, (Mon 30 St Andrew's Day), Tue 1, Wed 2, Thu 3 Dec.
     let december = s
-        .create_case(wy_case("December", "2026-11-25T09:00"), t("2026-11-27T17:00"))
+        .create_case(
+            wy_case("December", "2026-11-25T09:00"),
+            t("2026-11-27T17:00"),
+        )
         .await
         .unwrap();
     // Opened Mon 2 Nov: due Mon 9 Nov, nowhere near a changed day.
     let november = s
-        .create_case(wy_case("November", "2026-11-02T09:00"), t("2026-11-27T17:00"))
+        .create_case(
+            wy_case("November", "2026-11-02T09:00"),
+            t("2026-11-27T17:00"),
+        )
         .await
         .unwrap();
     let before = [
