@@ -82,11 +82,14 @@ fn lead_answers(dir: &std::path::Path) -> Result<Map<String, Value>, Failure> {
 async fn board_answers(store: &Store) -> Result<Map<String, Value>, Failure> {
     let at = now();
     let mut monitoring = Vec::new();
+    // Each package carries its protocol: the Board counts under the version it names.
+    let mut protocols = board::BoardProtocols::new();
     for item in store
         .list_cases(escalate_store::CaseFilter::All, None, at)
         .await?
     {
         let src = sources(store, &item.reference, at).await?;
+        protocols.add_carried(&src.case.protocol_sha256, src.protocol.clone());
         monitoring.push(export::monitoring(
             store.profile(),
             &src.case,
@@ -105,6 +108,7 @@ async fn board_answers(store: &Store) -> Result<Map<String, Value>, Failure> {
     };
     let figures = board::figures(
         &selection.apply(&monitoring),
+        &protocols,
         selection.from,
         selection.to,
         at,

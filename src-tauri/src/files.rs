@@ -52,6 +52,62 @@ fn choose_path<R: Runtime>(app: &AppHandle<R>, name: &str) -> Option<PathBuf> {
         .and_then(|p| p.into_path().ok())
 }
 
+/// A file the lead opens: which kind, for the dialog's title and filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    /// A protocol file to install (.toml).
+    Protocol,
+    /// GOV.UK's bank-holidays.json.
+    BankHolidays,
+}
+
+impl Choice {
+    fn title(self) -> &'static str {
+        match self {
+            Choice::Protocol => "Choose the protocol file to install",
+            Choice::BankHolidays => "Choose GOV.UK's bank-holidays.json",
+        }
+    }
+
+    fn filter(self) -> (&'static str, &'static str) {
+        match self {
+            Choice::Protocol => ("Protocol files", "toml"),
+            Choice::BankHolidays => ("Bank-holiday files", "json"),
+        }
+    }
+}
+
+/// The file the lead chooses in the native open dialog (or, in debug builds under the
+/// end-to-end tests only, the one file of the kind's extension in the folder the test
+/// names, because WebDriver cannot reach a native dialog). `None`: cancelled.
+pub async fn choose<R: Runtime>(app: &AppHandle<R>, kind: Choice) -> AppResult<Option<PathBuf>> {
+    let (what, ext) = kind.filter();
+    #[cfg(debug_assertions)]
+    if let Some(dir) = std::env::var_os("ESCALATE_E2E_OPEN_DIR") {
+        let found = std::fs::read_dir(dir)
+            .ok()
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == ext));
+        return Ok(found);
+    }
+    let handle = app.clone();
+    // The dialog blocks: keep it off the async workers.
+    tauri::async_runtime::spawn_blocking(move || {
+        handle
+            .dialog()
+            .file()
+            .set_title(kind.title())
+            .add_filter(what, &[ext])
+            .blocking_pick_file()
+            .and_then(|f| f.into_path().ok())
+    })
+    .await
+    .map_err(|e| AppError::new(ErrorCode::Dialog, format!("the file dialog failed: {e}")))
+}
+
 /// Save `bytes` where the lead chooses, offering `name`. `None`: the dialog was cancelled.
 pub async fn save<R: Runtime>(
     app: &AppHandle<R>,

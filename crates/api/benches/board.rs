@@ -132,12 +132,14 @@ fn bench(c: &mut Criterion) {
         |_, _| {},
     ))
     .unwrap();
+    let protocols = rt.block_on(escalate_api::board::protocols(&store)).unwrap();
     g.bench_function("figures for 10,000 cases (read + compute)", |b| {
         b.iter(|| {
             let records = rt.block_on(records(&store)).unwrap();
             black_box(
                 board::figures(
                     &records,
+                    &protocols,
                     "2026-01-01".parse().unwrap(),
                     "2026-12-31".parse().unwrap(),
                     t("2026-12-20T09:00"),
@@ -153,6 +155,7 @@ fn bench(c: &mut Criterion) {
                 let records = rt.block_on(records(&store)).unwrap();
                 let f = board::figures(
                     &records,
+                    &protocols,
                     "2026-01-01".parse().unwrap(),
                     "2026-12-31".parse().unwrap(),
                     t("2026-12-20T09:00"),

@@ -14,7 +14,7 @@ use escalate_report::export::{Key, Monitoring};
 use escalate_store::{ImportOutcome, ImportedPackage, Store, StoreError};
 use serde::Serialize;
 
-pub use escalate_report::board::{BoardFigures, CaseLine, Dimension, Selection};
+pub use escalate_report::board::{BoardFigures, BoardProtocols, CaseLine, Dimension, Selection};
 
 use crate::export::read_bounded;
 use crate::{ApiError, ApiResult};
@@ -151,7 +151,9 @@ impl Import {
         let index = self.files.len();
         let refused = match checked {
             Ok(package) => {
-                self.bytes += package.pdf.len() + package.monitoring.len();
+                self.bytes += package.pdf.len()
+                    + package.monitoring.len()
+                    + package.protocol.as_ref().map_or(0, |p| p.text.len());
                 self.batch.push((index, package));
                 None
             }
@@ -240,6 +242,24 @@ pub async fn records(store: &Store) -> ApiResult<Vec<Monitoring>> {
         .collect()
 }
 
+/// The protocols the figures count timeliness under: the file each package carried
+/// (checked when it was imported), and the versions installed in the Board's store for
+/// packages that carried none (`escalate-monitoring/1`).
+pub async fn protocols(store: &Store) -> ApiResult<BoardProtocols> {
+    let mut out = BoardProtocols::new();
+    for p in store.protocols().await? {
+        out.add_installed(p);
+    }
+    for (sha, text) in store.board_protocols().await? {
+        // Checked on import; a text that no longer reads counts nothing, rather than
+        // stopping the report.
+        if let Ok(p) = escalate_core::Protocol::from_toml(&text, "protocol.toml") {
+            out.add_carried(&sha, p);
+        }
+    }
+    Ok(out)
+}
+
 /// The figures for the cases the selection covers, as of `now`.
 pub async fn figures(
     store: &Store,
@@ -248,8 +268,10 @@ pub async fn figures(
 ) -> ApiResult<BoardFigures> {
     period(selection.from, selection.to)?;
     let records = records(store).await?;
+    let protocols = protocols(store).await?;
     Ok(escalate_report::board::figures(
         &selection.apply(&records),
+        &protocols,
         selection.from,
         selection.to,
         now,
@@ -275,16 +297,18 @@ pub async fn overview(
 ) -> ApiResult<BoardView> {
     period(selection.from, selection.to)?;
     let records = records(store).await?;
-    let (agencies, protocols) = escalate_report::board::choices(&records);
+    let (agencies, protocol_ids) = escalate_report::board::choices(&records);
+    let protocols = protocols(store).await?;
     Ok(BoardView {
         figures: escalate_report::board::figures(
             &selection.apply(&records),
+            &protocols,
             selection.from,
             selection.to,
             now,
         ),
         agencies,
-        protocols,
+        protocols: protocol_ids,
         records: records.len(),
     })
 }

@@ -1,15 +1,21 @@
-//! Cases: the dashboard list, one case in full and its chronology, and every move a
-//! lead makes on a case (open, record a stage, escalate, resolve, withdraw, redirect,
-//! mark a notification sent, shorten a deadline), with the protocols and record fields
-//! a front end offers. Each move is one unit of work in the store.
+//! Cases: the dashboard list, one case in full, its chronology and its plan, and every
+//! move a lead makes on a case (open, record a stage, escalate — skipping stages on a
+//! recorded decision where the protocol allows —, switch route, extend a deadline by
+//! agreement, resolve, withdraw, redirect, mark a notification sent, shorten a deadline,
+//! move to another installed version of its protocol), with the protocols and record
+//! fields a front end offers. Each move is one unit of work in the store.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
+use escalate_core::engine::DeadlineKind;
 use escalate_core::model::{CaseDetail, CaseFilter, CaseListItem, ChronologyEntry, NewCase};
 use escalate_core::protocol::RecordField;
-use escalate_core::{ErrorCode, Protocol, TransitionError};
+use escalate_core::{
+    Due, Engine, ErrorCode, Event, PlannedLimit, PlannedStage, Protocol, ProtocolPin, SkipDecision,
+    TransitionError,
+};
 use escalate_store::{CacheReport, StageRecordInput, Store, StoreError};
 use serde::Serialize;
 
@@ -191,8 +197,237 @@ pub async fn escalate(
     reason: Option<&str>,
     now: NaiveDateTime,
 ) -> ApiResult<u8> {
+    escalate_skipping(store, reference, to_stage, reason, None, now).await
+}
+
+/// `escalate`, going past stages on a recorded decision (`skip`: why, who decided, and
+/// their role where the protocol names the role that decides) where every stage gone
+/// past is optional or the protocol lets it be skipped. A decision on a move that goes
+/// past no stage is refused naming `skip`.
+pub async fn escalate_skipping(
+    store: &Store,
+    reference: &str,
+    to_stage: Option<u8>,
+    reason: Option<&str>,
+    skip: Option<SkipDecision>,
+    now: NaiveDateTime,
+) -> ApiResult<u8> {
     let reason = reason.filter(|r| !r.trim().is_empty());
-    Ok(store.escalate(reference, to_stage, reason, now).await?)
+    Ok(store
+        .escalate_skipping(reference, to_stage, reason, skip, now)
+        .await?)
+}
+
+/// Move the case to another route of its protocol, for `reason`: it stays at its stage
+/// where the new route has it, or goes to `to_stage` on the new route. Gives the stage
+/// the case is now at.
+pub async fn switch_route(
+    store: &Store,
+    reference: &str,
+    route: &str,
+    reason: &str,
+    to_stage: Option<u8>,
+    now: NaiveDateTime,
+) -> ApiResult<u8> {
+    Ok(store
+        .switch_route(reference, route, reason, to_stage, now)
+        .await?)
+}
+
+/// An agreed extension of a deadline, as a lead records it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionRequest {
+    /// `timescale` (the current stage's own) or a limit's id.
+    pub deadline: String,
+    /// The new due: the end of a day, or a moment.
+    pub to: Due,
+    /// Who agreed, with their role.
+    pub agreed_by: String,
+    pub agreed_on: NaiveDate,
+    pub reason: String,
+}
+
+/// Extend a deadline where the protocol allows it, by agreement of the role it names:
+/// refused naming `deadline` where it may not be extended, `to` where the new due is
+/// not later than the deadline as it stands, `agreed_on` where the day is after today
+/// or before the case opened.
+pub async fn extend_deadline(
+    store: &Store,
+    reference: &str,
+    request: ExtensionRequest,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
+    Ok(store
+        .extend_deadline(
+            reference,
+            &request.deadline,
+            request.to,
+            &request.agreed_by,
+            request.agreed_on,
+            &request.reason,
+            now,
+        )
+        .await?)
+}
+
+/// A case's plan on the route it is on: each stage's and each limit's due, had every
+/// stage run to its limit from the outset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CasePlan {
+    pub route: String,
+    pub route_name: String,
+    pub stages: Vec<PlannedStage<'static>>,
+    pub limits: Vec<PlannedLimit<'static>>,
+}
+
+/// The case's plan on its route, in the store's calendar.
+pub async fn plan(store: &Store, reference: &str) -> ApiResult<CasePlan> {
+    let file = store.case_file(reference).await?;
+    let plan = escalate_core::plan_route(
+        file.protocol,
+        store.calendar(),
+        file.engine.opened_at,
+        file.engine.route.as_deref(),
+    )?;
+    Ok(CasePlan {
+        route: plan.route.to_owned(),
+        route_name: plan.route_name.to_owned(),
+        stages: plan.stages,
+        limits: plan.limits,
+    })
+}
+
+/// One deadline of a case before and after a move to another version of its protocol.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DeadlineChange {
+    pub kind: DeadlineKind,
+    /// The deadline's id (a notification's, a step's, a limit's, or `timescale`).
+    pub id: String,
+    pub stage: Option<u8>,
+    /// What it is, in the version's words (the new version's where it has it).
+    pub what: String,
+    /// `None`: the version has no such deadline.
+    pub before: Option<Due>,
+    pub after: Option<Due>,
+}
+
+impl DeadlineChange {
+    pub fn changed(&self) -> bool {
+        self.before != self.after
+    }
+}
+
+/// What moving a case to another version of its protocol does to its deadlines, to see
+/// before the lead decides.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ProtocolMove {
+    pub reference: String,
+    pub protocol: String,
+    pub from: ProtocolPin,
+    pub to: ProtocolPin,
+    /// Every deadline the case has under either version, as of `now`.
+    pub deadlines: Vec<DeadlineChange>,
+    /// The move was made (`move_protocol`), or only previewed.
+    pub moved: bool,
+}
+
+/// Each deadline of the case under the version it runs under and under `to` (a version,
+/// or the start of a SHA-256, of an installed version of its protocol), as of `now`.
+/// Nothing is written. A closed case, a version that lacks the case's route or stage,
+/// or the version it already runs under, is refused naming `to`.
+pub async fn move_protocol_preview(
+    store: &Store,
+    reference: &str,
+    to: &str,
+    now: NaiveDateTime,
+) -> ApiResult<ProtocolMove> {
+    let file = store.case_file(reference).await?;
+    let (pin, target) = store.protocol_version(&file.protocol.id, to).await?;
+    let from = ProtocolPin {
+        version: file.case.protocol_version.clone(),
+        sha256: file.case.protocol_sha256.clone(),
+    };
+    if pin == from {
+        return Err(ApiError::field(
+            "to",
+            format!(
+                "the case already runs under version {} of '{}'",
+                pin.version, file.protocol.id
+            ),
+        ));
+    }
+    let mut moved = file.engine.clone();
+    moved.apply(
+        target,
+        Event::MoveProtocol {
+            at: now,
+            from: from.clone(),
+            to: pin.clone(),
+        },
+    )?;
+    let engine = Engine::new(store.calendar(), now).map_err(|e| ApiError::field("now", e))?;
+    let before = engine.status(file.protocol, &file.engine)?;
+    let after = engine.status(target, &moved)?;
+    let mut deadlines: Vec<DeadlineChange> = Vec::new();
+    for d in &before.deadlines {
+        deadlines.push(DeadlineChange {
+            kind: d.kind,
+            id: d.id.to_owned(),
+            stage: d.stage,
+            what: d.what.to_owned(),
+            before: Some(d.due),
+            after: None,
+        });
+    }
+    for d in &after.deadlines {
+        match deadlines
+            .iter_mut()
+            .find(|c| c.kind == d.kind && c.id == d.id && c.stage == d.stage && c.after.is_none())
+        {
+            Some(c) => {
+                c.after = Some(d.due);
+                c.what = d.what.to_owned();
+            }
+            None => deadlines.push(DeadlineChange {
+                kind: d.kind,
+                id: d.id.to_owned(),
+                stage: d.stage,
+                what: d.what.to_owned(),
+                before: None,
+                after: Some(d.due),
+            }),
+        }
+    }
+    Ok(ProtocolMove {
+        reference: file.case.reference.clone(),
+        protocol: file.protocol.id.clone(),
+        from,
+        to: pin,
+        deadlines,
+        moved: false,
+    })
+}
+
+/// Move an open case to another installed version of its protocol, on purpose, after
+/// the preview: later deadlines follow that version, the history stays. Audited as an
+/// event of the case's log. Gives the deadlines before and after, as the preview did.
+pub async fn move_protocol(
+    store: &Store,
+    reference: &str,
+    to: &str,
+    now: NaiveDateTime,
+) -> ApiResult<ProtocolMove> {
+    let mut preview = move_protocol_preview(store, reference, to, now).await?;
+    store
+        .move_protocol(reference, &preview.to.sha256, now)
+        .await?;
+    preview.moved = true;
+    Ok(preview)
 }
 
 /// The difference is resolved at the current stage.
@@ -254,10 +489,16 @@ pub async fn shorten_deadline(
     Ok(store.shorten_deadline(reference, due, reason, now).await?)
 }
 
-/// The protocols a case can be opened under: intake asks their scope questions, the
-/// case screen shows their stages.
-pub fn protocols() -> ApiResult<Vec<Protocol>> {
-    Ok(escalate_core::builtin_protocols()?.to_vec())
+/// The protocols a case can be opened under (the version of each installed protocol
+/// new cases use): intake asks their scope questions, the case screen shows their stages.
+pub async fn protocols(store: &Store) -> ApiResult<Vec<Protocol>> {
+    Ok(store.protocols().await?.into_iter().cloned().collect())
+}
+
+/// The version of installed protocol `id` new cases are opened under. Refused naming
+/// `protocol` when it is not installed.
+pub async fn protocol(store: &Store, id: &str) -> ApiResult<Protocol> {
+    Ok(store.protocol(id).await?.clone())
 }
 
 /// A record field as a stage record form shows it, in the protocol's words.

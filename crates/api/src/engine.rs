@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use escalate_core::calendar::{bank_holidays, LAST_YEAR};
-use escalate_core::protocol::{builtin_ids, MAX_LIMIT_HOURS, STARTER};
+use escalate_core::protocol::{MAX_LIMIT_HOURS, STARTER};
 use escalate_core::{
-    builtin_protocol, Calendar, CalendarError, CalendarId, EngineError, ErrorCode, Holiday,
-    HolidayData, PlannedLimit, PlannedStage, Protocol, ProtocolErrors, Route,
+    Calendar, CalendarError, CalendarId, EngineError, ErrorCode, Holiday, HolidayData,
+    PlannedLimit, PlannedStage, Protocol, ProtocolErrors, Route,
 };
 use serde::Serialize;
 
@@ -137,7 +137,12 @@ pub struct Coverage {
 /// How far ahead official data confirms `id`'s bank holidays, for `year` and for the
 /// twelve months from `today`.
 pub fn coverage(id: CalendarId, year: i32, today: NaiveDate) -> Coverage {
-    let cal = Calendar::new(id);
+    coverage_of(&Calendar::new(id), year, today)
+}
+
+/// `coverage` of a calendar as built (a store's, with its imported bank holidays).
+pub fn coverage_of(cal: &Calendar, year: i32, today: NaiveDate) -> Coverage {
+    let id = cal.id();
     let year_confirmed = match (
         NaiveDate::from_ymd_opt(year, 1, 1),
         NaiveDate::from_ymd_opt(year, 12, 31),
@@ -216,26 +221,45 @@ pub fn check_calendar_file(path: &Path) -> ApiResult<Vec<NationChange>> {
     Ok(nations)
 }
 
-/// A protocol by a shipped protocol's id, or by the path of a protocol file (a name
-/// ending `.toml`, or with a folder in it), read through its bound and checked. An id
-/// Escalate does not ship is refused naming `protocol`.
+/// Whether the command line's protocol argument names a file (a name ending `.toml`,
+/// or with a folder in it) rather than a protocol's id.
+pub fn is_protocol_path(id_or_path: &str) -> bool {
+    id_or_path.ends_with(".toml") || id_or_path.contains('/') || id_or_path.contains('\\')
+}
+
+/// A protocol by the path of a protocol file, read through its bound and checked, or by
+/// the id of one Escalate ships (what a new store installs; a store's own protocols are
+/// `cases::protocol`). An id Escalate does not ship is refused naming `protocol`.
 pub fn protocol(id_or_path: &str) -> ApiResult<Protocol> {
-    let looks_like_path =
-        id_or_path.ends_with(".toml") || id_or_path.contains('/') || id_or_path.contains('\\');
-    if looks_like_path {
+    if is_protocol_path(id_or_path) {
         return Ok(protocol_file(Path::new(id_or_path))??);
     }
-    match builtin_protocol(id_or_path)? {
-        Some(p) => Ok(p.clone()),
+    let shipped = escalate_store::shipped_protocols()?;
+    match shipped.iter().find(|p| p.id == id_or_path) {
+        Some(p) => Ok((*p).clone()),
         None => Err(ApiError::field(
             "protocol",
             format!(
-                "no shipped protocol is called '{id_or_path}': use one of {}, or give the path of a .toml protocol file",
-                builtin_ids().into_iter().collect::<Vec<_>>().join(", ")
+                "no shipped protocol is called '{id_or_path}': use one of {}, give the id of a protocol installed in your store, or the path of a .toml protocol file",
+                shipped
+                    .iter()
+                    .map(|p| p.id.as_str())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         )
         .with_code(ErrorCode::ProtocolUnknown)),
     }
+}
+
+/// The protocols Escalate ships, in the order they ship: what a new store installs.
+pub fn shipped_protocols() -> ApiResult<Vec<Protocol>> {
+    Ok(escalate_store::shipped_protocols()?
+        .into_iter()
+        .cloned()
+        .collect())
 }
 
 /// A protocol file read through its bound and parsed: `Err` when it cannot be read,

@@ -50,7 +50,8 @@ pub struct PackageRequest<'a> {
 }
 
 /// A case's encrypted export package for the Board administrator: its form as PDF,
-/// `monitoring.json` and the CSV row, sealed.
+/// `monitoring.json` (`escalate-monitoring/2`), the CSV row and the protocol file the
+/// case runs under (the installed version's text, as installed), sealed.
 pub async fn package(
     store: &Store,
     reference: &str,
@@ -86,7 +87,13 @@ pub async fn package(
         generated_at: request.now,
     };
     let pdf = escalate_report::render(&src.input(store), &options)?;
-    Ok(export::seal(&pdf, &monitoring, request.seal)?)
+    let protocol = store.protocol_text(&src.case.protocol_sha256).await?;
+    Ok(export::seal_package(
+        &pdf,
+        &monitoring,
+        Some(&protocol),
+        request.seal,
+    )?)
 }
 
 fn refused(message: impl Into<String>) -> ReportError {
@@ -137,9 +144,10 @@ pub fn open_package(path: &Path, key: Key<'_>, now: NaiveDateTime) -> ApiResult<
     Ok(export::open(&bytes, key, now)?)
 }
 
-/// Write an opened package's three files into `dir`, a new folder: the PDF, the checked
+/// Write an opened package's files into `dir`, a new folder: the PDF, the checked
 /// `monitoring.json` and the CSV row made again from it (never the package's own
-/// copies), each readable by its owner alone.
+/// copies), and the protocol file it carried (checked against the record), each
+/// readable by its owner alone.
 pub fn extract(package: &Package, dir: &Path) -> ApiResult<()> {
     std::fs::create_dir(dir)
         .map_err(|e| ApiError::new(ErrorCode::Io, format!("{}: {e}", dir.display())))?;
@@ -149,11 +157,14 @@ pub fn extract(package: &Package, dir: &Path) -> ApiResult<()> {
             format!("monitoring.json could not be written: {e}"),
         )
     })?;
-    let files = [
+    let mut files = vec![
         (export::PDF_NAME, package.pdf.as_slice()),
         (export::JSON_NAME, json.as_slice()),
         (export::CSV_NAME, package.csv.as_bytes()),
     ];
+    if let Some(p) = &package.protocol {
+        files.push((export::PROTOCOL_NAME, p.text.as_bytes()));
+    }
     for (name, data) in files {
         if let Err(e) = save(&dir.join(name), data) {
             // The folder is new and ours: a failed extract leaves nothing behind.

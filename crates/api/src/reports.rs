@@ -96,7 +96,7 @@ fn check_form(protocol: &Protocol, form: &FormId) -> ApiResult<()> {
     if form.is_built_in() || protocol.form(form).is_some() {
         return Ok(());
     }
-    let elsewhere = crate::cases::protocols()
+    let elsewhere = crate::engine::shipped_protocols()
         .unwrap_or_default()
         .iter()
         .any(|p| p.form(form).is_some());

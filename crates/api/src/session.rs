@@ -95,6 +95,31 @@ pub async fn create(
     Ok(Store::create(dir, profile, passphrase, keys, now).await?)
 }
 
+/// `create`, installing a protocol file (read through its 1 MiB bound) beside the
+/// shipped protocols, and making it the profile's protocol for new cases. A file that
+/// does not install (`file:line: field: message`) makes no store.
+pub async fn create_with_protocol_file(
+    dir: &Path,
+    mut profile: Profile,
+    passphrase: &Passphrase,
+    protocol_file: &Path,
+    keys: &dyn KeyStore,
+    now: NaiveDateTime,
+) -> ApiResult<Store> {
+    let text = files::read_text(protocol_file, &files::PROTOCOL_FILE)?;
+    let file_name = protocol_file.display().to_string();
+    profile.protocol_id = escalate_store::check_install(&text, &file_name)?.id;
+    Ok(Store::create_with(
+        dir,
+        profile,
+        passphrase,
+        keys,
+        now,
+        &[escalate_store::ProtocolFile { file_name, text }],
+    )
+    .await?)
+}
+
 /// A fresh recovery passphrase to show once at first run.
 pub fn new_passphrase() -> ApiResult<Passphrase> {
     Ok(Passphrase::generate()?)

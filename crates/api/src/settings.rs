@@ -1,11 +1,20 @@
 //! Settings: the lead's profile, the agency's closure days (which are not working
-//! days), and the audit trail as the settings screen and `escalate audit verify` show
-//! it.
+//! days), the protocols installed in the store (install a file, remove one no case
+//! uses, list each version with how many cases use it), the official bank holidays
+//! imported into the store and how far ahead they are confirmed, and the audit trail
+//! as the settings screen and `escalate audit verify` show it.
+
+use std::path::Path;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use escalate_store::{AuditLine, AuditReport, CacheReport, ClosureDay, Profile, Store};
+use escalate_core::CalendarId;
+use escalate_store::{
+    AuditLine, AuditReport, CacheReport, ClosureDay, HolidayImport, InstalledProtocol, Profile,
+    Store,
+};
 use serde::Serialize;
 
+use crate::files::{self, HOLIDAY_FILE, PROTOCOL_FILE};
 use crate::ApiResult;
 
 /// Minutes idle before the app locks, for a profile made without saying.
@@ -46,6 +55,125 @@ pub async fn remove_closure_day(
 ) -> ApiResult<Vec<ClosureDay>> {
     store.remove_closure_day(day, now).await?;
     closure_days(store).await
+}
+
+/// Every installed version of every protocol, with how many cases use each.
+pub async fn protocols(store: &Store) -> ApiResult<Vec<InstalledProtocol>> {
+    Ok(store.installed_protocols().await?)
+}
+
+/// Install a protocol file (read through its 1 MiB bound): checked whole first, every
+/// problem as `file:line: field: message` (code `protocol.invalid`), nothing installed
+/// on error; then kept whole with its hash and audited. It becomes the version new
+/// cases of its id are opened under; open cases keep theirs.
+pub async fn install_protocol(
+    store: &Store,
+    path: &Path,
+    now: NaiveDateTime,
+) -> ApiResult<InstalledProtocol> {
+    let text = files::read_text(path, &PROTOCOL_FILE)?;
+    Ok(store
+        .install_protocol(&path.display().to_string(), &text, now)
+        .await?)
+}
+
+/// Remove an installed protocol no case uses (every version of it). Refused for the
+/// shipped ones (`protocol.shipped`), while a case uses it or the profile names it
+/// (`protocol.in_use`). Gives the versions removed.
+pub async fn remove_protocol(
+    store: &Store,
+    id: &str,
+    now: NaiveDateTime,
+) -> ApiResult<Vec<InstalledProtocol>> {
+    Ok(store.remove_protocol(id, now).await?)
+}
+
+/// How far ahead official bank-holiday data confirms the store's calendar, and the
+/// files imported into it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CalendarCoverage {
+    pub calendar: CalendarId,
+    /// The last day official data (shipped or imported) covers.
+    pub confirmed_until: Option<NaiveDate>,
+    /// Official data covers the twelve months from today. When it does not, a front
+    /// end warns, gently, and offers to import GOV.UK's latest `bank-holidays.json`.
+    pub next_twelve_months_confirmed: bool,
+    /// The bank-holiday files imported, oldest first.
+    pub imports: Vec<HolidayImport>,
+}
+
+/// The store's calendar coverage as of `today`.
+pub async fn calendar_coverage(store: &Store, today: NaiveDate) -> ApiResult<CalendarCoverage> {
+    let calendar = store.calendar();
+    Ok(CalendarCoverage {
+        calendar: calendar.id(),
+        confirmed_until: calendar.confirmed_until(),
+        next_twelve_months_confirmed: calendar.next_twelve_months_confirmed(today),
+        imports: store.holiday_imports().await?,
+    })
+}
+
+/// A nation's calendar as the store counts it: with the bank holidays imported into the
+/// store, and the given closure days. Refused naming `closure_day`.
+pub fn calendar(
+    store: &Store,
+    id: CalendarId,
+    closure_days: &[NaiveDate],
+) -> ApiResult<escalate_core::Calendar> {
+    escalate_core::Calendar::with_data(id, closure_days.iter().copied(), store.holiday_data())
+        .map_err(|e| crate::ApiError::field("closure_day", &e).with_code(e.code()))
+}
+
+/// The days that are not working days in `year` as the store counts them: the bank
+/// holidays (imported, shipped or projected) and the closure days given. A year outside
+/// the calendar is refused naming `year`.
+pub fn holidays(
+    store: &Store,
+    id: CalendarId,
+    year: i32,
+    closure_days: &[NaiveDate],
+) -> ApiResult<Vec<escalate_core::Holiday>> {
+    let cal = calendar(store, id, closure_days)?;
+    let days = if closure_days.is_empty() {
+        cal.bank_holidays(year)
+    } else {
+        cal.non_working_days(year)
+    };
+    days.map_err(|e| crate::ApiError::field("year", &e).with_code(e.code()))
+}
+
+/// How far ahead official data (shipped, or imported into the store) confirms `id`'s
+/// bank holidays, for `year` and for the twelve months from `today`.
+pub fn coverage(
+    store: &Store,
+    id: CalendarId,
+    year: i32,
+    today: NaiveDate,
+) -> ApiResult<crate::engine::Coverage> {
+    Ok(crate::engine::coverage_of(
+        &calendar(store, id, &[])?,
+        year,
+        today,
+    ))
+}
+
+/// Import an official bank-holiday file in GOV.UK's format (`bank-holidays.json`, read
+/// through its 1 MiB bound) into the store: for every year it lists a nation's bank
+/// holidays, its list replaces the shipped one and the rules, for every deadline the
+/// store counts from now on. A malformed file is refused with `file:line: field:
+/// message` (code `calendar.file_invalid`), and nothing changes. Gives the coverage as
+/// it now is.
+pub async fn import_holidays(
+    store: &mut Store,
+    path: &Path,
+    now: NaiveDateTime,
+) -> ApiResult<CalendarCoverage> {
+    let text = files::read_text(path, &HOLIDAY_FILE)?;
+    store
+        .import_holidays(&path.display().to_string(), &text, now)
+        .await?;
+    calendar_coverage(store, now.date()).await
 }
 
 /// The store checked: the audit trail's hash chain from its first entry, and every

@@ -32,9 +32,12 @@ pub enum Command {
     Calendar(CalendarCommand),
     /// The calendars Escalate knows, one "id<TAB>name" a line.
     Calendars,
-    /// The protocols shipped with Escalate, one "id<TAB>name" a line.
+    /// The protocols installed in the store, one version a line:
+    /// "id<TAB>version<TAB>SHA-256 (first 12)<TAB>cases using it<TAB>current or older<TAB>name".
+    /// Without a store, the protocols shipped with Escalate (what a new store installs),
+    /// one "id<TAB>name" a line.
     Protocols,
-    /// Show or check a protocol.
+    /// Show, check, install or remove a protocol.
     #[command(subcommand)]
     Protocol(ProtocolCommand),
     /// Each stage's due date if every stage runs to its limit, one
@@ -142,6 +145,20 @@ pub enum ProtocolCommand {
     /// Print a commented starter protocol file (format 2) that passes `check`:
     /// `escalate protocol new > mine.toml`, then replace its words with your own.
     New,
+    /// Install a protocol file in the store: checked first (prints "file:line: field:
+    /// what is wrong" and exits with status 2; nothing is installed), then kept whole
+    /// with its hash and audited. New cases of its id use it; open cases keep the
+    /// version they were opened under (`escalate case move-protocol` moves one).
+    Install {
+        /// The protocol file (.toml).
+        file: PathBuf,
+    },
+    /// Remove a protocol no case uses (every installed version of it). The protocols
+    /// shipped with Escalate cannot be removed.
+    Remove {
+        /// The protocol's id.
+        id: String,
+    },
     /// Print a blank specimen of one of a protocol's own forms, to check its layout:
     /// every box empty, room to write where the lead writes, no case data.
     Form {
@@ -162,6 +179,14 @@ pub enum CalendarCommand {
     /// it adds or removes, and how far ahead the data would then be confirmed. Prints
     /// "file:line: field: what is wrong" and exits with status 2 for a malformed file.
     Check {
+        /// The file, e.g. a copy of https://www.gov.uk/bank-holidays.json.
+        file: PathBuf,
+    },
+    /// Import an official bank-holiday file into the store: for every year it lists a
+    /// nation's bank holidays, its list replaces the built-in one for every deadline
+    /// the store counts. Audited. A malformed file is refused with "file:line: field:
+    /// what is wrong" (exit status 2) and changes nothing.
+    Import {
         /// The file, e.g. a copy of https://www.gov.uk/bank-holidays.json.
         file: PathBuf,
     },
@@ -221,7 +246,8 @@ pub struct InitArgs {
     /// local-authority, schools, health-secondary, health-primary, voluntary, police or other.
     #[arg(long)]
     pub sector: String,
-    /// The protocol new cases use (see `escalate protocols`).
+    /// The protocol new cases use: a shipped protocol's id (see `escalate protocols`),
+    /// or the path of a protocol file (.toml), which is installed in the new store.
     #[arg(long)]
     pub protocol: String,
     /// england-and-wales, scotland or northern-ireland.
@@ -256,14 +282,65 @@ pub enum CaseCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Escalate to the next stage (or, with immediate risk where the protocol allows, a higher one).
+    /// Escalate to the next stage (or, with immediate risk where the protocol allows, a
+    /// higher one; or past stages the protocol lets be skipped, with a recorded decision).
     Escalate {
         reference: String,
         #[arg(long, value_name = "N")]
         to_stage: Option<u8>,
-        /// Why (required to jump stages: the immediate risk to the child).
+        /// Why (required to jump stages on immediate risk: the immediate risk to the child).
         #[arg(long)]
         reason: Option<String>,
+        #[command(flatten)]
+        skip: SkipArgs,
+    },
+    /// Move the case to another route of its protocol, with the reason: it stays at its
+    /// stage where the new route has it, or goes to --to-stage on the new route.
+    SwitchRoute {
+        reference: String,
+        /// The route's id (see `escalate protocol show`).
+        #[arg(long, value_name = "ID")]
+        route: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, value_name = "N")]
+        to_stage: Option<u8>,
+    },
+    /// Extend a deadline where the protocol allows it, by agreement of the role it names.
+    Extend {
+        reference: String,
+        /// "timescale" (the current stage's own) or a limit's id (see `escalate case show`).
+        #[arg(long, value_name = "ID")]
+        deadline: String,
+        /// The new due: YYYY-MM-DD (the end of that day) or YYYY-MM-DDTHH:MM.
+        #[arg(long, value_name = "DUE")]
+        to: String,
+        /// Who agreed, with their role.
+        #[arg(long, value_name = "NAME")]
+        agreed_by: String,
+        /// The day they agreed: YYYY-MM-DD.
+        #[arg(long, value_name = "DATE")]
+        agreed_on: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Each stage's and limit's due date on the case's route, had every stage run to its
+    /// limit from the outset: the lines of `escalate plan`.
+    Plan {
+        reference: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move an open case to another installed version of its protocol. Prints each
+    /// deadline before and after; moves only with --yes.
+    MoveProtocol {
+        reference: String,
+        /// The version to move to (see `escalate protocols`), or the start of its SHA-256.
+        #[arg(long, value_name = "VERSION")]
+        to: String,
+        /// Move it (without this, only the table of deadlines is printed).
+        #[arg(long)]
+        yes: bool,
     },
     /// The difference is resolved at the current stage.
     Resolve {
@@ -346,9 +423,29 @@ pub struct CaseNewArgs {
     /// The immediate risk to the child (lets the case start at a higher stage where the protocol allows).
     #[arg(long, value_name = "REASON")]
     pub immediate_risk: Option<String>,
-    /// Start at this stage (above the first only with --immediate-risk).
+    /// Start at this stage (above the first only with --immediate-risk, or with a
+    /// recorded decision where the protocol lets the stages before it be skipped).
     #[arg(long, value_name = "N")]
     pub stage: Option<u8>,
+    /// The route, where the protocol has more than one (see `escalate protocol show`).
+    #[arg(long, value_name = "ID")]
+    pub route: Option<String>,
+    #[command(flatten)]
+    pub skip: SkipArgs,
+}
+
+/// A recorded decision to go past stages.
+#[derive(Debug, Args)]
+pub struct SkipArgs {
+    /// Why the stages in between are skipped.
+    #[arg(long, value_name = "TEXT", requires = "decided_by")]
+    pub skip_reason: Option<String>,
+    /// Who decided (name).
+    #[arg(long, value_name = "NAME", requires = "skip_reason")]
+    pub decided_by: Option<String>,
+    /// Their role, where the protocol names the role that decides (e.g. "The IRO").
+    #[arg(long, value_name = "ROLE", requires = "skip_reason")]
+    pub role: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

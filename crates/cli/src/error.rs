@@ -64,6 +64,9 @@ impl CliError {
             | ErrorCode::CalendarOutOfRange
             | ErrorCode::ProtocolInvalid
             | ErrorCode::ProtocolUnknown
+            | ErrorCode::ProtocolInUse
+            | ErrorCode::ProtocolShipped
+            | ErrorCode::ProtocolVersionExists
             | ErrorCode::CaseNotFound
             | ErrorCode::CaseClosed
             | ErrorCode::CaseWrongProtocol
@@ -145,6 +148,11 @@ pub fn option_named(field: &'static str, option: &'static str) -> impl Fn(ApiErr
             CliError::Api(e)
         }
     }
+}
+
+/// `e`, a refusal of its field, given as `option` (a field a command spells its own way).
+pub fn option_named_as(e: ApiError, option: &str) -> CliError {
+    named(e, option)
 }
 
 /// A field error (`field: message`) with the option's name in place of the field's.

@@ -55,19 +55,26 @@ fn run(cli: Cli, out: &mut impl Write) -> Result<(), CliError> {
         Command::Deadline(a) => cmd::calendar::deadline(a, out),
         Command::Holidays(a) => cmd::calendar::holidays(a, &ctx, out),
         Command::Calendar(CalendarCommand::Check { file }) => cmd::calendar::check(&file, out),
+        Command::Calendar(CalendarCommand::Import { file }) => {
+            cmd::calendar::import(&file, &ctx, out)
+        }
         Command::Calendars => cmd::calendar::calendars(out),
-        Command::Protocols => cmd::protocol::list(out),
+        Command::Protocols => cmd::protocol::list(&ctx, out),
         Command::Protocol(ProtocolCommand::Show { protocol, json }) => {
-            cmd::protocol::show(&protocol, json, out)
+            cmd::protocol::show(&protocol, json, &ctx, out)
         }
         Command::Protocol(ProtocolCommand::Check { files }) => cmd::protocol::check(&files, out),
         Command::Protocol(ProtocolCommand::New) => cmd::protocol::new(out),
+        Command::Protocol(ProtocolCommand::Install { file }) => {
+            cmd::protocol::install(&file, &ctx, out)
+        }
+        Command::Protocol(ProtocolCommand::Remove { id }) => cmd::protocol::remove(&id, &ctx, out),
+        Command::Plan(a) => cmd::protocol::plan(a, &ctx, out),
         Command::Protocol(ProtocolCommand::Form {
             protocol,
             form,
             out: file,
         }) => cmd::protocol::specimen(&protocol, &form, &file, &ctx, out),
-        Command::Plan(a) => cmd::protocol::plan(a, out),
         Command::Init(a) => cmd::store::init(a, &ctx, out),
         Command::Case(c) => cmd::case::run(c, &ctx, out),
         Command::Stage(StageCommand::Record(a)) => cmd::stage::record(a, &ctx, out),

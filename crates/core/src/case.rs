@@ -216,6 +216,17 @@ pub struct RouteSwitch {
     pub reason: String,
 }
 
+/// One installed version of a protocol, as a case is pinned to it: the version its
+/// file names, and the SHA-256 of the file's text (which is what pins it: two files
+/// may carry the same version and differ).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ProtocolPin {
+    pub version: String,
+    /// Lower-case hex.
+    pub sha256: String,
+}
+
 /// The engine's view of a case: only what the rules need, no names or free text
 /// beyond reasons.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -362,6 +373,14 @@ pub enum Event {
         agreed_on: NaiveDate,
         reason: String,
     },
+    /// The lead moved the open case to another installed version of its protocol, on
+    /// purpose: the events after this one run under `to`'s rules, those before it
+    /// under `from`'s. The case's history (stages, records, times) is kept as it is.
+    MoveProtocol {
+        at: NaiveDateTime,
+        from: ProtocolPin,
+        to: ProtocolPin,
+    },
 }
 
 impl Event {
@@ -380,6 +399,7 @@ impl Event {
             Event::Migrated { .. } => "migrated",
             Event::SwitchRoute { .. } => "switch-route",
             Event::Extend { .. } => "extend",
+            Event::MoveProtocol { .. } => "move-protocol",
         }
     }
 }
@@ -1017,18 +1037,67 @@ impl Case {
                     reason,
                 },
             ),
+            Event::MoveProtocol { at, .. } => self.move_protocol(protocol, at),
             Event::Open { .. } | Event::Migrated { .. } => Err(TransitionError::AlreadyOpen),
         }
+    }
+
+    /// The checks a move to another version of the protocol needs, `protocol` being the
+    /// version moved to: the case is open, and the new version has the case's route and
+    /// its current stage on it, so every later event has rules to run under.
+    fn move_protocol(
+        &mut self,
+        protocol: &Protocol,
+        at: NaiveDateTime,
+    ) -> Result<(), TransitionError> {
+        let entry = self.require_open()?;
+        not_before("at", at, "the start of the current stage", entry.started_at)?;
+        let stage = entry.stage;
+        let route = protocol.route(self.route.as_deref()).ok_or_else(|| TransitionError::Invalid {
+            field: "to",
+            message: format!(
+                "version {} of protocol '{}' has no route '{}', which the case is on: it cannot move to that version",
+                protocol.version,
+                protocol.id,
+                self.route.as_deref().unwrap_or_default()
+            ),
+        })?;
+        if route.stage(stage).is_none() {
+            return Err(TransitionError::Invalid {
+                field: "to",
+                message: format!(
+                    "version {} of protocol '{}' has no Stage {stage} on the case's route (it has {}): the case is at Stage {stage}, so it cannot move to that version",
+                    protocol.version,
+                    protocol.id,
+                    route.stage_list()
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// The case its events make, from the first (`Open`, or `Migrated` for a case
     /// carried over from a store made before the log) through every move, each checked
     /// by the same rules as when it happened. Pure: the same events and protocol always
-    /// give the same case.
+    /// give the same case. A move to another version of the protocol is refused here:
+    /// [`Case::replay_pinned`] replays a case whose protocol version changed.
     pub fn replay<'e>(
         protocol: &Protocol,
         events: impl IntoIterator<Item = &'e Event>,
     ) -> Result<Case, ReplayError> {
+        Case::replay_pinned(protocol, |_| None, events).map(|(case, _)| case)
+    }
+
+    /// [`Case::replay`] for a case whose protocol version may have changed: the events
+    /// run under `opened_under` until a [`Event::MoveProtocol`], and under the version
+    /// `resolve` gives for its `to` hash after it. Gives the case and the version it
+    /// now runs under.
+    pub fn replay_pinned<'e, 'p>(
+        opened_under: &'p Protocol,
+        resolve: impl Fn(&str) -> Option<&'p Protocol>,
+        events: impl IntoIterator<Item = &'e Event>,
+    ) -> Result<(Case, &'p Protocol), ReplayError> {
+        let mut protocol = opened_under;
         let mut case: Option<Case> = None;
         for (i, event) in events.into_iter().enumerate() {
             let fail = |reason: String| ReplayError {
@@ -1056,16 +1125,29 @@ impl Case {
                     return Err(fail("the case was already open".to_owned()))
                 }
                 (_, None) => return Err(fail("the case was not opened first".to_owned())),
+                (Event::MoveProtocol { to, .. }, Some(c)) => {
+                    let next = resolve(&to.sha256).ok_or_else(|| {
+                        fail(format!(
+                            "version {} of its protocol (SHA-256 {}) is not installed",
+                            to.version,
+                            to.sha256.get(..12).unwrap_or(&to.sha256)
+                        ))
+                    })?;
+                    c.apply(next, event.clone())
+                        .map_err(|e| fail(e.to_string()))?;
+                    protocol = next;
+                }
                 (event, Some(c)) => c
                     .apply(protocol, event.clone())
                     .map_err(|e| fail(e.to_string()))?,
             }
         }
-        case.ok_or_else(|| ReplayError {
+        let case = case.ok_or_else(|| ReplayError {
             position: 0,
             kind: "none",
             reason: "the case has no events".to_owned(),
-        })
+        })?;
+        Ok((case, protocol))
     }
 
     fn record(

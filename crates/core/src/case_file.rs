@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::calendar::Calendar;
 use crate::case::{Case, CaseState, Event};
-use crate::engine::{plan, DeadlineKind, Due, Engine, EngineError, Urgency};
+use crate::engine::{plan_route, DeadlineKind, Due, Engine, EngineError, Urgency};
 use crate::format;
 use crate::model::{CaseDetail, ChronologyEntry, ChronologyKind, SentNotification, StageRecord};
 use crate::protocol::Protocol;
@@ -22,7 +22,10 @@ use crate::protocol::Protocol;
 pub struct CaseText {
     pub reference: String,
     pub protocol_id: String,
+    /// The version of its protocol the case runs under now (as opened, or as moved to).
     pub protocol_version: String,
+    /// The SHA-256 of that version's text: what the case is pinned to.
+    pub protocol_sha256: String,
     pub child_name: String,
     pub child_dob: Option<NaiveDate>,
     pub child_identifiers: String,
@@ -73,12 +76,20 @@ impl CaseFile {
         now: NaiveDateTime,
     ) -> Result<CaseDetail, EngineError> {
         let status = Engine::new(calendar, now)?.status(self.protocol, &self.engine)?;
-        let plan = plan(self.protocol, calendar, self.engine.opened_at)?;
+        // The plan on the route the case is on now, had every stage run to its limit.
+        let plan = plan_route(
+            self.protocol,
+            calendar,
+            self.engine.opened_at,
+            self.engine.route.as_deref(),
+        )?
+        .stages;
         let c = &self.case;
         Ok(CaseDetail {
             reference: c.reference.clone(),
             protocol_id: c.protocol_id.clone(),
             protocol_version: c.protocol_version.clone(),
+            protocol_sha256: c.protocol_sha256.clone(),
             child_name: c.child_name.clone(),
             child_dob: c.child_dob,
             child_identifiers: c.child_identifiers.clone(),
@@ -180,11 +191,16 @@ impl CaseFile {
             match &logged.event {
                 Event::Open { at, opening } => {
                     stage = opening.stage.unwrap_or(stage);
+                    let skipped = opening
+                        .skip
+                        .as_ref()
+                        .map(|d| format!(" ({})", skip_words(d)))
+                        .unwrap_or_default();
                     line(
                         *at,
                         Some(stage),
                         ChronologyKind::Opened,
-                        format!("Opened at Stage {stage}"),
+                        format!("Opened at Stage {stage}{skipped}"),
                     );
                 }
                 Event::Record(summary) => {
@@ -217,17 +233,7 @@ impl CaseFile {
                         .unwrap_or(stage);
                     let skipped = skip
                         .as_ref()
-                        .map(|d| {
-                            let role = d
-                                .role
-                                .as_deref()
-                                .map(|r| format!(", {r}"))
-                                .unwrap_or_default();
-                            format!(
-                                " (stages between skipped, decided by {}{role}: {})",
-                                d.decided_by, d.reason
-                            )
-                        })
+                        .map(|d| format!(" ({})", skip_words(d)))
                         .unwrap_or_default();
                     line(
                         *at,
@@ -332,6 +338,15 @@ impl CaseFile {
                         format::date_time(*due)
                     ),
                 ),
+                Event::MoveProtocol { at, from, to } => line(
+                    *at,
+                    Some(stage),
+                    ChronologyKind::ProtocolMoved,
+                    format!(
+                        "Moved from version {} to version {} of the protocol at Stage {stage}: deadlines from here on follow version {}",
+                        from.version, to.version, to.version
+                    ),
+                ),
                 Event::Migrated { case } => stage = case.current_stage(),
             }
         }
@@ -368,6 +383,19 @@ impl CaseFile {
         out.sort_by_key(|e| e.at);
         Ok(out)
     }
+}
+
+/// Who decided to go past stages, in their role where given, and why.
+fn skip_words(d: &crate::case::SkipDecision) -> String {
+    let role = d
+        .role
+        .as_deref()
+        .map(|r| format!(", {r}"))
+        .unwrap_or_default();
+    format!(
+        "stages between skipped, decided by {}{role}: {}",
+        d.decided_by, d.reason
+    )
 }
 
 fn end_of_day() -> NaiveTime {

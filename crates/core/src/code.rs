@@ -41,6 +41,13 @@ codes! {
     CalendarFileInvalid = "calendar.file_invalid",
     ProtocolInvalid = "protocol.invalid",
     ProtocolUnknown = "protocol.unknown",
+    /// A protocol cannot be removed while a case uses it.
+    ProtocolInUse = "protocol.in_use",
+    /// A shipped protocol cannot be removed.
+    ProtocolShipped = "protocol.shipped",
+    /// That version of the protocol is already installed (with another text, or the
+    /// same text again).
+    ProtocolVersionExists = "protocol.version_exists",
     // Cases and stages
     CaseNotFound = "case.not_found",
     CaseClosed = "case.closed",

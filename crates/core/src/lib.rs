@@ -19,8 +19,8 @@ pub mod sector;
 
 pub use calendar::{Calendar, CalendarError, CalendarId, Holiday};
 pub use case::{
-    Case, CaseState, Event, Extension, Opening, RecordSummary, ReplayError, RouteSwitch,
-    SkipDecision, Skipped, TransitionError,
+    Case, CaseState, Event, Extension, Opening, ProtocolPin, RecordSummary, ReplayError,
+    RouteSwitch, SkipDecision, Skipped, TransitionError,
 };
 pub use case_file::{CaseFile, CaseText, LoggedEvent};
 pub use code::ErrorCode;

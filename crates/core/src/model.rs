@@ -135,9 +135,17 @@ pub struct NewCase {
     pub opened_at: Option<NaiveDateTime>,
     #[serde(default)]
     pub immediate_risk: Option<String>,
-    /// Defaults to the protocol's first stage; higher only with immediate risk.
+    /// Defaults to the route's first stage; higher only with immediate risk, or with a
+    /// skip decision where the protocol lets the stages in between be skipped.
     #[serde(default)]
     pub stage: Option<u8>,
+    /// The route chosen at intake by its question; defaults to the standard route.
+    #[serde(default)]
+    pub route: Option<String>,
+    /// Who decided to open above the route's first stage, and why, where the protocol
+    /// lets the stages in between be skipped.
+    #[serde(default)]
+    pub skip: Option<crate::case::SkipDecision>,
 }
 
 /// Someone at a discussion or meeting.
@@ -461,7 +469,10 @@ pub enum CaseFilter {
 pub struct CaseDetail {
     pub reference: String,
     pub protocol_id: String,
+    /// The installed version of the protocol the case runs under.
     pub protocol_version: String,
+    /// The SHA-256 of that version's text, which the case is pinned to.
+    pub protocol_sha256: String,
     pub child_name: String,
     pub child_dob: Option<NaiveDate>,
     pub child_identifiers: String,
@@ -483,7 +494,8 @@ pub struct CaseDetail {
     pub engine: crate::Case,
     /// The engine's answer now: deadlines, urgency, next step, contacts, forms.
     pub status: crate::CaseStatus<'static>,
-    /// Each formal stage's due date had every stage run to its limit from the outset.
+    /// Each formal stage's due date on the case's route, had every stage run to its
+    /// limit from the outset.
     pub plan: Vec<crate::PlannedStage<'static>>,
 }
 
@@ -520,6 +532,8 @@ pub enum ChronologyKind {
     DeadlineExtended,
     /// The case moved to another of the protocol's routes.
     RouteSwitched,
+    /// The case moved to another installed version of its protocol.
+    ProtocolMoved,
     /// A notification still owed, with when it is due.
     NotificationDue,
     /// A deadline still to come (or passed), from the engine.
@@ -539,6 +553,7 @@ impl ChronologyKind {
             ChronologyKind::DeadlineShortened => "deadline-shortened",
             ChronologyKind::DeadlineExtended => "deadline-extended",
             ChronologyKind::RouteSwitched => "route-switched",
+            ChronologyKind::ProtocolMoved => "protocol-moved",
             ChronologyKind::NotificationDue => "notification-due",
             ChronologyKind::Deadline => "deadline",
         }
@@ -620,6 +635,17 @@ pub struct BoardPackage {
     /// `monitoring.json`, checked and cleaned, as JSON.
     pub monitoring: String,
     pub pdf: Vec<u8>,
+    /// The protocol file the package carries (`escalate-monitoring/2`), checked to be
+    /// the version `monitoring.json` names, so the Board can count timeliness under a
+    /// protocol it never installed; `None` for an `escalate-monitoring/1` package.
+    pub protocol: Option<PackageProtocol>,
+}
+
+/// A protocol file carried by an export package: its text as sent, and its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageProtocol {
+    pub sha256: String,
+    pub text: String,
 }
 
 #[cfg(test)]

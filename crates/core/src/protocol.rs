@@ -1075,6 +1075,13 @@ pub fn builtin_protocol(id: &str) -> Result<Option<&'static Protocol>, ProtocolE
     Ok(builtin_protocols()?.iter().find(|p| p.id == id))
 }
 
+/// The texts of the shipped protocols, as (file name, text): what a store installs
+/// when it is made, and again when a newer build ships a changed text. Cases never
+/// look protocols up here: they run under the versions their store installed.
+pub fn builtin_texts() -> impl Iterator<Item = (&'static str, &'static str)> {
+    BUILTIN.iter().copied()
+}
+
 /// The ids of the shipped protocols, for messages.
 pub fn builtin_ids() -> BTreeSet<&'static str> {
     BUILTIN

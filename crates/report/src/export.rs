@@ -1,24 +1,30 @@
 //! The export package for the Board administrator: one file holding the report PDF,
-//! `monitoring.json` (schema in docs/export-format.md and docs/export-schema.json) and
-//! one CSV row, in a tar, encrypted with age to the Board's public key or a passphrase.
+//! `monitoring.json` (schema in docs/export-format.md and docs/export-schema.json), one
+//! CSV row and, from `escalate-monitoring/2`, the protocol file the case ran under, in a
+//! tar, encrypted with age to the Board's public key or a passphrase.
 
 use std::io::{Read, Write};
 
 use chrono::{Datelike, NaiveDateTime, Timelike};
 use escalate_core::engine::due_after;
-use escalate_core::model::{CaseDetail, Profile};
-use escalate_core::protocol::Anchor;
+use escalate_core::model::{CaseDetail, PackageProtocol, Profile};
+use escalate_core::protocol::{Anchor, MAX_PROTOCOL_FILE_BYTES};
 use escalate_core::{Calendar, Due, Limit, Protocol, StateKind};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::schema::{self, Violation};
 use crate::ReportError;
 
-/// The version of `monitoring.json` this build writes and reads.
-pub const SCHEMA: &str = "escalate-monitoring/1";
+/// The version of `monitoring.json` this build writes. It reads this and [`SCHEMA_1`].
+pub const SCHEMA: &str = "escalate-monitoring/2";
+/// The first version, which carried no protocol file: still read.
+pub const SCHEMA_1: &str = "escalate-monitoring/1";
 pub const PDF_NAME: &str = "report.pdf";
 pub const JSON_NAME: &str = "monitoring.json";
 pub const CSV_NAME: &str = "monitoring.csv";
+/// The protocol file the case ran under (`escalate-monitoring/2` packages).
+pub const PROTOCOL_NAME: &str = "protocol.toml";
 /// Largest package `open` (and the Board's import) will take: a report and a few KB of
 /// JSON. Whoever reads a package file checks its size from the metadata before reading
 /// and reads through this bound (escalate-api's `export::read_package_file`).
@@ -29,6 +35,8 @@ pub const MAX_PACKAGE: u64 = 64 * 1024 * 1024;
 pub const MAX_PDF: u64 = 60 * 1024 * 1024;
 pub const MAX_JSON: u64 = 1024 * 1024;
 pub const MAX_CSV: u64 = 256 * 1024;
+/// A protocol file's own limit (the shipped ones are under 20 KiB).
+pub const MAX_PROTOCOL: u64 = MAX_PROTOCOL_FILE_BYTES as u64;
 /// scrypt work factor (N = 2^18: 256 MiB, about a second) for passphrase packages, and
 /// the most `open` accepts (2^20: 1 GiB). age's own default is whatever takes a second
 /// on the sealing machine, up to 16 times more to open: a hostile package could ask
@@ -44,6 +52,10 @@ pub struct Monitoring {
     pub exported_by: Person,
     pub reference: String,
     pub protocol: ProtocolRef,
+    /// The route the case is on (its id; the standard route's for a protocol without
+    /// routes). `escalate-monitoring/2`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
     /// Child's name as initials and date of birth as a year.
     pub minimised: bool,
     pub child: Child,
@@ -61,8 +73,22 @@ pub struct Monitoring {
     pub working_days: Option<u32>,
     pub immediate_risk: bool,
     pub stages: Vec<StageTiming>,
+    /// Stages gone past by a recorded decision. `escalate-monitoring/2`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<Vec<SkipTiming>>,
     pub outcome: Option<String>,
     pub effectiveness: String,
+}
+
+impl Monitoring {
+    /// The version this record follows: [`SCHEMA`] or [`SCHEMA_1`].
+    pub fn version(&self) -> &'static str {
+        if self.schema == SCHEMA {
+            SCHEMA
+        } else {
+            SCHEMA_1
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +105,10 @@ pub struct ProtocolRef {
     pub id: String,
     pub version: String,
     pub partnership: String,
+    /// SHA-256 of the protocol file the package carries (`protocol.toml`), lower-case
+    /// hex. `escalate-monitoring/2`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,6 +139,34 @@ pub struct StageTiming {
     pub due: Option<String>,
     /// Ended by its deadline; `null` when it has none or has not ended.
     pub within_timescale: Option<bool>,
+    /// Its timescale was extended by agreement (`escalate-monitoring/2`; left out when
+    /// it was not): the Board counts these apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension: Option<ExtensionTiming>,
+}
+
+/// A stage's timescale extended by agreement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionTiming {
+    /// The agreed new due (`YYYY-MM-DD` or `YYYY-MM-DDTHH:MM`).
+    pub due: String,
+    /// Ended by the agreed due; `null` while it has not ended.
+    pub within: Option<bool>,
+}
+
+/// Stages a case went past by a recorded decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkipTiming {
+    pub at: NaiveDateTime,
+    /// The stage left; `null` when the case opened above its route's first stage.
+    pub from: Option<u8>,
+    pub to: u8,
+    /// The stages gone past, in order.
+    pub stages: Vec<u8>,
+    /// The role of who decided, where the protocol names one.
+    pub role: Option<String>,
 }
 
 /// Initials of a name: "Siân Llŷr Ŵyn" becomes "S. L. Ŵ.".
@@ -139,6 +197,11 @@ pub fn monitoring(
     let resolved = case.state == "resolved";
     let end = case.closed_at.filter(|_| resolved);
     let engine = &case.engine;
+    let ended_by = |ended: Option<NaiveDateTime>, due: Option<Due>| match (due, ended) {
+        (Some(Due::EndOfDay(d)), Some(x)) => Some(x.date() <= d),
+        (Some(Due::At(t)), Some(x)) => Some(x <= t),
+        _ => None,
+    };
     let stages = engine
         .stages
         .iter()
@@ -148,9 +211,10 @@ pub fn monitoring(
             } else {
                 None
             });
+            // The stage's timescale on the route it was on.
             let due = protocol
-                .stage(e.stage)
-                .and_then(|s| s.timescale.as_ref())
+                .route(e.route.as_deref())
+                .and_then(|r| r.timescale(e.stage))
                 .and_then(|t| {
                     if t.within == Limit::None {
                         return None;
@@ -162,20 +226,43 @@ pub fn monitoring(
                     };
                     due_after(t.within, from, calendar).ok()
                 });
-            let within = match (due, ended) {
-                (Some(Due::EndOfDay(d)), Some(x)) => Some(x.date() <= d),
-                (Some(Due::At(t)), Some(x)) => Some(x <= t),
-                _ => None,
-            };
+            let extension = engine
+                .extensions
+                .iter()
+                .rev()
+                .find(|x| {
+                    x.deadline == "timescale" && x.stage == Some(e.stage) && x.route == e.route
+                })
+                .filter(|x| x.to.date().is_some())
+                .map(|x| ExtensionTiming {
+                    due: x.to.to_string(),
+                    within: ended_by(ended, Some(x.to)),
+                });
             StageTiming {
                 stage: e.stage,
                 started_at: whole_seconds(e.started_at),
                 ended_at: ended.map(whole_seconds),
                 due: due.filter(|d| d.date().is_some()).map(|d| d.to_string()),
-                within_timescale: within,
+                within_timescale: ended_by(ended, due),
+                extension,
             }
         })
         .collect();
+    let skipped = engine
+        .skips
+        .iter()
+        .map(|k| SkipTiming {
+            at: whole_seconds(k.at),
+            from: k.from,
+            to: k.to,
+            stages: k.stages.clone(),
+            role: k.decision.role.clone(),
+        })
+        .collect();
+    let route = protocol
+        .route(engine.route.as_deref())
+        .map_or_else(|| protocol.standard_route_id(), |r| r.id())
+        .to_owned();
     Monitoring {
         schema: SCHEMA.to_owned(),
         exported_at: whole_seconds(now),
@@ -189,7 +276,9 @@ pub fn monitoring(
             id: protocol.id.clone(),
             version: case.protocol_version.clone(),
             partnership: protocol.partnership.clone(),
+            sha256: Some(case.protocol_sha256.clone()),
         },
+        route: Some(route),
         minimised: minimise,
         child: Child {
             name: if minimise {
@@ -236,6 +325,7 @@ pub fn monitoring(
         }),
         immediate_risk: case.immediate_risk.is_some(),
         stages,
+        skipped: Some(skipped),
         outcome: case.outcome.clone(),
         effectiveness: effectiveness.trim().to_owned(),
     }
@@ -350,9 +440,23 @@ fn bad(field: &'static str, m: impl Into<String>) -> ReportError {
 }
 
 /// Put the files in a tar (fixed times and owners, so nothing about this laptop leaks)
-/// and encrypt it.
+/// and encrypt it: an `escalate-monitoring/1` record's package, which carries no
+/// protocol file. A case's package is [`seal_package`].
 /// A package the Board would refuse is refused here first, with the field to change.
 pub fn seal(pdf: &[u8], m: &Monitoring, seal: Seal<'_>) -> Result<Vec<u8>, ReportError> {
+    seal_package(pdf, m, None, seal)
+}
+
+/// [`seal`] with the protocol file the case ran under (`protocol.toml`), which an
+/// `escalate-monitoring/2` record must carry: its text must hash to the record's
+/// `protocol.sha256` and be the version it names. A package the Board would refuse is
+/// refused here first, with the field to change.
+pub fn seal_package(
+    pdf: &[u8],
+    m: &Monitoring,
+    protocol: Option<&str>,
+    seal: Seal<'_>,
+) -> Result<Vec<u8>, ReportError> {
     let value = serde_json::to_value(m).map_err(|e| bad("monitoring", e.to_string()))?;
     schema::check_value(&value)
         .and_then(|()| schema::check_record(m, None))
@@ -360,19 +464,44 @@ pub fn seal(pdf: &[u8], m: &Monitoring, seal: Seal<'_>) -> Result<Vec<u8>, Repor
             bad(
                 "monitoring",
                 format!(
-                    "this case cannot be exported as {SCHEMA}: {}",
+                    "this case cannot be exported as {}: {}",
+                    m.version(),
                     schema::describe(&v)
                 ),
             )
         })?;
+    match (m.version(), protocol) {
+        (SCHEMA_1, Some(_)) => {
+            return Err(bad(
+                "protocol",
+                format!("an {SCHEMA_1} package carries no protocol file"),
+            ))
+        }
+        (SCHEMA_1, None) => {}
+        (_, None) => {
+            return Err(bad(
+                "protocol",
+                format!(
+                    "an {SCHEMA} package carries the protocol file its case ran under: give it"
+                ),
+            ))
+        }
+        (_, Some(text)) => {
+            check_protocol(m, text.as_bytes()).map_err(|why| bad("protocol", why))?;
+        }
+    }
     let json = serde_json::to_vec_pretty(m).map_err(|e| bad("monitoring", e.to_string()))?;
     let csv = csv(m);
     let mut tar = tar::Builder::new(Vec::new());
-    for (name, bytes) in [
+    let mut files = vec![
         (PDF_NAME, pdf),
         (JSON_NAME, json.as_slice()),
         (CSV_NAME, csv.as_bytes()),
-    ] {
+    ];
+    if let Some(text) = protocol {
+        files.push((PROTOCOL_NAME, text.as_bytes()));
+    }
+    for (name, bytes) in files {
         let mut h = tar::Header::new_ustar();
         h.set_size(bytes.len() as u64);
         h.set_mode(0o600);
@@ -468,6 +597,39 @@ pub struct Package {
     /// The CSV row made again from the checked record (with formula cells neutralised),
     /// not the package's own copy: nothing unchecked leaves `open`.
     pub csv: String,
+    /// The protocol file an `escalate-monitoring/2` package carries, checked to be the
+    /// version its record names and to read as a protocol; `None` for version 1.
+    pub protocol: Option<PackageProtocol>,
+}
+
+/// Whether `text` is the protocol file the record names: its SHA-256, then a protocol
+/// that reads, with the record's id and version. The reason names the part at fault,
+/// never the file's words.
+fn check_protocol(m: &Monitoring, text: &[u8]) -> Result<String, String> {
+    let sha = hex::encode(Sha256::digest(text));
+    if m.protocol.sha256.as_deref() != Some(sha.as_str()) {
+        return Err(format!(
+            "{PROTOCOL_NAME} is not the protocol file monitoring.json names: its SHA-256 differs from protocol.sha256"
+        ));
+    }
+    let text =
+        std::str::from_utf8(text).map_err(|_| format!("{PROTOCOL_NAME} is not UTF-8 text"))?;
+    let p = Protocol::from_toml(text, PROTOCOL_NAME).map_err(|e| {
+        let first = e.errors.first();
+        format!(
+            "{PROTOCOL_NAME} is not a protocol this Escalate reads (line {}, {})",
+            first
+                .and_then(|f| f.line)
+                .map_or_else(|| "?".to_owned(), |l| l.to_string()),
+            first.map_or("?", |f| f.field.as_str())
+        )
+    })?;
+    if p.id != m.protocol.id || p.version != m.protocol.version {
+        return Err(format!(
+            "{PROTOCOL_NAME} is another protocol or version than monitoring.json names (protocol.id, protocol.version)"
+        ));
+    }
+    Ok(sha)
 }
 
 fn damaged(e: &dyn std::fmt::Display) -> ReportError {
@@ -477,26 +639,30 @@ fn damaged(e: &dyn std::fmt::Display) -> ReportError {
     )
 }
 
-/// The three files of a package, read from its tar.
+/// The files of a package, read from its tar.
 #[derive(Debug, Default)]
 pub struct Unpacked {
     pub files: Vec<(String, u64)>,
     pub pdf: Vec<u8>,
     pub json: Vec<u8>,
     pub csv: Vec<u8>,
+    /// `protocol.toml`, in an `escalate-monitoring/2` package.
+    pub protocol: Option<Vec<u8>>,
 }
 
 /// Read the package's tar: exactly one regular ustar entry named `report.pdf`,
-/// `monitoring.json` and `monitoring.csv` each, and nothing else. Each entry's type,
+/// `monitoring.json` and `monitoring.csv` each, at most one `protocol.toml`, and nothing
+/// else. Each entry's type,
 /// exact name and declared size are checked from its header before a byte of it is
 /// read, and it is read through a bound; after the end-of-archive blocks only zeros
 /// may follow. No long names, pax headers, links, folders or sparse files: Escalate
 /// writes none, and each is a way to make a reader do something else.
 pub fn unpack<R: Read>(plain: R) -> Result<Unpacked, ReportError> {
-    const NAMES: [&str; 3] = [PDF_NAME, JSON_NAME, CSV_NAME];
-    const LIMITS: [u64; 3] = [MAX_PDF, MAX_JSON, MAX_CSV];
+    const NAMES: [&str; 4] = [PDF_NAME, JSON_NAME, CSV_NAME, PROTOCOL_NAME];
+    const LIMITS: [u64; 4] = [MAX_PDF, MAX_JSON, MAX_CSV, MAX_PROTOCOL];
+    const MORE: &str = "it holds more than report.pdf, monitoring.json and monitoring.csv (and, in an escalate-monitoring/2 package, protocol.toml)";
     let mut archive = tar::Archive::new(plain);
-    let mut slots: [Option<Vec<u8>>; 3] = [None, None, None];
+    let mut slots: [Option<Vec<u8>>; 4] = [None, None, None, None];
     let mut files = Vec::new();
     {
         // raw: the tar crate would otherwise read long names and pax headers in full,
@@ -506,10 +672,7 @@ pub fn unpack<R: Read>(plain: R) -> Result<Unpacked, ReportError> {
             let mut entry = entry.map_err(|e| damaged(&e))?;
             let ordinal = n + 1;
             if n >= NAMES.len() {
-                return Err(bad(
-                    "package",
-                    "it holds more than report.pdf, monitoring.json and monitoring.csv",
-                ));
+                return Err(bad("package", MORE));
             }
             let header = entry.header();
             if header.as_ustar().is_none() {
@@ -528,9 +691,13 @@ pub fn unpack<R: Read>(plain: R) -> Result<Unpacked, ReportError> {
             }
             let name = header.path_bytes();
             let Some(slot) = NAMES.iter().position(|x| x.as_bytes() == name.as_ref()) else {
+                // A file beside the three a package always holds is one too many.
+                if slots[..3].iter().all(Option::is_some) {
+                    return Err(bad("package", MORE));
+                }
                 return Err(bad(
                     "package",
-                    format!("entry {ordinal} is not named report.pdf, monitoring.json or monitoring.csv"),
+                    format!("entry {ordinal} is not named report.pdf, monitoring.json, monitoring.csv or protocol.toml"),
                 ));
             };
             let declared = header.entry_size().map_err(|e| damaged(&e))?;
@@ -561,7 +728,7 @@ pub fn unpack<R: Read>(plain: R) -> Result<Unpacked, ReportError> {
             slots[slot] = Some(data);
         }
     }
-    let [Some(pdf), Some(json), Some(csv)] = slots else {
+    let [Some(pdf), Some(json), Some(csv), protocol] = slots else {
         return Err(bad(
             "package",
             "it is missing report.pdf, monitoring.json or monitoring.csv",
@@ -585,14 +752,15 @@ pub fn unpack<R: Read>(plain: R) -> Result<Unpacked, ReportError> {
         pdf,
         json,
         csv,
+        protocol,
     })
 }
 
-fn not_schema(v: &[Violation]) -> ReportError {
+fn not_schema(version: &str, v: &[Violation]) -> ReportError {
     bad(
         "monitoring",
         format!(
-            "monitoring.json does not follow {SCHEMA}: {}",
+            "monitoring.json does not follow {version}: {}",
             schema::describe(v)
         ),
     )
@@ -610,13 +778,14 @@ pub fn check_json(json: &[u8], now: Option<NaiveDateTime>) -> Result<Monitoring,
         bad(
             "monitoring",
             format!(
-                "monitoring.json is not JSON (line {}, column {}): it does not follow {SCHEMA}",
+                "monitoring.json is not JSON (line {}, column {}): it does not follow {SCHEMA_1} or {SCHEMA}",
                 e.line(),
                 e.column()
             ),
         )
     })?;
-    schema::check_value(&value).map_err(|v| not_schema(&v))?;
+    let version = schema::claimed(&value);
+    schema::check_value(&value).map_err(|v| not_schema(version, &v))?;
     // Typed from the bytes, not the value: the value keeps the last of two same-named
     // fields, and serde refuses the second.
     let mut m: Monitoring = serde_json::from_slice(json).map_err(|e| {
@@ -634,11 +803,11 @@ pub fn check_json(json: &[u8], now: Option<NaiveDateTime>) -> Result<Monitoring,
         };
         bad(
             "monitoring",
-            format!("monitoring.json does not follow {SCHEMA}: {rule}"),
+            format!("monitoring.json does not follow {version}: {rule}"),
         )
     })?;
-    schema::check_record(&m, now).map_err(|v| not_schema(&v))?;
-    schema::clean(&mut m).map_err(|v| not_schema(&v))?;
+    schema::check_record(&m, now).map_err(|v| not_schema(version, &v))?;
+    schema::clean(&mut m).map_err(|v| not_schema(version, &v))?;
     Ok(m)
 }
 
@@ -715,11 +884,33 @@ pub fn open(bytes: &[u8], key: Key<'_>, now: NaiveDateTime) -> Result<Package, R
     if !unpacked.pdf.starts_with(b"%PDF-") {
         return Err(bad("package", "report.pdf is not a PDF"));
     }
+    let protocol = match (monitoring.version(), unpacked.protocol) {
+        (SCHEMA_1, None) => None,
+        (SCHEMA_1, Some(_)) => {
+            return Err(bad(
+                "package",
+                format!("an {SCHEMA_1} package holds no protocol.toml"),
+            ))
+        }
+        (_, None) => {
+            return Err(bad(
+                "package",
+                format!("it is missing protocol.toml, which an {SCHEMA} package carries"),
+            ))
+        }
+        (_, Some(bytes)) => {
+            let sha = check_protocol(&monitoring, &bytes).map_err(|why| bad("package", why))?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| bad("package", format!("{PROTOCOL_NAME} is not UTF-8 text")))?;
+            Some(PackageProtocol { sha256: sha, text })
+        }
+    };
     Ok(Package {
         files: unpacked.files,
         csv: csv(&monitoring),
         monitoring,
         pdf: unpacked.pdf,
+        protocol,
     })
 }
 

@@ -11,7 +11,7 @@
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde_json::Value;
 
-use crate::export::{Monitoring, SCHEMA};
+use crate::export::{Monitoring, SCHEMA, SCHEMA_1};
 
 /// Names, agencies, designations, categories, protocol versions and partnerships: the
 /// store's limit for a name.
@@ -65,6 +65,8 @@ enum Shape {
     Reference,
     /// lower-case letters and digits in hyphen-separated runs, at most 64 characters
     ProtocolId,
+    /// 64 lower-case hex digits
+    Sha256,
 }
 
 impl Shape {
@@ -78,11 +80,12 @@ impl Shape {
             Shape::ProtocolId => {
                 "a protocol id (lower-case letters and digits in runs joined by single hyphens, at most 64 characters)"
             }
+            Shape::Sha256 => "a SHA-256 in 64 lower-case hex digits",
         }
     }
 
     fn dated(self) -> bool {
-        !matches!(self, Shape::Reference | Shape::ProtocolId)
+        !matches!(self, Shape::Reference | Shape::ProtocolId | Shape::Sha256)
     }
 
     /// Whether `s` matches the schema's pattern and length for this shape.
@@ -106,6 +109,11 @@ impl Shape {
                     && year(&b[4..8])
                     && b[8] == b'-'
                     && b[9..].iter().all(u8::is_ascii_digit)
+            }
+            Shape::Sha256 => {
+                b.len() == 64
+                    && b.iter()
+                        .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
             }
             Shape::ProtocolId => {
                 !b.is_empty()
@@ -175,6 +183,8 @@ enum Spec {
     },
     Bool,
     OrNull(&'static Spec),
+    /// A field an object may leave out; when given, it is checked as the inner spec.
+    Optional(&'static Spec),
     Object(&'static [(&'static str, Spec)]),
     Array {
         items: &'static Spec,
@@ -211,52 +221,49 @@ const PARTY: Spec = Spec::Object(&[
     ("sector", Spec::OrNull(&Spec::Enum(SECTORS))),
 ]);
 
-const RECORD: Spec = Spec::Object(&[
-    ("schema", Spec::Const(SCHEMA)),
-    ("exported_at", DATETIME),
+const EXPORTED_BY: Spec = Spec::Object(&[("name", NAME), ("designation", NAME), ("agency", NAME)]);
+const REFERENCE: Spec = Spec::Shaped(&[Shape::Reference]);
+const PROTOCOL_ID: Spec = Spec::Shaped(&[Shape::ProtocolId]);
+const SHORT_TEXT: Spec = Spec::Text {
+    min: 0,
+    max: NAME_MAX,
+};
+const CHILD: Spec = Spec::Object(&[
+    ("name", NAME),
     (
-        "exported_by",
-        Spec::Object(&[("name", NAME), ("designation", NAME), ("agency", NAME)]),
+        "date_of_birth",
+        Spec::OrNull(&Spec::Shaped(&[Shape::Date, Shape::Year])),
     ),
-    ("reference", Spec::Shaped(&[Shape::Reference])),
+    (
+        "identifiers",
+        Spec::OrNull(&Spec::Text {
+            min: 0,
+            max: IDENTIFIERS_MAX,
+        }),
+    ),
+]);
+const DUE: Spec = Spec::Shaped(&[Shape::Date, Shape::Minute]);
+const LONG_TEXT: Spec = Spec::Text {
+    min: 0,
+    max: TEXT_MAX,
+};
+
+/// `escalate-monitoring/1`.
+const RECORD_1: Spec = Spec::Object(&[
+    ("schema", Spec::Const(SCHEMA_1)),
+    ("exported_at", DATETIME),
+    ("exported_by", EXPORTED_BY),
+    ("reference", REFERENCE),
     (
         "protocol",
         Spec::Object(&[
-            ("id", Spec::Shaped(&[Shape::ProtocolId])),
-            (
-                "version",
-                Spec::Text {
-                    min: 0,
-                    max: NAME_MAX,
-                },
-            ),
-            (
-                "partnership",
-                Spec::Text {
-                    min: 0,
-                    max: NAME_MAX,
-                },
-            ),
+            ("id", PROTOCOL_ID),
+            ("version", SHORT_TEXT),
+            ("partnership", SHORT_TEXT),
         ]),
     ),
     ("minimised", Spec::Bool),
-    (
-        "child",
-        Spec::Object(&[
-            ("name", NAME),
-            (
-                "date_of_birth",
-                Spec::OrNull(&Spec::Shaped(&[Shape::Date, Shape::Year])),
-            ),
-            (
-                "identifiers",
-                Spec::OrNull(&Spec::Text {
-                    min: 0,
-                    max: IDENTIFIERS_MAX,
-                }),
-            ),
-        ]),
-    ),
+    ("child", CHILD),
     ("category", NAME),
     ("raising", PARTY),
     ("receiving", PARTY),
@@ -275,36 +282,106 @@ const RECORD: Spec = Spec::Object(&[
                 ("stage", STAGE),
                 ("started_at", DATETIME),
                 ("ended_at", Spec::OrNull(&DATETIME)),
-                (
-                    "due",
-                    Spec::OrNull(&Spec::Shaped(&[Shape::Date, Shape::Minute])),
-                ),
+                ("due", Spec::OrNull(&DUE)),
                 ("within_timescale", Spec::OrNull(&Spec::Bool)),
             ]),
             max: STAGES_MAX,
         },
     ),
+    ("outcome", Spec::OrNull(&LONG_TEXT)),
+    ("effectiveness", LONG_TEXT),
+]);
+
+/// `escalate-monitoring/2`: version 1, with the protocol file's hash, the route, the
+/// stages gone past by a recorded decision and each stage's agreed extension.
+const RECORD_2: Spec = Spec::Object(&[
+    ("schema", Spec::Const(SCHEMA)),
+    ("exported_at", DATETIME),
+    ("exported_by", EXPORTED_BY),
+    ("reference", REFERENCE),
     (
-        "outcome",
-        Spec::OrNull(&Spec::Text {
-            min: 0,
-            max: TEXT_MAX,
-        }),
+        "protocol",
+        Spec::Object(&[
+            ("id", PROTOCOL_ID),
+            ("version", SHORT_TEXT),
+            ("partnership", SHORT_TEXT),
+            ("sha256", Spec::Shaped(&[Shape::Sha256])),
+        ]),
     ),
+    ("route", PROTOCOL_ID),
+    ("minimised", Spec::Bool),
+    ("child", CHILD),
+    ("category", NAME),
+    ("raising", PARTY),
+    ("receiving", PARTY),
+    ("opened_at", DATETIME),
+    ("status", Spec::Enum(STATUSES)),
+    ("stage_reached", STAGE),
+    ("stage_resolved", Spec::OrNull(&STAGE)),
+    ("closed_at", Spec::OrNull(&DATETIME)),
+    ("calendar_days", Spec::OrNull(&DAYS)),
+    ("working_days", Spec::OrNull(&DAYS)),
+    ("immediate_risk", Spec::Bool),
     (
-        "effectiveness",
-        Spec::Text {
-            min: 0,
-            max: TEXT_MAX,
+        "stages",
+        Spec::Array {
+            items: &Spec::Object(&[
+                ("stage", STAGE),
+                ("started_at", DATETIME),
+                ("ended_at", Spec::OrNull(&DATETIME)),
+                ("due", Spec::OrNull(&DUE)),
+                ("within_timescale", Spec::OrNull(&Spec::Bool)),
+                (
+                    "extension",
+                    Spec::Optional(&Spec::Object(&[
+                        ("due", DUE),
+                        ("within", Spec::OrNull(&Spec::Bool)),
+                    ])),
+                ),
+            ]),
+            max: STAGES_MAX,
         },
     ),
+    (
+        "skipped",
+        Spec::Array {
+            items: &Spec::Object(&[
+                ("at", DATETIME),
+                ("from", Spec::OrNull(&STAGE)),
+                ("to", STAGE),
+                (
+                    "stages",
+                    Spec::Array {
+                        items: &STAGE,
+                        max: STAGES_MAX,
+                    },
+                ),
+                ("role", Spec::OrNull(&NAME)),
+            ]),
+            max: STAGES_MAX,
+        },
+    ),
+    ("outcome", Spec::OrNull(&LONG_TEXT)),
+    ("effectiveness", LONG_TEXT),
 ]);
+
+/// The version a document says it follows, where it is one this build reads; any other
+/// document is checked as version 1, the version every Escalate reads, whose `schema`
+/// rule then names the versions read.
+pub fn claimed(v: &Value) -> &'static str {
+    match v.get("schema") {
+        Some(Value::String(s)) if s == SCHEMA => SCHEMA,
+        _ => SCHEMA_1,
+    }
+}
 
 /// What a record breaks: the schema's own rules, and the rules beyond it.
 #[derive(Debug, Default)]
 struct Findings {
     schema: Vec<Violation>,
     rules: Vec<Violation>,
+    /// The version checked against, for the words.
+    version: &'static str,
 }
 
 /// At most this many violations are kept: a hostile record can break every rule.
@@ -354,6 +431,7 @@ impl Spec {
             Spec::Int { min, max } => format!("must be a whole number from {min} to {max}"),
             Spec::Bool => "must be true or false".to_owned(),
             Spec::OrNull(inner) => format!("{}, or null", inner.words()),
+            Spec::Optional(inner) => inner.words(),
             Spec::Object(_) => "must be an object".to_owned(),
             Spec::Array { max, .. } => format!("must be a list of at most {max} entries"),
         }
@@ -361,6 +439,7 @@ impl Spec {
 
     fn walk(&self, v: &Value, path: &mut String, out: &mut Findings) {
         match (self, v) {
+            (Spec::Optional(inner), _) => inner.walk(v, path, out),
             (Spec::OrNull(_), Value::Null) => {}
             (Spec::OrNull(inner), _) => {
                 // The same checks, with the words saying null is allowed too.
@@ -374,10 +453,12 @@ impl Spec {
                 }
             }
             (Spec::Const(c), Value::String(s)) if s == c => {}
-            (Spec::Const(c), Value::String(s)) if s.starts_with("escalate-monitoring/") => out
+            (Spec::Const(_), Value::String(s)) if s.starts_with("escalate-monitoring/") => out
                 .schema(
                     path,
-                    format!("this version of Escalate reads {c} only: update Escalate"),
+                    format!(
+                    "this version of Escalate reads {SCHEMA_1} and {SCHEMA} only: update Escalate"
+                ),
                 ),
             (Spec::Text { min, max }, Value::String(s)) => {
                 let n = s.chars().count();
@@ -421,7 +502,10 @@ impl Spec {
                 if unknown > 0 {
                     out.schema(
                         path,
-                        format!("holds {unknown} field(s) that {SCHEMA} does not have"),
+                        format!(
+                            "holds {unknown} field(s) that {} does not have",
+                            out.version
+                        ),
                     );
                 }
                 for (name, spec) in *fields {
@@ -430,9 +514,10 @@ impl Spec {
                         path.push('.');
                     }
                     path.push_str(name);
-                    match map.get(*name) {
-                        Some(child) => spec.walk(child, path, out),
-                        None => out.schema(path, "is missing"),
+                    match (map.get(*name), spec) {
+                        (Some(child), _) => spec.walk(child, path, out),
+                        (None, Spec::Optional(_)) => {}
+                        (None, _) => out.schema(path, "is missing"),
                     }
                     path.truncate(len);
                 }
@@ -454,9 +539,18 @@ impl Spec {
 }
 
 fn findings(v: &Value) -> Findings {
-    let mut out = Findings::default();
+    let version = claimed(v);
+    let mut out = Findings {
+        version,
+        ..Findings::default()
+    };
+    let record = if version == SCHEMA {
+        &RECORD_2
+    } else {
+        &RECORD_1
+    };
     match v {
-        Value::Object(_) => RECORD.walk(v, &mut String::new(), &mut out),
+        Value::Object(_) => record.walk(v, &mut String::new(), &mut out),
         _ => out.schema("", "must be a JSON object"),
     }
     out
@@ -515,6 +609,16 @@ fn record_rules(m: &Monitoring, now: Option<NaiveDateTime>) -> Vec<Violation> {
         last = Some(s.stage);
         if s.ended_at.is_some_and(|e| e < s.started_at) {
             out.rule(&format!("stages[{i}].ended_at"), "is before started_at");
+        }
+    }
+    for (i, k) in m.skipped.iter().flatten().enumerate() {
+        let after = |n: u8| k.from.is_none_or(|f| n > f);
+        let in_order = k.stages.windows(2).all(|w| w[0] < w[1]);
+        if k.stages.is_empty() || !in_order || !k.stages.iter().all(|n| after(*n) && *n < k.to) {
+            out.rule(
+                &format!("skipped[{i}].stages"),
+                "must list the stages gone past once each, in increasing order, between from and to",
+            );
         }
     }
     out.rules
@@ -617,6 +721,11 @@ pub(crate) fn clean(m: &mut Monitoring) -> Result<(), Vec<Violation>> {
         &mut m.receiving.agency,
     ] {
         clean_line(s);
+    }
+    for k in m.skipped.iter_mut().flatten() {
+        if let Some(role) = k.role.as_mut() {
+            clean_line(role);
+        }
     }
     for s in [
         m.child.identifiers.as_mut(),

@@ -35,7 +35,18 @@ pub enum AuditAction {
     CaseSwitchRoute,
     /// A case carried over from a store made before the log, with its rebuilt events.
     CaseMigrate,
+    /// The lead moved an open case to another installed version of its protocol.
+    CaseMoveProtocol,
     AttachmentAdd,
+    /// A version of a protocol installed in the store: a shipped one, or a file.
+    ProtocolInstall,
+    /// Every version of a protocol no case uses, removed.
+    ProtocolRemove,
+    /// Cases made before protocols were installed, pinned to the shipped version of
+    /// their protocol when the store was converted.
+    ProtocolPin,
+    /// Official bank holidays imported from a GOV.UK `bank-holidays.json`.
+    CalendarImport,
     KeyPassphraseChange,
     KeyRotate,
     BoardImport,
@@ -45,7 +56,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 23] = [
+    pub const ALL: [AuditAction; 28] = [
         AuditAction::StoreCreate,
         AuditAction::ProfileUpdate,
         AuditAction::ClosureDayAdd,
@@ -62,7 +73,12 @@ impl AuditAction {
         AuditAction::DeadlineExtend,
         AuditAction::CaseSwitchRoute,
         AuditAction::CaseMigrate,
+        AuditAction::CaseMoveProtocol,
         AuditAction::AttachmentAdd,
+        AuditAction::ProtocolInstall,
+        AuditAction::ProtocolRemove,
+        AuditAction::ProtocolPin,
+        AuditAction::CalendarImport,
         AuditAction::KeyPassphraseChange,
         AuditAction::KeyRotate,
         AuditAction::BoardImport,
@@ -90,7 +106,12 @@ impl AuditAction {
             AuditAction::DeadlineExtend => "deadline.extend",
             AuditAction::CaseSwitchRoute => "case.switch_route",
             AuditAction::CaseMigrate => "case.migrate",
+            AuditAction::CaseMoveProtocol => "case.move_protocol",
             AuditAction::AttachmentAdd => "attachment.add",
+            AuditAction::ProtocolInstall => "protocol.install",
+            AuditAction::ProtocolRemove => "protocol.remove",
+            AuditAction::ProtocolPin => "protocol.pin",
+            AuditAction::CalendarImport => "calendar.import",
             AuditAction::KeyPassphraseChange => "key.passphrase_change",
             AuditAction::KeyRotate => "key.rotate",
             AuditAction::BoardImport => "board.import",
@@ -119,6 +140,7 @@ impl AuditAction {
             Event::Extend { .. } => AuditAction::DeadlineExtend,
             Event::SwitchRoute { .. } => AuditAction::CaseSwitchRoute,
             Event::Migrated { .. } => AuditAction::CaseMigrate,
+            Event::MoveProtocol { .. } => AuditAction::CaseMoveProtocol,
         }
     }
 
@@ -137,6 +159,7 @@ impl AuditAction {
                 | AuditAction::DeadlineShorten
                 | AuditAction::DeadlineExtend
                 | AuditAction::CaseSwitchRoute
+                | AuditAction::CaseMoveProtocol
         )
     }
 }

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use chrono::{Duration, NaiveDateTime};
-use escalate_core::{builtin_protocols, Case, Opening};
+use escalate_core::{Case, Opening};
 
 use crate::db::{self, DB_FILE};
 use crate::error::StoreError;
@@ -34,19 +34,21 @@ pub async fn seed(
     sqlx::query("INSERT INTO agencies (id, name, sector) VALUES (1, 'Raising Agency', 'schools'), (2, 'Receiving Agency', 'local-authority')")
         .execute(&mut *tx)
         .await?;
-    let protocols = builtin_protocols().map_err(|e| StoreError::Database(e.to_string()))?;
+    crate::store::protocols::install_shipped(&mut tx, "2026-01-01T00:00:00").await?;
+    let protocols = crate::store::protocols::shipped()?;
     for i in 0..n {
-        let p = &protocols[i % protocols.len()];
+        let (_, _, sha, p) = &protocols[i % protocols.len()];
         let opened = now - Duration::hours((i % (24 * 60)) as i64);
         let case = Case::open(p, opened, Opening::default())?;
         let summary = format!("Summary of the professional difference number {i}, with the views of both agencies at some length to make the row realistic.");
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO cases (reference, protocol_id, protocol_version, child_name, child_dob, category, summary, raising_agency_id, receiving_agency_id, opened_at, created_at, updated_at)
-             VALUES (?, ?, ?, ?, '2015-01-01', 'Threshold', ?, 1, 2, ?, ?, ?) RETURNING id",
+            "INSERT INTO cases (reference, protocol_id, protocol_version, protocol_sha256, child_name, child_dob, category, summary, raising_agency_id, receiving_agency_id, opened_at, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, '2015-01-01', 'Threshold', ?, 1, 2, ?, ?, ?) RETURNING id",
         )
         .bind(format!("RPD-2026-{i:06}"))
         .bind(&p.id)
         .bind(&p.version)
+        .bind(sha)
         .bind(format!("Child Number {i}"))
         .bind(summary)
         .bind(opened.format("%Y-%m-%dT%H:%M:%S").to_string())
@@ -54,11 +56,12 @@ pub async fn seed(
         .bind("2026-01-01T00:00:00")
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query("INSERT INTO case_state (case_id, reference, child_name, raising_agency, receiving_agency, status, protocol_id, engine) VALUES (?, ?, ?, 'Raising Agency', 'Receiving Agency', 'open', ?, ?)")
+        sqlx::query("INSERT INTO case_state (case_id, reference, child_name, raising_agency, receiving_agency, status, protocol_id, protocol_sha256, engine) VALUES (?, ?, ?, 'Raising Agency', 'Receiving Agency', 'open', ?, ?, ?)")
             .bind(id)
             .bind(format!("RPD-2026-{i:06}"))
             .bind(format!("Child Number {i}"))
             .bind(&p.id)
+            .bind(sha)
             .bind(serde_json::to_string(&case).map_err(|e| StoreError::Database(e.to_string()))?)
             .execute(&mut *tx)
             .await?;

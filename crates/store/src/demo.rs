@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use chrono::{Duration, NaiveDateTime};
-use escalate_core::{builtin_protocol, CalendarId, Sector};
+use escalate_core::{CalendarId, Sector};
 use serde::Deserialize;
 
 use crate::error::StoreError;
@@ -84,9 +84,7 @@ pub const PASSPHRASE: &str = "demo store - sample data only";
 pub async fn populate(store: &Store, now: NaiveDateTime) -> Result<Vec<String>, StoreError> {
     let mut refs = Vec::new();
     for s in &demo()?.samples {
-        let protocol = builtin_protocol(&s.protocol)
-            .map_err(|e| StoreError::Database(e.to_string()))?
-            .ok_or_else(|| StoreError::Database(format!("no protocol {}", s.protocol)))?;
+        let protocol = store.protocol(&s.protocol).await?;
         let opened = now - Duration::days(s.days_ago);
         let reference = store
             .create_case(
@@ -106,6 +104,8 @@ pub async fn populate(store: &Store, now: NaiveDateTime) -> Result<Vec<String>, 
                     opened_at: Some(opened),
                     immediate_risk: None,
                     stage: None,
+                    route: None,
+                    skip: None,
                 },
                 opened,
             )
@@ -185,16 +185,11 @@ mod tests {
     fn the_sample_data_reads_and_names_shipped_protocols() {
         let d = demo().unwrap_or_else(|e| panic!("{e}"));
         assert!(!d.samples.is_empty());
-        assert!(builtin_protocol(&d.profile.protocol_id)
-            .ok()
-            .flatten()
-            .is_some());
+        let shipped = crate::shipped_protocols().unwrap_or_else(|e| panic!("{e}"));
+        let is_shipped = |id: &str| shipped.iter().any(|p| p.id == id);
+        assert!(is_shipped(&d.profile.protocol_id));
         for s in &d.samples {
-            assert!(
-                builtin_protocol(&s.protocol).ok().flatten().is_some(),
-                "{}",
-                s.protocol
-            );
+            assert!(is_shipped(&s.protocol), "{}", s.protocol);
         }
         assert_eq!(profile().name, "Demo Lead (sample data)");
     }

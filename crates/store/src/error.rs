@@ -1,7 +1,10 @@
 //! The store's errors. Each has a stable `code()` a front end can branch on and a
 //! message that names the field and says what to do. None carries child data or keys.
 
-use escalate_core::{EngineError, ErrorCode, FieldError, ReplayError, TransitionError};
+use escalate_core::{
+    EngineError, ErrorCode, FieldError, HolidayFileError, ProtocolErrors, ReplayError,
+    TransitionError,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -65,6 +68,20 @@ pub enum StoreError {
     Random(String),
     #[error("database error: {0}")]
     Database(String),
+    /// A protocol file that cannot be installed: each problem as `file:line: field: message`.
+    #[error("{0}")]
+    ProtocolInvalid(ProtocolErrors),
+    /// A bank-holiday file that cannot be imported: `file:line: field: message`.
+    #[error("{0}")]
+    HolidayFile(HolidayFileError),
+    /// A refusal with its own code (a protocol in use, a shipped one, a version already
+    /// installed), naming the input at fault where there is one.
+    #[error("{}{message}", field.map(|f| format!("{f}: ")).unwrap_or_default())]
+    Refused {
+        code: ErrorCode,
+        field: Option<&'static str>,
+        message: String,
+    },
 }
 
 impl StoreError {
@@ -94,6 +111,9 @@ impl StoreError {
             StoreError::BadBackup(_) => ErrorCode::BackupInvalid,
             StoreError::Random(_) => ErrorCode::Random,
             StoreError::Database(_) => ErrorCode::Database,
+            StoreError::ProtocolInvalid(e) => e.code(),
+            StoreError::HolidayFile(e) => e.code(),
+            StoreError::Refused { code, .. } => *code,
         }
     }
 
@@ -105,6 +125,7 @@ impl StoreError {
             StoreError::WrongPassphrase | StoreError::PassphraseNeeded => Some("passphrase"),
             StoreError::NoCase(_) => Some("reference"),
             StoreError::AttachmentTooLarge { .. } => Some("attachment"),
+            StoreError::Refused { field, .. } => *field,
             _ => None,
         }
     }

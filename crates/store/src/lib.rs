@@ -30,8 +30,9 @@ pub use escalate_core::{CaseFile, CaseText, LoggedEvent};
 pub use key::{DataKey, KdfParams, KeyFile, Passphrase};
 pub use keystore::{KeyStore, NoKeyring, OsKeyring};
 pub use store::{
-    BoardPackage, CacheMismatch, CacheReport, CaseTx, ImportOutcome, ImportedPackage, Store,
-    ATTACHMENT_LIMIT, STAGE_RECORD_DRAFT,
+    check_install, sha256_hex, shipped_protocols, BoardPackage, CacheMismatch, CacheReport, CaseTx,
+    HolidayImport, ImportOutcome, ImportedNation, ImportedPackage, InstalledProtocol, ProtocolFile,
+    Store, ATTACHMENT_LIMIT, STAGE_RECORD_DRAFT,
 };
 
 /// Benchmark helpers: bulk seeding and a plaintext store to compare against. Only

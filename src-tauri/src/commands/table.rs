@@ -5,13 +5,13 @@ commands! {
     use {
         chrono::{NaiveDate, NaiveDateTime},
         escalate_api::board::{self, BoardView, CaseLine, Dimension, ImportSummary, Selection},
-        escalate_api::cases::{self, FieldLabel},
-        escalate_api::settings::{self, AuditView},
+        escalate_api::cases::{self, CasePlan, ExtensionRequest, FieldLabel, ProtocolMove},
+        escalate_api::settings::{self, AuditView, CalendarCoverage},
         escalate_api::{drafts, reports},
-        escalate_core::Protocol,
+        escalate_core::{Protocol, SkipDecision},
         escalate_store::{
-            CaseDetail, CaseListItem, ChronologyEntry, ClosureDay, NewCase, Profile,
-            StageRecordInput,
+            CaseDetail, CaseListItem, ChronologyEntry, ClosureDay, InstalledProtocol, NewCase,
+            Profile, StageRecordInput,
         },
         crate::board_import,
         crate::clock::now,
@@ -65,20 +65,23 @@ commands! {
         cases::chronology(&*state.lead().await?, &reference, now()).await
     }
 
-    /// The shipped protocols, for intake (scope questions, stages) and the case screen.
-    protocols() -> Vec<Protocol> {
-        cases::protocols()
+    /// The protocols installed in the lead's store (the version new cases use of each),
+    /// for intake (scope questions, routes, stages) and the case screen; before a store
+    /// is open (first run), the shipped ones a new store installs.
+    protocols[state]() -> Vec<Protocol> {
+        match state.lead().await {
+            Ok(store) => cases::protocols(&store).await,
+            Err(_) => escalate_api::engine::shipped_protocols(),
+        }
     }
 
     /// The record fields a stage record under this protocol may ask for: label, help,
     /// one line or paragraphs, in the protocol's words.
-    record_fields(protocol_id: String) -> Vec<FieldLabel> {
-        let protocols = cases::protocols()?;
-        let protocol = protocols.iter().find(|p| p.id == protocol_id).ok_or_else(|| {
-            escalate_api::ApiError::field("protocol_id", format!("'{protocol_id}' is not a protocol Escalate knows"))
-                .with_code(escalate_core::ErrorCode::ProtocolUnknown)
-        })?;
-        Ok(cases::record_fields(protocol))
+    record_fields[state](protocol_id: String) -> Vec<FieldLabel> {
+        let protocol = cases::protocol(&*state.lead().await?, &protocol_id)
+            .await
+            .map_err(|e| e.with_field(Some("protocol_id")))?;
+        Ok(cases::record_fields(&protocol))
     }
 
     /// Open a case; answers its reference.
@@ -93,6 +96,47 @@ commands! {
         let stage = cases::escalate(&*state.lead().await?, &reference, None, reason.as_deref(), now()).await?;
         state.deadlines_changed();
         Ok(stage)
+    }
+
+    /// Escalate to `to_stage`, going past stages the protocol lets be skipped on a
+    /// recorded decision (why, who decided, their role); answers the stage reached.
+    escalate_skipping[state](reference: String, to_stage: u8, reason: Option<String>, skip: SkipDecision) -> u8 {
+        let store = state.lead().await?;
+        let stage = cases::escalate_skipping(&store, &reference, Some(to_stage), reason.as_deref(), Some(skip), now()).await?;
+        state.deadlines_changed();
+        Ok(stage)
+    }
+
+    /// Move the case to another route of its protocol; answers the stage it is at.
+    switch_route[state](reference: String, route: String, reason: String, to_stage: Option<u8>) -> u8 {
+        let stage = cases::switch_route(&*state.lead().await?, &reference, &route, &reason, to_stage, now()).await?;
+        state.deadlines_changed();
+        Ok(stage)
+    }
+
+    /// Extend a deadline by agreement, where the protocol allows it.
+    extend_deadline[state](reference: String, request: ExtensionRequest) -> () {
+        cases::extend_deadline(&*state.lead().await?, &reference, request, now()).await?;
+        state.deadlines_changed();
+        Ok(())
+    }
+
+    /// The case's plan on its route: each stage's and limit's due.
+    case_plan[state](reference: String) -> CasePlan {
+        cases::plan(&*state.lead().await?, &reference).await
+    }
+
+    /// Each deadline before and after moving the case to another installed version of
+    /// its protocol; nothing is changed.
+    preview_protocol_move[state](reference: String, version: String) -> ProtocolMove {
+        cases::move_protocol_preview(&*state.lead().await?, &reference, &version, now()).await
+    }
+
+    /// Move the case to another installed version of its protocol, after the preview.
+    move_protocol[state](reference: String, version: String) -> ProtocolMove {
+        let moved = cases::move_protocol(&*state.lead().await?, &reference, &version, now()).await?;
+        state.deadlines_changed();
+        Ok(moved)
     }
 
     resolve_case[state](reference: String, outcome: String) -> () {
@@ -173,6 +217,40 @@ commands! {
         let days = settings::remove_closure_day(&mut *state.lead().await?, day, now()).await?;
         state.deadlines_changed();
         Ok(days)
+    }
+
+    /// Every installed version of every protocol, with how many cases use each.
+    installed_protocols[state]() -> Vec<InstalledProtocol> {
+        settings::protocols(&*state.lead().await?).await
+    }
+
+    /// Install a protocol file chosen in the native open dialog; `null`: cancelled.
+    install_protocol[app, state]() -> Option<InstalledProtocol> {
+        let Some(path) = files::choose(&app, files::Choice::Protocol).await? else {
+            return Ok(None);
+        };
+        let installed = settings::install_protocol(&*state.lead().await?, &path, now()).await?;
+        Ok(Some(installed))
+    }
+
+    /// Remove a protocol no case uses; answers the versions removed.
+    remove_protocol[state](id: String) -> Vec<InstalledProtocol> {
+        settings::remove_protocol(&*state.lead().await?, &id, now()).await
+    }
+
+    /// How far ahead the store's bank-holiday data is confirmed, and the files imported.
+    calendar_coverage[state]() -> CalendarCoverage {
+        settings::calendar_coverage(&*state.lead().await?, now().date()).await
+    }
+
+    /// Import GOV.UK's bank-holidays.json chosen in the native open dialog; `null`: cancelled.
+    import_holidays[app, state]() -> Option<CalendarCoverage> {
+        let Some(path) = files::choose(&app, files::Choice::BankHolidays).await? else {
+            return Ok(None);
+        };
+        let coverage = settings::import_holidays(&mut *state.lead().await?, &path, now()).await?;
+        state.deadlines_changed();
+        Ok(Some(coverage))
     }
 
     /// The audit trail verified from its first entry, every case's cache checked

@@ -72,6 +72,11 @@ fn packages(dir: &Path) -> (Vec<PathBuf>, Vec<String>, String) {
                 },
             )
             .unwrap();
+            // Each package carries its case's protocol (escalate-monitoring/2).
+            let protocol = store
+                .protocol_text(&sources.case.protocol_sha256)
+                .await
+                .unwrap();
             for k in 0..VERSIONS {
                 let exported = at + chrono::Duration::minutes(k as i64);
                 let m = export::monitoring(
@@ -83,9 +88,13 @@ fn packages(dir: &Path) -> (Vec<PathBuf>, Vec<String>, String) {
                     true,
                     exported,
                 );
-                let sealed =
-                    export::seal(&pdf, &m, Seal::Recipients(std::slice::from_ref(&public)))
-                        .unwrap();
+                let sealed = export::seal_package(
+                    &pdf,
+                    &m,
+                    Some(&protocol),
+                    Seal::Recipients(std::slice::from_ref(&public)),
+                )
+                .unwrap();
                 let file = dir.join(format!("{j:02}-{k:02}.escalate-export"));
                 std::fs::write(&file, sealed).unwrap();
                 files.push(file);

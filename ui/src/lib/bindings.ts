@@ -7,11 +7,11 @@ export type AppError = { code: ErrorCode,
  */
 field?: string, message: string, };
 
-export type ErrorCode = "field.invalid" | "field.empty" | "time.too_early" | "calendar.unknown" | "calendar.out_of_range" | "calendar.file_invalid" | "protocol.invalid" | "protocol.unknown" | "case.not_found" | "case.closed" | "case.wrong_protocol" | "case.empty" | "case.log_invalid" | "stage.unknown" | "stage.last" | "stage.not_higher" | "stage.higher_not_allowed" | "stage.reason_required" | "stage.requirements_missing" | "stage.already_received" | "record.field_not_used" | "exclusion.unknown" | "notification.unknown" | "notification.not_owed" | "notification.already_sent" | "route.unknown" | "route.unchanged" | "route.stage_missing" | "stage.skip_not_allowed" | "stage.skip_decision_required" | "stage.nothing_skipped" | "deadline.unknown" | "extension.not_allowed" | "extension.not_later" | "attachment.too_large" | "store.missing" | "store.exists" | "store.not_empty" | "store.not_encrypted" | "store.not_a_database" | "store.schema_too_new" | "store.open" | "store.busy" | "store.locked" | "store.wrong_kind" | "key.wrong_passphrase" | "key.passphrase_needed" | "key.keyring_unavailable" | "key.file" | "key.not_rotated" | "backup.invalid" | "report.form_not_in_protocol" | "report.stage" | "report.font" | "report.pdf" | "export.invalid" | "board.import_running" | "dialog" | "file.unknown" | "open" | "ipc" | "io" | "database" | "random";
+export type ErrorCode = "field.invalid" | "field.empty" | "time.too_early" | "calendar.unknown" | "calendar.out_of_range" | "calendar.file_invalid" | "protocol.invalid" | "protocol.unknown" | "protocol.in_use" | "protocol.shipped" | "protocol.version_exists" | "case.not_found" | "case.closed" | "case.wrong_protocol" | "case.empty" | "case.log_invalid" | "stage.unknown" | "stage.last" | "stage.not_higher" | "stage.higher_not_allowed" | "stage.reason_required" | "stage.requirements_missing" | "stage.already_received" | "record.field_not_used" | "exclusion.unknown" | "notification.unknown" | "notification.not_owed" | "notification.already_sent" | "route.unknown" | "route.unchanged" | "route.stage_missing" | "stage.skip_not_allowed" | "stage.skip_decision_required" | "stage.nothing_skipped" | "deadline.unknown" | "extension.not_allowed" | "extension.not_later" | "attachment.too_large" | "store.missing" | "store.exists" | "store.not_empty" | "store.not_encrypted" | "store.not_a_database" | "store.schema_too_new" | "store.open" | "store.busy" | "store.locked" | "store.wrong_kind" | "key.wrong_passphrase" | "key.passphrase_needed" | "key.keyring_unavailable" | "key.file" | "key.not_rotated" | "backup.invalid" | "report.form_not_in_protocol" | "report.stage" | "report.font" | "report.pdf" | "export.invalid" | "board.import_running" | "dialog" | "file.unknown" | "open" | "ipc" | "io" | "database" | "random";
 
 export type StateKind = "open" | "resolved" | "withdrawn" | "redirected";
 
-export type ChronologyKind = "opened" | "escalated" | "resolved" | "withdrawn" | "redirected" | "record" | "notification-sent" | "deadline-shortened" | "deadline-extended" | "route-switched" | "notification-due" | "deadline";
+export type ChronologyKind = "opened" | "escalated" | "resolved" | "withdrawn" | "redirected" | "record" | "notification-sent" | "deadline-shortened" | "deadline-extended" | "route-switched" | "protocol-moved" | "notification-due" | "deadline";
 
 export type AlertLevel = "due-soon" | "overdue";
 
@@ -96,6 +96,21 @@ caches: CacheReport,
  */
 lines: Array<AuditLine>, };
 
+export type CalendarCoverage = { calendar: CalendarId, 
+/**
+ * The last day official data (shipped or imported) covers.
+ */
+confirmed_until: string | null, 
+/**
+ * Official data covers the twelve months from today. When it does not, a front
+ * end warns, gently, and offers to import GOV.UK's latest `bank-holidays.json`.
+ */
+next_twelve_months_confirmed: boolean, 
+/**
+ * The bank-holiday files imported, oldest first.
+ */
+imports: Array<HolidayImport>, };
+
 export type FieldLabel = { field: RecordField, label: string, 
 /**
  * What to write, shown under the label.
@@ -109,6 +124,46 @@ multiline: boolean,
  * Must be filled in before the case may leave a stage whose record asks for it.
  */
 required_to_escalate: boolean, };
+
+export type CasePlan = { route: string, route_name: string, stages: Array<PlannedStage>, limits: Array<PlannedLimit>, };
+
+export type ExtensionRequest = { 
+/**
+ * `timescale` (the current stage's own) or a limit's id.
+ */
+deadline: string, 
+/**
+ * The new due: the end of a day, or a moment.
+ */
+to: Due, 
+/**
+ * Who agreed, with their role.
+ */
+agreed_by: string, agreed_on: string, reason: string, };
+
+export type ProtocolMove = { reference: string, protocol: string, from: ProtocolPin, to: ProtocolPin, 
+/**
+ * Every deadline the case has under either version, as of `now`.
+ */
+deadlines: Array<DeadlineChange>, 
+/**
+ * The move was made (`move_protocol`), or only previewed.
+ */
+moved: boolean, };
+
+export type DeadlineChange = { kind: DeadlineKind, 
+/**
+ * The deadline's id (a notification's, a step's, a limit's, or `timescale`).
+ */
+id: string, stage: number | null, 
+/**
+ * What it is, in the version's words (the new version's where it has it).
+ */
+what: string, 
+/**
+ * `None`: the version has no such deadline.
+ */
+before: Due | null, after: Due | null, };
 
 export type RecordId = number;
 
@@ -152,11 +207,24 @@ listed_stages: Array<number>, median_working_days: number | null, time_to_resolu
 /**
  * Stage resolved at (as text) to the spread of working days.
  */
-time_to_resolution_by_stage: { [key in string]?: Spread }, stages_with_timescale: number, stages_within_timescale: number, 
+time_to_resolution_by_stage: { [key in string]?: Spread }, 
+/**
+ * Ended stages with a timescale that was not extended.
+ */
+stages_with_timescale: number, stages_within_timescale: number, 
 /**
  * `stages_within_timescale / stages_with_timescale`, when there are any.
  */
-share_within_timescale: number | null, open_past_whole_timescale: Array<Overdue>, effectiveness: Array<Comment>, by_quarter: Array<Quarter>, };
+share_within_timescale: number | null, 
+/**
+ * Ended stages whose timescale was extended by agreement, counted apart from the
+ * others, and how many of them kept to the agreed due.
+ */
+stages_extended: number, stages_extended_within: number, 
+/**
+ * Stages gone past by a recorded decision.
+ */
+stages_skipped: number, open_past_whole_timescale: Array<Overdue>, effectiveness: Array<Comment>, by_quarter: Array<Quarter>, };
 
 export type Spread = { cases: number, median: number | null, p90: number | null, longest: number | null, };
 
@@ -216,6 +284,40 @@ export type ClosureDay = { day: string,
  */
 note: string, };
 
+export type InstalledProtocol = { id: string, name: string, version: string, 
+/**
+ * SHA-256 of the text, lower-case hex: what cases are pinned to.
+ */
+sha256: string, 
+/**
+ * It came with Escalate (rather than from a file a lead or administrator gave).
+ */
+shipped: boolean, 
+/**
+ * New cases of its id are opened under this version.
+ */
+current: boolean, 
+/**
+ * The file it was installed from.
+ */
+file_name: string, installed_at: string, 
+/**
+ * Cases pinned to this version.
+ */
+cases: number, };
+
+export type HolidayImport = { file_name: string, 
+/**
+ * SHA-256 of the file as imported, lower-case hex.
+ */
+sha256: string, imported_at: string, nations: Array<ImportedNation>, };
+
+export type ImportedNation = { calendar: CalendarId, first_year: number, last_year: number, 
+/**
+ * Bank holidays it lists.
+ */
+holidays: number, };
+
 export type Alert = { reference: string, level: AlertLevel, 
 /**
  * When it is or was due, as the engine gives it.
@@ -246,9 +348,19 @@ protocol: string | null,
  */
 opened_at: string | null, immediate_risk: string | null, 
 /**
- * Defaults to the protocol's first stage; higher only with immediate risk.
+ * Defaults to the route's first stage; higher only with immediate risk, or with a
+ * skip decision where the protocol lets the stages in between be skipped.
  */
-stage: number | null, };
+stage: number | null, 
+/**
+ * The route chosen at intake by its question; defaults to the standard route.
+ */
+route: string | null, 
+/**
+ * Who decided to open above the route's first stage, and why, where the protocol
+ * lets the stages in between be skipped.
+ */
+skip: SkipDecision | null, };
 
 export type Participant = { name: string, role: string, agency: string, };
 
@@ -274,7 +386,15 @@ export type CaseListItem = { reference: string, child_name: string, raising_agen
  */
 next_due_text: string | null, };
 
-export type CaseDetail = { reference: string, protocol_id: string, protocol_version: string, child_name: string, child_dob: string | null, child_identifiers: string, category: string, summary: string, raising_agency: string, raising_professional: string | null, receiving_agency: string, receiving_professional: string | null, opened_at: string, immediate_risk: string | null, state: StateKind, outcome: string | null, closed_at: string | null, records: Array<StageRecord>, 
+export type CaseDetail = { reference: string, protocol_id: string, 
+/**
+ * The installed version of the protocol the case runs under.
+ */
+protocol_version: string, 
+/**
+ * The SHA-256 of that version's text, which the case is pinned to.
+ */
+protocol_sha256: string, child_name: string, child_dob: string | null, child_identifiers: string, category: string, summary: string, raising_agency: string, raising_professional: string | null, receiving_agency: string, receiving_professional: string | null, opened_at: string, immediate_risk: string | null, state: StateKind, outcome: string | null, closed_at: string | null, records: Array<StageRecord>, 
 /**
  * Notifications marked as sent, oldest first.
  */
@@ -288,7 +408,8 @@ engine: Case,
  */
 status: CaseStatus, 
 /**
- * Each formal stage's due date had every stage run to its limit from the outset.
+ * Each formal stage's due date on the case's route, had every stage run to its
+ * limit from the outset.
  */
 plan: Array<PlannedStage>, };
 
@@ -423,6 +544,12 @@ from?: string | null, to?: string | null,
  * The stage the case is at on the new route.
  */
 stage: number, reason: string, };
+
+export type ProtocolPin = { version: string, 
+/**
+ * Lower-case hex.
+ */
+sha256: string, };
 
 export type Due = { "kind": "end-of-day", "at": string } | { "kind": "at", "at": string } | { "kind": "without-delay" } | { "kind": "no-limit" };
 
@@ -744,7 +871,7 @@ keep_on: Array<string>, };
 
 export type Stage = { number: number, title: string, 
 /**
- * A step before the formal stages (Doncaster's informal stage): never planned.
+ * A step before the formal stages (an informal stage, such as a professional discussion): never planned.
  */
 informal: boolean, 
 /**
@@ -847,7 +974,7 @@ standard_route?: StandardRoute | null,
 limits?: Array<RunLimit>, routes?: Array<Route>, skipping?: Skipping | null, 
 /**
  * The fields stage records may carry beyond the common ones. A format 1 file that
- * declares none has the seven of `assets/protocols/record-fields.toml`, filled in
+ * declares none has the seven of `assets/protocols/defaults/record-fields.toml`, filled in
  * when the file is read.
  */
 record_fields: Array<RecordFieldDef>, 

@@ -9,30 +9,36 @@ import type {
   AppStatus,
   AuditView,
   BoardView,
+  CalendarCoverage,
   CaseDetail,
   CaseLine,
   CaseListItem,
+  CasePlan,
   ChronologyEntry,
   ClosureDay,
   Dimension,
   ExportRequest,
+  ExtensionRequest,
   FieldLabel,
   FormChoice,
   ImportProgress,
   ImportSummary,
+  InstalledProtocol,
   NewCase,
   Profile,
   Protocol,
+  ProtocolMove,
   RecordId,
   ReportRequest,
   SavedFile,
   Selection,
+  SkipDecision,
   StageRecordInput,
   StoreKind,
 } from "./bindings";
 
 /** Every command the shell registers, in the table's order. */
-export const COMMAND_NAMES = ["app_status", "new_passphrase", "create_store", "unlock", "lock", "open_demo", "list_cases", "case_detail", "chronology", "protocols", "record_fields", "create_case", "escalate_case", "resolve_case", "withdraw_case", "mark_sent", "record_stage", "save_draft", "load_draft", "report_forms", "preview_report", "save_report", "open_saved", "export_package", "update_profile", "closure_days", "add_closure_day", "remove_closure_day", "audit_trail", "board_overview", "board_cases", "board_import", "board_save_report", "ui_ready"] as const;
+export const COMMAND_NAMES = ["app_status", "new_passphrase", "create_store", "unlock", "lock", "open_demo", "list_cases", "case_detail", "chronology", "protocols", "record_fields", "create_case", "escalate_case", "escalate_skipping", "switch_route", "extend_deadline", "case_plan", "preview_protocol_move", "move_protocol", "resolve_case", "withdraw_case", "mark_sent", "record_stage", "save_draft", "load_draft", "report_forms", "preview_report", "save_report", "open_saved", "export_package", "update_profile", "closure_days", "add_closure_day", "remove_closure_day", "installed_protocols", "install_protocol", "remove_protocol", "calendar_coverage", "import_holidays", "audit_trail", "board_overview", "board_cases", "board_import", "board_save_report", "ui_ready"] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 /** Commands of Tauri's own plugins the capability grants: listening for events. */
@@ -82,7 +88,11 @@ export const commands = {
     call("case_detail", { reference }),
   chronology: (reference: string): Promise<Array<ChronologyEntry>> =>
     call("chronology", { reference }),
-  /** The shipped protocols, for intake (scope questions, stages) and the case screen. */
+  /**
+   * The protocols installed in the lead's store (the version new cases use of each),
+   * for intake (scope questions, routes, stages) and the case screen; before a store
+   * is open (first run), the shipped ones a new store installs.
+   */
   protocols: (): Promise<Array<Protocol>> =>
     call("protocols"),
   /**
@@ -97,6 +107,30 @@ export const commands = {
   /** Escalate to the next stage; answers the stage reached. */
   escalateCase: (reference: string, reason: string | null): Promise<number> =>
     call("escalate_case", { reference, reason }),
+  /**
+   * Escalate to `to_stage`, going past stages the protocol lets be skipped on a
+   * recorded decision (why, who decided, their role); answers the stage reached.
+   */
+  escalateSkipping: (reference: string, toStage: number, reason: string | null, skip: SkipDecision): Promise<number> =>
+    call("escalate_skipping", { reference, toStage, reason, skip }),
+  /** Move the case to another route of its protocol; answers the stage it is at. */
+  switchRoute: (reference: string, route: string, reason: string, toStage: number | null): Promise<number> =>
+    call("switch_route", { reference, route, reason, toStage }),
+  /** Extend a deadline by agreement, where the protocol allows it. */
+  extendDeadline: (reference: string, request: ExtensionRequest): Promise<null> =>
+    call("extend_deadline", { reference, request }),
+  /** The case's plan on its route: each stage's and limit's due. */
+  casePlan: (reference: string): Promise<CasePlan> =>
+    call("case_plan", { reference }),
+  /**
+   * Each deadline before and after moving the case to another installed version of
+   * its protocol; nothing is changed.
+   */
+  previewProtocolMove: (reference: string, version: string): Promise<ProtocolMove> =>
+    call("preview_protocol_move", { reference, version }),
+  /** Move the case to another installed version of its protocol, after the preview. */
+  moveProtocol: (reference: string, version: string): Promise<ProtocolMove> =>
+    call("move_protocol", { reference, version }),
   resolveCase: (reference: string, outcome: string): Promise<null> =>
     call("resolve_case", { reference, outcome }),
   withdrawCase: (reference: string, reason: string): Promise<null> =>
@@ -135,6 +169,21 @@ export const commands = {
     call("add_closure_day", { day, note }),
   removeClosureDay: (day: string): Promise<Array<ClosureDay>> =>
     call("remove_closure_day", { day }),
+  /** Every installed version of every protocol, with how many cases use each. */
+  installedProtocols: (): Promise<Array<InstalledProtocol>> =>
+    call("installed_protocols"),
+  /** Install a protocol file chosen in the native open dialog; `null`: cancelled. */
+  installProtocol: (): Promise<InstalledProtocol | null> =>
+    call("install_protocol"),
+  /** Remove a protocol no case uses; answers the versions removed. */
+  removeProtocol: (id: string): Promise<Array<InstalledProtocol>> =>
+    call("remove_protocol", { id }),
+  /** How far ahead the store's bank-holiday data is confirmed, and the files imported. */
+  calendarCoverage: (): Promise<CalendarCoverage> =>
+    call("calendar_coverage"),
+  /** Import GOV.UK's bank-holidays.json chosen in the native open dialog; `null`: cancelled. */
+  importHolidays: (): Promise<CalendarCoverage | null> =>
+    call("import_holidays"),
   /**
    * The audit trail verified from its first entry, every case's cache checked
    * against its log, and the newest 200 lines.

@@ -275,6 +275,7 @@ async fn import_then_report_with_hand_counted_figures() {
     assert_eq!(records.len(), 6, "one current version per case");
     let f = figures(
         &records,
+        &escalate_api::board::protocols(&admin).await.unwrap(),
         d("2026-10-01"),
         d("2026-12-31"),
         t("2026-11-20T17:00"),

@@ -41,7 +41,21 @@ async fn package(minimise: bool, seal: Seal<'_>) -> (Vec<u8>, Vec<u8>) {
         now,
     );
     let pdf = pdf(&s, &r, FormId::CHRONOLOGY, None, "", now).await;
-    (export::seal(&pdf, &m, seal).unwrap(), pdf)
+    (export::seal(&pdf, &as_version_1(m), seal).unwrap(), pdf)
+}
+
+/// A record as an `escalate-monitoring/1` package carried it (no protocol file, route,
+/// skips or extensions): what an agency on an older Escalate still sends, which the
+/// Board still reads. A case's own package is version 2 (`the_package_use_case_round_trip`).
+fn as_version_1(mut m: export::Monitoring) -> export::Monitoring {
+    m.schema = export::SCHEMA_1.to_owned();
+    m.protocol.sha256 = None;
+    m.route = None;
+    m.skipped = None;
+    for s in &mut m.stages {
+        s.extension = None;
+    }
+    m
 }
 
 #[tokio::test]
@@ -301,7 +315,16 @@ async fn the_package_use_case_round_trip() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     names.sort();
-    assert_eq!(names, ["monitoring.csv", "monitoring.json", "report.pdf"]);
+    // A case's package carries its protocol since escalate-monitoring/2 (issue 12).
+    assert_eq!(
+        names,
+        [
+            "monitoring.csv",
+            "monitoring.json",
+            "protocol.toml",
+            "report.pdf"
+        ]
+    );
     assert_eq!(std::fs::read(out.join("report.pdf")).unwrap(), p.pdf);
     // Never into a folder that exists: nothing is written over.
     let e = escalate_api::export::extract(&p, &out).unwrap_err();

@@ -599,6 +599,7 @@ fn darlington_case() -> (escalate_core::CaseFile, escalate_core::model::Profile)
             reference: "RPD-2026-0007".into(),
             protocol_id: protocol.id.clone(),
             protocol_version: protocol.version.clone(),
+            protocol_sha256: String::new(),
             child_name: CHILD.into(),
             child_dob: None,
             child_identifiers: String::new(),

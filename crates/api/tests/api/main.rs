@@ -10,6 +10,7 @@ mod engine;
 mod export;
 mod fixtures;
 mod forms;
+mod installed;
 mod keys;
 mod moves;
 mod present;

@@ -377,9 +377,12 @@ async fn notifications_deadlines_withdrawals_and_redirections() {
     s.close().await;
 }
 
-#[test]
-fn the_protocols_and_record_fields_a_front_end_offers() {
-    let ids: Vec<String> = cases::protocols()
+#[tokio::test]
+async fn the_protocols_and_record_fields_a_front_end_offers() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), "western-bay").await;
+    let ids: Vec<String> = cases::protocols(&s)
+        .await
         .unwrap()
         .into_iter()
         .map(|p| p.id)
@@ -409,4 +412,5 @@ fn the_protocols_and_record_fields_a_front_end_offers() {
         western_bay.field_label(&RecordField::new("risk-analysis").unwrap())
     );
     assert!(fields.iter().all(|f| !f.label.is_empty()));
+    s.close().await;
 }

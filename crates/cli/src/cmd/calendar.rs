@@ -1,13 +1,14 @@
-//! `deadline`, `holidays`, `calendar check` and `calendars`: working days without a
-//! store.
+//! `deadline`, `holidays`, `calendar check|import` and `calendars`: working days, with
+//! the store's imported bank holidays where there is a store.
 
 use std::io::Write;
 use std::path::Path;
 
 use escalate_api::engine::{self, Count, Coverage, Deadline};
+use escalate_api::{session, settings};
 
 use crate::args::{DeadlineArgs, HolidaysArgs};
-use crate::cmd::Ctx;
+use crate::cmd::{block_on, Ctx};
 use crate::error::{option_named, options, CliError};
 use crate::{parse, term};
 
@@ -45,17 +46,102 @@ pub fn holidays(a: HolidaysArgs, ctx: &Ctx, out: &mut impl Write) -> Result<(), 
     let id = parse::calendar("--calendar", &a.calendar)?;
     let year = parse::year(&a.year)?;
     let closure_days = parse::dates("--closure-day", &a.closure_days)?;
-    let days =
-        engine::holidays(id, year, &closure_days).map_err(options(&["closure_day", "year"]))?;
+    // With a store, its imported bank holidays count too.
+    let stored = if session::exists(&ctx.data_dir()?) {
+        let answer = block_on(async {
+            ctx.with_store(&ctx.secrets(false), async |s| {
+                Ok::<_, escalate_api::ApiError>((
+                    settings::holidays(s, id, year, &closure_days)?,
+                    settings::coverage(s, id, year, today)?,
+                ))
+            })
+            .await
+        });
+        match answer {
+            Ok(answer) => Some(answer),
+            Err(CliError::Api(e)) if e.field.is_some() => {
+                return Err(options(&["closure_day", "year"])(e))
+            }
+            Err(e) => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "escalate: note: the store could not be opened ({}): these are the shipped bank holidays, without any imported into it",
+                    e.to_string().trim_start_matches("escalate: ")
+                );
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let (days, coverage) = match stored {
+        Some(answer) => answer,
+        None => (
+            engine::holidays(id, year, &closure_days).map_err(options(&["closure_day", "year"]))?,
+            engine::coverage(id, year, today),
+        ),
+    };
     for h in days {
-        writeln!(out, "{}\t{}", h.date.format("%Y-%m-%d"), h.name)?;
+        writeln!(
+            out,
+            "{}\t{}",
+            h.date.format("%Y-%m-%d"),
+            term::clean(&h.name)
+        )?;
     }
     // On stderr, so the list stays one holiday a line for scripts.
     let mut err = std::io::stderr();
-    for line in coverage_lines(&engine::coverage(id, year, today), year, today) {
+    for line in coverage_lines(&coverage, year, today) {
         let _ = writeln!(err, "{line}");
     }
     Ok(())
+}
+
+/// Import an official bank-holiday file into the store, and say how far ahead the
+/// store's calendar is now confirmed.
+pub fn import(file: &Path, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliError> {
+    block_on(async {
+        let now = ctx.now()?;
+        let dir = ctx.data_dir()?;
+        let secrets = ctx.secrets(false);
+        let passphrase = secrets.recovery().map_err(options(&["passphrase_file"]))?;
+        let mut store = session::open(&dir, passphrase.as_ref(), ctx.keys()).await?;
+        term::notices(&store);
+        let imported = settings::import_holidays(&mut store, file, now).await;
+        session::close(store).await;
+        let coverage = imported.map_err(option_named("file", "FILE"))?;
+        if let Some(i) = coverage.imports.last() {
+            for n in &i.nations {
+                let span = if n.first_year == n.last_year {
+                    n.first_year.to_string()
+                } else {
+                    format!("{}-{}", n.first_year, n.last_year)
+                };
+                writeln!(
+                    out,
+                    "{}\t{span}\t{} bank holidays\timported",
+                    n.calendar, n.holidays
+                )?;
+            }
+        }
+        if let Some(until) = coverage.confirmed_until {
+            writeln!(
+                out,
+                "{}\tconfirmed to\t{}",
+                coverage.calendar,
+                until.format("%Y-%m-%d")
+            )?;
+        }
+        if !coverage.next_twelve_months_confirmed {
+            let _ = writeln!(
+                std::io::stderr(),
+                "escalate: warning: official {} bank-holiday data does not cover the next 12 months from {}: deadlines past it count on projected holidays",
+                coverage.calendar,
+                now.format("%Y-%m-%d")
+            );
+        }
+        Ok(())
+    })
 }
 
 /// How far ahead official data confirms the bank holidays, said gently: a note, and a

@@ -1,15 +1,18 @@
-//! `case new|list|show|chronology|escalate|resolve|withdraw|redirect|notified|shorten`.
-//! Every option is parsed before the store is opened: bad input never reaches it.
+//! `case new|list|show|chronology|plan|escalate|switch-route|extend|resolve|withdraw|
+//! redirect|notified|shorten|move-protocol`. Every option is parsed before the store is
+//! opened: bad input never reaches it.
 
 use std::io::Write;
 
+use escalate_api::cases::{ExtensionRequest, ProtocolMove};
+use escalate_api::engine::{PlannedRoute, RoutePlan};
 use escalate_api::{cases, ApiError};
-use escalate_core::{Due, ErrorCode, StateKind};
+use escalate_core::{Due, ErrorCode, SkipDecision, StateKind};
 use escalate_store::{CaseDetail, NewCase};
 
-use crate::args::{CaseCommand, CaseNewArgs};
+use crate::args::{CaseCommand, CaseNewArgs, SkipArgs};
 use crate::cmd::{block_on, Ctx};
-use crate::error::CliError;
+use crate::error::{options, CliError};
 use crate::parse;
 use crate::term::{self, clean, kebab};
 
@@ -21,7 +24,11 @@ pub fn run(c: CaseCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliErr
             CaseCommand::New(a) => {
                 let new = new_case(*a)?;
                 let reference = ctx
-                    .with_store(&secrets, async |s| cases::create(s, new, now).await)
+                    .with_store(&secrets, async |s| {
+                        cases::create(s, new, now)
+                            .await
+                            .map_err(options(&["protocol", "route"]))
+                    })
                     .await?;
                 writeln!(out, "{reference}")?;
             }
@@ -90,15 +97,96 @@ pub fn run(c: CaseCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliErr
                 reference,
                 to_stage,
                 reason,
+                skip,
             } => {
+                let skip = skip_decision(skip);
                 let stage = ctx
                     .with_store(&secrets, async |s| {
-                        cases::escalate(s, &reference, to_stage, reason.as_deref(), now)
-                            .await
-                            .map_err(|e| escalation_refused(&reference, e))
+                        cases::escalate_skipping(
+                            s,
+                            &reference,
+                            to_stage,
+                            reason.as_deref(),
+                            skip,
+                            now,
+                        )
+                        .await
+                        .map_err(|e| escalation_refused(&reference, e))
                     })
                     .await?;
                 writeln!(out, "{reference}\tStage {stage}")?;
+            }
+            CaseCommand::SwitchRoute {
+                reference,
+                route,
+                reason,
+                to_stage,
+            } => {
+                let stage = ctx
+                    .with_store(&secrets, async |s| {
+                        cases::switch_route(s, &reference, &route, &reason, to_stage, now)
+                            .await
+                            .map_err(options(&["route", "reason", "to_stage"]))
+                    })
+                    .await?;
+                writeln!(out, "{reference}\troute {}\tStage {stage}", clean(&route))?;
+            }
+            CaseCommand::Extend {
+                reference,
+                deadline,
+                to,
+                agreed_by,
+                agreed_on,
+                reason,
+            } => {
+                let request = ExtensionRequest {
+                    deadline,
+                    to: due("--to", &to)?,
+                    agreed_by,
+                    agreed_on: parse::date("--agreed-on", &agreed_on)?,
+                    reason,
+                };
+                let (id, new_due) = (request.deadline.clone(), request.to);
+                ctx.with_store(&secrets, async |s| {
+                    cases::extend_deadline(s, &reference, request, now)
+                        .await
+                        .map_err(options(&[
+                            "deadline",
+                            "to",
+                            "agreed_by",
+                            "agreed_on",
+                            "reason",
+                        ]))
+                })
+                .await?;
+                writeln!(out, "{reference}\t{}\textended to {new_due}", clean(&id))?;
+            }
+            CaseCommand::Plan { reference, json } => {
+                let plan = ctx
+                    .with_store(&secrets, async |s| cases::plan(s, &reference).await)
+                    .await?;
+                let lines = RoutePlan {
+                    stages: plan.stages.clone(),
+                    limits: plan.limits.clone(),
+                    route: Some(PlannedRoute {
+                        route: &plan.route,
+                        name: &plan.route_name,
+                    }),
+                };
+                crate::cmd::protocol::print_plan(&lines, json, out)?;
+            }
+            CaseCommand::MoveProtocol { reference, to, yes } => {
+                let moved = ctx
+                    .with_store(&secrets, async |s| {
+                        let answer = if yes {
+                            cases::move_protocol(s, &reference, &to, now).await
+                        } else {
+                            cases::move_protocol_preview(s, &reference, &to, now).await
+                        };
+                        answer.map_err(options(&["to"]))
+                    })
+                    .await?;
+                protocol_move(&moved, out)?;
             }
             CaseCommand::Resolve { reference, outcome } => {
                 ctx.with_store(&secrets, async |s| {
@@ -177,14 +265,89 @@ fn new_case(a: CaseNewArgs) -> Result<NewCase, CliError> {
         opened_at: parse::optional_moment("--opened", a.opened.as_deref())?,
         immediate_risk: a.immediate_risk,
         stage: a.stage,
+        route: a.route,
+        skip: skip_decision(a.skip),
     })
+}
+
+/// The recorded decision to go past stages, where one was given (clap requires the
+/// reason and who decided together).
+fn skip_decision(a: SkipArgs) -> Option<SkipDecision> {
+    match (a.skip_reason, a.decided_by) {
+        (Some(reason), Some(decided_by)) => Some(SkipDecision {
+            reason,
+            decided_by,
+            role: a.role,
+        }),
+        _ => None,
+    }
+}
+
+/// A due: `YYYY-MM-DD` is the end of that day, `YYYY-MM-DDTHH:MM` that moment.
+fn due(option: &str, s: &str) -> Result<Due, CliError> {
+    if s.trim().contains('T') {
+        Ok(Due::At(parse::moment(option, s)?))
+    } else {
+        Ok(Due::EndOfDay(parse::date(option, s)?))
+    }
+}
+
+/// Each deadline before and after a move to another protocol version, one a line:
+/// `<id><TAB>Stage N or -<TAB><before><TAB><after><TAB>changed|same<TAB><what>`, then
+/// whether it was moved.
+fn protocol_move(m: &ProtocolMove, out: &mut impl Write) -> Result<(), CliError> {
+    writeln!(
+        out,
+        "{}\t{} version {} -> version {}",
+        clean(&m.reference),
+        clean(&m.protocol),
+        clean(&m.from.version),
+        clean(&m.to.version)
+    )?;
+    let due = |d: Option<Due>| d.map_or_else(|| "-".to_owned(), |d| d.to_string());
+    for d in &m.deadlines {
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            clean(&d.id),
+            d.stage
+                .map_or_else(|| "-".to_owned(), |n| format!("Stage {n}")),
+            due(d.before),
+            due(d.after),
+            if d.changed() { "changed" } else { "same" },
+            clean(&d.what)
+        )?;
+    }
+    if m.moved {
+        writeln!(
+            out,
+            "{}\tmoved to version {}",
+            clean(&m.reference),
+            clean(&m.to.version)
+        )?;
+    } else {
+        writeln!(
+            out,
+            "not moved: run again with --yes to move {} to version {}",
+            clean(&m.reference),
+            clean(&m.to.version)
+        )?;
+    }
+    Ok(())
 }
 
 /// A refused escalation. When the stage's record still lacks something, the use case's
 /// words (which the app shows too) and then the command that gives it.
 fn escalation_refused(reference: &str, e: ApiError) -> CliError {
     if e.code != ErrorCode::StageRequirementsMissing {
-        return CliError::Api(e);
+        // The skip decision's parts are given as options of their own.
+        let option = match e.field.as_deref() {
+            Some("skip" | "skip.reason") => "--skip-reason",
+            Some("skip.decided_by") => "--decided-by",
+            Some("skip.role") => "--role",
+            _ => return options(&["to_stage", "reason"])(e),
+        };
+        return crate::error::option_named_as(e, option);
     }
     let mut command = format!(
         "escalate stage record {} --summary TEXT --agreed TEXT",
@@ -215,6 +378,9 @@ fn show(d: &CaseDetail, out: &mut impl Write) -> Result<(), CliError> {
         s.stage,
         clean(s.stage_title)
     )?;
+    if d.engine.route.is_some() {
+        writeln!(out, "Route: {} ({})", clean(s.route_name), clean(s.route))?;
+    }
     writeln!(
         out,
         "Raising: {}{}",

@@ -1,32 +1,125 @@
-//! `protocols`, `protocol show|check|new|form` and `plan`: protocols without a store.
+//! `protocols`, `protocol show|check|new|form|install|remove` and `plan`: protocols,
+//! the store's installed ones where there is a store.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use escalate_api::{cases, engine, reports};
+use escalate_api::{cases, engine, reports, session, settings};
 use escalate_core::form::{ItemKind, Value};
 use escalate_core::protocol::{Anchor, ExtensionRule, FormDef, Notification, RunLimit, Stage};
 use escalate_core::{Limit, Protocol};
 
 use crate::args::PlanArgs;
-use crate::cmd::Ctx;
-use crate::error::{options, CliError};
+use crate::cmd::{block_on, Ctx};
+use crate::error::{option_named, options, CliError};
 use crate::{parse, term};
 
-pub fn list(out: &mut impl Write) -> Result<(), CliError> {
-    for p in cases::protocols()? {
-        writeln!(out, "{}\t{}", p.id, p.name)?;
+/// The protocols installed in the store, a version a line; without a store, the
+/// shipped ones a new store would install.
+pub fn list(ctx: &Ctx, out: &mut impl Write) -> Result<(), CliError> {
+    let dir = ctx.data_dir()?;
+    if !session::exists(&dir) {
+        for p in engine::shipped_protocols()? {
+            writeln!(out, "{}\t{}", p.id, p.name)?;
+        }
+        return Ok(());
+    }
+    let installed = block_on(async {
+        ctx.with_store(&ctx.secrets(false), async |s| settings::protocols(s).await)
+            .await
+    })?;
+    for p in installed {
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            term::clean(&p.id),
+            term::clean(&p.version),
+            p.sha256.get(..12).unwrap_or(&p.sha256),
+            p.cases,
+            if p.current { "current" } else { "older" },
+            term::clean(&p.name)
+        )?;
     }
     Ok(())
 }
 
-pub fn show(protocol: &str, json: bool, out: &mut impl Write) -> Result<(), CliError> {
-    let p = engine::protocol(protocol).map_err(options(&["protocol"]))?;
+/// A protocol by file, shipped id, or (where a store exists) the id of one installed in it.
+fn find(protocol: &str, ctx: &Ctx) -> Result<Protocol, CliError> {
+    match engine::protocol(protocol) {
+        Ok(p) => Ok(p),
+        Err(e) if !engine::is_protocol_path(protocol) => {
+            let dir = ctx.data_dir()?;
+            if !session::exists(&dir) {
+                return Err(options(&["protocol"])(e));
+            }
+            block_on(async {
+                ctx.with_store(&ctx.secrets(false), async |s| {
+                    cases::protocol(s, protocol).await
+                })
+                .await
+            })
+            .map_err(|e| match e {
+                CliError::Api(e) => options(&["protocol"])(e),
+                e => e,
+            })
+        }
+        Err(e) => Err(options(&["protocol"])(e)),
+    }
+}
+
+pub fn show(protocol: &str, json: bool, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliError> {
+    let p = find(protocol, ctx)?;
     if json {
         term::json(out, &p)
     } else {
         show_text(&p, out)
     }
+}
+
+/// Install a protocol file in the store.
+pub fn install(file: &Path, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliError> {
+    block_on(async {
+        let now = ctx.now()?;
+        let p = ctx
+            .with_store(&ctx.secrets(false), async |s| {
+                settings::install_protocol(s, file, now)
+                    .await
+                    .map_err(option_named("file", "FILE"))
+            })
+            .await?;
+        writeln!(
+            out,
+            "{}\t{}\t{}\tinstalled",
+            term::clean(&p.id),
+            term::clean(&p.version),
+            p.sha256.get(..12).unwrap_or(&p.sha256)
+        )?;
+        Ok(())
+    })
+}
+
+/// Remove a protocol no case uses.
+pub fn remove(id: &str, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliError> {
+    block_on(async {
+        let now = ctx.now()?;
+        let removed = ctx
+            .with_store(&ctx.secrets(false), async |s| {
+                settings::remove_protocol(s, id, now)
+                    .await
+                    .map_err(option_named("protocol", "ID"))
+            })
+            .await?;
+        for p in removed {
+            writeln!(
+                out,
+                "{}\t{}\t{}\tremoved",
+                term::clean(&p.id),
+                term::clean(&p.version),
+                p.sha256.get(..12).unwrap_or(&p.sha256)
+            )?;
+        }
+        Ok(())
+    })
 }
 
 pub fn check(files: &[PathBuf], out: &mut impl Write) -> Result<(), CliError> {
@@ -51,15 +144,15 @@ pub fn specimen(
 ) -> Result<(), CliError> {
     let form = parse::form(form)?;
     let now = ctx.now()?;
-    let p = engine::protocol(protocol).map_err(options(&["protocol"]))?;
+    let p = find(protocol, ctx)?;
     let pdf = reports::specimen(&p, &form, now).map_err(options(&["form"]))?;
     reports::save(file, &pdf).map_err(options(&["out"]))?;
     writeln!(out, "{}\t{} bytes", file.display(), pdf.len())?;
     Ok(())
 }
 
-pub fn plan(a: PlanArgs, out: &mut impl Write) -> Result<(), CliError> {
-    let protocol = engine::protocol(&a.protocol).map_err(options(&["protocol"]))?;
+pub fn plan(a: PlanArgs, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliError> {
+    let protocol = find(&a.protocol, ctx)?;
     let opened = parse::moment("--opened", &a.opened)?;
     let calendar = a
         .calendar
@@ -75,7 +168,17 @@ pub fn plan(a: PlanArgs, out: &mut impl Write) -> Result<(), CliError> {
         a.route.as_deref(),
     )
     .map_err(options(&["closure_day", "opened", "route", "protocol"]))?;
-    if a.json {
+    print_plan(&plan, a.json, out)
+}
+
+/// A plan's lines: one per stage, one per limit, then the route where the protocol has
+/// more than one; or, with `json`, the same rows.
+pub fn print_plan(
+    plan: &engine::RoutePlan<'_>,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    if json {
         // The stage rows as before, then a row per limit, then the route where the
         // protocol has more than one: readers of the stage rows need not change.
         let mut rows = Vec::new();

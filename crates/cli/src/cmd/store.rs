@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use escalate_api::settings::DEFAULT_AUTO_LOCK_MINUTES;
-use escalate_api::{keys, session};
+use escalate_api::{engine, keys, session};
 use escalate_store::Profile;
 
 use crate::args::InitArgs;
@@ -29,7 +29,17 @@ pub fn init(a: InitArgs, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliError
             .require_recovery("creating a store")
             .map_err(options(&["passphrase_file"]))?;
         let dir = ctx.data_dir()?;
-        let store = session::create(&dir, profile, &passphrase, None, ctx.keys(), now).await?;
+        // A file is installed in the new store and becomes its protocol for new cases.
+        let store = if engine::is_protocol_path(&profile.protocol_id) {
+            let file = std::path::PathBuf::from(&profile.protocol_id);
+            session::create_with_protocol_file(&dir, profile, &passphrase, &file, ctx.keys(), now)
+                .await
+                .map_err(crate::error::option_named("file", "--protocol"))?
+        } else {
+            session::create(&dir, profile, &passphrase, None, ctx.keys(), now)
+                .await
+                .map_err(options(&["protocol"]))?
+        };
         term::notices(&store);
         let printed = writeln!(out, "{}", dir.display());
         session::close(store).await;

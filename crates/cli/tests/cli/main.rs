@@ -9,6 +9,7 @@
 mod engine_commands;
 mod forms;
 mod hardening;
+mod installed;
 mod packages;
 mod store_commands;
 

@@ -54,5 +54,15 @@ pub fn csv(f: &BoardFigures) -> String {
             num(q.median_working_days)
         ));
     }
+    // Only where packages say so: records of escalate-monitoring/1 have neither.
+    if f.stages_extended > 0 || f.stages_skipped > 0 {
+        out.push_str("\r\nstages,count\r\n");
+        out.push_str(&format!("extended,{}\r\n", f.stages_extended));
+        out.push_str(&format!(
+            "extended_within_agreed_due,{}\r\n",
+            f.stages_extended_within
+        ));
+        out.push_str(&format!("skipped,{}\r\n", f.stages_skipped));
+    }
     out
 }

@@ -1,10 +1,10 @@
 //! The figures: counts, spreads, timeliness and the trend, computed from records, and
 //! the cases behind any number.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
-use escalate_core::{builtin_protocol, plan, Calendar, CalendarId, PlanDue, StateKind};
+use escalate_core::{plan_route, Calendar, CalendarId, PlanDue, Protocol, StateKind};
 use serde::Serialize;
 
 use crate::export::Monitoring;
@@ -103,10 +103,17 @@ pub struct BoardFigures {
     pub time_to_resolution: Spread,
     /// Stage resolved at (as text) to the spread of working days.
     pub time_to_resolution_by_stage: BTreeMap<String, Spread>,
+    /// Ended stages with a timescale that was not extended.
     pub stages_with_timescale: usize,
     pub stages_within_timescale: usize,
     /// `stages_within_timescale / stages_with_timescale`, when there are any.
     pub share_within_timescale: Option<f64>,
+    /// Ended stages whose timescale was extended by agreement, counted apart from the
+    /// others, and how many of them kept to the agreed due.
+    pub stages_extended: usize,
+    pub stages_extended_within: usize,
+    /// Stages gone past by a recorded decision.
+    pub stages_skipped: usize,
     pub open_past_whole_timescale: Vec<Overdue>,
     pub effectiveness: Vec<Comment>,
     pub by_quarter: Vec<Quarter>,
@@ -256,31 +263,75 @@ fn bump(map: &mut BTreeMap<String, usize>, key: &str) {
     *map.entry(key.to_owned()).or_default() += 1;
 }
 
-/// When the last stage of `m`'s protocol falls due if every stage runs to its limit, or
-/// `None` when some stage has no limit.
+/// The protocols the Board counts timeliness under: the file each
+/// `escalate-monitoring/2` package carried (by its hash), and for the packages of
+/// version 1, which carried none, the version of their protocol installed in the
+/// Board's own store (by id). A record under neither is not counted against a whole
+/// timescale.
+#[derive(Debug, Clone, Default)]
+pub struct BoardProtocols {
+    by_hash: HashMap<String, Protocol>,
+    by_id: HashMap<String, Protocol>,
+}
+
+impl BoardProtocols {
+    pub fn new() -> BoardProtocols {
+        BoardProtocols::default()
+    }
+
+    /// A protocol file a package carried, by the SHA-256 of its text.
+    pub fn add_carried(&mut self, sha256: &str, protocol: Protocol) {
+        self.by_hash.insert(sha256.to_owned(), protocol);
+    }
+
+    /// A protocol installed in the Board's store, for records that name only its id.
+    pub fn add_installed(&mut self, protocol: &Protocol) {
+        self.by_id.insert(protocol.id.clone(), protocol.clone());
+    }
+
+    /// The protocol a record's case ran under, where the Board has it.
+    pub fn of(&self, m: &Monitoring) -> Option<&Protocol> {
+        match &m.protocol.sha256 {
+            Some(sha) => self.by_hash.get(sha),
+            None => self.by_id.get(&m.protocol.id),
+        }
+    }
+}
+
+/// When `m`'s whole timescale ends if every stage runs to its limit, on its route: the
+/// last stage's due, or the cap's where that falls first. `None` when some stage has no
+/// limit, or the Board does not have the protocol.
 fn whole_timescale(
     m: &Monitoring,
+    protocols: &BoardProtocols,
     calendars: &mut BTreeMap<CalendarId, Calendar>,
 ) -> Option<NaiveDate> {
-    let p = builtin_protocol(&m.protocol.id).ok().flatten()?;
+    let p = protocols.of(m)?;
     let cal = calendars
         .entry(p.calendar)
         .or_insert_with(|| Calendar::new(p.calendar));
-    let stages = plan(p, cal, m.opened_at).ok()?;
+    let plan = plan_route(p, cal, m.opened_at, m.route.as_deref()).ok()?;
+    let day = |due: PlanDue| match due {
+        PlanDue::Date(d) => Some(d),
+        PlanDue::At(t) => Some(t.date()),
+        _ => None,
+    };
     let mut last = None;
-    for s in stages {
-        match s.due {
-            PlanDue::Date(d) => last = Some(d),
-            PlanDue::At(t) => last = Some(t.date()),
-            _ => return None,
-        }
+    for s in &plan.stages {
+        last = Some(day(s.due)?);
     }
-    last
+    let cap = plan.limits.iter().find(|l| l.cap).and_then(|l| day(l.due));
+    match (last, cap) {
+        (Some(l), Some(c)) => Some(l.min(c)),
+        (l, c) => l.or(c),
+    }
 }
 
-/// The figures for cases opened from `from` to `to`, as of `now`.
+/// The figures for cases opened from `from` to `to`, as of `now`, each case's whole
+/// timescale counted under the protocol it ran under.
 pub fn figures(
     records: &[Monitoring],
+    protocols: &BoardProtocols,
     from: NaiveDate,
     to: NaiveDate,
     now: NaiveDateTime,
@@ -308,6 +359,9 @@ pub fn figures(
         stages_with_timescale: 0,
         stages_within_timescale: 0,
         share_within_timescale: None,
+        stages_extended: 0,
+        stages_extended_within: 0,
+        stages_skipped: 0,
         open_past_whole_timescale: Vec::new(),
         effectiveness: Vec::new(),
         by_quarter: Vec::new(),
@@ -318,7 +372,7 @@ pub fn figures(
     let mut calendars = BTreeMap::new();
     let mut listed = std::collections::BTreeSet::new();
     for m in &cases {
-        let one_by_one = listed_stages(m);
+        let one_by_one = listed_stages(m, protocols);
         listed.extend(one_by_one.iter().copied());
         bump(
             &mut f.by_raising_agency,
@@ -361,13 +415,30 @@ pub fn figures(
             _ => bump(&mut f.by_stage_resolved, "unresolved"),
         }
         for s in &m.stages {
-            if let Some(within) = s.within_timescale {
-                f.stages_with_timescale += 1;
-                f.stages_within_timescale += usize::from(within);
+            match &s.extension {
+                // Extended by agreement: counted apart, against the agreed due.
+                Some(x) => {
+                    if s.ended_at.is_some() {
+                        f.stages_extended += 1;
+                        f.stages_extended_within += usize::from(x.within == Some(true));
+                    }
+                }
+                None => {
+                    if let Some(within) = s.within_timescale {
+                        f.stages_with_timescale += 1;
+                        f.stages_within_timescale += usize::from(within);
+                    }
+                }
             }
         }
+        f.stages_skipped += m
+            .skipped
+            .iter()
+            .flatten()
+            .map(|k| k.stages.len())
+            .sum::<usize>();
         if m.status == StateKind::Open {
-            if let Some(due) = whole_timescale(m, &mut calendars) {
+            if let Some(due) = whole_timescale(m, protocols, &mut calendars) {
                 if now.date() > due {
                     f.open_past_whole_timescale.push(Overdue {
                         reference: m.reference.clone(),
@@ -408,10 +479,9 @@ pub fn figures(
 }
 
 /// The stages at which `m`'s protocol asks the Board to see resolved cases one by one.
-fn listed_stages(m: &Monitoring) -> &'static [u8] {
-    builtin_protocol(&m.protocol.id)
-        .ok()
-        .flatten()
+fn listed_stages<'a>(m: &Monitoring, protocols: &'a BoardProtocols) -> &'a [u8] {
+    protocols
+        .of(m)
         .and_then(|p| p.board_report.as_ref())
         .map_or(&[], |b| b.list_resolved_at.as_slice())
 }

@@ -11,8 +11,9 @@ use crate::ReportError;
 /// Decrypt and check one package as received in the file `file_name`: the age
 /// envelope, the tar's shape and bounds, `monitoring.json` against the schema and the
 /// rules it cannot say (`exported_at` at most a day after `now`), with control and
-/// bidi-override characters stripped. A package that fails any of these is refused
-/// with the reason.
+/// bidi-override characters stripped, and the protocol file an
+/// `escalate-monitoring/2` package carries against the version its record names. A
+/// package that fails any of these is refused with the reason.
 pub fn check_package(
     file_name: &str,
     bytes: &[u8],
@@ -35,5 +36,6 @@ pub fn check_package(
         exported_at: package.monitoring.exported_at,
         monitoring,
         pdf: package.pdf,
+        protocol: package.protocol,
     })
 }

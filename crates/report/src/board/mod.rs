@@ -14,8 +14,8 @@ mod pdf;
 
 pub use self::csv::csv;
 pub use self::figures::{
-    behind, bucket, choices, figures, BoardFigures, CaseLine, Comment, Dimension, LateCase,
-    Overdue, Quarter, Selection, Spread,
+    behind, bucket, choices, figures, BoardFigures, BoardProtocols, CaseLine, Comment, Dimension,
+    LateCase, Overdue, Quarter, Selection, Spread,
 };
 pub use self::import::check_package;
 pub use self::pdf::pdf;

@@ -101,14 +101,33 @@ fn summary(s: &mut Sheet, f: &BoardFigures) {
             opt_int(f.time_to_resolution.longest),
         ),
         ("Stages completed within the protocol's timescale", share),
-        (
-            "Open cases older than their protocol's whole timescale",
-            f.open_past_whole_timescale.len().to_string(),
-        ),
     ];
     for (label, value) in rows {
         s.field(label, &value, 7.0);
     }
+    // Only where a package says so: records of escalate-monitoring/1 have neither.
+    if f.stages_extended > 0 {
+        s.field(
+            "Stages whose timescale was extended by agreement (counted apart)",
+            &format!(
+                "{} (within the agreed extension: {})",
+                f.stages_extended, f.stages_extended_within
+            ),
+            7.0,
+        );
+    }
+    if f.stages_skipped > 0 {
+        s.field(
+            "Stages gone past by a recorded decision",
+            &f.stages_skipped.to_string(),
+            7.0,
+        );
+    }
+    s.field(
+        "Open cases older than their protocol's whole timescale",
+        &f.open_past_whole_timescale.len().to_string(),
+        7.0,
+    );
     s.gap(4.0);
 }
 

@@ -104,6 +104,7 @@ fn the_cases_behind_each_number_add_up_to_it() {
     };
     let f = figures(
         &sel.apply(&records),
+        &shipped(),
         sel.from,
         sel.to,
         t("2026-11-23T09:00"),
@@ -143,6 +144,7 @@ fn the_cases_behind_each_number_add_up_to_it() {
     assert_eq!(
         figures(
             &london.apply(&records),
+            &shipped(),
             sel.from,
             sel.to,
             t("2026-11-23T09:00")
@@ -234,4 +236,14 @@ fn a_package_is_checked_from_its_bytes() {
             .starts_with("package: it is not an Escalate export package"),
         "{e}"
     );
+}
+
+/// The shipped protocols as a Board's store holds them: what `escalate-monitoring/1`
+/// records, which carry no protocol file, are counted under.
+pub fn shipped() -> escalate_report::board::BoardProtocols {
+    let mut p = escalate_report::board::BoardProtocols::new();
+    for protocol in escalate_core::builtin_protocols().unwrap() {
+        p.add_installed(protocol);
+    }
+    p
 }

@@ -1,15 +1,16 @@
 //! The published schema (docs/export-schema.json) and the Rust checks agree: Python's
 //! `jsonschema` (an independent validator, installed by make test) and
 //! `schema_violations` give the same verdict on every document of a corpus of valid and
-//! hostile records, made by changing each field of two good records in every way that
-//! matters to a rule, and then at random.
+//! hostile records, made by changing each field of two good records of each version
+//! (`escalate-monitoring/1` and `/2`) in every way that matters to a rule, and then at
+//! random.
 
 use std::path::{Path, PathBuf};
 
 use escalate_report::schema::schema_violations;
 use serde_json::{json, Value};
 
-use crate::hostile::{good_record, open_record};
+use crate::hostile::{good_record, good_record_v2, open_record, open_record_v2, SHA};
 
 fn schema_file() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/export-schema.json")
@@ -177,6 +178,31 @@ fn pool() -> Vec<Value> {
         p.push(json!("𝔘".repeat(n)));
     }
     p.push(json!("Ysgol\u{1b}]52;c;aGk=\u{7}\u{202E}"));
+    // escalate-monitoring/2's own values: hashes, routes, skips and extensions.
+    for sha in [
+        SHA.to_owned(),
+        SHA.to_uppercase(),
+        SHA[..63].to_owned(),
+        format!("{SHA}0"),
+        format!("{}\n", &SHA[..63]),
+        format!("{}g", &SHA[..63]),
+    ] {
+        p.push(json!(sha));
+    }
+    for v in [
+        json!({"due": "2026-11-06", "within": true}),
+        json!({"due": "2026-11-06T17:00", "within": null}),
+        json!({"due": "2026-11-06"}),
+        json!({"due": null, "within": false}),
+        json!({"due": "2026-11-06", "within": true, "agreed_by": "x"}),
+        json!([{"at": "2026-11-02T09:00:00", "from": 1, "to": 3, "stages": [2], "role": null}]),
+        json!([{"at": "2026-11-02T09:00:00", "from": null, "to": 3, "stages": [1, 2]}]),
+        json!({"at": "2026-11-02T09:00:00", "from": 1, "to": 3, "stages": [2], "role": "The IRO"}),
+        json!([21]),
+        json!([0, 20]),
+    ] {
+        p.push(v);
+    }
     let stage = good_record()["stages"][0].clone();
     for n in [21, 22] {
         p.push(Value::Array(vec![stage.clone(); n]));
@@ -199,8 +225,14 @@ impl Lcg {
 
 fn corpus() -> Vec<Value> {
     let pool = pool();
-    let mut docs = vec![good_record(), open_record()];
-    for base in [good_record(), open_record()] {
+    let bases = [
+        good_record(),
+        open_record(),
+        good_record_v2(),
+        open_record_v2(),
+    ];
+    let mut docs = bases.to_vec();
+    for base in bases {
         let mut all = Vec::new();
         paths(&base, &mut Vec::new(), &mut all);
         for path in &all {
@@ -240,6 +272,7 @@ fn corpus() -> Vec<Value> {
         json!(null),
         json!([]),
         json!("escalate-monitoring/1"),
+        json!("escalate-monitoring/2"),
         json!(1),
         json!({}),
     ] {

@@ -92,10 +92,26 @@ impl Store {
             file_name: row.try_get("file_name")?,
         };
         let monitoring: String = row.try_get("monitoring")?;
+        let carried: Option<String> =
+            sqlx::query_scalar("SELECT protocol_sha256 FROM board_packages WHERE id = ?")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
         sqlx::query("DELETE FROM board_packages WHERE id = ?")
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        if let Some(sha) = carried {
+            // A protocol file goes with the last package that carried it.
+            sqlx::query(
+                "DELETE FROM board_protocols WHERE sha256 = ?
+                 AND NOT EXISTS (SELECT 1 FROM board_packages WHERE protocol_sha256 = ?)",
+            )
+            .bind(&sha)
+            .bind(&sha)
+            .execute(&mut *tx)
+            .await?;
+        }
         if removed.current {
             // Times are stored as fixed-width text, so the newest sorts last.
             sqlx::query(
@@ -178,9 +194,30 @@ impl Store {
                 }
             }
         };
+        // The protocol file it carried, kept once per text for every package that names it.
+        let carried = match &p.protocol {
+            Some(carried) => {
+                let parsed: serde_json::Value =
+                    serde_json::from_str(&p.monitoring).map_err(|e| {
+                        StoreError::Database(format!("an imported record is unreadable: {e}"))
+                    })?;
+                sqlx::query(
+                    "INSERT INTO board_protocols (sha256, protocol_id, version, text) VALUES (?, ?, ?, ?)
+                     ON CONFLICT (sha256) DO NOTHING",
+                )
+                .bind(&carried.sha256)
+                .bind(parsed["protocol"]["id"].as_str().unwrap_or_default())
+                .bind(parsed["protocol"]["version"].as_str().unwrap_or_default())
+                .bind(&carried.text)
+                .execute(&mut *tx)
+                .await?;
+                Some(carried.sha256.clone())
+            }
+            None => None,
+        };
         sqlx::query(
-            "INSERT INTO board_packages (source_agency, reference, exported_at, file_sha256, file_name, monitoring, pdf, imported_at, current)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO board_packages (source_agency, reference, exported_at, file_sha256, file_name, monitoring, pdf, imported_at, current, protocol_sha256)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&p.source_agency)
         .bind(&p.reference)
@@ -191,6 +228,7 @@ impl Store {
         .bind(&p.pdf)
         .bind(ts(now))
         .bind(outcome != ImportOutcome::Older)
+        .bind(carried)
         .execute(&mut *tx)
         .await?;
         let action = match outcome {
@@ -209,6 +247,15 @@ impl Store {
         )
         .await?;
         Ok(outcome)
+    }
+
+    /// The protocol files the imported packages carried, as (SHA-256, text).
+    pub async fn board_protocols(&self) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT sha256, text FROM board_protocols ORDER BY sha256")
+                .fetch_all(self.pool())
+                .await?,
+        )
     }
 
     /// `monitoring.json` of the current version of every imported case.

@@ -4,10 +4,19 @@
 
 use chrono::{Datelike, Duration};
 use escalate_core::protocol::RecordField;
-use escalate_core::{Engine, Event, Opening, RecordSummary, Sector};
+use escalate_core::{Due, Engine, Event, Opening, RecordSummary, Sector, SkipDecision};
 
 use super::*;
 use crate::store::sql::agency;
+
+/// A skip decision's words, within the store's limits.
+fn check_skip(d: &SkipDecision) -> Result<SkipDecision, StoreError> {
+    Ok(SkipDecision {
+        reason: required("skip.reason", &d.reason, LONG)?,
+        decided_by: required("skip.decided_by", &d.decided_by, NAME)?,
+        role: optional("skip.role", d.role.as_deref(), NAME)?,
+    })
+}
 
 /// Moments a few minutes ahead of `now` are accepted: two clocks rarely agree exactly.
 fn not_in_future(
@@ -60,7 +69,8 @@ impl Store {
             .protocol
             .clone()
             .unwrap_or_else(|| self.profile.protocol_id.clone());
-        protocol_for(&protocol_id)?;
+        let route = optional("route", new.route.as_deref(), NAME)?;
+        let skip = new.skip.as_ref().map(check_skip).transpose()?;
         let opened = new.opened_at.unwrap_or(now);
         not_in_future("opened", opened, now, "give when the concern arose")?;
         if opened.year() < escalate_core::calendar::FIRST_YEAR {
@@ -99,25 +109,28 @@ impl Store {
                 immediate_risk: risk.clone(),
                 raising_sector: Some(raising_sector),
                 receiving_sector: Some(receiving_sector),
-                ..Opening::default()
+                route,
+                skip,
             },
         })?;
         let engine = json(case)?;
         let status = case.state.as_str();
         let protocol = tx.protocol();
+        let pin = tx.pin().clone();
         let reference = tx.reference().to_owned();
         let conn = tx.conn();
         let raising_id = agency(conn, &raising, raising_sector).await?;
         let receiving_id = agency(conn, &receiving, receiving_sector).await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO cases (reference, protocol_id, protocol_version, child_name, child_dob, child_identifiers, category, summary,
+            "INSERT INTO cases (reference, protocol_id, protocol_version, protocol_sha256, child_name, child_dob, child_identifiers, category, summary,
                 raising_agency_id, raising_professional, receiving_agency_id, receiving_professional, opened_at,
                 immediate_risk, immediate_risk_reason, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(&reference)
         .bind(&protocol.id)
-        .bind(&protocol.version)
+        .bind(&pin.version)
+        .bind(&pin.sha256)
         .bind(&child_name)
         .bind(new.child_dob.map(|d| d.to_string()))
         .bind(&identifiers)
@@ -135,8 +148,8 @@ impl Store {
         .fetch_one(&mut *conn)
         .await?;
         sqlx::query(
-            "INSERT INTO case_state (case_id, reference, child_name, raising_agency, receiving_agency, status, protocol_id, engine)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO case_state (case_id, reference, child_name, raising_agency, receiving_agency, status, protocol_id, protocol_sha256, engine)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id)
         .bind(&reference)
@@ -145,6 +158,7 @@ impl Store {
         .bind(&receiving)
         .bind(status)
         .bind(&protocol.id)
+        .bind(&pin.sha256)
         .bind(engine)
         .execute(&mut *conn)
         .await?;
@@ -254,19 +268,128 @@ impl Store {
         reason: Option<&str>,
         now: NaiveDateTime,
     ) -> Result<u8, StoreError> {
+        self.escalate_skipping(reference, to_stage, reason, None, now)
+            .await
+    }
+
+    /// Escalate to `to_stage`, going past stages the protocol lets be skipped (or that
+    /// are optional) on a recorded decision: why, who decided, and their role where
+    /// the protocol names the role that decides. Returns the stage the case is now at.
+    pub async fn escalate_skipping(
+        &self,
+        reference: &str,
+        to_stage: Option<u8>,
+        reason: Option<&str>,
+        skip: Option<SkipDecision>,
+        now: NaiveDateTime,
+    ) -> Result<u8, StoreError> {
         let reason = optional("reason", reason, LONG)?;
+        let skip = skip.as_ref().map(check_skip).transpose()?;
         self.move_case(
             reference,
             Event::Escalate {
                 at: now,
                 to_stage,
                 reason,
-                skip: None,
+                skip,
             },
             now,
         )
         .await
         .map(|case| case.current_stage())
+    }
+
+    /// Move the case to another route of its protocol, for a recorded reason: it stays
+    /// at its stage where the new route has it (its clock runs on), or goes to
+    /// `to_stage` on the new route. Returns the stage the case is now at.
+    pub async fn switch_route(
+        &self,
+        reference: &str,
+        route: &str,
+        reason: &str,
+        to_stage: Option<u8>,
+        now: NaiveDateTime,
+    ) -> Result<u8, StoreError> {
+        let route = required("route", route, NAME)?;
+        let reason = required("reason", reason, LONG)?;
+        self.move_case(
+            reference,
+            Event::SwitchRoute {
+                at: now,
+                route,
+                reason,
+                to_stage,
+            },
+            now,
+        )
+        .await
+        .map(|case| case.current_stage())
+    }
+
+    /// Extend a deadline where the protocol allows it, by agreement: `deadline` is
+    /// `timescale` (the current stage's own) or a limit's id; `to` the new due, later
+    /// than the deadline as it stands; who agreed (name, and role), the day they agreed
+    /// and why.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn extend_deadline(
+        &self,
+        reference: &str,
+        deadline: &str,
+        to: Due,
+        agreed_by: &str,
+        agreed_on: NaiveDate,
+        reason: &str,
+        now: NaiveDateTime,
+    ) -> Result<(), StoreError> {
+        let deadline = required("deadline", deadline, NAME)?;
+        let agreed_by = required("agreed_by", agreed_by, NAME)?;
+        let reason = required("reason", reason, LONG)?;
+        date_in_calendar("agreed_on", agreed_on)?;
+        self.move_case(
+            reference,
+            Event::Extend {
+                at: now,
+                deadline,
+                to,
+                agreed_by,
+                agreed_on,
+                reason,
+            },
+            now,
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Move an open case to another installed version of its protocol (by version, or
+    /// the start of its SHA-256), on purpose: later deadlines follow that version's
+    /// rules, the case's history stays as it was. Audited as an event of the case's
+    /// log. A closed case never moves. Returns the case as it now is.
+    pub async fn move_protocol(
+        &self,
+        reference: &str,
+        to: &str,
+        now: NaiveDateTime,
+    ) -> Result<escalate_core::Case, StoreError> {
+        in_calendar("now", now)?;
+        let mut tx = self.begin_case(reference).await?;
+        let id = tx.protocol().id.clone();
+        let (pin, _) = super::protocols::find_version(tx.conn(), &id, to).await?;
+        if pin == *tx.pin() {
+            return Err(StoreError::invalid(
+                "to",
+                format!(
+                    "the case already runs under version {} of '{id}'",
+                    pin.version
+                ),
+            ));
+        }
+        tx.apply(Event::MoveProtocol {
+            at: now,
+            from: tx.pin().clone(),
+            to: pin,
+        })?;
+        tx.commit(now).await
     }
 
     /// The difference is resolved at the current stage.

@@ -101,6 +101,13 @@ pub(crate) async fn convert(pool: &SqlitePool) -> Result<(), StoreError> {
         )
         .fetch_all(&mut *tx)
         .await?;
+        if let Some(first) = cases.first() {
+            // The cases run under the protocols this build ships, kept as installed
+            // versions; each case's `case.migrate` entry records the version it is
+            // pinned to.
+            let at = last.clone().unwrap_or_else(|| first.opened_at.clone());
+            super::protocols::install_shipped(&mut tx, &at).await?;
+        }
         for case in &cases {
             let at = last.clone().unwrap_or_else(|| case.opened_at.clone());
             convert_case(&mut tx, case, &at).await?;
@@ -179,7 +186,10 @@ async fn convert_case(
             .fetch_optional(&mut *conn)
             .await?;
     let kept: Option<Case> = kept.and_then(|e| serde_json::from_str(&e).ok());
-    let protocol = protocol_for(&case.protocol_id).ok();
+    let pinned = super::protocols::current(&mut *conn, &case.protocol_id)
+        .await
+        .ok();
+    let protocol = pinned.as_ref().map(|(_, p)| *p);
 
     let rebuilt = Rebuild {
         case,
@@ -219,6 +229,14 @@ async fn convert_case(
     if !unreplayed.is_empty() {
         payload["unreplayed"] = serde_json::json!(unreplayed);
     }
+    if let Some((pin, _)) = &pinned {
+        payload["protocol"] = serde_json::json!(pin);
+        sqlx::query("UPDATE cases SET protocol_sha256 = ? WHERE id = ?")
+            .bind(&pin.sha256)
+            .bind(case.id)
+            .execute(&mut *conn)
+            .await?;
+    }
     audit::append(
         conn,
         Change {
@@ -232,12 +250,15 @@ async fn convert_case(
         },
     )
     .await?;
-    sqlx::query("UPDATE case_state SET status = ?, engine = ? WHERE case_id = ?")
-        .bind(state.state.as_str())
-        .bind(json(&state)?)
-        .bind(case.id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE case_state SET status = ?, engine = ?, protocol_sha256 = ? WHERE case_id = ?",
+    )
+    .bind(state.state.as_str())
+    .bind(json(&state)?)
+    .bind(pinned.as_ref().map_or("", |(pin, _)| pin.sha256.as_str()))
+    .bind(case.id)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

@@ -5,6 +5,13 @@
 use super::*;
 use crate::audit::AuditAction;
 
+/// A protocol file to install, as read: the name it is known by, and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProtocolFile {
+    pub file_name: String,
+    pub text: String,
+}
+
 impl Store {
     /// Create a new store in `dir` (which must not already hold one). Two creations at
     /// once in the same folder: exactly one wins, the other fails with `store.exists`
@@ -16,7 +23,39 @@ impl Store {
         keys: &dyn KeyStore,
         now: NaiveDateTime,
     ) -> Result<Store, StoreError> {
+        Store::create_with(dir, profile, passphrase, keys, now, &[]).await
+    }
+
+    /// [`Store::create`], installing protocol files beside the shipped protocols, so the
+    /// profile's protocol may be one of them. Every file is checked before anything is
+    /// made; a file that does not install makes no store.
+    pub async fn create_with(
+        dir: &Path,
+        profile: Profile,
+        passphrase: &Passphrase,
+        keys: &dyn KeyStore,
+        now: NaiveDateTime,
+        install: &[ProtocolFile],
+    ) -> Result<Store, StoreError> {
         let profile = check_profile(&profile)?;
+        let mut ids: Vec<String> = protocols::shipped()?
+            .iter()
+            .map(|(_, _, _, p)| p.id.clone())
+            .collect();
+        for f in install {
+            ids.push(protocols::check_install(&f.text, &f.file_name)?.id);
+        }
+        if !ids.contains(&profile.protocol_id) {
+            return Err(StoreError::Refused {
+                code: escalate_core::ErrorCode::ProtocolUnknown,
+                field: Some("protocol"),
+                message: format!(
+                    "'{}' is not a protocol Escalate ships: use one of {}, or give the path of its file to install it",
+                    profile.protocol_id,
+                    ids.join(", ")
+                ),
+            });
+        }
         passphrase.check_strength("passphrase")?;
         let exists = || StoreError::AlreadyExists {
             dir: dir.display().to_string(),
@@ -44,7 +83,7 @@ impl Store {
         if dir.join(KEY_FILE).exists() || dir.join(DB_FILE).exists() {
             return Err(exists());
         }
-        let made = Store::create_locked(dir, &profile, passphrase, now, lock).await;
+        let made = Store::create_locked(dir, &profile, passphrase, now, lock, install).await;
         match made {
             Ok((mut store, key)) => {
                 store.lock.downgrade()?;
@@ -85,6 +124,7 @@ impl Store {
         passphrase: &Passphrase,
         now: NaiveDateTime,
         lock: DirLock,
+        install: &[ProtocolFile],
     ) -> Result<(Store, DataKey), (StoreError, DirLock)> {
         let made = async {
             let store_id = new_store_id()?;
@@ -103,7 +143,7 @@ impl Store {
                 }
             })?;
             key_file.write(dir)?;
-            let pool = Store::create_db(dir, &key, profile, now).await?;
+            let pool = Store::create_db(dir, &key, profile, now, install).await?;
             Ok::<_, StoreError>((store_id, key, pool))
         }
         .await;
@@ -114,6 +154,7 @@ impl Store {
                     dir: dir.to_owned(),
                     store_id,
                     calendar: Calendar::new(profile.calendar),
+                    holidays: None,
                     profile: profile.clone(),
                     notices: Vec::new(),
                     lock,
@@ -129,6 +170,7 @@ impl Store {
         key: &DataKey,
         profile: &Profile,
         now: NaiveDateTime,
+        install: &[ProtocolFile],
     ) -> Result<SqlitePool, StoreError> {
         let pool = db::connect(&dir.join(DB_FILE), Some(key), false).await?;
         let written = async {
@@ -136,6 +178,12 @@ impl Store {
             legacy::convert(&pool).await?;
             let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
             insert_profile(&mut tx, profile, now).await?;
+            // The store's first protocols are recorded in the entry that makes it.
+            let at = ts(now);
+            let mut installed = protocols::install_shipped(&mut tx, &at).await?;
+            for f in install {
+                installed.push(protocols::install_file(&mut tx, f, &at).await?);
+            }
             audit::append(
                 &mut tx,
                 Change {
@@ -145,7 +193,10 @@ impl Store {
                     entity: "profile",
                     entity_id: "1",
                     before: None,
-                    after: Some(json(profile)?),
+                    after: Some(json(&serde_json::json!({
+                        "profile": profile,
+                        "protocols": installed,
+                    }))?),
                 },
             )
             .await?;
@@ -257,14 +308,16 @@ impl Store {
         let loaded = async {
             db::migrate(&pool).await?;
             legacy::convert(&pool).await?;
+            protocols::sync_shipped(&pool).await?;
             let profile = load_profile(&pool).await?;
             let closures = closure_dates(&pool).await?;
-            let calendar = Calendar::with_closures(profile.calendar, closures)
+            let holidays = holidays::load(&pool).await?;
+            let calendar = Calendar::with_data(profile.calendar, closures, holidays.as_ref())
                 .map_err(|e| StoreError::Database(e.to_string()))?;
-            Ok::<_, StoreError>((profile, calendar))
+            Ok::<_, StoreError>((profile, calendar, holidays))
         }
         .await;
-        let (profile, calendar) = match loaded {
+        let (profile, calendar, holidays) = match loaded {
             Ok(v) => v,
             Err(e) => {
                 db::close_pool(&pool).await;
@@ -289,6 +342,7 @@ impl Store {
             store_id: key_file.store_id,
             profile,
             calendar,
+            holidays,
             notices: Vec::new(),
             lock,
         })
@@ -305,6 +359,7 @@ impl Store {
             dir: dir.to_owned(),
             store_id: "plain".to_owned(),
             calendar: Calendar::new(profile.calendar),
+            holidays: None,
             profile,
             notices: Vec::new(),
             lock,

@@ -118,6 +118,34 @@ fn events_of(reference: &str, rows: &[LogRow]) -> Result<Vec<LoggedEvent>, Store
     Ok(out)
 }
 
+/// The version of its protocol a case was opened under, as its opening entry names it
+/// (cases opened before protocols were installed, or converted, name none).
+pub(super) async fn opening_pin(
+    conn: &mut SqliteConnection,
+    reference: &str,
+) -> Result<Option<String>, StoreError> {
+    #[derive(Deserialize)]
+    struct Text {
+        #[serde(default)]
+        protocol_sha256: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct Opening {
+        case: Text,
+    }
+    let after: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT after FROM audit WHERE entity = 'case' AND entity_id = ? AND action = ? ORDER BY seq LIMIT 1",
+    )
+    .bind(reference)
+    .bind(AuditAction::CaseCreate.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(after
+        .flatten()
+        .and_then(|a| serde_json::from_str::<Opening>(&a).ok())
+        .and_then(|o| o.case.protocol_sha256))
+}
+
 /// Why an entry does not read, without quoting it: serde's messages can hold the value
 /// found, which may be a child's name.
 pub(super) fn unreadable(e: &serde_json::Error) -> String {

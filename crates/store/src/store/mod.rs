@@ -5,6 +5,9 @@
 //! Board's imported packages and desktop alerts; `sql` holds how values are kept.
 
 pub use board::{BoardPackage, ImportOutcome, ImportedPackage};
+pub use holidays::{HolidayImport, ImportedNation};
+pub use lifecycle::ProtocolFile;
+pub use protocols::{check_install, sha256_hex, shipped_protocols, InstalledProtocol};
 pub use read::{CacheMismatch, CacheReport};
 pub use unit::CaseTx;
 
@@ -12,11 +15,13 @@ mod alerts;
 mod board;
 mod cases;
 mod files;
+mod holidays;
 mod keys;
 mod legacy;
-mod lifecycle;
+pub(crate) mod lifecycle;
 mod log;
 mod profile;
+pub(crate) mod protocols;
 mod read;
 mod rotation;
 pub(crate) mod sql;
@@ -30,7 +35,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, NaiveDateTime};
-use escalate_core::{Calendar, CalendarId};
+use escalate_core::{Calendar, CalendarId, HolidayData};
 use sqlx::{Row, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
 use crate::audit::{self, AuditAction, AuditLine, AuditReport, Change};
@@ -43,7 +48,7 @@ use crate::lock::{self, DirLock, Purpose, LOCK_FILE};
 use crate::validate::{optional, optional_text, required, LONG, NAME, SHORT};
 use escalate_core::model::*;
 use profile::{check_profile, closure_dates, load_profile};
-use sql::{date_in_calendar, in_calendar, json, parse_date, parse_ts, protocol_for, ts};
+use sql::{date_in_calendar, in_calendar, json, parse_date, parse_ts, ts};
 
 /// The draft kind of a half-written stage record: recording the stage removes it.
 pub const STAGE_RECORD_DRAFT: &str = "stage-record";
@@ -58,6 +63,8 @@ pub struct Store {
     store_id: String,
     profile: Profile,
     calendar: Calendar,
+    /// The official bank holidays imported into the store, merged; the calendar uses them.
+    holidays: Option<HolidayData>,
     /// Things the user should know about the open (e.g. the keyring could not be used).
     pub notices: Vec<String>,
     /// The data folder's lock, shared for the store's lifetime.

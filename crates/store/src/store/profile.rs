@@ -37,6 +37,17 @@ impl Store {
         let p = check_profile(&profile)?;
         in_calendar("now", now)?;
         let mut tx = self.begin().await?;
+        // New cases are opened under the profile's protocol: it must be installed.
+        super::protocols::current(&mut tx, &p.protocol_id)
+            .await
+            .map_err(|e| match e {
+                StoreError::Refused { code, message, .. } => StoreError::Refused {
+                    code,
+                    field: Some("protocol_id"),
+                    message,
+                },
+                e => e,
+            })?;
         sqlx::query(
             "UPDATE profile SET name = ?, designation = ?, agency = ?, sector = ?, protocol_id = ?, calendar = ?, auto_lock_minutes = ?, updated_at = ? WHERE id = 1",
         )
@@ -60,8 +71,9 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        let closures = self.calendar.closures().iter().copied();
-        self.calendar = Calendar::with_closures(p.calendar, closures)
+        let closures = self.calendar.closures().clone();
+        self.calendar = self
+            .calendar_for(p.calendar, closures)
             .map_err(|e| StoreError::Database(e.to_string()))?;
         self.profile = p;
         Ok(())
@@ -95,7 +107,8 @@ impl Store {
         date_in_calendar("day", day)?;
         let mut days: BTreeSet<NaiveDate> = self.calendar.closures().clone();
         days.insert(day);
-        let calendar = Calendar::with_closures(self.profile.calendar, days)
+        let calendar = self
+            .calendar_for(self.profile.calendar, days)
             .map_err(|e| StoreError::invalid("day", e.to_string()))?;
         let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO closure_days (day, note) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET note = excluded.note")
@@ -130,7 +143,8 @@ impl Store {
                 format!("{day} is not a closure day"),
             ));
         }
-        let calendar = Calendar::with_closures(self.profile.calendar, days)
+        let calendar = self
+            .calendar_for(self.profile.calendar, days)
             .map_err(|e| StoreError::invalid("day", e.to_string()))?;
         let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM closure_days WHERE day = ?")
@@ -188,8 +202,8 @@ pub(crate) async fn closure_dates(pool: &SqlitePool) -> Result<Vec<NaiveDate>, S
     days.iter().map(|d| parse_date(d)).collect()
 }
 
+/// The profile's own fields; whether its protocol is installed is asked of the store.
 pub(crate) fn check_profile(p: &Profile) -> Result<Profile, StoreError> {
-    protocol_for(&p.protocol_id)?;
     if p.auto_lock_minutes == 0 || p.auto_lock_minutes > 240 {
         return Err(StoreError::invalid(
             "auto_lock_minutes",

@@ -1,11 +1,15 @@
 //! Reading: the dashboard list (from its cache), one case's file (from its rows and its
 //! log, in one read transaction), and the check that every cache agrees with the log.
 
-use escalate_core::{Case, CaseFile, Engine, Urgency};
+use std::collections::HashMap;
+
+use escalate_core::{Case, CaseFile, Engine, Protocol, Urgency};
 use serde::Serialize;
 
 use super::*;
+use crate::store::protocols;
 use crate::store::sql::{CaseRow, StageRecordRow, CASE_ROW, STAGE_RECORD_COLUMNS};
+use crate::store::unit::replay_log;
 
 /// The outcome of replaying every case's log and comparing it with what the store
 /// keeps beside it.
@@ -45,6 +49,7 @@ struct ListRow<'a>(
     String,
     String,
     String,
+    String,
     #[serde(borrow)] &'a serde_json::value::RawValue,
 );
 
@@ -74,7 +79,7 @@ impl Store {
         // One row holding the whole list as JSON: SQLite builds it in C, so the cost is
         // one decode rather than a round of driver overhead per case.
         let list: Result<Option<String>, sqlx::Error> = sqlx::query_scalar(&format!(
-            "SELECT json_group_array(json_array(reference, child_name, raising_agency, receiving_agency, json(engine)))
+            "SELECT json_group_array(json_array(reference, child_name, raising_agency, receiving_agency, protocol_sha256, json(engine)))
              FROM case_state {LIST_WHERE}"
         ))
         .bind(all)
@@ -94,31 +99,65 @@ impl Store {
         let list = list.as_deref().unwrap_or("[]");
         // Every state decoded in the one pass; only if one of them does not decode is
         // the list read again state by state, so that case alone shows the damage.
-        type Row = (String, String, String, String, Case);
-        let rows: Vec<(String, String, String, String, Option<Case>)> = match serde_json::from_str::<
-            Vec<Row>,
-        >(list)
-        {
+        type Row = (String, String, String, String, String, Case);
+        type Listed = (String, String, String, String, String, Option<Case>);
+        let rows: Vec<Listed> = match serde_json::from_str::<Vec<Row>>(list) {
             Ok(rows) => rows
                 .into_iter()
-                .map(|(r, c, a, b, case)| (r, c, a, b, Some(case)))
+                .map(|(r, c, a, b, pin, case)| (r, c, a, b, pin, Some(case)))
                 .collect(),
             Err(_) => serde_json::from_str::<Vec<ListRow<'_>>>(list)
                 .map_err(|e| {
                     StoreError::Database(format!("case list unreadable: {}", log::unreadable(&e)))
                 })?
                 .into_iter()
-                .map(|ListRow(r, c, a, b, engine)| {
-                    (r, c, a, b, serde_json::from_str::<Case>(engine.get()).ok())
+                .map(|ListRow(r, c, a, b, pin, engine)| {
+                    (
+                        r,
+                        c,
+                        a,
+                        b,
+                        pin,
+                        serde_json::from_str::<Case>(engine.get()).ok(),
+                    )
                 })
                 .collect(),
         };
+        // Each version the cases are pinned to, read once: a handful for any number of cases.
+        let mut versions: HashMap<&str, Option<&'static Protocol>> = HashMap::new();
+        let mut conn = None;
+        for (.., pin, _) in &rows {
+            if versions.contains_key(pin.as_str()) {
+                continue;
+            }
+            let found = match protocols::interned(pin) {
+                Some(p) => Some(p),
+                None => {
+                    let conn = match &mut conn {
+                        Some(c) => c,
+                        None => conn.insert(self.pool.acquire().await?),
+                    };
+                    protocols::by_hash(conn, pin).await.ok().flatten()
+                }
+            };
+            versions.insert(pin, found);
+        }
         let mut out = Vec::with_capacity(rows.len());
-        for (reference, child_name, raising_agency, receiving_agency, case) in rows {
+        for (reference, child_name, raising_agency, receiving_agency, pin, case) in &rows {
+            let (reference, child_name, raising_agency, receiving_agency) = (
+                reference.clone(),
+                child_name.clone(),
+                raising_agency.clone(),
+                receiving_agency.clone(),
+            );
             let item = match case {
                 Some(case) => {
-                    let summary =
-                        protocol_for(&case.protocol).and_then(|p| Ok(engine.summary(p, &case)?));
+                    let summary = versions
+                        .get(pin.as_str())
+                        .copied()
+                        .flatten()
+                        .ok_or(())
+                        .and_then(|p| engine.summary(p, case).map_err(drop));
                     let (urgency, next_due) = match summary {
                         Ok(s) => (s.urgency, s.next_due),
                         Err(_) => (Urgency::Overdue { working_days: 0 }, None),
@@ -133,7 +172,7 @@ impl Store {
                         urgency,
                         next_due_text: next_due.as_ref().map(escalate_core::format::due),
                         next_due,
-                        protocol_id: case.protocol,
+                        protocol_id: case.protocol.clone(),
                     }
                 }
                 None => CaseListItem {
@@ -178,8 +217,9 @@ impl Store {
         pattern: &Option<String>,
     ) -> Result<String, StoreError> {
         use serde_json::value::RawValue;
-        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(&format!(
-            "SELECT reference, child_name, raising_agency, receiving_agency, engine FROM case_state {LIST_WHERE}"
+        type Row = (String, String, String, String, String, String);
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "SELECT reference, child_name, raising_agency, receiving_agency, protocol_sha256, engine FROM case_state {LIST_WHERE}"
         ))
         .bind(all)
         .bind(pattern)
@@ -189,9 +229,9 @@ impl Store {
         .await?;
         let rows = rows
             .into_iter()
-            .map(|(reference, child, raising, receiving, engine)| {
+            .map(|(reference, child, raising, receiving, pin, engine)| {
                 let engine = serde_json::from_str::<Box<RawValue>>(&engine).ok();
-                json(&(reference, child, raising, receiving, engine))
+                json(&(reference, child, raising, receiving, pin, engine))
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(format!("[{}]", rows.join(",")))
@@ -215,9 +255,9 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?;
         let events = log::case_events(&mut tx, reference).await?;
+        let (engine, protocol) =
+            replay_log(&mut tx, reference, row.protocol_sha256.as_deref(), &events).await?;
         tx.commit().await?;
-        let protocol = protocol_for(&row.protocol_id)?;
-        let engine = Case::replay(protocol, events.iter().map(|e| &e.event))?;
         Ok(CaseFile {
             case: row.text()?,
             raising_agency: row.raising_agency,
@@ -237,15 +277,15 @@ impl Store {
     /// by exactly one event of its case's log). Stops at the first case that differs.
     pub async fn check_caches(&self) -> Result<CacheReport, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let cases: Vec<(i64, String, String)> =
-            sqlx::query_as("SELECT id, reference, protocol_id FROM cases ORDER BY id")
+        let cases: Vec<(i64, String, Option<String>)> =
+            sqlx::query_as("SELECT id, reference, protocol_sha256 FROM cases ORDER BY id")
                 .fetch_all(&mut *conn)
                 .await?;
         let mut checked = 0u64;
-        for (id, reference, protocol_id) in cases {
+        for (id, reference, pin) in cases {
             checked += 1;
             if let Some(reason) = self
-                .differs(&mut conn, id, &reference, &protocol_id)
+                .differs(&mut conn, id, &reference, pin.as_deref())
                 .await?
             {
                 return Ok(CacheReport {
@@ -266,32 +306,65 @@ impl Store {
         conn: &mut SqliteConnection,
         id: i64,
         reference: &str,
-        protocol_id: &str,
+        pin: Option<&str>,
     ) -> Result<Option<String>, StoreError> {
-        let protocol = match protocol_for(protocol_id) {
-            Ok(p) => p,
-            Err(_) => {
-                return Ok(Some(format!(
-                    "its protocol '{protocol_id}' is not one this version knows"
-                )))
-            }
-        };
         let events = match log::case_events(conn, reference).await {
             Ok(e) => e,
             Err(e) => return Ok(Some(e.to_string())),
         };
-        let replayed = match Case::replay(protocol, events.iter().map(|e| &e.event)) {
-            Ok(c) => c,
+        let replayed = match replay_log(conn, reference, pin, &events).await {
+            Ok((c, _)) => c,
             Err(e) => return Ok(Some(e.to_string())),
         };
-        let cached: Option<(String, String)> =
-            sqlx::query_as("SELECT status, engine FROM case_state WHERE case_id = ?")
-                .bind(id)
-                .fetch_optional(&mut *conn)
-                .await?;
-        let Some((status, engine)) = cached else {
+        // The version the case is pinned to is the one its last move took it to, each
+        // move starting from where the one before ended; a case opened by this version
+        // names its version in its opening entry too.
+        let mut at = None;
+        for e in &events {
+            if let escalate_core::Event::MoveProtocol { from, to, .. } = &e.event {
+                if at.is_some_and(|s: &str| s != from.sha256) {
+                    return Ok(Some(
+                        "its moves between protocol versions do not follow on from each other"
+                            .to_owned(),
+                    ));
+                }
+                at = Some(to.sha256.as_str());
+            }
+        }
+        let opened_pin = log::opening_pin(conn, reference).await?;
+        let first_from = events.iter().find_map(|e| match &e.event {
+            escalate_core::Event::MoveProtocol { from, .. } => Some(from.sha256.as_str()),
+            _ => None,
+        });
+        if let Some(opened) = opened_pin.as_deref() {
+            if opened != first_from.or(pin).unwrap_or_default() {
+                return Ok(Some(
+                    "it runs under a protocol version other than the one its log says it was opened under".to_owned(),
+                ));
+            }
+        }
+        if let Some(last) = at {
+            if pin != Some(last) {
+                return Ok(Some(
+                    "it is pinned to a protocol version other than the one its log moved it to"
+                        .to_owned(),
+                ));
+            }
+        }
+        let cached: Option<(String, String, String)> = sqlx::query_as(
+            "SELECT status, engine, protocol_sha256 FROM case_state WHERE case_id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some((status, engine, cached_pin)) = cached else {
             return Ok(Some("it has no dashboard row".to_owned()));
         };
+        if Some(cached_pin.as_str()) != pin {
+            return Ok(Some(
+                "the dashboard shows it under another protocol version than its own".to_owned(),
+            ));
+        }
         if status != replayed.state.as_str() {
             return Ok(Some(format!(
                 "the dashboard shows it {status}, its log {}",

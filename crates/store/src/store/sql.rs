@@ -4,7 +4,7 @@
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use escalate_core::calendar::{FIRST_YEAR, LAST_YEAR};
-use escalate_core::{builtin_protocol, CaseText, Protocol, Sector};
+use escalate_core::{CaseText, Sector};
 use sqlx::SqliteConnection;
 
 use crate::error::StoreError;
@@ -48,23 +48,6 @@ pub(crate) fn date_in_calendar(field: &'static str, d: NaiveDate) -> Result<(), 
             ),
         ))
     }
-}
-
-pub(crate) fn protocol_for(id: &str) -> Result<&'static Protocol, StoreError> {
-    builtin_protocol(id)
-        .map_err(|e| StoreError::Database(e.to_string()))?
-        .ok_or_else(|| {
-            StoreError::invalid(
-                "protocol",
-                format!(
-                    "'{id}' is not a protocol Escalate knows: use one of {}",
-                    escalate_core::protocol::builtin_ids()
-                        .into_iter()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )
-        })
 }
 
 /// The agency's id, adding it the first time it is named (names are case-insensitive).
@@ -123,6 +106,8 @@ pub(crate) struct CaseRow {
     pub reference: String,
     pub protocol_id: String,
     pub protocol_version: String,
+    /// `None` only for a case of a protocol this store never installed.
+    pub protocol_sha256: Option<String>,
     pub child_name: String,
     pub child_dob: Option<String>,
     pub child_identifiers: String,
@@ -139,7 +124,7 @@ pub(crate) struct CaseRow {
 }
 
 /// Selects a [`CaseRow`]: `FROM cases c` joined to its two agencies, `WHERE` to follow.
-pub(crate) const CASE_ROW: &str = "SELECT c.id, c.reference, c.protocol_id, c.protocol_version, c.child_name, c.child_dob,
+pub(crate) const CASE_ROW: &str = "SELECT c.id, c.reference, c.protocol_id, c.protocol_version, c.protocol_sha256, c.child_name, c.child_dob,
         c.child_identifiers, c.category, c.summary, ra.name AS raising_agency, c.raising_professional,
         rb.name AS receiving_agency, c.receiving_professional, c.opened_at, c.immediate_risk_reason,
         c.created_at, c.updated_at
@@ -153,6 +138,7 @@ impl CaseRow {
             reference: self.reference.clone(),
             protocol_id: self.protocol_id.clone(),
             protocol_version: self.protocol_version.clone(),
+            protocol_sha256: self.protocol_sha256.clone().unwrap_or_default(),
             child_name: self.child_name.clone(),
             child_dob: self.child_dob.as_deref().map(parse_date).transpose()?,
             child_identifiers: self.child_identifiers.clone(),

@@ -10,9 +10,10 @@
 //! tx.commit(now).await?;
 //! ```
 
-use escalate_core::{Case, Event, Protocol};
+use escalate_core::{Case, Event, LoggedEvent, Protocol, ProtocolPin};
 
 use super::*;
+use crate::store::protocols;
 use crate::store::sql::{CaseRow, CASE_ROW};
 
 /// A case's write in progress. Holds the store's write lock until committed or dropped.
@@ -22,11 +23,32 @@ pub struct CaseTx<'s> {
     reference: String,
     /// `None` for a case being created, until it is written.
     case_id: Option<i64>,
+    /// The version of its protocol the case runs under, and what pins it there.
     protocol: &'static Protocol,
+    pin: ProtocolPin,
     /// The case before this move; `None` for a new case.
     before: Option<Case>,
-    /// The move, as the log keeps it, and the case after it.
+    /// The move, as the log keeps it, and the case after it (and, for a move to
+    /// another version, that version).
     applied: Option<(Event, Case)>,
+    moved_to: Option<(ProtocolPin, &'static Protocol)>,
+}
+
+/// A case's log replayed under the versions of its protocol it ran under: the case,
+/// the version it runs under now, and its pin.
+pub(crate) async fn replay_log(
+    conn: &mut SqliteConnection,
+    reference: &str,
+    pinned: Option<&str>,
+    events: &[LoggedEvent],
+) -> Result<(Case, &'static Protocol), StoreError> {
+    let (opened, later) = protocols::for_log(conn, reference, pinned, events).await?;
+    let (case, protocol) = Case::replay_pinned(
+        opened,
+        |sha| later.get(sha).copied(),
+        events.iter().map(|e| &e.event),
+    )?;
+    Ok((case, protocol))
 }
 
 impl std::fmt::Debug for CaseTx<'_> {
@@ -43,23 +65,28 @@ impl Store {
     pub async fn begin_case(&self, reference: &str) -> Result<CaseTx<'_>, StoreError> {
         let reference = reference.trim();
         let mut tx = self.begin().await?;
-        let (case_id, protocol_id): (i64, String) =
-            sqlx::query_as("SELECT id, protocol_id FROM cases WHERE reference = ?")
-                .bind(reference)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or_else(|| StoreError::NoCase(reference.to_owned()))?;
-        let protocol = protocol_for(&protocol_id)?;
+        let (case_id, version, sha): (i64, String, Option<String>) = sqlx::query_as(
+            "SELECT id, protocol_version, protocol_sha256 FROM cases WHERE reference = ?",
+        )
+        .bind(reference)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::NoCase(reference.to_owned()))?;
         let events = log::case_events(&mut tx, reference).await?;
-        let case = Case::replay(protocol, events.iter().map(|e| &e.event))?;
+        let (case, protocol) = replay_log(&mut tx, reference, sha.as_deref(), &events).await?;
         Ok(CaseTx {
             store: self,
             tx,
             reference: reference.to_owned(),
             case_id: Some(case_id),
             protocol,
+            pin: ProtocolPin {
+                version,
+                sha256: sha.unwrap_or_default(),
+            },
             before: Some(case),
             applied: None,
+            moved_to: None,
         })
     }
 
@@ -71,8 +98,8 @@ impl Store {
         opened: NaiveDateTime,
     ) -> Result<CaseTx<'_>, StoreError> {
         use chrono::Datelike;
-        let protocol = protocol_for(protocol)?;
         let mut tx = self.begin().await?;
+        let (pin, protocol) = protocols::current(&mut tx, protocol).await?;
         let prefix = format!("RPD-{}-", opened.year());
         let count: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE reference LIKE ? || '%'")
@@ -85,8 +112,10 @@ impl Store {
             reference: format!("{prefix}{:04}", count + 1),
             case_id: None,
             protocol,
+            pin,
             before: None,
             applied: None,
+            moved_to: None,
         })
     }
 }
@@ -101,8 +130,14 @@ impl CaseTx<'_> {
         self.case_id
     }
 
+    /// The version of its protocol the case runs under (before this move).
     pub fn protocol(&self) -> &'static Protocol {
         self.protocol
+    }
+
+    /// What pins the case to that version.
+    pub fn pin(&self) -> &ProtocolPin {
+        &self.pin
     }
 
     /// The case as it was when the move began (`None` for a new case).
@@ -138,9 +173,32 @@ impl CaseTx<'_> {
                     "a new case's first event must open it".to_owned(),
                 ))
             }
+            (Some(before), Event::MoveProtocol { at, to, .. }) => {
+                // The version moved to is installed and already read (`move_protocol`
+                // finds it); the move is checked against its rules.
+                let target = protocols::interned(&to.sha256).ok_or_else(|| {
+                    StoreError::invalid(
+                        "to",
+                        format!("version {} of the protocol is not installed", to.version),
+                    )
+                })?;
+                let mut case = before.clone();
+                let event = Event::MoveProtocol {
+                    at,
+                    from: self.pin.clone(),
+                    to,
+                };
+                case.apply(target, event.clone())?;
+                if let Event::MoveProtocol { to, .. } = &event {
+                    self.moved_to = Some((to.clone(), target));
+                }
+                (event, case)
+            }
             (Some(before), event) => {
                 let mut case = before.clone();
-                case.apply(self.protocol, event.clone())?;
+                // Live, a move is checked with the calendar too (an extension must give
+                // more time than the deadline as it stands); a replay is not.
+                case.apply_on(self.protocol, &self.store.calendar, event.clone())?;
                 // The log never depends on "the next stage": it keeps where the case went.
                 let event = match event {
                     Event::Escalate {
@@ -191,6 +249,7 @@ impl CaseTx<'_> {
                         "receiving_agency": row.receiving_agency,
                         "receiving_professional": row.receiving_professional,
                         "protocol": row.protocol_id, "protocol_version": row.protocol_version,
+                        "protocol_sha256": row.protocol_sha256,
                         "opened_at": row.opened_at, "immediate_risk": row.immediate_risk_reason,
                     },
                 }))?
@@ -226,6 +285,22 @@ impl CaseTx<'_> {
             .bind(&self.reference)
             .execute(&mut *self.tx)
             .await?;
+        if let Some((pin, _)) = &self.moved_to {
+            // The row and the dashboard follow the log: later moves run under this version.
+            sqlx::query(
+                "UPDATE cases SET protocol_version = ?, protocol_sha256 = ? WHERE reference = ?",
+            )
+            .bind(&pin.version)
+            .bind(&pin.sha256)
+            .bind(&self.reference)
+            .execute(&mut *self.tx)
+            .await?;
+            sqlx::query("UPDATE case_state SET protocol_sha256 = ? WHERE reference = ?")
+                .bind(&pin.sha256)
+                .bind(&self.reference)
+                .execute(&mut *self.tx)
+                .await?;
+        }
         self.tx.commit().await?;
         Ok(case)
     }
@@ -250,7 +325,7 @@ fn check_times(event: &Event) -> Result<(), StoreError> {
             in_calendar("due", *due)
         }
         Event::Migrated { case } => in_calendar("opened", case.opened_at),
-        Event::SwitchRoute { at, .. } => in_calendar("now", *at),
+        Event::SwitchRoute { at, .. } | Event::MoveProtocol { at, .. } => in_calendar("now", *at),
         Event::Extend { at, to, .. } => {
             in_calendar("now", *at)?;
             match to.date() {

@@ -19,6 +19,7 @@ mod hostile_files;
 mod keys;
 mod legacy;
 mod parsers;
+mod protocols;
 mod rotation;
 mod support;
 

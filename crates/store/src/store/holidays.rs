@@ -1,0 +1,193 @@
+//! Official bank holidays imported into the store from GOV.UK's `bank-holidays.json`:
+//! each import is kept whole and audited, and the store's calendar (every deadline it
+//! counts) uses them. For each nation and year an import lists, its list replaces the
+//! shipped one and the rules; a later import of the same year replaces an earlier one.
+
+use std::collections::BTreeMap;
+
+use escalate_core::{Holiday, HolidayData};
+use serde::Serialize;
+
+use super::*;
+use crate::audit::AuditAction;
+
+/// One nation's years in an import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ImportedNation {
+    pub calendar: CalendarId,
+    pub first_year: i32,
+    pub last_year: i32,
+    /// Bank holidays it lists.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub holidays: u64,
+}
+
+/// One bank-holiday file imported into the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct HolidayImport {
+    pub file_name: String,
+    /// SHA-256 of the file as imported, lower-case hex.
+    pub sha256: String,
+    pub imported_at: NaiveDateTime,
+    pub nations: Vec<ImportedNation>,
+}
+
+fn nations(data: &HolidayData) -> Vec<ImportedNation> {
+    data.nations()
+        .filter_map(|id| {
+            let years = data.years(id);
+            let (first, last) = (*years.first()?, *years.last()?);
+            let holidays = years
+                .iter()
+                .map(|y| data.holidays(id, *y).map_or(0, <[Holiday]>::len) as u64)
+                .sum();
+            Some(ImportedNation {
+                calendar: id,
+                first_year: first,
+                last_year: last,
+                holidays,
+            })
+        })
+        .collect()
+}
+
+/// Later lists replace earlier ones, year by year and nation by nation.
+fn merge<'a>(imports: impl IntoIterator<Item = &'a HolidayData>) -> HolidayData {
+    let mut lists: BTreeMap<(CalendarId, i32), Vec<Holiday>> = BTreeMap::new();
+    for data in imports {
+        for id in data.nations() {
+            for year in data.years(id) {
+                if let Some(days) = data.holidays(id, year) {
+                    lists.insert((id, year), days.to_vec());
+                }
+            }
+        }
+    }
+    HolidayData::from_lists(lists.into_iter().map(|((id, y), days)| (id, y, days)))
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct ImportRow {
+    sha256: String,
+    file_name: String,
+    text: String,
+    imported_at: String,
+}
+
+async fn rows(conn: &mut SqliteConnection) -> Result<Vec<ImportRow>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT sha256, file_name, text, imported_at FROM holiday_imports ORDER BY id",
+    )
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+fn parse(row: &ImportRow) -> Result<HolidayData, StoreError> {
+    HolidayData::from_govuk_json(&row.text, &row.file_name).map_err(|e| {
+        StoreError::Database(format!(
+            "an imported bank-holiday file no longer reads ({e}): the store was changed outside Escalate"
+        ))
+    })
+}
+
+/// Every import, merged: `None` when there is none.
+pub(crate) async fn load(pool: &SqlitePool) -> Result<Option<HolidayData>, StoreError> {
+    let rows = rows(&mut *pool.acquire().await?).await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let parsed = rows.iter().map(parse).collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(merge(&parsed)))
+}
+
+impl Store {
+    /// Import an official bank-holiday file (GOV.UK's `bank-holidays.json`), named
+    /// `file_name` in errors: checked whole first (a problem is `file:line: field:
+    /// message`, and nothing changes), then kept whole and audited in one transaction;
+    /// from then on every deadline this store counts uses it.
+    pub async fn import_holidays(
+        &mut self,
+        file_name: &str,
+        text: &str,
+        now: NaiveDateTime,
+    ) -> Result<HolidayImport, StoreError> {
+        in_calendar("now", now)?;
+        let data =
+            HolidayData::from_govuk_json(text, file_name).map_err(StoreError::HolidayFile)?;
+        let merged = match &self.holidays {
+            Some(held) => merge([held, &data]),
+            None => merge([&data]),
+        };
+        let calendar = Calendar::with_data(
+            self.profile.calendar,
+            self.calendar.closures().iter().copied(),
+            Some(&merged),
+        )
+        .map_err(|e| StoreError::Database(e.to_string()))?;
+        let sha = super::protocols::sha256_hex(text);
+        let imported = HolidayImport {
+            file_name: file_name.to_owned(),
+            sha256: sha.clone(),
+            imported_at: now,
+            nations: nations(&data),
+        };
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO holiday_imports (sha256, file_name, text, imported_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(&sha)
+        .bind(file_name)
+        .bind(text)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        self.log(
+            &mut tx,
+            now,
+            AuditAction::CalendarImport,
+            ("calendar", "bank-holidays"),
+            None,
+            Some(json(&serde_json::json!({
+                "file": file_name, "sha256": sha, "nations": imported.nations,
+            }))?),
+        )
+        .await?;
+        tx.commit().await?;
+        self.holidays = Some(merged);
+        self.calendar = calendar;
+        Ok(imported)
+    }
+
+    /// The bank-holiday files imported, oldest first.
+    pub async fn holiday_imports(&self) -> Result<Vec<HolidayImport>, StoreError> {
+        rows(&mut *self.pool().acquire().await?)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(HolidayImport {
+                    file_name: r.file_name.clone(),
+                    sha256: r.sha256.clone(),
+                    imported_at: parse_ts(&r.imported_at)?,
+                    nations: nations(&parse(r)?),
+                })
+            })
+            .collect()
+    }
+
+    /// The official bank holidays imported into the store, merged (newest import of a
+    /// year first); `None` when there are none.
+    pub fn holiday_data(&self) -> Option<&HolidayData> {
+        self.holidays.as_ref()
+    }
+
+    /// The store's calendar for `id` with `closures`, with its imported bank holidays.
+    pub(crate) fn calendar_for(
+        &self,
+        id: CalendarId,
+        closures: impl IntoIterator<Item = NaiveDate>,
+    ) -> Result<Calendar, escalate_core::CalendarError> {
+        Calendar::with_data(id, closures, self.holidays.as_ref())
+    }
+}

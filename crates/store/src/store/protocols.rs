@@ -1,0 +1,812 @@
+//! Installed protocols: the versions of protocols a store uses, each kept whole (its
+//! text) and named by the SHA-256 of that text. The shipped protocols are installed
+//! when a store is made, and a changed shipped text when a newer build opens it; a lead
+//! or administrator installs others from files. Every case is pinned to the version it
+//! was opened under (or that the lead moved it to), by hash, so a new version changes
+//! new cases only. Nothing here looks a protocol up among the shipped ones by id: the
+//! store's table is the registry, and the shipped texts are only what it installs.
+//!
+//! A version's parsed protocol is kept for the life of the process, once per text
+//! (`intern`): the engine's answers borrow from the protocol (`CaseStatus<'static>`),
+//! and a store holds a handful of versions. A bound on how many are kept stops a
+//! process from growing without end however many texts it is shown.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, OnceLock};
+
+use escalate_core::protocol::{builtin_ids, builtin_texts, ProtocolError};
+use escalate_core::{ErrorCode, Protocol, ProtocolErrors, ProtocolPin};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::*;
+use crate::audit::AuditAction;
+
+/// Who installs the shipped protocols: the program, not the lead.
+const SHIPPED_ACTOR: &str = "Escalate (shipped protocols)";
+
+/// The most protocol texts one process keeps parsed. A store has a few versions of a
+/// few protocols; this many is far beyond any, and keeps memory bounded.
+const MAX_KEPT: usize = 512;
+
+/// The longest version and partnership an export package can carry (its schema's limit
+/// for a name), checked when a protocol is installed so every case under it exports.
+const NAME_MAX: usize = 200;
+
+/// The SHA-256 of a protocol's text, in lower-case hex: what pins a case to it.
+pub fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+static KEPT: OnceLock<Mutex<HashMap<String, &'static Protocol>>> = OnceLock::new();
+
+fn kept() -> std::sync::MutexGuard<'static, HashMap<String, &'static Protocol>> {
+    // A panic elsewhere while the map was held cannot leave it half-changed (one
+    // insert), so a poisoned lock is taken as it is.
+    KEPT.get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The parsed protocol of a text already seen, by its hash.
+pub(crate) fn interned(sha256: &str) -> Option<&'static Protocol> {
+    kept().get(sha256).copied()
+}
+
+/// The parsed protocol of `text`, whose hash must be `sha256`: parsed once per process.
+/// `file` names it in errors. A stored text that no longer hashes to its name, or no
+/// longer reads, was changed outside Escalate.
+pub(crate) fn intern(
+    sha256: &str,
+    text: &str,
+    file: &str,
+) -> Result<&'static Protocol, StoreError> {
+    if let Some(p) = interned(sha256) {
+        return Ok(p);
+    }
+    if sha256_hex(text) != sha256 {
+        return Err(StoreError::Database(format!(
+            "the installed protocol {file} does not match its SHA-256: the store was changed outside Escalate. Run `escalate audit verify`"
+        )));
+    }
+    let parsed = Protocol::from_toml(text, file).map_err(|e| {
+        StoreError::Database(format!(
+            "the installed protocol {file} no longer reads ({}): the store was changed outside Escalate",
+            e.errors.first().map_or_else(String::new, ToString::to_string)
+        ))
+    })?;
+    let mut map = kept();
+    if let Some(p) = map.get(sha256) {
+        return Ok(p);
+    }
+    if map.len() >= MAX_KEPT {
+        return Err(StoreError::Database(format!(
+            "this Escalate has read {MAX_KEPT} different protocol texts since it started: close it and start it again"
+        )));
+    }
+    let leaked: &'static Protocol = Box::leak(Box::new(parsed));
+    map.insert(sha256.to_owned(), leaked);
+    Ok(leaked)
+}
+
+/// The shipped protocols, as (file name, text, hash, parsed), in the order they ship.
+pub(crate) fn shipped(
+) -> Result<Vec<(&'static str, &'static str, String, &'static Protocol)>, StoreError> {
+    builtin_texts()
+        .map(|(file, text)| {
+            let sha = sha256_hex(text);
+            let p = intern(&sha, text, &format!("assets/protocols/{file}"))?;
+            Ok((file, text, sha, p))
+        })
+        .collect()
+}
+
+/// The protocols this build ships, in the order they ship: what a new store installs.
+/// Commands that need no store (a plan, a protocol shown by id) read them here.
+pub fn shipped_protocols() -> Result<Vec<&'static Protocol>, StoreError> {
+    Ok(shipped()?.into_iter().map(|(_, _, _, p)| p).collect())
+}
+
+/// Whether `id` is one of the protocols this build ships.
+pub(crate) fn is_shipped_id(id: &str) -> bool {
+    builtin_ids().contains(id)
+}
+
+/// One installed version of a protocol, as `escalate protocols` and Settings list them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct InstalledProtocol {
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    /// SHA-256 of the text, lower-case hex: what cases are pinned to.
+    pub sha256: String,
+    /// It came with Escalate (rather than from a file a lead or administrator gave).
+    pub shipped: bool,
+    /// New cases of its id are opened under this version.
+    pub current: bool,
+    /// The file it was installed from.
+    pub file_name: String,
+    pub installed_at: NaiveDateTime,
+    /// Cases pinned to this version.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub cases: u64,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct Row {
+    protocol_id: String,
+    version: String,
+    sha256: String,
+    text: String,
+    shipped: bool,
+    file_name: String,
+    installed_at: String,
+    current: bool,
+}
+
+const ROW: &str =
+    "SELECT protocol_id, version, sha256, text, shipped, file_name, installed_at, current FROM protocols";
+
+impl Row {
+    fn file(&self) -> String {
+        format!("protocol {} version {}", self.protocol_id, self.version)
+    }
+
+    fn protocol(&self) -> Result<&'static Protocol, StoreError> {
+        intern(&self.sha256, &self.text, &self.file())
+    }
+
+    fn pin(&self) -> ProtocolPin {
+        ProtocolPin {
+            version: self.version.clone(),
+            sha256: self.sha256.clone(),
+        }
+    }
+
+    fn installed(&self, cases: u64) -> Result<InstalledProtocol, StoreError> {
+        Ok(InstalledProtocol {
+            id: self.protocol_id.clone(),
+            name: self.protocol()?.name.clone(),
+            version: self.version.clone(),
+            sha256: self.sha256.clone(),
+            shipped: self.shipped,
+            current: self.current,
+            file_name: self.file_name.clone(),
+            installed_at: parse_ts(&self.installed_at)?,
+            cases,
+        })
+    }
+}
+
+/// The installed version with hash `sha256`, where there is one.
+pub(crate) async fn by_hash(
+    conn: &mut SqliteConnection,
+    sha256: &str,
+) -> Result<Option<&'static Protocol>, StoreError> {
+    if let Some(p) = interned(sha256) {
+        return Ok(Some(p));
+    }
+    let row: Option<Row> = sqlx::query_as(&format!("{ROW} WHERE sha256 = ?"))
+        .bind(sha256)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|r| r.protocol()).transpose()
+}
+
+/// The ids of the protocols installed, for messages.
+async fn installed_ids(conn: &mut SqliteConnection) -> Result<String, StoreError> {
+    let ids: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT protocol_id FROM protocols ORDER BY protocol_id")
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(if ids.is_empty() {
+        "none is installed".to_owned()
+    } else {
+        ids.join(", ")
+    })
+}
+
+fn not_installed(id: &str, known: &str) -> StoreError {
+    StoreError::Refused {
+        code: ErrorCode::ProtocolUnknown,
+        field: Some("protocol"),
+        message: format!(
+            "'{id}' is not a protocol installed in this store: use one of {known}, or install its file first with `escalate protocol install FILE`"
+        ),
+    }
+}
+
+/// The version new cases of `id` are opened under, with its pin.
+pub(crate) async fn current(
+    conn: &mut SqliteConnection,
+    id: &str,
+) -> Result<(ProtocolPin, &'static Protocol), StoreError> {
+    let row: Option<Row> = sqlx::query_as(&format!("{ROW} WHERE protocol_id = ? AND current = 1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match row {
+        Some(r) => Ok((r.pin(), r.protocol()?)),
+        None => Err(not_installed(id, &installed_ids(conn).await?)),
+    }
+}
+
+/// The protocols a case's log runs under: the version it was opened under (the first
+/// move's `from`, or else the version it is pinned to, which no move has changed) and
+/// every version a move took it to, each found by hash.
+pub(crate) async fn for_log(
+    conn: &mut SqliteConnection,
+    reference: &str,
+    pinned: Option<&str>,
+    events: &[escalate_core::LoggedEvent],
+) -> Result<(&'static Protocol, HashMap<String, &'static Protocol>), StoreError> {
+    let mut moves = events.iter().filter_map(|e| match &e.event {
+        escalate_core::Event::MoveProtocol { from, to, .. } => Some((from, to)),
+        _ => None,
+    });
+    let missing = |sha: &str| {
+        StoreError::Database(format!(
+            "case {reference} runs under a protocol version that is not installed (SHA-256 {}): the store was changed outside Escalate",
+            sha.get(..12).unwrap_or(sha)
+        ))
+    };
+    let opened = match moves.next() {
+        Some((from, _)) => from.sha256.clone(),
+        None => pinned
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| {
+                StoreError::Database(format!(
+                    "case {reference} is pinned to no installed protocol version: its protocol is not installed in this store"
+                ))
+            })?
+            .to_owned(),
+    };
+    let first = by_hash(conn, &opened)
+        .await?
+        .ok_or_else(|| missing(&opened))?;
+    let mut later = HashMap::new();
+    for e in events {
+        if let escalate_core::Event::MoveProtocol { to, .. } = &e.event {
+            let p = by_hash(conn, &to.sha256)
+                .await?
+                .ok_or_else(|| missing(&to.sha256))?;
+            later.insert(to.sha256.clone(), p);
+        }
+    }
+    Ok((first, later))
+}
+
+/// Install the shipped protocols a store does not hold yet (a newer build with a
+/// changed text, or a store made before protocols were installed), and pin the cases
+/// made before then to the version of theirs new cases use. One transaction, only when
+/// there is something to do, each install and pin one entry, dated as of the store's
+/// last entry (opening has no clock, and the log's times never go backwards).
+pub(crate) async fn sync_shipped(pool: &SqlitePool) -> Result<(), StoreError> {
+    // Asked first without the write lock: almost every open has nothing to do.
+    if !needs_sync(&mut *pool.acquire().await?).await? {
+        return Ok(());
+    }
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    if !needs_sync(&mut tx).await? {
+        return Ok(());
+    }
+    let at = sqlx::query_scalar::<_, String>("SELECT at FROM audit ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut *tx)
+        .await?
+        .unwrap_or_else(|| "1990-01-01T00:00:00".to_owned());
+    for installed in install_shipped(&mut tx, &at).await? {
+        let id = installed["protocol"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        audit::append(
+            &mut tx,
+            audit::Change {
+                at: &at,
+                actor: SHIPPED_ACTOR,
+                action: AuditAction::ProtocolInstall,
+                entity: "protocol",
+                entity_id: &id,
+                before: None,
+                after: Some(json(&installed)?),
+            },
+        )
+        .await?;
+    }
+    for pinned in pin_unpinned(&mut tx).await? {
+        let id = pinned["protocol"].as_str().unwrap_or_default().to_owned();
+        audit::append(
+            &mut tx,
+            audit::Change {
+                at: &at,
+                actor: SHIPPED_ACTOR,
+                action: AuditAction::ProtocolPin,
+                entity: "protocol",
+                entity_id: &id,
+                before: None,
+                after: Some(json(&pinned)?),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn needs_sync(conn: &mut SqliteConnection) -> Result<bool, StoreError> {
+    let held: Vec<String> = sqlx::query_scalar("SELECT sha256 FROM protocols")
+        .fetch_all(&mut *conn)
+        .await?;
+    let unpinned: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM cases WHERE protocol_sha256 IS NULL LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(unpinned.is_some() || shipped()?.iter().any(|(_, _, sha, _)| !held.contains(sha)))
+}
+
+/// Install the shipped texts not held yet, dated `at`, and give each one installed as
+/// its entry records it. A shipped text becomes the version new cases of its id use,
+/// unless a version the lead installed is: theirs stays. The caller records them: in
+/// their own entries, or in the entry that needed them (`store.create`).
+pub(crate) async fn install_shipped(
+    conn: &mut SqliteConnection,
+    at: &str,
+) -> Result<Vec<serde_json::Value>, StoreError> {
+    let mut out = Vec::new();
+    for (file, text, sha, p) in shipped()? {
+        let held: Option<i64> = sqlx::query_scalar("SELECT 1 FROM protocols WHERE sha256 = ?")
+            .bind(&sha)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if held.is_some() {
+            continue;
+        }
+        let current_shipped: Option<bool> = sqlx::query_scalar(
+            "SELECT shipped FROM protocols WHERE protocol_id = ? AND current = 1",
+        )
+        .bind(&p.id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let current = current_shipped.is_none_or(|shipped| shipped);
+        if current {
+            sqlx::query("UPDATE protocols SET current = 0 WHERE protocol_id = ?")
+                .bind(&p.id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        insert(conn, p, &sha, text, true, file, at, current).await?;
+        out.push(serde_json::json!({
+            "protocol": p.id, "version": p.version, "sha256": sha,
+            "file": file, "shipped": true, "current": current,
+        }));
+    }
+    Ok(out)
+}
+
+/// Pin the cases made before protocols were installed to the version of their
+/// protocol new cases use (on the first open by this build, the shipped text), and
+/// give what was pinned, per protocol, for the caller to record. A protocol this store
+/// never installed stays unpinned: its cases say so when read.
+pub(crate) async fn pin_unpinned(
+    conn: &mut SqliteConnection,
+) -> Result<Vec<serde_json::Value>, StoreError> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT protocol_id FROM cases WHERE protocol_sha256 IS NULL ORDER BY protocol_id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::new();
+    for id in ids {
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT sha256, version FROM protocols WHERE protocol_id = ? AND current = 1",
+        )
+        .bind(&id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some((sha, version)) = row else { continue };
+        let pinned = sqlx::query(
+            "UPDATE cases SET protocol_sha256 = ? WHERE protocol_id = ? AND protocol_sha256 IS NULL",
+        )
+        .bind(&sha)
+        .bind(&id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        sqlx::query(
+            "UPDATE case_state SET protocol_sha256 = ? WHERE case_id IN (SELECT id FROM cases WHERE protocol_id = ? AND protocol_sha256 = ?)",
+        )
+        .bind(&sha)
+        .bind(&id)
+        .bind(&sha)
+        .execute(&mut *conn)
+        .await?;
+        out.push(serde_json::json!({
+            "protocol": id, "version": version, "sha256": sha, "cases": pinned,
+        }));
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert(
+    conn: &mut SqliteConnection,
+    p: &Protocol,
+    sha: &str,
+    text: &str,
+    shipped: bool,
+    file_name: &str,
+    at: &str,
+    current: bool,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO protocols (protocol_id, version, sha256, text, shipped, file_name, installed_at, current)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&p.id)
+    .bind(&p.version)
+    .bind(sha)
+    .bind(text)
+    .bind(shipped)
+    .bind(file_name)
+    .bind(at)
+    .bind(current)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Install a protocol file while a store is made, dated `at`: it becomes the version
+/// new cases of its id use. Gives it as the store's first entry records it.
+pub(crate) async fn install_file(
+    conn: &mut SqliteConnection,
+    f: &super::lifecycle::ProtocolFile,
+    at: &str,
+) -> Result<serde_json::Value, StoreError> {
+    let p = check_install(&f.text, &f.file_name)?;
+    let sha = sha256_hex(&f.text);
+    refuse_duplicate(&mut *conn, &p, &sha).await?;
+    sqlx::query("UPDATE protocols SET current = 0 WHERE protocol_id = ?")
+        .bind(&p.id)
+        .execute(&mut *conn)
+        .await?;
+    insert(conn, &p, &sha, &f.text, false, &f.file_name, at, true).await?;
+    Ok(serde_json::json!({
+        "protocol": p.id, "version": p.version, "sha256": sha,
+        "file": f.file_name, "shipped": false, "current": true,
+    }))
+}
+
+/// Parse a protocol file for installing: every problem as `file:line: field: message`,
+/// including the limits an export package puts on its version and partnership.
+pub fn check_install(text: &str, file: &str) -> Result<Protocol, StoreError> {
+    let p = Protocol::from_toml(text, file).map_err(StoreError::ProtocolInvalid)?;
+    let mut errors = Vec::new();
+    for (key, value) in [("version", &p.version), ("partnership", &p.partnership)] {
+        if value.chars().count() > NAME_MAX {
+            errors.push(ProtocolError {
+                file: file.to_owned(),
+                line: text
+                    .lines()
+                    .position(|l| l.trim_start().starts_with(key))
+                    .map(|i| i + 1),
+                field: key.to_owned(),
+                message: format!(
+                    "is {} characters; at most {NAME_MAX} can be carried to the Board: shorten it",
+                    value.chars().count()
+                ),
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(p)
+    } else {
+        Err(StoreError::ProtocolInvalid(ProtocolErrors {
+            errors,
+            more: 0,
+        }))
+    }
+}
+
+impl Store {
+    /// Every installed version of every protocol, with how many cases are pinned to
+    /// each: by protocol, oldest version first.
+    pub async fn installed_protocols(&self) -> Result<Vec<InstalledProtocol>, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        let rows: Vec<Row> = sqlx::query_as(&format!("{ROW} ORDER BY protocol_id, id"))
+            .fetch_all(&mut *conn)
+            .await?;
+        let counts: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT protocol_sha256, COUNT(*) FROM cases WHERE protocol_sha256 IS NOT NULL GROUP BY protocol_sha256",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let counts: HashMap<String, i64> = counts.into_iter().collect();
+        rows.iter()
+            .map(|r| {
+                let n = counts.get(&r.sha256).copied().unwrap_or(0);
+                r.installed(u64::try_from(n).unwrap_or(0))
+            })
+            .collect()
+    }
+
+    /// The version of each installed protocol that new cases are opened under: the
+    /// shipped ones first, in the order they ship, then the others by id.
+    pub async fn protocols(&self) -> Result<Vec<&'static Protocol>, StoreError> {
+        let rows: Vec<Row> =
+            sqlx::query_as(&format!("{ROW} WHERE current = 1 ORDER BY protocol_id"))
+                .fetch_all(self.pool())
+                .await?;
+        let order: BTreeMap<String, usize> = builtin_texts()
+            .enumerate()
+            .map(|(i, (file, _))| (file.trim_end_matches(".toml").to_owned(), i))
+            .collect();
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    order.get(&r.protocol_id).copied().unwrap_or(usize::MAX),
+                    r.protocol()?,
+                ))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        out.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
+        Ok(out.into_iter().map(|(_, p)| p).collect())
+    }
+
+    /// The version new cases of `id` are opened under.
+    pub async fn protocol(&self, id: &str) -> Result<&'static Protocol, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        Ok(current(&mut conn, id).await?.1)
+    }
+
+    /// An installed version of protocol `id`, by its version or the start of its
+    /// SHA-256 (at least 8 hex digits). Refused naming `to` when there is none, or more
+    /// than one with that version.
+    pub async fn protocol_version(
+        &self,
+        id: &str,
+        version: &str,
+    ) -> Result<(ProtocolPin, &'static Protocol), StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        find_version(&mut conn, id, version).await
+    }
+
+    /// The text of an installed version, as installed.
+    pub async fn protocol_text(&self, sha256: &str) -> Result<String, StoreError> {
+        sqlx::query_scalar("SELECT text FROM protocols WHERE sha256 = ?")
+            .bind(sha256)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| {
+                StoreError::Database(format!(
+                    "no installed protocol version has SHA-256 {}",
+                    sha256.get(..12).unwrap_or(sha256)
+                ))
+            })
+    }
+
+    /// Install a protocol file, named `file_name` in errors and in the list: checked
+    /// whole first (every problem as `file:line: field: message`), then kept whole
+    /// with its hash and audited, in one transaction. It becomes the version new
+    /// cases of its id are opened under; cases already open keep theirs. The same
+    /// text twice, or another text under a version already installed, is refused.
+    /// A refused install changes nothing.
+    pub async fn install_protocol(
+        &self,
+        file_name: &str,
+        text: &str,
+        now: NaiveDateTime,
+    ) -> Result<InstalledProtocol, StoreError> {
+        in_calendar("now", now)?;
+        let p = check_install(text, file_name)?;
+        let sha = sha256_hex(text);
+        // Refused before the write lock is taken, so a refusal writes nothing at all.
+        refuse_duplicate(&mut *self.pool().acquire().await?, &p, &sha).await?;
+        let mut tx = self.begin().await?;
+        refuse_duplicate(&mut tx, &p, &sha).await?;
+        sqlx::query("UPDATE protocols SET current = 0 WHERE protocol_id = ?")
+            .bind(&p.id)
+            .execute(&mut *tx)
+            .await?;
+        insert(&mut tx, &p, &sha, text, false, file_name, &ts(now), true).await?;
+        self.log(
+            &mut tx,
+            now,
+            AuditAction::ProtocolInstall,
+            ("protocol", &p.id),
+            None,
+            Some(json(&serde_json::json!({
+                "protocol": p.id, "version": p.version, "sha256": sha,
+                "file": file_name, "shipped": false, "current": true,
+            }))?),
+        )
+        .await?;
+        tx.commit().await?;
+        intern(&sha, text, file_name)?;
+        Ok(InstalledProtocol {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            version: p.version.clone(),
+            sha256: sha,
+            shipped: false,
+            current: true,
+            file_name: file_name.to_owned(),
+            installed_at: now,
+            cases: 0,
+        })
+    }
+
+    /// Remove every installed version of protocol `id`: refused for a protocol Escalate
+    /// ships, while any case uses it, and while it is the profile's protocol for new
+    /// cases. Audited with the versions removed. Gives them.
+    pub async fn remove_protocol(
+        &self,
+        id: &str,
+        now: NaiveDateTime,
+    ) -> Result<Vec<InstalledProtocol>, StoreError> {
+        in_calendar("now", now)?;
+        let id = id.trim();
+        if is_shipped_id(id) {
+            return Err(StoreError::Refused {
+                code: ErrorCode::ProtocolShipped,
+                field: Some("protocol"),
+                message: format!(
+                    "'{id}' ships with Escalate: it cannot be removed (install a newer version of it instead)"
+                ),
+            });
+        }
+        let mut tx = self.begin().await?;
+        let rows: Vec<Row> = sqlx::query_as(&format!("{ROW} WHERE protocol_id = ? ORDER BY id"))
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+        if rows.is_empty() {
+            return Err(not_installed(id, &installed_ids(&mut tx).await?));
+        }
+        let used: Vec<String> = sqlx::query_scalar(
+            "SELECT reference FROM cases WHERE protocol_id = ? ORDER BY id LIMIT 4",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        if !used.is_empty() {
+            let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE protocol_id = ?")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let more = if count > 3 { ", …" } else { "" };
+            return Err(StoreError::Refused {
+                code: ErrorCode::ProtocolInUse,
+                field: Some("protocol"),
+                message: format!(
+                    "{count} case{} use{} '{id}' ({}{more}): a protocol stays installed while any case uses it",
+                    if count == 1 { "" } else { "s" },
+                    if count == 1 { "s" } else { "" },
+                    used.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+                ),
+            });
+        }
+        if self.profile.protocol_id == id {
+            return Err(StoreError::Refused {
+                code: ErrorCode::ProtocolInUse,
+                field: Some("protocol"),
+                message: format!(
+                    "'{id}' is the profile's protocol for new cases: choose another in the profile first"
+                ),
+            });
+        }
+        let removed = rows
+            .iter()
+            .map(|r| r.installed(0))
+            .collect::<Result<Vec<_>, _>>()?;
+        sqlx::query("DELETE FROM protocols WHERE protocol_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let versions: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| serde_json::json!({"version": r.version, "sha256": r.sha256, "file": r.file_name}))
+            .collect();
+        self.log(
+            &mut tx,
+            now,
+            AuditAction::ProtocolRemove,
+            ("protocol", id),
+            Some(json(
+                &serde_json::json!({"protocol": id, "versions": versions}),
+            )?),
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(removed)
+    }
+}
+
+/// The same text installed already, or another text under an installed version.
+async fn refuse_duplicate(
+    conn: &mut SqliteConnection,
+    p: &Protocol,
+    sha: &str,
+) -> Result<(), StoreError> {
+    let same: Option<(String, String)> =
+        sqlx::query_as("SELECT protocol_id, version FROM protocols WHERE sha256 = ?")
+            .bind(sha)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if let Some((id, version)) = same {
+        return Err(StoreError::Refused {
+            code: ErrorCode::ProtocolVersionExists,
+            field: Some("file"),
+            message: format!("this file is already installed, as version {version} of '{id}'"),
+        });
+    }
+    let version: Option<String> =
+        sqlx::query_scalar("SELECT sha256 FROM protocols WHERE protocol_id = ? AND version = ?")
+            .bind(&p.id)
+            .bind(&p.version)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if version.is_some() {
+        return Err(StoreError::Refused {
+            code: ErrorCode::ProtocolVersionExists,
+            field: Some("file"),
+            message: format!(
+                "version {} of '{}' is already installed with a different text: give the revised file a new `version`",
+                p.version, p.id
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// An installed version of `id`, by version or hash prefix.
+pub(crate) async fn find_version(
+    conn: &mut SqliteConnection,
+    id: &str,
+    version: &str,
+) -> Result<(ProtocolPin, &'static Protocol), StoreError> {
+    let wanted = version.trim();
+    let rows: Vec<Row> = sqlx::query_as(&format!("{ROW} WHERE protocol_id = ? ORDER BY id"))
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let by_hash = wanted.len() >= 8 && wanted.bytes().all(|b| b.is_ascii_hexdigit());
+    let found: Vec<&Row> = rows
+        .iter()
+        .filter(|r| {
+            r.version == wanted || (by_hash && r.sha256.starts_with(&wanted.to_ascii_lowercase()))
+        })
+        .collect();
+    let listed = || {
+        rows.iter()
+            .map(|r| {
+                format!(
+                    "{} ({})",
+                    r.version,
+                    r.sha256.get(..12).unwrap_or(&r.sha256)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match found.as_slice() {
+        [one] => Ok((one.pin(), one.protocol()?)),
+        [] if rows.is_empty() => Err(not_installed(id, &installed_ids(conn).await?)),
+        [] => Err(StoreError::invalid(
+            "to",
+            format!(
+                "protocol '{id}' has no installed version '{wanted}': the installed versions are {}",
+                listed()
+            ),
+        )),
+        _ => Err(StoreError::invalid(
+            "to",
+            format!(
+                "more than one installed version of '{id}' is called '{wanted}': give the start of its SHA-256 instead, one of {}",
+                listed()
+            ),
+        )),
+    }
+}
