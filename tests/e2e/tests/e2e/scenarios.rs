@@ -483,6 +483,23 @@ async fn a_report_is_saved_through_the_native_save_dialog_and_opened_for_printin
     .await;
 }
 
+/// The first page of a saved form as a PNG beside the app's screenshots (A4 at 70 dpi,
+/// as the other forms' pictures), when ESCALATE_SCREENSHOT_DIR is set.
+fn form_page_as_png(pdf: &std::path::Path, name: &str) {
+    let Some(dir) = std::env::var_os("ESCALATE_SCREENSHOT_DIR") else {
+        return;
+    };
+    let out = output_within(
+        Command::new("pdftoppm")
+            .args(["-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile"])
+            .arg(pdf)
+            .arg(std::path::Path::new(&dir).join(name)),
+        Duration::from_secs(30),
+    )
+    .expect("pdftoppm (poppler-utils) drew the form");
+    assert!(out.status.success(), "pdftoppm failed on {}", pdf.display());
+}
+
 /// Today plus `days` (in the page's own time zone) as a lead types it: dd/mm/yyyy.
 async fn uk_day_from_today(app: &App, days: i64) -> String {
     app.js(
@@ -565,7 +582,12 @@ async fn a_partnerships_own_protocol_installed_in_settings_runs_a_case_on_its_ur
             "{}",
             app.body_text().await
         );
-        app.shot("app-settings-protocols").await;
+        app.js(
+            "document.getElementById('proto-h').scrollIntoView()",
+            vec![],
+        )
+        .await;
+        app.shot_here("app-settings-protocols").await;
 
         // A case on its urgent route, chosen by the route's intake question.
         app.button("New difference").await;
@@ -624,7 +646,12 @@ async fn a_partnerships_own_protocol_installed_in_settings_runs_a_case_on_its_ur
             "{}",
             app.body_text().await
         );
-        app.shot("app-case-urgent-route").await;
+        app.js(
+            "document.querySelector('tr[data-deadline]').closest('table').scrollIntoView()",
+            vec![],
+        )
+        .await;
+        app.shot_here("app-case-urgent-route").await;
 
         // The protocol's own form, through the native save dialog, with its own labels.
         app.button("Reports and export").await;
@@ -639,6 +666,7 @@ async fn a_partnerships_own_protocol_installed_in_settings_runs_a_case_on_its_ur
         crate::dialog::save_as(&chosen).await;
         app.see("Saved:").await;
         let text = pdftotext(&chosen);
+        form_page_as_png(&chosen, "darlington-recording-tool");
         for label in [
             "Darlington Safeguarding Partnership",
             "Professional Challenge Recording Tool",
