@@ -184,6 +184,12 @@ fn partnership_protocol(
         )?,
     );
     out.insert("preview_protocol_move".into(), Value::Object(previews));
+    // A protocol whose named role may skip any stage (the IRO Handbook-style fixture),
+    // for a case opened above its first stage.
+    let iro = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/protocols/iro-handbook-style.toml");
+    choose("iro-handbook-style.toml", &std::fs::read_to_string(iro)?)?;
+    ask("install_protocol", json!({}))?;
     std::env::remove_var("ESCALATE_E2E_OPEN_DIR");
     Ok(())
 }

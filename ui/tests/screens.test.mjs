@@ -539,8 +539,12 @@ test("settings → protocols: each version with its fingerprint and cases; a ref
   const text = await row.textContent();
   assert.ok(text.includes(older.version) && text.includes(older.sha256.slice(0, 12)), text);
   assert.match(text, /2 cases/);
-  // In use: no way to remove it from here.
+  // In use: no way to remove it from here. Unused and installed: removed on request.
   assert.equal(await page.getByRole("button", { name: /Remove Darlington/ }).count(), 0);
+  const unused = fixtures.installed_protocols.find((p) => !p.shipped && p.cases === 0 && p.id !== "darlington");
+  await page.getByRole("button", { name: `Remove ${unused.name}` }).click();
+  await page.locator("p.notice[role=status]").filter({ hasText: `Removed ${unused.name}` }).waitFor();
+  assert.deepEqual((await calls(page, "remove_protocol")).map((c) => c.args.id), [unused.id]);
   // Refused: the shell's own file:line: field: message lines, and nothing listed anew.
   const refused = fixtures.install_protocol.refused;
   assert.equal(refused.code, "protocol.invalid");
@@ -671,5 +675,31 @@ test("case: escalating past an optional stage asks why and who decided", async (
   const [esc] = await calls(page, "escalate_skipping");
   assert.equal(esc.args.toStage, 4);
   assert.deepEqual(esc.args.skip, { reason: "No meeting needed.", decided_by: "Sam Patel", role: null });
+  await page.close();
+});
+
+test("new difference: a later start where the protocol's named role may skip stages takes why, who and their role", async () => {
+  const iro = fixtures.protocols.find((p) => p.id === "iro-handbook-style");
+  assert.ok(iro?.skipping, "the fixtures installed a protocol with [skipping]");
+  const page = await open("unlocked");
+  await page.getByRole("button", { name: "New difference" }).first().click();
+  await page.getByLabel("Protocol").selectOption("iro-handbook-style");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByLabel("Child's name").fill("Ada Cole");
+  await page.getByLabel("Category of disagreement").fill("Care plan");
+  await page.getByLabel(/Summary of the concern/).fill("A summary.");
+  await page.locator("#receiving_agency").fill("Children's Services");
+  await page.getByLabel("Start at").selectOption("3");
+  assert.ok((await page.locator("fieldset").filter({ hasText: "Start at a later stage" }).textContent()).includes(iro.skipping.words));
+  assert.equal(await page.getByLabel("Their role").getAttribute("required"), "", "the move relies on [skipping]: the role is asked");
+  await accessible(page, "new difference: a later start");
+  await page.getByLabel("Why the earlier stages are left out").fill("The IRO's view: the matter needs a senior decision now.");
+  await page.getByLabel("Who decided").fill("Ann Ward");
+  await page.getByLabel("Their role").fill(iro.skipping.by);
+  await page.getByRole("button", { name: "Open the difference" }).click();
+  await page.waitForFunction(() => window.__calls.some((c) => c.cmd === "create_case"));
+  const [create] = await calls(page, "create_case");
+  assert.equal(create.args.case.stage, 3);
+  assert.deepEqual(create.args.case.skip, { reason: "The IRO's view: the matter needs a senior decision now.", decided_by: "Ann Ward", role: iro.skipping.by });
   await page.close();
 });
