@@ -33,7 +33,14 @@ fn lead_answers(dir: &std::path::Path) -> Result<Map<String, Value>, Failure> {
         |cmd: &str, args: Value| send(&w, cmd, args).map_err(|e| format!("{cmd} refused: {e}"));
     ask("open_demo", json!({}))?;
     let mut out = Map::new();
-    for cmd in ["app_status", "protocols", "audit_trail"] {
+    partnership_protocol(dir, &w, &mut out)?;
+    for cmd in [
+        "app_status",
+        "protocols",
+        "audit_trail",
+        "installed_protocols",
+        "calendar_coverage",
+    ] {
         out.insert(cmd.to_owned(), ask(cmd, json!({}))?);
     }
     // Each protocol's record fields, keyed by its id.
@@ -60,8 +67,10 @@ fn lead_answers(dir: &std::path::Path) -> Result<Map<String, Value>, Failure> {
         .collect();
     out.insert("list_cases".into(), json!({"open": open, "all": all}));
     let (mut details, mut forms, mut previews) = (Map::new(), Map::new(), Map::new());
+    let mut plans = Map::new();
     for r in &refs {
         details.insert(r.clone(), ask("case_detail", json!({"reference": r}))?);
+        plans.insert(r.clone(), ask("case_plan", json!({"reference": r}))?);
         let choices = ask("report_forms", json!({"reference": r}))?;
         let request = json!({"reference": r, "form": choices[0]["form"], "stage": null,
                              "effectiveness": "", "notes": ""});
@@ -72,10 +81,117 @@ fn lead_answers(dir: &std::path::Path) -> Result<Map<String, Value>, Failure> {
         forms.insert(r.clone(), choices);
     }
     out.insert("case_detail".into(), Value::Object(details));
+    out.insert("case_plan".into(), Value::Object(plans));
     out.insert("report_forms".into(), Value::Object(forms));
     out.insert("preview_report".into(), Value::Object(previews));
     ask("lock", json!({}))?;
     Ok(out)
+}
+
+/// A partnership's own protocol (the end-to-end test's Darlington copy, with an urgent
+/// route, an optional stage, an extension and its own form), installed through the
+/// command the open dialog feeds: first a broken copy (its refusal, line by line, is
+/// the fixture's), then the file, then a newer version. A case opened under the first
+/// version on the urgent route leaves out the optional stage and has a deadline
+/// extended; the move to the newer version is previewed.
+fn partnership_protocol(
+    dir: &std::path::Path,
+    w: &tauri::WebviewWindow<tauri::test::MockRuntime>,
+    out: &mut Map<String, Value>,
+) -> Result<(), Failure> {
+    let ask =
+        |cmd: &str, args: Value| send(w, cmd, args).map_err(|e| format!("{cmd} refused: {e}"));
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/e2e/protocols/darlington-urgent.toml");
+    let text = std::fs::read_to_string(fixture)?;
+    let chosen = dir.join("chosen");
+    std::fs::create_dir_all(&chosen)?;
+    // Debug builds read the dialog's answer from this folder (files::choose): the
+    // one .toml in it is the file "chosen".
+    std::env::set_var("ESCALATE_E2E_OPEN_DIR", &chosen);
+    let choose = |name: &str, text: &str| -> Result<(), Failure> {
+        for e in std::fs::read_dir(&chosen)? {
+            std::fs::remove_file(e?.path())?;
+        }
+        Ok(std::fs::write(chosen.join(name), text)?)
+    };
+    choose(
+        "darlington-broken.toml",
+        &text.replace("within = \"3 working days\"", "within = \"3 fortnights\""),
+    )?;
+    let Err(refused) = send(w, "install_protocol", json!({})) else {
+        return Err("the broken protocol file was installed".into());
+    };
+    choose("darlington-urgent.toml", &text)?;
+    let installed = ask("install_protocol", json!({}))?;
+    out.insert(
+        "install_protocol".into(),
+        json!({"installed": installed, "refused": refused}),
+    );
+    let case = json!({"case": {
+        "child_name": "Maya Lund", "child_dob": null, "child_identifiers": "",
+        "category": "Threshold for a strategy discussion",
+        "summary": "Disclosure at school; no strategy discussion held.",
+        "raising_agency": "Hummersknott Academy", "raising_sector": "schools",
+        "raising_professional": "Kai Foster",
+        "receiving_agency": "Darlington Children's Services",
+        "receiving_sector": "local-authority", "receiving_professional": "Lee Grant",
+        "protocol": "darlington", "opened_at": null, "immediate_risk": null,
+        "stage": null, "route": "urgent", "skip": null,
+    }});
+    let reference = ask("create_case", case.clone())?;
+    // A second case on the urgent route, left at its first stage (to escalate past the
+    // optional one in the UI tests).
+    let mut second = case;
+    second["case"]["child_name"] = json!("Noah Price");
+    ask("create_case", second)?;
+    ask(
+        "escalate_skipping",
+        json!({"reference": reference, "toStage": 4, "reason": null,
+               "skip": {"reason": "No interagency meeting needed: managers agreed by phone.",
+                        "decided_by": "Sam Patel", "role": null}}),
+    )?;
+    let today = now().date();
+    ask(
+        "extend_deadline",
+        json!({"reference": reference, "request": {
+            "deadline": "timescale",
+            "to": {"kind": "end-of-day", "at": today + chrono::Duration::days(21)},
+            "agreed_by": "Jo Reed, DSP Business Unit manager", "agreed_on": today,
+            "reason": "The police report is not yet available."}}),
+    )?;
+    // A newer version: Stage 4 on the urgent route within 3 working days, the cap 8.
+    choose(
+        "darlington-urgent-v2.toml",
+        &text
+            .replace("end-to-end test copy", "end-to-end test copy, revised")
+            .replace("within = \"2 working days\"", "within = \"3 working days\"")
+            .replace(
+                "within = \"10 working days\"",
+                "within = \"8 working days\"",
+            ),
+    )?;
+    ask("install_protocol", json!({}))?;
+    let reference = reference.as_str().unwrap_or_default().to_owned();
+    let version = installed["version"].as_str().unwrap_or_default();
+    let newer = format!("{}, revised", version);
+    let mut previews = Map::new();
+    previews.insert(
+        reference.clone(),
+        ask(
+            "preview_protocol_move",
+            json!({"reference": reference, "version": newer}),
+        )?,
+    );
+    out.insert("preview_protocol_move".into(), Value::Object(previews));
+    // A protocol whose named role may skip any stage (the IRO Handbook-style fixture),
+    // for a case opened above its first stage.
+    let iro = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/protocols/iro-handbook-style.toml");
+    choose("iro-handbook-style.toml", &std::fs::read_to_string(iro)?)?;
+    ask("install_protocol", json!({}))?;
+    std::env::remove_var("ESCALATE_E2E_OPEN_DIR");
+    Ok(())
 }
 
 /// The Board's side: the demo store's cases as the Board would hold them.

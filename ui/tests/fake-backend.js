@@ -88,6 +88,31 @@ export function installFakeBackend({ fixtures, mode, known }) {
       return fixtures.list_cases.open[0].reference;
     },
     escalate_case: () => 2,
+    escalate_skipping: (a) => {
+      if (!a.skip.reason) fail("field.empty", "skip.reason: is required: it must not be empty", "skip.reason");
+      return a.toStage;
+    },
+    switch_route: (a) => {
+      if (!a.reason) fail("field.empty", "reason: is required: it must not be empty", "reason");
+      return a.toStage ?? 1;
+    },
+    extend_deadline: (a) => {
+      if (!a.request.agreed_by) fail("field.empty", "agreed_by: is required: it must not be empty", "agreed_by");
+      return null;
+    },
+    case_plan: (a) => fixtures.case_plan[a.reference],
+    preview_protocol_move: (a) => fixtures.preview_protocol_move[a.reference],
+    move_protocol: (a) => ({ ...fixtures.preview_protocol_move[a.reference], moved: true }),
+    installed_protocols: () => fixtures.installed_protocols,
+    install_protocol: () => fixtures.install_protocol.installed,
+    remove_protocol: (a) => {
+      const used = fixtures.installed_protocols.filter((p) => p.id === a.id && p.cases > 0);
+      if (used.length) fail("protocol.in_use", `'${a.id}' is used by ${used[0].cases} case(s): it cannot be removed`, "id");
+      return fixtures.installed_protocols.filter((p) => p.id === a.id);
+    },
+    // A test may stand in the coverage of a store whose bank-holiday data runs out.
+    calendar_coverage: () => window.__coverage ?? fixtures.calendar_coverage,
+    import_holidays: () => fixtures.calendar_coverage,
     resolve_case: () => null,
     withdraw_case: () => null,
     mark_sent: () => null,

@@ -519,3 +519,187 @@ test("dates and times read dd/mm/yyyy and 24-hour in a browser set to en-US, and
   assert.match(await board.getByLabel("to", { exact: true }).inputValue(), /^31\/03\/\d{4}$/);
   await board.close();
 });
+
+// Issue 12: a partnership's own protocol (the e2e test's Darlington copy, installed by
+// the real commands in the fixtures), its routes, skips, extensions and versions.
+const urgent = () => Object.values(fixtures.case_detail).find((c) => c.child_name === "Maya Lund");
+const atFirstStage = () => Object.values(fixtures.case_detail).find((c) => c.child_name === "Noah Price");
+
+test("settings → protocols: each version with its fingerprint and cases; a refused file line by line; an installed one", async () => {
+  const page = await open("unlocked");
+  await page.getByRole("button", { name: "Settings" }).click();
+  await page.getByRole("heading", { name: "Protocols" }).waitFor();
+  const rows = page.locator("table.protocols tbody tr");
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), fixtures.installed_protocols.length);
+  const darlington = fixtures.installed_protocols.filter((p) => p.id === "darlington");
+  assert.equal(darlington.length, 2, "two versions of the partnership's protocol");
+  const older = darlington.find((p) => !p.current);
+  const row = page.locator(`tr[data-protocol=darlington]`).filter({ hasText: "(older version)" });
+  const text = await row.textContent();
+  assert.ok(text.includes(older.version) && text.includes(older.sha256.slice(0, 12)), text);
+  assert.match(text, /2 cases/);
+  // In use: no way to remove it from here. Unused and installed: removed on request.
+  assert.equal(await page.getByRole("button", { name: /Remove Darlington/ }).count(), 0);
+  const unused = fixtures.installed_protocols.find((p) => !p.shipped && p.cases === 0 && p.id !== "darlington");
+  await page.getByRole("button", { name: `Remove ${unused.name}` }).click();
+  await page.locator("p.notice[role=status]").filter({ hasText: `Removed ${unused.name}` }).waitFor();
+  assert.deepEqual((await calls(page, "remove_protocol")).map((c) => c.args.id), [unused.id]);
+  // Refused: the shell's own file:line: field: message lines, and nothing listed anew.
+  const refused = fixtures.install_protocol.refused;
+  assert.equal(refused.code, "protocol.invalid");
+  await page.evaluate((error) => (window.__refuseNext = { cmd: "install_protocol", error }), refused);
+  await page.getByRole("button", { name: "Install a protocol file…" }).click();
+  const alert = page.getByRole("alert").filter({ hasText: "Not installed" });
+  await alert.waitFor();
+  assert.match(await alert.locator(".problems li").first().textContent(), /darlington-broken\.toml:\d+: stages\[1\]\.timescale\.within: /);
+  await accessible(page, "settings: a refused protocol file");
+  await page.getByRole("button", { name: "Install a protocol file…" }).click();
+  await page.locator("p.notice[role=status]").filter({ hasText: "Installed Darlington" }).waitFor();
+  assert.equal(await page.getByRole("alert").count(), 0, "the refusal is gone");
+  assert.equal((await calls(page, "install_protocol")).length, 2);
+  // No path crosses from the webview: the shell's dialog chooses the file.
+  assert.deepEqual((await calls(page, "install_protocol")).map((c) => c.args), [{}, {}]);
+  await accessible(page, "settings: protocols");
+  await page.close();
+});
+
+test("settings → bank holidays: how far ahead, a gentle warning when the next 12 months are not covered, import", async () => {
+  const page = await open("unlocked");
+  await page.getByRole("heading", { name: "Professional differences" }).waitFor();
+  await page.evaluate(() => (window.__coverage = { calendar: "england-and-wales", confirmed_until: "2026-12-31", next_twelve_months_confirmed: false, imports: [] }));
+  await page.getByRole("button", { name: "Settings" }).click();
+  await page.locator("#bh-warning").waitFor();
+  assert.match(await page.locator("#bh-warning").textContent(), /next 12 months are not yet covered/);
+  await accessible(page, "settings: bank holidays warned");
+  // Quietly on the dashboard too.
+  await page.getByRole("button", { name: "Dashboard" }).click();
+  await page.locator("#holidays-quiet").waitFor();
+  assert.match(await page.locator("#holidays-quiet").textContent(), /confirmed until 31\/12\/2026/);
+  await accessible(page, "dashboard with the bank-holiday line");
+  await page.getByRole("button", { name: "Import GOV.UK's latest list in Settings" }).click();
+  await page.locator("#bh-warning").waitFor();
+  await page.evaluate(() => (window.__coverage = null));
+  await page.getByRole("button", { name: "Import bank holidays…" }).click();
+  await page.waitForFunction(() => window.__calls.some((c) => c.cmd === "import_holidays"));
+  const until = fixtures.calendar_coverage.confirmed_until.split("-").reverse().join("/");
+  await page.locator("#bh-coverage").filter({ hasText: `until ${until}` }).waitFor();
+  assert.equal(await page.locator("#bh-warning").count(), 0, "covered: no warning");
+  await page.close();
+});
+
+test("new difference: the route's intake question chooses the urgent route", async () => {
+  const page = await open("unlocked");
+  await page.getByRole("button", { name: "New difference" }).first().click();
+  await page.getByLabel("Protocol").selectOption("darlington");
+  const question = fixtures.protocols.find((p) => p.id === "darlington").routes[0].question;
+  await page.getByRole("group", { name: question }).getByLabel("Yes").check();
+  await accessible(page, "new difference: route question");
+  await page.getByRole("button", { name: "Continue" }).click();
+  assert.match(await page.locator("#chosen-route").textContent(), /on the route “Urgent route \(test\)”/);
+  await page.getByLabel("Child's name").fill("Ada Cole");
+  await page.getByLabel("Category of disagreement").fill("Threshold");
+  await page.getByLabel(/Summary of the concern/).fill("A summary.");
+  await page.locator("#receiving_agency").fill("Children's Services");
+  await page.getByRole("button", { name: "Open the difference" }).click();
+  await page.waitForFunction(() => window.__calls.some((c) => c.cmd === "create_case"));
+  const [create] = await calls(page, "create_case");
+  assert.equal(create.args.case.route, "urgent");
+  assert.equal(create.args.case.protocol, "darlington");
+  await page.close();
+});
+
+test("case on an urgent route: the route, a stage left out, an extended deadline, the cap, a move to the newer version", async () => {
+  const c = urgent();
+  const page = await open("unlocked");
+  await page.getByRole("button", { name: c.reference }).click();
+  await page.getByRole("heading", { name: /Maya Lund/ }).waitFor();
+  assert.equal(await page.locator("#case-route").textContent(), c.status.route_name);
+  await page.locator("ol.timeline li.skipped").waitFor();
+  assert.match(await page.locator("ol.timeline li.skipped").textContent(), /left out .*No interagency meeting needed.*decided by Sam Patel/);
+  const extended = c.status.deadlines.find((d) => d.extended);
+  const row = page.locator(`tr[data-deadline=timescale]`);
+  assert.ok((await row.textContent()).includes(`extended to ${extended.due_text} (agreed by ${extended.extended.agreed_by}`));
+  assert.match(await page.locator(`tr[data-deadline=urgent-cap]`).textContent(), /Overall limit:/);
+  assert.match(await page.locator("ul.limits").textContent(), /Overall limit/);
+  await accessible(page, "case on an urgent route");
+  // The newer version: each deadline before and after, then a confirmation.
+  await page.getByRole("button", { name: "Compare the deadlines…" }).click();
+  const move = fixtures.preview_protocol_move[c.reference];
+  await page.locator("table.move").waitFor();
+  assert.equal(await page.locator("table.move tbody tr").count(), move.deadlines.length);
+  assert.equal(await page.locator("table.move tbody tr.changed").count(), 1, "only the cap moves");
+  assert.equal((await calls(page, "move_protocol")).length, 0, "nothing moved before the confirmation");
+  await accessible(page, "protocol version move");
+  await page.getByRole("button", { name: /Move this case to version/ }).click();
+  await page.waitForFunction(() => window.__calls.some((c) => c.cmd === "move_protocol"));
+  assert.equal((await calls(page, "move_protocol"))[0].args.version, move.to.version);
+  // Extend again, by agreement: who, when, the new date, why.
+  await page.getByRole("button", { name: /Extend: Stage 4/ }).click();
+  await page.getByLabel("Who agreed (name and role)").fill("Jo Reed, Business Unit manager");
+  await page.getByLabel("The new due date").fill("15/01/2027");
+  await page.getByLabel("Why").fill("Still waiting.");
+  await accessible(page, "extend a deadline");
+  await page.getByRole("button", { name: "Record the extension" }).click();
+  await page.waitForFunction(() => window.__calls.some((c) => c.cmd === "extend_deadline"));
+  const [ext] = await calls(page, "extend_deadline");
+  assert.deepEqual(ext.args.request.to, { kind: "end-of-day", at: "2027-01-15" });
+  assert.equal(ext.args.request.deadline, "timescale");
+  assert.match(ext.args.request.agreed_on, /^\d{4}-\d\d-\d\d$/);
+  // Switch route, with the reason.
+  await page.getByRole("button", { name: "Switch route" }).click();
+  await page.getByLabel("Move to the route").selectOption({ index: 1 });
+  await page.getByLabel("Why the route changes").fill("The risk has passed.");
+  await accessible(page, "switch route");
+  await page.locator("form.panel button.primary").click();
+  await page.waitForFunction(() => window.__calls.some((c) => c.cmd === "switch_route"));
+  const [sw] = await calls(page, "switch_route");
+  assert.equal(sw.args.route, fixtures.protocols.find((p) => p.id === "darlington").standard_route?.id ?? "standard");
+  assert.equal(sw.args.reason, "The risk has passed.");
+  await page.close();
+});
+
+test("case: escalating past an optional stage asks why and who decided", async () => {
+  const c = atFirstStage();
+  const page = await open("unlocked");
+  await page.getByRole("button", { name: c.reference }).click();
+  await page.getByRole("heading", { name: /Noah Price/ }).waitFor();
+  await page.getByRole("button", { name: "Escalate", exact: true }).click();
+  await page.getByLabel("Escalate to").selectOption("4");
+  await page.getByLabel("Why they are left out").waitFor();
+  await accessible(page, "escalate past an optional stage");
+  await page.getByLabel("Why they are left out").fill("No meeting needed.");
+  await page.getByLabel("Who decided").fill("Sam Patel");
+  await page.locator("form.panel button.primary").click();
+  await page.waitForFunction(() => window.__calls.some((c) => c.cmd === "escalate_skipping"));
+  const [esc] = await calls(page, "escalate_skipping");
+  assert.equal(esc.args.toStage, 4);
+  assert.deepEqual(esc.args.skip, { reason: "No meeting needed.", decided_by: "Sam Patel", role: null });
+  await page.close();
+});
+
+test("new difference: a later start where the protocol's named role may skip stages takes why, who and their role", async () => {
+  const iro = fixtures.protocols.find((p) => p.id === "iro-handbook-style");
+  assert.ok(iro?.skipping, "the fixtures installed a protocol with [skipping]");
+  const page = await open("unlocked");
+  await page.getByRole("button", { name: "New difference" }).first().click();
+  await page.getByLabel("Protocol").selectOption("iro-handbook-style");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByLabel("Child's name").fill("Ada Cole");
+  await page.getByLabel("Category of disagreement").fill("Care plan");
+  await page.getByLabel(/Summary of the concern/).fill("A summary.");
+  await page.locator("#receiving_agency").fill("Children's Services");
+  await page.getByLabel("Start at").selectOption("3");
+  assert.ok((await page.locator("fieldset").filter({ hasText: "Start at a later stage" }).textContent()).includes(iro.skipping.words));
+  assert.equal(await page.getByLabel("Their role").getAttribute("required"), "", "the move relies on [skipping]: the role is asked");
+  await accessible(page, "new difference: a later start");
+  await page.getByLabel("Why the earlier stages are left out").fill("The IRO's view: the matter needs a senior decision now.");
+  await page.getByLabel("Who decided").fill("Ann Ward");
+  await page.getByLabel("Their role").fill(iro.skipping.by);
+  await page.getByRole("button", { name: "Open the difference" }).click();
+  await page.waitForFunction(() => window.__calls.some((c) => c.cmd === "create_case"));
+  const [create] = await calls(page, "create_case");
+  assert.equal(create.args.case.stage, 3);
+  assert.deepEqual(create.args.case.skip, { reason: "The IRO's view: the matter needs a senior decision now.", decided_by: "Ann Ward", role: iro.skipping.by });
+  await page.close();
+});

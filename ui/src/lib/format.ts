@@ -64,3 +64,8 @@ export function toNaive(v: string): string | null {
 export function stageHeading(n: number, title: string): string {
   return /^(stage|informal)/i.test(title.trim()) ? title : `Stage ${n}: ${title}`;
 }
+
+/** Today's date (local) as the ISO date a date field binds. */
+export function todayIso(): string {
+  return localInputNow().slice(0, 10);
+}

@@ -48,3 +48,17 @@ pub async fn cancel(title: &str) {
     focus(title).await;
     xdotool(&["key", "Escape"]).expect("press Escape");
 }
+
+/// Choose a file in the open dialog titled `title`, as a person who knows the path
+/// does: "/" opens GTK's location field (the keys typed while it opens are lost, so
+/// the field is then selected whole and the path typed into it), then Enter once the
+/// field's completion has settled.
+pub async fn open(title: &str, path: &std::path::Path) {
+    focus(title).await;
+    xdotool(&["type", "/"]).expect("open the location field");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    xdotool(&["key", "--clearmodifiers", "ctrl+a"]).expect("select the location");
+    xdotool(&["type", "--delay", "20", &path.display().to_string()]).expect("type the path");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    xdotool(&["key", "Return"]).expect("press Enter");
+}

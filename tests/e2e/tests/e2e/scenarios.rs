@@ -482,3 +482,204 @@ async fn a_report_is_saved_through_the_native_save_dialog_and_opened_for_printin
     })
     .await;
 }
+
+/// The first page of a saved form as a PNG beside the app's screenshots (A4 at 70 dpi,
+/// as the other forms' pictures), when ESCALATE_SCREENSHOT_DIR is set.
+fn form_page_as_png(pdf: &std::path::Path, name: &str) {
+    let Some(dir) = std::env::var_os("ESCALATE_SCREENSHOT_DIR") else {
+        return;
+    };
+    let out = output_within(
+        Command::new("pdftoppm")
+            .args(["-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile"])
+            .arg(pdf)
+            .arg(std::path::Path::new(&dir).join(name)),
+        Duration::from_secs(30),
+    )
+    .expect("pdftoppm (poppler-utils) drew the form");
+    assert!(out.status.success(), "pdftoppm failed on {}", pdf.display());
+}
+
+/// Today plus `days` (in the page's own time zone) as a lead types it: dd/mm/yyyy.
+async fn uk_day_from_today(app: &App, days: i64) -> String {
+    app.js(
+        "const d = new Date(Date.now() + arguments[0] * 86400000);
+         const p = n => String(n).padStart(2, '0');
+         return `${p(d.getDate())}/${p(d.getMonth() + 1)}/${d.getFullYear()}`;",
+        vec![Value::from(days)],
+    )
+    .await
+    .as_str()
+    .unwrap()
+    .to_owned()
+}
+
+/// Issue 12's proof in the real app, from first run: a partnership's protocol that
+/// Escalate does not ship is installed through Settings (the native OPEN dialog
+/// answered with xdotool; a broken copy first, refused line by line with nothing
+/// installed); a case opens on its urgent route; an optional stage is left out on a
+/// recorded decision; a deadline is extended by agreement; and the protocol's own
+/// form is saved through the native save dialog and read back with its own labels.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_partnerships_own_protocol_installed_in_settings_runs_a_case_on_its_urgent_route() {
+    scenario(async {
+        let app = App::start_with_native_dialogs().await;
+        first_run(&app, "Kai Foster", "Hummersknott Academy", "four-stage").await;
+
+        // The protocol file: a copy of the Darlington fixture with an urgent route and
+        // an extension (tests/e2e/protocols/darlington-urgent.toml says what was added).
+        let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("protocols")
+            .join("darlington-urgent.toml");
+        let text = std::fs::read_to_string(&fixture).unwrap();
+        // Folders a person could see in the dialog (not hidden, as /tmp/.tmpXXXX is).
+        let folder = || {
+            tempfile::Builder::new()
+                .prefix("escalate-e2e-")
+                .tempdir()
+                .unwrap()
+        };
+        let good_dir = folder();
+        let good = good_dir.path().join("darlington-urgent.toml");
+        std::fs::write(&good, &text).unwrap();
+        let bad_dir = folder();
+        let bad = bad_dir.path().join("darlington-broken.toml");
+        std::fs::write(
+            &bad,
+            text.replace("within = \"3 working days\"", "within = \"3 fortnights\""),
+        )
+        .unwrap();
+
+        app.button("Settings").await;
+        app.see("Protocols").await;
+        let shipped = app.all("table.protocols tbody tr").await.len();
+
+        // Refused: each problem as file:line: field: message, and nothing installed.
+        app.button("Install a protocol file…").await;
+        crate::dialog::open("Choose the protocol file to install", &bad).await;
+        app.see("Not installed: the file has problems.").await;
+        let problems = app.el(".problems").await.text().await;
+        assert!(
+            problems.contains(&format!("{}:", bad.display())) && problems.contains("within"),
+            "file:line: field: message: {problems}"
+        );
+        assert_eq!(
+            app.all("table.protocols tbody tr").await.len(),
+            shipped,
+            "nothing was installed"
+        );
+
+        // Installed, listed with its version, unused.
+        app.button("Install a protocol file…").await;
+        crate::dialog::open("Choose the protocol file to install", &good).await;
+        app.see("Installed Darlington Safeguarding Partnership")
+            .await;
+        let row = app.el("tr[data-protocol=darlington]").await.text().await;
+        assert!(row.contains("end-to-end test copy"), "{row}");
+        assert!(row.contains("No cases"), "{row}");
+        assert!(
+            app.absent("[role=alert]").await,
+            "{}",
+            app.body_text().await
+        );
+        app.js(
+            "document.getElementById('proto-h').scrollIntoView()",
+            vec![],
+        )
+        .await;
+        app.shot_here("app-settings-protocols").await;
+
+        // A case on its urgent route, chosen by the route's intake question.
+        app.button("New difference").await;
+        app.set("#protocol", "darlington").await;
+        app.click("#route-urgent-yes").await;
+        app.button("Continue").await;
+        app.see("on the route “Urgent route (test)”").await;
+        app.type_into("#child_name", "Maya Lund").await;
+        app.type_into("#category", "Threshold for a strategy discussion")
+            .await;
+        app.type_into(
+            "#summary",
+            "Disclosure at school; no strategy discussion held.",
+        )
+        .await;
+        app.type_into("#receiving_agency", "Darlington Children's Services")
+            .await;
+        app.type_into("#receiving_professional", "Lee Grant").await;
+        app.button("Open the difference").await;
+        app.see("Record Stage 2").await;
+        let reference = app.el("#case-h .muted").await.text().await;
+        assert_eq!(
+            app.el("#case-route").await.text().await,
+            "Urgent route (test)"
+        );
+
+        // Stage 3 is optional: go from Stage 2 to Stage 4 on a recorded decision.
+        app.button("Escalate").await;
+        app.set("#to-stage", "4").await;
+        app.type_into(
+            "#skip-reason",
+            "No interagency meeting needed: managers agreed by phone.",
+        )
+        .await;
+        app.type_into("#skip-decided-by", "Sam Patel").await;
+        app.click("form.panel button.primary").await;
+        app.see("Record Stage 4").await;
+        app.see("left out").await;
+        app.see("No interagency meeting needed: managers agreed by phone. (decided by Sam Patel)")
+            .await;
+
+        // Extend Stage 4's timescale by agreement of the role the protocol names.
+        let new_due = uk_day_from_today(&app, 21).await;
+        app.button("Extend…").await;
+        app.type_into("#ext-agreed-by", "Jo Reed, DSP Business Unit manager")
+            .await;
+        app.type_into("#ext-to", &new_due).await;
+        app.type_into("#ext-reason", "The police report is not yet available.")
+            .await;
+        app.button("Record the extension").await;
+        app.see(&format!("extended to {new_due}")).await;
+        app.see("(agreed by Jo Reed, DSP Business Unit manager on")
+            .await;
+        assert!(
+            app.absent("[role=alert]").await,
+            "{}",
+            app.body_text().await
+        );
+        app.js(
+            "document.querySelector('tr[data-deadline]').closest('table').scrollIntoView()",
+            vec![],
+        )
+        .await;
+        app.shot_here("app-case-urgent-route").await;
+
+        // The protocol's own form, through the native save dialog, with its own labels.
+        app.button("Reports and export").await;
+        app.see(&format!("Reports for {reference}")).await;
+        app.set("#form", "professional-challenge-recording-tool")
+            .await;
+        app.button("Preview").await;
+        app.see("Page 1 of").await;
+        app.shot("app-protocol-form").await;
+        app.button("Save as PDF…").await;
+        let chosen = app.data.path().join("recording tool.pdf");
+        crate::dialog::save_as(&chosen).await;
+        app.see("Saved:").await;
+        let text = pdftotext(&chosen);
+        form_page_as_png(&chosen, "darlington-recording-tool");
+        for label in [
+            "Darlington Safeguarding Partnership",
+            "Professional Challenge Recording Tool",
+            "Stage 3: interagency meeting",
+            "Record of discussion",
+            "Agreed outcomes/actions",
+            "Copy to the DSP Business Unit",
+            reference.as_str(),
+            "Maya Lund",
+        ] {
+            assert!(text.contains(label), "the form lacks '{label}':\n{text}");
+        }
+        app.stop().await;
+    })
+    .await;
+}
