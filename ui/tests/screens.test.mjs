@@ -134,6 +134,12 @@ test("dashboard: most urgent first, status in words, filters and search", async 
   const dated = fixtures.list_cases.open.findIndex((c) => /^\d\d\/\d\d\/\d{4}/.test(c.next_due_text ?? ""));
   assert.ok(dated >= 0, "a case with a dated next deadline");
   assert.ok((await rows.nth(dated).textContent()).includes(fixtures.list_cases.open[dated].next_due_text));
+  // A case on another route than the standard one says which, from the shell's data.
+  const routed = fixtures.list_cases.open.findIndex((c) => c.route);
+  assert.ok(routed >= 0, "a case on an alternative route");
+  assert.ok((await rows.nth(routed).textContent()).includes(`on the route “${fixtures.list_cases.open[routed].route}”`));
+  const standard = fixtures.list_cases.open.findIndex((c) => !c.route);
+  assert.ok(!(await rows.nth(standard).textContent()).includes("on the route"));
   await page.getByLabel("Status").selectOption("overdue");
   const overdue = fixtures.list_cases.open.filter((c) => c.urgency.status === "overdue").length;
   assert.equal(await rows.count(), overdue);

@@ -447,6 +447,9 @@ pub struct CaseListItem {
     pub raising_agency: String,
     pub receiving_agency: String,
     pub protocol_id: String,
+    /// The name of the route the case is on, where that is not the protocol's standard
+    /// route (an urgent route, say): the dashboard shows it beside the stage.
+    pub route: Option<String>,
     pub stage: u8,
     pub state: StateKind,
     pub urgency: Urgency,

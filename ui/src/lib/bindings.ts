@@ -380,7 +380,12 @@ extra: { [key in RecordField]?: string }, next_step: string, approved_by: string
 
 export type StageRecord = { id: number, stage: number, discussed_at: string, participants: Array<Participant>, raising_view: string, receiving_view: string, summary: string, agreed: string, resolved: boolean, extra: { [key in RecordField]?: string }, next_step: string, approved_by: string | null, approved_on: string | null, recorded_at: string, recorded_by: string, };
 
-export type CaseListItem = { reference: string, child_name: string, raising_agency: string, receiving_agency: string, protocol_id: string, stage: number, state: StateKind, urgency: Urgency, next_due: Due | null, 
+export type CaseListItem = { reference: string, child_name: string, raising_agency: string, receiving_agency: string, protocol_id: string, 
+/**
+ * The name of the route the case is on, where that is not the protocol's standard
+ * route (an urgent route, say): the dashboard shows it beside the stage.
+ */
+route: string | null, stage: number, state: StateKind, urgency: Urgency, next_due: Due | null, 
 /**
  * `next_due` in words for people (`escalate_core::format::due`).
  */

@@ -306,6 +306,16 @@ async fn skips_and_route_switches_read_in_the_chronology_and_the_plan_follows_th
         escalate_api::cases::plan(&lead, &sa).await.unwrap().route,
         "dissent"
     );
+    let route_listed = async |now| {
+        escalate_api::cases::list(&lead, false, None, now)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.reference == sa)
+            .unwrap()
+            .route
+    };
+    assert_eq!(route_listed(now).await, None, "the standard route is not named");
     let e = escalate_api::cases::switch_route(&lead, &sa, "no-such-route", "Why", None, now)
         .await
         .unwrap_err();
@@ -322,6 +332,11 @@ async fn skips_and_route_switches_read_in_the_chronology_and_the_plan_follows_th
     .unwrap();
     let plan = escalate_api::cases::plan(&lead, &sa).await.unwrap();
     assert_eq!(plan.route, "appeal");
+    assert_eq!(
+        route_listed(t("2026-11-02T11:00")).await.as_deref(),
+        Some("Appeal against registration by a child/young person or a parent"),
+        "the dashboard names the route the case is on"
+    );
     let lines = escalate_api::cases::chronology(&lead, &sa, t("2026-11-02T11:00"))
         .await
         .unwrap();

@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use chrono::Datelike;
+
 use escalate_core::{Holiday, HolidayData};
 use serde::Serialize;
 
@@ -53,15 +55,33 @@ fn nations(data: &HolidayData) -> Vec<ImportedNation> {
         .collect()
 }
 
-/// Later lists replace earlier ones, year by year and nation by nation.
-fn merge<'a>(imports: impl IntoIterator<Item = &'a HolidayData>) -> HolidayData {
+/// Later lists replace earlier ones, year by year and nation by nation, but only from
+/// the day each was imported: the days before it stay as they were counted (the shipped
+/// list or the rules, or an earlier import). A deadline that has passed, and a closed
+/// case's timings, were what the lead acted on; a file imported later must not rewrite
+/// them (a proclaimed day added, or a listed day dropped, changes what is still ahead).
+fn merge<'a>(imports: impl IntoIterator<Item = (NaiveDate, &'a HolidayData)>) -> HolidayData {
     let mut lists: BTreeMap<(CalendarId, i32), Vec<Holiday>> = BTreeMap::new();
-    for data in imports {
+    for (from, data) in imports {
         for id in data.nations() {
             for year in data.years(id) {
-                if let Some(days) = data.holidays(id, year) {
-                    lists.insert((id, year), days.to_vec());
+                let Some(days) = data.holidays(id, year) else {
+                    continue;
+                };
+                if year < from.year() {
+                    continue;
                 }
+                let before = match lists.get(&(id, year)) {
+                    Some(held) => held.clone(),
+                    None => escalate_core::calendar::bank_holidays(id, year).unwrap_or_default(),
+                };
+                let mut list: Vec<Holiday> = before
+                    .into_iter()
+                    .filter(|h| h.date < from)
+                    .chain(days.iter().filter(|h| h.date >= from).cloned())
+                    .collect();
+                list.sort_by_key(|h| h.date);
+                lists.insert((id, year), list);
             }
         }
     }
@@ -98,8 +118,11 @@ pub(crate) async fn load(pool: &SqlitePool) -> Result<Option<HolidayData>, Store
     if rows.is_empty() {
         return Ok(None);
     }
-    let parsed = rows.iter().map(parse).collect::<Result<Vec<_>, _>>()?;
-    Ok(Some(merge(&parsed)))
+    let parsed = rows
+        .iter()
+        .map(|r| Ok((parse_ts(&r.imported_at)?.date(), parse(r)?)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(Some(merge(parsed.iter().map(|(from, data)| (*from, data)))))
 }
 
 impl Store {
@@ -116,9 +139,11 @@ impl Store {
         in_calendar("now", now)?;
         let data =
             HolidayData::from_govuk_json(text, file_name).map_err(StoreError::HolidayFile)?;
+        // What is held was merged already: it stands whole, and the new file applies
+        // from today.
         let merged = match &self.holidays {
-            Some(held) => merge([held, &data]),
-            None => merge([&data]),
+            Some(held) => merge([(NaiveDate::MIN, held), (now.date(), &data)]),
+            None => merge([(now.date(), &data)]),
         };
         let calendar = Calendar::with_data(
             self.profile.calendar,

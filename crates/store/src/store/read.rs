@@ -152,10 +152,13 @@ impl Store {
             );
             let item = match case {
                 Some(case) => {
-                    let summary = versions
-                        .get(pin.as_str())
-                        .copied()
-                        .flatten()
+                    let protocol = versions.get(pin.as_str()).copied().flatten();
+                    let route = protocol.and_then(|p| {
+                        p.route(case.route.as_deref())?
+                            .definition()
+                            .map(|r| r.name.clone())
+                    });
+                    let summary = protocol
                         .ok_or(())
                         .and_then(|p| engine.summary(p, case).map_err(drop));
                     let (urgency, next_due) = match summary {
@@ -173,6 +176,7 @@ impl Store {
                         next_due_text: next_due.as_ref().map(escalate_core::format::due),
                         next_due,
                         protocol_id: case.protocol.clone(),
+                        route,
                     }
                 }
                 None => CaseListItem {
@@ -186,6 +190,7 @@ impl Store {
                     next_due: None,
                     next_due_text: None,
                     protocol_id: String::new(),
+                    route: None,
                 },
             };
             out.push(item);

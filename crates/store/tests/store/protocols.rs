@@ -457,9 +457,36 @@ async fn an_imported_bank_holiday_file_changes_exactly_the_deadlines_it_should()
     // Kept in the store: the next open counts the same.
     let data = s.dir().to_path_buf();
     s.close().await;
-    let s = Store::open(&data, None, &keys).await.unwrap();
+    let mut s = Store::open(&data, None, &keys).await.unwrap();
     assert_eq!(limit_due(&s, &december).await, day("2026-12-04"));
     assert_eq!(s.holiday_imports().await.unwrap().len(), 1);
+
+    // A later file, imported on 10 December, lists a day already past (Thu 26 Nov) and
+    // one ahead (Tue 15 Dec). The past is not rewritten: the December case, whose count
+    // ran over 26 November, keeps its deadline; a case opened on 10 December counts the
+    // new day ahead: Fri 11, Mon 14, (Tue 15), Wed 16, Thu 17, Fri 18.
+    let later = BANK_HOLIDAYS.replace(
+        "{\"title\":\"Extra bank holiday\",\"date\":\"2026-12-02\",\"notes\":\"\",\"bunting\":true},",
+        "{\"title\":\"Extra bank holiday\",\"date\":\"2026-12-02\",\"notes\":\"\",\"bunting\":true},\n\
+         {\"title\":\"Proclaimed after the day\",\"date\":\"2026-11-26\",\"notes\":\"\",\"bunting\":true},\n\
+         {\"title\":\"Proclaimed ahead\",\"date\":\"2026-12-15\",\"notes\":\"\",\"bunting\":true},",
+    );
+    assert_ne!(later, BANK_HOLIDAYS);
+    s.import_holidays("later.json", &later, t("2026-12-10T09:00"))
+        .await
+        .unwrap();
+    let opened_later = s
+        .create_case(wy_case("Later", "2026-12-10T09:00"), t("2026-12-10T09:30"))
+        .await
+        .unwrap();
+    assert_eq!(limit_due(&s, &december).await, day("2026-12-04"));
+    assert_eq!(limit_due(&s, &june).await, day("2026-06-18"));
+    assert_eq!(limit_due(&s, &opened_later).await, day("2026-12-18"));
+    // The same after a restart, when the imports are merged again from the store.
+    s.close().await;
+    let s = Store::open(&data, None, &keys).await.unwrap();
+    assert_eq!(limit_due(&s, &december).await, day("2026-12-04"));
+    assert_eq!(limit_due(&s, &opened_later).await, day("2026-12-18"));
     assert!(s.verify_audit().await.unwrap().ok());
     assert!(s.check_caches().await.unwrap().ok());
 }
