@@ -121,6 +121,10 @@ impl ImportSummary {
     }
 }
 
+/// Why a package whose protocol file rivals one the Board holds is refused. It names no
+/// value from the package: the id and version are the sender's words.
+const PROTOCOL_CONFLICT: &str = "protocol.toml: it is another text of a protocol version the Board already holds (protocol.id, protocol.version), and the Board keeps one text per version: ask the agency which text is theirs, and whoever wrote the protocol to give a changed text a new version";
+
 /// Packages per transaction when nothing else waits for the store (the CLI): large
 /// batches import quickly, a crash loses at most one batch.
 pub const BATCH: usize = 500;
@@ -191,7 +195,11 @@ impl Import {
         let outcomes = import(store, &packages, now).await?;
         for (i, outcome) in indices.into_iter().zip(outcomes) {
             if let Some(r) = self.files.get_mut(i) {
-                r.outcome = Some(outcome);
+                if outcome == ImportOutcome::ProtocolConflict {
+                    r.refused = Some(PROTOCOL_CONFLICT.to_owned());
+                } else {
+                    r.outcome = Some(outcome);
+                }
             }
         }
         Ok(())

@@ -41,7 +41,13 @@ fn main() -> ExitCode {
             let _ = out.flush();
             let stderr = std::io::stderr();
             let mut err = stderr.lock();
-            let _ = writeln!(err, "{e}");
+            // Messages can quote what a file or store holds (a protocol's version, say):
+            // shown safe for the terminal like any output, line by line, since a message
+            // may list several problems one to a line.
+            let message = e.to_string();
+            for line in message.lines() {
+                let _ = writeln!(err, "{}", term::clean(line));
+            }
             ExitCode::from(e.exit_code())
         }
     }

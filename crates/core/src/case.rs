@@ -1464,6 +1464,20 @@ impl Case {
                 ),
             });
         }
+        // A stage's timescale can only be extended once the stage has begun: an agreement
+        // dated earlier was about something else.
+        if let (Some(stage), Some(entry)) = (stage, self.stages.last()) {
+            if new.agreed_on < entry.started_at.date() {
+                return Err(TransitionError::Invalid {
+                    field: "agreed_on",
+                    message: format!(
+                        "{} is before Stage {stage} began ({}): give the day it was agreed",
+                        new.agreed_on,
+                        entry.started_at.date()
+                    ),
+                });
+            }
+        }
         if let Some(prev) = self.extension_of(&deadline, stage) {
             if new.to.order_key() <= prev.to.order_key() {
                 return Err(TransitionError::ExtensionNotLater {

@@ -104,6 +104,9 @@ impl HolidayData {
                 ),
             ));
         }
+        // Saved by Windows Notepad, the file starts with a byte-order mark: not JSON, but
+        // plainly the same file.
+        let src = src.strip_prefix('\u{feff}').unwrap_or(src);
         let mut de = serde_json::Deserializer::from_str(src);
         let parsed: FileIn = match serde_path_to_error::deserialize(&mut de) {
             Ok(p) => p,

@@ -629,6 +629,13 @@ fn check_protocol(m: &Monitoring, text: &[u8]) -> Result<String, String> {
             "{PROTOCOL_NAME} is another protocol or version than monitoring.json names (protocol.id, protocol.version)"
         ));
     }
+    // The figures plan the case on its route: one the protocol lacks would drop the case
+    // from them without a word.
+    if p.route(m.route.as_deref()).is_none() {
+        return Err(format!(
+            "route: monitoring.json names a route that {PROTOCOL_NAME} does not have"
+        ));
+    }
     Ok(sha)
 }
 

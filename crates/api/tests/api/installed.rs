@@ -245,6 +245,83 @@ async fn cases_under_installed_protocols_are_counted_by_a_board_that_never_insta
     );
 }
 
+/// Two agencies send packages under the same protocol id and version but different
+/// texts (one laxer: step 6 in 200 working days): the Board keeps the first text and
+/// refuses the rival, so no package changes how another agency's cases are counted.
+#[tokio::test]
+async fn a_rival_text_of_a_protocol_version_the_board_holds_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = t("2026-11-02T09:30");
+    let out = dir.path().join("packages");
+    std::fs::create_dir(&out).unwrap();
+    let mut files = Vec::new();
+    for (agency, within) in [("genuine", "14 working days"), ("lax", "200 working days")] {
+        let lead = store(&dir.path().join(agency), "western-bay").await;
+        let file = copy_of(dir.path(), "west-yorkshire");
+        let text = std::fs::read_to_string(&file).unwrap();
+        let text = text.replacen(
+            "within = \"14 working days\"",
+            &format!("within = \"{within}\""),
+            1,
+        );
+        std::fs::write(&file, text).unwrap();
+        escalate_api::settings::install_protocol(&lead, &file, now)
+            .await
+            .unwrap();
+        // Another reference for each, so the Board does not take the second for the
+        // same export again (both leads' profiles name the same agency).
+        let mut r = String::new();
+        for _ in 0..=usize::from(agency == "lax") {
+            r = escalate_api::cases::create(
+                &lead,
+                under("west-yorkshire", "2026-10-01T09:00"),
+                now,
+            )
+            .await
+            .unwrap();
+        }
+        let own = out.join(agency);
+        std::fs::create_dir(&own).unwrap();
+        files.push(export_to(&lead, &r, &own).await);
+    }
+    let board = store(&dir.path().join("board"), "western-bay").await;
+    let summary = escalate_api::board::import_files(
+        &board,
+        &files,
+        Key::Passphrase(SHARED),
+        t("2026-11-20T17:00"),
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (summary.new, summary.refused),
+        (1, 1),
+        "{:?}",
+        summary.files
+    );
+    let why = summary.files[1].refused.as_deref().unwrap();
+    assert!(
+        why.starts_with(
+            "protocol.toml: it is another text of a protocol version the Board already holds"
+        ),
+        "{why}"
+    );
+    // The refusal kept nothing: one package, one carried text.
+    assert_eq!(board.board_protocols().await.unwrap().len(), 1);
+    // The same rival again, in a later import, is refused the same way.
+    let again = escalate_api::board::import_files(
+        &board,
+        &files[1..],
+        Key::Passphrase(SHARED),
+        t("2026-11-21T17:00"),
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.refused, 1);
+}
+
 #[tokio::test]
 async fn skips_and_route_switches_read_in_the_chronology_and_the_plan_follows_the_route() {
     let dir = tempfile::tempdir().unwrap();
@@ -315,7 +392,11 @@ async fn skips_and_route_switches_read_in_the_chronology_and_the_plan_follows_th
             .unwrap()
             .route
     };
-    assert_eq!(route_listed(now).await, None, "the standard route is not named");
+    assert_eq!(
+        route_listed(now).await,
+        None,
+        "the standard route is not named"
+    );
     let e = escalate_api::cases::switch_route(&lead, &sa, "no-such-route", "Why", None, now)
         .await
         .unwrap_err();

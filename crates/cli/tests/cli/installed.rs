@@ -189,6 +189,35 @@ fn a_protocol_file_is_installed_listed_used_and_kept_while_a_case_uses_it() {
     assert!(err.contains("already installed"), "{err}");
     assert_eq!(lead.files(), before);
 
+    // A version carrying terminal escapes (clear the screen, retitle the window, bell):
+    // an error that quotes it shows them as symbols, as every output does.
+    let hostile = lead.tmp.path().join("hostile.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let version_line = text
+        .lines()
+        .find(|l| l.starts_with("version = "))
+        .unwrap()
+        .to_owned();
+    std::fs::write(
+        &hostile,
+        text.replacen(
+            &version_line,
+            r#"version = "v\u001b[2J\u001b]0;pwned\u0007X""#,
+            1,
+        )
+        .replacen("id = \"south-ayrshire\"", "id = \"escapes\"", 1),
+    )
+    .unwrap();
+    lead.ok(&["protocol", "install", hostile.to_str().unwrap()]);
+    let (_, err) = lead.fails(&["protocol", "install", hostile.to_str().unwrap()]);
+    assert!(err.contains("already installed"), "{err}");
+    assert!(
+        !err.contains('\u{1b}') && !err.contains('\u{7}'),
+        "raw escapes on stderr: {err:?}"
+    );
+    assert!(err.contains('\u{241b}'), "{err:?}");
+    let before = lead.files();
+
     let r = lead.new_case("south-ayrshire", &[]);
     assert_eq!(lead.listed("south-ayrshire", version)[3], "1");
     let (_, err) = lead.fails(&["protocol", "remove", "south-ayrshire"]);

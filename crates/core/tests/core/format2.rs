@@ -501,6 +501,41 @@ fn switching_to_a_route_without_the_stage_needs_a_stage_to_go_to() {
     assert_eq!(c.route_switches.len(), 2);
 }
 
+#[test]
+fn a_stage_timescale_is_not_extended_by_an_agreement_from_before_the_stage_began() {
+    let p = fixture("south-ayrshire");
+    let mut c = open_on(p, "2026-12-20T10:00", Opening::default());
+    applied(&mut c, p, crate::record("2026-12-20T11:00", false, &[]));
+    // Stage 2 begins on 5 January; an agreement dated 4 January cannot be about it.
+    applied(&mut c, p, escalate("2027-01-05T09:00", None, None));
+    let mut early = extend(
+        "timescale",
+        Due::EndOfDay(d("2027-02-20")),
+        "Jo Reid",
+        "Why",
+    );
+    if let Event::Extend { agreed_on, .. } = &mut early {
+        *agreed_on = d("2027-01-04");
+    }
+    let e = refused(&mut c, p, early);
+    assert_eq!(e.field(), Some("agreed_on"));
+    assert!(
+        e.to_string().contains("before Stage 2 began (2027-01-05)"),
+        "{e}"
+    );
+    // Dated the day the stage began, it stands.
+    applied(
+        &mut c,
+        p,
+        extend(
+            "timescale",
+            Due::EndOfDay(d("2027-02-20")),
+            "Jo Reid",
+            "Why",
+        ),
+    );
+}
+
 fn extend(deadline: &str, to: Due, agreed_by: &str, reason: &str) -> Event {
     Event::Extend {
         at: dt("2027-01-10T10:00"),

@@ -17,6 +17,10 @@ pub enum ImportOutcome {
     Duplicate,
     /// An older version than the one held: kept, but not current.
     Older,
+    /// Not kept: the protocol file it carries is another text of a protocol id and
+    /// version the Board already holds (carried by an earlier package, or installed).
+    /// One text per version, so that no package can change how others are counted.
+    ProtocolConflict,
 }
 
 /// One imported package, as the administrator lists them.
@@ -171,6 +175,30 @@ impl Store {
         if same.is_some() {
             return Ok(ImportOutcome::Duplicate);
         }
+        if let Some(carried) = &p.protocol {
+            let named: serde_json::Value = serde_json::from_str(&p.monitoring).map_err(|e| {
+                StoreError::Database(format!("an imported record is unreadable: {e}"))
+            })?;
+            let id = named["protocol"]["id"].as_str().unwrap_or_default();
+            let version = named["protocol"]["version"].as_str().unwrap_or_default();
+            let rival: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM board_protocols WHERE protocol_id = ? AND version = ? AND sha256 <> ?
+                 UNION ALL
+                 SELECT 1 FROM protocols WHERE protocol_id = ? AND version = ? AND sha256 <> ?
+                 LIMIT 1",
+            )
+            .bind(id)
+            .bind(version)
+            .bind(&carried.sha256)
+            .bind(id)
+            .bind(version)
+            .bind(&carried.sha256)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if rival.is_some() {
+                return Ok(ImportOutcome::ProtocolConflict);
+            }
+        }
         let current = sqlx::query("SELECT id, exported_at, monitoring FROM board_packages WHERE source_agency = ? AND reference = ? AND current = 1")
             .bind(&p.source_agency)
             .bind(&p.reference)
@@ -234,7 +262,9 @@ impl Store {
         let action = match outcome {
             ImportOutcome::New => AuditAction::BoardImport,
             ImportOutcome::Replaced => AuditAction::BoardReplace,
-            _ => AuditAction::BoardImportOlder,
+            ImportOutcome::Older | ImportOutcome::Duplicate | ImportOutcome::ProtocolConflict => {
+                AuditAction::BoardImportOlder
+            }
         };
         let subject = format!("{} / {}", p.source_agency, p.reference);
         self.log(
