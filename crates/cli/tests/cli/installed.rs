@@ -216,7 +216,6 @@ fn a_protocol_file_is_installed_listed_used_and_kept_while_a_case_uses_it() {
         "raw escapes on stderr: {err:?}"
     );
     assert!(err.contains('\u{241b}'), "{err:?}");
-    let before = lead.files();
 
     let r = lead.new_case("south-ayrshire", &[]);
     assert_eq!(lead.listed("south-ayrshire", version)[3], "1");
