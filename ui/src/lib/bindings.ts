@@ -254,7 +254,7 @@ outcome: ImportOutcome | null,
  */
 refused: string | null, };
 
-export type ImportOutcome = "new" | "replaced" | "duplicate" | "older";
+export type ImportOutcome = "new" | "replaced" | "duplicate" | "older" | "protocol-conflict";
 
 export type AuditReport = { entries: number, 
 /**
