@@ -9,9 +9,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use crate::lead::{INIT, PASS};
 use crate::{escalate_with, within_a_minute};
-
-const PASS: &str = "correct horse battery staple";
 
 fn require_keyring() {
     assert!(
@@ -38,22 +37,6 @@ fn ok(data: &Path, args: &[&str], pass: bool) -> String {
     );
     String::from_utf8(out.stdout).unwrap()
 }
-
-const INIT: &[&str] = &[
-    "init",
-    "--name",
-    "Alex Morgan",
-    "--designation",
-    "Designated Safeguarding Lead",
-    "--agency",
-    "Ysgol Gyfun Bryn",
-    "--sector",
-    "schools",
-    "--protocol",
-    "western-bay",
-    "--calendar",
-    "england-and-wales",
-];
 
 fn new_case(data: &Path, child: &str, keyring: bool) -> String {
     let mut args = vec![

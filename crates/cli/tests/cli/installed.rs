@@ -4,88 +4,13 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
-use crate::escalate_with;
-
-const PASS: &str = "correct horse battery staple";
-
-struct Lead {
-    tmp: tempfile::TempDir,
-    data: PathBuf,
-}
+use crate::lead::Lead;
 
 impl Lead {
-    fn new() -> Lead {
-        assert!(
-            std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
-            "the store commands use the real OS keyring: run `make test` or `scripts/with-keyring cargo test`"
-        );
-        let tmp = tempfile::tempdir().unwrap();
-        let data = tmp.path().join("data");
-        let lead = Lead { tmp, data };
-        let out = lead.run(
-            &[
-                "init",
-                "--name",
-                "Alex Morgan",
-                "--designation",
-                "Designated Safeguarding Lead",
-                "--agency",
-                "Ysgol Gyfun Bryn",
-                "--sector",
-                "schools",
-                "--protocol",
-                "western-bay",
-                "--calendar",
-                "england-and-wales",
-            ],
-            true,
-        );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        lead
-    }
-
-    fn run(&self, args: &[&str], pass: bool) -> Output {
-        let mut env = vec![("ESCALATE_DATA_DIR", self.data.to_str().unwrap())];
-        if pass {
-            env.push(("ESCALATE_PASSPHRASE", PASS));
-        }
-        let mut all = args.to_vec();
-        all.extend(["--now", "2026-11-23T17:00"]);
-        escalate_with(&all, &env, &[])
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args, false);
-        assert!(
-            out.status.success(),
-            "escalate {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn fails(&self, args: &[&str]) -> (i32, String) {
-        let out = self.run(args, false);
-        assert!(
-            !out.status.success(),
-            "escalate {args:?} should have failed"
-        );
-        assert!(out.stdout.is_empty(), "errors go to stderr only");
-        (
-            out.status.code().unwrap(),
-            String::from_utf8(out.stderr).unwrap(),
-        )
-    }
-
     /// A copy of a test protocol in the lead's own folder.
     fn file(&self, name: &str) -> PathBuf {
-        let to = self.tmp.path().join(format!("{name}.toml"));
+        let to = self.root().join(format!("{name}.toml"));
         std::fs::copy(
             Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("../../tests/protocols")
@@ -100,7 +25,7 @@ impl Lead {
         self.ok(&["protocol", "install", file.to_str().unwrap()])
     }
 
-    fn new_case(&self, protocol: &str, extra: &[&str]) -> String {
+    fn new_case_under(&self, protocol: &str, extra: &[&str]) -> String {
         let mut args = vec![
             "case",
             "new",
@@ -170,7 +95,7 @@ fn a_protocol_file_is_installed_listed_used_and_kept_while_a_case_uses_it() {
         .any(|l| l.starts_with("western-bay\t")));
 
     // A refused install: file:line: field: message, status 2, and no byte changes.
-    let broken = lead.tmp.path().join("broken.toml");
+    let broken = lead.root().join("broken.toml");
     std::fs::write(
         &broken,
         std::fs::read_to_string(&file)
@@ -179,19 +104,19 @@ fn a_protocol_file_is_installed_listed_used_and_kept_while_a_case_uses_it() {
     )
     .unwrap();
     let before = lead.files();
-    let (code, err) = lead.fails(&["protocol", "install", broken.to_str().unwrap()]);
+    let (code, err) = lead.refuses(&["protocol", "install", broken.to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("broken.toml:") && err.contains("stages[1].timescale.within"),
         "{err}"
     );
-    let (_, err) = lead.fails(&["protocol", "install", file.to_str().unwrap()]);
+    let (_, err) = lead.refuses(&["protocol", "install", file.to_str().unwrap()]);
     assert!(err.contains("already installed"), "{err}");
     assert_eq!(lead.files(), before);
 
     // A version carrying terminal escapes (clear the screen, retitle the window, bell):
     // an error that quotes it shows them as symbols, as every output does.
-    let hostile = lead.tmp.path().join("hostile.toml");
+    let hostile = lead.root().join("hostile.toml");
     let text = std::fs::read_to_string(&file).unwrap();
     let version_line = text
         .lines()
@@ -209,7 +134,7 @@ fn a_protocol_file_is_installed_listed_used_and_kept_while_a_case_uses_it() {
     )
     .unwrap();
     lead.ok(&["protocol", "install", hostile.to_str().unwrap()]);
-    let (_, err) = lead.fails(&["protocol", "install", hostile.to_str().unwrap()]);
+    let (_, err) = lead.refuses(&["protocol", "install", hostile.to_str().unwrap()]);
     assert!(err.contains("already installed"), "{err}");
     assert!(
         !err.contains('\u{1b}') && !err.contains('\u{7}'),
@@ -217,32 +142,35 @@ fn a_protocol_file_is_installed_listed_used_and_kept_while_a_case_uses_it() {
     );
     assert!(err.contains('\u{241b}'), "{err:?}");
 
-    let r = lead.new_case("south-ayrshire", &[]);
+    let r = lead.new_case_under("south-ayrshire", &[]);
     assert_eq!(lead.listed("south-ayrshire", version)[3], "1");
-    let (_, err) = lead.fails(&["protocol", "remove", "south-ayrshire"]);
+    let (_, err) = lead.refuses(&["protocol", "remove", "south-ayrshire"]);
     assert!(
         err.contains(&r) && err.contains("stays installed while any case uses it"),
         "{err}"
     );
-    let (_, err) = lead.fails(&["protocol", "remove", "western-bay"]);
+    let (_, err) = lead.refuses(&["protocol", "remove", "western-bay"]);
     assert!(err.contains("ships with Escalate"), "{err}");
     // A protocol that is not installed is refused naming the option and the fix.
-    let (_, err) = lead.fails(&[
-        "case",
-        "new",
-        "--child-name",
-        "A",
-        "--raising-agency",
-        "A",
-        "--receiving-agency",
-        "B",
-        "--category",
-        "C",
-        "--summary",
-        "D",
-        "--protocol",
-        "west-yorkshire",
-    ]);
+    let (_, err) = lead.fails(
+        &[
+            "case",
+            "new",
+            "--child-name",
+            "A",
+            "--raising-agency",
+            "A",
+            "--receiving-agency",
+            "B",
+            "--category",
+            "C",
+            "--summary",
+            "D",
+            "--protocol",
+            "west-yorkshire",
+        ],
+        false,
+    );
     assert!(
         err.contains("--protocol") && err.contains("escalate protocol install FILE"),
         "{err}"
@@ -256,18 +184,21 @@ fn routes_skips_and_extensions_from_the_command_line() {
     lead.install(&lead.file("iro-handbook-style"));
 
     // A route chosen at intake, and switched with a reason.
-    let appeal = lead.new_case("south-ayrshire", &["--route", "appeal"]);
+    let appeal = lead.new_case_under("south-ayrshire", &["--route", "appeal"]);
     let plan = lead.ok(&["case", "plan", &appeal]);
     assert!(plan.contains("route\tappeal\t"), "{plan}");
-    let (_, err) = lead.fails(&[
-        "case",
-        "switch-route",
-        &appeal,
-        "--route",
-        "no-such-route",
-        "--reason",
-        "Why",
-    ]);
+    let (_, err) = lead.fails(
+        &[
+            "case",
+            "switch-route",
+            &appeal,
+            "--route",
+            "no-such-route",
+            "--reason",
+            "Why",
+        ],
+        false,
+    );
     assert!(err.starts_with("escalate: --route: "), "{err}");
     let out = lead.ok(&[
         "case",
@@ -314,10 +245,10 @@ fn routes_skips_and_extensions_from_the_command_line() {
         ]
     };
     let args = extend("no-such-deadline", "2027-01-15");
-    let (_, err) = lead.fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let (_, err) = lead.refuses(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(err.starts_with("escalate: --deadline: "), "{err}");
     let args = extend("timescale", "2026-11-24");
-    let (_, err) = lead.fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let (_, err) = lead.refuses(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(err.starts_with("escalate: --to: "), "{err}");
     let args = extend("timescale", "2027-01-15");
     let out = lead.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
@@ -333,16 +264,19 @@ fn routes_skips_and_extensions_from_the_command_line() {
     );
 
     // Stages skipped on the IRO's recorded decision.
-    let iro = lead.new_case("iro-handbook-style", &[]);
-    let (_, err) = lead.fails(&[
-        "case",
-        "escalate",
-        &iro,
-        "--skip-reason",
-        "Serious enough for the Head of QA",
-        "--decided-by",
-        "Sam Reid",
-    ]);
+    let iro = lead.new_case_under("iro-handbook-style", &[]);
+    let (_, err) = lead.fails(
+        &[
+            "case",
+            "escalate",
+            &iro,
+            "--skip-reason",
+            "Serious enough for the Head of QA",
+            "--decided-by",
+            "Sam Reid",
+        ],
+        false,
+    );
     assert!(err.starts_with("escalate: --skip-reason: "), "{err}");
     let out = lead.ok(&[
         "case",
@@ -359,7 +293,7 @@ fn routes_skips_and_extensions_from_the_command_line() {
     ]);
     assert_eq!(out, format!("{iro}\tStage 3\n"));
     // Without --decided-by, clap refuses before anything runs.
-    let (code, err) = lead.fails(&["case", "escalate", &iro, "--skip-reason", "Why"]);
+    let (code, err) = lead.refuses(&["case", "escalate", &iro, "--skip-reason", "Why"]);
     assert_eq!(code, 2);
     assert!(err.contains("--decided-by"), "{err}");
     let chronology = lead.ok(&["case", "chronology", &iro]);
@@ -374,8 +308,8 @@ fn a_case_moves_to_a_newer_version_only_with_yes() {
     let lead = Lead::new();
     let v1 = lead.file("west-yorkshire");
     lead.install(&v1);
-    let r = lead.new_case("west-yorkshire", &[]);
-    let v2 = lead.tmp.path().join("west-yorkshire-2026.toml");
+    let r = lead.new_case_under("west-yorkshire", &[]);
+    let v2 = lead.root().join("west-yorkshire-2026.toml");
     std::fs::write(
         &v2,
         std::fs::read_to_string(&v1)
@@ -395,7 +329,7 @@ fn a_case_moves_to_a_newer_version_only_with_yes() {
     assert_eq!(lead.listed("west-yorkshire", old)[3], "1");
     assert_eq!(lead.listed("west-yorkshire", "Revised 2026")[3], "0");
 
-    let (_, err) = lead.fails(&["case", "move-protocol", &r, "--to", "1999"]);
+    let (_, err) = lead.refuses(&["case", "move-protocol", &r, "--to", "1999"]);
     assert!(
         err.starts_with("escalate: --to: ") && err.contains("Revised 2026"),
         "{err}"
@@ -426,6 +360,6 @@ fn a_case_moves_to_a_newer_version_only_with_yes() {
     let verify = lead.ok(&["audit", "verify"]);
     assert!(verify.contains("ok") || verify.contains("OK"), "{verify}");
     // The older version stays while no case uses it, until the protocol goes.
-    let (_, err) = lead.fails(&["protocol", "remove", "west-yorkshire"]);
+    let (_, err) = lead.refuses(&["protocol", "remove", "west-yorkshire"]);
     assert!(err.contains(&r), "{err}");
 }

@@ -10,6 +10,7 @@ mod engine_commands;
 mod forms;
 mod hardening;
 mod installed;
+mod lead;
 mod packages;
 mod store_commands;
 

@@ -10,8 +10,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::escalate_with;
-
-const PASS: &str = "correct horse battery staple";
+use crate::lead::PASS;
 
 /// A lead's store and a Board administrator's store, each in a folder of its own, and
 /// the Board's key pair.

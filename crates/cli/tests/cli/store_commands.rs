@@ -1,90 +1,11 @@
 //! The store commands, end to end on a real encrypted store with the real OS keyring.
 
-use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::path::PathBuf;
 
 use crate::escalate_with;
-
-const PASS: &str = "correct horse battery staple";
-
-struct Lead {
-    _tmp: tempfile::TempDir,
-    data: PathBuf,
-}
+use crate::lead::{Lead, PASS};
 
 impl Lead {
-    fn new() -> Lead {
-        assert!(
-            std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
-            "the store commands use the real OS keyring: run `make test` or `scripts/with-keyring cargo test`"
-        );
-        let tmp = tempfile::tempdir().unwrap();
-        let data = tmp.path().join("data");
-        Lead { _tmp: tmp, data }
-    }
-
-    fn root(&self) -> &Path {
-        self._tmp.path()
-    }
-
-    fn run(&self, args: &[&str], pass: bool) -> Output {
-        let mut env = vec![("ESCALATE_DATA_DIR", self.data.to_str().unwrap())];
-        if pass {
-            env.push(("ESCALATE_PASSPHRASE", PASS));
-        }
-        let mut all = args.to_vec();
-        all.extend(["--now", "2026-11-23T17:00"]);
-        escalate_with(&all, &env, &[])
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args, false);
-        assert!(
-            out.status.success(),
-            "escalate {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn fails(&self, args: &[&str], pass: bool) -> (i32, String) {
-        let out = self.run(args, pass);
-        assert!(
-            !out.status.success(),
-            "escalate {args:?} should have failed"
-        );
-        (
-            out.status.code().unwrap(),
-            String::from_utf8(out.stderr).unwrap(),
-        )
-    }
-
-    fn init(&self) {
-        let out = self.run(
-            &[
-                "init",
-                "--name",
-                "Alex Morgan",
-                "--designation",
-                "Designated Safeguarding Lead",
-                "--agency",
-                "Ysgol Gyfun Bryn",
-                "--sector",
-                "schools",
-                "--protocol",
-                "western-bay",
-                "--calendar",
-                "england-and-wales",
-            ],
-            true,
-        );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
     fn new_case(&self, child: &str, extra: &[&str]) -> String {
         let mut args = vec![
             "case",
@@ -135,7 +56,7 @@ impl Lead {
 
 #[test]
 fn a_lead_runs_a_case_from_intake_to_resolution() {
-    let lead = Lead::new();
+    let lead = Lead::empty();
     lead.init();
     let r = lead.new_case("Siân Llŷr Ŵyn", &[]);
     assert_eq!(r, "RPD-2026-0001", "case new prints the reference alone");
@@ -198,7 +119,7 @@ fn a_lead_runs_a_case_from_intake_to_resolution() {
 
 #[test]
 fn bad_input_is_refused_with_the_field_named_and_nothing_written() {
-    let lead = Lead::new();
+    let lead = Lead::empty();
     lead.init();
     // A valid `case new` with the receiving agency given and more options after it.
     fn case_new(receiving: &str, extra: &[&str]) -> Vec<String> {
@@ -267,7 +188,7 @@ fn bad_input_is_refused_with_the_field_named_and_nothing_written() {
 
 #[test]
 fn without_a_keyring_the_passphrase_unlocks() {
-    let lead = Lead::new();
+    let lead = Lead::empty();
     lead.init();
     lead.new_case("Child A", &[]);
     // No D-Bus session at all: the real keyring fails fast with a clear error.
@@ -327,7 +248,7 @@ fn without_a_keyring_the_passphrase_unlocks() {
 
 #[test]
 fn backup_restore_and_passphrase_change() {
-    let lead = Lead::new();
+    let lead = Lead::empty();
     lead.init();
     lead.new_case("Child B", &[]);
     let backup = lead.root().join("store.escalate");
@@ -390,7 +311,7 @@ fn backup_restore_and_passphrase_change() {
 
 #[test]
 fn audit_verify_names_a_tampered_entry() {
-    let lead = Lead::new();
+    let lead = Lead::empty();
     lead.init();
     lead.new_case("Child C", &[]);
     // Tamper with the key, as someone holding it could: python's sqlcipher3 edits one entry.
@@ -424,7 +345,7 @@ fn audit_verify_names_a_tampered_entry() {
 
 #[test]
 fn audit_verify_replays_every_case_against_the_dashboard() {
-    let lead = Lead::new();
+    let lead = Lead::empty();
     lead.init();
     let r = lead.new_case("Child C", &[]);
     let audit = lead.ok(&["audit", "verify"]);
@@ -460,7 +381,7 @@ fn audit_verify_replays_every_case_against_the_dashboard() {
 
 #[test]
 fn report_and_export_to_the_board() {
-    let lead = Lead::new();
+    let lead = Lead::empty();
     lead.init();
     let r = lead.new_case("Siân Llŷr Ŵyn", &[]);
     let pdf = lead.root().join("chronology.pdf");
@@ -607,7 +528,7 @@ fn report_and_export_to_the_board() {
 
 #[test]
 fn a_board_administrator_imports_and_reports() {
-    let lead = Lead::new();
+    let lead = Lead::empty();
     lead.init();
     let r = lead.new_case("Child D", &[]);
     lead.ok(&[
@@ -734,7 +655,7 @@ fn a_board_administrator_imports_and_reports() {
 
 #[test]
 fn withdraw_redirect_notify_and_shorten() {
-    let lead = Lead::new();
+    let lead = Lead::empty();
     lead.init();
     let a = lead.new_case("Child E", &[]);
     let out = lead.ok(&[
@@ -821,7 +742,7 @@ fn withdraw_redirect_notify_and_shorten() {
 
 #[test]
 fn stage_record_fields_let_a_western_bay_case_leave_stage_3() {
-    let lead = Lead::new();
+    let lead = Lead::empty();
     lead.init();
     let r = lead.new_case("Child D", &[]);
     fn record<'a>(r: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
@@ -933,7 +854,7 @@ fn stage_record_fields_let_a_western_bay_case_leave_stage_3() {
 
 #[test]
 fn a_stage_record_file_is_refused_without_echoing_its_values() {
-    let lead = Lead::new();
+    let lead = Lead::empty();
     lead.init();
     let r = lead.new_case("Child E", &[]);
     let audit = lead.ok(&["audit", "verify"]);
@@ -1031,7 +952,7 @@ fn a_stage_record_file_is_refused_without_echoing_its_values() {
 
 #[test]
 fn report_prints_any_form_the_cases_protocol_declares() {
-    let lead = Lead::new();
+    let lead = Lead::empty();
     lead.init();
     let r = lead.new_case("Siân Llŷr Ŵyn", &[]);
     let pdf = lead.root().join("rpd.pdf");

@@ -23,19 +23,10 @@ fn rec(
     stages: serde_json::Value,
     exported: &str,
 ) -> Monitoring {
-    serde_json::from_value(serde_json::json!({
-        "schema": "escalate-monitoring/1", "exported_at": format!("{exported}:00"),
-        "exported_by": {"name": "Lead", "designation": "DSL", "agency": agency}, "reference": reference,
-        "protocol": {"id": protocol, "version": "1", "partnership": "P"}, "minimised": true,
-        "child": {"name": "A. B.", "date_of_birth": "2015", "identifiers": null}, "category": "Threshold for assessment",
-        "raising": {"agency": agency, "sector": sector}, "receiving": {"agency": "Health Board", "sector": "health-secondary"},
-        "opened_at": format!("{opened}T09:00:00"), "status": if resolved.is_some() { "resolved" } else { "open" },
-        "stage_reached": resolved.map_or(2, |r| r.0), "stage_resolved": resolved.map(|r| r.0),
-        "closed_at": resolved.map(|_| "2026-12-15T12:00:00"), "calendar_days": resolved.map(|r| r.1 + 2),
-        "working_days": resolved.map(|r| r.1), "immediate_risk": false, "stages": stages, "outcome": null,
-        "effectiveness": if reference.ends_with('1') { format!("Comment from {agency}") } else { String::new() }
-    }))
-    .unwrap()
+    let v = escalate_testkit::record::board_record(
+        agency, sector, protocol, reference, opened, resolved, stages, exported,
+    );
+    serde_json::from_value(v).unwrap()
 }
 
 /// The app lists the cases behind any number: for every table, the lists add up to
