@@ -276,9 +276,20 @@ pub async fn figures(
 ) -> ApiResult<BoardFigures> {
     period(selection.from, selection.to)?;
     let records = records(store).await?;
+    figures_of(store, &records, selection, now).await
+}
+
+/// The figures over `records` (every current record held): one computation for the
+/// report and the administrator's screen.
+async fn figures_of(
+    store: &Store,
+    records: &[Monitoring],
+    selection: &Selection,
+    now: NaiveDateTime,
+) -> ApiResult<BoardFigures> {
     let protocols = protocols(store).await?;
     Ok(escalate_report::board::figures(
-        &selection.apply(&records),
+        &selection.apply(records),
         &protocols,
         selection.from,
         selection.to,
@@ -306,15 +317,8 @@ pub async fn overview(
     period(selection.from, selection.to)?;
     let records = records(store).await?;
     let (agencies, protocol_ids) = escalate_report::board::choices(&records);
-    let protocols = protocols(store).await?;
     Ok(BoardView {
-        figures: escalate_report::board::figures(
-            &selection.apply(&records),
-            &protocols,
-            selection.from,
-            selection.to,
-            now,
-        ),
+        figures: figures_of(store, &records, selection, now).await?,
         agencies,
         protocols: protocol_ids,
         records: records.len(),

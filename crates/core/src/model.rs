@@ -647,6 +647,10 @@ pub struct BoardPackage {
 /// A protocol file carried by an export package: its text as sent, and its SHA-256.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackageProtocol {
+    /// The protocol's id and version, as the package's record names them (the check
+    /// made sure the file says the same).
+    pub id: String,
+    pub version: String,
     pub sha256: String,
     pub text: String,
 }

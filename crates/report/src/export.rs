@@ -909,7 +909,12 @@ pub fn open(bytes: &[u8], key: Key<'_>, now: NaiveDateTime) -> Result<Package, R
             let sha = check_protocol(&monitoring, &bytes).map_err(|why| bad("package", why))?;
             let text = String::from_utf8(bytes)
                 .map_err(|_| bad("package", format!("{PROTOCOL_NAME} is not UTF-8 text")))?;
-            Some(PackageProtocol { sha256: sha, text })
+            Some(PackageProtocol {
+                id: monitoring.protocol.id.clone(),
+                version: monitoring.protocol.version.clone(),
+                sha256: sha,
+                text,
+            })
         }
     };
     Ok(Package {

@@ -176,11 +176,7 @@ impl Store {
             return Ok(ImportOutcome::Duplicate);
         }
         if let Some(carried) = &p.protocol {
-            let named: serde_json::Value = serde_json::from_str(&p.monitoring).map_err(|e| {
-                StoreError::Database(format!("an imported record is unreadable: {e}"))
-            })?;
-            let id = named["protocol"]["id"].as_str().unwrap_or_default();
-            let version = named["protocol"]["version"].as_str().unwrap_or_default();
+            let (id, version) = (&carried.id, &carried.version);
             let rival: Option<i64> = sqlx::query_scalar(
                 "SELECT 1 FROM board_protocols WHERE protocol_id = ? AND version = ? AND sha256 <> ?
                  UNION ALL
@@ -225,17 +221,13 @@ impl Store {
         // The protocol file it carried, kept once per text for every package that names it.
         let carried = match &p.protocol {
             Some(carried) => {
-                let parsed: serde_json::Value =
-                    serde_json::from_str(&p.monitoring).map_err(|e| {
-                        StoreError::Database(format!("an imported record is unreadable: {e}"))
-                    })?;
                 sqlx::query(
                     "INSERT INTO board_protocols (sha256, protocol_id, version, text) VALUES (?, ?, ?, ?)
                      ON CONFLICT (sha256) DO NOTHING",
                 )
                 .bind(&carried.sha256)
-                .bind(parsed["protocol"]["id"].as_str().unwrap_or_default())
-                .bind(parsed["protocol"]["version"].as_str().unwrap_or_default())
+                .bind(&carried.id)
+                .bind(&carried.version)
                 .bind(&carried.text)
                 .execute(&mut *tx)
                 .await?;
