@@ -36,7 +36,11 @@ pub async fn list(
         CaseFilter::Open
     };
     let search = search.filter(|s| !s.trim().is_empty());
-    Ok(store.list_cases(filter, search, now).await?)
+    let mut cases = store.list_cases(filter, search, now).await?;
+    for c in &mut cases {
+        c.next_due_text = c.next_due.as_ref().map(escalate_core::format::due);
+    }
+    Ok(cases)
 }
 
 /// Everything about one case, with the engine's answer at `now`.

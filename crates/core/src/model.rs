@@ -454,7 +454,8 @@ pub struct CaseListItem {
     pub state: StateKind,
     pub urgency: Urgency,
     pub next_due: Option<Due>,
-    /// `next_due` in words for people (`escalate_core::format::due`).
+    /// `next_due` in words for people (`escalate_core::format::due`), written by
+    /// escalate-api for the front ends; `None` as the store lists it.
     pub next_due_text: Option<String>,
 }
 

@@ -173,7 +173,8 @@ impl Store {
                         stage: case.current_stage(),
                         state: case.state.kind(),
                         urgency,
-                        next_due_text: next_due.as_ref().map(escalate_core::format::due),
+                        // Words for people are the api's to write.
+                        next_due_text: None,
                         next_due,
                         protocol_id: case.protocol.clone(),
                         route,
