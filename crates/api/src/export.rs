@@ -1,7 +1,6 @@
 //! Export packages for the Board: the one rule for how a package is sealed, making a
 //! case's package, opening a package file, and the Board's key pair.
 
-use std::io::Read;
 use std::path::Path;
 
 use chrono::NaiveDateTime;
@@ -11,6 +10,7 @@ use escalate_report::{ReportError, ReportOptions};
 use escalate_store::{Passphrase, Store};
 use zeroize::Zeroizing;
 
+use crate::files::Unread;
 use crate::files::{self, IDENTITY_FILE};
 use crate::reports::{save, sources};
 use crate::{ApiError, ApiResult};
@@ -112,29 +112,13 @@ pub fn read_package_file(path: &Path) -> ApiResult<Vec<u8>> {
 /// `read_package_file` with the report crate's error, whose words (`package: …`) the
 /// Board's import gives as a refused file's reason.
 pub(crate) fn read_bounded(path: &Path) -> Result<Vec<u8>, ReportError> {
-    let io = |e: std::io::Error| refused(format!("it could not be read: {e}"));
-    let too_big = |n: u64| {
-        refused(format!(
+    crate::files::read_within(path, MAX_PACKAGE, Vec::new()).map_err(|e| match e {
+        Unread::Io(e) => refused(format!("it could not be read: {e}")),
+        Unread::NotRegular => refused("it is not a regular file: give an export package"),
+        Unread::TooLarge(n) => refused(format!(
             "it is {n} bytes, larger than any export package (the limit is {MAX_PACKAGE} bytes)"
-        ))
-    };
-    // stat before open: opening a FIFO would wait for a writer.
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if !meta.is_file() {
-        return Err(refused("it is not a regular file: give an export package"));
-    }
-    if meta.len() > MAX_PACKAGE {
-        return Err(too_big(meta.len()));
-    }
-    let file = std::fs::File::open(path).map_err(io)?;
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.take(MAX_PACKAGE + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > MAX_PACKAGE {
-        return Err(too_big(bytes.len() as u64));
-    }
-    Ok(bytes)
+        )),
+    })
 }
 
 /// Open a package file: read through the bound, decrypt and check it. `now` is this
@@ -149,8 +133,7 @@ pub fn open_package(path: &Path, key: Key<'_>, now: NaiveDateTime) -> ApiResult<
 /// copies), and the protocol file it carried (checked against the record), each
 /// readable by its owner alone.
 pub fn extract(package: &Package, dir: &Path) -> ApiResult<()> {
-    std::fs::create_dir(dir)
-        .map_err(|e| ApiError::new(ErrorCode::Io, format!("{}: {e}", dir.display())))?;
+    std::fs::create_dir(dir).map_err(|e| ApiError::io(dir, &e))?;
     let json = serde_json::to_vec_pretty(&package.monitoring).map_err(|e| {
         ApiError::new(
             ErrorCode::Io,

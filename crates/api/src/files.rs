@@ -95,47 +95,58 @@ fn refused(path: &Path, message: String) -> ApiError {
     )
 }
 
-fn read_bytes(path: &Path, bound: &Bound, mut bytes: Vec<u8>) -> ApiResult<Vec<u8>> {
+fn read_bytes(path: &Path, bound: &Bound, bytes: Vec<u8>) -> ApiResult<Vec<u8>> {
     let Bound {
         limit,
         what,
         limit_words,
     } = *bound;
-    let io = |e: std::io::Error| ApiError::io(path, &e);
-    let too_large = |size: u64| {
-        refused(
+    read_within(path, limit, bytes).map_err(|e| match e {
+        Unread::Io(e) => ApiError::io(path, &e),
+        Unread::NotRegular => refused(
+            path,
+            format!("is not a regular file: give {what} of at most {limit_words} ({limit} bytes)"),
+        ),
+        Unread::TooLarge(size) => refused(
             path,
             format!(
                 "is {size} bytes; {what} may be at most {limit_words} ({limit} bytes): give a smaller file"
             ),
-        )
-    };
-    let not_regular = || {
-        refused(
-            path,
-            format!("is not a regular file: give {what} of at most {limit_words} ({limit} bytes)"),
-        )
-    };
+        ),
+    })
+}
+
+/// Why a file was not read through its bound; each reader words it its own way.
+#[derive(Debug)]
+pub(crate) enum Unread {
+    Io(std::io::Error),
+    NotRegular,
+    /// The size found, from the metadata or by reading one byte past the limit.
+    TooLarge(u64),
+}
+
+/// The one bounded read: a regular file of at most `limit` bytes, appended to `bytes`.
+pub(crate) fn read_within(path: &Path, limit: u64, mut bytes: Vec<u8>) -> Result<Vec<u8>, Unread> {
     // Opening a FIFO would wait for a writer, so look before opening, then check again
     // what was opened.
-    let meta = std::fs::metadata(path).map_err(io)?;
+    let meta = std::fs::metadata(path).map_err(Unread::Io)?;
     if !meta.is_file() {
-        return Err(not_regular());
+        return Err(Unread::NotRegular);
     }
     if meta.len() > limit {
-        return Err(too_large(meta.len()));
+        return Err(Unread::TooLarge(meta.len()));
     }
-    let file = std::fs::File::open(path).map_err(io)?;
-    let meta = file.metadata().map_err(io)?;
+    let file = std::fs::File::open(path).map_err(Unread::Io)?;
+    let meta = file.metadata().map_err(Unread::Io)?;
     if !meta.is_file() {
-        return Err(not_regular());
+        return Err(Unread::NotRegular);
     }
     bytes.reserve(usize::try_from(meta.len().min(limit)).unwrap_or(0));
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(io)?;
+        .map_err(Unread::Io)?;
     if bytes.len() as u64 > limit {
-        return Err(too_large(bytes.len() as u64));
+        return Err(Unread::TooLarge(bytes.len() as u64));
     }
     Ok(bytes)
 }

@@ -154,7 +154,7 @@ pub fn specimen(protocol: &Protocol, form: &FormId, now: NaiveDateTime) -> ApiRe
 /// it exists (forms, packages and extracts carry case data; a key file is a secret),
 /// and never over an existing file: that is refused naming `out`, with nothing written.
 pub fn save(path: &Path, bytes: &[u8]) -> ApiResult<()> {
-    let io = |e: std::io::Error| ApiError::new(ErrorCode::Io, format!("{}: {e}", path.display()));
+    let io = |e: std::io::Error| ApiError::io(path, &e);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
