@@ -33,7 +33,17 @@ pub fn calendars() -> [CalendarId; 3] {
 
 /// A nation's calendar with the agency's closure days, which are not working days.
 pub fn calendar(id: CalendarId, closure_days: &[NaiveDate]) -> ApiResult<Calendar> {
-    Calendar::with_closures(id, closure_days.iter().copied())
+    calendar_with(id, closure_days, None)
+}
+
+/// `calendar`, with official bank-holiday data imported into a store where there is
+/// any (`Store::holiday_data`). Refused naming `closure_day`.
+pub fn calendar_with(
+    id: CalendarId,
+    closure_days: &[NaiveDate],
+    imported: Option<&HolidayData>,
+) -> ApiResult<Calendar> {
+    Calendar::with_data(id, closure_days.iter().copied(), imported)
         .map_err(|e| calendar_error("closure_day", &e))
 }
 
@@ -110,10 +120,21 @@ pub fn deadline(calendar: &Calendar, from: NaiveDateTime, count: Count) -> ApiRe
 /// agency's closure days when there are any. A year outside the calendar is refused
 /// naming `year`.
 pub fn holidays(id: CalendarId, year: i32, closure_days: &[NaiveDate]) -> ApiResult<Vec<Holiday>> {
-    let days = if closure_days.is_empty() {
-        bank_holidays(id, year)
-    } else {
-        calendar(id, closure_days)?.non_working_days(year)
+    holidays_with(id, year, closure_days, None)
+}
+
+/// `holidays`, with official bank-holiday data imported into a store where there is any.
+pub fn holidays_with(
+    id: CalendarId,
+    year: i32,
+    closure_days: &[NaiveDate],
+    imported: Option<&HolidayData>,
+) -> ApiResult<Vec<Holiday>> {
+    let days = match (closure_days.is_empty(), imported) {
+        // No calendar to build: the year's list alone.
+        (true, None) => bank_holidays(id, year),
+        (true, Some(_)) => calendar_with(id, &[], imported)?.bank_holidays(year),
+        (false, _) => calendar_with(id, closure_days, imported)?.non_working_days(year),
     };
     days.map_err(|e| calendar_error("year", &e))
 }

@@ -114,17 +114,6 @@ pub async fn calendar_coverage(store: &Store, today: NaiveDate) -> ApiResult<Cal
     })
 }
 
-/// A nation's calendar as the store counts it: with the bank holidays imported into the
-/// store, and the given closure days. Refused naming `closure_day`.
-pub fn calendar(
-    store: &Store,
-    id: CalendarId,
-    closure_days: &[NaiveDate],
-) -> ApiResult<escalate_core::Calendar> {
-    escalate_core::Calendar::with_data(id, closure_days.iter().copied(), store.holiday_data())
-        .map_err(|e| crate::ApiError::field("closure_day", &e).with_code(e.code()))
-}
-
 /// The days that are not working days in `year` as the store counts them: the bank
 /// holidays (imported, shipped or projected) and the closure days given. A year outside
 /// the calendar is refused naming `year`.
@@ -134,13 +123,7 @@ pub fn holidays(
     year: i32,
     closure_days: &[NaiveDate],
 ) -> ApiResult<Vec<escalate_core::Holiday>> {
-    let cal = calendar(store, id, closure_days)?;
-    let days = if closure_days.is_empty() {
-        cal.bank_holidays(year)
-    } else {
-        cal.non_working_days(year)
-    };
-    days.map_err(|e| crate::ApiError::field("year", &e).with_code(e.code()))
+    crate::engine::holidays_with(id, year, closure_days, store.holiday_data())
 }
 
 /// How far ahead official data (shipped, or imported into the store) confirms `id`'s
@@ -151,11 +134,8 @@ pub fn coverage(
     year: i32,
     today: NaiveDate,
 ) -> ApiResult<crate::engine::Coverage> {
-    Ok(crate::engine::coverage_of(
-        &calendar(store, id, &[])?,
-        year,
-        today,
-    ))
+    let calendar = crate::engine::calendar_with(id, &[], store.holiday_data())?;
+    Ok(crate::engine::coverage_of(&calendar, year, today))
 }
 
 /// Import an official bank-holiday file in GOV.UK's format (`bank-holidays.json`, read
