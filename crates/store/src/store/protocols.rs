@@ -75,6 +75,12 @@ pub(crate) fn intern(
             e.errors.first().map_or_else(String::new, ToString::to_string)
         ))
     })?;
+    keep(sha256, parsed)
+}
+
+/// Keep a protocol already parsed (and checked to be the text `sha256` names) for the
+/// life of the process.
+fn keep(sha256: &str, parsed: Protocol) -> Result<&'static Protocol, StoreError> {
     let mut map = kept();
     if let Some(p) = map.get(sha256) {
         return Ok(p);
@@ -623,8 +629,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        intern(&sha, text, file_name)?;
-        Ok(InstalledProtocol {
+        let installed = InstalledProtocol {
             id: p.id.clone(),
             name: p.name.clone(),
             version: p.version.clone(),
@@ -634,7 +639,10 @@ impl Store {
             file_name: file_name.to_owned(),
             installed_at: now,
             cases: 0,
-        })
+        };
+        // Parsed once, above: kept as checked rather than read again.
+        keep(&installed.sha256, p)?;
+        Ok(installed)
     }
 
     /// Remove every installed version of protocol `id`: refused for a protocol Escalate
