@@ -89,8 +89,11 @@ impl Store {
         let tmp = partial_name(out)?;
         let result = async {
             made?;
-            let key_path = self.dir().join(KEY_FILE);
-            let key = read_bounded(&key_path, MAX_KEY_FILE_BYTES)?;
+            let key = KeyFile::read_bytes(self.dir(), KEY_FILE)?.ok_or_else(|| {
+                StoreError::KeyFile(format!(
+                    "{KEY_FILE} is missing from the data folder: restore it from a backup"
+                ))
+            })?;
             let mut db = std::fs::File::open(&copy).map_err(io(&copy))?;
             let db_len = db.metadata().map_err(io(&copy))?.len();
             let key_len = u32::try_from(key.len()).map_err(|_| bad("key.json is too large"))?;
@@ -137,21 +140,6 @@ fn partial_name(out: &Path) -> Result<PathBuf, StoreError> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "backup".to_owned());
     Ok(out.with_file_name(format!(".{name}.partial-{}", hex::encode(suffix))))
-}
-
-/// Read a small file whole, refusing it from its size first.
-fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, StoreError> {
-    let f = std::fs::File::open(path).map_err(io(path))?;
-    let len = f.metadata().map_err(io(path))?.len();
-    if len > max {
-        return Err(StoreError::KeyFile(format!(
-            "{} is {len} bytes, more than the {max} it can be",
-            path.display()
-        )));
-    }
-    let mut bytes = Vec::with_capacity(len as usize);
-    f.take(max).read_to_end(&mut bytes).map_err(io(path))?;
-    Ok(bytes)
 }
 
 /// A backup's header, read and checked against the file's size.

@@ -444,11 +444,26 @@ impl KeyFile {
     /// Read `dir/name`, `None` when there is no such file. The size is checked from the
     /// file's metadata before anything is read.
     pub(crate) fn read_named(dir: &Path, name: &str) -> Result<Option<KeyFile>, StoreError> {
+        match Self::read_bytes(dir, name)? {
+            Some(bytes) => Self::parse(&bytes, name).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The bytes of `dir/name` as they stand (a backup carries them whole), `None` when
+    /// there is no such file; refused from its size before anything is read, and again
+    /// if it grows past the limit while read.
+    pub(crate) fn read_bytes(dir: &Path, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
         use std::io::Read;
         let path = dir.join(name);
         let io = |source| StoreError::Io {
             path: path.display().to_string(),
             source,
+        };
+        let too_large = |len: u64| {
+            StoreError::KeyFile(format!(
+                "{name} is {len} bytes, larger than the {MAX_KEY_FILE_BYTES} a key file can be: restore it from a backup"
+            ))
         };
         let f = match std::fs::File::open(&path) {
             Ok(f) => f,
@@ -457,15 +472,16 @@ impl KeyFile {
         };
         let len = f.metadata().map_err(io)?.len();
         if len > MAX_KEY_FILE_BYTES {
-            return Err(StoreError::KeyFile(format!(
-                "{name} is {len} bytes, larger than the {MAX_KEY_FILE_BYTES} a key file can be: restore it from a backup"
-            )));
+            return Err(too_large(len));
         }
         let mut bytes = Vec::with_capacity(len as usize);
         f.take(MAX_KEY_FILE_BYTES + 1)
             .read_to_end(&mut bytes)
             .map_err(io)?;
-        Self::parse(&bytes, name).map(Some)
+        if bytes.len() as u64 > MAX_KEY_FILE_BYTES {
+            return Err(too_large(bytes.len() as u64));
+        }
+        Ok(Some(bytes))
     }
 
     fn to_json(&self) -> Result<String, StoreError> {
