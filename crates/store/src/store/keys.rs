@@ -115,24 +115,20 @@ impl Store {
             rotation::release_old(&dir).await
         }
         .await;
-        if let Err(e) = staged {
-            // Undo: the store in place was never touched.
-            let _ = rotation::remove_copy(&dir);
-            let _ = fsx::remove_if_present(&dir.join(crate::key::NEXT_KEY_FILE));
-            let _ = keys.delete(&next_id);
-            let _ = fsx::sync_dir(&dir);
-            self.reconnect(old).await?;
-            return Err(StoreError::NotRotated(e.to_string()));
-        }
-        // The commit point: the verified copy takes the database's name.
-        let committed = async {
-            let copy = dir.join(rotation::ROTATING);
-            std::fs::rename(&copy, dir.join(DB_FILE)).map_err(fsx::io_error(&copy))?;
-            fsx::sync_dir(&dir)?;
-            Ok::<(), StoreError>(())
-        }
-        .await;
+        // The commit point, once everything is staged: the verified copy takes the
+        // database's name.
+        let committed = match staged {
+            Ok(()) => {
+                let copy = dir.join(rotation::ROTATING);
+                std::fs::rename(&copy, dir.join(DB_FILE))
+                    .map_err(fsx::io_error(&copy))
+                    .and_then(|()| fsx::sync_dir(&dir))
+            }
+            Err(e) => Err(e),
+        };
         if let Err(e) = committed {
+            // Undo: the store in place was never touched (a failed rename leaves it as
+            // it was).
             let _ = rotation::remove_copy(&dir);
             let _ = fsx::remove_if_present(&dir.join(crate::key::NEXT_KEY_FILE));
             let _ = keys.delete(&next_id);
