@@ -20,6 +20,7 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{usual_count, CalendarId, Holiday, FIRST_YEAR, LAST_YEAR};
+use crate::json_error::json_message;
 
 /// The largest file read: GOV.UK's, with ten years of three nations, is about 20 KiB.
 pub const MAX_HOLIDAY_FILE_BYTES: usize = 1024 * 1024;
@@ -119,12 +120,16 @@ impl HolidayData {
                 } else {
                     path
                 };
-                return Err(fail(line, field, json_message(&inner)));
+                return Err(fail(line, field, json_message(&inner, str::to_owned)));
             }
         };
         if let Err(e) = de.end() {
             let line = (e.line() > 0).then_some(e.line());
-            return Err(fail(line, "(file)".to_owned(), json_message(&e)));
+            return Err(fail(
+                line,
+                "(file)".to_owned(),
+                json_message(&e, str::to_owned),
+            ));
         }
 
         let mut data = HolidayData::default();
@@ -267,53 +272,6 @@ impl HolidayData {
             ));
         }
         format!("{{\n{}\n}}\n", divisions.join(",\n"))
-    }
-}
-
-/// serde_json's message without its " at line N column M" tail (the line is reported
-/// on its own), and without the value found, which serde_json quotes: only what was
-/// expected, from Escalate's own types, and the kind of value found.
-fn json_message(e: &serde_json::Error) -> String {
-    let full = e.to_string();
-    let text = match full.rfind(" at line ") {
-        Some(i) => &full[..i],
-        None => full.as_str(),
-    };
-    match e.classify() {
-        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-            format!("not valid JSON: {text}")
-        }
-        serde_json::error::Category::Io => "could not be read".to_owned(),
-        serde_json::error::Category::Data => {
-            let expected = |m: &str| {
-                m.rfind(", expected ")
-                    .map(|i| m[i + ", expected ".len()..].to_owned())
-            };
-            if let Some(rest) = text.strip_prefix("invalid type: ") {
-                const KINDS: [(&str, &str); 7] = [
-                    ("string", "text"),
-                    ("integer", "a number"),
-                    ("floating point", "a number"),
-                    ("boolean", "true or false"),
-                    ("null", "null"),
-                    ("sequence", "a list"),
-                    ("map", "an object"),
-                ];
-                let found = KINDS
-                    .iter()
-                    .find(|(prefix, _)| rest.starts_with(prefix))
-                    .map_or("another kind of value", |(_, word)| word);
-                let exp = expected(rest).unwrap_or_else(|| "another type".to_owned());
-                format!("wrong type: expected {exp}, found {found}")
-            } else if let Some(rest) = text.strip_prefix("invalid value: ") {
-                let exp = expected(rest).unwrap_or_else(|| "another value".to_owned());
-                format!("invalid value: expected {exp}")
-            } else {
-                // Escalate's own messages, and serde's naming keys (unknown, missing,
-                // duplicate field): no value from the file.
-                text.to_owned()
-            }
-        }
     }
 }
 
