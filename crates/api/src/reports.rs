@@ -40,9 +40,10 @@ impl Sources {
 /// Read a case's sources as of `now`, from one load of the case.
 pub async fn sources(store: &Store, reference: &str, now: NaiveDateTime) -> ApiResult<Sources> {
     let file = store.case_file(reference).await?;
+    let case = crate::present::case_detail(&file, store.calendar(), now)?;
     Ok(Sources {
-        case: crate::present::case_detail(&file, store.calendar(), now)?,
-        chronology: crate::present::chronology(&file, store.calendar(), now)?,
+        chronology: file.chronology_with(&case.status, now),
+        case,
         protocol: file.protocol,
     })
 }

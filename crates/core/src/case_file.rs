@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::calendar::Calendar;
 use crate::case::{Case, CaseState, Event};
-use crate::engine::{plan_route, DeadlineKind, Due, Engine, EngineError, Urgency};
+use crate::engine::{plan_route, CaseStatus, DeadlineKind, Due, Engine, EngineError, Urgency};
 use crate::format;
 use crate::model::{CaseDetail, ChronologyEntry, ChronologyKind, SentNotification, StageRecord};
 use crate::protocol::Protocol;
@@ -175,6 +175,17 @@ impl CaseFile {
         calendar: &Calendar,
         now: NaiveDateTime,
     ) -> Result<Vec<ChronologyEntry>, EngineError> {
+        let status = Engine::new(calendar, now)?.status(self.protocol, &self.engine)?;
+        Ok(self.chronology_with(&status, now))
+    }
+
+    /// The chronology from the engine's answer at `now` already in hand (the case's
+    /// detail holds one), so a form filled from both counts the deadlines once.
+    pub fn chronology_with(
+        &self,
+        status: &CaseStatus<'_>,
+        now: NaiveDateTime,
+    ) -> Vec<ChronologyEntry> {
         let mut out = Vec::new();
         let mut line = |at, stage, kind, text: String| {
             out.push(ChronologyEntry {
@@ -350,7 +361,6 @@ impl CaseFile {
                 Event::Migrated { case } => stage = case.current_stage(),
             }
         }
-        let status = Engine::new(calendar, now)?.status(self.protocol, &self.engine)?;
         for d in &status.deadlines {
             let at = match d.due {
                 Due::EndOfDay(day) => day.and_time(end_of_day()),
@@ -381,7 +391,7 @@ impl CaseFile {
             });
         }
         out.sort_by_key(|e| e.at);
-        Ok(out)
+        out
     }
 }
 
