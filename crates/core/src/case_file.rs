@@ -196,12 +196,19 @@ impl CaseFile {
                 overdue: false,
             })
         };
-        // The stage the case was at when each event happened.
-        let mut stage = self.protocol.first_stage();
+        // The stage the case was at when each event happened, and the route it was on:
+        // an escalation goes to the next stage of that route.
+        let standard = self.protocol.standard();
+        let mut route = standard;
+        let mut stage = route.first_stage();
         for logged in &self.events {
             match &logged.event {
                 Event::Open { at, opening } => {
-                    stage = opening.stage.unwrap_or(stage);
+                    route = self
+                        .protocol
+                        .route(opening.route.as_deref())
+                        .unwrap_or(standard);
+                    stage = opening.stage.unwrap_or_else(|| route.first_stage());
                     let skipped = opening
                         .skip
                         .as_ref()
@@ -239,9 +246,11 @@ impl CaseFile {
                 Event::Escalate {
                     at, to_stage, skip, ..
                 } => {
-                    let to = to_stage
-                        .or_else(|| self.protocol.next_stage(stage).map(|s| s.number))
-                        .unwrap_or(stage);
+                    // A log the case could not have made (no stage after this one on
+                    // its route) keeps its own word.
+                    let to = route
+                        .escalation(stage, *to_stage)
+                        .map_or(to_stage.unwrap_or(stage), |e| e.to);
                     let skipped = skip
                         .as_ref()
                         .map(|d| format!(" ({})", skip_words(d)))
@@ -256,14 +265,13 @@ impl CaseFile {
                 }
                 Event::SwitchRoute {
                     at,
-                    route,
+                    route: route_id,
                     reason,
                     to_stage,
                 } => {
-                    let name = self
-                        .protocol
-                        .route(Some(route))
-                        .map_or_else(|| route.clone(), |r| r.name().to_owned());
+                    let switched = self.protocol.route(Some(route_id));
+                    let name = switched.map_or_else(|| route_id.clone(), |r| r.name().to_owned());
+                    route = switched.unwrap_or(route);
                     if let Some(to) = to_stage {
                         stage = *to;
                     }
@@ -358,7 +366,10 @@ impl CaseFile {
                         from.version, to.version, to.version
                     ),
                 ),
-                Event::Migrated { case } => stage = case.current_stage(),
+                Event::Migrated { case } => {
+                    route = case.route_view(self.protocol).unwrap_or(route);
+                    stage = case.current_stage();
+                }
             }
         }
         for d in &status.deadlines {
