@@ -66,7 +66,8 @@ pub struct FormChoice {
 /// The forms `protocol`'s cases can print, in the order a lead reaches for them, with
 /// their titles from the protocol.
 pub fn form_choices(protocol: &Protocol) -> Vec<FormChoice> {
-    escalate_report::forms_for(protocol)
+    protocol
+        .form_ids()
         .into_iter()
         .map(|form| {
             let def = protocol.form(&form);
