@@ -45,12 +45,7 @@ impl CaseState {
     }
 
     pub fn as_str(&self) -> &'static str {
-        match self {
-            CaseState::Open => "open",
-            CaseState::Resolved { .. } => "resolved",
-            CaseState::Withdrawn { .. } => "withdrawn",
-            CaseState::Redirected { .. } => "redirected",
-        }
+        self.kind().as_str()
     }
 }
 
