@@ -29,12 +29,6 @@ pub const MAX_EVENTS_PER_DIVISION: usize = 2000;
 const MAX_TITLE_CHARS: usize = 200;
 const MAX_NOTES_CHARS: usize = 500;
 
-/// GOV.UK's name for each nation's list.
-pub fn division_name(id: CalendarId) -> &'static str {
-    // GOV.UK's division keys are the calendar ids Escalate already uses.
-    id.as_str()
-}
-
 /// Official bank holidays for some years of some nations.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HolidayData {
@@ -147,7 +141,8 @@ impl HolidayData {
         }
         for (id, division) in divisions {
             let Some(division) = division else { continue };
-            let name = division_name(id);
+            // GOV.UK's division keys are the calendar ids Escalate already uses.
+            let name = id.as_str();
             if let Some(d) = &division.division {
                 if d != name {
                     return Err(fail(
@@ -265,7 +260,7 @@ impl HolidayData {
                     )
                 })
                 .collect();
-            let name = division_name(*id);
+            let name = id.as_str();
             divisions.push(format!(
                 "  \"{name}\": {{\n    \"division\": \"{name}\",\n    \"events\": [\n{}\n    ]\n  }}",
                 events.join(",\n")
