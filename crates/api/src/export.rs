@@ -58,9 +58,7 @@ pub async fn package(
     request: PackageRequest<'_>,
 ) -> ApiResult<Vec<u8>> {
     let mut src = sources(store, reference, request.now).await?;
-    let form = request
-        .form
-        .unwrap_or_else(|| escalate_report::board_form(src.protocol));
+    let form = request.form.unwrap_or_else(|| src.protocol.board_form());
     let monitoring = export::monitoring(
         store.profile(),
         &src.case,

@@ -40,9 +40,10 @@ impl Sources {
 /// Read a case's sources as of `now`, from one load of the case.
 pub async fn sources(store: &Store, reference: &str, now: NaiveDateTime) -> ApiResult<Sources> {
     let file = store.case_file(reference).await?;
+    let case = crate::present::case_detail(&file, store.calendar(), now)?;
     Ok(Sources {
-        case: crate::present::case_detail(&file, store.calendar(), now)?,
-        chronology: crate::present::chronology(&file, store.calendar(), now)?,
+        chronology: file.chronology_with(&case.status, now),
+        case,
         protocol: file.protocol,
     })
 }
@@ -65,7 +66,8 @@ pub struct FormChoice {
 /// The forms `protocol`'s cases can print, in the order a lead reaches for them, with
 /// their titles from the protocol.
 pub fn form_choices(protocol: &Protocol) -> Vec<FormChoice> {
-    escalate_report::forms_for(protocol)
+    protocol
+        .form_ids()
         .into_iter()
         .map(|form| {
             let def = protocol.form(&form);

@@ -14,6 +14,7 @@ use std::str::FromStr;
 use chrono::{Datelike, Days, Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use serde::{Deserialize, Serialize};
 
+use crate::format::count;
 use crate::holiday_data::HolidayData;
 
 /// First year a calendar covers.
@@ -82,24 +83,16 @@ pub enum CalendarError {
     )]
     YearOutOfRange { year: i32 },
     /// The start is in range but counting on from it runs past the calendar's last day.
-    #[error("{} after {from} is outside the calendar's range, which ends on {LAST_YEAR}-12-31: give at most {} from that date", count(*n, "working day"), count(*max, "working day"))]
+    #[error("{} after {from} is outside the calendar's range, which ends on {LAST_YEAR}-12-31: give at most {} from that date", count(i64::from(*n), "working day"), count(i64::from(*max), "working day"))]
     TooManyWorkingDays { from: NaiveDate, n: u32, max: u32 },
-    #[error("{} after {} is outside the calendar's range, which ends on {LAST_YEAR}-12-31: give at most {} from that time", count(*hours, "hour"), from.format("%Y-%m-%dT%H:%M"), count(*max, "hour"))]
+    #[error("{} after {} is outside the calendar's range, which ends on {LAST_YEAR}-12-31: give at most {} from that time", count(i64::from(*hours), "hour"), from.format("%Y-%m-%dT%H:%M"), count(i64::from(*max), "hour"))]
     TooManyHours {
         from: NaiveDateTime,
         hours: u32,
         max: u32,
     },
-    #[error("{} after {from} is outside the calendar's range, which ends on {LAST_YEAR}-12-31: give at most {} from that date", count(*n, "day"), count(*max, "day"))]
+    #[error("{} after {from} is outside the calendar's range, which ends on {LAST_YEAR}-12-31: give at most {} from that date", count(i64::from(*n), "day"), count(i64::from(*max), "day"))]
     TooManyDays { from: NaiveDate, n: u32, max: u32 },
-}
-
-/// "1 hour", "5 hours".
-fn count(n: impl Into<u64>, unit: &str) -> String {
-    match n.into() {
-        1 => format!("1 {unit}"),
-        n => format!("{n} {unit}s"),
-    }
 }
 
 impl CalendarError {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::code::ErrorCode;
 use crate::engine::Due;
-use crate::protocol::{Anchor, Protocol, RecordField, Requirement, RouteView, Stage};
+use crate::protocol::{Anchor, Escalation, Protocol, RecordField, Requirement, RouteView, Stage};
 use crate::sector::Sector;
 
 /// Where a case is in its life.
@@ -45,12 +45,7 @@ impl CaseState {
     }
 
     pub fn as_str(&self) -> &'static str {
-        match self {
-            CaseState::Open => "open",
-            CaseState::Resolved { .. } => "resolved",
-            CaseState::Withdrawn { .. } => "withdrawn",
-            CaseState::Redirected { .. } => "redirected",
-        }
+        self.kind().as_str()
     }
 }
 
@@ -1235,11 +1230,9 @@ impl Case {
         not_before("at", at, "the start of the current stage", entry.started_at)?;
         let from = entry.stage;
         let route = self.route_view(protocol)?;
-        let next = route
-            .next_stage(from)
-            .ok_or(TransitionError::NoNextStage { stage: from })?
-            .number;
-        let to = to_stage.unwrap_or(next);
+        let Escalation { next, to } = route
+            .escalation(from, to_stage)
+            .ok_or(TransitionError::NoNextStage { stage: from })?;
         if route.stage(to).is_none() {
             return Err(TransitionError::UnknownStage {
                 field: "to_stage",

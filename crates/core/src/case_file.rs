@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::calendar::Calendar;
 use crate::case::{Case, CaseState, Event};
-use crate::engine::{plan_route, DeadlineKind, Due, Engine, EngineError, Urgency};
+use crate::engine::{plan_route, CaseStatus, DeadlineKind, Due, Engine, EngineError, Urgency};
 use crate::format;
 use crate::model::{CaseDetail, ChronologyEntry, ChronologyKind, SentNotification, StageRecord};
 use crate::protocol::Protocol;
@@ -175,6 +175,17 @@ impl CaseFile {
         calendar: &Calendar,
         now: NaiveDateTime,
     ) -> Result<Vec<ChronologyEntry>, EngineError> {
+        let status = Engine::new(calendar, now)?.status(self.protocol, &self.engine)?;
+        Ok(self.chronology_with(&status, now))
+    }
+
+    /// The chronology from the engine's answer at `now` already in hand (the case's
+    /// detail holds one), so a form filled from both counts the deadlines once.
+    pub fn chronology_with(
+        &self,
+        status: &CaseStatus<'_>,
+        now: NaiveDateTime,
+    ) -> Vec<ChronologyEntry> {
         let mut out = Vec::new();
         let mut line = |at, stage, kind, text: String| {
             out.push(ChronologyEntry {
@@ -185,12 +196,19 @@ impl CaseFile {
                 overdue: false,
             })
         };
-        // The stage the case was at when each event happened.
-        let mut stage = self.protocol.first_stage();
+        // The stage the case was at when each event happened, and the route it was on:
+        // an escalation goes to the next stage of that route.
+        let standard = self.protocol.standard();
+        let mut route = standard;
+        let mut stage = route.first_stage();
         for logged in &self.events {
             match &logged.event {
                 Event::Open { at, opening } => {
-                    stage = opening.stage.unwrap_or(stage);
+                    route = self
+                        .protocol
+                        .route(opening.route.as_deref())
+                        .unwrap_or(standard);
+                    stage = opening.stage.unwrap_or_else(|| route.first_stage());
                     let skipped = opening
                         .skip
                         .as_ref()
@@ -228,9 +246,11 @@ impl CaseFile {
                 Event::Escalate {
                     at, to_stage, skip, ..
                 } => {
-                    let to = to_stage
-                        .or_else(|| self.protocol.next_stage(stage).map(|s| s.number))
-                        .unwrap_or(stage);
+                    // A log the case could not have made (no stage after this one on
+                    // its route) keeps its own word.
+                    let to = route
+                        .escalation(stage, *to_stage)
+                        .map_or(to_stage.unwrap_or(stage), |e| e.to);
                     let skipped = skip
                         .as_ref()
                         .map(|d| format!(" ({})", skip_words(d)))
@@ -245,14 +265,13 @@ impl CaseFile {
                 }
                 Event::SwitchRoute {
                     at,
-                    route,
+                    route: route_id,
                     reason,
                     to_stage,
                 } => {
-                    let name = self
-                        .protocol
-                        .route(Some(route))
-                        .map_or_else(|| route.clone(), |r| r.name().to_owned());
+                    let switched = self.protocol.route(Some(route_id));
+                    let name = switched.map_or_else(|| route_id.clone(), |r| r.name().to_owned());
+                    route = switched.unwrap_or(route);
                     if let Some(to) = to_stage {
                         stage = *to;
                     }
@@ -347,10 +366,12 @@ impl CaseFile {
                         from.version, to.version, to.version
                     ),
                 ),
-                Event::Migrated { case } => stage = case.current_stage(),
+                Event::Migrated { case } => {
+                    route = case.route_view(self.protocol).unwrap_or(route);
+                    stage = case.current_stage();
+                }
             }
         }
-        let status = Engine::new(calendar, now)?.status(self.protocol, &self.engine)?;
         for d in &status.deadlines {
             let at = match d.due {
                 Due::EndOfDay(day) => day.and_time(end_of_day()),
@@ -381,7 +402,7 @@ impl CaseFile {
             });
         }
         out.sort_by_key(|e| e.at);
-        Ok(out)
+        out
     }
 }
 

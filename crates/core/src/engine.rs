@@ -249,14 +249,15 @@ impl EngineError {
     }
 }
 
-/// The route a case is on, or the error that its protocol no longer has it.
+/// A route by the id a case keeps (`None`: the standard route), or the error that its
+/// protocol no longer has it.
 #[inline]
-fn route_of<'a>(protocol: &'a Protocol, case: &Case) -> Result<RouteView<'a>, EngineError> {
+fn route_of<'a>(protocol: &'a Protocol, route: Option<&str>) -> Result<RouteView<'a>, EngineError> {
     protocol
-        .route(case.route.as_deref())
+        .route(route)
         .ok_or_else(|| EngineError::UnknownRoute {
             protocol: protocol.id.clone(),
-            route: case.route.clone().unwrap_or_default(),
+            route: route.unwrap_or_default().to_owned(),
             known: protocol.route_ids(),
         })
 }
@@ -428,7 +429,7 @@ impl<'c> Engine<'c> {
                 protocol: protocol.id.clone(),
             });
         }
-        let route = route_of(protocol, case)?;
+        let route = route_of(protocol, case.route.as_deref())?;
         let entry = case.current().ok_or(EngineError::Empty)?;
         let stage = route
             .stage(entry.stage)
@@ -891,13 +892,7 @@ pub fn plan_route<'a>(
     opened: NaiveDateTime,
     route: Option<&str>,
 ) -> Result<Plan<'a>, EngineError> {
-    let view = protocol
-        .route(route)
-        .ok_or_else(|| EngineError::UnknownRoute {
-            protocol: protocol.id.clone(),
-            route: route.unwrap_or_default().to_owned(),
-            known: protocol.route_ids(),
-        })?;
+    let view = route_of(protocol, route)?;
     let limits = view.limits();
     // Limits counted from the outset are known now; the others once their stage starts.
     let mut limit_dues: Vec<Option<PlanDue>> = Vec::with_capacity(limits.len());

@@ -50,6 +50,16 @@ pub fn date_time(t: NaiveDateTime) -> String {
     out
 }
 
+/// A number of things: `1 working day`, `5 working days`. `unit` is the singular, and
+/// every unit Escalate counts takes an s.
+pub fn count(n: i64, unit: &str) -> String {
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
+}
+
 /// A deadline: `30/11/2026` (the end of that day), `30/11/2026 15:30`, `without delay`
 /// or `no time limit`.
 pub fn due(d: &Due) -> String {

@@ -20,6 +20,7 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{usual_count, CalendarId, Holiday, FIRST_YEAR, LAST_YEAR};
+use crate::json_error::json_message;
 
 /// The largest file read: GOV.UK's, with ten years of three nations, is about 20 KiB.
 pub const MAX_HOLIDAY_FILE_BYTES: usize = 1024 * 1024;
@@ -27,12 +28,6 @@ pub const MAX_HOLIDAY_FILE_BYTES: usize = 1024 * 1024;
 pub const MAX_EVENTS_PER_DIVISION: usize = 2000;
 const MAX_TITLE_CHARS: usize = 200;
 const MAX_NOTES_CHARS: usize = 500;
-
-/// GOV.UK's name for each nation's list.
-pub fn division_name(id: CalendarId) -> &'static str {
-    // GOV.UK's division keys are the calendar ids Escalate already uses.
-    id.as_str()
-}
 
 /// Official bank holidays for some years of some nations.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -119,12 +114,16 @@ impl HolidayData {
                 } else {
                     path
                 };
-                return Err(fail(line, field, json_message(&inner)));
+                return Err(fail(line, field, json_message(&inner, str::to_owned)));
             }
         };
         if let Err(e) = de.end() {
             let line = (e.line() > 0).then_some(e.line());
-            return Err(fail(line, "(file)".to_owned(), json_message(&e)));
+            return Err(fail(
+                line,
+                "(file)".to_owned(),
+                json_message(&e, str::to_owned),
+            ));
         }
 
         let mut data = HolidayData::default();
@@ -142,7 +141,8 @@ impl HolidayData {
         }
         for (id, division) in divisions {
             let Some(division) = division else { continue };
-            let name = division_name(id);
+            // GOV.UK's division keys are the calendar ids Escalate already uses.
+            let name = id.as_str();
             if let Some(d) = &division.division {
                 if d != name {
                     return Err(fail(
@@ -260,60 +260,13 @@ impl HolidayData {
                     )
                 })
                 .collect();
-            let name = division_name(*id);
+            let name = id.as_str();
             divisions.push(format!(
                 "  \"{name}\": {{\n    \"division\": \"{name}\",\n    \"events\": [\n{}\n    ]\n  }}",
                 events.join(",\n")
             ));
         }
         format!("{{\n{}\n}}\n", divisions.join(",\n"))
-    }
-}
-
-/// serde_json's message without its " at line N column M" tail (the line is reported
-/// on its own), and without the value found, which serde_json quotes: only what was
-/// expected, from Escalate's own types, and the kind of value found.
-fn json_message(e: &serde_json::Error) -> String {
-    let full = e.to_string();
-    let text = match full.rfind(" at line ") {
-        Some(i) => &full[..i],
-        None => full.as_str(),
-    };
-    match e.classify() {
-        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-            format!("not valid JSON: {text}")
-        }
-        serde_json::error::Category::Io => "could not be read".to_owned(),
-        serde_json::error::Category::Data => {
-            let expected = |m: &str| {
-                m.rfind(", expected ")
-                    .map(|i| m[i + ", expected ".len()..].to_owned())
-            };
-            if let Some(rest) = text.strip_prefix("invalid type: ") {
-                const KINDS: [(&str, &str); 7] = [
-                    ("string", "text"),
-                    ("integer", "a number"),
-                    ("floating point", "a number"),
-                    ("boolean", "true or false"),
-                    ("null", "null"),
-                    ("sequence", "a list"),
-                    ("map", "an object"),
-                ];
-                let found = KINDS
-                    .iter()
-                    .find(|(prefix, _)| rest.starts_with(prefix))
-                    .map_or("another kind of value", |(_, word)| word);
-                let exp = expected(rest).unwrap_or_else(|| "another type".to_owned());
-                format!("wrong type: expected {exp}, found {found}")
-            } else if let Some(rest) = text.strip_prefix("invalid value: ") {
-                let exp = expected(rest).unwrap_or_else(|| "another value".to_owned());
-                format!("invalid value: expected {exp}")
-            } else {
-                // Escalate's own messages, and serde's naming keys (unknown, missing,
-                // duplicate field): no value from the file.
-                text.to_owned()
-            }
-        }
     }
 }
 

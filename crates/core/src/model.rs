@@ -10,6 +10,7 @@ use crate::calendar::CalendarId;
 use crate::code::ErrorCode;
 use crate::engine::Due;
 use crate::form::NOT_A_RECORD_FIELD;
+use crate::json_error::json_message;
 use crate::protocol::{default_record_fields, RecordField};
 use crate::sector::Sector;
 use crate::Urgency;
@@ -295,8 +296,8 @@ fn json_path(path: Option<&serde_path_to_error::Path>) -> (&'static str, String)
     (top, text)
 }
 
-/// serde_json quotes the value it found ("invalid type: string \"Aled\", expected …"),
-/// so each message is rebuilt from its parts that come from Escalate's own types.
+/// A stage record file's JSON error as a field error: where, and what is wrong without
+/// the value found.
 fn json_problem(path: Option<&serde_path_to_error::Path>, e: &serde_json::Error) -> FieldError {
     let (field, mut path_text) = json_path(path);
     if e.to_string().starts_with(NOT_A_RECORD_FIELD) {
@@ -305,22 +306,7 @@ fn json_problem(path: Option<&serde_path_to_error::Path>, e: &serde_json::Error)
             path_text = map.to_owned();
         }
     }
-    let full = e.to_string();
-    // serde_json ends every message with " at line L column C"; the position is given
-    // separately below.
-    let message = match full.rfind(" at line ") {
-        Some(i) => &full[..i],
-        None => full.as_str(),
-    };
-    let problem = match e.classify() {
-        serde_json::error::Category::Data => data_problem(message),
-        // Syntax messages are fixed texts ("expected `,` or `}`", "EOF while parsing a
-        // string") and never hold input.
-        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-            format!("not valid JSON: {message}")
-        }
-        serde_json::error::Category::Io => "could not be read".to_owned(),
-    };
+    let problem = json_message(e, stage_record_problem);
     let place = if path_text.is_empty() || path_text == field {
         format!("line {}, column {}", e.line(), e.column())
     } else {
@@ -332,36 +318,8 @@ fn json_problem(path: Option<&serde_path_to_error::Path>, e: &serde_json::Error)
     )
 }
 
-fn data_problem(message: &str) -> String {
-    // What serde expected comes from Escalate's types; what it found is the user's.
-    let expected = |m: &str| {
-        m.rfind(", expected ")
-            .map(|i| m[i + ", expected ".len()..].to_owned())
-    };
-    let found_kind = |unexpected: &str| {
-        const KINDS: [(&str, &str); 8] = [
-            ("string", "text"),
-            ("integer", "a number"),
-            ("floating point", "a number"),
-            ("boolean", "true or false"),
-            ("null", "null"),
-            ("unit", "null"),
-            ("sequence", "a list"),
-            ("map", "an object"),
-        ];
-        KINDS
-            .iter()
-            .find(|(prefix, _)| unexpected.starts_with(prefix))
-            .map_or("another kind of value", |(_, word)| word)
-    };
-    if let Some(rest) = message.strip_prefix("invalid type: ") {
-        let exp = expected(rest).unwrap_or_else(|| "another type".to_owned());
-        return format!("wrong type: expected {exp}, found {}", found_kind(rest));
-    }
-    if let Some(rest) = message.strip_prefix("invalid value: ") {
-        let exp = expected(rest).unwrap_or_else(|| "another value".to_owned());
-        return format!("invalid value: expected {exp}");
-    }
+/// A data message other than a wrong type or value, in the stage record's terms.
+fn stage_record_problem(message: &str) -> String {
     if message.starts_with("invalid length ") {
         // "invalid length 2, expected …": a count and the type's own words.
         return message.to_owned();

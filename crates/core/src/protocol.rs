@@ -761,6 +761,15 @@ impl Protocol {
     }
 }
 
+/// The stages an escalation on a route reaches ([`RouteView::escalation`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Escalation {
+    /// The route's next stage: any stage before `to` and after it is skipped.
+    pub next: u8,
+    /// The stage moved to: the one chosen, else the next.
+    pub to: u8,
+}
+
 /// One route of a protocol as a case sees it: its stages (taken from the protocol or
 /// its own), each stage's timescale on this route, and its limits. Cheap to copy.
 #[derive(Debug, Clone, Copy)]
@@ -865,6 +874,17 @@ impl<'p> RouteView<'p> {
             None => self.protocol.next_stage(number),
             Some(_) => self.stages().find(|s| s.number > number),
         }
+    }
+
+    /// Where an escalation from Stage `from` on this route goes: the case's move and
+    /// its chronology both ask here, so the words say the stage the case went to.
+    /// `None` at the route's last stage, where there is nowhere to escalate to.
+    pub fn escalation(&self, from: u8, to_stage: Option<u8>) -> Option<Escalation> {
+        let next = self.next_stage(from)?.number;
+        Some(Escalation {
+            next,
+            to: to_stage.unwrap_or(next),
+        })
     }
 
     /// Stage `number`'s timescale on this route: the route's own where it sets one.

@@ -4,6 +4,7 @@
 
 use chrono::NaiveDateTime;
 use escalate_core::form::{Fact, FormDef, FormSection, ItemKind, Piece, Template, Value};
+use escalate_core::format::count;
 use escalate_core::model::ChronologyKind;
 use escalate_core::model::{CaseDetail, Participant, StageRecord};
 use escalate_core::protocol::{Source, TickSource};
@@ -155,14 +156,6 @@ fn time_taken(input: &ReportInput<'_>) -> Option<(i64, u32)> {
         .working_days_between(c.opened_at.date(), end.date())
         .ok()?;
     Some((days, working))
-}
-
-fn plural(n: i64, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
 }
 
 pub fn date(t: NaiveDateTime) -> String {
@@ -358,8 +351,8 @@ impl Fill<'_> {
             Fact::ResolutionTimeTaken => match time_taken(input) {
                 Some((days, working)) => format!(
                     "{} ({}), from {} to {}",
-                    plural(days, "calendar day", "calendar days"),
-                    plural(i64::from(working), "working day", "working days"),
+                    count(days, "calendar day"),
+                    count(i64::from(working), "working day"),
                     date(c.opened_at),
                     c.closed_at.map(date).unwrap_or_default()
                 ),
@@ -368,8 +361,8 @@ impl Fill<'_> {
             Fact::ResolutionDaysTaken => match time_taken(input) {
                 Some((days, working)) => format!(
                     "{} ({})",
-                    plural(days, "day", "days"),
-                    plural(i64::from(working), "working day", "working days")
+                    count(days, "day"),
+                    count(i64::from(working), "working day")
                 ),
                 None => "Not resolved".to_owned(),
             },

@@ -8,7 +8,6 @@
 //! and "Page N of M" repeated. The same input and date give byte-identical output.
 
 pub mod board;
-mod choice;
 mod declared;
 pub mod export;
 mod forms;
@@ -16,7 +15,6 @@ mod layout;
 mod pdf;
 pub mod schema;
 
-pub use choice::{board_form, forms_for};
 pub use forms::{preview, render, specimen, ReportInput, ReportOptions};
 pub use pdf::PdfProperties;
 

@@ -115,16 +115,7 @@ impl Shape {
                     && b.iter()
                         .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
             }
-            Shape::ProtocolId => {
-                !b.is_empty()
-                    && b.len() <= 64
-                    && s.split('-').all(|run| {
-                        !run.is_empty()
-                            && run
-                                .bytes()
-                                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-                    })
-            }
+            Shape::ProtocolId => escalate_core::form::is_id(s),
         }
     }
 

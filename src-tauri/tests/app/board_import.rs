@@ -64,7 +64,7 @@ fn packages(dir: &Path) -> (Vec<PathBuf>, Vec<String>, String) {
             let pdf = escalate_report::render(
                 &sources.input(&store),
                 &ReportOptions {
-                    form: escalate_report::forms_for(sources.protocol)[0].clone(),
+                    form: sources.protocol.form_ids()[0].clone(),
                     stage: None,
                     effectiveness: String::new(),
                     notes: String::new(),

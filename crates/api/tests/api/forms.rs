@@ -655,7 +655,7 @@ fn a_partnership_specific_form_prints_with_its_own_labels() {
         calendar: &calendar,
     };
     let form = FormId::new("professional-challenge-recording-tool").unwrap();
-    assert_eq!(escalate_report::forms_for(file.protocol)[0], form);
+    assert_eq!(file.protocol.form_ids()[0], form);
     let opts = escalate_report::ReportOptions {
         form,
         stage: None,

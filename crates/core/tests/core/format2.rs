@@ -787,3 +787,168 @@ fn calendar_days_never_roll_forward_in_a_status() {
         )]
     );
 }
+
+/// Three stages, and a route that goes from Stage 1 straight to Stage 3 and on to a
+/// Stage 4 of its own: on it, the next stage is never the standard route's.
+const FAST_ROUTE: &str = r#"format = 2
+id = "test"
+name = "Test protocol"
+partnership = "Test Partnership"
+version = "1"
+source = "unit test"
+calendar = "england-and-wales"
+record_keeping = "Keep records."
+
+[immediate_risk]
+higher_stage = false
+words = "No skipping."
+
+[[stages]]
+number = 1
+title = "Practitioners"
+led_by = "Practitioners"
+contact = "The other practitioner"
+actions = ["Discuss."]
+next_step = "Escalate to Stage 2."
+record = { required = false, words = "Write it down." }
+
+[[stages]]
+number = 2
+title = "Managers"
+led_by = "Managers"
+contact = "The other manager"
+actions = ["Discuss."]
+next_step = "Escalate to Stage 3."
+record = { required = false, words = "Write it down." }
+
+[[stages]]
+number = 3
+title = "Heads of service"
+led_by = "Heads of service"
+contact = "The other head of service"
+actions = ["Discuss."]
+next_step = "Refer to the Board."
+record = { required = false, words = "Write it down." }
+
+[[routes]]
+id = "fast"
+name = "Fast"
+question = "Is it urgent?"
+words = "Straight to the heads of service, then an independent chair."
+use_stages = [1, 3]
+
+[[routes.stages]]
+number = 4
+title = "Independent chair"
+led_by = "An independent chair"
+contact = "The Board"
+actions = ["Meet."]
+next_step = "The chair decides."
+record = { required = false, words = "Write it down." }
+"#;
+
+/// The "Escalated from Stage A to Stage B" lines of the chronology of a case logged
+/// as `events`, each beside the stage the case replays to after that escalation.
+fn escalation_lines(p: &'static Protocol, events: &[Event]) -> Vec<(String, u8)> {
+    use escalate_core::{CaseFile, CaseText, LoggedEvent};
+    let opened_at = dt("2026-11-23T09:00");
+    let mut lines = Vec::new();
+    for n in 1..=events.len() {
+        let logged = &events[..n];
+        let engine = Case::replay(p, logged).unwrap();
+        let file = CaseFile {
+            case: CaseText {
+                reference: "ESC-1".to_owned(),
+                protocol_id: p.id.clone(),
+                protocol_version: p.version.clone(),
+                protocol_sha256: String::new(),
+                child_name: "A".to_owned(),
+                child_dob: None,
+                child_identifiers: String::new(),
+                category: String::new(),
+                summary: String::new(),
+                raising_professional: None,
+                receiving_professional: None,
+                opened_at,
+                immediate_risk: None,
+                created_at: opened_at,
+                updated_at: opened_at,
+            },
+            raising_agency: "Raising".to_owned(),
+            receiving_agency: "Receiving".to_owned(),
+            records: Vec::new(),
+            events: logged
+                .iter()
+                .enumerate()
+                .map(|(i, event)| LoggedEvent {
+                    seq: i64::try_from(i).unwrap(),
+                    at: opened_at,
+                    actor: "lead".to_owned(),
+                    event: event.clone(),
+                })
+                .collect(),
+            engine: engine.clone(),
+            protocol: p,
+        };
+        if matches!(logged[n - 1], Event::Escalate { .. }) {
+            let cal = Calendar::new(p.calendar);
+            let chronology = file.chronology(&cal, dt("2026-11-30T09:00")).unwrap();
+            let line = chronology
+                .iter()
+                .rfind(|e| e.text.starts_with("Escalated"))
+                .unwrap();
+            lines.push((line.text.clone(), engine.current_stage()));
+        }
+    }
+    lines
+}
+
+#[test]
+fn the_chronology_escalates_along_the_route_the_case_is_on() {
+    let p: &'static Protocol =
+        Box::leak(Box::new(Protocol::from_toml(FAST_ROUTE, "p.toml").unwrap()));
+    let open = |route: Option<&str>| Event::Open {
+        at: dt("2026-11-23T09:00"),
+        opening: Opening {
+            route: route.map(str::to_owned),
+            ..Opening::default()
+        },
+    };
+    // Opened on the route: 1 → 3 → 4, none of them the standard route's next stage.
+    assert_eq!(
+        escalation_lines(
+            p,
+            &[
+                open(Some("fast")),
+                escalate("2026-11-24T09:00", None, None),
+                escalate("2026-11-25T09:00", None, None),
+            ]
+        ),
+        [
+            ("Escalated from Stage 1 to Stage 3".to_owned(), 3),
+            ("Escalated from Stage 3 to Stage 4".to_owned(), 4),
+        ]
+    );
+    // Switched onto the route at Stage 1: the next escalation follows it.
+    assert_eq!(
+        escalation_lines(
+            p,
+            &[
+                open(None),
+                Event::SwitchRoute {
+                    at: dt("2026-11-23T12:00"),
+                    route: "fast".to_owned(),
+                    reason: "It became urgent".to_owned(),
+                    to_stage: None,
+                },
+                escalate("2026-11-24T09:00", None, None),
+            ]
+        ),
+        [("Escalated from Stage 1 to Stage 3".to_owned(), 3)]
+    );
+    // On the standard route the next stage is the protocol's.
+    assert_eq!(
+        escalation_lines(p, &[open(None), escalate("2026-11-24T09:00", None, None)]),
+        [("Escalated from Stage 1 to Stage 2".to_owned(), 2)]
+    );
+}

@@ -309,3 +309,35 @@ fn protocols_round_trip_through_json() {
         assert_eq!(&back, p);
     }
 }
+
+/// The forms a protocol's cases use, and the one a Board package carries, come from
+/// the protocol file alone.
+#[test]
+fn each_protocol_offers_its_own_forms() {
+    let forms = |id: &str| protocol(id).form_ids();
+    assert_eq!(
+        forms("western-bay"),
+        [
+            FormId::new("rpd-report").unwrap(),
+            FormId::STAGE_RECORD,
+            FormId::CHRONOLOGY
+        ]
+    );
+    assert_eq!(
+        forms("doncaster"),
+        [
+            FormId::new("escalation-form").unwrap(),
+            FormId::STAGE_RECORD,
+            FormId::CHRONOLOGY
+        ]
+    );
+    assert_eq!(forms("london"), [FormId::STAGE_RECORD, FormId::CHRONOLOGY]);
+    let board = |id: &str| protocol(id).board_form();
+    assert_eq!(board("western-bay"), FormId::new("rpd-report").unwrap());
+    assert_eq!(
+        board("south-gloucestershire"),
+        FormId::new("monitoring-form").unwrap()
+    );
+    assert_eq!(board("doncaster"), FormId::CHRONOLOGY);
+    assert_eq!(board("london"), FormId::CHRONOLOGY);
+}

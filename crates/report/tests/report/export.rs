@@ -38,37 +38,3 @@ pub fn dummy() -> export::Monitoring {
     }))
     .unwrap()
 }
-
-/// The forms a protocol's cases use, and the one a Board package carries, come from
-/// the protocol file alone.
-#[test]
-fn each_protocol_offers_its_own_forms() {
-    use escalate_core::{builtin_protocol, FormId};
-    use escalate_report::{board_form, forms_for};
-    let forms = |id: &str| forms_for(builtin_protocol(id).unwrap().unwrap());
-    assert_eq!(
-        forms("western-bay"),
-        [
-            FormId::new("rpd-report").unwrap(),
-            FormId::STAGE_RECORD,
-            FormId::CHRONOLOGY
-        ]
-    );
-    assert_eq!(
-        forms("doncaster"),
-        [
-            FormId::new("escalation-form").unwrap(),
-            FormId::STAGE_RECORD,
-            FormId::CHRONOLOGY
-        ]
-    );
-    assert_eq!(forms("london"), [FormId::STAGE_RECORD, FormId::CHRONOLOGY]);
-    let board = |id: &str| board_form(builtin_protocol(id).unwrap().unwrap());
-    assert_eq!(board("western-bay"), FormId::new("rpd-report").unwrap());
-    assert_eq!(
-        board("south-gloucestershire"),
-        FormId::new("monitoring-form").unwrap()
-    );
-    assert_eq!(board("doncaster"), FormId::CHRONOLOGY);
-    assert_eq!(board("london"), FormId::CHRONOLOGY);
-}
