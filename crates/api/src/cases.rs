@@ -313,6 +313,9 @@ pub struct DeadlineChange {
     /// `None`: the version has no such deadline.
     pub before: Option<Due>,
     pub after: Option<Due>,
+    /// `before` and `after` in words for people (`escalate_core::format::due`).
+    pub before_text: Option<String>,
+    pub after_text: Option<String>,
 }
 
 impl DeadlineChange {
@@ -382,6 +385,8 @@ pub async fn move_protocol_preview(
             what: d.what.to_owned(),
             before: Some(d.due),
             after: None,
+            before_text: Some(d.due_text.clone()),
+            after_text: None,
         });
     }
     for d in &after.deadlines {
@@ -391,6 +396,7 @@ pub async fn move_protocol_preview(
         {
             Some(c) => {
                 c.after = Some(d.due);
+                c.after_text = Some(d.due_text.clone());
                 c.what = d.what.to_owned();
             }
             None => deadlines.push(DeadlineChange {
@@ -400,6 +406,8 @@ pub async fn move_protocol_preview(
                 what: d.what.to_owned(),
                 before: None,
                 after: Some(d.due),
+                before_text: None,
+                after_text: Some(d.due_text.clone()),
             }),
         }
     }

@@ -163,7 +163,11 @@ what: string,
 /**
  * `None`: the version has no such deadline.
  */
-before: Due | null, after: Due | null, };
+before: Due | null, after: Due | null, 
+/**
+ * `before` and `after` in words for people (`escalate_core::format::due`).
+ */
+before_text: string | null, after_text: string | null, };
 
 export type RecordId = number;
 
@@ -409,6 +413,11 @@ notifications_sent: Array<SentNotification>,
  */
 engine: Case, 
 /**
+ * Each of `engine.extensions`' `to` in words for people
+ * (`escalate_core::format::due`), in the same order.
+ */
+extensions_to_text: Array<string>, 
+/**
  * The engine's answer now: deadlines, urgency, next step, contacts, forms.
  */
 status: CaseStatus, 
@@ -593,7 +602,12 @@ export type Extended = { agreed_by: string, agreed_on: string, reason: string,
 /**
  * The due the protocol set (or the one an earlier extension set).
  */
-was: Due, };
+was: Due, 
+/**
+ * `was` in words for people (`escalate_core::format::due`), filled by
+ * [`Engine::status`] as `due_text` is.
+ */
+was_text: string, };
 
 export type Side = "both" | "raising" | "receiving";
 
