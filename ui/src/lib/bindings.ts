@@ -111,20 +111,6 @@ next_twelve_months_confirmed: boolean,
  */
 imports: Array<HolidayImport>, };
 
-export type FieldLabel = { field: RecordField, label: string, 
-/**
- * What to write, shown under the label.
- */
-help: string | null, 
-/**
- * A box for paragraphs rather than one line.
- */
-multiline: boolean, 
-/**
- * Must be filled in before the case may leave a stage whose record asks for it.
- */
-required_to_escalate: boolean, };
-
 export type CasePlan = { route: string, route_name: string, stages: Array<PlannedStage>, limits: Array<PlannedLimit>, };
 
 export type ExtensionRequest = { 
