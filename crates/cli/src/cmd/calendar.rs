@@ -102,11 +102,7 @@ pub fn holidays(a: HolidaysArgs, ctx: &Ctx, out: &mut impl Write) -> Result<(), 
 pub fn import(file: &Path, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliError> {
     block_on(async {
         let now = ctx.now()?;
-        let dir = ctx.data_dir()?;
-        let secrets = ctx.secrets(false);
-        let passphrase = secrets.recovery().map_err(options(&["passphrase_file"]))?;
-        let mut store = session::open(&dir, passphrase.as_ref(), ctx.keys()).await?;
-        term::notices(&store);
+        let mut store = ctx.open(&ctx.secrets(false)).await?;
         let imported = settings::import_holidays(&mut store, file, now).await;
         session::close(store).await;
         let coverage = imported.map_err(option_named("file", "FILE"))?;
