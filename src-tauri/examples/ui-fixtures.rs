@@ -43,17 +43,6 @@ fn lead_answers(dir: &std::path::Path) -> Result<Map<String, Value>, Failure> {
     ] {
         out.insert(cmd.to_owned(), ask(cmd, json!({}))?);
     }
-    // Each protocol's record fields, keyed by its id.
-    let mut fields = Map::new();
-    for p in out["protocols"].as_array().into_iter().flatten() {
-        if let Some(id) = p["id"].as_str() {
-            fields.insert(
-                id.to_owned(),
-                ask("record_fields", json!({"protocolId": id}))?,
-            );
-        }
-    }
-    out.insert("record_fields".into(), Value::Object(fields));
     let open = ask(
         "list_cases",
         json!({"includeClosed": false, "search": null}),

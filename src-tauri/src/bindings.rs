@@ -33,7 +33,6 @@ fn declared() -> Vec<(String, String)> {
         crate::reports::FormChoice,
         escalate_api::settings::AuditView,
         escalate_api::settings::CalendarCoverage,
-        escalate_api::cases::FieldLabel,
         escalate_api::cases::CasePlan,
         escalate_api::cases::ExtensionRequest,
         escalate_api::cases::ProtocolMove,

@@ -11,8 +11,6 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 use tauri::{AppHandle, Emitter, Runtime};
 
-use tauri_plugin_dialog::DialogExt;
-
 use crate::clock::now;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::ipc::EventSignature;
@@ -46,14 +44,7 @@ pub async fn from_dialog<R: Runtime>(
     let _running = ImportRunning::claim(state)?;
     let pass = passphrase.filter(|p| !p.is_empty()).map(Passphrase::new);
     let use_identity = pass.is_none();
-    let handle = app.clone();
-    let picked =
-        tauri::async_runtime::spawn_blocking(move || choose_packages(&handle, use_identity))
-            .await
-            .map_err(|e| {
-                AppError::new(ErrorCode::Dialog, format!("the file dialog failed: {e}"))
-            })?;
-    let Some((files, identity)) = picked else {
+    let Some((files, identity)) = crate::files::choose_packages(app, use_identity).await? else {
         return Ok(None);
     };
     let identity = identity.map(|p| export::read_identity(&p)).transpose()?;
@@ -166,46 +157,4 @@ impl Drop for ImportRunning<'_> {
     fn drop(&mut self) {
         self.0.importing.store(false, Ordering::Release);
     }
-}
-
-/// The packages (and, without a passphrase, the identity file) from the native
-/// dialogs; in debug builds under the end-to-end tests only, every package in the
-/// folder the test names, because WebDriver cannot reach a native dialog.
-fn choose_packages<R: Runtime>(
-    app: &AppHandle<R>,
-    use_identity: bool,
-) -> Option<(Vec<PathBuf>, Option<PathBuf>)> {
-    #[cfg(debug_assertions)]
-    if let Some(dir) = std::env::var_os("ESCALATE_E2E_IMPORT_DIR") {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .ok()?
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "escalate-export"))
-            .collect();
-        files.sort();
-        return Some((files, None));
-    }
-    let files = app
-        .dialog()
-        .file()
-        .set_title("Choose the export packages to import")
-        .add_filter("Escalate export packages", &["escalate-export"])
-        .blocking_pick_files()?
-        .into_iter()
-        .filter_map(|f| f.into_path().ok())
-        .collect();
-    let identity = if use_identity {
-        Some(
-            app.dialog()
-                .file()
-                .set_title("Choose the Board's identity file (board.key)")
-                .blocking_pick_file()?
-                .into_path()
-                .ok()?,
-        )
-    } else {
-        None
-    };
-    Some((files, identity))
 }

@@ -83,21 +83,11 @@ impl Choice {
 pub async fn choose<R: Runtime>(app: &AppHandle<R>, kind: Choice) -> AppResult<Option<PathBuf>> {
     let (what, ext) = kind.filter();
     #[cfg(debug_assertions)]
-    if let Some(dir) = std::env::var_os("ESCALATE_E2E_OPEN_DIR") {
-        let found = std::fs::read_dir(dir)
-            .ok()
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path())
-            .find(|p| p.extension().is_some_and(|x| x == ext));
-        return Ok(found);
+    if let Some(files) = e2e_files("ESCALATE_E2E_OPEN_DIR", ext) {
+        return Ok(files.ok().and_then(|f| f.into_iter().next()));
     }
-    let handle = app.clone();
-    // The dialog blocks: keep it off the async workers.
-    tauri::async_runtime::spawn_blocking(move || {
-        handle
-            .dialog()
+    blocking_dialog(app, "file", move |app| {
+        app.dialog()
             .file()
             .set_title(kind.title())
             .add_filter(what, &[ext])
@@ -105,7 +95,74 @@ pub async fn choose<R: Runtime>(app: &AppHandle<R>, kind: Choice) -> AppResult<O
             .and_then(|f| f.into_path().ok())
     })
     .await
-    .map_err(|e| AppError::new(ErrorCode::Dialog, format!("the file dialog failed: {e}")))
+}
+
+/// The export packages the Board administrator chooses in the native dialog and, with
+/// `use_identity` (no passphrase given), the Board's identity file chosen the same way;
+/// in debug builds under the end-to-end tests only, every package in the folder the
+/// test names, because WebDriver cannot reach a native dialog. `None`: cancelled.
+pub async fn choose_packages<R: Runtime>(
+    app: &AppHandle<R>,
+    use_identity: bool,
+) -> AppResult<Option<(Vec<PathBuf>, Option<PathBuf>)>> {
+    #[cfg(debug_assertions)]
+    if let Some(files) = e2e_files("ESCALATE_E2E_IMPORT_DIR", "escalate-export") {
+        return Ok(files.ok().map(|f| (f, None)));
+    }
+    blocking_dialog(app, "file", move |app| {
+        let files = app
+            .dialog()
+            .file()
+            .set_title("Choose the export packages to import")
+            .add_filter("Escalate export packages", &["escalate-export"])
+            .blocking_pick_files()?
+            .into_iter()
+            .filter_map(|f| f.into_path().ok())
+            .collect();
+        let identity = if use_identity {
+            Some(
+                app.dialog()
+                    .file()
+                    .set_title("Choose the Board's identity file (board.key)")
+                    .blocking_pick_file()?
+                    .into_path()
+                    .ok()?,
+            )
+        } else {
+            None
+        };
+        Some((files, identity))
+    })
+    .await
+}
+
+/// The files with extension `ext`, in name order, in the folder the end-to-end tests
+/// name in `var` in place of a native dialog. `None`: no such test is running.
+#[cfg(debug_assertions)]
+fn e2e_files(var: &str, ext: &str) -> Option<std::io::Result<Vec<PathBuf>>> {
+    let dir = std::env::var_os(var)?;
+    Some(std::fs::read_dir(dir).map(|entries| {
+        let mut files: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == ext))
+            .collect();
+        files.sort();
+        files
+    }))
+}
+
+/// Run a native dialog, which blocks, off the async workers. `what` names it in the
+/// error: "the file dialog failed".
+async fn blocking_dialog<R: Runtime, T: Send + 'static>(
+    app: &AppHandle<R>,
+    what: &str,
+    dialog: impl FnOnce(&AppHandle<R>) -> T + Send + 'static,
+) -> AppResult<T> {
+    let handle = app.clone();
+    tauri::async_runtime::spawn_blocking(move || dialog(&handle))
+        .await
+        .map_err(|e| AppError::new(ErrorCode::Dialog, format!("the {what} dialog failed: {e}")))
 }
 
 /// Save `bytes` where the lead chooses, offering `name`. `None`: the dialog was cancelled.
@@ -115,11 +172,7 @@ pub async fn save<R: Runtime>(
     name: String,
     bytes: Vec<u8>,
 ) -> AppResult<Option<SavedFile>> {
-    let handle = app.clone();
-    // The dialog blocks: keep it off the async workers.
-    let chosen = tauri::async_runtime::spawn_blocking(move || choose_path(&handle, &name))
-        .await
-        .map_err(|e| AppError::new(ErrorCode::Dialog, format!("the save dialog failed: {e}")))?;
+    let chosen = blocking_dialog(app, "save", move |app| choose_path(app, &name)).await?;
     let Some(path) = chosen else {
         return Ok(None);
     };

@@ -93,19 +93,11 @@ fn watch_deadlines<R: Runtime>(app: tauri::AppHandle<R>) {
 /// key in this keyring) leaves the app locked, and the UI asks for what it needs.
 fn unlock_from_keyring<R: Runtime>(app: &tauri::AppHandle<R>) {
     let state = app.escalate();
-    let dir = state.paths.main.clone();
-    if !escalate_api::session::exists(&dir) {
+    if !escalate_api::session::exists(state.paths.of(StoreKind::Lead)) {
         return;
     }
-    tauri::async_runtime::block_on(async {
-        let keys = escalate_store::OsKeyring::default();
-        if let Ok(store) = escalate_api::session::open(&dir, None, &keys).await {
-            let mut session = state.session().await;
-            session.store = Some(store);
-            session.kind = Some(StoreKind::Lead);
-        }
-    });
-    state.deadlines_changed();
+    // A failure is the locked app the UI then shows, so it is not reported here.
+    let _ = tauri::async_runtime::block_on(crate::session::unlock(&state, StoreKind::Lead, None));
 }
 
 /// The app on any runtime, so tests can run it on `tauri::test::mock_builder()`.

@@ -29,7 +29,7 @@ export function installFakeBackend({ fixtures, mode, known }) {
   window.__lockBehindTheUi = () => {
     unlocked = false;
   };
-  const withoutStore = ["app_status", "new_passphrase", "create_store", "unlock", "lock", "open_demo", "protocols", "record_fields", "ui_ready"];
+  const withoutStore = ["app_status", "new_passphrase", "create_store", "unlock", "lock", "open_demo", "protocols", "ui_ready"];
   const status = () => ({
     store_exists: storeExists,
     board_exists: boardExists,
@@ -75,8 +75,6 @@ export function installFakeBackend({ fixtures, mode, known }) {
       fixtures.case_detail[a.reference] ?? fail("case.not_found", `no case with reference '${a.reference}'`, "reference"),
     chronology: () => [],
     protocols: () => fixtures.protocols,
-    record_fields: (a) =>
-      fixtures.record_fields[a.protocolId] ?? fail("protocol.unknown", `protocol_id: '${a.protocolId}' is not a protocol Escalate knows`, "protocol_id"),
     create_case: (a) => {
       if (!a.case.child_name) fail("field.invalid", "child_name: is required: it must not be empty", "child_name");
       if (a.case.receiving_agency.toLowerCase() === a.case.raising_agency.toLowerCase())

@@ -289,9 +289,10 @@ test("stage record: the protocol's fields, a draft kept as typed and restored", 
   await page.getByText("Your unsaved draft was restored.").waitFor();
   assert.equal(await page.getByLabel("Summary of the discussion").inputValue(), "Draft kept from before the crash.");
   await accessible(page, "stage record");
-  const stage = fixtures.protocols.find((p) => p.id === c.protocol_id).stages.find((s) => s.number === c.status.stage);
+  const protocol = fixtures.protocols.find((p) => p.id === c.protocol_id);
+  const stage = protocol.stages.find((s) => s.number === c.status.stage);
   for (const f of stage.record.fields) {
-    const label = fixtures.record_fields[c.protocol_id].find((x) => x.field === f).label;
+    const label = protocol.record_fields.find((x) => x.id === f).label;
     await page.getByLabel(label).fill(`Text for ${f}`);
   }
   await page.getByLabel("What was agreed (outcome and actions)").fill("Agreed.");

@@ -317,6 +317,9 @@ pub struct DeadlineChange {
     /// `None`: the version has no such deadline.
     pub before: Option<Due>,
     pub after: Option<Due>,
+    /// `before` and `after` in words for people (`escalate_core::format::due`).
+    pub before_text: Option<String>,
+    pub after_text: Option<String>,
 }
 
 impl DeadlineChange {
@@ -386,6 +389,8 @@ pub async fn move_protocol_preview(
             what: d.what.to_owned(),
             before: Some(d.due),
             after: None,
+            before_text: Some(d.due_text.clone()),
+            after_text: None,
         });
     }
     for d in &after.deadlines {
@@ -395,6 +400,7 @@ pub async fn move_protocol_preview(
         {
             Some(c) => {
                 c.after = Some(d.due);
+                c.after_text = Some(d.due_text.clone());
                 c.what = d.what.to_owned();
             }
             None => deadlines.push(DeadlineChange {
@@ -404,6 +410,8 @@ pub async fn move_protocol_preview(
                 what: d.what.to_owned(),
                 before: None,
                 after: Some(d.due),
+                before_text: None,
+                after_text: Some(d.due_text.clone()),
             }),
         }
     }

@@ -107,6 +107,12 @@ impl CaseFile {
             records: self.records.clone(),
             notifications_sent: self.notifications_sent(),
             engine: self.engine.clone(),
+            extensions_to_text: self
+                .engine
+                .extensions
+                .iter()
+                .map(|x| format::due(&x.to))
+                .collect(),
             status,
             plan,
         })

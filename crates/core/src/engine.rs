@@ -134,6 +134,9 @@ pub struct Extended {
     pub reason: String,
     /// The due the protocol set (or the one an earlier extension set).
     pub was: Due,
+    /// `was` in words for people (`escalate_core::format::due`), filled by
+    /// [`Engine::status`] as `due_text` is.
+    pub was_text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -316,6 +319,7 @@ fn with_extension(due: Due, extension: Option<&Extension>) -> (Due, Option<Box<E
                 agreed_on: e.agreed_on,
                 reason: e.reason.clone(),
                 was: due,
+                was_text: String::new(),
             })),
         ),
         None => (due, None),
@@ -685,6 +689,9 @@ impl<'c> Engine<'c> {
         deadlines.sort_by_key(|d| d.due.order_key());
         for d in &mut deadlines {
             d.due_text = crate::format::due(&d.due);
+            if let Some(x) = &mut d.extended {
+                x.was_text = crate::format::due(&x.was);
+            }
         }
         let urgency = deadlines
             .iter()

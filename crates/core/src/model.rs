@@ -454,6 +454,9 @@ pub struct CaseDetail {
     pub notifications_sent: Vec<SentNotification>,
     /// The engine's view of the case: stages entered and left, with times.
     pub engine: crate::Case,
+    /// Each of `engine.extensions`' `to` in words for people
+    /// (`escalate_core::format::due`), in the same order.
+    pub extensions_to_text: Vec<String>,
     /// The engine's answer now: deadlines, urgency, next step, contacts, forms.
     pub status: crate::CaseStatus<'static>,
     /// Each formal stage's due date on the case's route, had every stage run to its

@@ -5,7 +5,7 @@ commands! {
     use {
         chrono::{NaiveDate, NaiveDateTime},
         escalate_api::board::{self, BoardView, CaseLine, Dimension, ImportSummary, Selection},
-        escalate_api::cases::{self, CasePlan, ExtensionRequest, FieldLabel, ProtocolMove},
+        escalate_api::cases::{self, CasePlan, ExtensionRequest, ProtocolMove},
         escalate_api::settings::{self, AuditView, CalendarCoverage},
         escalate_api::{drafts, reports},
         escalate_core::{Protocol, SkipDecision},
@@ -73,15 +73,6 @@ commands! {
             Ok(store) => cases::protocols(&store).await,
             Err(_) => escalate_api::engine::shipped_protocols(),
         }
-    }
-
-    /// The record fields a stage record under this protocol may ask for: label, help,
-    /// one line or paragraphs, in the protocol's words.
-    record_fields[state](protocol_id: String) -> Vec<FieldLabel> {
-        let protocol = cases::protocol(&*state.lead().await?, &protocol_id)
-            .await
-            .map_err(|e| e.with_field(Some("protocol_id")))?;
-        Ok(cases::record_fields(&protocol))
     }
 
     /// Open a case; answers its reference.

@@ -111,20 +111,6 @@ next_twelve_months_confirmed: boolean,
  */
 imports: Array<HolidayImport>, };
 
-export type FieldLabel = { field: RecordField, label: string, 
-/**
- * What to write, shown under the label.
- */
-help: string | null, 
-/**
- * A box for paragraphs rather than one line.
- */
-multiline: boolean, 
-/**
- * Must be filled in before the case may leave a stage whose record asks for it.
- */
-required_to_escalate: boolean, };
-
 export type CasePlan = { route: string, route_name: string, stages: Array<PlannedStage>, limits: Array<PlannedLimit>, };
 
 export type ExtensionRequest = { 
@@ -163,7 +149,11 @@ what: string,
 /**
  * `None`: the version has no such deadline.
  */
-before: Due | null, after: Due | null, };
+before: Due | null, after: Due | null, 
+/**
+ * `before` and `after` in words for people (`escalate_core::format::due`).
+ */
+before_text: string | null, after_text: string | null, };
 
 export type RecordId = number;
 
@@ -409,6 +399,11 @@ notifications_sent: Array<SentNotification>,
  */
 engine: Case, 
 /**
+ * Each of `engine.extensions`' `to` in words for people
+ * (`escalate_core::format::due`), in the same order.
+ */
+extensions_to_text: Array<string>, 
+/**
  * The engine's answer now: deadlines, urgency, next step, contacts, forms.
  */
 status: CaseStatus, 
@@ -593,7 +588,12 @@ export type Extended = { agreed_by: string, agreed_on: string, reason: string,
 /**
  * The due the protocol set (or the one an earlier extension set).
  */
-was: Due, };
+was: Due, 
+/**
+ * `was` in words for people (`escalate_core::format::due`), filled by
+ * [`Engine::status`] as `due_text` is.
+ */
+was_text: string, };
 
 export type Side = "both" | "raising" | "receiving";
 

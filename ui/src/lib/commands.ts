@@ -19,7 +19,6 @@ import type {
   Dimension,
   ExportRequest,
   ExtensionRequest,
-  FieldLabel,
   FormChoice,
   ImportProgress,
   ImportSummary,
@@ -38,7 +37,7 @@ import type {
 } from "./bindings";
 
 /** Every command the shell registers, in the table's order. */
-export const COMMAND_NAMES = ["app_status", "new_passphrase", "create_store", "unlock", "lock", "open_demo", "list_cases", "case_detail", "chronology", "protocols", "record_fields", "create_case", "escalate_case", "escalate_skipping", "switch_route", "extend_deadline", "case_plan", "preview_protocol_move", "move_protocol", "resolve_case", "withdraw_case", "mark_sent", "record_stage", "save_draft", "load_draft", "report_forms", "preview_report", "save_report", "open_saved", "export_package", "update_profile", "closure_days", "add_closure_day", "remove_closure_day", "installed_protocols", "install_protocol", "remove_protocol", "calendar_coverage", "import_holidays", "audit_trail", "board_overview", "board_cases", "board_import", "board_save_report", "ui_ready"] as const;
+export const COMMAND_NAMES = ["app_status", "new_passphrase", "create_store", "unlock", "lock", "open_demo", "list_cases", "case_detail", "chronology", "protocols", "create_case", "escalate_case", "escalate_skipping", "switch_route", "extend_deadline", "case_plan", "preview_protocol_move", "move_protocol", "resolve_case", "withdraw_case", "mark_sent", "record_stage", "save_draft", "load_draft", "report_forms", "preview_report", "save_report", "open_saved", "export_package", "update_profile", "closure_days", "add_closure_day", "remove_closure_day", "installed_protocols", "install_protocol", "remove_protocol", "calendar_coverage", "import_holidays", "audit_trail", "board_overview", "board_cases", "board_import", "board_save_report", "ui_ready"] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 /** Commands of Tauri's own plugins the capability grants: listening for events. */
@@ -95,12 +94,6 @@ export const commands = {
    */
   protocols: (): Promise<Array<Protocol>> =>
     call("protocols"),
-  /**
-   * The record fields a stage record under this protocol may ask for: label, help,
-   * one line or paragraphs, in the protocol's words.
-   */
-  recordFields: (protocolId: string): Promise<Array<FieldLabel>> =>
-    call("record_fields", { protocolId }),
   /** Open a case; answers its reference. */
   createCase: (case_: NewCase): Promise<string> =>
     call("create_case", { case: case_ }),

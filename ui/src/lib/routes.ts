@@ -2,7 +2,7 @@
 // takes, which may be left out on a recorded decision, which deadlines may be extended.
 // The engine decides (and refuses what the protocol does not allow); these only choose
 // what to offer.
-import type { Due, ExtensionRule, PlanDue, Protocol, Route, Stage } from "./bindings";
+import type { ExtensionRule, PlanDue, Protocol, Route, Stage } from "./bindings";
 import { day, dayTime } from "./format";
 
 /** The route `id` names; `undefined` for the standard route (or an unknown id). */
@@ -80,21 +80,6 @@ export function extensionRule(
   }
   const limits = route ? (route.limits ?? []) : (p?.limits ?? []);
   return limits.find((l) => l.id === id)?.extension ?? undefined;
-}
-
-/** A due as a lead reads it. */
-export function dueWords(d: Due | null): string {
-  if (!d) return "—";
-  switch (d.kind) {
-    case "end-of-day":
-      return `end of ${day(d.at)}`;
-    case "at":
-      return dayTime(d.at);
-    case "without-delay":
-      return "without delay";
-    case "no-limit":
-      return "no time limit";
-  }
 }
 
 /** When a stage or limit not yet reached would fall due, had every stage run to its limit. */

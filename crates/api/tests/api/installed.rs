@@ -163,6 +163,10 @@ async fn cases_under_installed_protocols_are_counted_by_a_board_that_never_insta
             == "Stage 2's deadline extended to 18/12/2026 (agreed by Pat Lee, accountable senior manager on 03/11/2026): The dissenting person is away until December."),
         "{chronology:#?}"
     );
+    let detail = escalate_api::cases::detail(&lead, &extended, t("2026-11-20T17:00"))
+        .await
+        .unwrap();
+    assert_eq!(detail.extensions_to_text, ["18/12/2026"]);
 
     let out = dir.path().join("packages");
     std::fs::create_dir(&out).unwrap();
@@ -478,6 +482,13 @@ async fn a_move_to_another_version_is_previewed_then_made() {
             Some(Due::EndOfDay("2026-11-11".parse().unwrap()))
         )]
     );
+    let words: Vec<_> = preview
+        .deadlines
+        .iter()
+        .filter(|d| d.changed())
+        .map(|d| (d.before_text.as_deref(), d.after_text.as_deref()))
+        .collect();
+    assert_eq!(words, [(Some("09/11/2026"), Some("11/11/2026"))]);
     // The preview wrote nothing.
     let detail = escalate_api::cases::detail(&lead, &r, at).await.unwrap();
     assert_eq!(

@@ -102,21 +102,13 @@ pub fn holidays(a: HolidaysArgs, ctx: &Ctx, out: &mut impl Write) -> Result<(), 
 pub fn import(file: &Path, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliError> {
     block_on(async {
         let now = ctx.now()?;
-        let dir = ctx.data_dir()?;
-        let secrets = ctx.secrets(false);
-        let passphrase = secrets.recovery().map_err(options(&["passphrase_file"]))?;
-        let mut store = session::open(&dir, passphrase.as_ref(), ctx.keys()).await?;
-        term::notices(&store);
+        let mut store = ctx.open(&ctx.secrets(false)).await?;
         let imported = settings::import_holidays(&mut store, file, now).await;
         session::close(store).await;
         let coverage = imported.map_err(option_named("file", "FILE"))?;
         if let Some(i) = coverage.imports.last() {
             for n in &i.nations {
-                let span = if n.first_year == n.last_year {
-                    n.first_year.to_string()
-                } else {
-                    format!("{}-{}", n.first_year, n.last_year)
-                };
+                let span = year_span(n.first_year, n.last_year);
                 writeln!(
                     out,
                     "{}\t{span}\t{} bank holidays\timported",
@@ -142,6 +134,15 @@ pub fn import(file: &Path, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliErr
         }
         Ok(())
     })
+}
+
+/// The years a bank-holiday file covers: `2026`, or `2026-2028`.
+fn year_span(first: i32, last: i32) -> String {
+    if first == last {
+        first.to_string()
+    } else {
+        format!("{first}-{last}")
+    }
 }
 
 /// How far ahead official data confirms the bank holidays, said gently: a note, and a
@@ -175,11 +176,7 @@ fn coverage_lines(c: &Coverage, year: i32, today: chrono::NaiveDate) -> Vec<Stri
 pub fn check(file: &Path, out: &mut impl Write) -> Result<(), CliError> {
     for n in engine::check_calendar_file(file).map_err(option_named("file", "FILE"))? {
         let id = n.calendar;
-        let span = if n.first_year == n.last_year {
-            n.first_year.to_string()
-        } else {
-            format!("{}-{}", n.first_year, n.last_year)
-        };
+        let span = year_span(n.first_year, n.last_year);
         let summary = if n.added.is_empty() && n.removed.is_empty() {
             "no change".to_owned()
         } else {

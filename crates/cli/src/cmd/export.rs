@@ -4,7 +4,6 @@
 use std::io::Write;
 use std::path::Path;
 
-use chrono::NaiveDateTime;
 use escalate_api::export::{self, Opener, PackageRequest};
 use escalate_api::reports;
 use escalate_api::session::Secrets;
@@ -61,14 +60,23 @@ pub fn run(a: ExportArgs, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliErro
                         "give the case reference and --out FILE",
                     ));
                 };
-                let request = Request {
-                    reference: &reference,
-                    recipients: &a.recipients,
-                    form: a.form.as_deref(),
+                let form = a.form.as_deref().map(parse::form).transpose()?;
+                let passphrase = secrets.package().map_err(options(&["passphrase_file"]))?;
+                let seal =
+                    export::seal_with(&a.recipients, passphrase.as_ref().map(|p| p.expose()))
+                        .map_err(options(&["recipient"]))?;
+                let request = PackageRequest {
+                    form,
                     effectiveness: &a.effectiveness,
                     minimise: a.minimise,
+                    seal,
+                    now,
                 };
-                let package = package(request, ctx, &secrets, now).await?;
+                let package = ctx
+                    .with_store(&secrets, async |s| {
+                        export::package(s, &reference, request).await
+                    })
+                    .await?;
                 reports::save(&file, &package).map_err(options(&["out"]))?;
                 writeln!(out, "{}\t{} bytes", file.display(), package.len())?;
                 Ok(())
@@ -83,35 +91,4 @@ pub fn opener(identity: Option<&Path>, secrets: &Secrets) -> Result<Opener, CliE
     let identity = identity.map(export::read_identity).transpose()?;
     let passphrase = secrets.package().map_err(options(&["passphrase_file"]))?;
     export::opener(identity, passphrase).map_err(options(&["identity"]))
-}
-
-struct Request<'a> {
-    reference: &'a str,
-    recipients: &'a [String],
-    form: Option<&'a str>,
-    effectiveness: &'a str,
-    minimise: bool,
-}
-
-async fn package(
-    r: Request<'_>,
-    ctx: &Ctx,
-    secrets: &Secrets,
-    now: NaiveDateTime,
-) -> Result<Vec<u8>, CliError> {
-    let passphrase = secrets.package().map_err(options(&["passphrase_file"]))?;
-    let seal = export::seal_with(r.recipients, passphrase.as_ref().map(|p| p.expose()))
-        .map_err(options(&["recipient"]))?;
-    ctx.with_store(secrets, async |s| {
-        let form = r.form.map(parse::form).transpose()?;
-        let request = PackageRequest {
-            form,
-            effectiveness: r.effectiveness,
-            minimise: r.minimise,
-            seal,
-            now,
-        };
-        Ok::<_, CliError>(export::package(s, r.reference, request).await?)
-    })
-    .await
 }

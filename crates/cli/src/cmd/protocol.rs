@@ -8,6 +8,7 @@ use escalate_api::{cases, engine, reports, session, settings};
 use escalate_core::form::{ItemKind, Value};
 use escalate_core::protocol::{Anchor, ExtensionRule, FormDef, Notification, RunLimit, Stage};
 use escalate_core::{Limit, Protocol};
+use escalate_store::InstalledProtocol;
 
 use crate::args::PlanArgs;
 use crate::cmd::{block_on, Ctx};
@@ -31,16 +32,25 @@ pub fn list(ctx: &Ctx, out: &mut impl Write) -> Result<(), CliError> {
     for p in installed {
         writeln!(
             out,
-            "{}\t{}\t{}\t{}\t{}\t{}",
-            term::clean(&p.id),
-            term::clean(&p.version),
-            p.sha256.get(..12).unwrap_or(&p.sha256),
+            "{}\t{}\t{}\t{}",
+            version_line(&p),
             p.cases,
             if p.current { "current" } else { "older" },
             term::clean(&p.name)
         )?;
     }
     Ok(())
+}
+
+/// An installed version as the list, install and remove lines begin: its id, version
+/// and the start of its text's SHA-256, tab-separated.
+fn version_line(p: &InstalledProtocol) -> String {
+    format!(
+        "{}\t{}\t{}",
+        term::clean(&p.id),
+        term::clean(&p.version),
+        p.sha256.get(..12).unwrap_or(&p.sha256)
+    )
 }
 
 /// A protocol by file, shipped id, or (where a store exists) the id of one installed in it.
@@ -87,13 +97,7 @@ pub fn install(file: &Path, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliEr
                     .map_err(option_named("file", "FILE"))
             })
             .await?;
-        writeln!(
-            out,
-            "{}\t{}\t{}\tinstalled",
-            term::clean(&p.id),
-            term::clean(&p.version),
-            p.sha256.get(..12).unwrap_or(&p.sha256)
-        )?;
+        writeln!(out, "{}\tinstalled", version_line(&p))?;
         Ok(())
     })
 }
@@ -110,13 +114,7 @@ pub fn remove(id: &str, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliError>
             })
             .await?;
         for p in removed {
-            writeln!(
-                out,
-                "{}\t{}\t{}\tremoved",
-                term::clean(&p.id),
-                term::clean(&p.version),
-                p.sha256.get(..12).unwrap_or(&p.sha256)
-            )?;
+            writeln!(out, "{}\tremoved", version_line(&p))?;
         }
         Ok(())
     })

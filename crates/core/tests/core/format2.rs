@@ -642,6 +642,7 @@ fn a_deadline_is_extended_only_where_allowed_later_and_with_who_and_why() {
     let ext = t.extended.as_ref().unwrap();
     assert_eq!(ext.agreed_by, "Jo Reid, accountable senior manager");
     assert_eq!(ext.was, Due::EndOfDay(d("2027-01-17")));
+    assert_eq!(ext.was_text, "17/01/2027");
     assert_eq!(
         s.urgency.words(),
         "on track",

@@ -472,14 +472,32 @@ impl App {
         // took more than 20 s. Still bounded, and a failure shows what the page said.
         const VIEWER_WAIT: Duration = Duration::from_secs(45);
         let record = self.data.path().join("opened");
+        self.poll(
+            VIEWER_WAIT,
+            async || std::fs::read_to_string(&record).ok(),
+            |body| {
+                format!("the PDF viewer was never asked to open anything; the page says:\n{body}")
+            },
+        )
+        .await
+    }
+
+    /// Ask `probe` every 100 ms until it answers; after `limit`, fail with `failure`'s
+    /// words for what the page says then.
+    async fn poll<T>(
+        &self,
+        limit: Duration,
+        mut probe: impl AsyncFnMut() -> Option<T>,
+        failure: impl FnOnce(String) -> String,
+    ) -> T {
         let started = Instant::now();
         loop {
-            if let Ok(text) = std::fs::read_to_string(&record) {
-                return text;
+            if let Some(answer) = probe().await {
+                return answer;
             }
-            if started.elapsed() > VIEWER_WAIT {
+            if started.elapsed() > limit {
                 let body = self.body_text().await;
-                panic!("the PDF viewer was never asked to open anything; the page says:\n{body}");
+                panic!("{}", failure(body));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -525,19 +543,16 @@ impl El {
 impl App {
     /// Wait for the element `css` to be on the page.
     pub async fn el(&self, css: &str) -> El {
-        let started = Instant::now();
-        loop {
-            if let Some(element) = attempt(self.client.find(Locator::Css(css))).await {
-                return El {
-                    element,
-                    css: css.to_owned(),
-                };
-            }
-            if started.elapsed() > WAIT {
-                let body = self.body_text().await;
-                panic!("no element '{css}' after {WAIT:?}; the page says:\n{body}");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        let element = self
+            .poll(
+                WAIT,
+                async || attempt(self.client.find(Locator::Css(css))).await,
+                |body| format!("no element '{css}' after {WAIT:?}; the page says:\n{body}"),
+            )
+            .await;
+        El {
+            element,
+            css: css.to_owned(),
         }
     }
 
@@ -575,17 +590,12 @@ impl App {
 
     /// Wait until the page shows `needle`.
     pub async fn see(&self, needle: &str) {
-        let started = Instant::now();
-        loop {
-            let body = self.body_text().await;
-            if body.contains(needle) {
-                return;
-            }
-            if started.elapsed() > WAIT {
-                panic!("the page never showed '{needle}'; it says:\n{body}");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        self.poll(
+            WAIT,
+            async || self.body_text().await.contains(needle).then_some(()),
+            |body| format!("the page never showed '{needle}'; it says:\n{body}"),
+        )
+        .await;
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {
@@ -613,20 +623,17 @@ impl App {
     /// Click the button whose words are exactly `label`.
     pub async fn button(&self, label: &str) {
         let xpath = format!("//button[normalize-space()='{label}']");
-        let started = Instant::now();
-        loop {
-            if let Some(b) = attempt(self.client.find(Locator::XPath(&xpath))).await {
-                if attempt(b.is_enabled()).await.unwrap_or(false) {
-                    within(&format!("click the button '{label}'"), b.click()).await;
-                    return;
-                }
-            }
-            if started.elapsed() > WAIT {
-                let body = self.body_text().await;
-                panic!("no enabled button '{label}'; the page says:\n{body}");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let enabled = self
+            .poll(
+                WAIT,
+                async || {
+                    let b = attempt(self.client.find(Locator::XPath(&xpath))).await?;
+                    attempt(b.is_enabled()).await.unwrap_or(false).then_some(b)
+                },
+                |body| format!("no enabled button '{label}'; the page says:\n{body}"),
+            )
+            .await;
+        within(&format!("click the button '{label}'"), enabled.click()).await;
     }
 
     /// Keep a screenshot of the top of the screen when ESCALATE_SCREENSHOT_DIR is set

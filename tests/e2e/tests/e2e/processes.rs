@@ -202,25 +202,33 @@ pub fn stop_each(procs: &[Proc]) -> Result<(), String> {
             .iter()
             .any(|p| stat(p.pid).is_some_and(|(comm, _, ppid, _)| comm == p.comm && ppid == me))
     };
-    for p in procs {
-        if let Some(id) = pid(p.pid) {
-            let _ = kill_process(id, Signal::TERM);
+    let signal = |signal| {
+        for p in alive() {
+            if let Some(id) = pid(p.pid) {
+                let _ = kill_process(id, signal);
+            }
         }
-    }
-    if until(GRACE, reap_all, || alive().is_empty()) {
-        until(SETTLE, reap_all, || !unreaped());
-        return Ok(());
-    }
-    for p in alive() {
-        if let Some(id) = pid(p.pid) {
-            let _ = kill_process(id, Signal::KILL);
-        }
-    }
-    if until(AFTER_KILL, reap_all, || alive().is_empty()) {
+    };
+    if term_then_kill(signal, reap_all, || alive().is_empty()) {
         until(SETTLE, reap_all, || !unreaped());
         return Ok(());
     }
     Err(format!("still running after SIGKILL: {:?}", alive()))
+}
+
+/// SIGTERM, a grace period for them to go, then SIGKILL and a wait, reaping as they
+/// die: `true` once `gone`.
+fn term_then_kill(
+    mut signal: impl FnMut(Signal),
+    mut reap: impl FnMut(),
+    mut gone: impl FnMut() -> bool,
+) -> bool {
+    signal(Signal::TERM);
+    if until(GRACE, &mut reap, &mut gone) {
+        return true;
+    }
+    signal(Signal::KILL);
+    until(AFTER_KILL, reap, gone)
 }
 
 /// A child started as the leader of a new process group: everything it starts joins
@@ -264,15 +272,14 @@ impl Group {
         reap();
         // Signal only a group that still has members: once it is empty its number may
         // be given to someone else's group.
-        let mut stopped = members(pgid).is_empty();
-        if !stopped {
-            let _ = kill_process_group(group, Signal::TERM);
-            stopped = until(GRACE, &mut reap, || members(pgid).is_empty());
-        }
-        if !stopped {
-            let _ = kill_process_group(group, Signal::KILL);
-            stopped = until(AFTER_KILL, &mut reap, || members(pgid).is_empty());
-        }
+        let stopped = members(pgid).is_empty()
+            || term_then_kill(
+                |signal| {
+                    let _ = kill_process_group(group, signal);
+                },
+                &mut reap,
+                || members(pgid).is_empty(),
+            );
         if !stopped {
             return Err(format!(
                 "process group {pgid} still has members after SIGKILL: {:?}",

@@ -50,16 +50,8 @@ async fn in_scope(app: &App, questions: usize) {
 /// Type into a date-and-time field the day `days` days before today (in the page's
 /// own time zone) as dd/mm/yyyy, and 09:00, as a lead would.
 async fn days_ago(app: &App, id: &str, days: i64) {
-    let day = app
-        .js(
-            "const d = new Date(Date.now() - arguments[0] * 86400000);
-             const p = n => String(n).padStart(2, '0');
-             return `${p(d.getDate())}/${p(d.getMonth() + 1)}/${d.getFullYear()}`;",
-            vec![Value::from(days)],
-        )
-        .await;
-    app.type_into(&format!("#{id}"), day.as_str().unwrap())
-        .await;
+    let day = uk_day_from_today(app, -days).await;
+    app.type_into(&format!("#{id}"), &day).await;
     app.type_into(&format!("#{id}-time"), "09:00").await;
 }
 
