@@ -377,7 +377,8 @@ export type CaseListItem = { reference: string, child_name: string, raising_agen
  */
 route: string | null, stage: number, state: StateKind, urgency: Urgency, next_due: Due | null, 
 /**
- * `next_due` in words for people (`escalate_core::format::due`).
+ * `next_due` in words for people (`escalate_core::format::due`), written by
+ * escalate-api for the front ends; `None` as the store lists it.
  */
 next_due_text: string | null, };
 
