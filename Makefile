@@ -24,8 +24,9 @@ APT_PACKAGES := build-essential pkg-config libssl-dev libdbus-1-dev dbus-daemon 
 #  xdotool: answers the native GTK save dialog on the X display, as a person would
 #  xdg-utils: xdg-open, which the app's "open for printing" goes through
 E2E_APT_PACKAGES := dunst xdotool xdg-utils
-# Python packages the tests need: an independent SQLCipher 4 reader, a JSON Schema validator.
-PIP_PACKAGES := sqlcipher3-binary jsonschema
+# Python packages the tests need: an independent SQLCipher 4 reader, a JSON Schema validator,
+# and Argon2id and XChaCha20-Poly1305 to unseal key.json as an attacker with the passphrase would.
+PIP_PACKAGES := sqlcipher3-binary jsonschema argon2-cffi pynacl
 
 # tauri-driver bridges WebDriver to WebKitWebDriver for the end-to-end tests.
 TAURI_DRIVER_VERSION := 2.1.0

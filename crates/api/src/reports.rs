@@ -40,6 +40,17 @@ impl Sources {
 /// Read a case's sources as of `now`, from one load of the case.
 pub async fn sources(store: &Store, reference: &str, now: NaiveDateTime) -> ApiResult<Sources> {
     let file = store.case_file(reference).await?;
+    // A form or a package says what happened as true: never from a history the chain
+    // no longer attests.
+    if let Some(b) = &file.integrity.broken {
+        return Err(ApiError::new(
+            ErrorCode::CaseHistoryBroken,
+            format!(
+                "the history of case {} is broken at entry {} ({}): it cannot be printed or exported. Run `escalate audit verify`, and restore a backup",
+                file.case.reference, b.entry, b.reason
+            ),
+        ));
+    }
     let case = crate::present::case_detail(&file, store.calendar(), now)?;
     Ok(Sources {
         chronology: file.chronology_with(&case.status, now),

@@ -57,6 +57,8 @@ impl CliError {
             | ErrorCode::StoreOpen
             | ErrorCode::ReportPdf
             | ErrorCode::ReportFont => 1,
+            // The record cannot be trusted past a break: as `audit verify` finding one.
+            ErrorCode::CaseHistoryBroken => 3,
             ErrorCode::FieldInvalid
             | ErrorCode::FieldEmpty
             | ErrorCode::TimeTooEarly
@@ -72,6 +74,7 @@ impl CliError {
             | ErrorCode::CaseWrongProtocol
             | ErrorCode::CaseEmpty
             | ErrorCode::CaseLogInvalid
+            | ErrorCode::StoreClockBehind
             | ErrorCode::StageUnknown
             | ErrorCode::StageLast
             | ErrorCode::StageNotHigher

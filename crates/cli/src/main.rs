@@ -57,42 +57,46 @@ fn main() -> ExitCode {
 /// one stream.
 fn run(cli: Cli, out: &mut impl Write) -> Result<(), CliError> {
     let ctx = Ctx::new(cli.store);
-    match cli.command {
+    dispatch(cli.command, &ctx, out).map_err(|e| ctx.now_option(e))
+}
+
+fn dispatch(command: Command, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliError> {
+    match command {
         Command::Deadline(a) => cmd::calendar::deadline(a, out),
-        Command::Holidays(a) => cmd::calendar::holidays(a, &ctx, out),
+        Command::Holidays(a) => cmd::calendar::holidays(a, ctx, out),
         Command::Calendar(CalendarCommand::Check { file }) => cmd::calendar::check(&file, out),
         Command::Calendar(CalendarCommand::Import { file }) => {
-            cmd::calendar::import(&file, &ctx, out)
+            cmd::calendar::import(&file, ctx, out)
         }
         Command::Calendars => cmd::calendar::calendars(out),
-        Command::Protocols => cmd::protocol::list(&ctx, out),
+        Command::Protocols => cmd::protocol::list(ctx, out),
         Command::Protocol(ProtocolCommand::Show { protocol, json }) => {
-            cmd::protocol::show(&protocol, json, &ctx, out)
+            cmd::protocol::show(&protocol, json, ctx, out)
         }
         Command::Protocol(ProtocolCommand::Check { files }) => cmd::protocol::check(&files, out),
         Command::Protocol(ProtocolCommand::New) => cmd::protocol::new(out),
         Command::Protocol(ProtocolCommand::Install { file }) => {
-            cmd::protocol::install(&file, &ctx, out)
+            cmd::protocol::install(&file, ctx, out)
         }
-        Command::Protocol(ProtocolCommand::Remove { id }) => cmd::protocol::remove(&id, &ctx, out),
-        Command::Plan(a) => cmd::protocol::plan(a, &ctx, out),
+        Command::Protocol(ProtocolCommand::Remove { id }) => cmd::protocol::remove(&id, ctx, out),
+        Command::Plan(a) => cmd::protocol::plan(a, ctx, out),
         Command::Protocol(ProtocolCommand::Form {
             protocol,
             form,
             out: file,
-        }) => cmd::protocol::specimen(&protocol, &form, &file, &ctx, out),
-        Command::Init(a) => cmd::store::init(a, &ctx, out),
-        Command::Case(c) => cmd::case::run(c, &ctx, out),
-        Command::Stage(StageCommand::Record(a)) => cmd::stage::record(a, &ctx, out),
-        Command::Audit(AuditCommand::Verify { json }) => cmd::audit::verify(json, &ctx, out),
-        Command::Backup { out: file } => cmd::store::backup(&file, &ctx, out),
-        Command::Restore { file } => cmd::store::restore(&file, &ctx, out),
+        }) => cmd::protocol::specimen(&protocol, &form, &file, ctx, out),
+        Command::Init(a) => cmd::store::init(a, ctx, out),
+        Command::Case(c) => cmd::case::run(c, ctx, out),
+        Command::Stage(StageCommand::Record(a)) => cmd::stage::record(a, ctx, out),
+        Command::Audit(AuditCommand::Verify { json }) => cmd::audit::verify(json, ctx, out),
+        Command::Backup { out: file } => cmd::store::backup(&file, ctx, out),
+        Command::Restore { file } => cmd::store::restore(&file, ctx, out),
         Command::Passphrase(PassphraseCommand::Change {
             new_passphrase_file,
-        }) => cmd::keys::change_passphrase(new_passphrase_file, &ctx, out),
-        Command::Key(KeyCommand::Rotate) => cmd::keys::rotate(&ctx, out),
-        Command::Report(a) => cmd::report::report(a, &ctx, out),
-        Command::Export(a) => cmd::export::run(a, &ctx, out),
-        Command::Board(b) => cmd::board::run(b, &ctx, out),
+        }) => cmd::keys::change_passphrase(new_passphrase_file, ctx, out),
+        Command::Key(KeyCommand::Rotate) => cmd::keys::rotate(ctx, out),
+        Command::Report(a) => cmd::report::report(a, ctx, out),
+        Command::Export(a) => cmd::export::run(a, ctx, out),
+        Command::Board(b) => cmd::board::run(b, ctx, out),
     }
 }

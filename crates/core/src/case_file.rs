@@ -66,6 +66,8 @@ pub struct CaseFile {
     pub engine: Case,
     /// The protocol the case runs under.
     pub protocol: &'static Protocol,
+    /// Where the store beside the log was found altered, or the chain broken.
+    pub integrity: crate::model::CaseIntegrity,
 }
 
 impl CaseFile {
@@ -115,6 +117,7 @@ impl CaseFile {
                 .collect(),
             status,
             plan,
+            integrity: self.integrity.clone(),
         })
     }
 

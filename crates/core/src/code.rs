@@ -55,6 +55,9 @@ codes! {
     CaseEmpty = "case.empty",
     /// The case's event log does not replay: the store was changed outside Escalate.
     CaseLogInvalid = "case.log_invalid",
+    /// The hash chain is broken inside the case's history: nothing of it is printed or
+    /// sent as true until a backup is restored.
+    CaseHistoryBroken = "case.history_broken",
     StageUnknown = "stage.unknown",
     StageLast = "stage.last",
     StageNotHigher = "stage.not_higher",
@@ -95,6 +98,9 @@ codes! {
     StoreSchemaTooNew = "store.schema_too_new",
     StoreOpen = "store.open",
     StoreBusy = "store.busy",
+    /// A write dated before the store's last entry: the clock went back, or `--now` is
+    /// in the past. History is never written out of order.
+    StoreClockBehind = "store.clock_behind",
     /// The app has no store open.
     StoreLocked = "store.locked",
     /// The lead's store is open where the Board's is needed, or the other way round.

@@ -374,8 +374,8 @@ fn stage_record_problem(message: &str) -> String {
     "is not valid here".to_owned()
 }
 
-/// A stage record as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A stage record as stored (and as its log entry carries it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StageRecord {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
@@ -462,6 +462,59 @@ pub struct CaseDetail {
     /// Each formal stage's due date on the case's route, had every stage run to its
     /// limit from the outset.
     pub plan: Vec<crate::PlannedStage<'static>>,
+    /// Whether what is shown is what the log holds: the store altered outside Escalate,
+    /// or the hash chain broken inside the case's history.
+    pub integrity: CaseIntegrity,
+}
+
+/// How far a case's record can be trusted, as its last read found it. Everything a
+/// case shows is its log's; this says where the store beside it was altered, and where
+/// the log itself stops being attested by the hash chain.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CaseIntegrity {
+    /// Values kept beside the log (the case's row, its stage records, the dashboard's
+    /// cache) that differed from it: shown as the log holds them, and rebuilt.
+    pub altered: Vec<Alteration>,
+    /// Log entries in which an earlier read already found the store altered.
+    #[cfg_attr(feature = "ts", ts(type = "Array<number>"))]
+    pub detected: Vec<i64>,
+    /// The hash chain breaks at this entry of the case's history: nothing from it on is
+    /// shown, printed or sent as true.
+    pub broken: Option<HistoryBreak>,
+}
+
+impl CaseIntegrity {
+    /// The store was altered outside Escalate, now or at an earlier read.
+    pub fn altered(&self) -> bool {
+        !self.altered.is_empty() || !self.detected.is_empty()
+    }
+}
+
+/// One value kept beside the log that differs from it. Names the field, never the
+/// values (they may be a child's name).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Alteration {
+    /// The table and column, e.g. `cases.child_name`, `stage_records.agreed`,
+    /// `closure_days`, `profile.calendar`.
+    pub field: String,
+    /// The stage record, closure day or protocol version the value belongs to.
+    pub item: Option<String>,
+    /// The log entry that holds the true value (none where the table holds something
+    /// the log never did).
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub entry: Option<i64>,
+}
+
+/// Where the hash chain stops attesting a case's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct HistoryBreak {
+    /// The audit entry (its number in the chain) where it breaks.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub entry: i64,
+    pub reason: String,
 }
 
 /// A notification the protocol required, marked as sent.

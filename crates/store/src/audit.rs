@@ -53,10 +53,20 @@ pub enum AuditAction {
     BoardReplace,
     BoardImportOlder,
     BoardRemove,
+    /// A store made before the log carried every word: the case's text and the stage
+    /// records its log lacked, written into the log once, as a conversion.
+    CaseContent,
+    /// A store made before settings were replayed from the log: its settings as they
+    /// stood, written into the log once as the baseline later entries change.
+    SettingsAdopt,
+    /// A cache (a case's rows, or a setting) was found to differ from the log: the
+    /// store was altered outside Escalate. What differed, named by field and the entry
+    /// holding the true value; the cache was rebuilt from the log.
+    IntegrityAltered,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 28] = [
+    pub const ALL: [AuditAction; 31] = [
         AuditAction::StoreCreate,
         AuditAction::ProfileUpdate,
         AuditAction::ClosureDayAdd,
@@ -85,6 +95,9 @@ impl AuditAction {
         AuditAction::BoardReplace,
         AuditAction::BoardImportOlder,
         AuditAction::BoardRemove,
+        AuditAction::CaseContent,
+        AuditAction::SettingsAdopt,
+        AuditAction::IntegrityAltered,
     ];
 
     /// As the `action` column spells it.
@@ -118,6 +131,9 @@ impl AuditAction {
             AuditAction::BoardReplace => "board.replace",
             AuditAction::BoardImportOlder => "board.import_older",
             AuditAction::BoardRemove => "board.remove",
+            AuditAction::CaseContent => "case.content",
+            AuditAction::SettingsAdopt => "settings.adopt",
+            AuditAction::IntegrityAltered => "integrity.altered",
         }
     }
 
@@ -192,7 +208,7 @@ pub struct AuditEntry {
 
 /// Length-prefix every field so no two different entries hash the same bytes.
 /// `fields` is at, actor, action, entity and entity id, in that order.
-fn entry_hash(
+pub(crate) fn entry_hash(
     prev: &str,
     seq: i64,
     fields: [&str; 5],
@@ -245,14 +261,31 @@ pub(crate) struct Change<'a> {
 }
 
 pub(crate) async fn append(conn: &mut SqliteConnection, c: Change<'_>) -> Result<(), StoreError> {
-    let last = sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+    let last = sqlx::query("SELECT seq, hash, at FROM audit ORDER BY seq DESC LIMIT 1")
         .fetch_optional(&mut *conn)
         .await?;
     let (seq, prev) = match last {
-        Some(r) => (
-            r.try_get::<i64, _>("seq")? + 1,
-            r.try_get::<String, _>("hash")?,
-        ),
+        Some(r) => {
+            // History is written in order: an entry dated before the last one (a clock
+            // gone back, or `--now` in the past) would let a write recount days already
+            // past, and would make the trail say things happened in another order.
+            let last_at = r.try_get::<String, _>("at")?;
+            if c.at < last_at.as_str() {
+                return Err(StoreError::Refused {
+                    code: escalate_core::ErrorCode::StoreClockBehind,
+                    field: Some("now"),
+                    message: format!(
+                        "{} is before the store's last entry, written at {}: check the computer's clock; nothing was changed",
+                        c.at.replace('T', " "),
+                        last_at.replace('T', " ")
+                    ),
+                });
+            }
+            (
+                r.try_get::<i64, _>("seq")? + 1,
+                r.try_get::<String, _>("hash")?,
+            )
+        }
         None => (1, GENESIS.to_owned()),
     };
     let hash = entry_hash(

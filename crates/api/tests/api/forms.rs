@@ -627,6 +627,7 @@ fn darlington_case() -> (escalate_core::CaseFile, escalate_core::model::Profile)
             .collect(),
         engine,
         protocol,
+        integrity: Default::default(),
     };
     let profile = Profile {
         name: "Alex Morgan".into(),

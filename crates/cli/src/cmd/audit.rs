@@ -26,19 +26,30 @@ pub fn verify(json: bool, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliErro
         if !json {
             writeln!(out, "ok: {} entries, head {}", audit.entries, audit.head)?;
         }
-        // Each case's cached state must be the replay of its log.
-        match &caches.first_mismatch {
-            None => {
-                if !json {
-                    writeln!(out, "caches: ok")?;
-                }
-                Ok(())
+        // Every value kept beside the log must be the log's.
+        if caches.mismatches.is_empty() {
+            if !json {
+                writeln!(out, "caches: ok")?;
             }
-            Some(m) => Err(CliError::AuditBroken(format!(
-                "caches: case {} differs from its log: {}",
-                clean(&m.reference),
-                clean(&m.reason)
-            ))),
+            return Ok(());
         }
+        let lines: Vec<String> = caches
+            .mismatches
+            .iter()
+            .map(|m| {
+                let subject = if m.reference == "settings" {
+                    "settings".to_owned()
+                } else {
+                    format!("case {}", clean(&m.reference))
+                };
+                format!("{subject}: {}", clean(&m.reason))
+            })
+            .collect();
+        Err(CliError::AuditBroken(format!(
+            "caches: {} difference{} from the log:\n  {}",
+            lines.len(),
+            if lines.len() == 1 { "" } else { "s" },
+            lines.join("\n  ")
+        )))
     })
 }

@@ -7,6 +7,7 @@ use std::io::Write;
 use escalate_api::cases::{ExtensionRequest, ProtocolMove};
 use escalate_api::engine::{PlannedRoute, RoutePlan};
 use escalate_api::{cases, ApiError};
+use escalate_core::model::CaseIntegrity;
 use escalate_core::{Due, ErrorCode, SkipDecision, StateKind};
 use escalate_store::{CaseDetail, NewCase};
 
@@ -70,6 +71,17 @@ pub fn run(c: CaseCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliErr
                     term::json(out, &d)?;
                 } else {
                     show(&d, out)?;
+                }
+                // What is shown is the log's; a history the chain no longer attests past
+                // an entry is shown up to it and makes the command fail, so a script
+                // cannot take it as whole.
+                if let Some(b) = &d.integrity.broken {
+                    return Err(CliError::AuditBroken(format!(
+                        "the history of case {} is broken at entry {} ({}): only what comes before it is shown; it cannot be printed or exported. Run `escalate audit verify`, and restore a backup",
+                        clean(&d.reference),
+                        b.entry,
+                        clean(&b.reason)
+                    )));
                 }
             }
             CaseCommand::Chronology { reference, json } => {
@@ -365,6 +377,7 @@ fn escalation_refused(reference: &str, e: ApiError) -> CliError {
 fn show(d: &CaseDetail, out: &mut impl Write) -> Result<(), CliError> {
     let s = &d.status;
     writeln!(out, "{}\t{}", clean(&d.reference), clean(&d.child_name))?;
+    integrity(&d.integrity, out)?;
     writeln!(
         out,
         "Protocol: {} (version {})",
@@ -452,4 +465,47 @@ fn show(d: &CaseDetail, out: &mut impl Write) -> Result<(), CliError> {
 /// ` (the professional)`, when one is named.
 fn professional(who: Option<&str>) -> String {
     who.map(|p| format!(" ({})", clean(p))).unwrap_or_default()
+}
+
+/// Said first, before anything of the case: where its record was altered outside
+/// Escalate (what follows is the log's, not the altered tables'), or where its history
+/// stops being attested.
+fn integrity(i: &CaseIntegrity, out: &mut impl Write) -> Result<(), CliError> {
+    if let Some(b) = &i.broken {
+        writeln!(
+            out,
+            "WARNING: the history of this case is broken at entry {}: {}. Only what comes before it is shown.",
+            b.entry,
+            clean(&b.reason)
+        )?;
+    }
+    if i.altered() {
+        let mut fields: Vec<String> = i
+            .altered
+            .iter()
+            .map(|a| match &a.item {
+                Some(item) => format!("{} ({})", a.field, clean(item)),
+                None => a.field.clone(),
+            })
+            .collect();
+        fields.dedup();
+        let found = if fields.is_empty() {
+            format!(
+                "found at entr{} {}",
+                if i.detected.len() == 1 { "y" } else { "ies" },
+                i.detected
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else {
+            format!("{} differed from the log", fields.join(", "))
+        };
+        writeln!(
+            out,
+            "WARNING: this case's record was altered outside Escalate ({found}). What is shown is what the log holds."
+        )?;
+    }
+    Ok(())
 }

@@ -98,4 +98,15 @@ impl Ctx {
         session::close(store).await;
         Ok(result?)
     }
+
+    /// Every store command takes its time from `--now` when given: a refusal of that
+    /// time (a write dated before the store's last entry) names the option.
+    pub fn now_option(&self, e: CliError) -> CliError {
+        match e {
+            CliError::Api(a) if self.args.now.is_some() && a.field.as_deref() == Some("now") => {
+                crate::error::option_named_as(a, "--now")
+            }
+            other => other,
+        }
+    }
 }

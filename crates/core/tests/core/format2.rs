@@ -890,6 +890,7 @@ fn escalation_lines(p: &'static Protocol, events: &[Event]) -> Vec<(String, u8)>
                 .collect(),
             engine: engine.clone(),
             protocol: p,
+            integrity: Default::default(),
         };
         if matches!(logged[n - 1], Event::Escalate { .. }) {
             let cal = Calendar::new(p.calendar);

@@ -174,8 +174,9 @@ impl Store {
             AuditAction::CalendarImport,
             ("calendar", "bank-holidays"),
             None,
+            // The file itself too: the log alone rebuilds every deadline it moves.
             Some(json(&serde_json::json!({
-                "file": file_name, "sha256": sha, "nations": imported.nations,
+                "file": file_name, "sha256": sha, "nations": imported.nations, "text": text,
             }))?),
         )
         .await?;

@@ -193,14 +193,19 @@ impl Store {
                     entity: "profile",
                     entity_id: "1",
                     before: None,
+                    // `settings_log`: this store's settings are its log's from the
+                    // first entry, so it needs no conversion's baseline.
                     after: Some(json(&serde_json::json!({
                         "profile": profile,
                         "protocols": installed,
+                        "settings_log": 1,
                     }))?),
                 },
             )
             .await?;
             tx.commit().await?;
+            // Nothing to convert in a new store: this notes it, so no open asks again.
+            integrity::convert_content(&pool).await?;
             Ok::<(), StoreError>(())
         }
         .await;
@@ -286,6 +291,7 @@ impl Store {
             },
         };
         let mut store = Store::open_locked(dir, &key, lock).await?;
+        notices.append(&mut store.notices);
         store.notices = notices;
         Ok(store)
     }
@@ -309,15 +315,19 @@ impl Store {
             db::migrate(&pool).await?;
             legacy::convert(&pool).await?;
             protocols::sync_shipped(&pool).await?;
+            integrity::convert_content(&pool).await?;
+            // Settings move deadlines: the tables are the log's before anything is
+            // counted from them.
+            let altered = integrity::check_settings(&pool).await?;
             let profile = load_profile(&pool).await?;
             let closures = closure_dates(&pool).await?;
             let holidays = holidays::load(&pool).await?;
             let calendar = Calendar::with_data(profile.calendar, closures, holidays.as_ref())
                 .map_err(|e| StoreError::Database(e.to_string()))?;
-            Ok::<_, StoreError>((profile, calendar, holidays))
+            Ok::<_, StoreError>((profile, calendar, holidays, altered))
         }
         .await;
-        let (profile, calendar, holidays) = match loaded {
+        let (profile, calendar, holidays, altered) = match loaded {
             Ok(v) => v,
             Err(e) => {
                 db::close_pool(&pool).await;
@@ -343,7 +353,7 @@ impl Store {
             profile,
             calendar,
             holidays,
-            notices: Vec::new(),
+            notices: altered_notice(&altered).into_iter().collect(),
             lock,
         })
     }
@@ -365,4 +375,22 @@ impl Store {
             lock,
         })
     }
+}
+
+/// What a lead is told when opening found settings altered outside Escalate.
+fn altered_notice(found: &[escalate_core::model::Alteration]) -> Option<String> {
+    if found.is_empty() {
+        return None;
+    }
+    let fields: Vec<String> = found
+        .iter()
+        .map(|a| match &a.item {
+            Some(item) => format!("{} ({item})", a.field),
+            None => a.field.clone(),
+        })
+        .collect();
+    Some(format!(
+        "The store was altered outside Escalate: {} differed from the log. They are restored from the log, and the detection is logged; run `escalate audit verify`",
+        fields.join(", ")
+    ))
 }

@@ -12,19 +12,82 @@ use super::*;
 use crate::store::sql::parse_ts;
 
 #[derive(Debug, sqlx::FromRow)]
-struct LogRow {
-    seq: i64,
-    at: String,
-    actor: String,
-    action: String,
-    after: Option<String>,
+pub(super) struct LogRow {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
 }
 
 /// What a `case.create` entry holds: the opening and the case's own text.
 #[derive(Deserialize)]
 struct Opened {
     event: Event,
+    #[serde(default)]
+    case: Option<LoggedCase>,
 }
+
+/// The case's own text as its log holds it: written beside the opening (and, for a
+/// store made before the log held it, by the conversion's `case.content` entry),
+/// exactly as the `cases` row was written.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub(crate) struct LoggedCase {
+    pub reference: String,
+    pub child_name: String,
+    pub child_dob: Option<String>,
+    pub child_identifiers: String,
+    pub category: String,
+    pub summary: String,
+    pub raising_agency: String,
+    pub raising_professional: Option<String>,
+    pub receiving_agency: String,
+    pub receiving_professional: Option<String>,
+    pub protocol: String,
+    pub protocol_version: String,
+    #[serde(default)]
+    pub protocol_sha256: Option<String>,
+    pub opened_at: String,
+    pub immediate_risk: Option<String>,
+}
+
+/// What a `stage.record` entry holds since the log carries every word: the event and
+/// the whole record. Older entries hold the event alone.
+#[derive(Deserialize)]
+struct Recorded {
+    event: Event,
+    record: escalate_core::model::StageRecord,
+}
+
+/// What a conversion's `case.content` entry holds: what the case's log lacked.
+#[derive(Debug, Deserialize, serde::Serialize)]
+pub(crate) struct Content {
+    #[serde(default)]
+    pub case: Option<LoggedCase>,
+    #[serde(default)]
+    pub records: Vec<escalate_core::model::StageRecord>,
+}
+
+/// A case's whole log: its events, and every word it holds, each with the entry that
+/// holds it; and the raw entries, for the chain's check.
+#[derive(Debug, Default)]
+pub(crate) struct CaseLog {
+    pub events: Vec<LoggedEvent>,
+    pub text: Option<(LoggedCase, i64)>,
+    pub records: std::collections::BTreeMap<i64, (escalate_core::model::StageRecord, i64)>,
+    /// Entries in which a read found the store altered.
+    pub detected: Vec<i64>,
+    pub rows: Vec<LogRow>,
+}
+
+/// Every entry of a case, with what the chain's check needs.
+pub(super) const LOG_COLUMNS: &str =
+    "seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash";
 
 /// What a `case.migrate` entry holds. `sources` names, for each event, the older entry
 /// it was rebuilt from (none for a carried-over state).
@@ -40,22 +103,44 @@ pub(super) async fn case_events(
     conn: &mut SqliteConnection,
     reference: &str,
 ) -> Result<Vec<LoggedEvent>, StoreError> {
-    let rows: Vec<LogRow> = sqlx::query_as(
-        "SELECT seq, at, actor, action, after FROM audit
-         WHERE entity = 'case' AND entity_id = ? ORDER BY seq",
-    )
-    .bind(reference)
-    .fetch_all(&mut *conn)
-    .await?;
-    events_of(reference, &rows)
+    Ok(case_log(conn, reference).await?.events)
 }
 
-fn events_of(reference: &str, rows: &[LogRow]) -> Result<Vec<LoggedEvent>, StoreError> {
+/// The case's whole log: events, words, detections and raw entries.
+pub(super) async fn case_log(
+    conn: &mut SqliteConnection,
+    reference: &str,
+) -> Result<CaseLog, StoreError> {
+    log_of(reference, case_rows(conn, reference).await?)
+}
+
+/// The case's entries as kept, unread.
+pub(super) async fn case_rows(
+    conn: &mut SqliteConnection,
+    reference: &str,
+) -> Result<Vec<LogRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {LOG_COLUMNS} FROM audit WHERE entity = 'case' AND entity_id = ? ORDER BY seq"
+    ))
+    .bind(reference)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// The log of a case from its entries (those the chain attests, where it breaks).
+pub(super) fn log_of(reference: &str, rows: Vec<LogRow>) -> Result<CaseLog, StoreError> {
+    let mut log = events_of(reference, &rows)?;
+    log.rows = rows;
+    Ok(log)
+}
+
+fn events_of(reference: &str, rows: &[LogRow]) -> Result<CaseLog, StoreError> {
     let migrate = AuditAction::CaseMigrate.as_str();
     let start = rows.iter().rposition(|r| r.action == migrate).unwrap_or(0);
     let (old, log) = rows.split_at(start);
     let old: HashMap<i64, &LogRow> = old.iter().map(|r| (r.seq, r)).collect();
     let mut out = Vec::with_capacity(log.len());
+    let mut content = CaseLog::default();
     for row in log {
         let bad = |why: String| StoreError::CaseLog {
             reference: reference.to_owned(),
@@ -68,6 +153,24 @@ fn events_of(reference: &str, rows: &[LogRow]) -> Result<Vec<LoggedEvent>, Store
                 row.action
             )));
         };
+        match action {
+            AuditAction::CaseContent => {
+                let c: Content = serde_json::from_str(row.after.as_deref().unwrap_or("{}"))
+                    .map_err(|e| bad(unreadable(&e)))?;
+                if let Some(text) = c.case {
+                    content.text = Some((text, row.seq));
+                }
+                for r in c.records {
+                    content.records.insert(r.id, (r, row.seq));
+                }
+                continue;
+            }
+            AuditAction::IntegrityAltered => {
+                content.detected.push(row.seq);
+                continue;
+            }
+            _ => {}
+        }
         if action != AuditAction::CaseMigrate && !action.is_case_event() {
             // A case's entry that is not one of its events (an attachment kept).
             continue;
@@ -100,7 +203,18 @@ fn events_of(reference: &str, rows: &[LogRow]) -> Result<Vec<LoggedEvent>, Store
             }
             AuditAction::CaseCreate => {
                 let o: Opened = serde_json::from_str(after).map_err(|e| bad(unreadable(&e)))?;
+                if let Some(text) = o.case {
+                    content.text = Some((text, row.seq));
+                }
                 out.push(logged(row, o.event)?);
+            }
+            AuditAction::StageRecord if after.starts_with("{\"event\"") => {
+                let r: Recorded = serde_json::from_str(after).map_err(|e| bad(unreadable(&e)))?;
+                if !matches!(&r.event, Event::Record(s) if s.record == Some(r.record.id)) {
+                    return Err(bad("its record is not the one its event names".to_owned()));
+                }
+                content.records.insert(r.record.id, (r.record, row.seq));
+                out.push(logged(row, r.event)?);
             }
             _ => {
                 let event: Event = serde_json::from_str(after).map_err(|e| bad(unreadable(&e)))?;
@@ -115,7 +229,8 @@ fn events_of(reference: &str, rows: &[LogRow]) -> Result<Vec<LoggedEvent>, Store
             }
         }
     }
-    Ok(out)
+    content.events = out;
+    Ok(content)
 }
 
 /// The version of its protocol a case was opened under, as its opening entry names it

@@ -16,6 +16,7 @@ mod board;
 mod cases;
 mod files;
 mod holidays;
+mod integrity;
 mod keys;
 mod legacy;
 pub(crate) mod lifecycle;

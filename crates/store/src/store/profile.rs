@@ -173,6 +173,11 @@ pub(crate) async fn load_profile(pool: &SqlitePool) -> Result<Profile, StoreErro
     .fetch_optional(pool)
     .await?
     .ok_or_else(|| StoreError::Database("the store has no profile".to_owned()))?;
+    profile_of(r)
+}
+
+/// The profile as its row keeps it.
+pub(crate) fn profile_of(r: ProfileRow) -> Result<Profile, StoreError> {
     Ok(Profile {
         name: r.name,
         designation: r.designation,

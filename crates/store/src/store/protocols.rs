@@ -384,7 +384,7 @@ pub(crate) async fn install_shipped(
         insert(conn, p, &sha, text, true, file, at, current).await?;
         out.push(serde_json::json!({
             "protocol": p.id, "version": p.version, "sha256": sha,
-            "file": file, "shipped": true, "current": current,
+            "file": file, "shipped": true, "current": current, "text": text,
         }));
     }
     Ok(out)
@@ -479,7 +479,7 @@ pub(crate) async fn install_file(
     insert(conn, &p, &sha, &f.text, false, &f.file_name, at, true).await?;
     Ok(serde_json::json!({
         "protocol": p.id, "version": p.version, "sha256": sha,
-        "file": f.file_name, "shipped": false, "current": true,
+        "file": f.file_name, "shipped": false, "current": true, "text": f.text,
     }))
 }
 
@@ -622,9 +622,10 @@ impl Store {
             AuditAction::ProtocolInstall,
             ("protocol", &p.id),
             None,
+            // The text too: the log alone rebuilds the registry.
             Some(json(&serde_json::json!({
                 "protocol": p.id, "version": p.version, "sha256": sha,
-                "file": file_name, "shipped": false, "current": true,
+                "file": file_name, "shipped": false, "current": true, "text": text,
             }))?),
         )
         .await?;

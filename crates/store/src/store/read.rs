@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use escalate_core::model::{CaseIntegrity, StageRecord};
 use escalate_core::{Case, CaseFile, Engine, Protocol, Urgency};
 use serde::Serialize;
 
@@ -20,6 +21,8 @@ pub struct CacheReport {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub cases: u64,
     pub first_mismatch: Option<CacheMismatch>,
+    /// Every difference found, the first one first.
+    pub mismatches: Vec<CacheMismatch>,
 }
 
 impl CacheReport {
@@ -28,12 +31,46 @@ impl CacheReport {
     }
 }
 
-/// The first case whose cache or rows disagree with its log.
+/// A value kept beside the log that differs from it, or a case's log that does not
+/// hold together.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CacheMismatch {
+    /// The case's reference, or `settings`.
     pub reference: String,
+    /// The table and column (`stage_records.agreed`, `profile.calendar`), where one
+    /// value differs.
+    pub field: Option<String>,
+    /// The log entry holding the true value.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub entry: Option<i64>,
     pub reason: String,
+}
+
+impl CacheMismatch {
+    fn altered(subject: &str, a: &escalate_core::model::Alteration) -> CacheMismatch {
+        let item = a
+            .item
+            .as_ref()
+            .map(|i| format!(" ({i})"))
+            .unwrap_or_default();
+        let reason = match a.entry {
+            Some(e) => format!(
+                "{}{item} was altered outside Escalate: the log holds its value at entry {e}",
+                a.field
+            ),
+            None => format!(
+                "{}{item} was altered outside Escalate: the log never held it",
+                a.field
+            ),
+        };
+        CacheMismatch {
+            reference: subject.to_owned(),
+            field: Some(a.field.clone()),
+            entry: a.entry,
+            reason,
+        }
+    }
 }
 
 /// Which dashboard rows: open ones unless all are asked for, and those whose reference
@@ -243,90 +280,168 @@ impl Store {
         Ok(format!("[{}]", rows.join(",")))
     }
 
-    /// Everything about one case, in one read transaction: its row, its agencies, its
-    /// stage records, its log, and the state the log replays to. Words for people are
-    /// made from it by `escalate_api::present`.
+    /// Everything about one case, in one read transaction: its log (as far as the hash
+    /// chain attests it), the state it replays to, and its words as the log holds
+    /// them. The rows kept beside the log are compared with it: where they differ the
+    /// store was altered outside Escalate, the file says so and carries the log's words,
+    /// and the rows are rebuilt from the log with the detection logged. Words for
+    /// people are made from it by `escalate_api::present`.
     pub async fn case_file(&self, reference: &str) -> Result<CaseFile, StoreError> {
         let reference = reference.trim();
         let mut tx = self.pool.begin().await?;
-        let row: CaseRow = sqlx::query_as(&format!("{CASE_ROW} WHERE c.reference = ?"))
-            .bind(reference)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| StoreError::NoCase(reference.to_owned()))?;
-        let records: Vec<StageRecordRow> = sqlx::query_as(&format!(
-            "SELECT {STAGE_RECORD_COLUMNS} FROM stage_records WHERE case_id = ? ORDER BY discussed_at, id"
-        ))
-        .bind(row.id)
-        .fetch_all(&mut *tx)
-        .await?;
-        let events = log::case_events(&mut tx, reference).await?;
-        let (engine, protocol) =
-            replay_log(&mut tx, reference, row.protocol_sha256.as_deref(), &events).await?;
+        let loaded = load_case(&mut tx, reference).await?;
         tx.commit().await?;
-        Ok(CaseFile {
-            case: row.text()?,
-            raising_agency: row.raising_agency,
-            receiving_agency: row.receiving_agency,
-            records: records
-                .into_iter()
-                .map(StageRecordRow::record)
-                .collect::<Result<_, _>>()?,
-            events,
+        let Loaded {
+            row,
+            log,
             engine,
             protocol,
+            mut integrity,
+            records,
+        } = loaded;
+        if !integrity.altered.is_empty() && integrity.broken.is_none() {
+            let mut tx = self.begin().await?;
+            // Looked at again under the write lock: another read may have rebuilt it.
+            let again = load_case(&mut tx, reference).await?;
+            if !again.integrity.altered.is_empty() {
+                integrity::rebuild_case(
+                    &mut tx,
+                    again.row.id,
+                    reference,
+                    &again.log,
+                    &again.engine,
+                    &again.integrity.altered,
+                )
+                .await?;
+                sqlx::query("UPDATE case_state SET integrity = 'altered' WHERE case_id = ?")
+                    .bind(again.row.id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+            }
+        }
+        if integrity.broken.is_some() {
+            // The dashboard says so too; a failure to note it hides nothing here.
+            let _ = sqlx::query("UPDATE case_state SET integrity = 'broken' WHERE case_id = ?")
+                .bind(row.id)
+                .execute(&self.pool)
+                .await;
+        }
+        integrity.detected.sort_unstable();
+        let (version, sha) = integrity::logged_pin(&log).unwrap_or_else(|| {
+            (
+                row.protocol_version.clone(),
+                row.protocol_sha256.clone().unwrap_or_default(),
+            )
+        });
+        let first_at = log.rows.first().map(|r| parse_ts(&r.at)).transpose()?;
+        let last_at = log.events.last().map(|e| e.at);
+        let mut case = match &log.text {
+            Some((text, _)) => integrity::text_of(
+                text,
+                (&version, &sha),
+                first_at.unwrap_or(engine.opened_at),
+                last_at.unwrap_or(engine.opened_at),
+            )?,
+            None => row.text()?,
+        };
+        case.protocol_version = version;
+        case.protocol_sha256 = sha;
+        let (raising_agency, receiving_agency) = match &log.text {
+            Some((t, _)) => (t.raising_agency.clone(), t.receiving_agency.clone()),
+            None => (row.raising_agency.clone(), row.receiving_agency.clone()),
+        };
+        Ok(CaseFile {
+            case,
+            raising_agency,
+            receiving_agency,
+            records,
+            events: log.events,
+            engine,
+            protocol,
+            integrity,
         })
     }
 
-    /// Replay every case's log and compare it with what is kept beside it: the
-    /// dashboard's cache (state and status) and the stage records' rows (each one named
-    /// by exactly one event of its case's log). Stops at the first case that differs.
+    /// Replay every case's log and the settings' and compare every value kept beside
+    /// them: each case's row, stage records and dashboard cache, and every setting. Each
+    /// difference names the case (or `settings`), the field and the entry holding the
+    /// true value; detections logged earlier are listed too, since the store was
+    /// altered then. Nothing is rebuilt here: reading a case does that.
     pub async fn check_caches(&self) -> Result<CacheReport, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let cases: Vec<(i64, String, Option<String>)> =
-            sqlx::query_as("SELECT id, reference, protocol_sha256 FROM cases ORDER BY id")
-                .fetch_all(&mut *conn)
-                .await?;
+        let cases: Vec<String> = sqlx::query_scalar("SELECT reference FROM cases ORDER BY id")
+            .fetch_all(&mut *conn)
+            .await?;
         let mut checked = 0u64;
-        for (id, reference, pin) in cases {
+        let mut mismatches = Vec::new();
+        for reference in cases {
             checked += 1;
-            if let Some(reason) = self
-                .differs(&mut conn, id, &reference, pin.as_deref())
-                .await?
-            {
-                return Ok(CacheReport {
-                    cases: checked,
-                    first_mismatch: Some(CacheMismatch { reference, reason }),
-                });
+            match load_case(&mut conn, &reference).await {
+                Ok(l) => {
+                    if let Some(b) = &l.integrity.broken {
+                        mismatches.push(CacheMismatch {
+                            reference: reference.clone(),
+                            field: None,
+                            entry: Some(b.entry),
+                            reason: format!(
+                                "its history is broken at entry {}: {}",
+                                b.entry, b.reason
+                            ),
+                        });
+                    }
+                    for a in &l.integrity.altered {
+                        mismatches.push(CacheMismatch::altered(&reference, a));
+                    }
+                    if let Some(reason) = self.differs(&mut conn, &reference, &l).await? {
+                        mismatches.push(CacheMismatch {
+                            reference: reference.clone(),
+                            field: None,
+                            entry: None,
+                            reason,
+                        });
+                    }
+                }
+                Err(e) => mismatches.push(CacheMismatch {
+                    reference: reference.clone(),
+                    field: None,
+                    entry: None,
+                    reason: e.to_string(),
+                }),
+            }
+        }
+        let log = integrity::SettingsLog::read(&mut conn).await?;
+        for a in integrity::settings_differences(&mut conn, &log).await? {
+            mismatches.push(CacheMismatch::altered("settings", &a));
+        }
+        for (subject, seq, found) in integrity::detections(&mut conn).await? {
+            for a in found {
+                let mut m = CacheMismatch::altered(&subject, &a);
+                m.reason = format!(
+                    "{} (found and restored from the log at entry {seq})",
+                    m.reason
+                );
+                mismatches.push(m);
             }
         }
         Ok(CacheReport {
             cases: checked,
-            first_mismatch: None,
+            first_mismatch: mismatches.first().cloned(),
+            mismatches,
         })
     }
 
-    /// Why one case's cache or rows differ from its log, if they do.
+    /// Why one case's log does not hold together, where it does not.
     async fn differs(
         &self,
         conn: &mut SqliteConnection,
-        id: i64,
         reference: &str,
-        pin: Option<&str>,
+        loaded: &Loaded,
     ) -> Result<Option<String>, StoreError> {
-        let events = match log::case_events(conn, reference).await {
-            Ok(e) => e,
-            Err(e) => return Ok(Some(e.to_string())),
-        };
-        let replayed = match replay_log(conn, reference, pin, &events).await {
-            Ok((c, _)) => c,
-            Err(e) => return Ok(Some(e.to_string())),
-        };
-        // The version the case is pinned to is the one its last move took it to, each
-        // move starting from where the one before ended; a case opened by this version
-        // names its version in its opening entry too.
+        let events = &loaded.log.events;
+        // Each move between protocol versions starts from where the one before ended.
         let mut at = None;
-        for e in &events {
+        for e in events {
             if let escalate_core::Event::MoveProtocol { from, to, .. } = &e.event {
                 if at.is_some_and(|s: &str| s != from.sha256) {
                     return Ok(Some(
@@ -342,79 +457,121 @@ impl Store {
             escalate_core::Event::MoveProtocol { from, .. } => Some(from.sha256.as_str()),
             _ => None,
         });
+        let pin = integrity::logged_pin(&loaded.log).map(|(_, sha)| sha);
         if let Some(opened) = opened_pin.as_deref() {
-            if opened != first_from.or(pin).unwrap_or_default() {
+            if opened != first_from.or(pin.as_deref()).unwrap_or_default() {
                 return Ok(Some(
                     "it runs under a protocol version other than the one its log says it was opened under".to_owned(),
                 ));
             }
         }
-        if let Some(last) = at {
-            if pin != Some(last) {
-                return Ok(Some(
-                    "it is pinned to a protocol version other than the one its log moved it to"
-                        .to_owned(),
-                ));
-            }
-        }
-        let cached: Option<(String, String, String)> = sqlx::query_as(
-            "SELECT status, engine, protocol_sha256 FROM case_state WHERE case_id = ?",
-        )
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-        let Some((status, engine, cached_pin)) = cached else {
-            return Ok(Some("it has no dashboard row".to_owned()));
-        };
-        if Some(cached_pin.as_str()) != pin {
-            return Ok(Some(
-                "the dashboard shows it under another protocol version than its own".to_owned(),
-            ));
-        }
-        if status != replayed.state.as_str() {
-            return Ok(Some(format!(
-                "the dashboard shows it {status}, its log {}",
-                replayed.state.as_str()
-            )));
-        }
-        match serde_json::from_str::<Case>(&engine) {
-            Ok(c) if c == replayed => {}
-            Ok(_) => {
-                return Ok(Some(
-                    "the dashboard's state differs from the replay of its log".to_owned(),
-                ))
-            }
-            Err(e) => {
-                return Ok(Some(format!(
-                    "the dashboard's state is unreadable: {}",
-                    log::unreadable(&e)
-                )))
-            }
-        }
-        let rows: Vec<i64> =
-            sqlx::query_scalar("SELECT id FROM stage_records WHERE case_id = ? ORDER BY id")
-                .bind(id)
-                .fetch_all(&mut *conn)
-                .await?;
-        let mut logged: Vec<i64> = events
+        let mut named: Vec<i64> = events
             .iter()
             .filter_map(|e| match &e.event {
                 escalate_core::Event::Record(r) => r.record,
                 _ => None,
             })
             .collect();
-        logged.sort_unstable();
-        if let Some(row) = rows.iter().find(|r| logged.binary_search(r).is_err()) {
-            return Ok(Some(format!("stage record {row} is not in its log")));
-        }
-        if let Some(ev) = logged.iter().find(|r| rows.binary_search(r).is_err()) {
-            return Ok(Some(format!(
-                "its log names stage record {ev}, which is not kept"
-            )));
-        }
-        if logged.windows(2).any(|w| w[0] == w[1]) {
+        named.sort_unstable();
+        if named.windows(2).any(|w| w[0] == w[1]) {
             return Ok(Some("its log names one stage record twice".to_owned()));
+        }
+        if let Some(id) = named.iter().find(|id| !loaded.log.records.contains_key(id)) {
+            return Ok(Some(format!(
+                "its log names stage record {id} but does not hold its words"
+            )));
         }
         Ok(None)
     }
+}
+
+/// One case as read: its row, its log (as far as the chain attests it) replayed, its
+/// records as the log holds them, and what differs.
+pub(super) struct Loaded {
+    row: CaseRow,
+    log: log::CaseLog,
+    engine: Case,
+    protocol: &'static Protocol,
+    integrity: CaseIntegrity,
+    records: Vec<StageRecord>,
+}
+
+async fn load_case(conn: &mut SqliteConnection, reference: &str) -> Result<Loaded, StoreError> {
+    let row: CaseRow = sqlx::query_as(&format!("{CASE_ROW} WHERE c.reference = ?"))
+        .bind(reference)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NoCase(reference.to_owned()))?;
+    let kept: Vec<StageRecordRow> = sqlx::query_as(&format!(
+        "SELECT {STAGE_RECORD_COLUMNS} FROM stage_records WHERE case_id = ? ORDER BY discussed_at, id"
+    ))
+    .bind(row.id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let state: Option<integrity::StateRow> = sqlx::query_as(&format!(
+        "SELECT {} FROM case_state WHERE case_id = ?",
+        integrity::STATE_COLUMNS
+    ))
+    .bind(row.id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let mut rows = log::case_rows(conn, reference).await?;
+    // Only what the chain attests is read as the case's history.
+    let broken = integrity::chain_break(conn, &rows).await?;
+    if let Some(b) = &broken {
+        rows.retain(|r| r.seq < b.entry);
+        if !rows
+            .iter()
+            .any(|r| r.action != AuditAction::IntegrityAltered.as_str())
+        {
+            return Err(StoreError::Refused {
+                code: escalate_core::ErrorCode::CaseHistoryBroken,
+                field: None,
+                message: format!(
+                    "the history of case {reference} is broken at entry {} ({}): nothing of it can be shown as true. Run `escalate audit verify`, and restore a backup",
+                    b.entry, b.reason
+                ),
+            });
+        }
+    }
+    let log = log::log_of(reference, rows)?;
+    let pin = integrity::logged_pin(&log)
+        .map(|(_, sha)| sha)
+        .or_else(|| row.protocol_sha256.clone());
+    let (engine, protocol) = replay_log(conn, reference, pin.as_deref(), &log.events).await?;
+    let altered = if broken.is_some() {
+        Vec::new()
+    } else {
+        integrity::case_alterations(&row, state.as_ref(), &kept, &log, &engine)
+    };
+    // The records as the log holds them; a record the log names only by number (a
+    // store not yet converted) as its row has it.
+    let mut records: Vec<StageRecord> = Vec::new();
+    for e in &log.events {
+        if let escalate_core::Event::Record(r) = &e.event {
+            let Some(id) = r.record else { continue };
+            match log.records.get(&id) {
+                Some((rec, _)) => records.push(rec.clone()),
+                None => {
+                    if let Some(k) = kept.iter().find(|k| k.id == id) {
+                        records.push(StageRecordRow::record(k.clone())?);
+                    }
+                }
+            }
+        }
+    }
+    records.sort_by(|a, b| a.discussed_at.cmp(&b.discussed_at).then(a.id.cmp(&b.id)));
+    let integrity = CaseIntegrity {
+        altered,
+        detected: log.detected.clone(),
+        broken,
+    };
+    Ok(Loaded {
+        row,
+        log,
+        engine,
+        protocol,
+        integrity,
+        records,
+    })
 }

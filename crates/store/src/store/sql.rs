@@ -155,7 +155,7 @@ impl CaseRow {
 }
 
 /// A `stage_records` row.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct StageRecordRow {
     pub id: i64,
     pub stage: i64,

@@ -14,7 +14,7 @@ use escalate_core::{Case, Event, LoggedEvent, Protocol, ProtocolPin};
 
 use super::*;
 use crate::store::protocols;
-use crate::store::sql::{CaseRow, CASE_ROW};
+use crate::store::sql::{CaseRow, StageRecordRow, CASE_ROW, STAGE_RECORD_COLUMNS};
 
 /// A case's write in progress. Holds the store's write lock until committed or dropped.
 pub struct CaseTx<'s> {
@@ -253,6 +253,23 @@ impl CaseTx<'_> {
                         "opened_at": row.opened_at, "immediate_risk": row.immediate_risk_reason,
                     },
                 }))?
+            }
+            // A record's entry carries the whole record, every word as written, so the
+            // log alone holds it and the row beside it is a cache.
+            Event::Record(summary) => {
+                let id = summary.record.ok_or_else(|| {
+                    StoreError::Database("a stage record was committed without its row".to_owned())
+                })?;
+                let row: StageRecordRow = sqlx::query_as(&format!(
+                    "SELECT {STAGE_RECORD_COLUMNS} FROM stage_records WHERE id = ?"
+                ))
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await?
+                .ok_or_else(|| {
+                    StoreError::Database("a stage record was committed without its row".to_owned())
+                })?;
+                json(&serde_json::json!({ "event": event, "record": row.record()? }))?
             }
             _ => json(&event)?,
         };
