@@ -415,6 +415,36 @@ pub struct CaseListItem {
     /// `next_due` in words for people (`escalate_core::format::due`), written by
     /// escalate-api for the front ends; `None` as the store lists it.
     pub next_due_text: Option<String>,
+    /// The case's record was found altered outside Escalate, or its history broken, by
+    /// a read of the case or by `audit verify`: the case's own screen says what and where.
+    pub integrity: Option<IntegrityFlag>,
+}
+
+/// What the dashboard says of a case whose record cannot simply be trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
+pub enum IntegrityFlag {
+    /// Values kept beside the log differed from it; what is shown is the log's.
+    Altered,
+    /// The hash chain breaks inside its history.
+    Broken,
+}
+
+impl IntegrityFlag {
+    /// As `case_state.integrity` keeps it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntegrityFlag::Altered => "altered",
+            IntegrityFlag::Broken => "broken",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<IntegrityFlag> {
+        [IntegrityFlag::Altered, IntegrityFlag::Broken]
+            .into_iter()
+            .find(|f| f.as_str() == s)
+    }
 }
 
 /// Which cases to list.

@@ -72,5 +72,48 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// `audit verify`'s replay: every case's log replayed and every value kept beside it
+/// compared (issue 15: measured at 10,000 cases, docs/performance.md).
+fn verify(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let now = NaiveDateTime::parse_from_str("2026-11-23T17:00", "%Y-%m-%dT%H:%M").unwrap();
+    let profile = Profile {
+        protocol_id: "doncaster".into(),
+        ..escalate_store::demo::profile()
+    };
+    let key = DataKey::generate().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut g = c.benchmark_group("audit_verify");
+    g.sample_size(10);
+    for n in sizes().into_iter().filter(|n| *n <= 10_000) {
+        let dir = tmp.path().join(format!("logged-{n}"));
+        rt.block_on(escalate_store::bench_support::seed_logged(
+            &dir,
+            Some(&key),
+            &profile,
+            n,
+            now,
+        ))
+        .unwrap();
+        let store = rt.block_on(open(&dir, Some(&key))).unwrap();
+        g.bench_with_input(BenchmarkId::new("caches", n), &n, |b, _| {
+            b.iter(|| {
+                let report = rt.block_on(store.check_caches()).unwrap();
+                assert!(report.mismatches.is_empty(), "{:?}", report.first_mismatch);
+                assert_eq!(report.cases, n as u64);
+                black_box(report)
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("chain", n), &n, |b, _| {
+            b.iter(|| black_box(rt.block_on(store.verify_audit()).unwrap()))
+        });
+        rt.block_on(store.close());
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, verify);
 criterion_main!(benches);

@@ -11,6 +11,10 @@ use crate::db::{self, DB_FILE};
 use crate::error::StoreError;
 use crate::key::{DataKey, KdfParams, KeyFile, Passphrase};
 use crate::store::Store;
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|e| StoreError::Database(e.to_string()))
+}
 use escalate_core::model::Profile;
 
 /// Make a store with `n` open cases under the five protocols. `key: None` makes a
@@ -21,6 +25,29 @@ pub async fn seed(
     profile: &Profile,
     n: usize,
     now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    seed_with(dir, key, profile, n, now, false).await
+}
+
+/// [`seed`], each case with its opening entry in the log (its event and its text), as
+/// `Store::create_case` writes it: what `audit verify` replays and compares.
+pub async fn seed_logged(
+    dir: &Path,
+    key: Option<&DataKey>,
+    profile: &Profile,
+    n: usize,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    seed_with(dir, key, profile, n, now, true).await
+}
+
+async fn seed_with(
+    dir: &Path,
+    key: Option<&DataKey>,
+    profile: &Profile,
+    n: usize,
+    now: NaiveDateTime,
+    logged: bool,
 ) -> Result<(), StoreError> {
     std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
         path: dir.display().to_string(),
@@ -34,7 +61,29 @@ pub async fn seed(
     sqlx::query("INSERT INTO agencies (id, name, sector) VALUES (1, 'Raising Agency', 'schools'), (2, 'Receiving Agency', 'local-authority')")
         .execute(&mut *tx)
         .await?;
-    crate::store::protocols::install_shipped(&mut tx, "2026-01-01T00:00:00").await?;
+    let installed =
+        crate::store::protocols::install_shipped(&mut tx, "2026-01-01T00:00:00").await?;
+    // As a new store begins: its settings in its first entry, and nothing to convert.
+    crate::audit::append(
+        &mut tx,
+        crate::audit::Change {
+            at: "2026-01-01T00:00:00",
+            actor: &profile.name,
+            action: crate::audit::AuditAction::StoreCreate,
+            entity: "profile",
+            entity_id: "1",
+            before: None,
+            after: Some(json(&serde_json::json!({
+                "profile": profile, "protocols": installed, "settings_log": 1,
+            }))?),
+        },
+    )
+    .await?;
+    sqlx::query(
+        "INSERT INTO conversions (name, done_at) VALUES ('content-log', '2026-01-01T00:00:00')",
+    )
+    .execute(&mut *tx)
+    .await?;
     let protocols = crate::store::protocols::shipped()?;
     for i in 0..n {
         let (_, _, sha, p) = &protocols[i % protocols.len()];
@@ -65,6 +114,41 @@ pub async fn seed(
             .bind(serde_json::to_string(&case).map_err(|e| StoreError::Database(e.to_string()))?)
             .execute(&mut *tx)
             .await?;
+        if logged {
+            let reference = format!("RPD-2026-{i:06}");
+            let at = opened.format("%Y-%m-%dT%H:%M:%S").to_string();
+            let event = escalate_core::Event::Open {
+                at: opened,
+                opening: Opening {
+                    stage: Some(case.current_stage()),
+                    ..Opening::default()
+                },
+            };
+            crate::audit::append(
+                &mut tx,
+                crate::audit::Change {
+                    at: "2026-01-01T00:00:00",
+                    actor: &profile.name,
+                    action: crate::audit::AuditAction::CaseCreate,
+                    entity: "case",
+                    entity_id: &reference,
+                    before: None,
+                    after: Some(json(&serde_json::json!({
+                        "event": event,
+                        "case": {
+                            "reference": reference, "child_name": format!("Child Number {i}"),
+                            "child_dob": "2015-01-01", "child_identifiers": "",
+                            "category": "Threshold", "summary": format!("Summary of the professional difference number {i}, with the views of both agencies at some length to make the row realistic."),
+                            "raising_agency": "Raising Agency", "raising_professional": null,
+                            "receiving_agency": "Receiving Agency", "receiving_professional": null,
+                            "protocol": p.id, "protocol_version": p.version, "protocol_sha256": sha,
+                            "opened_at": at, "immediate_risk": null,
+                        },
+                    }))?),
+                },
+            )
+            .await?;
+        }
     }
     tx.commit().await?;
     pool.close().await;

@@ -55,6 +55,10 @@ impl Stores {
                     "western-bay",
                     "--calendar",
                     "england-and-wales",
+                    // Before every moment the tests give with --now: a store's history
+                    // is written in order.
+                    "--now",
+                    "2026-11-02T09:00",
                 ],
                 &[
                     ("ESCALATE_DATA_DIR", dir.to_str().unwrap()),

@@ -375,7 +375,7 @@ fn audit_verify_replays_every_case_against_the_dashboard() {
     assert_eq!(code, 3);
     assert_eq!(
         err.trim_end(),
-        format!("escalate: caches: case {r} differs from its log: the dashboard shows it withdrawn, its log open")
+        format!("escalate: caches: 1 difference from the log:\n  case {r}: case_state.status was altered outside Escalate: the log holds its value at entry 2")
     );
 }
 

@@ -715,8 +715,10 @@ async fn kept(conn: &mut SqliteConnection) -> Result<Kept, StoreError> {
     })
 }
 
-/// Every setting kept that differs from the log.
-fn settings_alterations(log: &SettingsLog, kept: &Kept) -> Vec<Alteration> {
+/// Every setting kept that differs from the log. `texts`: hash every protocol text too
+/// (verify does; an open need not, since a text is checked against its SHA-256 whenever
+/// it is parsed).
+fn settings_alterations(log: &SettingsLog, kept: &Kept, texts: bool) -> Vec<Alteration> {
     let mut out = Vec::new();
     if let Some((p, seq)) = &log.profile {
         let seq = Some(*seq);
@@ -795,7 +797,7 @@ fn settings_alterations(log: &SettingsLog, kept: &Kept) -> Vec<Alteration> {
                 if k.protocol_id != p.protocol || k.version != p.version || k.shipped != p.shipped {
                     out.push(altered("protocols.version", item.clone(), Some(*seq)));
                 }
-                if super::protocols::sha256_hex(&k.text) != k.sha256 {
+                if texts && super::protocols::sha256_hex(&k.text) != k.sha256 {
                     out.push(altered("protocols.text", item, Some(*seq)));
                 }
             }
@@ -822,7 +824,7 @@ pub(crate) async fn settings_differences(
     conn: &mut SqliteConnection,
     log: &SettingsLog,
 ) -> Result<Vec<Alteration>, StoreError> {
-    Ok(settings_alterations(log, &kept(conn).await?))
+    Ok(settings_alterations(log, &kept(conn).await?, true))
 }
 
 /// A store made before its settings were replayed from the log gets a baseline: its
@@ -1001,7 +1003,7 @@ async fn rebuild_settings(
 pub(crate) async fn check_settings(pool: &SqlitePool) -> Result<Vec<Alteration>, StoreError> {
     let mut conn = pool.acquire().await?;
     let log = SettingsLog::read(&mut conn).await?;
-    if log.complete && settings_alterations(&log, &kept(&mut conn).await?).is_empty() {
+    if log.complete && settings_alterations(&log, &kept(&mut conn).await?, false).is_empty() {
         return Ok(Vec::new());
     }
     drop(conn);
@@ -1011,7 +1013,7 @@ pub(crate) async fn check_settings(pool: &SqlitePool) -> Result<Vec<Alteration>,
         adopt(&mut tx).await?;
         log = SettingsLog::read(&mut tx).await?;
     }
-    let found = settings_alterations(&log, &kept(&mut tx).await?);
+    let found = settings_alterations(&log, &kept(&mut tx).await?, false);
     if !found.is_empty() {
         rebuild_settings(&mut tx, &log).await?;
         let at = last_at(&mut tx).await?;

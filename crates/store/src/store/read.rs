@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use escalate_core::model::{CaseIntegrity, StageRecord};
+use escalate_core::model::{CaseIntegrity, IntegrityFlag, StageRecord};
 use escalate_core::{Case, CaseFile, Engine, Protocol, Urgency};
 use serde::Serialize;
 
@@ -88,6 +88,7 @@ struct ListRow<'a>(
     String,
     String,
     #[serde(borrow)] &'a serde_json::value::RawValue,
+    Option<String>,
 );
 
 impl Store {
@@ -116,7 +117,7 @@ impl Store {
         // One row holding the whole list as JSON: SQLite builds it in C, so the cost is
         // one decode rather than a round of driver overhead per case.
         let list: Result<Option<String>, sqlx::Error> = sqlx::query_scalar(&format!(
-            "SELECT json_group_array(json_array(reference, child_name, raising_agency, receiving_agency, protocol_sha256, json(engine)))
+            "SELECT json_group_array(json_array(reference, child_name, raising_agency, receiving_agency, protocol_sha256, json(engine), integrity))
              FROM case_state {LIST_WHERE}"
         ))
         .bind(all)
@@ -136,19 +137,27 @@ impl Store {
         let list = list.as_deref().unwrap_or("[]");
         // Every state decoded in the one pass; only if one of them does not decode is
         // the list read again state by state, so that case alone shows the damage.
-        type Row = (String, String, String, String, String, Case);
-        type Listed = (String, String, String, String, String, Option<Case>);
+        type Row = (String, String, String, String, String, Case, Option<String>);
+        type Listed = (
+            String,
+            String,
+            String,
+            String,
+            String,
+            Option<Case>,
+            Option<String>,
+        );
         let rows: Vec<Listed> = match serde_json::from_str::<Vec<Row>>(list) {
             Ok(rows) => rows
                 .into_iter()
-                .map(|(r, c, a, b, pin, case)| (r, c, a, b, pin, Some(case)))
+                .map(|(r, c, a, b, pin, case, flag)| (r, c, a, b, pin, Some(case), flag))
                 .collect(),
             Err(_) => serde_json::from_str::<Vec<ListRow<'_>>>(list)
                 .map_err(|e| {
                     StoreError::Database(format!("case list unreadable: {}", log::unreadable(&e)))
                 })?
                 .into_iter()
-                .map(|ListRow(r, c, a, b, pin, engine)| {
+                .map(|ListRow(r, c, a, b, pin, engine, flag)| {
                     (
                         r,
                         c,
@@ -156,6 +165,7 @@ impl Store {
                         b,
                         pin,
                         serde_json::from_str::<Case>(engine.get()).ok(),
+                        flag,
                     )
                 })
                 .collect(),
@@ -163,7 +173,7 @@ impl Store {
         // Each version the cases are pinned to, read once: a handful for any number of cases.
         let mut versions: HashMap<&str, Option<&'static Protocol>> = HashMap::new();
         let mut conn = None;
-        for (.., pin, _) in &rows {
+        for (.., pin, _, _) in &rows {
             if versions.contains_key(pin.as_str()) {
                 continue;
             }
@@ -180,7 +190,10 @@ impl Store {
             versions.insert(pin, found);
         }
         let mut out = Vec::with_capacity(rows.len());
-        for (reference, child_name, raising_agency, receiving_agency, pin, case) in &rows {
+        for (reference, child_name, raising_agency, receiving_agency, pin, case, flag) in &rows {
+            let integrity = flag
+                .as_deref()
+                .and_then(escalate_core::model::IntegrityFlag::parse);
             let (reference, child_name, raising_agency, receiving_agency) = (
                 reference.clone(),
                 child_name.clone(),
@@ -215,6 +228,7 @@ impl Store {
                         next_due,
                         protocol_id: case.protocol.clone(),
                         route,
+                        integrity,
                     }
                 }
                 None => CaseListItem {
@@ -229,6 +243,7 @@ impl Store {
                     next_due_text: None,
                     protocol_id: String::new(),
                     route: None,
+                    integrity,
                 },
             };
             out.push(item);
@@ -260,9 +275,17 @@ impl Store {
         pattern: &Option<String>,
     ) -> Result<String, StoreError> {
         use serde_json::value::RawValue;
-        type Row = (String, String, String, String, String, String);
+        type Row = (
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+        );
         let rows: Vec<Row> = sqlx::query_as(&format!(
-            "SELECT reference, child_name, raising_agency, receiving_agency, protocol_sha256, engine FROM case_state {LIST_WHERE}"
+            "SELECT reference, child_name, raising_agency, receiving_agency, protocol_sha256, engine, integrity FROM case_state {LIST_WHERE}"
         ))
         .bind(all)
         .bind(pattern)
@@ -272,10 +295,12 @@ impl Store {
         .await?;
         let rows = rows
             .into_iter()
-            .map(|(reference, child, raising, receiving, pin, engine)| {
-                let engine = serde_json::from_str::<Box<RawValue>>(&engine).ok();
-                json(&(reference, child, raising, receiving, pin, engine))
-            })
+            .map(
+                |(reference, child, raising, receiving, pin, engine, flag)| {
+                    let engine = serde_json::from_str::<Box<RawValue>>(&engine).ok();
+                    json(&(reference, child, raising, receiving, pin, engine, flag))
+                },
+            )
             .collect::<Result<Vec<_>, _>>()?;
         Ok(format!("[{}]", rows.join(",")))
     }
@@ -375,10 +400,16 @@ impl Store {
             .await?;
         let mut checked = 0u64;
         let mut mismatches = Vec::new();
+        let mut flagged = Vec::new();
         for reference in cases {
             checked += 1;
             match load_case(&mut conn, &reference).await {
                 Ok(l) => {
+                    if l.integrity.broken.is_some() {
+                        flagged.push((reference.clone(), IntegrityFlag::Broken));
+                    } else if l.integrity.altered() {
+                        flagged.push((reference.clone(), IntegrityFlag::Altered));
+                    }
                     if let Some(b) = &l.integrity.broken {
                         mismatches.push(CacheMismatch {
                             reference: reference.clone(),
@@ -409,6 +440,15 @@ impl Store {
                     reason: e.to_string(),
                 }),
             }
+        }
+        // The dashboard says so of each case found altered or broken (a note in a
+        // cache; the log is untouched).
+        for (reference, flag) in &flagged {
+            sqlx::query("UPDATE case_state SET integrity = ? WHERE reference = ?")
+                .bind(flag.as_str())
+                .bind(reference)
+                .execute(&mut *conn)
+                .await?;
         }
         let log = integrity::SettingsLog::read(&mut conn).await?;
         for a in integrity::settings_differences(&mut conn, &log).await? {
