@@ -147,7 +147,7 @@ pub async fn open_demo(dir: &Path, now: NaiveDateTime) -> ApiResult<Store> {
         demo::profile(),
         &Passphrase::new(demo::PASSPHRASE),
         &NoKeyring,
-        now,
+        demo::began(now)?,
     )
     .await?;
     if let Err(e) = demo::populate(&store, now).await {

@@ -80,92 +80,143 @@ pub fn profile() -> Profile {
 /// The passphrase of every demo store: it holds no real data.
 pub const PASSPHRASE: &str = "demo store - sample data only";
 
-/// Fill `store` with the sample cases, as if they happened up to `now`.
+/// When a demo store made at `now` begins: before the first sample case's outset, so
+/// the samples' histories are written in order after it.
+pub fn began(now: NaiveDateTime) -> Result<NaiveDateTime, StoreError> {
+    let days = demo()?
+        .samples
+        .iter()
+        .map(|s| s.days_ago)
+        .max()
+        .unwrap_or(0);
+    Ok(now - Duration::days(days + 1))
+}
+
+/// One step of a sample case's history.
+enum Step {
+    Open,
+    /// The stage record of the `i`th stage the case reaches.
+    Record {
+        i: u8,
+    },
+    Escalate,
+    Resolve,
+}
+
+/// Fill `store` with the sample cases, as if they happened up to `now`. Every step of
+/// every case is written in time order, as a lead would have: the log never goes back.
 pub async fn populate(store: &Store, now: NaiveDateTime) -> Result<Vec<String>, StoreError> {
-    let mut refs = Vec::new();
-    for s in &demo()?.samples {
-        let protocol = store.protocol(&s.protocol).await?;
+    let samples = &demo()?.samples;
+    // Each sample's steps spread between its outset and now, so timelines read naturally.
+    let mut steps: Vec<(NaiveDateTime, usize, Step)> = Vec::new();
+    for (n, s) in samples.iter().enumerate() {
         let opened = now - Duration::days(s.days_ago);
-        let reference = store
-            .create_case(
-                NewCase {
-                    child_name: s.child.clone(),
-                    child_dob: None,
-                    child_identifiers: String::new(),
-                    category: s.category.clone(),
-                    summary: s.summary.clone(),
-                    raising_agency: s.raising.agency.clone(),
-                    raising_sector: Some(s.raising.sector),
-                    raising_professional: Some(s.raising.who.clone()),
-                    receiving_agency: s.receiving.agency.clone(),
-                    receiving_sector: Some(s.receiving.sector),
-                    receiving_professional: Some(s.receiving.who.clone()),
-                    protocol: Some(s.protocol.clone()),
-                    opened_at: Some(opened),
-                    immediate_risk: None,
-                    stage: None,
-                    route: None,
-                    skip: None,
-                },
-                opened,
-            )
-            .await?;
-        // Spread the steps between the outset and now, so timelines read naturally.
-        let steps = i64::from(s.escalations) + 1;
-        let gap = Duration::hours((s.days_ago * 24 / (steps + 1)).max(1));
+        steps.push((opened, n, Step::Open));
+        let count = i64::from(s.escalations) + 1;
+        let gap = Duration::hours((s.days_ago * 24 / (count + 1)).max(1));
         let mut at = opened;
-        let first = store.case_file(&reference).await?.engine.current_stage();
         for i in 0..=s.escalations {
             at += gap;
-            let stage = first + i;
-            let last = i == s.escalations;
-            let fields = protocol
-                .stage(stage)
-                .map(|d| d.record.fields.clone())
-                .unwrap_or_default();
-            let resolved = last && s.resolved.is_some();
-            store
-                .record_stage(
-                    &reference,
-                    StageRecordInput {
-                        discussed_at: Some(at),
-                        participants: vec![
-                            person(&s.raising.who, &s.raising.agency),
-                            person(&s.receiving.who, &s.receiving.agency),
-                        ],
-                        raising_view: format!("{} remains concerned: {}", s.raising.agency, s.summary),
-                        receiving_view: format!("{} considers its decision proportionate on the information held.", s.receiving.agency),
-                        summary: format!("Stage {stage} discussion of the difference about {}.", s.category.to_lowercase()),
-                        agreed: match (resolved, &s.resolved) {
-                            (true, Some(outcome)) => outcome.clone(),
-                            _ => "Not agreed; the difference will be escalated if not resolved within the timescale.".to_owned(),
+            steps.push((at, n, Step::Record { i }));
+            if i != s.escalations {
+                steps.push((at, n, Step::Escalate));
+            } else if s.resolved.is_some() {
+                steps.push((at, n, Step::Resolve));
+            }
+        }
+    }
+    // Stable: a case's own steps at one moment keep their order.
+    steps.sort_by_key(|(at, ..)| *at);
+    let mut refs: Vec<Option<String>> = vec![None; samples.len()];
+    for (at, n, step) in steps {
+        let s = &samples[n];
+        let reference = refs[n].clone();
+        match (step, reference) {
+            (Step::Open, _) => {
+                let reference = store
+                    .create_case(
+                        NewCase {
+                            child_name: s.child.clone(),
+                            child_dob: None,
+                            child_identifiers: String::new(),
+                            category: s.category.clone(),
+                            summary: s.summary.clone(),
+                            raising_agency: s.raising.agency.clone(),
+                            raising_sector: Some(s.raising.sector),
+                            raising_professional: Some(s.raising.who.clone()),
+                            receiving_agency: s.receiving.agency.clone(),
+                            receiving_sector: Some(s.receiving.sector),
+                            receiving_professional: Some(s.receiving.who.clone()),
+                            protocol: Some(s.protocol.clone()),
+                            opened_at: Some(at),
+                            immediate_risk: None,
+                            stage: None,
+                            route: None,
+                            skip: None,
                         },
-                        resolved,
-                        extra: fields
-                            .into_iter()
-                            .map(|f| {
-                                let text = format!("Sample text for {}.", f.as_str().replace('-', " "));
-                                (f, text)
-                            })
-                            .collect::<BTreeMap<_, _>>(),
-                        next_step: String::new(),
-                        approved_by: Some("Demo Line Manager".to_owned()),
-                        approved_on: Some(at.date()),
-                    },
-                    at,
-                )
-                .await?;
-            if !last {
+                        at,
+                    )
+                    .await?;
+                refs[n] = Some(reference);
+            }
+            (Step::Record { i }, Some(reference)) => {
+                let protocol = store.protocol(&s.protocol).await?;
+                let stage = store.case_file(&reference).await?.engine.current_stage();
+                let fields = protocol
+                    .stage(stage)
+                    .map(|d| d.record.fields.clone())
+                    .unwrap_or_default();
+                let resolved = i == s.escalations && s.resolved.is_some();
+                store
+                    .record_stage(
+                        &reference,
+                        StageRecordInput {
+                            discussed_at: Some(at),
+                            participants: vec![
+                                person(&s.raising.who, &s.raising.agency),
+                                person(&s.receiving.who, &s.receiving.agency),
+                            ],
+                            raising_view: format!("{} remains concerned: {}", s.raising.agency, s.summary),
+                            receiving_view: format!("{} considers its decision proportionate on the information held.", s.receiving.agency),
+                            summary: format!("Stage {stage} discussion of the difference about {}.", s.category.to_lowercase()),
+                            agreed: match (resolved, &s.resolved) {
+                                (true, Some(outcome)) => outcome.clone(),
+                                _ => "Not agreed; the difference will be escalated if not resolved within the timescale.".to_owned(),
+                            },
+                            resolved,
+                            extra: fields
+                                .into_iter()
+                                .map(|f| {
+                                    let text = format!("Sample text for {}.", f.as_str().replace('-', " "));
+                                    (f, text)
+                                })
+                                .collect::<BTreeMap<_, _>>(),
+                            next_step: String::new(),
+                            approved_by: Some("Demo Line Manager".to_owned()),
+                            approved_on: Some(at.date()),
+                        },
+                        at,
+                    )
+                    .await?;
+            }
+            (Step::Escalate, Some(reference)) => {
                 store
                     .escalate(&reference, None, Some("Not resolved at this stage."), at)
                     .await?;
-            } else if let Some(outcome) = &s.resolved {
-                store.resolve(&reference, outcome, at).await?;
+            }
+            (Step::Resolve, Some(reference)) => {
+                if let Some(outcome) = &s.resolved {
+                    store.resolve(&reference, outcome, at).await?;
+                }
+            }
+            (_, None) => {
+                return Err(StoreError::Database(
+                    "a sample case's step came before it was opened".to_owned(),
+                ))
             }
         }
-        refs.push(reference);
     }
-    Ok(refs)
+    Ok(refs.into_iter().flatten().collect())
 }
 
 fn person(who: &str, agency: &str) -> Participant {

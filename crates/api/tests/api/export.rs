@@ -17,7 +17,7 @@ async fn package(minimise: bool, seal: Seal<'_>) -> (Vec<u8>, Vec<u8>) {
         .create_case(new_case("Summary, with a comma"), t("2026-11-02T09:00"))
         .await
         .unwrap();
-    s.record_stage(&r, record(1, 2, false), t("2026-11-20T16:00"))
+    s.record_stage(&r, record(1, 2, false), t("2026-11-02T16:00"))
         .await
         .unwrap();
     s.escalate(&r, None, None, t("2026-11-03T10:00"))

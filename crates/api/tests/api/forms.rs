@@ -23,9 +23,9 @@ async fn western_bay(dir: &std::path::Path, summary: &str) -> (escalate_store::S
                 "Perceived risk: rising neglect.".to_owned(),
             )]);
         }
-        s.record_stage(&r, rec, t("2026-11-20T16:00"))
-            .await
-            .unwrap();
+        // Written as it happened: the log never goes back.
+        let written = t(&format!("2026-11-{:02}T11:00", 10 + u32::from(stage)));
+        s.record_stage(&r, rec, written).await.unwrap();
         if stage < 5 {
             s.escalate(
                 &r,
@@ -163,7 +163,7 @@ async fn monitoring_form_at_stage_4() {
         s.record_stage(
             &r,
             record(stage, 2 + u32::from(stage), false),
-            t("2026-11-20T16:00"),
+            t(&format!("2026-11-{:02}T11:00", 2 + u32::from(stage))),
         )
         .await
         .unwrap();
@@ -178,7 +178,7 @@ async fn monitoring_form_at_stage_4() {
     }
     let mut rec = record(4, 6, true);
     rec.extra = BTreeMap::from([(RecordField::new("route").unwrap(), "Mediation".to_owned())]);
-    s.record_stage(&r, rec, t("2026-11-20T16:00"))
+    s.record_stage(&r, rec, t("2026-11-06T14:00"))
         .await
         .unwrap();
     s.resolve(

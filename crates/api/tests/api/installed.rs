@@ -80,7 +80,8 @@ fn follows_the_published_schema(m: &escalate_report::export::Monitoring) {
 async fn cases_under_installed_protocols_are_counted_by_a_board_that_never_installed_them() {
     let dir = tempfile::tempdir().unwrap();
     let lead = store(&dir.path().join("lead"), "western-bay").await;
-    let now = t("2026-11-02T08:00");
+    // Each step is written when it happened: the log never goes back.
+    let now = t("2026-09-30T08:00");
     for name in ["west-yorkshire", "south-ayrshire", "iro-handbook-style"] {
         let installed =
             escalate_api::settings::install_protocol(&lead, &copy_of(dir.path(), name), now)
@@ -92,10 +93,13 @@ async fn cases_under_installed_protocols_are_counted_by_a_board_that_never_insta
     assert!(listed.iter().any(|p| p.id == "west-yorkshire" && p.current));
 
     // Resolved at step 2, both steps within the 5 working days of steps 1-5.
-    let resolved =
-        escalate_api::cases::create(&lead, under("west-yorkshire", "2026-10-01T09:00"), now)
-            .await
-            .unwrap();
+    let resolved = escalate_api::cases::create(
+        &lead,
+        under("west-yorkshire", "2026-10-01T09:00"),
+        t("2026-10-01T09:00"),
+    )
+    .await
+    .unwrap();
     escalate_api::cases::escalate(&lead, &resolved, None, None, t("2026-10-05T09:00"))
         .await
         .unwrap();
@@ -103,13 +107,26 @@ async fn cases_under_installed_protocols_are_counted_by_a_board_that_never_insta
         .await
         .unwrap();
     // Still open well past the whole timescale (every step to its limit: 28 October).
-    let open = escalate_api::cases::create(&lead, under("west-yorkshire", "2026-10-01T09:00"), now)
-        .await
-        .unwrap();
+    let open = escalate_api::cases::create(
+        &lead,
+        under("west-yorkshire", "2026-10-01T09:00"),
+        t("2026-10-07T11:00"),
+    )
+    .await
+    .unwrap();
     // The head of service's 28 days extended by the accountable senior manager, kept to.
     let extended = escalate_api::cases::create(
         &lead,
         under("south-ayrshire", "2026-11-02T09:00"),
+        t("2026-11-02T09:00"),
+    )
+    .await
+    .unwrap();
+    // Stage 1 answered in time (due Mon 9 Nov), stage 2 late (due Thu 12 Nov): counted
+    // against the 5 working days of each stage in the installed file.
+    let stages = escalate_api::cases::create(
+        &lead,
+        under("iro-handbook-style", "2026-11-02T09:00"),
         t("2026-11-02T09:00"),
     )
     .await
@@ -134,25 +151,16 @@ async fn cases_under_installed_protocols_are_counted_by_a_board_that_never_insta
     )
     .await
     .unwrap();
-    lead.record_stage(&extended, record(2, 19, true), t("2026-11-19T11:00"))
-        .await
-        .unwrap();
-    escalate_api::cases::resolve(&lead, &extended, "Response given", t("2026-11-19T12:00"))
-        .await
-        .unwrap();
-    // Stage 1 answered in time (due Mon 9 Nov), stage 2 late (due Thu 12 Nov): counted
-    // against the 5 working days of each stage in the installed file.
-    let stages = escalate_api::cases::create(
-        &lead,
-        under("iro-handbook-style", "2026-11-02T09:00"),
-        t("2026-11-02T09:00"),
-    )
-    .await
-    .unwrap();
     escalate_api::cases::escalate(&lead, &stages, None, None, t("2026-11-05T09:00"))
         .await
         .unwrap();
     escalate_api::cases::resolve(&lead, &stages, "Agreed at stage 2", t("2026-11-16T10:00"))
+        .await
+        .unwrap();
+    lead.record_stage(&extended, record(2, 19, true), t("2026-11-19T11:00"))
+        .await
+        .unwrap();
+    escalate_api::cases::resolve(&lead, &extended, "Response given", t("2026-11-19T12:00"))
         .await
         .unwrap();
     let chronology = escalate_api::cases::chronology(&lead, &extended, t("2026-11-20T17:00"))
@@ -380,9 +388,14 @@ async fn skips_and_route_switches_read_in_the_chronology_and_the_plan_follows_th
         "{lines:#?}"
     );
 
-    let sa = escalate_api::cases::create(&lead, under("south-ayrshire", "2026-11-02T09:00"), now)
-        .await
-        .unwrap();
+    // Opened after the IRO case's moves: the log is written in order.
+    let sa = escalate_api::cases::create(
+        &lead,
+        under("south-ayrshire", "2026-11-02T09:00"),
+        t("2026-11-02T10:00"),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         escalate_api::cases::plan(&lead, &sa).await.unwrap().route,
         "dissent"

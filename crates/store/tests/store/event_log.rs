@@ -223,6 +223,12 @@ async fn each_case_operation_is_one_entry_holding_its_event() {
                 assert_eq!(after["case"]["reference"], id.as_str());
                 after["event"].clone()
             }
+            // A record's entry carries the whole record, every word as written.
+            "stage.record" => {
+                assert_eq!(after["record"]["id"], after["event"]["record"]);
+                assert!(!after["record"]["summary"].as_str().unwrap().is_empty());
+                after["event"].clone()
+            }
             _ => after,
         };
         let event: Event = serde_json::from_value(event).unwrap();
@@ -265,19 +271,19 @@ async fn a_cache_changed_behind_the_stores_back_is_found() {
     let cases: [(&str, &str); 4] = [
         (
             "UPDATE case_state SET status = 'resolved' WHERE reference = 'RPD-2026-0002'",
-            "the dashboard shows it resolved, its log open",
+            "case_state.status was altered outside Escalate: the log holds its value at entry",
         ),
         (
             "UPDATE case_state SET engine = replace(engine, '\"stage\":2', '\"stage\":3') WHERE reference = 'RPD-2026-0002'",
-            "the dashboard's state differs from the replay of its log",
+            "case_state.engine was altered outside Escalate",
         ),
         (
             "DELETE FROM stage_records WHERE id = (SELECT max(id) FROM stage_records)",
-            "its log names stage record",
+            "stage_records (record ",
         ),
         (
             "UPDATE case_state SET engine = '{' WHERE reference = 'RPD-2026-0002'",
-            "the dashboard's state is unreadable",
+            "case_state.engine was altered outside Escalate",
         ),
     ];
     for (sql, reason) in cases {

@@ -139,8 +139,8 @@ async fn assert_converted(store: &Store, before: &[Entry]) {
     let audit = store.verify_audit().await.unwrap();
     assert!(audit.ok(), "{:?}", audit.first_broken);
     assert_eq!(
-        audit.entries, 27,
-        "21 old entries and one case.migrate per case"
+        audit.entries, 34,
+        "21 old entries, one case.migrate and one case.content (its words) per case, and the settings' baseline"
     );
     let caches = store.check_caches().await.unwrap();
     assert!(caches.ok(), "{:?}", caches.first_mismatch);
@@ -321,16 +321,19 @@ async fn assert_converted(store: &Store, before: &[Entry]) {
         assert!(file.events.iter().all(|e| e.seq <= 21), "{r}");
     }
 
-    // The old entries are exactly as written; one case.migrate per case follows.
+    // The old entries are exactly as written; one case.migrate per case follows, then
+    // the words the log lacked (each case's text and records) and the settings' baseline.
     let after = entries(store.dir(), &key_of_store(store)).await;
     assert_eq!(&after[..21], before);
     let migrated: Vec<(String, String)> = after[21..]
         .iter()
         .map(|e| (e.3.clone(), e.4.clone()))
         .collect();
-    let expected: Vec<(String, String)> = (1..=6)
+    let mut expected: Vec<(String, String)> = (1..=6)
         .map(|r| ("case.migrate".to_owned(), format!("RPD-2026-{r:04}")))
         .collect();
+    expected.extend((1..=6).map(|r| ("case.content".to_owned(), format!("RPD-2026-{r:04}"))));
+    expected.push(("settings.adopt".to_owned(), "settings".to_owned()));
     assert_eq!(migrated, expected);
     assert!(after[21..].iter().all(|e| e.5.is_none()));
 }

@@ -241,10 +241,7 @@ async fn a_version_move_changes_the_deadlines_it_should_is_audited_and_replays()
         .unwrap();
     assert_eq!(limit_due(s, &a).await, day("2026-11-09"));
     let entries = s.verify_audit().await.unwrap().entries;
-    let moved = s
-        .move_protocol(&a, "Revised 2026", t("2026-11-04T10:00"))
-        .await
-        .unwrap();
+    let moved = s.move_protocol(&a, "Revised 2026", now()).await.unwrap();
     assert_eq!(moved.state.kind(), StateKind::Open);
     assert_eq!(limit_due(s, &a).await, day("2026-11-11"));
     // Only the case moved changes.
@@ -307,14 +304,17 @@ fn a_version_move_never_changes_a_closed_case() {
         ..ProptestConfig::default()
     });
     let steps = (0u8..5, any::<bool>(), 1u32..20, any::<bool>());
+    // Each run's history follows the last one's: the log never goes back.
+    let clock = std::cell::Cell::new(now());
     runner
         .run(&steps, |(escalations, resolve, hours, to_old)| {
             rt.block_on(async {
+                let mut at = clock.get();
                 let r = s
-                    .create_case(wy_case("Closed", "2026-11-02T09:00"), now())
+                    .create_case(wy_case("Closed", "2026-11-02T09:00"), at)
                     .await
                     .unwrap();
-                let mut at = t("2026-11-02T10:00");
+                at += chrono::Duration::hours(1);
                 for _ in 0..escalations {
                     at += chrono::Duration::hours(i64::from(hours));
                     s.escalate(&r, None, None, at).await.unwrap();
@@ -332,7 +332,8 @@ fn a_version_move_never_changes_a_closed_case() {
                 } else {
                     "Revised 2026"
                 };
-                let refused = s.move_protocol(&r, to, now()).await;
+                clock.set(at);
+                let refused = s.move_protocol(&r, to, at).await;
                 prop_assert!(refused.is_err(), "a closed case moved");
                 let after = s.case_file(&r).await.unwrap();
                 prop_assert_eq!(&before.events, &after.events);

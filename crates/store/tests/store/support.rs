@@ -91,9 +91,15 @@ impl Fixture {
 pub async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let keys = MemoryKeys::default();
-    let store = Store::create(&dir.path().join("data"), profile(), &pass(), &keys, now())
-        .await
-        .unwrap();
+    let store = Store::create(
+        &dir.path().join("data"),
+        profile(),
+        &pass(),
+        &keys,
+        t("2026-09-01T09:00"),
+    )
+    .await
+    .unwrap();
     Fixture { dir, keys, store }
 }
 
