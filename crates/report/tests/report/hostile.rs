@@ -198,13 +198,14 @@ fn expand_the_bomb_in_this_process() {
 
 /// The folder the parent test put the bomb in. A child run without it fails rather
 /// than passing having done nothing.
+#[track_caller]
 fn bomb_dir(child: &str) -> std::path::PathBuf {
-    let dir = std::env::var_os("ESCALATE_TEST_BOMB").unwrap_or_else(|| {
-        panic!(
+    match std::env::var_os("ESCALATE_TEST_BOMB") {
+        Some(dir) => dir.into(),
+        None => panic!(
             "{child} is run in a child process by the_sparse_bomb_is_refused_in_little_memory, which sets ESCALATE_TEST_BOMB: run that test"
-        )
-    });
-    dir.into()
+        ),
+    }
 }
 
 #[test]
