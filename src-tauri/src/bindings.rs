@@ -57,6 +57,8 @@ fn declared() -> Vec<(String, String)> {
         store::audit::Broken,
         store::CacheReport,
         store::CacheMismatch,
+        store::AuditAction,
+        store::AuditEntity,
         store::AuditLine,
         store::ClosureDay,
         store::InstalledProtocol,

@@ -927,9 +927,23 @@ mod tests {
             c.add_working_days(d("1989-12-31"), 1),
             Err(CalendarError::OutOfRange { .. })
         ));
-        assert!(c.add_working_days(d("2100-12-30"), 5).is_err());
-        assert!(bank_holidays(CalendarId::Scotland, 2101).is_err());
-        assert!(Calendar::with_closures(CalendarId::Scotland, [d("2200-01-01")]).is_err());
+        let e = c.add_working_days(d("2100-12-30"), 5).unwrap_err();
+        assert!(
+            matches!(e, CalendarError::TooManyWorkingDays { n: 5, .. }),
+            "{e}"
+        );
+        assert_eq!(e.code(), "calendar.out_of_range");
+        let e = bank_holidays(CalendarId::Scotland, 2101).unwrap_err();
+        assert_eq!(e, CalendarError::YearOutOfRange { year: 2101 });
+        assert_eq!(e.code(), "calendar.out_of_range");
+        let e = Calendar::with_closures(CalendarId::Scotland, [d("2200-01-01")]).unwrap_err();
+        assert_eq!(
+            e,
+            CalendarError::OutOfRange {
+                date: d("2200-01-01")
+            }
+        );
+        assert_eq!(e.code(), "calendar.out_of_range");
     }
 
     #[test]

@@ -786,10 +786,12 @@ mod tests {
     fn ids_are_lower_kebab() {
         assert!(RecordField::new("risk-analysis").is_ok());
         for bad in ["", "Risk", "risk--analysis", "-x", "x-", "a b", "é"] {
-            assert!(RecordField::new(bad).is_err(), "{bad}");
+            let e = RecordField::new(bad).unwrap_err();
+            assert!(e.starts_with(NOT_A_RECORD_FIELD), "{bad}: {e}");
         }
         assert!(FormId::new("rpd-report").is_ok());
-        assert!(FormId::new("RPD").is_err());
+        let e = FormId::new("RPD").unwrap_err();
+        assert!(e.starts_with("'RPD' is not a form id"), "{e}");
         assert!(FormId::STAGE_RECORD.is_built_in());
         assert_eq!(FormId::new("chronology").unwrap(), FormId::CHRONOLOGY);
     }
@@ -808,10 +810,15 @@ mod tests {
             assert_eq!(s.parse::<Space>().unwrap().to_string(), s);
         }
         assert_eq!("2 lines".parse::<Space>().unwrap().mm(), 16.0);
-        assert!("251 mm".parse::<Space>().is_err());
-        assert!("32 lines".parse::<Space>().is_err());
-        assert!("4 inches".parse::<Space>().is_err());
-        assert!("lines".parse::<Space>().is_err());
+        for (s, why) in [
+            ("251 mm", "'251 mm' is more than a page"),
+            ("32 lines", "'32 lines' is more than a page"),
+            ("4 inches", "'4 inches' is not room on a form"),
+            ("lines", "'lines' is not room on a form"),
+        ] {
+            let e = s.parse::<Space>().unwrap_err();
+            assert!(e.starts_with(why), "{s}: {e}");
+        }
     }
 
     #[test]
@@ -823,8 +830,21 @@ mod tests {
         ] {
             assert_eq!(s.parse::<Source>().unwrap().to_string(), s);
         }
-        for s in ["child", "field.", "field.Risk", "sent.a b", ""] {
-            assert!(s.parse::<Source>().is_err(), "{s}");
+        for (s, why) in [
+            ("child", "'child' is not something a form is filled from"),
+            ("field.", "'field.': after 'field.' give a record field id"),
+            (
+                "field.Risk",
+                "'field.Risk': after 'field.' give a record field id",
+            ),
+            (
+                "sent.a b",
+                "'sent.a b': after 'sent.' give a notification id",
+            ),
+            ("", "'' is not something a form is filled from"),
+        ] {
+            let e = s.parse::<Source>().unwrap_err();
+            assert!(e.starts_with(why), "{s}: {e}");
         }
         for f in Fact::ALL {
             assert_eq!(Fact::parse(f.as_str()), Some(*f));
@@ -845,8 +865,16 @@ mod tests {
                 Piece::Words(" {ok}".into())
             ]
         );
-        assert!("{case.summary".parse::<Template>().is_err());
-        assert!("a } b".parse::<Template>().is_err());
-        assert!("{nothing}".parse::<Template>().is_err());
+        for (s, why) in [
+            ("{case.summary", "a '{' is not closed"),
+            ("a } b", "a '}' has no '{'"),
+            (
+                "{nothing}",
+                "'nothing' is not something a form is filled from",
+            ),
+        ] {
+            let e = s.parse::<Template>().unwrap_err();
+            assert!(e.starts_with(why), "{s}: {e}");
+        }
     }
 }

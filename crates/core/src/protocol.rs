@@ -111,6 +111,10 @@ impl FromStr for Limit {
             (Some(n), ["hour" | "hours"]) if (1..=MAX_LIMIT_HOURS).contains(&n) => {
                 Ok(Limit::Hours(n))
             }
+            // Not "too long": a deadline of no hours is no timescale at all.
+            (Some(0), ["hour" | "hours"]) => Err(format!(
+                "'{s}' is not a timescale: give at least 1 hour, or \"without delay\""
+            )),
             (
                 Some(_),
                 ["working", "day" | "days"]
@@ -1158,8 +1162,13 @@ mod tests {
         assert!(e.contains("working days"), "{e}");
         let e = "soon".parse::<Limit>().unwrap_err();
         assert!(e.contains("\"N working days\""), "{e}");
-        assert!("0 hours".parse::<Limit>().is_err());
-        assert!("400 working days".parse::<Limit>().is_err());
+        let e = "0 hours".parse::<Limit>().unwrap_err();
+        assert!(
+            e.starts_with("'0 hours' is not a timescale: give at least 1 hour"),
+            "{e}"
+        );
+        let e = "400 working days".parse::<Limit>().unwrap_err();
+        assert!(e.contains("at most a year"), "{e}");
     }
 
     #[test]
@@ -1173,7 +1182,8 @@ mod tests {
             Requirement::Record
         );
         // Any id may name a field; the check refuses one the stage's record lacks.
-        assert!(Requirement::try_from("Signature".to_owned()).is_err());
+        let e = Requirement::try_from("Signature".to_owned()).unwrap_err();
+        assert!(e.starts_with("'Signature' is not a requirement"), "{e}");
     }
 
     #[test]

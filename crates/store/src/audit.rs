@@ -5,7 +5,7 @@
 //! backups) is what detects that (docs/threat-model.md).
 
 use escalate_core::Event;
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 use sqlx::{Row, Sqlite, SqliteConnection};
 
@@ -186,10 +186,126 @@ impl std::fmt::Display for AuditAction {
     }
 }
 
+/// What an audit entry is about: the closed list of the `entity` column. The entry's
+/// `entity_id` says which one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditEntity {
+    /// The store itself (its id): its key.
+    Store,
+    /// The lead's profile (`1`); the store's creation is logged on it.
+    Profile,
+    /// A day the agency is closed (the date).
+    ClosureDay,
+    /// A case (its reference): these entries are the case's log.
+    Case,
+    /// A protocol (its id).
+    Protocol,
+    /// The bank holidays (`bank-holidays`).
+    Calendar,
+    /// A package in the Board's store (`agency / reference`).
+    BoardPackage,
+    /// The settings as a whole (`settings`): a conversion's baseline, or a check that
+    /// found them altered.
+    Settings,
+}
+
+impl AuditEntity {
+    pub const ALL: [AuditEntity; 8] = [
+        AuditEntity::Store,
+        AuditEntity::Profile,
+        AuditEntity::ClosureDay,
+        AuditEntity::Case,
+        AuditEntity::Protocol,
+        AuditEntity::Calendar,
+        AuditEntity::BoardPackage,
+        AuditEntity::Settings,
+    ];
+
+    /// As the `entity` column spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditEntity::Store => "store",
+            AuditEntity::Profile => "profile",
+            AuditEntity::ClosureDay => "closure_day",
+            AuditEntity::Case => "case",
+            AuditEntity::Protocol => "protocol",
+            AuditEntity::Calendar => "calendar",
+            AuditEntity::BoardPackage => "board_package",
+            AuditEntity::Settings => "settings",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AuditEntity> {
+        AuditEntity::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for AuditEntity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Serde and TypeScript for the audit trail's closed lists, made from their `ALL` and
+/// `as_str`: each crosses IPC as the word its column holds, and the bindings declare
+/// the union of those words, so a list is spelled in one place.
+macro_rules! column_words {
+    ($t:ident, $what:literal) => {
+        impl Serialize for $t {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                $t::parse(&s).ok_or_else(|| {
+                    serde::de::Error::custom(format!(concat!("'{}' is not ", $what), s))
+                })
+            }
+        }
+
+        #[cfg(feature = "ts")]
+        impl ts_rs::TS for $t {
+            type WithoutGenerics = Self;
+            type OptionInnerType = Self;
+
+            fn name() -> String {
+                stringify!($t).to_owned()
+            }
+
+            fn decl() -> String {
+                format!("type {} = {};", stringify!($t), Self::inline())
+            }
+
+            fn decl_concrete() -> String {
+                Self::decl()
+            }
+
+            fn inline() -> String {
+                $t::ALL
+                    .iter()
+                    .map(|w| format!("\"{}\"", w.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            }
+
+            fn inline_flattened() -> String {
+                format!("({})", Self::inline())
+            }
+        }
+    };
+}
+
+column_words!(AuditAction, "an audit action");
+column_words!(AuditEntity, "an audit entity");
+
 /// The hash before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// One change, as recorded.
+/// One change, as recorded: the columns as they are, so `verify` hashes exactly what
+/// the table holds, whatever was written there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuditEntry {
@@ -236,16 +352,52 @@ pub(crate) fn entry_hash(
 }
 
 /// One line of the audit trail, without the before and after values.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuditLine {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub seq: i64,
     pub at: String,
     pub actor: String,
-    pub action: String,
-    pub entity: String,
+    pub action: AuditAction,
+    pub entity: AuditEntity,
     pub entity_id: String,
+}
+
+/// The newest `limit` lines, newest first. A line whose action or entity Escalate
+/// never writes (the table was edited outside Escalate, or by a newer version) fails
+/// the read with a `database` error naming the entry: it is not shown as something
+/// this version understands.
+pub(crate) async fn lines(
+    conn: &mut SqliteConnection,
+    limit: u32,
+) -> Result<Vec<AuditLine>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT seq, at, actor, action, entity, entity_id FROM audit ORDER BY seq DESC LIMIT ?",
+    )
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let seq: i64 = r.try_get("seq")?;
+            let unknown = |column: &str, value: &str| {
+                StoreError::Database(format!(
+                    "audit entry {seq} has the {column} '{value}', which this version of Escalate does not write: the store was changed outside Escalate or by a newer version. Run `escalate audit verify`, and restore a backup if it reports a break"
+                ))
+            };
+            let action: String = r.try_get("action")?;
+            let entity: String = r.try_get("entity")?;
+            Ok(AuditLine {
+                seq,
+                at: r.try_get("at")?,
+                actor: r.try_get("actor")?,
+                action: AuditAction::parse(&action).ok_or_else(|| unknown("action", &action))?,
+                entity: AuditEntity::parse(&entity).ok_or_else(|| unknown("entity", &entity))?,
+                entity_id: r.try_get("entity_id")?,
+            })
+        })
+        .collect()
 }
 
 /// A change to append, inside the caller's transaction.
@@ -261,6 +413,11 @@ pub(crate) struct Change<'a> {
 }
 
 pub(crate) async fn append(conn: &mut SqliteConnection, c: Change<'_>) -> Result<(), StoreError> {
+    debug_assert!(
+        AuditEntity::parse(c.entity).is_some(),
+        "'{}' is not in AuditEntity: add it there, or the audit screen cannot read the entry",
+        c.entity
+    );
     let last = sqlx::query("SELECT seq, hash, at FROM audit ORDER BY seq DESC LIMIT 1")
         .fetch_optional(&mut *conn)
         .await?;
@@ -403,6 +560,58 @@ mod tests {
             assert_eq!(AuditAction::parse(a.as_str()), Some(a));
         }
         assert_eq!(AuditAction::parse("case.delete"), None);
+    }
+
+    #[test]
+    fn every_entity_reads_back_as_itself() {
+        for e in AuditEntity::ALL {
+            assert_eq!(AuditEntity::parse(e.as_str()), Some(e));
+        }
+        assert_eq!(AuditEntity::parse("stage_record"), None);
+    }
+
+    #[test]
+    fn actions_and_entities_cross_ipc_as_their_column_words() {
+        for a in AuditAction::ALL {
+            let json = serde_json::to_string(&a).unwrap();
+            assert_eq!(json, format!("\"{}\"", a.as_str()));
+            assert_eq!(serde_json::from_str::<AuditAction>(&json).unwrap(), a);
+        }
+        for e in AuditEntity::ALL {
+            let json = serde_json::to_string(&e).unwrap();
+            assert_eq!(json, format!("\"{}\"", e.as_str()));
+            assert_eq!(serde_json::from_str::<AuditEntity>(&json).unwrap(), e);
+        }
+        let e = serde_json::from_str::<AuditAction>("\"case.delete\"").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("'case.delete' is not an audit action"),
+            "{e}"
+        );
+        let e = serde_json::from_str::<AuditEntity>("\"stage_record\"").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("'stage_record' is not an audit entity"),
+            "{e}"
+        );
+    }
+
+    #[cfg(feature = "ts")]
+    #[test]
+    fn the_bindings_declare_every_word() {
+        use ts_rs::TS;
+        let action = AuditAction::decl();
+        assert!(
+            action.starts_with("type AuditAction = \"store.create\" | "),
+            "{action}"
+        );
+        for a in AuditAction::ALL {
+            assert!(action.contains(&format!("\"{}\"", a.as_str())), "{action}");
+        }
+        assert_eq!(
+            AuditEntity::decl(),
+            "type AuditEntity = \"store\" | \"profile\" | \"closure_day\" | \"case\" | \"protocol\" | \"calendar\" | \"board_package\";"
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub mod process;
 mod store;
 mod validate;
 
-pub use audit::{AuditAction, AuditLine, AuditReport};
+pub use audit::{AuditAction, AuditEntity, AuditLine, AuditReport};
 pub use error::StoreError;
 /// The data types live in escalate-core (the forms read them without the store); they
 /// are re-exported here so a store's caller names them from one place.

@@ -266,7 +266,11 @@ cases: number, first_mismatch: CacheMismatch | null, };
 
 export type CacheMismatch = { reference: string, reason: string, };
 
-export type AuditLine = { seq: number, at: string, actor: string, action: string, entity: string, entity_id: string, };
+export type AuditAction = "store.create" | "profile.update" | "closure_day.add" | "closure_day.remove" | "case.create" | "stage.record" | "stage.receive" | "case.escalate" | "case.resolve" | "case.withdraw" | "case.redirect" | "notification.sent" | "deadline.shorten" | "deadline.extend" | "case.switch_route" | "case.migrate" | "case.move_protocol" | "attachment.add" | "protocol.install" | "protocol.remove" | "protocol.pin" | "calendar.import" | "key.passphrase_change" | "key.rotate" | "board.import" | "board.replace" | "board.import_older" | "board.remove";
+
+export type AuditEntity = "store" | "profile" | "closure_day" | "case" | "protocol" | "calendar" | "board_package";
+
+export type AuditLine = { seq: number, at: string, actor: string, action: AuditAction, entity: AuditEntity, entity_id: string, };
 
 export type ClosureDay = { day: string, 
 /**

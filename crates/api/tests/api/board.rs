@@ -590,7 +590,7 @@ async fn the_administrator_removes_an_imported_package() {
     let lines = admin.audit_lines(10).await.unwrap();
     let removals: Vec<_> = lines
         .iter()
-        .filter(|l| l.action == "board.remove")
+        .filter(|l| l.action == escalate_store::AuditAction::BoardRemove)
         .map(|l| l.entity_id.as_str())
         .collect();
     assert_eq!(

@@ -149,6 +149,7 @@ async fn changed_or_truncated_packages_are_refused() {
         changed[at] ^= 0x20;
         let e =
             export::open(&changed, Key::Identity(&identity), t("2026-11-20T17:00")).unwrap_err();
+        assert_eq!(e.code(), "export.invalid");
         assert!(e.to_string().contains("changed or cut short"), "{e}");
     }
     let e = export::open(
@@ -157,13 +158,20 @@ async fn changed_or_truncated_packages_are_refused() {
         t("2026-11-20T17:00"),
     )
     .unwrap_err();
+    assert_eq!(e.code(), "export.invalid");
     assert!(e.to_string().contains("changed or cut short"), "{e}");
-    assert!(export::open(
+    let e = export::open(
         b"%PDF-1.3 not a package",
         Key::Identity(&identity),
-        t("2026-11-20T17:00")
+        t("2026-11-20T17:00"),
     )
-    .is_err());
+    .unwrap_err();
+    assert_eq!(e.code(), "export.invalid");
+    assert!(
+        e.to_string()
+            .starts_with("package: it is not an Escalate export package"),
+        "{e}"
+    );
 }
 
 #[tokio::test]

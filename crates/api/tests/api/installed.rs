@@ -200,7 +200,8 @@ async fn cases_under_installed_protocols_are_counted_by_a_board_that_never_insta
 
     // The Board's own store has only the shipped protocols.
     let board = store(&dir.path().join("board"), "western-bay").await;
-    assert!(board.protocol("west-yorkshire").await.is_err());
+    let e = board.protocol("west-yorkshire").await.unwrap_err();
+    assert_eq!(e.code(), "protocol.unknown", "{e}");
     let summary = escalate_api::board::import_files(
         &board,
         &files,

@@ -13,16 +13,34 @@ fn bad_keys_and_weak_passphrases_are_named() {
         Seal::Recipients(&["age1nope".to_owned()]),
     )
     .unwrap_err();
+    assert_eq!(e.code(), "export.invalid");
     assert!(
         e.to_string()
             .starts_with("recipient: 'age1nope' is not an age public key"),
         "{e}"
     );
     let e = export::seal(b"%PDF-", &dummy(), Seal::Passphrase("short")).unwrap_err();
+    assert_eq!(e.code(), "export.invalid");
     assert!(e
         .to_string()
         .starts_with("passphrase: a package passphrase must be at least 12 characters"));
-    assert!(export::open(b"x", Key::Identity("not a key"), t("2026-11-20T17:00")).is_err());
+    // Bytes that are not a package are named as such, before any key is tried.
+    let e = export::open(b"x", Key::Identity("not a key"), t("2026-11-20T17:00")).unwrap_err();
+    assert_eq!(e.code(), "export.invalid");
+    assert!(
+        e.to_string()
+            .starts_with("package: it is not an Escalate export package"),
+        "{e}"
+    );
+    // A real package with an identity that is not an age key: the identity is named.
+    let (_, public) = export::keygen(t("2026-11-20T17:00"));
+    let sealed = export::seal(b"%PDF-", &dummy(), Seal::Recipients(&[public])).unwrap();
+    let e = export::open(&sealed, Key::Identity("not a key"), t("2026-11-20T17:00")).unwrap_err();
+    assert_eq!(e.code(), "export.invalid");
+    assert!(
+        e.to_string().starts_with("identity: not an age identity"),
+        "{e}"
+    );
 }
 
 pub fn dummy() -> export::Monitoring {

@@ -80,14 +80,21 @@ fn the_sparse_bomb_is_real_and_refused_from_its_header() {
 }
 
 /// Run `test` of this binary alone in a child process under `/usr/bin/time` and give
-/// its peak resident memory in KiB, failing if it takes more than a minute.
-fn peak_rss_kib(test: &str, env: &[(&str, &Path)]) -> u64 {
+/// its peak resident memory in KiB, failing if it takes more than a minute or if the
+/// child does not print `done` (it printed `{done}` only when it did its work).
+fn peak_rss_kib(test: &str, done: &str, env: &[(&str, &Path)]) -> u64 {
     let dir = tempfile::tempdir().unwrap();
     let (out, err) = (dir.path().join("out"), dir.path().join("err"));
     let mut cmd = Command::new("/usr/bin/time");
     cmd.args(["-f", "peak-rss-kib %M"])
         .arg(std::env::current_exe().unwrap())
-        .args([test, "--exact", "--include-ignored", "--test-threads=1"])
+        .args([
+            test,
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&out).unwrap())
         .stderr(std::fs::File::create(&err).unwrap());
@@ -113,6 +120,10 @@ fn peak_rss_kib(test: &str, env: &[(&str, &Path)]) -> u64 {
     let stderr = std::fs::read_to_string(&err).unwrap();
     assert!(status.success(), "{test}: {stdout}\n{stderr}");
     assert!(stdout.contains("1 passed"), "{test} did not run: {stdout}");
+    assert!(
+        stdout.contains(done),
+        "{test} did not do its work: {stdout}"
+    );
     stderr
         .lines()
         .find_map(|l| l.strip_prefix("peak-rss-kib "))
@@ -132,12 +143,14 @@ fn the_sparse_bomb_is_refused_in_little_memory() {
     .unwrap();
     let refused = peak_rss_kib(
         "hostile::open_the_bomb_in_this_process",
+        "the bomb was refused",
         &[("ESCALATE_TEST_BOMB", dir.path())],
     );
     // The measurement can see a blow-up: the same bomb read as a tar reader that
     // expands sparse entries would read it, stopped at 256 MiB.
     let expanded = peak_rss_kib(
         "hostile::expand_the_bomb_in_this_process",
+        "the bomb was expanded",
         &[("ESCALATE_TEST_BOMB", dir.path())],
     );
     assert!(refused < 100 * 1024, "peak {refused} KiB refusing the bomb");
@@ -150,23 +163,19 @@ fn the_sparse_bomb_is_refused_in_little_memory() {
 #[test]
 #[ignore = "run alone in a child process by the_sparse_bomb_is_refused_in_little_memory"]
 fn open_the_bomb_in_this_process() {
-    let Some(dir) = std::env::var_os("ESCALATE_TEST_BOMB") else {
-        return;
-    };
-    let dir = Path::new(&dir);
+    let dir = bomb_dir("open_the_bomb_in_this_process");
     let identity = std::fs::read_to_string(dir.join("board.key")).unwrap();
     let bytes = std::fs::read(dir.join("bomb.escalate-export")).unwrap();
     let e = export::open(&bytes, Key::Identity(&identity), now()).unwrap_err();
+    assert_eq!(e.code(), "export.invalid");
     assert!(e.to_string().contains("not a plain ustar entry"), "{e}");
+    println!("the bomb was refused");
 }
 
 #[test]
 #[ignore = "run alone in a child process by the_sparse_bomb_is_refused_in_little_memory"]
 fn expand_the_bomb_in_this_process() {
-    let Some(dir) = std::env::var_os("ESCALATE_TEST_BOMB") else {
-        return;
-    };
-    let dir = Path::new(&dir);
+    let dir = bomb_dir("expand_the_bomb_in_this_process");
     let identity: age::x25519::Identity = std::fs::read_to_string(dir.join("board.key"))
         .unwrap()
         .lines()
@@ -184,6 +193,19 @@ fn expand_the_bomb_in_this_process() {
         .read_to_end(&mut data)
         .unwrap();
     assert_eq!(data.len(), 256 * 1024 * 1024);
+    println!("the bomb was expanded");
+}
+
+/// The folder the parent test put the bomb in. A child run without it fails rather
+/// than passing having done nothing.
+#[track_caller]
+fn bomb_dir(child: &str) -> std::path::PathBuf {
+    match std::env::var_os("ESCALATE_TEST_BOMB") {
+        Some(dir) => dir.into(),
+        None => panic!(
+            "{child} is run in a child process by the_sparse_bomb_is_refused_in_little_memory, which sets ESCALATE_TEST_BOMB: run that test"
+        ),
+    }
 }
 
 #[test]

@@ -10,12 +10,8 @@ impl Store {
 
     /// The newest `limit` lines of the audit trail, newest first.
     pub async fn audit_lines(&self, limit: u32) -> Result<Vec<AuditLine>, StoreError> {
-        Ok(sqlx::query_as::<_, AuditLine>(
-            "SELECT seq, at, actor, action, entity, entity_id FROM audit ORDER BY seq DESC LIMIT ?",
-        )
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?)
+        let mut conn = self.pool.acquire().await?;
+        audit::lines(&mut conn, limit).await
     }
 
     /// `PRAGMA integrity_check`: "ok" when the file is sound.

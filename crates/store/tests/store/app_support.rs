@@ -108,7 +108,11 @@ async fn audit_lines_are_newest_first_and_match_the_verified_chain() {
     let report = f.store.verify_audit().await.unwrap();
     assert_eq!(lines.len() as u64, report.entries);
     assert!(lines.windows(2).all(|w| w[0].seq > w[1].seq));
-    assert_eq!(lines.last().unwrap().action, "store.create");
+    let first = lines.last().unwrap();
+    assert_eq!(first.action, escalate_store::AuditAction::StoreCreate);
+    assert_eq!(first.entity, escalate_store::AuditEntity::Profile);
+    assert_eq!(lines[0].action, escalate_store::AuditAction::CaseCreate);
+    assert_eq!(lines[0].entity, escalate_store::AuditEntity::Case);
 }
 
 /// The stage record form's draft survives a refused record and goes with a kept one.

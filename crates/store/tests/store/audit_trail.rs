@@ -70,6 +70,41 @@ async fn one_changed_byte_is_named() {
     );
 }
 
+/// An action or entity Escalate never writes is not shown as one it knows: reading the
+/// lines fails naming the entry, while verify (which hashes the columns as they are)
+/// still reports where the chain breaks.
+#[tokio::test]
+async fn a_line_escalate_never_writes_is_refused_by_name() {
+    let (f, _) = store_with_history().await;
+    let dir = f.path();
+    f.store.close().await;
+    for (sql, said) in [
+        (
+            "UPDATE audit SET action = 'store.delete' WHERE seq = 1",
+            "audit entry 1 has the action 'store.delete', which this version of Escalate does not write",
+        ),
+        (
+            "UPDATE audit SET action = 'store.create', entity = 'stage_record' WHERE seq = 1",
+            "audit entry 1 has the entity 'stage_record', which this version of Escalate does not write",
+        ),
+    ] {
+        let report = tamper_and_verify(&dir, sql).await;
+        let broken = report.first_broken.unwrap();
+        assert_eq!((broken.position, broken.seq), (1, 1), "{sql}");
+        let s = escalate_store::Store::open_with_key(&dir, &key_of(&dir))
+            .await
+            .unwrap();
+        let e = s.audit_lines(10).await.unwrap_err();
+        assert_eq!(e.code(), "database", "{sql}");
+        assert!(e.to_string().contains(said), "{e}");
+        assert!(e.to_string().contains("escalate audit verify"), "{e}");
+        s.close().await;
+    }
+    // Put back as written, the lines read again and the chain holds.
+    let report = tamper_and_verify(&dir, "UPDATE audit SET entity = 'profile' WHERE seq = 1").await;
+    assert!(report.ok(), "{report:?}");
+}
+
 #[tokio::test]
 async fn deletion_and_reordering_are_named() {
     let (f, _) = store_with_history().await;

@@ -16,20 +16,14 @@ const KILLS: usize = 100;
 #[tokio::test]
 #[ignore = "run by crash::records_survive_sigkill"]
 async fn writer_child() {
-    let (Some(dir), Some(key)) = (
-        std::env::var_os("ESCALATE_CRASH_DIR"),
-        std::env::var("ESCALATE_CRASH_KEY").ok(),
-    ) else {
-        return;
-    };
+    const PARENT: &str = "crash::records_survive_sigkill";
+    let dir = from_parent("ESCALATE_CRASH_DIR", PARENT);
+    let key = from_parent("ESCALATE_CRASH_KEY", PARENT);
     let key = DataKey::from_hex(&key).unwrap();
     let store = Store::open_with_key(std::path::Path::new(&dir), &key)
         .await
         .unwrap();
-    let first: u64 = std::env::var("ESCALATE_CRASH_FROM")
-        .unwrap()
-        .parse()
-        .unwrap();
+    let first: u64 = from_parent("ESCALATE_CRASH_FROM", PARENT).parse().unwrap();
     for n in first.. {
         let r = store
             .create_case(new_case(&format!("Crash Child {n}")), now())

@@ -400,16 +400,20 @@ async fn a_unit_of_work_writes_nothing_until_it_commits() {
             outcome: "Agreed".into(),
         })
         .unwrap();
-        assert!(tx
+        let e = tx
             .apply(Event::Resolve {
                 at: now(),
                 outcome: "Again".into(),
             })
-            .is_err());
+            .unwrap_err();
+        assert_eq!(e.code(), "database");
+        assert!(e.to_string().contains("applies one event"), "{e}");
     }
     // A unit with no event has nothing to log.
     let tx = s.begin_case(&r).await.unwrap();
-    assert!(tx.commit(now()).await.is_err());
+    let e = tx.commit(now()).await.unwrap_err();
+    assert_eq!(e.code(), "database");
+    assert!(e.to_string().contains("without an event"), "{e}");
     assert_eq!(s.verify_audit().await.unwrap(), before);
     assert!(s.case_file(&r).await.unwrap().engine.is_open());
 

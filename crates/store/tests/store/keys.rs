@@ -319,7 +319,9 @@ async fn rotating_the_key_re_encrypts_the_store() {
     let new = key_of(&dir);
     assert_ne!(old, new);
     let db = dir.join("escalate.db");
-    assert!(python_sqlcipher(&db, Some(&old.expose_hex()), "SELECT count(*) FROM cases").is_err());
+    let refused =
+        python_sqlcipher(&db, Some(&old.expose_hex()), "SELECT count(*) FROM cases").unwrap_err();
+    assert!(refused.contains("file is not a database"), "{refused}");
     assert!(
         python_sqlcipher(&db, Some(&new.expose_hex()), "SELECT child_name FROM cases")
             .unwrap()

@@ -4,7 +4,7 @@
 //! caches the replay of the log, the dashboard as it was. Once only, and a crash inside
 //! the conversion leaves a store that converts next time.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -421,16 +421,20 @@ async fn a_store_from_before_the_log_converts_exactly_and_once() {
 #[tokio::test]
 #[ignore = "run by legacy::a_crash_inside_the_conversion_changes_nothing"]
 async fn convert_child() {
-    let (Some(dir), Some(key)) = (
-        std::env::var_os("ESCALATE_LEGACY_DIR"),
-        std::env::var("ESCALATE_LEGACY_KEY").ok(),
-    ) else {
-        return;
-    };
+    const PARENT: &str = "legacy::a_crash_inside_the_conversion_changes_nothing";
+    let dir = from_parent("ESCALATE_LEGACY_DIR", PARENT);
+    let key = from_parent("ESCALATE_LEGACY_KEY", PARENT);
     let key = DataKey::from_hex(&key).unwrap();
-    let store = Store::open_with_key(Path::new(&dir), &key).await.unwrap();
-    println!("converted");
-    store.close().await;
+    match Store::open_with_key(Path::new(&dir), &key).await {
+        Ok(store) => {
+            println!("converted");
+            store.close().await;
+        }
+        Err(e) => {
+            println!("refused {} {e}", e.code());
+            panic!("the store did not open: {e}");
+        }
+    }
 }
 
 fn child(dir: &Path, key: &DataKey, fault: Option<&str>) -> std::process::Child {
@@ -453,19 +457,23 @@ fn child(dir: &Path, key: &DataKey, fault: Option<&str>) -> std::process::Child 
     cmd.spawn().unwrap()
 }
 
-/// Wait for a child, killing it if it outlives `limit`.
-fn wait_bounded(mut c: std::process::Child, limit: Duration) -> std::process::ExitStatus {
+/// Wait for a child, killing it if it outlives `limit`: its status and what it printed
+/// (a few lines, which the pipe holds while it runs).
+fn wait_bounded(mut c: std::process::Child, limit: Duration) -> (std::process::ExitStatus, String) {
     let start = Instant::now();
-    loop {
+    let status = loop {
         if let Some(status) = c.try_wait().unwrap() {
-            return status;
+            break status;
         }
         if start.elapsed() > limit {
             c.kill().unwrap();
-            return c.wait().unwrap();
+            break c.wait().unwrap();
         }
         std::thread::sleep(Duration::from_millis(10));
-    }
+    };
+    let mut said = String::new();
+    c.stdout.take().unwrap().read_to_string(&mut said).unwrap();
+    (status, said)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -479,11 +487,11 @@ async fn a_crash_inside_the_conversion_changes_nothing() {
     // and before the commit: the next open finds the old store and converts it.
     let dir = tmp.path().join("exit");
     copy_store(&pristine, &dir);
-    let status = wait_bounded(
+    let (status, said) = wait_bounded(
         child(&dir, &key, Some("legacy-converted:exit")),
         Duration::from_secs(60),
     );
-    assert_eq!(status.code(), Some(86), "the fault was not reached");
+    assert_eq!(status.code(), Some(86), "the fault was not reached: {said}");
     assert_eq!(entries(&dir, &key).await, before, "nothing was committed");
     assert!(tables(&dir, &key)
         .await
@@ -496,11 +504,14 @@ async fn a_crash_inside_the_conversion_changes_nothing() {
     // A failure there is an error that names the conversion and leaves the old store.
     let dir = tmp.path().join("fail");
     copy_store(&pristine, &dir);
-    let status = wait_bounded(
+    let (status, said) = wait_bounded(
         child(&dir, &key, Some("legacy-converted")),
         Duration::from_secs(60),
     );
-    assert!(!status.success());
+    assert!(!status.success(), "{said}");
+    assert!(said.contains("refused store.open "), "{said}");
+    assert!(said.contains("could not be converted"), "{said}");
+    assert!(said.contains("nothing was changed"), "{said}");
     assert_eq!(entries(&dir, &key).await, before);
     let store = Store::open_with_key(&dir, &key).await.unwrap();
     assert_converted(&store, &before).await;
@@ -512,8 +523,12 @@ async fn a_crash_inside_the_conversion_changes_nothing() {
     let dir = tmp.path().join("timed");
     copy_store(&pristine, &dir);
     let started = Instant::now();
-    let status = wait_bounded(child(&dir, &key, None), Duration::from_secs(60));
-    assert!(status.success());
+    let (status, said) = wait_bounded(child(&dir, &key, None), Duration::from_secs(60));
+    assert!(status.success(), "{said}");
+    assert!(
+        said.lines().any(|l| l.ends_with("converted")),
+        "the child did not open the store: {said}"
+    );
     let span = started.elapsed().as_millis() as u64 + 1;
     let mut rng = Instant::now().elapsed().as_nanos() as u64 | 1;
     let (mut converted_by_child, mut committed) = (0, 0);

@@ -293,9 +293,10 @@ fn hostile_inputs() -> Vec<(&'static str, Vec<u8>)> {
 #[test]
 #[ignore = "run by parsers::parsers_use_bounded_memory_whatever_the_length_fields_say"]
 fn memory_child() {
-    let Ok(mode) = std::env::var("ESCALATE_MEMORY_CHILD") else {
-        return;
-    };
+    let mode = crate::support::from_parent(
+        "ESCALATE_MEMORY_CHILD",
+        "parsers::parsers_use_bounded_memory_whatever_the_length_fields_say",
+    );
     let inputs = hostile_inputs();
     let key_file = key_json().to_vec();
     let mut verdicts = Vec::with_capacity(inputs.len() + 1);
@@ -358,8 +359,10 @@ fn parsers_use_bounded_memory_whatever_the_length_fields_say() {
     }
     // The cap is real: the same child allocating 8 MiB under it dies.
     let control = run_memory_child("control");
+    let said = String::from_utf8_lossy(&control.stderr);
     assert!(
-        !control.status.success(),
-        "the allocation cap did not stop an 8 MiB allocation"
+        !control.status.success()
+            && said.contains(&format!("memory allocation of {} bytes failed", 8 * BOUND)),
+        "the allocation cap did not stop an 8 MiB allocation: {said}"
     );
 }

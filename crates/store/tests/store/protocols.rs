@@ -335,6 +335,15 @@ fn a_version_move_never_changes_a_closed_case() {
                 clock.set(at);
                 let refused = s.move_protocol(&r, to, at).await;
                 prop_assert!(refused.is_err(), "a closed case moved");
+                // Refused as closed; or, asked for the version it already runs under,
+                // refused naming `to` before its state is looked at.
+                let e = refused.unwrap_err();
+                let expected = if before.protocol.version == to {
+                    "field.invalid"
+                } else {
+                    "case.closed"
+                };
+                prop_assert_eq!(e.code(), expected, "{}", e);
                 let after = s.case_file(&r).await.unwrap();
                 prop_assert_eq!(&before.events, &after.events);
                 prop_assert_eq!(&before.engine, &after.engine);

@@ -18,12 +18,9 @@ const CASES: usize = 12;
 #[tokio::test]
 #[ignore = "run by the rotation tests"]
 async fn rotate_child() {
-    let (Some(dir), Some(keys)) = (
-        std::env::var_os("ESCALATE_ROTATE_DIR"),
-        std::env::var_os("ESCALATE_ROTATE_KEYS"),
-    ) else {
-        return;
-    };
+    const PARENT: &str = "the rotation tests";
+    let dir = from_parent("ESCALATE_ROTATE_DIR", PARENT);
+    let keys = from_parent("ESCALATE_ROTATE_KEYS", PARENT);
     let keys = FileKeys(keys.into());
     let mut store = Store::open(Path::new(&dir), Some(&pass()), &keys)
         .await

@@ -294,3 +294,14 @@ pub fn names(dir: &Path) -> Vec<String> {
     v.sort();
     v
 }
+
+/// What a parent test passed its child in `var`. A child is a test of this binary
+/// that its parent runs with `--ignored --exact`; run any other way (a plain
+/// `--ignored` run, say) it fails rather than passing having done nothing.
+#[track_caller]
+pub fn from_parent(var: &str, parent: &str) -> String {
+    match std::env::var(var) {
+        Ok(v) => v,
+        Err(_) => panic!("this test is run as a child by {parent}, which sets {var}: run {parent}"),
+    }
+}
