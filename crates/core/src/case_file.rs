@@ -84,6 +84,7 @@ impl CaseFile {
             self.engine.route.as_deref(),
         )?
         .stages;
+        let next = self.engine.next_steps(self.protocol)?;
         let c = &self.case;
         Ok(CaseDetail {
             reference: c.reference.clone(),
@@ -115,6 +116,7 @@ impl CaseFile {
                 .collect(),
             status,
             plan,
+            next,
         })
     }
 

@@ -462,6 +462,9 @@ pub struct CaseDetail {
     /// Each formal stage's due date on the case's route, had every stage run to its
     /// limit from the outset.
     pub plan: Vec<crate::PlannedStage<'static>>,
+    /// What the lead may do next: where the case may escalate to, which deadlines may
+    /// be extended, the routes it may switch to.
+    pub next: crate::NextSteps,
 }
 
 /// A notification the protocol required, marked as sent.
