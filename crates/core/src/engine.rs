@@ -255,7 +255,10 @@ impl EngineError {
 /// A route by the id a case keeps (`None`: the standard route), or the error that its
 /// protocol no longer has it.
 #[inline]
-pub(crate) fn route_of<'a>(protocol: &'a Protocol, route: Option<&str>) -> Result<RouteView<'a>, EngineError> {
+pub(crate) fn route_of<'a>(
+    protocol: &'a Protocol,
+    route: Option<&str>,
+) -> Result<RouteView<'a>, EngineError> {
     protocol
         .route(route)
         .ok_or_else(|| EngineError::UnknownRoute {
