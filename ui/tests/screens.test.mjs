@@ -191,9 +191,11 @@ test("new difference: a field error from the shell marks the input it names, by 
   await page.getByLabel("Child's name").fill("Test Child");
   await page.getByLabel("Category of disagreement").fill("Threshold");
   await page.getByLabel(/Summary of the concern/).fill("Summary.");
-  // The same agency on both sides: the shell refuses it, naming receiving_agency.
+  // The same agency on both sides: the shell refuses it, naming receiving_agency (the
+  // real command's refusal, from the fixtures).
   const raising = await page.locator("#raising_agency").inputValue();
   await page.locator("#receiving_agency").fill(raising.toUpperCase());
+  await page.evaluate((error) => (window.__refuseNext = { cmd: "create_case", error }), fixtures.create_case.refused_same_agency);
   await page.getByRole("button", { name: "Open the difference" }).click();
   const alert = page.getByRole("alert").filter({ hasText: "must differ from the raising agency" });
   await alert.waitFor();
@@ -353,6 +355,7 @@ test("settings and audit trail", async () => {
   await page.waitForFunction(() => window.__calls.some((c) => c.cmd === "update_profile"));
   assert.equal((await calls(page, "update_profile"))[0].args.profile.auto_lock_minutes, 5);
   await page.getByLabel("Day", { exact: true }).fill("31/12/1985");
+  await page.evaluate((error) => (window.__refuseNext = { cmd: "add_closure_day", error }), fixtures.add_closure_day.refused_early);
   await page.getByRole("button", { name: "Add closure day" }).click();
   await page.getByRole("alert").filter({ hasText: "day: 1985-12-31" }).waitFor();
   assert.equal(await page.locator("#closure-day").getAttribute("aria-invalid"), "true");
