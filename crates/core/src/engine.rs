@@ -207,6 +207,8 @@ pub struct CaseStatus<'a> {
     pub next_step: &'a str,
     /// The stage's checklist, in the protocol's words.
     pub actions: &'a [String],
+    /// What the stage's record holds (its words and fields), on the case's route.
+    pub record: &'a crate::protocol::RecordRule,
     pub contacts: Vec<Contact<'a>>,
     pub forms: Vec<FormDue<'a>>,
     /// What the stage record still needs before the case may be escalated.
@@ -764,6 +766,7 @@ impl<'c> Engine<'c> {
             deadlines,
             next_step,
             actions: &stage.actions,
+            record: &stage.record,
             contacts,
             forms,
             escalation_blockers: if case.is_open() {
