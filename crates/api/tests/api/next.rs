@@ -53,8 +53,14 @@ async fn intake_offers_a_later_start_with_the_role_the_protocol_names_and_the_st
         .unwrap();
     let standard = &iro.routes[0];
     assert!(standard.standard && standard.question.is_none());
-    assert_eq!(standard.openings[0].stage, 1);
-    assert!(standard.openings[0].leaves_out.is_empty());
+    // The informal step and the first formal stage need nothing to open at.
+    let direct: Vec<u8> = standard
+        .openings
+        .iter()
+        .filter(|t| t.leaves_out.is_empty())
+        .map(|t| t.stage)
+        .collect();
+    assert_eq!(direct, vec![0, 1]);
     let three = standard.openings.iter().find(|t| t.stage == 3).unwrap();
     let left: Vec<u8> = three.leaves_out.iter().map(|s| s.number).collect();
     assert_eq!(left, vec![1, 2]);
@@ -115,8 +121,7 @@ async fn intake_offers_a_later_start_with_the_role_the_protocol_names_and_the_st
 }
 
 #[tokio::test]
-async fn a_case_offers_escalation_once_its_record_is_in_then_the_extension_and_the_switch_it_accepts(
-) {
+async fn a_case_offers_the_escalation_the_extension_and_the_switch_it_accepts() {
     let dir = tempfile::tempdir().unwrap();
     let lead = store(dir.path(), "western-bay").await;
     let now = t("2026-11-02T09:30");
@@ -127,26 +132,33 @@ async fn a_case_offers_escalation_once_its_record_is_in_then_the_extension_and_t
         .await
         .unwrap();
     let c = cases::detail(&lead, &r, now).await.unwrap();
-    // Stage 1 needs its record first: no escalation is offered, and the move is refused.
-    assert!(!c.status.escalation_blockers.is_empty());
-    assert!(c.next.escalation.is_empty());
-    assert!(
-        c.next.extendable.is_empty(),
-        "Stage 1's timescale may not be extended"
-    );
-    let e = cases::escalate(&lead, &r, None, None, now)
-        .await
-        .unwrap_err();
-    assert_eq!(e.code, ErrorCode::StageRequirementsMissing);
-
-    cases::record_stage(&lead, &r, record(1, 2, false), now)
-        .await
-        .unwrap();
-    let c = cases::detail(&lead, &r, t("2026-11-02T11:00"))
-        .await
-        .unwrap();
+    // At Stage 1: Stage 2 is the one place to go, and nothing may be extended (Stage 1
+    // has no dated timescale).
+    assert!(c.status.escalation_blockers.is_empty());
     let targets: Vec<u8> = c.next.escalation.iter().map(|t| t.stage).collect();
     assert_eq!(targets, vec![2]);
+    assert!(c.next.extendable.is_empty());
+    let e = cases::extend_deadline(
+        &lead,
+        &r,
+        cases::ExtensionRequest {
+            deadline: "timescale".into(),
+            to: Due::EndOfDay("2026-12-31".parse().unwrap()),
+            agreed_by: "Pat Lee".into(),
+            agreed_on: "2026-11-02".parse().unwrap(),
+            reason: "Late.".into(),
+        },
+        now,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        (e.code, e.field.as_deref()),
+        (ErrorCode::DeadlineUnknown, Some("deadline"))
+    );
+    cases::record_stage(&lead, &r, record(1, 2, false), t("2026-11-02T10:30"))
+        .await
+        .unwrap();
     let stage = cases::escalate(&lead, &r, Some(2), None, t("2026-11-02T11:00"))
         .await
         .unwrap();
@@ -201,7 +213,11 @@ async fn a_case_offers_escalation_once_its_record_is_in_then_the_extension_and_t
         .filter(|r| r.current)
         .map(|r| r.id.as_str())
         .collect();
-    assert_eq!(current, vec!["standard"]);
+    assert_eq!(
+        current,
+        vec!["dissent"],
+        "the standard route, by the id the protocol names it"
+    );
     let appeal = c.next.routes.iter().find(|r| r.id == "appeal").unwrap();
     let switch = appeal.switch.as_ref().unwrap();
     assert!(switch.stay);
