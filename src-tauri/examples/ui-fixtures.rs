@@ -1,8 +1,11 @@
 //! Writes the answers the UI tests' fake backend gives, keyed by the command that gives
 //! them. The lead's answers come from the real commands on Tauri's mock runtime, over
 //! a real demo store; the Board's are computed from the same cases as if each had been
-//! exported and imported. Every key must be a command in the table, so the fake backend
-//! cannot answer a command the shell does not register. Usage: ui-fixtures OUT.json
+//! exported and imported. The answers the UI offers (a case's next steps, intake's
+//! routes and openings, plan dues in words) and the refusals its tests show are the
+//! real engine's too, so the fake backend decides no rule. Every key must be a command
+//! in the table, so the fake backend cannot answer a command the shell does not
+//! register. Usage: ui-fixtures OUT.json
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -698,6 +698,8 @@ impl JumpRule<'_> {
     }
 }
 
+/// The rule for a move on `route` that goes past `skipped` (the formal stages between
+/// where it leaves and where it goes).
 pub(crate) fn jump_rule<'p>(
     protocol: &'p Protocol,
     route: &RouteView<'_>,
