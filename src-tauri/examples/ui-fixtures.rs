@@ -1,8 +1,11 @@
 //! Writes the answers the UI tests' fake backend gives, keyed by the command that gives
 //! them. The lead's answers come from the real commands on Tauri's mock runtime, over
 //! a real demo store; the Board's are computed from the same cases as if each had been
-//! exported and imported. Every key must be a command in the table, so the fake backend
-//! cannot answer a command the shell does not register. Usage: ui-fixtures OUT.json
+//! exported and imported. The answers the UI offers (a case's next steps, intake's
+//! routes and openings, plan dues in words) and the refusals its tests show are the
+//! real engine's too, so the fake backend decides no rule. Every key must be a command
+//! in the table, so the fake backend cannot answer a command the shell does not
+//! register. Usage: ui-fixtures OUT.json
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -37,6 +40,7 @@ fn lead_answers(dir: &std::path::Path) -> Result<Map<String, Value>, Failure> {
     for cmd in [
         "app_status",
         "protocols",
+        "intake_options",
         "audit_trail",
         "installed_protocols",
         "calendar_coverage",
@@ -73,6 +77,7 @@ fn lead_answers(dir: &std::path::Path) -> Result<Map<String, Value>, Failure> {
     out.insert("case_plan".into(), Value::Object(plans));
     out.insert("report_forms".into(), Value::Object(forms));
     out.insert("preview_report".into(), Value::Object(previews));
+    refusals(&w, &mut out)?;
     ask("lock", json!({}))?;
     Ok(out)
 }
@@ -134,14 +139,15 @@ fn partnership_protocol(
     let mut second = case;
     second["case"]["child_name"] = json!("Noah Price");
     ask("create_case", second)?;
-    ask(
+    let escalated = ask(
         "escalate_skipping",
         json!({"reference": reference, "toStage": 4, "reason": null,
                "skip": {"reason": "No interagency meeting needed: managers agreed by phone.",
                         "decided_by": "Sam Patel", "role": null}}),
     )?;
+    out.insert("escalate_skipping".into(), escalated);
     let today = now().date();
-    ask(
+    let extended = ask(
         "extend_deadline",
         json!({"reference": reference, "request": {
             "deadline": "timescale",
@@ -149,6 +155,7 @@ fn partnership_protocol(
             "agreed_by": "Jo Reed, DSP Business Unit manager", "agreed_on": today,
             "reason": "The police report is not yet available."}}),
     )?;
+    out.insert("extend_deadline".into(), extended);
     // A newer version: Stage 4 on the urgent route within 3 working days, the cap 8.
     choose(
         "darlington-urgent-v2.toml",
@@ -180,6 +187,58 @@ fn partnership_protocol(
     choose("iro-handbook-style.toml", &std::fs::read_to_string(iro)?)?;
     ask("install_protocol", json!({}))?;
     std::env::remove_var("ESCALATE_E2E_OPEN_DIR");
+    Ok(())
+}
+
+/// The refusals the UI tests show, as the real commands give them (the fake backend
+/// re-codes no rule): a case whose receiving agency is the raising one, a closure day
+/// outside the calendar's range. Then a route switch of the urgent case, once its
+/// detail is kept, for its answer.
+fn refusals(
+    w: &tauri::WebviewWindow<tauri::test::MockRuntime>,
+    out: &mut Map<String, Value>,
+) -> Result<(), Failure> {
+    let same_agency = json!({"case": {
+        "child_name": "Test Child", "child_dob": null, "child_identifiers": "",
+        "category": "Threshold", "summary": "Summary.",
+        "raising_agency": "Hummersknott Academy", "raising_sector": "schools",
+        "raising_professional": null,
+        "receiving_agency": "HUMMERSKNOTT ACADEMY", "receiving_sector": "local-authority",
+        "receiving_professional": null, "protocol": "western-bay", "opened_at": null,
+        "immediate_risk": null, "stage": null, "route": null, "skip": null,
+    }});
+    let Err(refused) = send(w, "create_case", same_agency) else {
+        return Err("a case whose receiving agency is the raising one was opened".into());
+    };
+    let opened = out["list_cases"]["open"][0]["reference"].clone();
+    out.insert(
+        "create_case".into(),
+        json!({"reference": opened, "refused_same_agency": refused}),
+    );
+    let Err(refused) = send(
+        w,
+        "add_closure_day",
+        json!({"day": "1985-12-31", "note": "Before the calendar"}),
+    ) else {
+        return Err("a closure day before the calendar's range was added".into());
+    };
+    out.insert("add_closure_day".into(), json!({"refused_early": refused}));
+    let urgent = out["case_detail"]
+        .as_object()
+        .and_then(|all| {
+            all.values()
+                .find(|c| c["child_name"] == "Maya Lund")
+                .map(|c| c["reference"].clone())
+        })
+        .ok_or("no urgent case")?;
+    let switched = send(
+        w,
+        "switch_route",
+        json!({"reference": urgent, "route": "standard", "reason": "The risk has passed.",
+               "toStage": null}),
+    )
+    .map_err(|e| format!("switch_route refused: {e}"))?;
+    out.insert("switch_route".into(), switched);
     Ok(())
 }
 

@@ -67,3 +67,48 @@ test("the UI reaches the shell only through the generated commands", () => {
     }
   }
 });
+
+// Issue 15: the engine answers "what may I do next" (the case's `next`, `intake_options`,
+// each plan due's `due_text`); the UI offers those answers and re-codes no rule of a
+// protocol, and neither does its fake shell. Reading one of the protocol's rule-bearing
+// keys (which stages a route takes, who may skip, which deadline may be extended, when
+// immediate risk opens a higher stage, a route's own timescales, the standard route's
+// name or id) outside the generated files would be re-coding the engine.
+const RULE_KEYS = [
+  [/\buse_stages\b/, "a route's stages (RouteView::stages)"],
+  [/\.skipping\b/, "the rule on skipping (check_jump)"],
+  [/\bhigher_stage\b/, "immediate risk's higher stage (check_jump)"],
+  [/\.extension\b/, "an extension rule (the engine's extendable deadlines)"],
+  [/\btimescales\b/, "a route's own timescales (RouteView::timescale)"],
+  [/\bstandard_route\b/, "the standard route (RouteView::name, Protocol::route)"],
+  [/["'`]standard["'`]/, "the standard route's default id"],
+  [/\.informal\b/, "which stages are formal (the plan, the targets)"],
+];
+
+test("the UI and its fake shell re-code no rule of the engine", () => {
+  assert.ok(!fs.existsSync(path.join(src, "lib/routes.ts")), "src/lib/routes.ts re-coded the engine's routes: it must stay gone");
+  const fake = fs.readFileSync(new URL("./fake-backend.js", import.meta.url), "utf8");
+  const all = [...sources().filter(([f]) => !GENERATED.includes(f)), ["../tests/fake-backend.js", fake]];
+  assert.ok(all.some(([f]) => f === "screens/CaseView.svelte") && all.some(([f]) => f === "screens/NewCase.svelte"));
+  for (const [file, text] of all) {
+    assert.ok(!/lib\/routes/.test(text), `${file} imports lib/routes`);
+    for (const [pattern, rule] of RULE_KEYS) {
+      const hit = text.match(pattern);
+      assert.equal(hit, null, `${file} reads ${hit?.[0]}: ${rule} is the engine's answer, not the UI's`);
+    }
+  }
+  // The screens offer the engine's answers.
+  const caseView = all.find(([f]) => f === "screens/CaseView.svelte")[1];
+  for (const answer of ["next.escalation", "next.extendable", "next.routes", "due_text"]) {
+    assert.ok(caseView.includes(answer), `CaseView offers the engine's ${answer}`);
+  }
+  assert.ok(all.find(([f]) => f === "screens/NewCase.svelte")[1].includes("intakeOptions()"));
+  // The fake shell refuses nothing a command's rules would: its refusals of case moves,
+  // intake and closure days are the real commands', kept in the fixtures.
+  for (const cmd of ["create_case", "escalate_skipping", "switch_route", "extend_deadline", "add_closure_day", "intake_options"]) {
+    const handler = fake.match(new RegExp(`\\n    ${cmd}: ([^\\n]*)`));
+    assert.ok(handler, `the fake backend answers ${cmd}`);
+    assert.ok(handler[1].includes("fixtures.") || cmd === "add_closure_day", `${cmd} answers from the fixtures: ${handler[1]}`);
+    assert.ok(!handler[1].includes("fail("), `${cmd} decides a refusal itself: ${handler[1]}`);
+  }
+});

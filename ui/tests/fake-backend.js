@@ -1,7 +1,8 @@
 // The shell, faked for browser tests: answers commands from fixtures that the real
 // commands gave over a demo store (src-tauri/examples/ui-fixtures.rs, keyed by
 // command), records each call, and rejects with {code, field?, message} the way the
-// shell does. `known` is the generated list of commands the shell registers (and the
+// shell does. It decides no rule of the engine: where a test needs a refusal, the test
+// asks for the real command's, kept in the fixtures (`window.__refuseNext`). `known` is the generated list of commands the shell registers (and the
 // plugin commands it grants): any other name is refused as the shell refuses it, and
 // tests/commands.test.mjs fails if a handler here answers one.
 export function installFakeBackend({ fixtures, mode, known }) {
@@ -75,29 +76,12 @@ export function installFakeBackend({ fixtures, mode, known }) {
       fixtures.case_detail[a.reference] ?? fail("case.not_found", `no case with reference '${a.reference}'`, "reference"),
     chronology: () => [],
     protocols: () => fixtures.protocols,
-    create_case: (a) => {
-      if (!a.case.child_name) fail("field.invalid", "child_name: is required: it must not be empty", "child_name");
-      if (a.case.receiving_agency.toLowerCase() === a.case.raising_agency.toLowerCase())
-        fail(
-          "field.invalid",
-          "receiving_agency: must differ from the raising agency: a disagreement inside one agency follows that agency's own arrangements",
-          "receiving_agency",
-        );
-      return fixtures.list_cases.open[0].reference;
-    },
+    intake_options: () => fixtures.intake_options,
+    create_case: () => fixtures.create_case.reference,
     escalate_case: () => 2,
-    escalate_skipping: (a) => {
-      if (!a.skip.reason) fail("field.empty", "skip.reason: is required: it must not be empty", "skip.reason");
-      return a.toStage;
-    },
-    switch_route: (a) => {
-      if (!a.reason) fail("field.empty", "reason: is required: it must not be empty", "reason");
-      return a.toStage ?? 1;
-    },
-    extend_deadline: (a) => {
-      if (!a.request.agreed_by) fail("field.empty", "agreed_by: is required: it must not be empty", "agreed_by");
-      return null;
-    },
+    escalate_skipping: () => fixtures.escalate_skipping,
+    switch_route: () => fixtures.switch_route,
+    extend_deadline: () => fixtures.extend_deadline,
     case_plan: (a) => fixtures.case_plan[a.reference],
     preview_protocol_move: (a) => fixtures.preview_protocol_move[a.reference],
     move_protocol: (a) => ({ ...fixtures.preview_protocol_move[a.reference], moved: true }),
@@ -132,11 +116,7 @@ export function installFakeBackend({ fixtures, mode, known }) {
     },
     update_profile: (a) => a.profile,
     closure_days: () => [],
-    add_closure_day: (a) => {
-      if (a.day < "1990-01-01")
-        fail("field.invalid", `day: ${a.day} is outside the calendar's range: use a date from 1990-01-01 to 2100-12-31`, "day");
-      return [{ day: a.day, note: a.note }];
-    },
+    add_closure_day: (a) => [{ day: a.day, note: a.note }],
     remove_closure_day: () => [],
     audit_trail: () => fixtures.audit_trail,
     ui_ready: () => null,

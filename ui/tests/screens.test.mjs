@@ -191,9 +191,11 @@ test("new difference: a field error from the shell marks the input it names, by 
   await page.getByLabel("Child's name").fill("Test Child");
   await page.getByLabel("Category of disagreement").fill("Threshold");
   await page.getByLabel(/Summary of the concern/).fill("Summary.");
-  // The same agency on both sides: the shell refuses it, naming receiving_agency.
+  // The same agency on both sides: the shell refuses it, naming receiving_agency (the
+  // real command's refusal, from the fixtures).
   const raising = await page.locator("#raising_agency").inputValue();
   await page.locator("#receiving_agency").fill(raising.toUpperCase());
+  await page.evaluate((error) => (window.__refuseNext = { cmd: "create_case", error }), fixtures.create_case.refused_same_agency);
   await page.getByRole("button", { name: "Open the difference" }).click();
   const alert = page.getByRole("alert").filter({ hasText: "must differ from the raising agency" });
   await alert.waitFor();
@@ -353,6 +355,7 @@ test("settings and audit trail", async () => {
   await page.waitForFunction(() => window.__calls.some((c) => c.cmd === "update_profile"));
   assert.equal((await calls(page, "update_profile"))[0].args.profile.auto_lock_minutes, 5);
   await page.getByLabel("Day", { exact: true }).fill("31/12/1985");
+  await page.evaluate((error) => (window.__refuseNext = { cmd: "add_closure_day", error }), fixtures.add_closure_day.refused_early);
   await page.getByRole("button", { name: "Add closure day" }).click();
   await page.getByRole("alert").filter({ hasText: "day: 1985-12-31" }).waitFor();
   assert.equal(await page.locator("#closure-day").getAttribute("aria-invalid"), "true");
@@ -628,6 +631,9 @@ test("case on an urgent route: the route, a stage left out, an extended deadline
   const row = page.locator(`tr[data-deadline=timescale]`);
   assert.ok((await row.textContent()).includes(`extended to ${extended.due_text} (agreed by ${extended.extended.agreed_by}`));
   assert.match(await page.locator(`tr[data-deadline=urgent-cap]`).textContent(), /Overall limit:/);
+  // An "Extend…" button for each deadline the engine offers, and no other.
+  assert.ok(c.next.extendable.length > 0);
+  assert.equal(await page.getByRole("button", { name: /^Extend: / }).count(), c.next.extendable.length);
   assert.match(await page.locator("ul.limits").textContent(), /Overall limit/);
   await accessible(page, "case on an urgent route");
   // The newer version: each deadline before and after, then a confirmation.
@@ -672,8 +678,16 @@ test("case: escalating past an optional stage asks why and who decided", async (
   await page.getByRole("button", { name: c.reference }).click();
   await page.getByRole("heading", { name: /Noah Price/ }).waitFor();
   await page.getByRole("button", { name: "Escalate", exact: true }).click();
+  // The choices are the engine's targets: the next stage, then each later one a
+  // recorded decision may reach.
+  const offered = c.next.escalation.filter((t) => t.leaves_out.length === 0 || t.decision);
+  assert.deepEqual(offered.map((t) => t.stage), [3, 4]);
+  const values = await page.getByLabel("Escalate to").locator("option").evaluateAll((os) => os.map((o) => o.value));
+  assert.deepEqual(values, ["", "4"]);
   await page.getByLabel("Escalate to").selectOption("4");
   await page.getByLabel("Why they are left out").waitFor();
+  assert.match(await page.locator("fieldset").filter({ hasText: "Leaving out Stage 3" }).textContent(), /The protocol makes these stages optional/);
+  assert.equal(await page.getByLabel(/Their role/).count(), 0, "the protocol names no role that decides, and Stage 3 is optional");
   await accessible(page, "escalate past an optional stage");
   await page.getByLabel("Why they are left out").fill("No meeting needed.");
   await page.getByLabel("Who decided").fill("Sam Patel");

@@ -11,6 +11,7 @@ pub mod error;
 pub mod export;
 pub mod files;
 pub mod keys;
+pub mod next;
 pub mod present;
 pub mod reports;
 pub mod session;

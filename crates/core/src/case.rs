@@ -671,6 +671,56 @@ struct Jump {
     by_risk: bool,
 }
 
+/// What the protocol's rules make of a move that goes past `skipped`: the one answer
+/// both the move's check ([`check_jump`]) and the offer of moves (`crate::next`) read,
+/// so what is offered is what is accepted.
+pub(crate) struct JumpRule<'p> {
+    /// The first stage gone past that is neither optional nor one the protocol's
+    /// `[skipping]` lets be skipped: no recorded decision may go past it.
+    pub blocked: Option<u8>,
+    /// A stage gone past is not optional, so a decision relies on `[skipping]`, and
+    /// must give the role of who decided (the protocol names it).
+    pub relies_on_rule: bool,
+    pub skipping: Option<&'p crate::protocol::Skipping>,
+    /// Immediate risk to the child, with its reason, may take the case past any stage.
+    pub by_risk_allowed: bool,
+}
+
+impl JumpRule<'_> {
+    /// A recorded decision may go past the stages.
+    pub fn decision_allowed(&self) -> bool {
+        self.blocked.is_none()
+    }
+
+    /// A decision must give the role of who decided.
+    pub fn role_needed(&self) -> bool {
+        self.relies_on_rule && self.skipping.is_some()
+    }
+}
+
+/// The rule for a move on `route` that goes past `skipped` (the formal stages between
+/// where it leaves and where it goes).
+pub(crate) fn jump_rule<'p>(
+    protocol: &'p Protocol,
+    route: &RouteView<'_>,
+    skipped: &[u8],
+) -> JumpRule<'p> {
+    let optional = |n: u8| route.stage(n).is_some_and(|s: &Stage| s.optional);
+    let skippable = |n: u8| {
+        optional(n)
+            || protocol
+                .skipping
+                .as_ref()
+                .is_some_and(|rule| rule.allows(n))
+    };
+    JumpRule {
+        blocked: skipped.iter().copied().find(|n| !skippable(*n)),
+        relies_on_rule: skipped.iter().any(|n| !optional(*n)),
+        skipping: protocol.skipping.as_ref(),
+        by_risk_allowed: protocol.immediate_risk.higher_stage,
+    }
+}
+
 /// Check a move from `from` (`None`: opening) to `to` that goes past `skipped`.
 fn check_jump(
     protocol: &Protocol,
@@ -691,26 +741,13 @@ fn check_jump(
             by_risk: false,
         });
     }
-    let by_risk = protocol.immediate_risk.higher_stage && has_risk;
-    let optional = |n: u8| route.stage(n).is_some_and(|s: &Stage| s.optional);
-    let skippable = |n: u8| {
-        optional(n)
-            || protocol
-                .skipping
-                .as_ref()
-                .is_some_and(|rule| rule.allows(n))
-    };
-    let role_words = match &protocol.skipping {
-        Some(rule) if skipped.iter().any(|n| !optional(*n)) => {
-            format!(" (and their role: the protocol says '{}' decides)", rule.by)
-        }
-        _ => String::new(),
-    };
+    let rule = jump_rule(protocol, route, skipped);
+    let by_risk = rule.by_risk_allowed && has_risk;
     match skip {
         Some(decision) => {
             non_empty("skip.reason", &decision.reason)?;
             non_empty("skip.decided_by", &decision.decided_by)?;
-            if let Some(n) = skipped.iter().copied().find(|n| !skippable(*n)) {
+            if let Some(n) = rule.blocked {
                 if by_risk {
                     return Ok(Jump {
                         decision: Some(decision),
@@ -720,22 +757,20 @@ fn check_jump(
                 return Err(TransitionError::SkipNotAllowed {
                     field: stage_field,
                     stage: n,
-                    words: protocol
+                    words: rule
                         .skipping
-                        .as_ref()
-                        .map(|rule| format!(" ({})", rule.words.trim()))
+                        .map(|s| format!(" ({})", s.words.trim()))
                         .unwrap_or_default(),
                 });
             }
-            let relies_on_rule = skipped.iter().any(|n| !optional(*n));
             let role = decision.role.filter(|r| !r.trim().is_empty());
-            if relies_on_rule && role.is_none() {
-                if let Some(rule) = &protocol.skipping {
+            if role.is_none() && rule.role_needed() {
+                if let Some(s) = rule.skipping {
                     return Err(TransitionError::Invalid {
                         field: "skip.role",
                         message: format!(
                             "give the role of who decided: the protocol says '{}' decides",
-                            rule.by
+                            s.by
                         ),
                     });
                 }
@@ -749,25 +784,146 @@ fn check_jump(
             decision: None,
             by_risk,
         }),
-        None if skipped.iter().all(|n| skippable(*n)) => {
-            Err(TransitionError::SkipDecisionRequired {
-                stages: skipped
-                    .iter()
-                    .map(u8::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                role: role_words,
-            })
-        }
-        None if !protocol.immediate_risk.higher_stage => {
-            Err(TransitionError::HigherStageNotAllowed {
-                words: protocol.immediate_risk.words.clone(),
-            })
-        }
+        None if rule.decision_allowed() => Err(TransitionError::SkipDecisionRequired {
+            stages: skipped
+                .iter()
+                .map(u8::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            role: match rule.skipping {
+                Some(s) if rule.relies_on_rule => {
+                    format!(" (and their role: the protocol says '{}' decides)", s.by)
+                }
+                _ => String::new(),
+            },
+        }),
+        None if !rule.by_risk_allowed => Err(TransitionError::HigherStageNotAllowed {
+            words: protocol.immediate_risk.words.clone(),
+        }),
         None => Err(TransitionError::ReasonRequired {
             field: reason_field,
             stage: to,
         }),
+    }
+}
+
+/// The stages an opening at `stage` on `route` goes past: the formal stages before it,
+/// where it is above the route's first; refused where the route lacks the stage.
+pub(crate) fn opening_path(
+    protocol: &Protocol,
+    route: &RouteView<'_>,
+    stage: u8,
+) -> Result<Vec<u8>, TransitionError> {
+    if route.stage(stage).is_none() {
+        return Err(TransitionError::UnknownStage {
+            field: "stage",
+            protocol: protocol.id.clone(),
+            stage,
+            known: route.stage_list(),
+        });
+    }
+    Ok(if stage > route.first_stage() {
+        between(route, None, stage)
+    } else {
+        Vec::new()
+    })
+}
+
+/// Where an escalation from `from` goes (`to_stage`, else the route's next stage) and
+/// the stages it goes past; refused where there is nowhere to go or the stage is not a
+/// higher one of the route.
+pub(crate) fn escalation_path(
+    protocol: &Protocol,
+    route: &RouteView<'_>,
+    from: u8,
+    to_stage: Option<u8>,
+) -> Result<(u8, Vec<u8>), TransitionError> {
+    let Escalation { next, to } = route
+        .escalation(from, to_stage)
+        .ok_or(TransitionError::NoNextStage { stage: from })?;
+    if route.stage(to).is_none() {
+        return Err(TransitionError::UnknownStage {
+            field: "to_stage",
+            protocol: protocol.id.clone(),
+            stage: to,
+            known: route.stage_list(),
+        });
+    }
+    if to <= from {
+        return Err(TransitionError::NotHigher { from, to });
+    }
+    let skipped = if to > next {
+        between(route, Some(from), to)
+    } else {
+        Vec::new()
+    };
+    Ok((to, skipped))
+}
+
+/// The stage a switch to `new` puts the case at: `to_stage`, else the stage it is at,
+/// where the new route has it.
+pub(crate) fn switch_stage(
+    new: &RouteView<'_>,
+    current: u8,
+    to_stage: Option<u8>,
+) -> Result<u8, TransitionError> {
+    let stage = to_stage.unwrap_or(current);
+    if new.stage(stage).is_none() {
+        return Err(TransitionError::StageNotOnRoute {
+            route: new.id().to_owned(),
+            stage,
+            known: new.stage_list(),
+        });
+    }
+    Ok(stage)
+}
+
+/// A deadline of an open case that an extension may name: the current stage's dated
+/// timescale (`timescale`), or a limit of the case's route that is counting; with the
+/// protocol's rule on extending it, where it has one.
+pub(crate) struct ExtensionCandidate<'p> {
+    /// `timescale` or the limit's id: what [`Event::Extend`] names.
+    pub deadline: &'p str,
+    /// The stage, for a timescale.
+    pub stage: Option<u8>,
+    /// The protocol's words for the deadline.
+    pub words: &'p str,
+    pub rule: Option<&'p crate::protocol::ExtensionRule>,
+}
+
+impl Case {
+    /// The deadlines an extension of this case at Stage `current` on `route` may name,
+    /// the timescale first: the move's check and the offer of extensions both read
+    /// this, so what is offered is what is accepted.
+    pub(crate) fn extension_candidates<'p>(
+        &self,
+        route: &RouteView<'p>,
+        current: u8,
+    ) -> Vec<ExtensionCandidate<'p>> {
+        let timescale = route
+            .timescale(current)
+            .filter(|t| t.within.is_dated())
+            .map(|t| ExtensionCandidate {
+                deadline: "timescale",
+                stage: Some(current),
+                words: &t.words,
+                rule: t.extension.as_ref(),
+            });
+        timescale
+            .into_iter()
+            .chain(
+                route
+                    .limits()
+                    .iter()
+                    .filter(|l| self.limit_is_live(l))
+                    .map(|l| ExtensionCandidate {
+                        deadline: &l.id,
+                        stage: None,
+                        words: &l.words,
+                        rule: l.extension.as_ref(),
+                    }),
+            )
+            .collect()
     }
 }
 
@@ -782,22 +938,9 @@ impl Case {
             .route(opening.route.as_deref())
             .ok_or_else(|| unknown_route(protocol, opening.route.as_deref().unwrap_or("")))?;
         let route_id = route.case_id();
-        let first = route.first_stage();
-        let stage = opening.stage.unwrap_or(first);
-        if route.stage(stage).is_none() {
-            return Err(TransitionError::UnknownStage {
-                field: "stage",
-                protocol: protocol.id.clone(),
-                stage,
-                known: route.stage_list(),
-            });
-        }
+        let stage = opening.stage.unwrap_or(route.first_stage());
+        let skipped = opening_path(protocol, &route, stage)?;
         let risk = opening.immediate_risk.filter(|r| !r.trim().is_empty());
-        let skipped = if stage > first {
-            between(&route, None, stage)
-        } else {
-            Vec::new()
-        };
         let jump = check_jump(
             protocol,
             &route,
@@ -1230,26 +1373,8 @@ impl Case {
         not_before("at", at, "the start of the current stage", entry.started_at)?;
         let from = entry.stage;
         let route = self.route_view(protocol)?;
-        let Escalation { next, to } = route
-            .escalation(from, to_stage)
-            .ok_or(TransitionError::NoNextStage { stage: from })?;
-        if route.stage(to).is_none() {
-            return Err(TransitionError::UnknownStage {
-                field: "to_stage",
-                protocol: protocol.id.clone(),
-                stage: to,
-                known: route.stage_list(),
-            });
-        }
-        if to <= from {
-            return Err(TransitionError::NotHigher { from, to });
-        }
+        let (to, skipped) = escalation_path(protocol, &route, from, to_stage)?;
         let reason = reason.filter(|r| !r.trim().is_empty());
-        let skipped = if to > next {
-            between(&route, Some(from), to)
-        } else {
-            Vec::new()
-        };
         let jump = check_jump(
             protocol,
             &route,
@@ -1340,14 +1465,7 @@ impl Case {
             });
         }
         non_empty("reason", &reason)?;
-        let stage = to_stage.unwrap_or(current);
-        if new.stage(stage).is_none() {
-            return Err(TransitionError::StageNotOnRoute {
-                route: new.id().to_owned(),
-                stage,
-                known: new.stage_list(),
-            });
-        }
+        let stage = switch_stage(&new, current, to_stage)?;
         let new_id = new.case_id();
         match to_stage {
             // The same stage on the new route: its clock runs on.
@@ -1387,48 +1505,30 @@ impl Case {
         not_before("at", at, "the start of the current stage", entry.started_at)?;
         let current = entry.stage;
         let route = self.route_view(protocol)?;
-        let timescale = route.timescale(current).filter(|t| t.within.is_dated());
-        let known = || {
-            timescale
-                .map(|_| "timescale".to_owned())
-                .into_iter()
-                .chain(
-                    route
-                        .limits()
+        let candidates = self.extension_candidates(&route, current);
+        let Some(found) = candidates.iter().find(|c| c.deadline == deadline) else {
+            return Err(TransitionError::UnknownDeadline {
+                id: deadline,
+                known: if candidates.is_empty() {
+                    "none: no deadline of this stage is dated".to_owned()
+                } else {
+                    candidates
                         .iter()
-                        .filter(|l| self.limit_is_live(l))
-                        .map(|l| l.id.clone()),
-                )
-                .collect::<Vec<_>>()
-                .join(", ")
+                        .map(|c| c.deadline)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+            });
         };
-        let unknown = |id: &str| TransitionError::UnknownDeadline {
-            id: id.to_owned(),
-            known: match known() {
-                k if k.is_empty() => "none: no deadline of this stage is dated".to_owned(),
-                k => k,
-            },
-        };
-        let stage = if deadline == "timescale" {
-            let t = timescale.ok_or_else(|| unknown(&deadline))?;
-            if t.extension.is_none() {
-                return Err(TransitionError::ExtensionNotAllowed {
-                    what: format!("Stage {current}'s timescale"),
-                });
-            }
-            Some(current)
-        } else {
-            let limit = route
-                .limit(&deadline)
-                .filter(|l| self.limit_is_live(l))
-                .ok_or_else(|| unknown(&deadline))?;
-            if limit.extension.is_none() {
-                return Err(TransitionError::ExtensionNotAllowed {
-                    what: format!("the limit '{}'", limit.id),
-                });
-            }
-            None
-        };
+        if found.rule.is_none() {
+            return Err(TransitionError::ExtensionNotAllowed {
+                what: match found.stage {
+                    Some(n) => format!("Stage {n}'s timescale"),
+                    None => format!("the limit '{}'", found.deadline),
+                },
+            });
+        }
+        let stage = found.stage;
         non_empty("agreed_by", &new.agreed_by)?;
         non_empty("reason", &new.reason)?;
         if !matches!(new.to, Due::EndOfDay(_) | Due::At(_)) {

@@ -86,6 +86,7 @@ impl CaseFile {
             self.engine.route.as_deref(),
         )?
         .stages;
+        let next = self.engine.next_steps(self.protocol)?;
         let c = &self.case;
         Ok(CaseDetail {
             reference: c.reference.clone(),
@@ -118,6 +119,7 @@ impl CaseFile {
             status,
             plan,
             integrity: self.integrity.clone(),
+            next,
         })
     }
 

@@ -207,6 +207,8 @@ pub struct CaseStatus<'a> {
     pub next_step: &'a str,
     /// The stage's checklist, in the protocol's words.
     pub actions: &'a [String],
+    /// What the stage's record holds (its words and fields), on the case's route.
+    pub record: &'a crate::protocol::RecordRule,
     pub contacts: Vec<Contact<'a>>,
     pub forms: Vec<FormDue<'a>>,
     /// What the stage record still needs before the case may be escalated.
@@ -255,7 +257,10 @@ impl EngineError {
 /// A route by the id a case keeps (`None`: the standard route), or the error that its
 /// protocol no longer has it.
 #[inline]
-fn route_of<'a>(protocol: &'a Protocol, route: Option<&str>) -> Result<RouteView<'a>, EngineError> {
+pub(crate) fn route_of<'a>(
+    protocol: &'a Protocol,
+    route: Option<&str>,
+) -> Result<RouteView<'a>, EngineError> {
     protocol
         .route(route)
         .ok_or_else(|| EngineError::UnknownRoute {
@@ -761,6 +766,7 @@ impl<'c> Engine<'c> {
             deadlines,
             next_step,
             actions: &stage.actions,
+            record: &stage.record,
             contacts,
             forms,
             escalation_blockers: if case.is_open() {
@@ -806,6 +812,12 @@ pub struct PlannedStage<'a> {
     /// When the stage starts if every earlier stage runs to its limit.
     pub starts: Option<NaiveDateTime>,
     pub due: PlanDue,
+    /// `due` in words for people (`escalate_core::format::plan_due`).
+    pub due_text: String,
+    /// The protocol lets the stage be left out on a recorded decision.
+    pub optional: bool,
+    /// The protocol's words for the stage's timescale on this route, where it has one.
+    pub timescale_words: Option<&'a str>,
 }
 
 /// A limit's due date in a plan.
@@ -821,6 +833,8 @@ pub struct PlannedLimit<'a> {
     /// The run's first and last stage; `None` for the cap.
     pub stages: Option<(u8, u8)>,
     pub due: PlanDue,
+    /// `due` in words for people (`escalate_core::format::plan_due`).
+    pub due_text: String,
     /// The cap's id, where the cap falls due first and so sets this limit's due.
     pub capped_by: Option<&'a str>,
 }
@@ -984,6 +998,9 @@ pub fn plan_route<'a>(
             title: &stage.title,
             starts: start,
             due,
+            due_text: crate::format::plan_due(&due),
+            optional: stage.optional,
+            timescale_words: view.timescale_of(stage).map(|t| t.words.as_str()),
         });
         start = next_start;
     }
@@ -1000,12 +1017,14 @@ pub fn plan_route<'a>(
                     None => (None, None),
                 }
             };
+            let due = due.unwrap_or(PlanDue::NoLimit);
             PlannedLimit {
                 id: &l.id,
                 words: &l.words,
                 cap: l.cap,
                 stages: l.run(),
-                due: due.unwrap_or(PlanDue::NoLimit),
+                due,
+                due_text: crate::format::plan_due(&due),
                 capped_by,
             }
         })

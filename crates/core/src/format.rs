@@ -7,7 +7,7 @@
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 
-use crate::engine::Due;
+use crate::engine::{Due, PlanDue};
 
 // Written digit by digit rather than through chrono's format strings: the dashboard
 // writes one of these for each of thousands of cases, and this is a tenth of the cost.
@@ -71,6 +71,19 @@ pub fn due(d: &Due) -> String {
     }
 }
 
+/// When a stage or limit not yet reached would fall due, had every stage run to its
+/// limit: `due by 30/11/2026 at the latest`, `to be reached without delay`, `no time
+/// limit`, `timed from the end of Stage 2`.
+pub fn plan_due(d: &PlanDue) -> String {
+    match d {
+        PlanDue::Date(day) => format!("due by {} at the latest", date(*day)),
+        PlanDue::At(t) => format!("due by {} at the latest", date_time(*t)),
+        PlanDue::WithoutDelay => "to be reached without delay".to_owned(),
+        PlanDue::NoLimit => "no time limit".to_owned(),
+        PlanDue::AfterStage(n) => format!("timed from the end of Stage {n}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,6 +98,23 @@ mod tests {
         assert_eq!(due(&Due::At(at)), "03/11/2026 15:05");
         assert_eq!(due(&Due::WithoutDelay), "without delay");
         assert_eq!(due(&Due::NoLimit), "no time limit");
+        assert_eq!(
+            plan_due(&PlanDue::Date(day)),
+            "due by 03/11/2026 at the latest"
+        );
+        assert_eq!(
+            plan_due(&PlanDue::At(at)),
+            "due by 03/11/2026 15:05 at the latest"
+        );
+        assert_eq!(
+            plan_due(&PlanDue::WithoutDelay),
+            "to be reached without delay"
+        );
+        assert_eq!(plan_due(&PlanDue::NoLimit), "no time limit");
+        assert_eq!(
+            plan_due(&PlanDue::AfterStage(2)),
+            "timed from the end of Stage 2"
+        );
     }
 
     #[test]

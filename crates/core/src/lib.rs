@@ -14,6 +14,7 @@ pub mod format;
 pub mod holiday_data;
 mod json_error;
 pub mod model;
+pub mod next;
 pub mod protocol;
 mod protocol_file;
 pub mod sector;
@@ -31,6 +32,10 @@ pub use engine::{
 };
 pub use holiday_data::{HolidayData, HolidayFileError};
 pub use model::{FieldError, StateKind};
+pub use next::{
+    intake, DecisionNeeds, ExtendableDeadline, Intake, IntakeRoute, NextSteps, RiskNeeds,
+    RouteChoice, StageRef, StageTarget, SwitchTargets,
+};
 pub use protocol::{
     builtin_protocol, builtin_protocols, FormId, Limit, Protocol, ProtocolError, ProtocolErrors,
     Route, RouteView, RunLimit,

@@ -492,6 +492,9 @@ pub struct CaseDetail {
     /// Each formal stage's due date on the case's route, had every stage run to its
     /// limit from the outset.
     pub plan: Vec<crate::PlannedStage<'static>>,
+    /// What the lead may do next: where the case may escalate to, which deadlines may
+    /// be extended, the routes it may switch to.
+    pub next: crate::NextSteps,
     /// Whether what is shown is what the log holds: the store altered outside Escalate,
     /// or the hash chain broken inside the case's history.
     pub integrity: CaseIntegrity,

@@ -8,7 +8,7 @@ commands! {
         escalate_api::cases::{self, CasePlan, ExtensionRequest, ProtocolMove},
         escalate_api::settings::{self, AuditView, CalendarCoverage},
         escalate_api::{drafts, reports},
-        escalate_core::{Protocol, SkipDecision},
+        escalate_core::{Intake, Protocol, SkipDecision},
         escalate_store::{
             CaseDetail, CaseListItem, ChronologyEntry, ClosureDay, InstalledProtocol, NewCase,
             Profile, StageRecordInput,
@@ -73,6 +73,12 @@ commands! {
             Ok(store) => cases::protocols(&store).await,
             Err(_) => escalate_api::engine::shipped_protocols(),
         }
+    }
+
+    /// What intake offers under each protocol a case can be opened under: its routes,
+    /// the question that takes each, and the stages a case may open at.
+    intake_options[state]() -> Vec<Intake> {
+        escalate_api::next::intake_options(&*state.lead().await?).await
     }
 
     /// Open a case; answers its reference.

@@ -416,7 +416,12 @@ status: CaseStatus,
  * Each formal stage's due date on the case's route, had every stage run to its
  * limit from the outset.
  */
-plan: Array<PlannedStage>, };
+plan: Array<PlannedStage>, 
+/**
+ * What the lead may do next: where the case may escalate to, which deadlines may
+ * be extended, the routes it may switch to.
+ */
+next: NextSteps, };
 
 export type SentNotification = { stage: number | null, notification: string, sent_to: string, 
 /**
@@ -630,7 +635,11 @@ next_step: string,
 /**
  * The stage's checklist, in the protocol's words.
  */
-actions: Array<string>, contacts: Array<Contact>, forms: Array<FormDue>, 
+actions: Array<string>, 
+/**
+ * What the stage's record holds (its words and fields), on the case's route.
+ */
+record: RecordRule, contacts: Array<Contact>, forms: Array<FormDue>, 
 /**
  * What the stage record still needs before the case may be escalated.
  */
@@ -644,7 +653,19 @@ export type PlannedStage = { stage: number, title: string,
 /**
  * When the stage starts if every earlier stage runs to its limit.
  */
-starts: string | null, due: PlanDue, };
+starts: string | null, due: PlanDue, 
+/**
+ * `due` in words for people (`escalate_core::format::plan_due`).
+ */
+due_text: string, 
+/**
+ * The protocol lets the stage be left out on a recorded decision.
+ */
+optional: boolean, 
+/**
+ * The protocol's words for the stage's timescale on this route, where it has one.
+ */
+timescale_words: string | null, };
 
 export type PlanDue = { "kind": "date", "at": string } | { "kind": "at", "at": string } | { "kind": "without-delay" } | { "kind": "no-limit" } | { "kind": "after-stage", "at": number };
 
@@ -662,9 +683,144 @@ cap: boolean,
  */
 stages: [number, number] | null, due: PlanDue, 
 /**
+ * `due` in words for people (`escalate_core::format::plan_due`).
+ */
+due_text: string, 
+/**
  * The cap's id, where the cap falls due first and so sets this limit's due.
  */
 capped_by: string | null, };
+
+export type StageRef = { number: number, title: string, 
+/**
+ * The protocol lets this stage be left out on a recorded decision.
+ */
+optional: boolean, };
+
+export type DecisionNeeds = { 
+/**
+ * Their role is needed too: a stage left out is not optional, so the move relies
+ * on the protocol's rule on skipping, which names who decides.
+ */
+role_needed: boolean, 
+/**
+ * The role the protocol names as deciding, where it has a rule on skipping (to
+ * ask for, even where it is not needed).
+ */
+role: string | null, 
+/**
+ * The protocol's words on skipping, where the move relies on them; `None` where
+ * every stage left out is optional.
+ */
+words: string | null, };
+
+export type RiskNeeds = { 
+/**
+ * The immediate risk to the child must be given as the reason: the case has none
+ * recorded yet.
+ */
+reason_needed: boolean, 
+/**
+ * The protocol's words on immediate risk.
+ */
+words: string, };
+
+export type StageTarget = { stage: number, title: string, 
+/**
+ * The formal stages the move goes past, in order. Empty: the next stage (or, for an
+ * opening, the route's first), which needs nothing more.
+ */
+leaves_out: Array<StageRef>, 
+/**
+ * Where stages are left out and a recorded decision may do it: what it needs.
+ */
+decision: DecisionNeeds | null, 
+/**
+ * Where stages are left out and immediate risk may do it: what it needs.
+ */
+risk: RiskNeeds | null, };
+
+export type ExtendableDeadline = { 
+/**
+ * What an extension names: `timescale` (the current stage's) or a limit's id; the
+ * `id` of the deadline in the case's status.
+ */
+deadline: string, 
+/**
+ * The stage, for a timescale (the `stage` of the deadline in the status).
+ */
+stage: number | null, 
+/**
+ * The protocol's words for the deadline.
+ */
+what: string, 
+/**
+ * Who may agree, in the protocol's words.
+ */
+rule: ExtensionRule, };
+
+export type SwitchTargets = { 
+/**
+ * The route has the stage the case is at: the case may stay at it (its clock runs
+ * on), giving no stage.
+ */
+stay: boolean, 
+/**
+ * The stages of the route the case may be put at, in order.
+ */
+stages: Array<StageRef>, };
+
+export type RouteChoice = { id: string, name: string, 
+/**
+ * The protocol's standard route (a case on it keeps no route id).
+ */
+standard: boolean, 
+/**
+ * The route the case is on.
+ */
+current: boolean, 
+/**
+ * Where the open case may switch to this route; `None` for the route it is on,
+ * and when the case is closed.
+ */
+switch: SwitchTargets | null, };
+
+export type NextSteps = { 
+/**
+ * The stages an escalation may go to now, the next one first. Empty when the case
+ * is closed, at its route's last stage, or its stage record still lacks something
+ * (the status's `escalation_blockers` say what).
+ */
+escalation: Array<StageTarget>, 
+/**
+ * The deadlines that may be extended now, the stage's timescale first.
+ */
+extendable: Array<ExtendableDeadline>, 
+/**
+ * Every route of the protocol, the standard one first.
+ */
+routes: Array<RouteChoice>, };
+
+export type IntakeRoute = { id: string, name: string, 
+/**
+ * The standard route: a new case on it names no route.
+ */
+standard: boolean, 
+/**
+ * The yes/no question intake asks: yes takes this route (the first yes, in this
+ * order). `None`: not asked (the standard route, or one only switched to).
+ */
+question: string | null, 
+/**
+ * The stages a case on this route may open at, the route's first first.
+ */
+openings: Array<StageTarget>, };
+
+export type Intake = { protocol: string, 
+/**
+ * Every route, the standard one first.
+ */
+routes: Array<IntakeRoute>, };
 
 export type Limit = string;
 

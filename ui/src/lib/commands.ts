@@ -23,6 +23,7 @@ import type {
   ImportProgress,
   ImportSummary,
   InstalledProtocol,
+  Intake,
   NewCase,
   Profile,
   Protocol,
@@ -37,7 +38,7 @@ import type {
 } from "./bindings";
 
 /** Every command the shell registers, in the table's order. */
-export const COMMAND_NAMES = ["app_status", "new_passphrase", "create_store", "unlock", "lock", "open_demo", "list_cases", "case_detail", "chronology", "protocols", "create_case", "escalate_case", "escalate_skipping", "switch_route", "extend_deadline", "case_plan", "preview_protocol_move", "move_protocol", "resolve_case", "withdraw_case", "mark_sent", "record_stage", "save_draft", "load_draft", "report_forms", "preview_report", "save_report", "open_saved", "export_package", "update_profile", "closure_days", "add_closure_day", "remove_closure_day", "installed_protocols", "install_protocol", "remove_protocol", "calendar_coverage", "import_holidays", "audit_trail", "board_overview", "board_cases", "board_import", "board_save_report", "ui_ready"] as const;
+export const COMMAND_NAMES = ["app_status", "new_passphrase", "create_store", "unlock", "lock", "open_demo", "list_cases", "case_detail", "chronology", "protocols", "intake_options", "create_case", "escalate_case", "escalate_skipping", "switch_route", "extend_deadline", "case_plan", "preview_protocol_move", "move_protocol", "resolve_case", "withdraw_case", "mark_sent", "record_stage", "save_draft", "load_draft", "report_forms", "preview_report", "save_report", "open_saved", "export_package", "update_profile", "closure_days", "add_closure_day", "remove_closure_day", "installed_protocols", "install_protocol", "remove_protocol", "calendar_coverage", "import_holidays", "audit_trail", "board_overview", "board_cases", "board_import", "board_save_report", "ui_ready"] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 /** Commands of Tauri's own plugins the capability grants: listening for events. */
@@ -94,6 +95,12 @@ export const commands = {
    */
   protocols: (): Promise<Array<Protocol>> =>
     call("protocols"),
+  /**
+   * What intake offers under each protocol a case can be opened under: its routes,
+   * the question that takes each, and the stages a case may open at.
+   */
+  intakeOptions: (): Promise<Array<Intake>> =>
+    call("intake_options"),
   /** Open a case; answers its reference. */
   createCase: (case_: NewCase): Promise<string> =>
     call("create_case", { case: case_ }),

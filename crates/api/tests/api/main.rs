@@ -13,6 +13,7 @@ mod forms;
 mod installed;
 mod keys;
 mod moves;
+mod next;
 mod present;
 mod reports;
 mod session;
