@@ -8,7 +8,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::code::ErrorCode;
-use crate::engine::Due;
+use crate::deadline::{DeadlineId, Due};
 use crate::protocol::{Anchor, Escalation, Protocol, RecordField, Requirement, RouteView, Stage};
 use crate::sector::Sector;
 
@@ -34,8 +34,7 @@ pub enum CaseState {
 }
 
 impl CaseState {
-    pub fn kind(&self) -> crate::model::StateKind {
-        use crate::model::StateKind;
+    pub fn kind(&self) -> StateKind {
         match self {
             CaseState::Open => StateKind::Open,
             CaseState::Resolved { .. } => StateKind::Resolved,
@@ -175,14 +174,49 @@ pub struct Skipped {
     pub decision: SkipDecision,
 }
 
+/// Where a case is in its life, without the details: what lists, filters and
+/// colours branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
+pub enum StateKind {
+    Open,
+    Resolved,
+    Withdrawn,
+    Redirected,
+}
+
+impl StateKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StateKind::Open => "open",
+            StateKind::Resolved => "resolved",
+            StateKind::Withdrawn => "withdrawn",
+            StateKind::Redirected => "redirected",
+        }
+    }
+}
+
+impl PartialEq<&str> for StateKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Display for StateKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A deadline extended by agreement, as the protocol allows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Extension {
     /// When it was recorded.
     pub at: NaiveDateTime,
-    /// `timescale` (the stage's own) or a limit's id.
-    pub deadline: String,
+    /// The stage's own timescale (written `timescale`) or a limit's id.
+    pub deadline: DeadlineId,
     /// For a stage's timescale: which stage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage: Option<u8>,
@@ -362,7 +396,7 @@ pub enum Event {
     /// `timescale` (the current stage's) or a limit's id.
     Extend {
         at: NaiveDateTime,
-        deadline: String,
+        deadline: DeadlineId,
         to: Due,
         agreed_by: String,
         agreed_on: NaiveDate,
@@ -883,11 +917,22 @@ impl Case {
 
     /// The latest extension of a deadline: `timescale` of `stage`, or a limit.
     #[inline]
-    pub fn extension_of(&self, deadline: &str, stage: Option<u8>) -> Option<&Extension> {
+    pub fn extension_of(&self, deadline: &DeadlineId, stage: Option<u8>) -> Option<&Extension> {
         self.extensions
             .iter()
             .rev()
-            .find(|e| e.deadline == deadline && e.stage == stage && e.route == self.route)
+            .find(|e| e.deadline == *deadline && e.stage == stage && e.route == self.route)
+    }
+
+    /// The latest extension of the limit `id` (or the cap): [`Case::extension_of`]
+    /// without building a [`DeadlineId`], for the dashboard's every case.
+    #[inline]
+    pub fn limit_extension(&self, id: &str) -> Option<&Extension> {
+        self.extensions.iter().rev().find(|e| {
+            matches!(&e.deadline, DeadlineId::Limit(l) if l == id)
+                && e.stage.is_none()
+                && e.route == self.route
+        })
     }
 
     pub fn is_open(&self) -> bool {
@@ -1380,7 +1425,7 @@ impl Case {
         &mut self,
         protocol: &Protocol,
         at: NaiveDateTime,
-        deadline: String,
+        deadline: DeadlineId,
         new: NewDue,
     ) -> Result<(), TransitionError> {
         let entry = self.require_open()?;
@@ -1390,7 +1435,7 @@ impl Case {
         let timescale = route.timescale(current).filter(|t| t.within.is_dated());
         let known = || {
             timescale
-                .map(|_| "timescale".to_owned())
+                .map(|_| DeadlineId::TIMESCALE.to_owned())
                 .into_iter()
                 .chain(
                     route
@@ -1409,25 +1454,28 @@ impl Case {
                 k => k,
             },
         };
-        let stage = if deadline == "timescale" {
-            let t = timescale.ok_or_else(|| unknown(&deadline))?;
-            if t.extension.is_none() {
-                return Err(TransitionError::ExtensionNotAllowed {
-                    what: format!("Stage {current}'s timescale"),
-                });
+        let stage = match &deadline {
+            DeadlineId::Timescale => {
+                let t = timescale.ok_or_else(|| unknown(deadline.as_str()))?;
+                if t.extension.is_none() {
+                    return Err(TransitionError::ExtensionNotAllowed {
+                        what: format!("Stage {current}'s timescale"),
+                    });
+                }
+                Some(current)
             }
-            Some(current)
-        } else {
-            let limit = route
-                .limit(&deadline)
-                .filter(|l| self.limit_is_live(l))
-                .ok_or_else(|| unknown(&deadline))?;
-            if limit.extension.is_none() {
-                return Err(TransitionError::ExtensionNotAllowed {
-                    what: format!("the limit '{}'", limit.id),
-                });
+            DeadlineId::Limit(id) => {
+                let limit = route
+                    .limit(id)
+                    .filter(|l| self.limit_is_live(l))
+                    .ok_or_else(|| unknown(id))?;
+                if limit.extension.is_none() {
+                    return Err(TransitionError::ExtensionNotAllowed {
+                        what: format!("the limit '{}'", limit.id),
+                    });
+                }
+                None
             }
-            None
         };
         non_empty("agreed_by", &new.agreed_by)?;
         non_empty("reason", &new.reason)?;

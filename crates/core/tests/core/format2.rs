@@ -61,9 +61,9 @@ fn status_of(
         .map(|x| {
             (
                 x.kind,
-                x.id.to_owned(),
+                x.id.to_string(),
                 x.due.to_string(),
-                x.capped_by.map(str::to_owned),
+                x.capped_by.as_deref().map(str::to_owned),
             )
         })
         .collect()
@@ -180,7 +180,7 @@ fn the_cap_wins_over_a_later_run_limit_and_says_so() {
             .unwrap();
     let run = plan.limits.iter().find(|l| l.id == "steps-1-5").unwrap();
     assert_eq!(run.due.to_string(), "2026-11-26");
-    assert_eq!(run.capped_by, Some("overall"));
+    assert_eq!(run.capped_by.as_deref(), Some("overall"));
     // The stages of the run fall due with it, and step 6 starts then.
     assert_eq!(plan.stages[0].due.to_string(), "2026-11-26");
     assert_eq!(plan.stages[5].starts, Some(dt("2026-11-26T09:00")));
@@ -539,7 +539,7 @@ fn a_stage_timescale_is_not_extended_by_an_agreement_from_before_the_stage_began
 fn extend(deadline: &str, to: Due, agreed_by: &str, reason: &str) -> Event {
     Event::Extend {
         at: dt("2027-01-10T10:00"),
-        deadline: deadline.to_owned(),
+        deadline: deadline.into(),
         to,
         agreed_by: agreed_by.to_owned(),
         agreed_on: d("2027-01-08"),
@@ -672,7 +672,7 @@ fn a_deadline_without_an_extension_rule_cannot_be_extended() {
         p,
         Event::Extend {
             at: dt("2026-11-24T09:00"),
-            deadline: "steps-1-5".to_owned(),
+            deadline: "steps-1-5".into(),
             to: Due::EndOfDay(d("2026-12-04")),
             agreed_by: "A Manager".to_owned(),
             agreed_on: d("2026-11-24"),
@@ -699,7 +699,7 @@ fn a_limit_with_an_extension_rule_is_extended() {
         &p,
         Event::Extend {
             at: dt("2026-11-24T09:00"),
-            deadline: "steps-1-5".to_owned(),
+            deadline: "steps-1-5".into(),
             to: Due::EndOfDay(d("2026-12-04")),
             agreed_by: "A Manager".to_owned(),
             agreed_on: d("2026-11-24"),
@@ -889,7 +889,7 @@ fn escalation_lines(p: &'static Protocol, events: &[Event]) -> Vec<(String, u8)>
                 })
                 .collect(),
             engine: engine.clone(),
-            protocol: p,
+            protocol: std::sync::Arc::new(p.clone()),
         };
         if matches!(logged[n - 1], Event::Escalate { .. }) {
             let cal = Calendar::new(p.calendar);
