@@ -2,6 +2,7 @@
 //! withdraw, redirect. Every move is checked against the protocol before anything
 //! changes, so a refused move leaves the case exactly as it was.
 
+use std::borrow::Borrow;
 use std::collections::BTreeSet;
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -1132,11 +1133,14 @@ impl Case {
     /// run under `opened_under` until a [`Event::MoveProtocol`], and under the version
     /// `resolve` gives for its `to` hash after it. Gives the case and the version it
     /// now runs under.
-    pub fn replay_pinned<'e, 'p>(
-        opened_under: &'p Protocol,
-        resolve: impl Fn(&str) -> Option<&'p Protocol>,
+    ///
+    /// `P` is how the caller holds a version: a borrow, or a shared handle to one a
+    /// cache may drop later.
+    pub fn replay_pinned<'e, P: Borrow<Protocol>>(
+        opened_under: P,
+        resolve: impl Fn(&str) -> Option<P>,
         events: impl IntoIterator<Item = &'e Event>,
-    ) -> Result<(Case, &'p Protocol), ReplayError> {
+    ) -> Result<(Case, P), ReplayError> {
         let mut protocol = opened_under;
         let mut case: Option<Case> = None;
         for (i, event) in events.into_iter().enumerate() {
@@ -1148,15 +1152,16 @@ impl Case {
             match (event, case.as_mut()) {
                 (Event::Open { at, opening }, None) => {
                     case = Some(
-                        Case::open(protocol, *at, opening.clone())
+                        Case::open(protocol.borrow(), *at, opening.clone())
                             .map_err(|e| fail(e.to_string()))?,
                     );
                 }
                 (Event::Migrated { case: whole }, _) => {
-                    if whole.protocol != protocol.id {
+                    if whole.protocol != protocol.borrow().id {
                         return Err(fail(format!(
                             "it belongs to protocol '{}', not '{}'",
-                            whole.protocol, protocol.id
+                            whole.protocol,
+                            protocol.borrow().id
                         )));
                     }
                     case = Some((**whole).clone());
@@ -1173,12 +1178,12 @@ impl Case {
                             to.sha256.get(..12).unwrap_or(&to.sha256)
                         ))
                     })?;
-                    c.apply(next, event.clone())
+                    c.apply(next.borrow(), event.clone())
                         .map_err(|e| fail(e.to_string()))?;
                     protocol = next;
                 }
                 (event, Some(c)) => c
-                    .apply(protocol, event.clone())
+                    .apply(protocol.borrow(), event.clone())
                     .map_err(|e| fail(e.to_string()))?,
             }
         }

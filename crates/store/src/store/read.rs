@@ -2,6 +2,7 @@
 //! log, in one read transaction), and the check that every cache agrees with the log.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use escalate_core::{Case, CaseFile, Engine, Protocol, Urgency};
 use serde::Serialize;
@@ -124,13 +125,13 @@ impl Store {
                 .collect(),
         };
         // Each version the cases are pinned to, read once: a handful for any number of cases.
-        let mut versions: HashMap<&str, Option<&'static Protocol>> = HashMap::new();
+        let mut versions: HashMap<&str, Option<Arc<Protocol>>> = HashMap::new();
         let mut conn = None;
         for (.., pin, _) in &rows {
             if versions.contains_key(pin.as_str()) {
                 continue;
             }
-            let found = match protocols::interned(pin) {
+            let found = match protocols::cached(pin) {
                 Some(p) => Some(p),
                 None => {
                     let conn = match &mut conn {
@@ -152,7 +153,7 @@ impl Store {
             );
             let item = match case {
                 Some(case) => {
-                    let protocol = versions.get(pin.as_str()).copied().flatten();
+                    let protocol = versions.get(pin.as_str()).and_then(Option::as_deref);
                     let route = protocol.and_then(|p| {
                         p.route(case.route.as_deref())?
                             .definition()
