@@ -849,3 +849,44 @@ pub(crate) async fn find_version(
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(n: usize) -> (String, Protocol) {
+        let text = builtin_texts()
+            .next()
+            .map(|(_, t)| t.to_owned())
+            .unwrap_or_default();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("version = "))
+            .unwrap_or_default()
+            .to_owned();
+        let text = text.replacen(&line, &format!("version = \"Revision {n}\""), 1);
+        let p = Protocol::from_toml(&text, "test").unwrap_or_else(|e| panic!("{e}"));
+        (sha256_hex(&text), p)
+    }
+
+    #[test]
+    fn the_cache_lets_the_least_recently_used_go_but_never_one_still_held() {
+        let mut kept = Kept::default();
+        let (first_sha, first) = version(0);
+        let held = kept.insert(&first_sha, first);
+        let (second_sha, second) = version(1);
+        drop(kept.insert(&second_sha, second));
+        for n in 2..3 * KEPT_MAX {
+            let (sha, p) = version(n);
+            drop(kept.insert(&sha, p));
+        }
+        assert_eq!(kept.recent.len(), KEPT_MAX);
+        // Fallen out of the recent ones, and held by no one: gone, to be parsed again.
+        assert!(kept.get(&second_sha).is_none());
+        // Fallen out too, but still held by a reader: the same one, not a second parse.
+        let again = kept.get(&first_sha).unwrap_or_else(|| panic!("held"));
+        assert!(Arc::ptr_eq(&held, &again));
+        // Dead entries are swept, so the map does not grow with every text ever read.
+        assert!(kept.live.len() <= 2 * KEPT_MAX, "{}", kept.live.len());
+    }
+}
