@@ -253,11 +253,11 @@ async fn board_answers(store: &Store) -> Result<Map<String, Value>, Failure> {
         .await?
     {
         let src = sources(store, &item.reference, at).await?;
-        protocols.add_carried(&src.case.protocol_sha256, src.protocol.clone());
+        protocols.add_carried(&src.case.protocol_sha256, (*src.protocol).clone());
         monitoring.push(export::monitoring(
             store.profile(),
             &src.case,
-            src.protocol,
+            &src.protocol,
             store.calendar(),
             "Timescales helped both agencies keep the child in view.",
             true,

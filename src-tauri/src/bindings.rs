@@ -88,6 +88,7 @@ fn declared() -> Vec<(String, String)> {
         case::RouteSwitch,
         case::ProtocolPin,
         engine::Due,
+        escalate_core::DeadlineId,
         engine::Urgency,
         engine::DeadlineKind,
         engine::DeadlineStatus<'static>,

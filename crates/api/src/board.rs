@@ -256,7 +256,7 @@ pub async fn records(store: &Store) -> ApiResult<Vec<Monitoring>> {
 pub async fn protocols(store: &Store) -> ApiResult<BoardProtocols> {
     let mut out = BoardProtocols::new();
     for p in store.protocols().await? {
-        out.add_installed(p);
+        out.add_installed(&p);
     }
     for (sha, text) in store.board_protocols().await? {
         // Checked on import; a text that no longer reads counts nothing, rather than

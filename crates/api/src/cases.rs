@@ -7,14 +7,15 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use escalate_core::engine::DeadlineKind;
 use escalate_core::model::{CaseDetail, CaseFilter, CaseListItem, ChronologyEntry, NewCase};
 use escalate_core::protocol::RecordField;
 use escalate_core::{
-    Due, Engine, ErrorCode, Event, PlannedLimit, PlannedStage, Protocol, ProtocolPin, SkipDecision,
-    TransitionError,
+    DeadlineId, Due, Engine, ErrorCode, Event, PlannedLimit, PlannedStage, Protocol, ProtocolPin,
+    SkipDecision, TransitionError,
 };
 use escalate_store::{CacheReport, StageRecordInput, Store, StoreError};
 use serde::Serialize;
@@ -243,8 +244,8 @@ pub async fn switch_route(
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct ExtensionRequest {
-    /// `timescale` (the current stage's own) or a limit's id.
-    pub deadline: String,
+    /// The current stage's own timescale (`timescale`) or a limit's id.
+    pub deadline: DeadlineId,
     /// The new due: the end of a day, or a moment.
     pub to: Due,
     /// Who agreed, with their role.
@@ -266,7 +267,7 @@ pub async fn extend_deadline(
     Ok(store
         .extend_deadline(
             reference,
-            &request.deadline,
+            request.deadline.as_str(),
             request.to,
             &request.agreed_by,
             request.agreed_on,
@@ -291,16 +292,24 @@ pub struct CasePlan {
 pub async fn plan(store: &Store, reference: &str) -> ApiResult<CasePlan> {
     let file = store.case_file(reference).await?;
     let plan = escalate_core::plan_route(
-        file.protocol,
+        &file.protocol,
         store.calendar(),
         file.engine.opened_at,
         file.engine.route.as_deref(),
     )?;
     Ok(CasePlan {
-        route: plan.route.to_owned(),
-        route_name: plan.route_name.to_owned(),
-        stages: plan.stages,
-        limits: plan.limits,
+        route: plan.route.into_owned(),
+        route_name: plan.route_name.into_owned(),
+        stages: plan
+            .stages
+            .into_iter()
+            .map(PlannedStage::into_owned)
+            .collect(),
+        limits: plan
+            .limits
+            .into_iter()
+            .map(PlannedLimit::into_owned)
+            .collect(),
     })
 }
 
@@ -370,7 +379,7 @@ pub async fn move_protocol_preview(
     }
     let mut moved = file.engine.clone();
     moved.apply(
-        target,
+        &target,
         Event::MoveProtocol {
             at: now,
             from: from.clone(),
@@ -378,15 +387,15 @@ pub async fn move_protocol_preview(
         },
     )?;
     let engine = Engine::new(store.calendar(), now).map_err(|e| ApiError::field("now", e))?;
-    let before = engine.status(file.protocol, &file.engine)?;
-    let after = engine.status(target, &moved)?;
+    let before = engine.status(&file.protocol, &file.engine)?;
+    let after = engine.status(&target, &moved)?;
     let mut deadlines: Vec<DeadlineChange> = Vec::new();
     for d in &before.deadlines {
         deadlines.push(DeadlineChange {
             kind: d.kind,
-            id: d.id.to_owned(),
+            id: d.id.to_string(),
             stage: d.stage,
-            what: d.what.to_owned(),
+            what: d.what.to_string(),
             before: Some(d.due),
             after: None,
             before_text: Some(d.due_text.clone()),
@@ -401,13 +410,13 @@ pub async fn move_protocol_preview(
             Some(c) => {
                 c.after = Some(d.due);
                 c.after_text = Some(d.due_text.clone());
-                c.what = d.what.to_owned();
+                c.what = d.what.to_string();
             }
             None => deadlines.push(DeadlineChange {
                 kind: d.kind,
-                id: d.id.to_owned(),
+                id: d.id.to_string(),
                 stage: d.stage,
-                what: d.what.to_owned(),
+                what: d.what.to_string(),
                 before: None,
                 after: Some(d.due),
                 before_text: None,
@@ -504,13 +513,18 @@ pub async fn shorten_deadline(
 /// The protocols a case can be opened under (the version of each installed protocol
 /// new cases use): intake asks their scope questions, the case screen shows their stages.
 pub async fn protocols(store: &Store) -> ApiResult<Vec<Protocol>> {
-    Ok(store.protocols().await?.into_iter().cloned().collect())
+    Ok(store
+        .protocols()
+        .await?
+        .into_iter()
+        .map(Arc::unwrap_or_clone)
+        .collect())
 }
 
 /// The version of installed protocol `id` new cases are opened under. Refused naming
 /// `protocol` when it is not installed.
 pub async fn protocol(store: &Store, id: &str) -> ApiResult<Protocol> {
-    Ok(store.protocol(id).await?.clone())
+    Ok(Arc::unwrap_or_clone(store.protocol(id).await?))
 }
 
 /// A record field as a stage record form shows it, in the protocol's words.

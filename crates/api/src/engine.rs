@@ -7,6 +7,7 @@
 //! Refusals name the input at fault (`from`, `working_days`, `closure_day`, …), so a
 //! front end can point at it: the command line shows each as its option.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -341,10 +342,10 @@ pub fn plan<'a>(
 }
 
 /// The route a plan is on, where the protocol has routes to choose from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PlannedRoute<'a> {
-    pub route: &'a str,
-    pub name: &'a str,
+    pub route: Cow<'a, str>,
+    pub name: Cow<'a, str>,
 }
 
 /// A plan on one route: each stage, then each limit over several stages (and the cap),

@@ -62,7 +62,7 @@ pub async fn package(
     let monitoring = export::monitoring(
         store.profile(),
         &src.case,
-        src.protocol,
+        &src.protocol,
         store.calendar(),
         request.effectiveness,
         request.minimise,

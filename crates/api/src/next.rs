@@ -16,5 +16,5 @@ pub fn intake(protocol: &Protocol) -> Intake {
 /// [`intake`] for each protocol a case can be opened under (the version of each
 /// installed protocol new cases use), in the order `cases::protocols` lists them.
 pub async fn intake_options(store: &Store) -> ApiResult<Vec<Intake>> {
-    Ok(store.protocols().await?.into_iter().map(intake).collect())
+    Ok(store.protocols().await?.iter().map(|p| intake(p)).collect())
 }

@@ -4,6 +4,7 @@
 
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 use escalate_core::form::Fact;
@@ -21,7 +22,7 @@ use crate::{ApiError, ApiResult};
 pub struct Sources {
     pub case: CaseDetail,
     pub chronology: Vec<ChronologyEntry>,
-    pub protocol: &'static Protocol,
+    pub protocol: Arc<Protocol>,
 }
 
 impl Sources {
@@ -31,7 +32,7 @@ impl Sources {
             profile: store.profile(),
             case: &self.case,
             chronology: &self.chronology,
-            protocol: self.protocol,
+            protocol: &self.protocol,
             calendar: store.calendar(),
         }
     }
@@ -100,7 +101,7 @@ pub async fn forms(
     now: NaiveDateTime,
 ) -> ApiResult<Vec<FormChoice>> {
     let src = sources(store, reference, now).await?;
-    Ok(form_choices(src.protocol))
+    Ok(form_choices(&src.protocol))
 }
 
 /// A form the case's protocol does not have is refused naming `form` and listing the
@@ -145,7 +146,7 @@ pub async fn preview(
     options: &ReportOptions,
 ) -> ApiResult<Vec<Vec<String>>> {
     let src = sources(store, reference, options.generated_at).await?;
-    check_form(src.protocol, &options.form)?;
+    check_form(&src.protocol, &options.form)?;
     Ok(escalate_report::preview(&src.input(store), options)?)
 }
 
@@ -153,7 +154,7 @@ pub async fn preview(
 /// is dated.
 pub async fn render(store: &Store, reference: &str, options: &ReportOptions) -> ApiResult<Vec<u8>> {
     let src = sources(store, reference, options.generated_at).await?;
-    check_form(src.protocol, &options.form)?;
+    check_form(&src.protocol, &options.form)?;
     Ok(escalate_report::render(&src.input(store), options)?)
 }
 

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use escalate_core::DeadlineId;
 
 /// Escalate: Resolution of Professional Differences, stage by stage, on time.
 ///
@@ -311,7 +312,7 @@ pub enum CaseCommand {
         reference: String,
         /// "timescale" (the current stage's own) or a limit's id (see `escalate case show`).
         #[arg(long, value_name = "ID")]
-        deadline: String,
+        deadline: DeadlineId,
         /// The new due: YYYY-MM-DD (the end of that day) or YYYY-MM-DDTHH:MM.
         #[arg(long, value_name = "DUE")]
         to: String,

@@ -2,13 +2,14 @@
 //! withdraw, redirect. Every move is checked against the protocol before anything
 //! changes, so a refused move leaves the case exactly as it was.
 
+use std::borrow::Borrow;
 use std::collections::BTreeSet;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::code::ErrorCode;
-use crate::engine::Due;
+use crate::deadline::{DeadlineId, Due};
 use crate::protocol::{Anchor, Escalation, Protocol, RecordField, Requirement, RouteView, Stage};
 use crate::sector::Sector;
 
@@ -34,8 +35,7 @@ pub enum CaseState {
 }
 
 impl CaseState {
-    pub fn kind(&self) -> crate::model::StateKind {
-        use crate::model::StateKind;
+    pub fn kind(&self) -> StateKind {
         match self {
             CaseState::Open => StateKind::Open,
             CaseState::Resolved { .. } => StateKind::Resolved,
@@ -175,14 +175,49 @@ pub struct Skipped {
     pub decision: SkipDecision,
 }
 
+/// Where a case is in its life, without the details: what lists, filters and
+/// colours branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
+pub enum StateKind {
+    Open,
+    Resolved,
+    Withdrawn,
+    Redirected,
+}
+
+impl StateKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StateKind::Open => "open",
+            StateKind::Resolved => "resolved",
+            StateKind::Withdrawn => "withdrawn",
+            StateKind::Redirected => "redirected",
+        }
+    }
+}
+
+impl PartialEq<&str> for StateKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Display for StateKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A deadline extended by agreement, as the protocol allows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Extension {
     /// When it was recorded.
     pub at: NaiveDateTime,
-    /// `timescale` (the stage's own) or a limit's id.
-    pub deadline: String,
+    /// The stage's own timescale (written `timescale`) or a limit's id.
+    pub deadline: DeadlineId,
     /// For a stage's timescale: which stage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage: Option<u8>,
@@ -362,7 +397,7 @@ pub enum Event {
     /// `timescale` (the current stage's) or a limit's id.
     Extend {
         at: NaiveDateTime,
-        deadline: String,
+        deadline: DeadlineId,
         to: Due,
         agreed_by: String,
         agreed_on: NaiveDate,
@@ -904,7 +939,7 @@ impl Case {
             .timescale(current)
             .filter(|t| t.within.is_dated())
             .map(|t| ExtensionCandidate {
-                deadline: "timescale",
+                deadline: DeadlineId::TIMESCALE,
                 stage: Some(current),
                 words: &t.words,
                 rule: t.extension.as_ref(),
@@ -1026,11 +1061,22 @@ impl Case {
 
     /// The latest extension of a deadline: `timescale` of `stage`, or a limit.
     #[inline]
-    pub fn extension_of(&self, deadline: &str, stage: Option<u8>) -> Option<&Extension> {
+    pub fn extension_of(&self, deadline: &DeadlineId, stage: Option<u8>) -> Option<&Extension> {
         self.extensions
             .iter()
             .rev()
-            .find(|e| e.deadline == deadline && e.stage == stage && e.route == self.route)
+            .find(|e| e.deadline == *deadline && e.stage == stage && e.route == self.route)
+    }
+
+    /// The latest extension of the limit `id` (or the cap): [`Case::extension_of`]
+    /// without building a [`DeadlineId`], for the dashboard's every case.
+    #[inline]
+    pub fn limit_extension(&self, id: &str) -> Option<&Extension> {
+        self.extensions.iter().rev().find(|e| {
+            matches!(&e.deadline, DeadlineId::Limit(l) if l == id)
+                && e.stage.is_none()
+                && e.route == self.route
+        })
     }
 
     pub fn is_open(&self) -> bool {
@@ -1230,11 +1276,14 @@ impl Case {
     /// run under `opened_under` until a [`Event::MoveProtocol`], and under the version
     /// `resolve` gives for its `to` hash after it. Gives the case and the version it
     /// now runs under.
-    pub fn replay_pinned<'e, 'p>(
-        opened_under: &'p Protocol,
-        resolve: impl Fn(&str) -> Option<&'p Protocol>,
+    ///
+    /// `P` is how the caller holds a version: a borrow, or a shared handle to one a
+    /// cache may drop later.
+    pub fn replay_pinned<'e, P: Borrow<Protocol>>(
+        opened_under: P,
+        resolve: impl Fn(&str) -> Option<P>,
         events: impl IntoIterator<Item = &'e Event>,
-    ) -> Result<(Case, &'p Protocol), ReplayError> {
+    ) -> Result<(Case, P), ReplayError> {
         let mut protocol = opened_under;
         let mut case: Option<Case> = None;
         for (i, event) in events.into_iter().enumerate() {
@@ -1246,15 +1295,16 @@ impl Case {
             match (event, case.as_mut()) {
                 (Event::Open { at, opening }, None) => {
                     case = Some(
-                        Case::open(protocol, *at, opening.clone())
+                        Case::open(protocol.borrow(), *at, opening.clone())
                             .map_err(|e| fail(e.to_string()))?,
                     );
                 }
                 (Event::Migrated { case: whole }, _) => {
-                    if whole.protocol != protocol.id {
+                    if whole.protocol != protocol.borrow().id {
                         return Err(fail(format!(
                             "it belongs to protocol '{}', not '{}'",
-                            whole.protocol, protocol.id
+                            whole.protocol,
+                            protocol.borrow().id
                         )));
                     }
                     case = Some((**whole).clone());
@@ -1271,12 +1321,12 @@ impl Case {
                             to.sha256.get(..12).unwrap_or(&to.sha256)
                         ))
                     })?;
-                    c.apply(next, event.clone())
+                    c.apply(next.borrow(), event.clone())
                         .map_err(|e| fail(e.to_string()))?;
                     protocol = next;
                 }
                 (event, Some(c)) => c
-                    .apply(protocol, event.clone())
+                    .apply(protocol.borrow(), event.clone())
                     .map_err(|e| fail(e.to_string()))?,
             }
         }
@@ -1498,7 +1548,7 @@ impl Case {
         &mut self,
         protocol: &Protocol,
         at: NaiveDateTime,
-        deadline: String,
+        deadline: DeadlineId,
         new: NewDue,
     ) -> Result<(), TransitionError> {
         let entry = self.require_open()?;
@@ -1506,9 +1556,9 @@ impl Case {
         let current = entry.stage;
         let route = self.route_view(protocol)?;
         let candidates = self.extension_candidates(&route, current);
-        let Some(found) = candidates.iter().find(|c| c.deadline == deadline) else {
+        let Some(found) = candidates.iter().find(|c| c.deadline == deadline.as_str()) else {
             return Err(TransitionError::UnknownDeadline {
-                id: deadline,
+                id: deadline.as_str().to_owned(),
                 known: if candidates.is_empty() {
                     "none: no deadline of this stage is dated".to_owned()
                 } else {

@@ -7,12 +7,17 @@
 //! `escalate_api::present`) so that every crate that fills a form from a case can build
 //! the same words from the same file.
 
+use std::sync::Arc;
+
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde::Serialize;
 
 use crate::calendar::Calendar;
 use crate::case::{Case, CaseState, Event};
-use crate::engine::{plan_route, CaseStatus, DeadlineKind, Due, Engine, EngineError, Urgency};
+use crate::deadline::DeadlineId;
+use crate::engine::{
+    plan_route, CaseStatus, DeadlineKind, Due, Engine, EngineError, PlannedStage, Urgency,
+};
 use crate::format;
 use crate::model::{CaseDetail, ChronologyEntry, ChronologyKind, SentNotification, StageRecord};
 use crate::protocol::Protocol;
@@ -64,8 +69,9 @@ pub struct CaseFile {
     pub events: Vec<LoggedEvent>,
     /// The replay of `events`.
     pub engine: Case,
-    /// The protocol the case runs under.
-    pub protocol: &'static Protocol,
+    /// The protocol the case runs under, shared with the store's cache of parsed
+    /// versions.
+    pub protocol: Arc<Protocol>,
     /// Where the store beside the log was found altered, or the chain broken.
     pub integrity: crate::model::CaseIntegrity,
 }
@@ -77,16 +83,21 @@ impl CaseFile {
         calendar: &Calendar,
         now: NaiveDateTime,
     ) -> Result<CaseDetail, EngineError> {
-        let status = Engine::new(calendar, now)?.status(self.protocol, &self.engine)?;
+        let status = Engine::new(calendar, now)?
+            .status(&self.protocol, &self.engine)?
+            .into_owned();
         // The plan on the route the case is on now, had every stage run to its limit.
         let plan = plan_route(
-            self.protocol,
+            &self.protocol,
             calendar,
             self.engine.opened_at,
             self.engine.route.as_deref(),
         )?
-        .stages;
-        let next = self.engine.next_steps(self.protocol)?;
+        .stages
+        .into_iter()
+        .map(PlannedStage::into_owned)
+        .collect();
+        let next = self.engine.next_steps(&self.protocol)?;
         let c = &self.case;
         Ok(CaseDetail {
             reference: c.reference.clone(),
@@ -186,7 +197,9 @@ impl CaseFile {
         calendar: &Calendar,
         now: NaiveDateTime,
     ) -> Result<Vec<ChronologyEntry>, EngineError> {
-        let status = Engine::new(calendar, now)?.status(self.protocol, &self.engine)?;
+        let status = Engine::new(calendar, now)?
+            .status(&self.protocol, &self.engine)?
+            .into_owned();
         Ok(self.chronology_with(&status, now))
     }
 
@@ -301,10 +314,9 @@ impl CaseFile {
                     agreed_on,
                     reason,
                 } => {
-                    let what = if deadline == "timescale" {
-                        format!("Stage {stage}'s deadline")
-                    } else {
-                        format!("The deadline '{deadline}'")
+                    let what = match deadline {
+                        DeadlineId::Timescale => format!("Stage {stage}'s deadline"),
+                        DeadlineId::Limit(id) => format!("The deadline '{id}'"),
                     };
                     line(
                         *at,
@@ -378,7 +390,7 @@ impl CaseFile {
                     ),
                 ),
                 Event::Migrated { case } => {
-                    route = case.route_view(self.protocol).unwrap_or(route);
+                    route = case.route_view(&self.protocol).unwrap_or(route);
                     stage = case.current_stage();
                 }
             }
@@ -394,7 +406,10 @@ impl CaseFile {
             } else {
                 ChronologyKind::Deadline
             };
-            let who = d.to.map(|t| format!(" to {t}")).unwrap_or_default();
+            let who =
+                d.to.as_ref()
+                    .map(|t| format!(" to {t}"))
+                    .unwrap_or_default();
             out.push(ChronologyEntry {
                 at,
                 stage: d.stage,

@@ -1,64 +1,18 @@
 //! The deadline and next-step engine: given a case, its protocol, a calendar and
 //! `now`, what is due, when, how urgent, what to do next and who to contact.
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::Serialize;
 
 use crate::calendar::{Calendar, CalendarError};
 use crate::case::{Case, CaseState, Event, Extension, StageEntry, TransitionError};
+pub use crate::deadline::{DeadlineId, Due, PlanDue};
 use crate::protocol::{
     Anchor, FormRequirement, Limit, Notification, Protocol, Requirement, RouteView, RunLimit, Stage,
 };
 use crate::sector::Sector;
-
-/// When something falls due.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(tag = "kind", content = "at", rename_all = "kebab-case")]
-pub enum Due {
-    /// The end of this day.
-    EndOfDay(NaiveDate),
-    /// This moment.
-    At(NaiveDateTime),
-    /// Owed now, with no date to count to.
-    WithoutDelay,
-    /// No timescale.
-    NoLimit,
-}
-
-impl Due {
-    /// A key that orders dues soonest first: without delay, then by time, then no limit.
-    pub fn order_key(&self) -> (u8, NaiveDateTime) {
-        match self {
-            Due::WithoutDelay => (0, NaiveDateTime::MIN),
-            Due::EndOfDay(d) => (
-                1,
-                d.and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN)),
-            ),
-            Due::At(t) => (1, *t),
-            Due::NoLimit => (2, NaiveDateTime::MAX),
-        }
-    }
-
-    pub fn date(&self) -> Option<NaiveDate> {
-        match self {
-            Due::EndOfDay(d) => Some(*d),
-            Due::At(t) => Some(t.date()),
-            _ => None,
-        }
-    }
-}
-
-impl std::fmt::Display for Due {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Due::EndOfDay(d) => write!(f, "{}", d.format("%Y-%m-%d")),
-            Due::At(t) => write!(f, "{}", t.format("%Y-%m-%dT%H:%M")),
-            Due::WithoutDelay => f.write_str("without delay"),
-            Due::NoLimit => f.write_str("no limit"),
-        }
-    }
-}
 
 /// How urgent a deadline, or a whole case, is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -145,10 +99,10 @@ pub struct DeadlineStatus<'a> {
     pub kind: DeadlineKind,
     /// `None` for the protocol's on-resolution notifications.
     pub stage: Option<u8>,
-    pub id: &'a str,
-    pub what: &'a str,
+    pub id: Cow<'a, str>,
+    pub what: Cow<'a, str>,
     /// For notifications: who is owed.
-    pub to: Option<&'a str>,
+    pub to: Option<Cow<'a, str>>,
     pub due: Due,
     /// `due` in words for people (`escalate_core::format::due`), filled by
     /// [`Engine::status`]; empty in the dashboard's summary, which never shows it.
@@ -160,7 +114,43 @@ pub struct DeadlineStatus<'a> {
     // Boxed: rare, and the dashboard moves one of these per deadline.
     pub extended: Option<Box<Extended>>,
     /// For a run's limit: the cap's id, where the cap falls due first and so sets the due.
-    pub capped_by: Option<&'a str>,
+    pub capped_by: Option<Cow<'a, str>>,
+}
+
+impl DeadlineStatus<'_> {
+    /// The deadline with its own copy of the protocol's words, to outlive the protocol.
+    pub fn into_owned(self) -> DeadlineStatus<'static> {
+        DeadlineStatus {
+            kind: self.kind,
+            stage: self.stage,
+            id: owned(self.id),
+            what: owned(self.what),
+            to: self.to.map(owned),
+            due: self.due,
+            due_text: self.due_text,
+            urgency: self.urgency,
+            shortened: self.shortened,
+            extended: self.extended,
+            capped_by: self.capped_by.map(owned),
+        }
+    }
+
+    /// The id an extension of this deadline names, where it is one that may be
+    /// extended: the stage's timescale, a run's limit or the cap.
+    pub fn extension_id(&self) -> Option<DeadlineId> {
+        match self.kind {
+            DeadlineKind::Stage | DeadlineKind::Cumulative => Some(DeadlineId::Timescale),
+            DeadlineKind::Limit | DeadlineKind::Cap => Some(DeadlineId::Limit(self.id.to_string())),
+            DeadlineKind::Step | DeadlineKind::Notification => None,
+        }
+    }
+}
+
+/// Borrowed words made owned. The engine's answers borrow from the protocol, which is
+/// cheap for the dashboard; an answer kept beyond the protocol (a case's detail) owns
+/// them instead.
+fn owned<T: ToOwned + ?Sized>(c: Cow<'_, T>) -> Cow<'static, T> {
+    Cow::Owned(c.into_owned())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -177,14 +167,14 @@ pub enum Side {
 pub struct Contact<'a> {
     pub side: Side,
     pub sector: Option<Sector>,
-    pub who: &'a str,
+    pub who: Cow<'a, str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FormDue<'a> {
     #[serde(flatten)]
-    pub form: &'a FormRequirement,
+    pub form: Cow<'a, FormRequirement>,
     /// The event that makes it due has happened.
     pub owed: bool,
 }
@@ -193,28 +183,70 @@ pub struct FormDue<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CaseStatus<'a> {
-    pub state: crate::model::StateKind,
+    pub state: crate::case::StateKind,
     /// The route the case is on, and its name.
-    pub route: &'a str,
-    pub route_name: &'a str,
+    pub route: Cow<'a, str>,
+    pub route_name: Cow<'a, str>,
     pub stage: u8,
-    pub stage_title: &'a str,
+    pub stage_title: Cow<'a, str>,
     pub urgency: Urgency,
     pub next_deadline: Option<DeadlineStatus<'a>>,
     /// Soonest first.
     pub deadlines: Vec<DeadlineStatus<'a>>,
     /// What to do if the difference is not resolved at this stage, in the protocol's words.
-    pub next_step: &'a str,
+    pub next_step: Cow<'a, str>,
     /// The stage's checklist, in the protocol's words.
-    pub actions: &'a [String],
+    pub actions: Cow<'a, [String]>,
     /// What the stage's record holds (its words and fields), on the case's route.
-    pub record: &'a crate::protocol::RecordRule,
+    pub record: Cow<'a, crate::protocol::RecordRule>,
     pub contacts: Vec<Contact<'a>>,
     pub forms: Vec<FormDue<'a>>,
     /// What the stage record still needs before the case may be escalated.
     pub escalation_blockers: Vec<Requirement>,
     /// Where a redirected case was sent.
-    pub redirected_to: Option<&'a str>,
+    pub redirected_to: Option<Cow<'a, str>>,
+}
+
+impl CaseStatus<'_> {
+    /// The answer with its own copy of the protocol's words, to outlive the protocol.
+    pub fn into_owned(self) -> CaseStatus<'static> {
+        CaseStatus {
+            state: self.state,
+            route: owned(self.route),
+            route_name: owned(self.route_name),
+            stage: self.stage,
+            stage_title: owned(self.stage_title),
+            urgency: self.urgency,
+            next_deadline: self.next_deadline.map(DeadlineStatus::into_owned),
+            deadlines: self
+                .deadlines
+                .into_iter()
+                .map(DeadlineStatus::into_owned)
+                .collect(),
+            next_step: owned(self.next_step),
+            actions: owned(self.actions),
+            record: owned(self.record),
+            contacts: self
+                .contacts
+                .into_iter()
+                .map(|c| Contact {
+                    side: c.side,
+                    sector: c.sector,
+                    who: owned(c.who),
+                })
+                .collect(),
+            forms: self
+                .forms
+                .into_iter()
+                .map(|f| FormDue {
+                    form: owned(f.form),
+                    owed: f.owed,
+                })
+                .collect(),
+            escalation_blockers: self.escalation_blockers,
+            redirected_to: self.redirected_to.map(owned),
+        }
+    }
 }
 
 /// The dashboard's view: urgency and the next dated deadline, without allocating.
@@ -290,7 +322,7 @@ fn timescale_due<'a, 'c>(
             Ok(Some((
                 t,
                 due,
-                case.extension_of("timescale", Some(entry.stage)),
+                case.extension_of(&DeadlineId::Timescale, Some(entry.stage)),
             )))
         }
         _ => Ok(None),
@@ -307,7 +339,7 @@ fn limit_due<'c>(
     match case.limit_anchor(limit) {
         Some(from) => Ok(Some((
             due_after(limit.within, from, calendar)?,
-            case.extension_of(&limit.id, None),
+            case.limit_extension(&limit.id),
         ))),
         None => Ok(None),
     }
@@ -354,7 +386,7 @@ impl Case {
             message: e.to_string(),
         };
         let route = self.route_view(protocol)?;
-        let current = if deadline == "timescale" {
+        let current = if deadline == DeadlineId::Timescale {
             match self
                 .current()
                 .and_then(|entry| route.stage(entry.stage).map(|s| (entry, s)))
@@ -365,7 +397,7 @@ impl Case {
                 None => None,
             }
         } else {
-            match route.limit(&deadline) {
+            match route.limit(deadline.as_str()) {
                 Some(l) => limit_due(self, l, calendar)
                     .map_err(calendar_error)?
                     .map(|(due, ext)| ext.map_or(due, |e| e.to)),
@@ -476,7 +508,7 @@ impl<'c> Engine<'c> {
                     let extension = if case.extensions.is_empty() {
                         None
                     } else {
-                        case.extension_of("timescale", Some(entry.stage))
+                        case.extension_of(&DeadlineId::Timescale, Some(entry.stage))
                     };
                     let kind = if t.from == Anchor::CaseStart {
                         DeadlineKind::Cumulative
@@ -509,8 +541,8 @@ impl<'c> Engine<'c> {
                     due_text: String::new(),
                     kind,
                     stage: Some(entry.stage),
-                    id: "timescale",
-                    what,
+                    id: Cow::Borrowed(DeadlineId::TIMESCALE),
+                    what: Cow::Borrowed(what),
                     to: None,
                     urgency: self.urgency(&due)?,
                     due,
@@ -539,8 +571,8 @@ impl<'c> Engine<'c> {
                     due_text: String::new(),
                     kind: DeadlineKind::Step,
                     stage: Some(entry.stage),
-                    id: &d.id,
-                    what: &d.what,
+                    id: Cow::Borrowed(&d.id),
+                    what: Cow::Borrowed(&d.what),
                     to: None,
                     urgency: self.urgency(&due)?,
                     due,
@@ -559,8 +591,8 @@ impl<'c> Engine<'c> {
                     due_text: String::new(),
                     kind: DeadlineKind::Cap,
                     stage: None,
-                    id: &c.id,
-                    what: &c.words,
+                    id: Cow::Borrowed(&c.id),
+                    what: Cow::Borrowed(&c.words),
                     to: None,
                     urgency: self.urgency(&due)?,
                     due,
@@ -594,14 +626,14 @@ impl<'c> Engine<'c> {
                     due_text: String::new(),
                     kind: DeadlineKind::Limit,
                     stage: None,
-                    id: &l.id,
-                    what: &l.words,
+                    id: Cow::Borrowed(&l.id),
+                    what: Cow::Borrowed(&l.words),
                     to: None,
                     urgency: self.urgency(&due)?,
                     due,
                     shortened: None,
                     extended,
-                    capped_by,
+                    capped_by: capped_by.map(Cow::Borrowed),
                 });
             }
         }
@@ -650,9 +682,9 @@ impl<'c> Engine<'c> {
             due_text: String::new(),
             kind: DeadlineKind::Notification,
             stage,
-            id: &n.id,
-            what: &n.what,
-            to: Some(&n.to),
+            id: Cow::Borrowed(&n.id),
+            what: Cow::Borrowed(&n.what),
+            to: Some(Cow::Borrowed(&n.to)),
             urgency: self.urgency(&due)?,
             due,
             shortened: None,
@@ -708,7 +740,7 @@ impl<'c> Engine<'c> {
         let mut contacts = vec![Contact {
             side: Side::Both,
             sector: None,
-            who: stage.contact.as_str(),
+            who: Cow::Borrowed(stage.contact.as_str()),
         }];
         for (side, sector) in [
             (Side::Raising, case.raising_sector),
@@ -722,7 +754,7 @@ impl<'c> Engine<'c> {
                     contacts.push(Contact {
                         side,
                         sector: Some(sector),
-                        who,
+                        who: Cow::Borrowed(who),
                     });
                 }
             }
@@ -732,7 +764,7 @@ impl<'c> Engine<'c> {
             .forms
             .iter()
             .map(|f| FormDue {
-                form: f,
+                form: Cow::Borrowed(f),
                 owed: entry.anchor_time(case, f.on).is_some(),
             })
             .collect();
@@ -757,16 +789,16 @@ impl<'c> Engine<'c> {
 
         Ok(CaseStatus {
             state: case.state.kind(),
-            route: route.id(),
-            route_name: route.name(),
+            route: Cow::Borrowed(route.id()),
+            route_name: Cow::Borrowed(route.name()),
             stage: entry.stage,
-            stage_title: &stage.title,
+            stage_title: Cow::Borrowed(&stage.title),
             urgency,
             next_deadline,
             deadlines,
-            next_step,
-            actions: &stage.actions,
-            record: &stage.record,
+            next_step: Cow::Borrowed(next_step),
+            actions: Cow::Borrowed(&stage.actions),
+            record: Cow::Borrowed(&stage.record),
             contacts,
             forms,
             escalation_blockers: if case.is_open() {
@@ -774,33 +806,8 @@ impl<'c> Engine<'c> {
             } else {
                 Vec::new()
             },
-            redirected_to,
+            redirected_to: redirected_to.map(Cow::Borrowed),
         })
-    }
-}
-
-/// A stage's due date in a plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(tag = "kind", content = "at", rename_all = "kebab-case")]
-pub enum PlanDue {
-    Date(NaiveDate),
-    At(NaiveDateTime),
-    WithoutDelay,
-    NoLimit,
-    /// Counted from a stage start the plan cannot know, because an earlier stage has no limit.
-    AfterStage(u8),
-}
-
-impl std::fmt::Display for PlanDue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            PlanDue::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
-            PlanDue::At(t) => write!(f, "{}", t.format("%Y-%m-%dT%H:%M")),
-            PlanDue::WithoutDelay => f.write_str("without delay"),
-            PlanDue::NoLimit => f.write_str("no limit"),
-            PlanDue::AfterStage(n) => write!(f, "after stage {n}"),
-        }
     }
 }
 
@@ -808,7 +815,7 @@ impl std::fmt::Display for PlanDue {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PlannedStage<'a> {
     pub stage: u8,
-    pub title: &'a str,
+    pub title: Cow<'a, str>,
     /// When the stage starts if every earlier stage runs to its limit.
     pub starts: Option<NaiveDateTime>,
     pub due: PlanDue,
@@ -817,7 +824,7 @@ pub struct PlannedStage<'a> {
     /// The protocol lets the stage be left out on a recorded decision.
     pub optional: bool,
     /// The protocol's words for the stage's timescale on this route, where it has one.
-    pub timescale_words: Option<&'a str>,
+    pub timescale_words: Option<Cow<'a, str>>,
 }
 
 /// A limit's due date in a plan.
@@ -826,8 +833,8 @@ pub struct PlannedStage<'a> {
 pub struct PlannedLimit<'a> {
     /// The limit's id (`limit` in the plan's JSON rows).
     #[serde(rename = "limit")]
-    pub id: &'a str,
-    pub words: &'a str,
+    pub id: Cow<'a, str>,
+    pub words: Cow<'a, str>,
     /// The cap on the whole process.
     pub cap: bool,
     /// The run's first and last stage; `None` for the cap.
@@ -836,15 +843,45 @@ pub struct PlannedLimit<'a> {
     /// `due` in words for people (`escalate_core::format::plan_due`).
     pub due_text: String,
     /// The cap's id, where the cap falls due first and so sets this limit's due.
-    pub capped_by: Option<&'a str>,
+    pub capped_by: Option<Cow<'a, str>>,
+}
+
+impl PlannedStage<'_> {
+    /// The stage with its own copy of its title, to outlive the protocol.
+    pub fn into_owned(self) -> PlannedStage<'static> {
+        PlannedStage {
+            stage: self.stage,
+            title: owned(self.title),
+            starts: self.starts,
+            due: self.due,
+            due_text: self.due_text,
+            optional: self.optional,
+            timescale_words: self.timescale_words.map(owned),
+        }
+    }
+}
+
+impl PlannedLimit<'_> {
+    /// The limit with its own copy of its words, to outlive the protocol.
+    pub fn into_owned(self) -> PlannedLimit<'static> {
+        PlannedLimit {
+            id: owned(self.id),
+            words: owned(self.words),
+            cap: self.cap,
+            stages: self.stages,
+            due: self.due,
+            due_text: self.due_text,
+            capped_by: self.capped_by.map(owned),
+        }
+    }
 }
 
 /// A whole plan on one route: each stage, then each limit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Plan<'a> {
-    pub route: &'a str,
-    pub route_name: &'a str,
+    pub route: Cow<'a, str>,
+    pub route_name: Cow<'a, str>,
     pub stages: Vec<PlannedStage<'a>>,
     pub limits: Vec<PlannedLimit<'a>>,
 }
@@ -995,12 +1032,14 @@ pub fn plan_route<'a>(
         };
         out.push(PlannedStage {
             stage: n,
-            title: &stage.title,
+            title: Cow::Borrowed(&stage.title),
             starts: start,
             due,
             due_text: crate::format::plan_due(&due),
             optional: stage.optional,
-            timescale_words: view.timescale_of(stage).map(|t| t.words.as_str()),
+            timescale_words: view
+                .timescale_of(stage)
+                .map(|t| Cow::Borrowed(t.words.as_str())),
         });
         start = next_start;
     }
@@ -1019,19 +1058,19 @@ pub fn plan_route<'a>(
             };
             let due = due.unwrap_or(PlanDue::NoLimit);
             PlannedLimit {
-                id: &l.id,
-                words: &l.words,
+                id: Cow::Borrowed(&l.id),
+                words: Cow::Borrowed(&l.words),
                 cap: l.cap,
                 stages: l.run(),
-                due,
                 due_text: crate::format::plan_due(&due),
-                capped_by,
+                due,
+                capped_by: capped_by.map(Cow::Borrowed),
             }
         })
         .collect();
     Ok(Plan {
-        route: view.id(),
-        route_name: view.name(),
+        route: Cow::Borrowed(view.id()),
+        route_name: Cow::Borrowed(view.name()),
         stages: out,
         limits: planned_limits,
     })

@@ -7,7 +7,7 @@
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 
-use crate::engine::{Due, PlanDue};
+use crate::deadline::{Due, PlanDue};
 
 // Written digit by digit rather than through chrono's format strings: the dashboard
 // writes one of these for each of thousands of cases, and this is a tenth of the cost.

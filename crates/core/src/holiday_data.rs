@@ -19,7 +19,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{usual_count, CalendarId, Holiday, FIRST_YEAR, LAST_YEAR};
+use crate::holiday_rules::{usual_count, CalendarId, Holiday, FIRST_YEAR, LAST_YEAR};
 use crate::json_error::json_message;
 
 /// The largest file read: GOV.UK's, with ten years of three nations, is about 20 KiB.

@@ -8,10 +8,12 @@ pub mod calendar;
 pub mod case;
 pub mod case_file;
 pub mod code;
+pub mod deadline;
 pub mod engine;
 pub mod form;
 pub mod format;
 pub mod holiday_data;
+mod holiday_rules;
 mod json_error;
 pub mod model;
 pub mod next;
@@ -26,9 +28,10 @@ pub use case::{
 };
 pub use case_file::{CaseFile, CaseText, LoggedEvent};
 pub use code::ErrorCode;
+pub use deadline::{DeadlineId, Due};
 pub use engine::{
-    plan, plan_route, CaseStatus, Due, Engine, EngineError, Plan, PlanDue, PlannedLimit,
-    PlannedStage, Summary, Urgency,
+    plan, plan_route, CaseStatus, Engine, EngineError, Plan, PlanDue, PlannedLimit, PlannedStage,
+    Summary, Urgency,
 };
 pub use holiday_data::{HolidayData, HolidayFileError};
 pub use model::{FieldError, StateKind};
@@ -37,7 +40,7 @@ pub use next::{
     RouteChoice, StageRef, StageTarget, SwitchTargets,
 };
 pub use protocol::{
-    builtin_protocol, builtin_protocols, FormId, Limit, Protocol, ProtocolError, ProtocolErrors,
-    Route, RouteView, RunLimit,
+    FormId, Limit, Protocol, ProtocolError, ProtocolErrors, Route, RouteView, RunLimit,
 };
+pub use protocol_file::{builtin_ids, builtin_protocol, builtin_protocols, builtin_texts};
 pub use sector::Sector;

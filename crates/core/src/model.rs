@@ -7,8 +7,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::CalendarId;
+pub use crate::case::StateKind;
 use crate::code::ErrorCode;
-use crate::engine::Due;
+use crate::deadline::Due;
 use crate::form::NOT_A_RECORD_FIELD;
 use crate::json_error::json_message;
 use crate::protocol::{default_record_fields, RecordField};
@@ -37,41 +38,6 @@ impl FieldError {
 
     pub fn field(&self) -> Option<&'static str> {
         Some(self.field)
-    }
-}
-
-/// Where a case is in its life, without the details: what lists, filters and
-/// colours branch on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "kebab-case")]
-pub enum StateKind {
-    Open,
-    Resolved,
-    Withdrawn,
-    Redirected,
-}
-
-impl StateKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StateKind::Open => "open",
-            StateKind::Resolved => "resolved",
-            StateKind::Withdrawn => "withdrawn",
-            StateKind::Redirected => "redirected",
-        }
-    }
-}
-
-impl PartialEq<&str> for StateKind {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
-impl std::fmt::Display for StateKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

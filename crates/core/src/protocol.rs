@@ -4,7 +4,7 @@
 //! sentence a lead is shown (actions, next steps, redirects) is the protocol's own
 //! words, kept in the file, so a partnership can load its protocol without a new build.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -757,12 +757,6 @@ impl Protocol {
             .collect::<Vec<_>>()
             .join(", ")
     }
-
-    /// Parse and validate a protocol file. `file` names it in errors. A text longer
-    /// than [`MAX_PROTOCOL_FILE_BYTES`] is refused before it is parsed.
-    pub fn from_toml(src: &str, file: &str) -> Result<Protocol, ProtocolErrors> {
-        crate::protocol_file::parse(src, file)
-    }
 }
 
 /// The stages an escalation on a route reaches ([`RouteView::escalation`]).
@@ -1053,70 +1047,10 @@ impl fmt::Display for ProtocolErrors {
 /// `escalate protocol new` writes for a partnership to fill in with its own words.
 pub const STARTER: &str = include_str!("starter.toml");
 
-/// The five protocols that ship with Escalate, as (file name, text).
-const BUILTIN: [(&str, &str); 5] = [
-    (
-        "western-bay.toml",
-        include_str!("../../../assets/protocols/western-bay.toml"),
-    ),
-    (
-        "london.toml",
-        include_str!("../../../assets/protocols/london.toml"),
-    ),
-    (
-        "four-stage.toml",
-        include_str!("../../../assets/protocols/four-stage.toml"),
-    ),
-    (
-        "doncaster.toml",
-        include_str!("../../../assets/protocols/doncaster.toml"),
-    ),
-    (
-        "south-gloucestershire.toml",
-        include_str!("../../../assets/protocols/south-gloucestershire.toml"),
-    ),
-];
-
-static BUILTINS: std::sync::OnceLock<Result<Vec<Protocol>, ProtocolErrors>> =
-    std::sync::OnceLock::new();
-
-/// The protocols shipped in the binary, parsed once.
-pub fn builtin_protocols() -> Result<&'static [Protocol], ProtocolErrors> {
-    BUILTINS
-        .get_or_init(|| {
-            BUILTIN
-                .iter()
-                .map(|(file, src)| Protocol::from_toml(src, &format!("assets/protocols/{file}")))
-                .collect()
-        })
-        .as_ref()
-        .map(Vec::as_slice)
-        .map_err(Clone::clone)
-}
-
-/// A shipped protocol by id.
-pub fn builtin_protocol(id: &str) -> Result<Option<&'static Protocol>, ProtocolErrors> {
-    Ok(builtin_protocols()?.iter().find(|p| p.id == id))
-}
-
-/// The texts of the shipped protocols, as (file name, text): what a store installs
-/// when it is made, and again when a newer build ships a changed text. Cases never
-/// look protocols up here: they run under the versions their store installed.
-pub fn builtin_texts() -> impl Iterator<Item = (&'static str, &'static str)> {
-    BUILTIN.iter().copied()
-}
-
-/// The ids of the shipped protocols, for messages.
-pub fn builtin_ids() -> BTreeSet<&'static str> {
-    BUILTIN
-        .iter()
-        .map(|(file, _)| file.trim_end_matches(".toml"))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{builtin_ids, builtin_protocols};
 
     #[test]
     fn limits_parse_and_print_back() {

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use toml::de::{DeTable, DeValue};
 
+use crate::deadline::DeadlineId;
 use crate::form::{is_id, FormDef, FormId, FormItem, Source, ID_HELP};
 use crate::protocol::{
     default_record_fields, Anchor, ExtensionRule, Limit, Notification, Protocol, ProtocolError,
@@ -134,6 +135,77 @@ fn line_of(lines: &Lines, tree: &DeValue<'_>, path: &[Seg<'_>]) -> Option<usize>
 /// Serde messages quote with backticks; keep them but drop the trailing newline noise.
 fn clean(msg: &str) -> String {
     msg.trim().replace('\n', " ")
+}
+
+impl Protocol {
+    /// Parse and validate a protocol file. `file` names it in errors. A text longer
+    /// than [`MAX_PROTOCOL_FILE_BYTES`] is refused before it is parsed.
+    // Here rather than beside the types: the parser depends on the protocol's types,
+    // and they must not depend back on it.
+    pub fn from_toml(src: &str, file: &str) -> Result<Protocol, ProtocolErrors> {
+        parse(src, file)
+    }
+}
+
+/// The five protocols that ship with Escalate, as (file name, text).
+const BUILTIN: [(&str, &str); 5] = [
+    (
+        "western-bay.toml",
+        include_str!("../../../assets/protocols/western-bay.toml"),
+    ),
+    (
+        "london.toml",
+        include_str!("../../../assets/protocols/london.toml"),
+    ),
+    (
+        "four-stage.toml",
+        include_str!("../../../assets/protocols/four-stage.toml"),
+    ),
+    (
+        "doncaster.toml",
+        include_str!("../../../assets/protocols/doncaster.toml"),
+    ),
+    (
+        "south-gloucestershire.toml",
+        include_str!("../../../assets/protocols/south-gloucestershire.toml"),
+    ),
+];
+
+static BUILTINS: std::sync::OnceLock<Result<Vec<Protocol>, ProtocolErrors>> =
+    std::sync::OnceLock::new();
+
+/// The protocols shipped in the binary, parsed once.
+pub fn builtin_protocols() -> Result<&'static [Protocol], ProtocolErrors> {
+    BUILTINS
+        .get_or_init(|| {
+            BUILTIN
+                .iter()
+                .map(|(file, src)| Protocol::from_toml(src, &format!("assets/protocols/{file}")))
+                .collect()
+        })
+        .as_ref()
+        .map(Vec::as_slice)
+        .map_err(Clone::clone)
+}
+
+/// A shipped protocol by id.
+pub fn builtin_protocol(id: &str) -> Result<Option<&'static Protocol>, ProtocolErrors> {
+    Ok(builtin_protocols()?.iter().find(|p| p.id == id))
+}
+
+/// The texts of the shipped protocols, as (file name, text): what a store installs
+/// when it is made, and again when a newer build ships a changed text. Cases never
+/// look protocols up here: they run under the versions their store installed.
+pub fn builtin_texts() -> impl Iterator<Item = (&'static str, &'static str)> {
+    BUILTIN.iter().copied()
+}
+
+/// The ids of the shipped protocols, for messages.
+pub fn builtin_ids() -> BTreeSet<&'static str> {
+    BUILTIN
+        .iter()
+        .map(|(file, _)| file.trim_end_matches(".toml"))
+        .collect()
 }
 
 pub(crate) fn parse(src: &str, file: &str) -> Result<Protocol, ProtocolErrors> {
@@ -930,7 +1002,8 @@ impl Validator<'_> {
         for (i, l) in limits.iter().enumerate() {
             let at = |k: &'static str| join(base, &[K("limits"), Seg::Idx(i), K(k)]);
             self.id(&at("id"), &l.id);
-            if l.id == "timescale" {
+            // An extension names a deadline by this id, and this one is the stage's own.
+            if l.id == DeadlineId::TIMESCALE {
                 self.err(
                     &at("id"),
                     "'timescale' names each stage's own timescale: give the limit another id",

@@ -9,7 +9,7 @@ use chrono::{Datelike, NaiveDateTime, Timelike};
 use escalate_core::engine::due_after;
 use escalate_core::model::{CaseDetail, PackageProtocol, Profile};
 use escalate_core::protocol::{Anchor, MAX_PROTOCOL_FILE_BYTES};
-use escalate_core::{Calendar, Due, Limit, Protocol, StateKind};
+use escalate_core::{Calendar, DeadlineId, Due, Limit, Protocol, StateKind};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -231,7 +231,9 @@ pub fn monitoring(
                 .iter()
                 .rev()
                 .find(|x| {
-                    x.deadline == "timescale" && x.stage == Some(e.stage) && x.route == e.route
+                    x.deadline == DeadlineId::Timescale
+                        && x.stage == Some(e.stage)
+                        && x.route == e.route
                 })
                 .filter(|x| x.to.date().is_some())
                 .map(|x| ExtensionTiming {

@@ -82,7 +82,7 @@ fn packages(dir: &Path) -> (Vec<PathBuf>, Vec<String>, String) {
                 let m = export::monitoring(
                     store.profile(),
                     &sources.case,
-                    sources.protocol,
+                    &sources.protocol,
                     store.calendar(),
                     "",
                     true,

@@ -115,9 +115,9 @@ export type CasePlan = { route: string, route_name: string, stages: Array<Planne
 
 export type ExtensionRequest = { 
 /**
- * `timescale` (the current stage's own) or a limit's id.
+ * The current stage's own timescale (`timescale`) or a limit's id.
  */
-deadline: string, 
+deadline: DeadlineId, 
 /**
  * The new due: the end of a day, or a moment.
  */
@@ -529,9 +529,9 @@ export type Extension = {
  */
 at: string, 
 /**
- * `timescale` (the stage's own) or a limit's id.
+ * The stage's own timescale (written `timescale`) or a limit's id.
  */
-deadline: string, 
+deadline: DeadlineId, 
 /**
  * For a stage's timescale: which stage.
  */
@@ -562,6 +562,8 @@ export type ProtocolPin = { version: string,
 sha256: string, };
 
 export type Due = { "kind": "end-of-day", "at": string } | { "kind": "at", "at": string } | { "kind": "without-delay" } | { "kind": "no-limit" };
+
+export type DeadlineId = string;
 
 export type Urgency = { "status": "on-track" } | { "status": "due-soon" } | { "status": "overdue", working_days: number, };
 

@@ -506,16 +506,15 @@ async fn rpd_report_text_snapshot() {
     );
 }
 
-/// A protocol file of the fixtures, parsed once for the life of the tests (a case file
-/// holds its protocol by a static reference, as the store's do).
-fn fixture_protocol(file: &str) -> &'static escalate_core::Protocol {
+/// A protocol file of the fixtures, shared as a case file holds its protocol.
+fn fixture_protocol(file: &str) -> std::sync::Arc<escalate_core::Protocol> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/protocols")
         .join(file);
     let src = std::fs::read_to_string(&path).unwrap();
-    Box::leak(Box::new(
+    std::sync::Arc::new(
         escalate_core::Protocol::from_toml(&src, file).unwrap_or_else(|e| panic!("{e}")),
-    ))
+    )
 }
 
 /// A Darlington case taken to its Stage 3 interagency meeting, built from its events as
@@ -593,7 +592,7 @@ fn darlington_case() -> (escalate_core::CaseFile, escalate_core::model::Profile)
             note: String::new(),
         },
     ];
-    let engine = Case::replay(protocol, &events).unwrap_or_else(|e| panic!("{e}"));
+    let engine = Case::replay(&protocol, &events).unwrap_or_else(|e| panic!("{e}"));
     let file = CaseFile {
         case: CaseText {
             reference: "RPD-2026-0007".into(),
@@ -626,7 +625,7 @@ fn darlington_case() -> (escalate_core::CaseFile, escalate_core::model::Profile)
             })
             .collect(),
         engine,
-        protocol,
+        protocol: std::sync::Arc::clone(&protocol),
         integrity: Default::default(),
     };
     let profile = Profile {
@@ -652,7 +651,7 @@ fn a_partnership_specific_form_prints_with_its_own_labels() {
         profile: &profile,
         case: &case,
         chronology: &chronology,
-        protocol: file.protocol,
+        protocol: &file.protocol,
         calendar: &calendar,
     };
     let form = FormId::new("professional-challenge-recording-tool").unwrap();
@@ -766,8 +765,13 @@ fn raw_text(pdf: &[u8]) -> String {
 #[test]
 fn a_blank_specimen_shows_every_label_and_no_case_data() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/protocols");
-    let mut protocols: Vec<&escalate_core::Protocol> =
-        escalate_core::builtin_protocols().unwrap().iter().collect();
+    let mut protocols: Vec<std::sync::Arc<escalate_core::Protocol>> =
+        escalate_core::builtin_protocols()
+            .unwrap()
+            .iter()
+            .cloned()
+            .map(std::sync::Arc::new)
+            .collect();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         if name.ends_with(".toml") {
@@ -775,7 +779,7 @@ fn a_blank_specimen_shows_every_label_and_no_case_data() {
         }
     }
     let mut printed = 0;
-    for p in protocols {
+    for p in &protocols {
         for f in &p.forms {
             let pdf = escalate_api::reports::specimen(p, &f.id, t("2026-11-20T17:00")).unwrap();
             check_pdf(&pdf);

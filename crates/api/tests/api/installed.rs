@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use escalate_api::board::Selection;
 use escalate_api::cases::ExtensionRequest;
 use escalate_api::export::{seal_with, PackageRequest};
-use escalate_core::{Due, SkipDecision};
+use escalate_core::{DeadlineId, Due, SkipDecision};
 use escalate_report::export::Key;
 
 use crate::*;
@@ -141,7 +141,7 @@ async fn cases_under_installed_protocols_are_counted_by_a_board_that_never_insta
         &lead,
         &extended,
         ExtensionRequest {
-            deadline: "timescale".into(),
+            deadline: DeadlineId::Timescale,
             to: Due::EndOfDay("2026-12-18".parse().unwrap()),
             agreed_by: "Pat Lee, accountable senior manager".into(),
             agreed_on: "2026-11-03".parse().unwrap(),

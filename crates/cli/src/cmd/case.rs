@@ -171,7 +171,11 @@ pub fn run(c: CaseCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliErr
                         ]))
                 })
                 .await?;
-                writeln!(out, "{reference}\t{}\textended to {new_due}", clean(&id))?;
+                writeln!(
+                    out,
+                    "{reference}\t{}\textended to {new_due}",
+                    clean(id.as_str())
+                )?;
             }
             CaseCommand::Plan { reference, json } => {
                 let plan = ctx
@@ -181,8 +185,8 @@ pub fn run(c: CaseCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliErr
                     stages: plan.stages.clone(),
                     limits: plan.limits.clone(),
                     route: Some(PlannedRoute {
-                        route: &plan.route,
-                        name: &plan.route_name,
+                        route: plan.route.as_str().into(),
+                        name: plan.route_name.as_str().into(),
                     }),
                 };
                 crate::cmd::protocol::print_plan(&lines, json, out)?;
@@ -389,10 +393,10 @@ fn show(d: &CaseDetail, out: &mut impl Write) -> Result<(), CliError> {
         "Status: {} — Stage {}: {}",
         clean(d.state.as_str()),
         s.stage,
-        clean(s.stage_title)
+        clean(&s.stage_title)
     )?;
     if d.engine.route.is_some() {
-        writeln!(out, "Route: {} ({})", clean(s.route_name), clean(s.route))?;
+        writeln!(out, "Route: {} ({})", clean(&s.route_name), clean(&s.route))?;
     }
     writeln!(
         out,
@@ -415,9 +419,9 @@ fn show(d: &CaseDetail, out: &mut impl Write) -> Result<(), CliError> {
     if let Some(o) = &d.outcome {
         writeln!(out, "Outcome: {}", clean(o))?;
     }
-    writeln!(out, "Next step: {}", clean(s.next_step))?;
+    writeln!(out, "Next step: {}", clean(&s.next_step))?;
     for c in &s.contacts {
-        writeln!(out, "Contact ({}): {}", kebab(&c.side), clean(c.who))?;
+        writeln!(out, "Contact ({}): {}", kebab(&c.side), clean(&c.who))?;
     }
     for dl in &s.deadlines {
         let due = match dl.due {
@@ -428,14 +432,15 @@ fn show(d: &CaseDetail, out: &mut impl Write) -> Result<(), CliError> {
         };
         let to = dl
             .to
+            .as_deref()
             .map(|t| format!(" to {}", clean(t)))
             .unwrap_or_default();
         writeln!(
             out,
             "Due {due}\t{}{}\t{}\t[{}]",
-            clean(dl.id),
+            clean(&dl.id),
             to,
-            clean(dl.what),
+            clean(&dl.what),
             kebab(&dl.urgency)
         )?;
     }

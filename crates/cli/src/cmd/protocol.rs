@@ -195,7 +195,7 @@ pub fn print_plan(
             writeln!(out, "{}\t{}\t{}", s.stage, s.due, s.title)?;
         }
         for l in &plan.limits {
-            match l.capped_by {
+            match &l.capped_by {
                 Some(cap) => writeln!(
                     out,
                     "limit\t{}\t{} (the cap '{cap}' falls due first)",

@@ -363,3 +363,91 @@ fn a_case_moves_to_a_newer_version_only_with_yes() {
     let (_, err) = lead.refuses(&["protocol", "remove", "west-yorkshire"]);
     assert!(err.contains(&r), "{err}");
 }
+
+/// Past any bound a cache of parsed versions might have (the old one refused the
+/// 513th text a process read): a store holds what the lead installed, however many
+/// versions that is.
+const MANY_VERSIONS: usize = 520;
+
+#[test]
+fn five_hundred_and_twenty_versions_of_one_protocol_still_list_install_and_remove() {
+    let lead = Lead::new();
+    let text = std::fs::read_to_string(lead.file("south-ayrshire")).unwrap();
+    let version_line = text
+        .lines()
+        .find(|l| l.starts_with("version = "))
+        .unwrap()
+        .to_owned();
+    let dir = lead.root().join("versions");
+    std::fs::create_dir(&dir).unwrap();
+    let version = |n: usize| {
+        let file = dir.join(format!("v{n}.toml"));
+        std::fs::write(
+            &file,
+            text.replacen(&version_line, &format!("version = \"Revision {n}\""), 1),
+        )
+        .unwrap();
+        file
+    };
+    // Installed in one process through the api the CLI calls (520 `escalate` processes
+    // took two minutes; this takes seconds), on the store `escalate init` made, with
+    // the key it left in the keyring.
+    let started = std::time::Instant::now();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let keys = escalate_api::session::keyring(true);
+            let store = escalate_api::session::open(&lead.data, None, &*keys)
+                .await
+                .unwrap();
+            let now = chrono::NaiveDateTime::parse_from_str("2026-11-23T17:00", "%Y-%m-%dT%H:%M")
+                .unwrap();
+            for n in 1..=MANY_VERSIONS {
+                escalate_api::settings::install_protocol(&store, &version(n), now)
+                    .await
+                    .unwrap_or_else(|e| panic!("version {n}: {e}"));
+            }
+            escalate_api::session::close(store).await;
+        });
+    eprintln!("{MANY_VERSIONS} installs took {:?}", started.elapsed());
+
+    // Every version listed, the last installed the current one.
+    let list = lead.ok(&["protocols"]);
+    let ours: Vec<Vec<&str>> = list
+        .lines()
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .filter(|f| f[0] == "south-ayrshire")
+        .collect();
+    assert_eq!(ours.len(), MANY_VERSIONS, "{list}");
+    assert_eq!(ours[0][1], "Revision 1");
+    let current: Vec<&str> = ours
+        .iter()
+        .filter(|f| f[4] == "current")
+        .map(|f| f[1])
+        .collect();
+    assert_eq!(current, [format!("Revision {MANY_VERSIONS}").as_str()]);
+
+    // One more installs from the command line, and is the one new cases use.
+    let more = version(MANY_VERSIONS + 1);
+    lead.install(&more);
+    let newest = format!("Revision {}", MANY_VERSIONS + 1);
+    assert_eq!(lead.listed("south-ayrshire", &newest)[4], "current");
+
+    // No case uses it: every version goes, and the list no longer has it.
+    let removed = lead.ok(&["protocol", "remove", "south-ayrshire"]);
+    assert_eq!(removed.lines().count(), MANY_VERSIONS + 1, "{removed}");
+    assert!(
+        removed.lines().all(|l| l.ends_with("\tremoved")),
+        "{removed}"
+    );
+    assert!(!lead
+        .ok(&["protocols"])
+        .lines()
+        .any(|l| l.starts_with("south-ayrshire\t")));
+    // And it installs again.
+    lead.install(&more);
+    assert_eq!(lead.listed("south-ayrshire", &newest)[3], "0");
+    eprintln!("the whole test took {:?}", started.elapsed());
+}

@@ -3,7 +3,8 @@
 
 use escalate_core::engine::DeadlineKind;
 use escalate_core::{
-    Calendar, Case, Due, Engine, Event, Opening, Protocol, SkipDecision, TransitionError,
+    Calendar, Case, DeadlineId, Due, Engine, Event, Opening, Protocol, SkipDecision,
+    TransitionError,
 };
 
 use crate::fixtures::fixture;
@@ -61,9 +62,9 @@ fn status_of(
         .map(|x| {
             (
                 x.kind,
-                x.id.to_owned(),
+                x.id.to_string(),
                 x.due.to_string(),
-                x.capped_by.map(str::to_owned),
+                x.capped_by.as_deref().map(str::to_owned),
             )
         })
         .collect()
@@ -180,7 +181,7 @@ fn the_cap_wins_over_a_later_run_limit_and_says_so() {
             .unwrap();
     let run = plan.limits.iter().find(|l| l.id == "steps-1-5").unwrap();
     assert_eq!(run.due.to_string(), "2026-11-26");
-    assert_eq!(run.capped_by, Some("overall"));
+    assert_eq!(run.capped_by.as_deref(), Some("overall"));
     // The stages of the run fall due with it, and step 6 starts then.
     assert_eq!(plan.stages[0].due.to_string(), "2026-11-26");
     assert_eq!(plan.stages[5].starts, Some(dt("2026-11-26T09:00")));
@@ -539,7 +540,7 @@ fn a_stage_timescale_is_not_extended_by_an_agreement_from_before_the_stage_began
 fn extend(deadline: &str, to: Due, agreed_by: &str, reason: &str) -> Event {
     Event::Extend {
         at: dt("2027-01-10T10:00"),
-        deadline: deadline.to_owned(),
+        deadline: deadline.into(),
         to,
         agreed_by: agreed_by.to_owned(),
         agreed_on: d("2027-01-08"),
@@ -672,7 +673,7 @@ fn a_deadline_without_an_extension_rule_cannot_be_extended() {
         p,
         Event::Extend {
             at: dt("2026-11-24T09:00"),
-            deadline: "steps-1-5".to_owned(),
+            deadline: "steps-1-5".into(),
             to: Due::EndOfDay(d("2026-12-04")),
             agreed_by: "A Manager".to_owned(),
             agreed_on: d("2026-11-24"),
@@ -699,7 +700,7 @@ fn a_limit_with_an_extension_rule_is_extended() {
         &p,
         Event::Extend {
             at: dt("2026-11-24T09:00"),
-            deadline: "steps-1-5".to_owned(),
+            deadline: "steps-1-5".into(),
             to: Due::EndOfDay(d("2026-12-04")),
             agreed_by: "A Manager".to_owned(),
             agreed_on: d("2026-11-24"),
@@ -889,7 +890,7 @@ fn escalation_lines(p: &'static Protocol, events: &[Event]) -> Vec<(String, u8)>
                 })
                 .collect(),
             engine: engine.clone(),
-            protocol: p,
+            protocol: std::sync::Arc::new(p.clone()),
             integrity: Default::default(),
         };
         if matches!(logged[n - 1], Event::Escalate { .. }) {
@@ -953,4 +954,70 @@ fn the_chronology_escalates_along_the_route_the_case_is_on() {
         escalation_lines(p, &[open(None), escalate("2026-11-24T09:00", None, None)]),
         [("Escalated from Stage 1 to Stage 2".to_owned(), 2)]
     );
+}
+
+#[test]
+fn each_deadline_names_the_id_an_extension_of_it_is_recorded_under() {
+    // A run's limit and the cap: each by its own id.
+    let p = with_cap("3 working days");
+    let c = open_on(&p, "2026-11-23T09:00", Opening::default());
+    let cal = Calendar::new(p.calendar);
+    let status = Engine::new(&cal, dt("2026-11-23T10:00"))
+        .unwrap()
+        .status(&p, &c)
+        .unwrap();
+    let ids: Vec<_> = status
+        .deadlines
+        .iter()
+        .map(|d| (d.kind, d.extension_id()))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            (DeadlineKind::Cap, Some(DeadlineId::Limit("overall".into()))),
+            (
+                DeadlineKind::Limit,
+                Some(DeadlineId::Limit("steps-1-5".into()))
+            ),
+        ]
+    );
+
+    // A stage's own timescale: `timescale`, and an extension under that id is its.
+    let p = fixture("south-ayrshire");
+    let mut c = open_on(p, "2026-12-20T10:00", Opening::default());
+    applied(&mut c, p, crate::record("2026-12-20T11:00", false, &[]));
+    applied(&mut c, p, escalate("2027-01-05T09:00", None, None));
+    let status = Engine::new(&Calendar::new(p.calendar), dt("2027-01-10T10:00"))
+        .unwrap()
+        .status(p, &c)
+        .unwrap();
+    let own = status
+        .deadlines
+        .iter()
+        .find(|d| d.stage == Some(2) && d.extension_id().is_some())
+        .unwrap();
+    assert_eq!(own.extension_id(), Some(DeadlineId::Timescale));
+    assert_eq!(own.id, DeadlineId::TIMESCALE);
+    let id = own.extension_id().unwrap();
+    applied(
+        &mut c,
+        p,
+        extend(
+            id.as_str(),
+            Due::EndOfDay(d("2027-02-20")),
+            "Jo Reid",
+            "Why",
+        ),
+    );
+    assert_eq!(c.extensions[0].deadline, DeadlineId::Timescale);
+    assert_eq!(
+        serde_json::to_value(&c.extensions[0]).unwrap()["deadline"],
+        "timescale"
+    );
+    // Steps and notifications are not extended: they name no such id.
+    assert!(status
+        .deadlines
+        .iter()
+        .filter(|d| matches!(d.kind, DeadlineKind::Step | DeadlineKind::Notification))
+        .all(|d| d.extension_id().is_none()));
 }

@@ -250,7 +250,7 @@ proptest! {
                 },
                 Move::Extend { deadline, days, hours, who, agreed_back } => Event::Extend {
                     at: now,
-                    deadline: deadlines.get(deadline).cloned().unwrap_or_default(),
+                    deadline: deadlines.get(deadline).cloned().unwrap_or_default().into(),
                     to: if hours { Due::At(now + Duration::hours(days * 7)) } else { Due::EndOfDay(now.date() + Duration::days(days)) },
                     agreed_by: if who { "Jo Reid".to_owned() } else { " ".to_owned() },
                     agreed_on: now.date() - Duration::days(agreed_back),

@@ -11,6 +11,7 @@ mod format2;
 mod format2_files;
 mod format2_properties;
 mod forms;
+mod layers;
 mod next;
 mod no_protocol_words;
 mod plan;

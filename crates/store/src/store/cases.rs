@@ -349,7 +349,7 @@ impl Store {
             reference,
             Event::Extend {
                 at: now,
-                deadline,
+                deadline: deadline.into(),
                 to,
                 agreed_by,
                 agreed_on,
@@ -374,7 +374,8 @@ impl Store {
         in_calendar("now", now)?;
         let mut tx = self.begin_case(reference).await?;
         let id = tx.protocol().id.clone();
-        let (pin, _) = super::protocols::find_version(tx.conn(), &id, to).await?;
+        // Held until the move is applied, so the cache still has the version then.
+        let (pin, _version) = super::protocols::find_version(tx.conn(), &id, to).await?;
         if pin == *tx.pin() {
             return Err(StoreError::invalid(
                 "to",
@@ -460,13 +461,13 @@ impl Store {
         // What was owed, to whom and by when, as the engine saw it before the marking.
         let (to, due) = match tx.case() {
             Some(case) => engine
-                .status(tx.protocol(), case)?
+                .status(&tx.protocol(), case)?
                 .deadlines
                 .iter()
                 .find(|d| d.stage == stage && d.id == notification)
                 .map(|d| {
                     (
-                        d.to.unwrap_or_default().to_owned(),
+                        d.to.as_deref().unwrap_or_default().to_owned(),
                         d.due.date().map(|_| d.due.to_string()),
                     )
                 })

@@ -189,7 +189,7 @@ async fn convert_case(
     let pinned = super::protocols::current(&mut *conn, &case.protocol_id)
         .await
         .ok();
-    let protocol = pinned.as_ref().map(|(_, p)| *p);
+    let protocol = pinned.as_ref().map(|(_, p)| &**p);
 
     let rebuilt = Rebuild {
         case,
@@ -266,7 +266,7 @@ async fn convert_case(
 struct Rebuild<'a> {
     case: &'a LegacyCase,
     kept: Option<&'a Case>,
-    protocol: Option<&'static Protocol>,
+    protocol: Option<&'a Protocol>,
     opened: VecDeque<&'a MoveRow>,
     escalated: VecDeque<&'a MoveRow>,
     closed: VecDeque<&'a MoveRow>,
@@ -485,7 +485,7 @@ fn shorten(o: OverrideRow) -> Result<Event, StoreError> {
 /// rest. Gives the events that apply with their sources, those set aside, and the
 /// case they make.
 fn replay_leniently(
-    protocol: Option<&'static Protocol>,
+    protocol: Option<&Protocol>,
     events: Vec<Sourced>,
 ) -> (Vec<Event>, Vec<Option<i64>>, Vec<Event>, Option<Case>) {
     let mut applied = Vec::new();

@@ -6,15 +6,16 @@
 //! new cases only. Nothing here looks a protocol up among the shipped ones by id: the
 //! store's table is the registry, and the shipped texts are only what it installs.
 //!
-//! A version's parsed protocol is kept for the life of the process, once per text
-//! (`intern`): the engine's answers borrow from the protocol (`CaseStatus<'static>`),
-//! and a store holds a handful of versions. A bound on how many are kept stops a
-//! process from growing without end however many texts it is shown.
+//! A version's parsed protocol is shared (`Arc`) by whoever reads it, and the most
+//! recently read are kept for reuse, by the SHA-256 of their text. The cache is
+//! bounded: a version it lets go is parsed again from its text, which the store always
+//! keeps, so any number of installed versions lists, installs and removes.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, OnceLock};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
-use escalate_core::protocol::{builtin_ids, builtin_texts, ProtocolError};
+use escalate_core::protocol::ProtocolError;
+use escalate_core::{builtin_ids, builtin_texts};
 use escalate_core::{ErrorCode, Protocol, ProtocolErrors, ProtocolPin};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -25,9 +26,9 @@ use crate::audit::AuditAction;
 /// Who installs the shipped protocols: the program, not the lead.
 const SHIPPED_ACTOR: &str = "Escalate (shipped protocols)";
 
-/// The most protocol texts one process keeps parsed. A store has a few versions of a
-/// few protocols; this many is far beyond any, and keeps memory bounded.
-const MAX_KEPT: usize = 512;
+/// How many parsed versions the cache holds when nothing else does. A store has a few
+/// versions in use; the dashboard reads each once per listing.
+const KEPT_MAX: usize = 64;
 
 /// The longest version and partnership an export package can carry (its schema's limit
 /// for a name), checked when a protocol is installed so every case under it exports.
@@ -38,30 +39,69 @@ pub fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-static KEPT: OnceLock<Mutex<HashMap<String, &'static Protocol>>> = OnceLock::new();
+/// Parsed versions by hash: every one still held anywhere (so one read stays one
+/// parse while it is in use, and a version a move has just found is still there when
+/// the move is applied), and the most recently used, held so a version read again soon
+/// is not parsed again.
+#[derive(Default)]
+struct Kept {
+    live: HashMap<String, Weak<Protocol>>,
+    /// Oldest use first; at most [`KEPT_MAX`].
+    recent: VecDeque<(String, Arc<Protocol>)>,
+}
 
-fn kept() -> std::sync::MutexGuard<'static, HashMap<String, &'static Protocol>> {
-    // A panic elsewhere while the map was held cannot leave it half-changed (one
-    // insert), so a poisoned lock is taken as it is.
+impl Kept {
+    fn get(&mut self, sha256: &str) -> Option<Arc<Protocol>> {
+        let p = self.live.get(sha256).and_then(Weak::upgrade)?;
+        self.touch(sha256, &p);
+        Some(p)
+    }
+
+    fn insert(&mut self, sha256: &str, parsed: Protocol) -> Arc<Protocol> {
+        if let Some(p) = self.get(sha256) {
+            return p;
+        }
+        let p = Arc::new(parsed);
+        if self.live.len() >= 2 * KEPT_MAX {
+            self.live.retain(|_, w| w.strong_count() > 0);
+        }
+        self.live.insert(sha256.to_owned(), Arc::downgrade(&p));
+        self.touch(sha256, &p);
+        p
+    }
+
+    /// Mark `p` as the most recently used, letting the least recently used go when full.
+    fn touch(&mut self, sha256: &str, p: &Arc<Protocol>) {
+        if let Some(i) = self.recent.iter().position(|(s, _)| s == sha256) {
+            self.recent.remove(i);
+        }
+        if self.recent.len() >= KEPT_MAX {
+            self.recent.pop_front();
+        }
+        self.recent.push_back((sha256.to_owned(), Arc::clone(p)));
+    }
+}
+
+static KEPT: OnceLock<Mutex<Kept>> = OnceLock::new();
+
+fn kept() -> std::sync::MutexGuard<'static, Kept> {
+    // A panic elsewhere while the cache was held cannot leave it unusable: at worst a
+    // version is parsed again.
     KEPT.get_or_init(Default::default)
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The parsed protocol of a text already seen, by its hash.
-pub(crate) fn interned(sha256: &str) -> Option<&'static Protocol> {
-    kept().get(sha256).copied()
+/// The parsed protocol of a text read before and still kept, by its hash.
+pub(crate) fn cached(sha256: &str) -> Option<Arc<Protocol>> {
+    kept().get(sha256)
 }
 
-/// The parsed protocol of `text`, whose hash must be `sha256`: parsed once per process.
+/// The parsed protocol of `text`, whose hash must be `sha256`: parsed unless kept.
 /// `file` names it in errors. A stored text that no longer hashes to its name, or no
 /// longer reads, was changed outside Escalate.
-pub(crate) fn intern(
-    sha256: &str,
-    text: &str,
-    file: &str,
-) -> Result<&'static Protocol, StoreError> {
-    if let Some(p) = interned(sha256) {
+pub(crate) fn parsed(sha256: &str, text: &str, file: &str) -> Result<Arc<Protocol>, StoreError> {
+    if let Some(p) = cached(sha256) {
         return Ok(p);
     }
     if sha256_hex(text) != sha256 {
@@ -69,42 +109,33 @@ pub(crate) fn intern(
             "the installed protocol {file} does not match its SHA-256: the store was changed outside Escalate. Run `escalate audit verify`"
         )));
     }
-    let parsed = Protocol::from_toml(text, file).map_err(|e| {
+    // Parsed without the lock held: another reader may parse the same text meanwhile,
+    // and the first kept wins.
+    let p = Protocol::from_toml(text, file).map_err(|e| {
         StoreError::Database(format!(
             "the installed protocol {file} no longer reads ({}): the store was changed outside Escalate",
             e.errors.first().map_or_else(String::new, ToString::to_string)
         ))
     })?;
-    keep(sha256, parsed)
+    Ok(kept().insert(sha256, p))
 }
 
-/// Keep a protocol already parsed (and checked to be the text `sha256` names) for the
-/// life of the process.
-fn keep(sha256: &str, parsed: Protocol) -> Result<&'static Protocol, StoreError> {
-    let mut map = kept();
-    if let Some(p) = map.get(sha256) {
-        return Ok(p);
-    }
-    if map.len() >= MAX_KEPT {
-        return Err(StoreError::Database(format!(
-            "this Escalate has read {MAX_KEPT} different protocol texts since it started: close it and start it again"
-        )));
-    }
-    let leaked: &'static Protocol = Box::leak(Box::new(parsed));
-    map.insert(sha256.to_owned(), leaked);
-    Ok(leaked)
-}
-
-/// The shipped protocols, as (file name, text, hash, parsed), in the order they ship.
+/// The shipped protocols, as (file name, text, hash, parsed), in the order they ship:
+/// escalate-core parses them once per process.
 pub(crate) fn shipped(
 ) -> Result<Vec<(&'static str, &'static str, String, &'static Protocol)>, StoreError> {
-    builtin_texts()
-        .map(|(file, text)| {
-            let sha = sha256_hex(text);
-            let p = intern(&sha, text, &format!("assets/protocols/{file}"))?;
-            Ok((file, text, sha, p))
-        })
-        .collect()
+    let parsed = escalate_core::builtin_protocols().map_err(|e| {
+        StoreError::Database(format!(
+            "a protocol shipped with this build does not read: {}",
+            e.errors
+                .first()
+                .map_or_else(String::new, ToString::to_string)
+        ))
+    })?;
+    Ok(builtin_texts()
+        .zip(parsed)
+        .map(|((file, text), p)| (file, text, sha256_hex(text), p))
+        .collect())
 }
 
 /// The protocols this build ships, in the order they ship: what a new store installs.
@@ -159,8 +190,8 @@ impl Row {
         format!("protocol {} version {}", self.protocol_id, self.version)
     }
 
-    fn protocol(&self) -> Result<&'static Protocol, StoreError> {
-        intern(&self.sha256, &self.text, &self.file())
+    fn protocol(&self) -> Result<Arc<Protocol>, StoreError> {
+        parsed(&self.sha256, &self.text, &self.file())
     }
 
     fn pin(&self) -> ProtocolPin {
@@ -189,8 +220,8 @@ impl Row {
 pub(crate) async fn by_hash(
     conn: &mut SqliteConnection,
     sha256: &str,
-) -> Result<Option<&'static Protocol>, StoreError> {
-    if let Some(p) = interned(sha256) {
+) -> Result<Option<Arc<Protocol>>, StoreError> {
+    if let Some(p) = cached(sha256) {
         return Ok(Some(p));
     }
     let row: Option<Row> = sqlx::query_as(&format!("{ROW} WHERE sha256 = ?"))
@@ -227,7 +258,7 @@ fn not_installed(id: &str, known: &str) -> StoreError {
 pub(crate) async fn current(
     conn: &mut SqliteConnection,
     id: &str,
-) -> Result<(ProtocolPin, &'static Protocol), StoreError> {
+) -> Result<(ProtocolPin, Arc<Protocol>), StoreError> {
     let row: Option<Row> = sqlx::query_as(&format!("{ROW} WHERE protocol_id = ? AND current = 1"))
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -246,7 +277,7 @@ pub(crate) async fn for_log(
     reference: &str,
     pinned: Option<&str>,
     events: &[escalate_core::LoggedEvent],
-) -> Result<(&'static Protocol, HashMap<String, &'static Protocol>), StoreError> {
+) -> Result<(Arc<Protocol>, HashMap<String, Arc<Protocol>>), StoreError> {
     let mut moves = events.iter().filter_map(|e| match &e.event {
         escalate_core::Event::MoveProtocol { from, to, .. } => Some((from, to)),
         _ => None,
@@ -538,7 +569,7 @@ impl Store {
 
     /// The version of each installed protocol that new cases are opened under: the
     /// shipped ones first, in the order they ship, then the others by id.
-    pub async fn protocols(&self) -> Result<Vec<&'static Protocol>, StoreError> {
+    pub async fn protocols(&self) -> Result<Vec<Arc<Protocol>>, StoreError> {
         let rows: Vec<Row> =
             sqlx::query_as(&format!("{ROW} WHERE current = 1 ORDER BY protocol_id"))
                 .fetch_all(self.pool())
@@ -561,7 +592,7 @@ impl Store {
     }
 
     /// The version new cases of `id` are opened under.
-    pub async fn protocol(&self, id: &str) -> Result<&'static Protocol, StoreError> {
+    pub async fn protocol(&self, id: &str) -> Result<Arc<Protocol>, StoreError> {
         let mut conn = self.pool().acquire().await?;
         Ok(current(&mut conn, id).await?.1)
     }
@@ -573,7 +604,7 @@ impl Store {
         &self,
         id: &str,
         version: &str,
-    ) -> Result<(ProtocolPin, &'static Protocol), StoreError> {
+    ) -> Result<(ProtocolPin, Arc<Protocol>), StoreError> {
         let mut conn = self.pool().acquire().await?;
         find_version(&mut conn, id, version).await
     }
@@ -642,7 +673,7 @@ impl Store {
             cases: 0,
         };
         // Parsed once, above: kept as checked rather than read again.
-        keep(&installed.sha256, p)?;
+        kept().insert(&installed.sha256, p);
         Ok(installed)
     }
 
@@ -775,7 +806,7 @@ pub(crate) async fn find_version(
     conn: &mut SqliteConnection,
     id: &str,
     version: &str,
-) -> Result<(ProtocolPin, &'static Protocol), StoreError> {
+) -> Result<(ProtocolPin, Arc<Protocol>), StoreError> {
     let wanted = version.trim();
     let rows: Vec<Row> = sqlx::query_as(&format!("{ROW} WHERE protocol_id = ? ORDER BY id"))
         .bind(id)
@@ -817,5 +848,46 @@ pub(crate) async fn find_version(
                 listed()
             ),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(n: usize) -> (String, Protocol) {
+        let text = builtin_texts()
+            .next()
+            .map(|(_, t)| t.to_owned())
+            .unwrap_or_default();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("version = "))
+            .unwrap_or_default()
+            .to_owned();
+        let text = text.replacen(&line, &format!("version = \"Revision {n}\""), 1);
+        let p = Protocol::from_toml(&text, "test").unwrap_or_else(|e| panic!("{e}"));
+        (sha256_hex(&text), p)
+    }
+
+    #[test]
+    fn the_cache_lets_the_least_recently_used_go_but_never_one_still_held() {
+        let mut kept = Kept::default();
+        let (first_sha, first) = version(0);
+        let held = kept.insert(&first_sha, first);
+        let (second_sha, second) = version(1);
+        drop(kept.insert(&second_sha, second));
+        for n in 2..3 * KEPT_MAX {
+            let (sha, p) = version(n);
+            drop(kept.insert(&sha, p));
+        }
+        assert_eq!(kept.recent.len(), KEPT_MAX);
+        // Fallen out of the recent ones, and held by no one: gone, to be parsed again.
+        assert!(kept.get(&second_sha).is_none());
+        // Fallen out too, but still held by a reader: the same one, not a second parse.
+        let again = kept.get(&first_sha).unwrap_or_else(|| panic!("held"));
+        assert!(Arc::ptr_eq(&held, &again));
+        // Dead entries are swept, so the map does not grow with every text ever read.
+        assert!(kept.live.len() <= 2 * KEPT_MAX, "{}", kept.live.len());
     }
 }

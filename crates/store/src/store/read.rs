@@ -2,6 +2,7 @@
 //! log, in one read transaction), and the check that every cache agrees with the log.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use escalate_core::model::{CaseIntegrity, IntegrityFlag, StageRecord};
 use escalate_core::{Case, CaseFile, Engine, Protocol, Urgency};
@@ -171,13 +172,13 @@ impl Store {
                 .collect(),
         };
         // Each version the cases are pinned to, read once: a handful for any number of cases.
-        let mut versions: HashMap<&str, Option<&'static Protocol>> = HashMap::new();
+        let mut versions: HashMap<&str, Option<Arc<Protocol>>> = HashMap::new();
         let mut conn = None;
         for (.., pin, _, _) in &rows {
             if versions.contains_key(pin.as_str()) {
                 continue;
             }
-            let found = match protocols::interned(pin) {
+            let found = match protocols::cached(pin) {
                 Some(p) => Some(p),
                 None => {
                     let conn = match &mut conn {
@@ -202,7 +203,7 @@ impl Store {
             );
             let item = match case {
                 Some(case) => {
-                    let protocol = versions.get(pin.as_str()).copied().flatten();
+                    let protocol = versions.get(pin.as_str()).and_then(Option::as_deref);
                     let route = protocol.and_then(|p| {
                         p.route(case.route.as_deref())?
                             .definition()
@@ -531,7 +532,7 @@ pub(super) struct Loaded {
     row: CaseRow,
     log: log::CaseLog,
     engine: Case,
-    protocol: &'static Protocol,
+    protocol: std::sync::Arc<Protocol>,
     integrity: CaseIntegrity,
     records: Vec<StageRecord>,
 }

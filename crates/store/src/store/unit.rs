@@ -10,6 +10,8 @@
 //! tx.commit(now).await?;
 //! ```
 
+use std::sync::Arc;
+
 use escalate_core::{Case, Event, LoggedEvent, Protocol, ProtocolPin};
 
 use super::*;
@@ -24,14 +26,14 @@ pub struct CaseTx<'s> {
     /// `None` for a case being created, until it is written.
     case_id: Option<i64>,
     /// The version of its protocol the case runs under, and what pins it there.
-    protocol: &'static Protocol,
+    protocol: Arc<Protocol>,
     pin: ProtocolPin,
     /// The case before this move; `None` for a new case.
     before: Option<Case>,
     /// The move, as the log keeps it, and the case after it (and, for a move to
     /// another version, that version).
     applied: Option<(Event, Case)>,
-    moved_to: Option<(ProtocolPin, &'static Protocol)>,
+    moved_to: Option<(ProtocolPin, Arc<Protocol>)>,
 }
 
 /// A case's log replayed under the versions of its protocol it ran under: the case,
@@ -41,11 +43,11 @@ pub(crate) async fn replay_log(
     reference: &str,
     pinned: Option<&str>,
     events: &[LoggedEvent],
-) -> Result<(Case, &'static Protocol), StoreError> {
+) -> Result<(Case, Arc<Protocol>), StoreError> {
     let (opened, later) = protocols::for_log(conn, reference, pinned, events).await?;
     let (case, protocol) = Case::replay_pinned(
         opened,
-        |sha| later.get(sha).copied(),
+        |sha| later.get(sha).cloned(),
         events.iter().map(|e| &e.event),
     )?;
     Ok((case, protocol))
@@ -130,9 +132,10 @@ impl CaseTx<'_> {
         self.case_id
     }
 
-    /// The version of its protocol the case runs under (before this move).
-    pub fn protocol(&self) -> &'static Protocol {
-        self.protocol
+    /// The version of its protocol the case runs under (before this move): a shared
+    /// handle, so it may be held while the move goes on.
+    pub fn protocol(&self) -> Arc<Protocol> {
+        Arc::clone(&self.protocol)
     }
 
     /// What pins the case to that version.
@@ -164,7 +167,7 @@ impl CaseTx<'_> {
             (None, Event::Open { at, mut opening }) => {
                 // The moment is the event's own; the opening keeps only the choices.
                 opening.at = None;
-                let case = Case::open(self.protocol, at, opening.clone())?;
+                let case = Case::open(&self.protocol, at, opening.clone())?;
                 opening.stage = Some(case.current_stage());
                 (Event::Open { at, opening }, case)
             }
@@ -176,7 +179,7 @@ impl CaseTx<'_> {
             (Some(before), Event::MoveProtocol { at, to, .. }) => {
                 // The version moved to is installed and already read (`move_protocol`
                 // finds it); the move is checked against its rules.
-                let target = protocols::interned(&to.sha256).ok_or_else(|| {
+                let target = protocols::cached(&to.sha256).ok_or_else(|| {
                     StoreError::invalid(
                         "to",
                         format!("version {} of the protocol is not installed", to.version),
@@ -188,7 +191,7 @@ impl CaseTx<'_> {
                     from: self.pin.clone(),
                     to,
                 };
-                case.apply(target, event.clone())?;
+                case.apply(&target, event.clone())?;
                 if let Event::MoveProtocol { to, .. } = &event {
                     self.moved_to = Some((to.clone(), target));
                 }
@@ -198,7 +201,7 @@ impl CaseTx<'_> {
                 let mut case = before.clone();
                 // Live, a move is checked with the calendar too (an extension must give
                 // more time than the deadline as it stands); a replay is not.
-                case.apply_on(self.protocol, &self.store.calendar, event.clone())?;
+                case.apply_on(&self.protocol, &self.store.calendar, event.clone())?;
                 // The log never depends on "the next stage": it keeps where the case went.
                 let event = match event {
                     Event::Escalate {

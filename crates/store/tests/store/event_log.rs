@@ -148,7 +148,7 @@ async fn replaying_the_log_reproduces_every_case() {
     assert_eq!(cached.len(), 4);
     for (reference, status, engine) in cached {
         let file = store.case_file(&reference).await.unwrap();
-        let replayed = Case::replay(file.protocol, file.events.iter().map(|e| &e.event)).unwrap();
+        let replayed = Case::replay(&file.protocol, file.events.iter().map(|e| &e.event)).unwrap();
         let engine: Case = serde_json::from_str(&engine).unwrap();
         assert_eq!(engine, replayed, "{reference}");
         assert_eq!(status, replayed.state.as_str(), "{reference}");
