@@ -8,6 +8,7 @@
 
 use chrono::{Duration, NaiveDateTime};
 use escalate_core::next::{openings, StageTarget};
+use escalate_core::DeadlineId;
 use escalate_core::{
     builtin_protocols, Case, CaseState, Due, ErrorCode, Event, Opening, Protocol, RecordSummary,
     SkipDecision,
@@ -495,7 +496,7 @@ fn the_deadlines_offered_for_extension_are_those_an_extension_accepts() {
                 let at = case.current().unwrap().started_at + Duration::hours(5);
                 let extend = Event::Extend {
                     at,
-                    deadline: id.clone(),
+                    deadline: DeadlineId::from(id.clone()),
                     to: Due::EndOfDay(dt("2030-01-01T00:00").date()),
                     agreed_by: "Jo Reed".to_owned(),
                     agreed_on: at.date(),
@@ -513,7 +514,7 @@ fn the_deadlines_offered_for_extension_are_those_an_extension_accepts() {
                         let moved =
                             try_move(&p, &case, extend).unwrap_or_else(|e| panic!("{what}: {e}"));
                         let recorded = moved.extensions.last().unwrap();
-                        assert_eq!(recorded.deadline, id);
+                        assert_eq!(recorded.deadline.as_str(), id);
                         assert_eq!(recorded.stage, x.stage, "{what}");
                         let rule = match x.stage {
                             Some(n) => route.timescale(n).and_then(|t| t.extension.clone()),
