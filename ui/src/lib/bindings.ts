@@ -7,7 +7,7 @@ export type AppError = { code: ErrorCode,
  */
 field?: string, message: string, };
 
-export type ErrorCode = "field.invalid" | "field.empty" | "time.too_early" | "calendar.unknown" | "calendar.out_of_range" | "calendar.file_invalid" | "protocol.invalid" | "protocol.unknown" | "protocol.in_use" | "protocol.shipped" | "protocol.version_exists" | "case.not_found" | "case.closed" | "case.wrong_protocol" | "case.empty" | "case.log_invalid" | "stage.unknown" | "stage.last" | "stage.not_higher" | "stage.higher_not_allowed" | "stage.reason_required" | "stage.requirements_missing" | "stage.already_received" | "record.field_not_used" | "exclusion.unknown" | "notification.unknown" | "notification.not_owed" | "notification.already_sent" | "route.unknown" | "route.unchanged" | "route.stage_missing" | "stage.skip_not_allowed" | "stage.skip_decision_required" | "stage.nothing_skipped" | "deadline.unknown" | "extension.not_allowed" | "extension.not_later" | "attachment.too_large" | "store.missing" | "store.exists" | "store.not_empty" | "store.not_encrypted" | "store.not_a_database" | "store.schema_too_new" | "store.open" | "store.busy" | "store.locked" | "store.wrong_kind" | "key.wrong_passphrase" | "key.passphrase_needed" | "key.keyring_unavailable" | "key.file" | "key.not_rotated" | "backup.invalid" | "report.form_not_in_protocol" | "report.stage" | "report.font" | "report.pdf" | "export.invalid" | "board.import_running" | "dialog" | "file.unknown" | "open" | "ipc" | "io" | "database" | "random";
+export type ErrorCode = "field.invalid" | "field.empty" | "time.too_early" | "calendar.unknown" | "calendar.out_of_range" | "calendar.file_invalid" | "protocol.invalid" | "protocol.unknown" | "protocol.in_use" | "protocol.shipped" | "protocol.version_exists" | "case.not_found" | "case.closed" | "case.wrong_protocol" | "case.empty" | "case.log_invalid" | "case.history_broken" | "stage.unknown" | "stage.last" | "stage.not_higher" | "stage.higher_not_allowed" | "stage.reason_required" | "stage.requirements_missing" | "stage.already_received" | "record.field_not_used" | "exclusion.unknown" | "notification.unknown" | "notification.not_owed" | "notification.already_sent" | "route.unknown" | "route.unchanged" | "route.stage_missing" | "stage.skip_not_allowed" | "stage.skip_decision_required" | "stage.nothing_skipped" | "deadline.unknown" | "extension.not_allowed" | "extension.not_later" | "attachment.too_large" | "store.missing" | "store.exists" | "store.not_empty" | "store.not_encrypted" | "store.not_a_database" | "store.schema_too_new" | "store.open" | "store.busy" | "store.clock_behind" | "store.locked" | "store.wrong_kind" | "key.wrong_passphrase" | "key.passphrase_needed" | "key.keyring_unavailable" | "key.file" | "key.not_rotated" | "backup.invalid" | "report.form_not_in_protocol" | "report.stage" | "report.font" | "report.pdf" | "export.invalid" | "board.import_running" | "dialog" | "file.unknown" | "open" | "ipc" | "io" | "database" | "random";
 
 export type StateKind = "open" | "resolved" | "withdrawn" | "redirected";
 
@@ -262,13 +262,30 @@ export type CacheReport = {
 /**
  * How many cases were replayed.
  */
-cases: number, first_mismatch: CacheMismatch | null, };
+cases: number, first_mismatch: CacheMismatch | null, 
+/**
+ * Every difference found, the first one first.
+ */
+mismatches: Array<CacheMismatch>, };
 
-export type CacheMismatch = { reference: string, reason: string, };
+export type CacheMismatch = { 
+/**
+ * The case's reference, or `settings`.
+ */
+reference: string, 
+/**
+ * The table and column (`stage_records.agreed`, `profile.calendar`), where one
+ * value differs.
+ */
+field: string | null, 
+/**
+ * The log entry holding the true value.
+ */
+entry: number | null, reason: string, };
 
-export type AuditAction = "store.create" | "profile.update" | "closure_day.add" | "closure_day.remove" | "case.create" | "stage.record" | "stage.receive" | "case.escalate" | "case.resolve" | "case.withdraw" | "case.redirect" | "notification.sent" | "deadline.shorten" | "deadline.extend" | "case.switch_route" | "case.migrate" | "case.move_protocol" | "attachment.add" | "protocol.install" | "protocol.remove" | "protocol.pin" | "calendar.import" | "key.passphrase_change" | "key.rotate" | "board.import" | "board.replace" | "board.import_older" | "board.remove";
+export type AuditAction = "store.create" | "profile.update" | "closure_day.add" | "closure_day.remove" | "case.create" | "stage.record" | "stage.receive" | "case.escalate" | "case.resolve" | "case.withdraw" | "case.redirect" | "notification.sent" | "deadline.shorten" | "deadline.extend" | "case.switch_route" | "case.migrate" | "case.move_protocol" | "attachment.add" | "protocol.install" | "protocol.remove" | "protocol.pin" | "calendar.import" | "key.passphrase_change" | "key.rotate" | "board.import" | "board.replace" | "board.import_older" | "board.remove" | "case.content" | "settings.adopt" | "integrity.altered";
 
-export type AuditEntity = "store" | "profile" | "closure_day" | "case" | "protocol" | "calendar" | "board_package";
+export type AuditEntity = "store" | "profile" | "closure_day" | "case" | "protocol" | "calendar" | "board_package" | "settings";
 
 export type AuditLine = { seq: number, at: string, actor: string, action: AuditAction, entity: AuditEntity, entity_id: string, };
 
@@ -384,7 +401,12 @@ route: string | null, stage: number, state: StateKind, urgency: Urgency, next_du
  * `next_due` in words for people (`escalate_core::format::due`), written by
  * escalate-api for the front ends; `None` as the store lists it.
  */
-next_due_text: string | null, };
+next_due_text: string | null, 
+/**
+ * The case's record was found altered outside Escalate, or its history broken, by
+ * a read of the case or by `audit verify`: the case's own screen says what and where.
+ */
+integrity: IntegrityFlag | null, };
 
 export type CaseDetail = { reference: string, protocol_id: string, 
 /**
@@ -421,7 +443,52 @@ plan: Array<PlannedStage>,
  * What the lead may do next: where the case may escalate to, which deadlines may
  * be extended, the routes it may switch to.
  */
-next: NextSteps, };
+next: NextSteps, 
+/**
+ * Whether what is shown is what the log holds: the store altered outside Escalate,
+ * or the hash chain broken inside the case's history.
+ */
+integrity: CaseIntegrity, };
+
+export type CaseIntegrity = { 
+/**
+ * Values kept beside the log (the case's row, its stage records, the dashboard's
+ * cache) that differed from it: shown as the log holds them, and rebuilt.
+ */
+altered: Array<Alteration>, 
+/**
+ * Log entries in which an earlier read already found the store altered.
+ */
+detected: Array<number>, 
+/**
+ * The hash chain breaks at this entry of the case's history: nothing from it on is
+ * shown, printed or sent as true.
+ */
+broken: HistoryBreak | null, };
+
+export type Alteration = { 
+/**
+ * The table and column, e.g. `cases.child_name`, `stage_records.agreed`,
+ * `closure_days`, `profile.calendar`.
+ */
+field: string, 
+/**
+ * The stage record, closure day or protocol version the value belongs to.
+ */
+item: string | null, 
+/**
+ * The log entry that holds the true value (none where the table holds something
+ * the log never did).
+ */
+entry: number | null, };
+
+export type HistoryBreak = { 
+/**
+ * The audit entry (its number in the chain) where it breaks.
+ */
+entry: number, reason: string, };
+
+export type IntegrityFlag = "altered" | "broken";
 
 export type SentNotification = { stage: number | null, notification: string, sent_to: string, 
 /**
