@@ -18,8 +18,9 @@ macro_rules! declarations {
 
 /// Every type bindings.ts declares: its name and its declaration.
 fn declared() -> Vec<(String, String)> {
+    use escalate_api::store;
+    use escalate_core::model;
     use escalate_core::{case, engine, protocol};
-    use escalate_store as store;
     declarations![
         crate::error::AppError,
         escalate_core::ErrorCode,
@@ -53,25 +54,25 @@ fn declared() -> Vec<(String, String)> {
         escalate_report::board::Comment,
         escalate_api::board::FileResult,
         store::ImportOutcome,
-        store::audit::AuditReport,
-        store::audit::Broken,
+        store::AuditReport,
+        store::Broken,
         store::CacheReport,
         store::CacheMismatch,
         store::AuditLine,
-        store::ClosureDay,
+        model::ClosureDay,
         store::InstalledProtocol,
         store::HolidayImport,
         store::ImportedNation,
         escalate_core::model::Alert,
-        store::Profile,
-        store::NewCase,
-        store::Participant,
-        store::StageRecordInput,
-        store::StageRecord,
-        store::CaseListItem,
-        store::CaseDetail,
-        store::SentNotification,
-        store::ChronologyEntry,
+        model::Profile,
+        model::NewCase,
+        model::Participant,
+        model::StageRecordInput,
+        model::StageRecord,
+        model::CaseListItem,
+        model::CaseDetail,
+        model::SentNotification,
+        model::ChronologyEntry,
         escalate_core::Sector,
         escalate_core::CalendarId,
         case::Case,

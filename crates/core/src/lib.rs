@@ -12,6 +12,7 @@ pub mod engine;
 pub mod form;
 pub mod format;
 pub mod holiday_data;
+pub mod input;
 mod json_error;
 pub mod model;
 pub mod protocol;

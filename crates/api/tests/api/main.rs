@@ -12,6 +12,9 @@ mod fixtures;
 mod forms;
 mod installed;
 mod keys;
+mod layers;
+#[path = "../../../store/tests/store/lead.rs"]
+mod lead;
 mod moves;
 mod present;
 mod reports;
@@ -26,6 +29,8 @@ use escalate_report::ReportOptions;
 use escalate_store::{
     NewCase, NoKeyring, Participant, Passphrase, Profile, StageRecordInput, Store,
 };
+
+pub use lead::Lead;
 
 pub const CHILD: &str = "Siân Llŷr Ŵyn";
 

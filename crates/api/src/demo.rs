@@ -10,9 +10,11 @@ use chrono::{Duration, NaiveDateTime};
 use escalate_core::{CalendarId, Sector};
 use serde::Deserialize;
 
-use crate::error::StoreError;
-use crate::store::Store;
 use escalate_core::model::{NewCase, Participant, Profile, StageRecordInput};
+use escalate_core::ErrorCode;
+use escalate_store::Store;
+
+use crate::{cases, ApiError, ApiResult};
 
 const SAMPLES_JSON: &str = include_str!("../../../assets/demo/samples.json");
 
@@ -53,10 +55,15 @@ struct Sample {
 
 static DEMO: OnceLock<Result<Demo, String>> = OnceLock::new();
 
-fn demo() -> Result<&'static Demo, StoreError> {
+fn demo() -> ApiResult<&'static Demo> {
     DEMO.get_or_init(|| serde_json::from_str(SAMPLES_JSON).map_err(|e| e.to_string()))
         .as_ref()
-        .map_err(|e| StoreError::Database(format!("the demo's sample data could not be read: {e}")))
+        .map_err(|e| {
+            ApiError::new(
+                ErrorCode::Database,
+                format!("the demo's sample data could not be read: {e}"),
+            )
+        })
 }
 
 /// The demo store's lead. The name says it is a demo on every form printed from it.
@@ -81,35 +88,35 @@ pub fn profile() -> Profile {
 pub const PASSPHRASE: &str = "demo store - sample data only";
 
 /// Fill `store` with the sample cases, as if they happened up to `now`.
-pub async fn populate(store: &Store, now: NaiveDateTime) -> Result<Vec<String>, StoreError> {
+pub async fn populate(store: &Store, now: NaiveDateTime) -> ApiResult<Vec<String>> {
     let mut refs = Vec::new();
     for s in &demo()?.samples {
         let protocol = store.protocol(&s.protocol).await?;
         let opened = now - Duration::days(s.days_ago);
-        let reference = store
-            .create_case(
-                NewCase {
-                    child_name: s.child.clone(),
-                    child_dob: None,
-                    child_identifiers: String::new(),
-                    category: s.category.clone(),
-                    summary: s.summary.clone(),
-                    raising_agency: s.raising.agency.clone(),
-                    raising_sector: Some(s.raising.sector),
-                    raising_professional: Some(s.raising.who.clone()),
-                    receiving_agency: s.receiving.agency.clone(),
-                    receiving_sector: Some(s.receiving.sector),
-                    receiving_professional: Some(s.receiving.who.clone()),
-                    protocol: Some(s.protocol.clone()),
-                    opened_at: Some(opened),
-                    immediate_risk: None,
-                    stage: None,
-                    route: None,
-                    skip: None,
-                },
-                opened,
-            )
-            .await?;
+        let reference = cases::create(
+            store,
+            NewCase {
+                child_name: s.child.clone(),
+                child_dob: None,
+                child_identifiers: String::new(),
+                category: s.category.clone(),
+                summary: s.summary.clone(),
+                raising_agency: s.raising.agency.clone(),
+                raising_sector: Some(s.raising.sector),
+                raising_professional: Some(s.raising.who.clone()),
+                receiving_agency: s.receiving.agency.clone(),
+                receiving_sector: Some(s.receiving.sector),
+                receiving_professional: Some(s.receiving.who.clone()),
+                protocol: Some(s.protocol.clone()),
+                opened_at: Some(opened),
+                immediate_risk: None,
+                stage: None,
+                route: None,
+                skip: None,
+            },
+            opened,
+        )
+        .await?;
         // Spread the steps between the outset and now, so timelines read naturally.
         let steps = i64::from(s.escalations) + 1;
         let gap = Duration::hours((s.days_ago * 24 / (steps + 1)).max(1));
@@ -124,8 +131,8 @@ pub async fn populate(store: &Store, now: NaiveDateTime) -> Result<Vec<String>, 
                 .map(|d| d.record.fields.clone())
                 .unwrap_or_default();
             let resolved = last && s.resolved.is_some();
-            store
-                .record_stage(
+            cases::record_stage(
+                    store,
                     &reference,
                     StageRecordInput {
                         discussed_at: Some(at),
@@ -156,11 +163,16 @@ pub async fn populate(store: &Store, now: NaiveDateTime) -> Result<Vec<String>, 
                 )
                 .await?;
             if !last {
-                store
-                    .escalate(&reference, None, Some("Not resolved at this stage."), at)
-                    .await?;
+                cases::escalate(
+                    store,
+                    &reference,
+                    None,
+                    Some("Not resolved at this stage."),
+                    at,
+                )
+                .await?;
             } else if let Some(outcome) = &s.resolved {
-                store.resolve(&reference, outcome, at).await?;
+                cases::resolve(store, &reference, outcome, at).await?;
             }
         }
         refs.push(reference);
@@ -185,7 +197,7 @@ mod tests {
     fn the_sample_data_reads_and_names_shipped_protocols() {
         let d = demo().unwrap_or_else(|e| panic!("{e}"));
         assert!(!d.samples.is_empty());
-        let shipped = crate::shipped_protocols().unwrap_or_else(|e| panic!("{e}"));
+        let shipped = escalate_store::shipped_protocols().unwrap_or_else(|e| panic!("{e}"));
         let is_shipped = |id: &str| shipped.iter().any(|p| p.id == id);
         assert!(is_shipped(&d.profile.protocol_id));
         for s in &d.samples {
