@@ -31,6 +31,7 @@ pub struct CheckedCase {
     pub receiving_agency: String,
     pub receiving_sector: Sector,
     pub receiving_professional: Option<String>,
+    /// The case's row keeps the sectors and the risk too, as `opening` gives them.
     pub immediate_risk: Option<String>,
 }
 
