@@ -9,10 +9,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use escalate_api::demo;
 use escalate_api::reports::sources;
+use escalate_api::store::{NoKeyring, Passphrase, Store};
 use escalate_report::board::{self, Dimension, Selection};
 use escalate_report::export;
-use escalate_store::{demo, NoKeyring, Passphrase, Store};
 use serde_json::{json, Map, Value};
 
 #[path = "../tests/support/mock_ipc.rs"]
@@ -248,10 +249,7 @@ async fn board_answers(store: &Store) -> Result<Map<String, Value>, Failure> {
     let mut monitoring = Vec::new();
     // Each package carries its protocol: the Board counts under the version it names.
     let mut protocols = board::BoardProtocols::new();
-    for item in store
-        .list_cases(escalate_store::CaseFilter::All, None, at)
-        .await?
-    {
+    for item in escalate_api::cases::list(store, true, None, at).await? {
         let src = sources(store, &item.reference, at).await?;
         protocols.add_carried(&src.case.protocol_sha256, (*src.protocol).clone());
         monitoring.push(export::monitoring(

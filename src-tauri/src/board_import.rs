@@ -1,14 +1,17 @@
 //! The Board administrator's import of agencies' packages: chosen in the native
-//! dialog, decrypted and checked off the session lock, written in small batches, with
-//! progress sent to the webview as an event.
+//! dialog, then escalate-api's import loop, with packages decrypted and checked off the
+//! session lock, written in small batches, and progress sent to the webview as an event.
 
-use escalate_api::board::{self, Import};
-use escalate_api::export;
-use escalate_store::Passphrase;
-use serde::Serialize;
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+
+use chrono::NaiveDateTime;
+use escalate_api::board::{self, Import, ImportHost, Pace};
+use escalate_api::export;
+use escalate_api::store::Passphrase;
+use escalate_core::model::BoardPackage;
+use serde::Serialize;
 use tauri::{AppHandle, Emitter, Runtime};
 
 use crate::clock::now;
@@ -52,19 +55,11 @@ pub async fn from_dialog<R: Runtime>(
     import_files(app, state, files, opener).await.map(Some)
 }
 
-/// Packages per store transaction. Small, so the session lock is held only briefly and
-/// the other screens' commands get their turn between batches. (A batch is also written
-/// once it holds `escalate_api::board::BATCH_BYTES`.)
-const BATCH: usize = 25;
-/// A batch is also written once it is this old, so a slow batch (passphrase packages
-/// each cost a key derivation) still shows progress.
-const BATCH_AGE: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// Import `files` into the open Board store. Each package is read, decrypted and checked
-/// (escalate-api's `check_file`, as the CLI does) on a blocking thread without the
-/// session lock; the checked ones are written in small batches, each one store
-/// transaction under the lock, and `board-import-progress` is sent after each batch once
-/// the lock is released. The tally is escalate-api's `Import`, the CLI's too.
+/// Import `files` into the open Board store: escalate-api's one import loop (the
+/// CLI's too) at its shared pace. Each package is read, decrypted and checked on a
+/// blocking thread without the session lock; the checked ones are written in small
+/// batches, each one store transaction under the lock, and `board-import-progress` is
+/// sent after each batch once the lock is released.
 pub async fn import_files<R: Runtime>(
     app: &AppHandle<R>,
     state: &AppState,
@@ -73,53 +68,58 @@ pub async fn import_files<R: Runtime>(
 ) -> AppResult<ImportSummary> {
     // Refuse at once, not after decrypting everything, when no Board store is open.
     state.session().await.board()?;
-    let total = files.len();
-    let opener = std::sync::Arc::new(opener);
-    let at = now();
-    let progress = |done: usize| {
-        let _ = app.emit(IMPORT_PROGRESS.name, ImportProgress { done, total });
+    let mut host = Shared {
+        app,
+        state,
+        opener: std::sync::Arc::new(opener),
     };
-    progress(0);
-    let mut import = Import::new(total);
-    let mut started = Instant::now();
-    for (i, path) in files.into_iter().enumerate() {
-        let opener = opener.clone();
-        let name = path.display().to_string();
-        let checked = tauri::async_runtime::spawn_blocking(move || {
-            board::check_file(&path, opener.key(), at)
-        })
-        .await
-        .map_err(|e| {
-            AppError::new(
-                ErrorCode::Io,
-                format!("a package could not be checked: {e}"),
-            )
-        })?;
-        let was_empty = import.waiting() == 0;
-        import.add(name, checked);
-        if was_empty && import.waiting() > 0 {
-            started = Instant::now();
-        }
-        let full = import.is_full(BATCH);
-        let old = import.waiting() > 0 && started.elapsed() >= BATCH_AGE;
-        if full || old || i + 1 == total {
-            write_batch(state, &mut import, at, total).await?;
-            progress(i + 1);
+    host.progress(0, files.len());
+    board::run_import(&mut host, files, Pace::SHARED, now()).await
+}
+
+/// The app's side of an import: the session's Board store, lent batch by batch.
+struct Shared<'a, R: Runtime> {
+    app: &'a AppHandle<R>,
+    state: &'a AppState,
+    opener: std::sync::Arc<Opener>,
+}
+
+impl<R: Runtime> ImportHost for Shared<'_, R> {
+    fn check(
+        &self,
+        path: PathBuf,
+        at: NaiveDateTime,
+    ) -> impl Future<Output = AppResult<Result<BoardPackage, String>>> + Send {
+        let opener = self.opener.clone();
+        async move {
+            tauri::async_runtime::spawn_blocking(move || board::check_file(&path, opener.key(), at))
+                .await
+                .map_err(|e| {
+                    AppError::new(
+                        ErrorCode::Io,
+                        format!("a package could not be checked: {e}"),
+                    )
+                })
         }
     }
-    Ok(import.summary())
+
+    fn write(
+        &self,
+        import: &mut Import,
+        at: NaiveDateTime,
+    ) -> impl Future<Output = AppResult<()>> + Send {
+        write_batch(self.state, import, at)
+    }
+
+    fn progress(&mut self, done: usize, total: usize) {
+        let _ = self
+            .app
+            .emit(IMPORT_PROGRESS.name, ImportProgress { done, total });
+    }
 }
 
 /// One store transaction for the batch, under the session lock for that long only.
-async fn write_batch(
-    state: &AppState,
-    import: &mut Import,
-    at: chrono::NaiveDateTime,
-    total: usize,
-) -> AppResult<()> {
-    if import.waiting() == 0 {
-        return Ok(());
-    }
+async fn write_batch(state: &AppState, import: &mut Import, at: NaiveDateTime) -> AppResult<()> {
     let session = state.session().await;
     // The administrator may lock the app (or it may lock itself) while packages are
     // being checked: stop, and say what is kept.
@@ -128,7 +128,8 @@ async fn write_batch(
         AppError::new(
             e.code,
             format!(
-                "the import stopped after {kept} of {total} files because the Board's store was closed ({}): the packages imported so far are kept; unlock and import the same files again (those already kept come back as duplicate)",
+                "the import stopped after {kept} of {} files because the Board's store was closed ({}): the packages imported so far are kept; unlock and import the same files again (those already kept come back as duplicate)",
+                import.total(),
                 e.message
             ),
         )

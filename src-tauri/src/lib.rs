@@ -66,7 +66,9 @@ fn watch_deadlines<R: Runtime>(app: tauri::AppHandle<R>) {
                 // A lead's store only (not the Board's), and not the demo store's
                 // made-up deadlines.
                 match (session.store(), session.demo) {
-                    (Ok(store), false) => store.new_alerts(clock::now()).await.unwrap_or_default(),
+                    (Ok(store), false) => escalate_api::cases::new_alerts(store, clock::now())
+                        .await
+                        .unwrap_or_default(),
                     _ => Vec::new(),
                 }
             };

@@ -4,6 +4,6 @@
 fn main() {
     // Before anything is read or written: owner-only files, no core dumps. Best
     // effort: a system that refuses one of them still gets the others.
-    let _ = escalate_store::process::harden();
+    let _ = escalate_api::process::harden();
     escalate_app::run();
 }

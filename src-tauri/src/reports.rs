@@ -3,9 +3,9 @@
 
 use chrono::NaiveDateTime;
 use escalate_api::export::PackageRequest;
+use escalate_api::store::Passphrase;
 use escalate_core::FormId;
 use escalate_report::ReportOptions;
-use escalate_store::Passphrase;
 use serde::Deserialize;
 
 use crate::error::AppResult;

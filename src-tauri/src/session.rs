@@ -2,7 +2,8 @@
 //! `session`, the CLI's too), and the status the UI chooses its first screen by.
 
 use escalate_api::session;
-use escalate_store::{OsKeyring, Passphrase, Profile, Store};
+use escalate_api::store::{OsKeyring, Passphrase, Store};
+use escalate_core::model::Profile;
 use serde::Serialize;
 
 use crate::clock::now;

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use escalate_store::Store;
+use escalate_api::store::Store;
 use tauri::{Manager, Runtime, State};
 use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard, Notify};
 

@@ -82,7 +82,7 @@ fn bench(c: &mut Criterion) {
         })
         .collect();
     // Who the store belongs to does not change what is measured.
-    let profile = escalate_store::demo::profile();
+    let profile = escalate_api::demo::profile();
     let mut g = c.benchmark_group("board_10k");
     g.sample_size(10).measurement_time(Duration::from_secs(60));
     let mut k = 0;

@@ -23,10 +23,10 @@ fn bench(c: &mut Criterion) {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (store, reference) = rt.block_on(async {
-        let profile = escalate_store::demo::profile();
+        let profile = escalate_api::demo::profile();
         let s = Store::create(&dir.path().join("data"), profile, &Passphrase::new("benchmark passphrase"), &NoKeyring, t("2026-11-02T08:00")).await.unwrap();
-        let r = s
-            .create_case(
+        let r = escalate_api::cases::create(
+                &s,
                 NewCase {
                     child_name: "Siân Llŷr Ŵyn".into(),
                     category: "Threshold for assessment".into(),
@@ -54,12 +54,12 @@ fn bench(c: &mut Criterion) {
             if stage == 3 {
                 rec.extra.insert(escalate_core::protocol::RecordField::new("risk-analysis").unwrap(), "Rising risk.".into());
             }
-            s.record_stage(&r, rec, t("2026-11-20T16:00")).await.unwrap();
+            escalate_api::cases::record_stage(&s, &r, rec, t("2026-11-20T16:00")).await.unwrap();
             if stage < 5 {
-                s.escalate(&r, None, None, t("2026-11-20T16:00")).await.unwrap();
+                escalate_api::cases::escalate(&s, &r, None, None, t("2026-11-20T16:00")).await.unwrap();
             }
         }
-        s.resolve(&r, "Section 47 enquiry agreed.", t("2026-11-20T16:00")).await.unwrap();
+        escalate_api::cases::resolve(&s, &r, "Section 47 enquiry agreed.", t("2026-11-20T16:00")).await.unwrap();
         (s, r)
     });
     let now = t("2026-11-20T17:00");

@@ -6,7 +6,9 @@
 //! The CLI and the app read, check and count an import here, and check a period here,
 //! so the two cannot differ.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use escalate_core::model::BoardPackage;
@@ -125,27 +127,50 @@ impl ImportSummary {
 /// value from the package: the id and version are the sender's words.
 const PROTOCOL_CONFLICT: &str = "protocol.toml: it is another text of a protocol version the Board already holds (protocol.id, protocol.version), and the Board keeps one text per version: ask the agency which text is theirs, and whoever wrote the protocol to give a changed text a new version";
 
-/// Packages per transaction when nothing else waits for the store (the CLI): large
-/// batches import quickly, a crash loses at most one batch.
-pub const BATCH: usize = 500;
 /// A batch is written once it holds this many bytes of packages, whatever its count:
 /// a batch of large (hostile) packages near the limit must not sit in memory.
 pub const BATCH_BYTES: usize = 64 * 1024 * 1024;
 
+/// How an import paces its store transactions: a batch is written once it holds
+/// `packages` packages (or `BATCH_BYTES`), or once it has waited `age`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pace {
+    pub packages: usize,
+    pub age: Option<Duration>,
+}
+
+impl Pace {
+    /// Nothing else waits for the store (the command line): large batches import
+    /// quickly, and a crash loses at most one batch.
+    pub const ALONE: Pace = Pace {
+        packages: 500,
+        age: None,
+    };
+    /// Other commands wait for the store between batches (the desktop app): small
+    /// batches, so the store is held only briefly, and each written within a second, so
+    /// a slow batch (passphrase packages each cost a key derivation) still shows progress.
+    pub const SHARED: Pace = Pace {
+        packages: 25,
+        age: Some(Duration::from_secs(1)),
+    };
+}
+
 /// An import under way: each file is added once checked; the checked packages wait in
-/// a batch until `write` keeps them. The caller decides when to write (the app between
-/// other commands, under its session lock), so every front end counts the same way.
+/// a batch until `write` keeps them. [`run_import`] decides when to write, so every
+/// front end counts the same way.
 #[derive(Debug, Default)]
 pub struct Import {
     files: Vec<FileResult>,
     batch: Vec<(usize, BoardPackage)>,
     bytes: usize,
+    total: usize,
 }
 
 impl Import {
     pub fn new(files: usize) -> Import {
         Import {
             files: Vec::with_capacity(files),
+            total: files,
             ..Import::default()
         }
     }
@@ -173,6 +198,11 @@ impl Import {
     /// Files added so far.
     pub fn done(&self) -> usize {
         self.files.len()
+    }
+
+    /// Files in the whole import.
+    pub fn total(&self) -> usize {
+        self.total
     }
 
     /// Checked packages not yet written.
@@ -211,29 +241,110 @@ impl Import {
     }
 }
 
-/// Import `paths` into the Board's store: each file checked in turn, the checked ones
-/// kept in batches (`BATCH` packages or `BATCH_BYTES`, one transaction each). A file
-/// that fails is refused with its reason; the others still import. `progress(done,
-/// total)` is called after each batch.
+/// What a front end lends an import: how one file is checked, the store for one
+/// batch's write, and where progress goes.
+pub trait ImportHost {
+    /// `check_file` for one file (the desktop app runs it off the threads that answer
+    /// its other commands).
+    fn check(
+        &self,
+        path: PathBuf,
+        now: NaiveDateTime,
+    ) -> impl Future<Output = ApiResult<Result<BoardPackage, String>>> + Send;
+
+    /// Keep the waiting batch (`Import::write`), the store lent for this long only, so
+    /// other commands get their turn between batches. A store no longer open stops the
+    /// import; the batches written before it are kept.
+    fn write(
+        &self,
+        import: &mut Import,
+        now: NaiveDateTime,
+    ) -> impl Future<Output = ApiResult<()>> + Send;
+
+    /// `done` of `total` files are checked, and every checked one so far is written.
+    fn progress(&mut self, done: usize, total: usize);
+}
+
+/// The one import loop, for both front ends: each file of `paths` checked in turn
+/// (a file that fails is refused with its reason; the others still import), the
+/// checked ones kept in batches at `pace`, one store transaction each, progress told
+/// after each batch. Gives each file's result and the tally.
+pub async fn run_import<H: ImportHost>(
+    host: &mut H,
+    paths: Vec<PathBuf>,
+    pace: Pace,
+    now: NaiveDateTime,
+) -> ApiResult<ImportSummary> {
+    let total = paths.len();
+    let mut import = Import::new(total);
+    let mut started = Instant::now();
+    for (i, path) in paths.into_iter().enumerate() {
+        let name = path.display().to_string();
+        let checked = host.check(path, now).await?;
+        let was_empty = import.waiting() == 0;
+        import.add(name, checked);
+        if was_empty && import.waiting() > 0 {
+            started = Instant::now();
+        }
+        let old = pace
+            .age
+            .is_some_and(|age| import.waiting() > 0 && started.elapsed() >= age);
+        if import.is_full(pace.packages) || old || i + 1 == total {
+            if import.waiting() > 0 {
+                host.write(&mut import, now).await?;
+            }
+            host.progress(i + 1, total);
+        }
+    }
+    Ok(import.summary())
+}
+
+/// The command line's import: the store its own for the whole import.
+struct Alone<'a, F> {
+    store: &'a Store,
+    key: Key<'a>,
+    progress: F,
+}
+
+impl<F: FnMut(usize, usize)> ImportHost for Alone<'_, F> {
+    fn check(
+        &self,
+        path: PathBuf,
+        now: NaiveDateTime,
+    ) -> impl Future<Output = ApiResult<Result<BoardPackage, String>>> + Send {
+        let checked = check_file(&path, self.key, now);
+        async move { Ok(checked) }
+    }
+
+    fn write(
+        &self,
+        import: &mut Import,
+        now: NaiveDateTime,
+    ) -> impl Future<Output = ApiResult<()>> + Send {
+        let store = self.store;
+        async move { import.write(store, now).await }
+    }
+
+    fn progress(&mut self, done: usize, total: usize) {
+        (self.progress)(done, total);
+    }
+}
+
+/// Import `paths` into the Board's store, which nothing else is using ([`run_import`]
+/// at [`Pace::ALONE`]). `progress(done, total)` is called after each batch.
 pub async fn import_files(
     store: &Store,
     paths: &[PathBuf],
     key: Key<'_>,
     now: NaiveDateTime,
-    mut progress: impl FnMut(usize, usize),
+    progress: impl FnMut(usize, usize),
 ) -> ApiResult<ImportSummary> {
-    let total = paths.len();
-    let mut import = Import::new(total);
-    for (file, checked) in check_files(paths, key, now) {
-        import.add(file, checked);
-        if import.is_full(BATCH) {
-            import.write(store, now).await?;
-            progress(import.done(), total);
-        }
-    }
-    import.write(store, now).await?;
-    progress(total, total);
-    Ok(import.summary())
+    let mut host = Alone {
+        store,
+        key,
+        progress,
+    };
+    run_import(&mut host, paths.to_vec(), Pace::ALONE, now).await
 }
 
 /// Every current imported record (the newest version of each case from each agency).

@@ -3,28 +3,37 @@
 //! recorded decision where the protocol allows —, switch route, extend a deadline by
 //! agreement, resolve, withdraw, redirect, mark a notification sent, shorten a deadline,
 //! move to another installed version of its protocol), with the protocols and record
-//! fields a front end offers. Each move is one unit of work in the store.
+//! fields a front end offers. Each move's input is checked and its event built here
+//! (`checks`); the store writes it in one unit of work.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use escalate_core::engine::DeadlineKind;
-use escalate_core::model::{CaseDetail, CaseFilter, CaseListItem, ChronologyEntry, NewCase};
+use escalate_core::input::{
+    date_in_calendar, in_calendar, optional, optional_text, required, LONG, NAME, SHORT,
+};
+use escalate_core::model::{
+    Alert, AlertLevel, CaseDetail, CaseFilter, CaseListItem, ChronologyEntry, NewCase,
+};
 use escalate_core::protocol::RecordField;
 use escalate_core::{
-    DeadlineId, Due, Engine, ErrorCode, Event, PlannedLimit, PlannedStage, Protocol, ProtocolPin,
-    SkipDecision, TransitionError,
+    Case, DeadlineId, Due, Engine, ErrorCode, Event, PlannedLimit, PlannedStage, Protocol,
+    ProtocolPin, SkipDecision, StateKind, TransitionError, Urgency,
 };
-use escalate_store::{CacheReport, StageRecordInput, Store, StoreError};
+use escalate_store::{CacheReport, Dashboard, DashboardRow, StageRecordInput, Store, StoreError};
 use serde::Serialize;
 
+use crate::checks;
 use crate::present;
 use crate::{ApiError, ApiResult};
 
 /// Cases with their urgency and next deadline, most urgent first: the open ones, or
-/// every one. A blank search is no search.
+/// every one. A blank search is no search. A case whose state cannot be read or
+/// answered (a damaged cache, a protocol this version no longer has) is still listed,
+/// as overdue with no next deadline, so it is seen rather than hiding the others.
 pub async fn list(
     store: &Store,
     include_closed: bool,
@@ -37,11 +46,115 @@ pub async fn list(
         CaseFilter::Open
     };
     let search = search.filter(|s| !s.trim().is_empty());
-    let mut cases = store.list_cases(filter, search, now).await?;
-    for c in &mut cases {
-        c.next_due_text = c.next_due.as_ref().map(escalate_core::format::due);
+    let engine = Engine::new(store.calendar(), now).map_err(|e| ApiError::field("now", e))?;
+    let Dashboard { rows, protocols } = store.dashboard(filter, search).await?;
+    let mut out: Vec<CaseListItem> = rows
+        .into_iter()
+        .map(|row| list_item(&engine, row, &protocols))
+        .collect();
+    out.sort_by(|a, b| {
+        b.urgency
+            .rank()
+            .cmp(&a.urgency.rank())
+            .then_with(|| {
+                let ka = a.next_due.map(|d| d.order_key());
+                let kb = b.next_due.map(|d| d.order_key());
+                match (ka, kb) {
+                    (Some(x), Some(y)) => x.cmp(&y),
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                    (None, Some(_)) => std::cmp::Ordering::Greater,
+                    (None, None) => std::cmp::Ordering::Equal,
+                }
+            })
+            .then_with(|| a.reference.cmp(&b.reference))
+    });
+    Ok(out)
+}
+
+/// One dashboard row with the engine's answer: its urgency, next deadline (and that in
+/// words), stage, state and route.
+fn list_item(
+    engine: &Engine<'_>,
+    row: DashboardRow,
+    protocols: &HashMap<String, std::sync::Arc<Protocol>>,
+) -> CaseListItem {
+    let DashboardRow {
+        reference,
+        child_name,
+        raising_agency,
+        receiving_agency,
+        pin,
+        case,
+        integrity,
+    } = row;
+    match case {
+        Some(case) => {
+            let protocol = protocols.get(&pin).map(|p| &**p);
+            let route = protocol.and_then(|p| {
+                p.route(case.route.as_deref())?
+                    .definition()
+                    .map(|r| r.name.clone())
+            });
+            let summary = protocol
+                .ok_or(())
+                .and_then(|p| engine.summary(p, &case).map_err(drop));
+            let (urgency, next_due) = match summary {
+                Ok(s) => (s.urgency, s.next_due),
+                Err(_) => (Urgency::Overdue { working_days: 0 }, None),
+            };
+            CaseListItem {
+                reference,
+                child_name,
+                raising_agency,
+                receiving_agency,
+                stage: case.current_stage(),
+                state: case.state.kind(),
+                urgency,
+                next_due_text: next_due.as_ref().map(escalate_core::format::due),
+                next_due,
+                protocol_id: case.protocol,
+                route,
+                integrity,
+            }
+        }
+        None => CaseListItem {
+            reference,
+            child_name,
+            raising_agency,
+            receiving_agency,
+            stage: 0,
+            state: StateKind::Open,
+            urgency: Urgency::Overdue { working_days: 0 },
+            next_due: None,
+            next_due_text: None,
+            protocol_id: String::new(),
+            route: None,
+            integrity,
+        },
     }
-    Ok(cases)
+}
+
+/// Desktop alerts not yet shown for open cases (a deadline within a working day, or
+/// passed), remembered as shown in the same call: each deadline alerts once at each
+/// level, across restarts.
+pub async fn new_alerts(store: &Store, now: NaiveDateTime) -> ApiResult<Vec<Alert>> {
+    let due = list(store, false, None, now)
+        .await?
+        .into_iter()
+        .filter_map(|item| {
+            let level = match item.urgency {
+                Urgency::OnTrack => return None,
+                Urgency::DueSoon => AlertLevel::DueSoon,
+                Urgency::Overdue { .. } => AlertLevel::Overdue,
+            };
+            Some(Alert {
+                reference: item.reference,
+                level,
+                due: item.next_due.unwrap_or(Due::WithoutDelay),
+            })
+        })
+        .collect();
+    Ok(store.record_alerts(due, now).await?)
 }
 
 /// Everything about one case, with the engine's answer at `now`.
@@ -68,7 +181,8 @@ pub async fn check_caches(store: &Store) -> ApiResult<CacheReport> {
 
 /// Open a new professional difference. Gives its reference, e.g. `RPD-2026-0001`.
 pub async fn create(store: &Store, case: NewCase, now: NaiveDateTime) -> ApiResult<String> {
-    Ok(store.create_case(case, now).await?)
+    let case = checks::new_case(case, store.profile(), now)?;
+    Ok(store.add_case(case, now).await?)
 }
 
 /// Record a discussion or meeting at the case's current stage (removing the record
@@ -79,7 +193,8 @@ pub async fn record_stage(
     record: StageRecordInput,
     now: NaiveDateTime,
 ) -> ApiResult<i64> {
-    Ok(store.record_stage(reference, record, now).await?)
+    let record = checks::stage_record(record, now)?;
+    Ok(store.add_stage_record(reference, record, now).await?)
 }
 
 /// The extra record fields of a stage record given as `ID=TEXT` pairs (the command
@@ -151,8 +266,9 @@ pub async fn record_stage_with_fields(
     if from_pairs {
         record.extra = fields.fields.clone();
     }
+    let record = checks::stage_record(record, now)?;
     store
-        .record_stage(reference, record, now)
+        .add_stage_record(reference, record, now)
         .await
         .map_err(|e| match e {
             StoreError::Transition(TransitionError::FieldNotInRecord { field, allowed })
@@ -217,10 +333,17 @@ pub async fn escalate_skipping(
     skip: Option<SkipDecision>,
     now: NaiveDateTime,
 ) -> ApiResult<u8> {
-    let reason = reason.filter(|r| !r.trim().is_empty());
-    Ok(store
-        .escalate_skipping(reference, to_stage, reason, skip, now)
-        .await?)
+    let reason = optional("reason", reason, LONG)?;
+    let skip = skip.as_ref().map(checks::skip).transpose()?;
+    let event = Event::Escalate {
+        at: now,
+        to_stage,
+        reason,
+        skip,
+    };
+    Ok(move_case(store, reference, event, now)
+        .await?
+        .current_stage())
 }
 
 /// Move the case to another route of its protocol, for `reason`: it stays at its stage
@@ -234,9 +357,17 @@ pub async fn switch_route(
     to_stage: Option<u8>,
     now: NaiveDateTime,
 ) -> ApiResult<u8> {
-    Ok(store
-        .switch_route(reference, route, reason, to_stage, now)
-        .await?)
+    let route = required("route", route, NAME)?;
+    let reason = required("reason", reason, LONG)?;
+    let event = Event::SwitchRoute {
+        at: now,
+        route,
+        reason,
+        to_stage,
+    };
+    Ok(move_case(store, reference, event, now)
+        .await?
+        .current_stage())
 }
 
 /// An agreed extension of a deadline, as a lead records it.
@@ -264,17 +395,19 @@ pub async fn extend_deadline(
     request: ExtensionRequest,
     now: NaiveDateTime,
 ) -> ApiResult<()> {
-    Ok(store
-        .extend_deadline(
-            reference,
-            request.deadline.as_str(),
-            request.to,
-            &request.agreed_by,
-            request.agreed_on,
-            &request.reason,
-            now,
-        )
-        .await?)
+    let deadline = DeadlineId::from(required("deadline", request.deadline.as_str(), NAME)?);
+    let agreed_by = required("agreed_by", &request.agreed_by, NAME)?;
+    let reason = required("reason", &request.reason, LONG)?;
+    date_in_calendar("agreed_on", request.agreed_on)?;
+    let event = Event::Extend {
+        at: now,
+        deadline,
+        to: request.to,
+        agreed_by,
+        agreed_on: request.agreed_on,
+        reason,
+    };
+    move_case(store, reference, event, now).await.map(drop)
 }
 
 /// A case's plan on the route it is on: each stage's and each limit's due, had every
@@ -369,13 +502,7 @@ pub async fn move_protocol_preview(
         sha256: file.case.protocol_sha256.clone(),
     };
     if pin == from {
-        return Err(ApiError::field(
-            "to",
-            format!(
-                "the case already runs under version {} of '{}'",
-                pin.version, file.protocol.id
-            ),
-        ));
+        return Err(already_under(&pin, &file.protocol.id));
     }
     let mut moved = file.engine.clone();
     moved.apply(
@@ -444,11 +571,33 @@ pub async fn move_protocol(
     now: NaiveDateTime,
 ) -> ApiResult<ProtocolMove> {
     let mut preview = move_protocol_preview(store, reference, to, now).await?;
-    store
-        .move_protocol(reference, &preview.to.sha256, now)
-        .await?;
+    in_calendar("now", now)?;
+    let mut tx = store.begin_case(reference).await?;
+    let pin = tx.protocol_version(&preview.to.sha256).await?;
+    // Read again in the unit of work: another move may have come between.
+    if pin == *tx.pin() {
+        return Err(already_under(&pin, &tx.protocol().id));
+    }
+    let from = tx.pin().clone();
+    tx.apply(Event::MoveProtocol {
+        at: now,
+        from,
+        to: pin,
+    })?;
+    tx.commit(now).await?;
     preview.moved = true;
     Ok(preview)
+}
+
+/// The refusal of a move to the version a case already runs under.
+fn already_under(pin: &ProtocolPin, protocol: &str) -> ApiError {
+    ApiError::field(
+        "to",
+        format!(
+            "the case already runs under version {} of '{protocol}'",
+            pin.version
+        ),
+    )
 }
 
 /// The difference is resolved at the current stage.
@@ -458,7 +607,9 @@ pub async fn resolve(
     outcome: &str,
     now: NaiveDateTime,
 ) -> ApiResult<()> {
-    Ok(store.resolve(reference, outcome, now).await?)
+    let outcome = required("outcome", outcome, LONG)?;
+    let event = Event::Resolve { at: now, outcome };
+    move_case(store, reference, event, now).await.map(drop)
 }
 
 /// The difference is withdrawn, for `reason`.
@@ -468,7 +619,9 @@ pub async fn withdraw(
     reason: &str,
     now: NaiveDateTime,
 ) -> ApiResult<()> {
-    Ok(store.withdraw(reference, reason, now).await?)
+    let reason = required("reason", reason, LONG)?;
+    let event = Event::Withdraw { at: now, reason };
+    move_case(store, reference, event, now).await.map(drop)
 }
 
 /// Out of the protocol's scope: the case goes to the procedure its `exclusion` names.
@@ -479,7 +632,19 @@ pub async fn redirect(
     exclusion: &str,
     now: NaiveDateTime,
 ) -> ApiResult<String> {
-    Ok(store.redirect(reference, exclusion, now).await?)
+    let exclusion = required("exclusion", exclusion, NAME)?;
+    in_calendar("now", now)?;
+    let mut tx = store.begin_case(reference).await?;
+    let protocol = tx.protocol();
+    tx.apply(Event::Redirect {
+        at: now,
+        exclusion: exclusion.clone(),
+    })?;
+    tx.commit(now).await?;
+    Ok(protocol
+        .exclusion(&exclusion)
+        .map(|e| e.redirect.clone())
+        .unwrap_or_default())
 }
 
 /// A notification the protocol requires was sent: at `sent_at`, or now when not said.
@@ -494,9 +659,39 @@ pub async fn mark_sent(
     now: NaiveDateTime,
 ) -> ApiResult<()> {
     let sent_at = sent_at.unwrap_or(now);
-    Ok(store
-        .mark_sent(reference, stage, notification, sent_at, note, now)
-        .await?)
+    let notification = required("notification", notification, NAME)?;
+    let note = optional_text("note", note, SHORT)?;
+    checks::not_in_future("sent_at", sent_at, now, "mark it once it has been sent")?;
+    in_calendar("now", now)?;
+    let engine = Engine::new(store.calendar(), now).map_err(|e| ApiError::field("now", e))?;
+    let mut tx = store.begin_case(reference).await?;
+    // What was owed, to whom and by when, as the engine saw it before the marking.
+    let protocol = tx.protocol();
+    let (to, due): (String, Option<String>) = match tx.case() {
+        Some(case) => engine
+            .status(&protocol, case)?
+            .deadlines
+            .iter()
+            .find(|d| d.stage == stage && d.id == notification)
+            .map(|d| {
+                (
+                    d.to.as_deref().unwrap_or_default().to_owned(),
+                    d.due.date().map(|_| d.due.to_string()),
+                )
+            })
+            .unwrap_or_default(),
+        None => Default::default(),
+    };
+    tx.apply(Event::MarkSent {
+        at: sent_at,
+        stage,
+        notification,
+        to,
+        due,
+        note,
+    })?;
+    tx.commit(now).await?;
+    Ok(())
 }
 
 /// A shorter deadline for the current stage, because the child's safety needs it.
@@ -507,7 +702,27 @@ pub async fn shorten_deadline(
     reason: &str,
     now: NaiveDateTime,
 ) -> ApiResult<()> {
-    Ok(store.shorten_deadline(reference, due, reason, now).await?)
+    let reason = required("reason", reason, LONG)?;
+    let event = Event::ShortenDeadline {
+        at: Some(now),
+        due,
+        reason,
+    };
+    move_case(store, reference, event, now).await.map(drop)
+}
+
+/// A move that writes no rows of its own, in one unit of work: the event checked by the
+/// state machine, its log entry and the dashboard's cache. Gives the case after it.
+async fn move_case(
+    store: &Store,
+    reference: &str,
+    event: Event,
+    now: NaiveDateTime,
+) -> ApiResult<Case> {
+    in_calendar("now", now)?;
+    let mut tx = store.begin_case(reference).await?;
+    tx.apply(event)?;
+    Ok(tx.commit(now).await?)
 }
 
 /// The protocols a case can be opened under (the version of each installed protocol

@@ -8,10 +8,9 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDateTime;
 use escalate_core::ErrorCode;
-use escalate_store::{
-    demo, KeyStore, NoKeyring, OsKeyring, Passphrase, Profile, Store, StoreError,
-};
+use escalate_store::{KeyStore, NoKeyring, OsKeyring, Passphrase, Profile, Store, StoreError};
 
+use crate::demo;
 use crate::files::{self, PASSPHRASE_FILE};
 use crate::{ApiError, ApiResult};
 
@@ -152,7 +151,7 @@ pub async fn open_demo(dir: &Path, now: NaiveDateTime) -> ApiResult<Store> {
     .await?;
     if let Err(e) = demo::populate(&store, now).await {
         store.close().await;
-        return Err(e.into());
+        return Err(e);
     }
     store.notices.clear();
     Ok(store)

@@ -22,7 +22,7 @@ use crate::error::CliError;
 fn main() -> ExitCode {
     // Before anything is read or written: owner-only files, no core dumps. Best
     // effort: a system that refuses one of them still gets the others.
-    let _ = escalate_store::process::harden();
+    let _ = escalate_api::process::harden();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

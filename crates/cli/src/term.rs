@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::io::Write;
 
-use escalate_store::Store;
+use escalate_api::store::Store;
 
 use crate::error::CliError;
 

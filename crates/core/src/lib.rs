@@ -14,6 +14,7 @@ pub mod form;
 pub mod format;
 pub mod holiday_data;
 mod holiday_rules;
+pub mod input;
 mod json_error;
 pub mod model;
 pub mod next;

@@ -1,5 +1,6 @@
-//! The dashboard query (all open cases with their next deadline, most urgent first)
-//! on 10,000 and 100,000 cases, encrypted and plain side by side.
+//! The dashboard query (all open cases with their next deadline, most urgent first:
+//! the store's cached rows, the engine's answers from escalate-api) on 10,000 and
+//! 100,000 cases, encrypted and plain side by side.
 //! Targets (issue 3): encrypted at most 1.5x plain; under 50 ms for 10,000.
 //! Run with `make bench` (or `bench/store-dashboard`).
 
@@ -11,7 +12,7 @@ use std::hint::black_box;
 use chrono::NaiveDateTime;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use escalate_store::bench_support::{open, seed};
-use escalate_store::{CaseFilter, DataKey, Profile};
+use escalate_store::{DataKey, Profile};
 
 fn sizes() -> Vec<usize> {
     std::env::var("ESCALATE_BENCH_SIZES")
@@ -28,7 +29,7 @@ fn bench(c: &mut Criterion) {
     let now = NaiveDateTime::parse_from_str("2026-11-23T17:00", "%Y-%m-%dT%H:%M").unwrap();
     let profile = Profile {
         protocol_id: "doncaster".into(),
-        ..escalate_store::demo::profile()
+        ..escalate_api::demo::profile()
     };
     let key = DataKey::generate().unwrap();
     let tmp = tempfile::tempdir().unwrap();
@@ -42,7 +43,7 @@ fn bench(c: &mut Criterion) {
             g.bench_with_input(BenchmarkId::new(mode, n), &n, |b, _| {
                 b.iter(|| {
                     let list = rt
-                        .block_on(store.list_cases(CaseFilter::Open, None, now))
+                        .block_on(escalate_api::cases::list(&store, false, None, now))
                         .unwrap();
                     assert_eq!(list.len(), n);
                     black_box(list)
@@ -57,7 +58,7 @@ fn bench(c: &mut Criterion) {
                         || rt.block_on(open(&dir, k)).unwrap(),
                         |s| {
                             black_box(
-                                rt.block_on(s.list_cases(CaseFilter::Open, None, now))
+                                rt.block_on(escalate_api::cases::list(&s, false, None, now))
                                     .unwrap()
                                     .len(),
                             )

@@ -17,7 +17,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n: usize = n.parse()?;
     let dir = std::path::PathBuf::from(dir);
     let key = DataKey::generate()?;
-    let profile = escalate_store::demo::profile();
+    let profile = escalate_api::demo::profile();
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?

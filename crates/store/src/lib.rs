@@ -10,7 +10,6 @@
 pub mod audit;
 pub mod backup;
 pub mod db;
-pub mod demo;
 pub mod error;
 mod fsx;
 pub mod key;
@@ -31,8 +30,9 @@ pub use key::{DataKey, KdfParams, KeyFile, Passphrase};
 pub use keystore::{KeyStore, NoKeyring, OsKeyring};
 pub use store::{
     check_install, sha256_hex, shipped_protocols, BoardPackage, CacheMismatch, CacheReport, CaseTx,
-    HolidayImport, ImportOutcome, ImportedNation, ImportedPackage, InstalledProtocol, ProtocolFile,
-    Store, ATTACHMENT_LIMIT, STAGE_RECORD_DRAFT,
+    CheckedCase, CheckedRecord, Dashboard, DashboardRow, HolidayImport, ImportOutcome,
+    ImportedNation, ImportedPackage, InstalledProtocol, ProtocolFile, Store, ATTACHMENT_LIMIT,
+    STAGE_RECORD_DRAFT,
 };
 
 /// Benchmark helpers: bulk seeding and a plaintext store to compare against. Only

@@ -9,9 +9,9 @@ commands! {
         escalate_api::settings::{self, AuditView, CalendarCoverage},
         escalate_api::{drafts, reports},
         escalate_core::{Intake, Protocol, SkipDecision},
-        escalate_store::{
-            CaseDetail, CaseListItem, ChronologyEntry, ClosureDay, InstalledProtocol, NewCase,
-            Profile, StageRecordInput,
+        escalate_api::store::InstalledProtocol,
+        escalate_core::model::{
+            CaseDetail, CaseListItem, ChronologyEntry, ClosureDay, NewCase, Profile, StageRecordInput,
         },
         crate::board_import,
         crate::clock::now,

@@ -12,12 +12,13 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
+use escalate_api::demo;
 use escalate_api::reports::sources;
+use escalate_api::store::{NoKeyring, Passphrase, Store};
 use escalate_app::board_import::{import_files, ImportSummary, Opener};
 use escalate_app::state::AppState;
 use escalate_report::export::{self, Seal};
 use escalate_report::ReportOptions;
-use escalate_store::{demo, NoKeyring, Passphrase, Store};
 use serde_json::{json, Value};
 use tauri::{Listener, Manager};
 

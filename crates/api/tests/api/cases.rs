@@ -6,6 +6,8 @@ use std::path::Path;
 
 use chrono::NaiveDateTime;
 use escalate_api::{cases, present};
+
+use crate::Lead;
 use escalate_core::protocol::RecordField;
 use escalate_core::ErrorCode;
 use escalate_core::{CalendarId, Sector};

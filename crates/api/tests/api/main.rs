@@ -12,6 +12,9 @@ mod fixtures;
 mod forms;
 mod installed;
 mod keys;
+mod layers;
+#[path = "../../../store/tests/store/lead.rs"]
+mod lead;
 mod moves;
 mod next;
 mod present;
@@ -27,6 +30,8 @@ use escalate_report::ReportOptions;
 use escalate_store::{
     NewCase, NoKeyring, Participant, Passphrase, Profile, StageRecordInput, Store,
 };
+
+pub use lead::Lead;
 
 pub const CHILD: &str = "Siân Llŷr Ŵyn";
 

@@ -191,7 +191,7 @@ async fn the_demo_store_is_made_anew_each_time_with_sample_cases() {
     let dir = tmp.path().join("demo");
     let s = session::open_demo(&dir, now()).await.unwrap();
     assert!(s.notices.is_empty());
-    assert_eq!(s.profile(), &escalate_store::demo::profile());
+    assert_eq!(s.profile(), &escalate_api::demo::profile());
     let first = cases::list(&s, true, None, now()).await.unwrap();
     assert!(first.len() >= 5, "{first:?}");
     // A case added by hand is gone when the demo is made again.
@@ -207,7 +207,7 @@ async fn the_demo_store_is_made_anew_each_time_with_sample_cases() {
     // It opens with its own passphrase and lives in no keyring.
     let s = session::open(
         &dir,
-        Some(&Passphrase::new(escalate_store::demo::PASSPHRASE)),
+        Some(&Passphrase::new(escalate_api::demo::PASSPHRASE)),
         &NoKeyring,
     )
     .await

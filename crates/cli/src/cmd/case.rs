@@ -7,9 +7,8 @@ use std::io::Write;
 use escalate_api::cases::{ExtensionRequest, ProtocolMove};
 use escalate_api::engine::{PlannedRoute, RoutePlan};
 use escalate_api::{cases, ApiError};
-use escalate_core::model::CaseIntegrity;
+use escalate_core::model::{CaseDetail, CaseIntegrity, NewCase};
 use escalate_core::{Due, ErrorCode, SkipDecision, StateKind};
-use escalate_store::{CaseDetail, NewCase};
 
 use crate::args::{CaseCommand, CaseNewArgs, SkipArgs};
 use crate::cmd::{block_on, Ctx};

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDateTime;
 use escalate_api::session::{self, Secrets};
-use escalate_store::{KeyStore, Store};
+use escalate_api::store::{KeyStore, Store};
 
 use crate::args::StoreArgs;
 use crate::error::{options, CliError};

@@ -4,11 +4,11 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use escalate_api::store::InstalledProtocol;
 use escalate_api::{cases, engine, reports, session, settings};
 use escalate_core::form::{ItemKind, Value};
 use escalate_core::protocol::{Anchor, ExtensionRule, FormDef, Notification, RunLimit, Stage};
 use escalate_core::{Limit, Protocol};
-use escalate_store::InstalledProtocol;
 
 use crate::args::PlanArgs;
 use crate::cmd::{block_on, Ctx};

@@ -6,7 +6,7 @@ use std::io::Write;
 use escalate_api::cases::{self, FieldPairs};
 use escalate_api::files::{self, STAGE_RECORD_FILE};
 use escalate_api::ApiError;
-use escalate_store::{Participant, StageRecordInput};
+use escalate_core::model::{Participant, StageRecordInput};
 
 use crate::args::StageRecordArgs;
 use crate::cmd::{block_on, Ctx};

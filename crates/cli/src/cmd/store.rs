@@ -5,7 +5,7 @@ use std::path::Path;
 
 use escalate_api::settings::DEFAULT_AUTO_LOCK_MINUTES;
 use escalate_api::{engine, keys, session};
-use escalate_store::Profile;
+use escalate_core::model::Profile;
 
 use crate::args::InitArgs;
 use crate::cmd::{block_on, Ctx};

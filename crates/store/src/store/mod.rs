@@ -5,10 +5,11 @@
 //! Board's imported packages and desktop alerts; `sql` holds how values are kept.
 
 pub use board::{BoardPackage, ImportOutcome, ImportedPackage};
+pub use cases::{CheckedCase, CheckedRecord};
 pub use holidays::{HolidayImport, ImportedNation};
 pub use lifecycle::ProtocolFile;
 pub use protocols::{check_install, sha256_hex, shipped_protocols, InstalledProtocol};
-pub use read::{CacheMismatch, CacheReport};
+pub use read::{CacheMismatch, CacheReport, Dashboard, DashboardRow};
 pub use unit::CaseTx;
 
 mod alerts;
@@ -46,7 +47,7 @@ use crate::fsx;
 use crate::key::{new_store_id, DataKey, KdfParams, KeyFile, Passphrase, KEY_FILE};
 use crate::keystore::{next_entry, KeyStore};
 use crate::lock::{self, DirLock, Purpose, LOCK_FILE};
-use crate::validate::{optional, optional_text, required, LONG, NAME, SHORT};
+use crate::validate::{optional_text, required, LONG, NAME, SHORT};
 use escalate_core::model::*;
 use profile::{check_profile, closure_dates, load_profile};
 use sql::{date_in_calendar, in_calendar, json, parse_date, parse_ts, ts};
@@ -161,6 +162,46 @@ mod send_futures {
 
     fn is_send<T: Send>(_: T) {}
 
+    fn checked_case() -> CheckedCase {
+        CheckedCase {
+            protocol: String::new(),
+            opened: NaiveDateTime::MIN,
+            opening: escalate_core::Opening::default(),
+            child_name: String::new(),
+            child_dob: None,
+            child_identifiers: String::new(),
+            category: String::new(),
+            summary: String::new(),
+            raising_agency: String::new(),
+            raising_sector: escalate_core::Sector::Other,
+            raising_professional: None,
+            receiving_agency: String::new(),
+            receiving_sector: escalate_core::Sector::Other,
+            receiving_professional: None,
+            immediate_risk: None,
+        }
+    }
+
+    fn checked_record() -> CheckedRecord {
+        CheckedRecord {
+            event: escalate_core::RecordSummary {
+                record: None,
+                discussed_at: NaiveDateTime::MIN,
+                resolved: false,
+                fields: BTreeSet::new(),
+            },
+            participants: Vec::new(),
+            raising_view: String::new(),
+            receiving_view: String::new(),
+            summary: String::new(),
+            agreed: String::new(),
+            extra: Default::default(),
+            next_step: String::new(),
+            approved_by: None,
+            approved_on: None,
+        }
+    }
+
     fn futures_are_send<'a>(
         dir: &'a Path,
         pass: &'a Passphrase,
@@ -179,21 +220,10 @@ mod send_futures {
         is_send(store.case_file("RPD-2026-0001"));
         is_send(store.check_caches());
         is_send(store.begin_case("RPD-2026-0001"));
-        is_send(store.create_case(NewCase::default(), NaiveDateTime::MIN));
-        is_send(store.record_stage(
-            "RPD-2026-0001",
-            StageRecordInput::default(),
-            NaiveDateTime::MIN,
-        ));
-        is_send(store.mark_sent(
-            "RPD-2026-0001",
-            None,
-            "n",
-            NaiveDateTime::MIN,
-            "",
-            NaiveDateTime::MIN,
-        ));
-        is_send(store.list_cases(CaseFilter::All, None, NaiveDateTime::MIN));
+        is_send(store.add_case(checked_case(), NaiveDateTime::MIN));
+        is_send(store.add_stage_record("RPD-2026-0001", checked_record(), NaiveDateTime::MIN));
+        is_send(store.dashboard(CaseFilter::All, None));
+        is_send(store.record_alerts(Vec::new(), NaiveDateTime::MIN));
         is_send(async {
             if let Ok(tx) = store.begin_case("RPD-2026-0001").await {
                 let _ = tx.commit(NaiveDateTime::MIN).await;

@@ -1,11 +1,12 @@
-//! Reading: the dashboard list (from its cache), one case's file (from its rows and its
-//! log, in one read transaction), and the check that every cache agrees with the log.
+//! Reading: the dashboard's rows (from their cache), one case's file (from its rows and
+//! its log, in one read transaction), and the check that every cache agrees with the log.
 
 use std::collections::HashMap;
+
 use std::sync::Arc;
 
 use escalate_core::model::{CaseIntegrity, IntegrityFlag, StageRecord};
-use escalate_core::{Case, CaseFile, Engine, Protocol, Urgency};
+use escalate_core::{Case, CaseFile, Protocol};
 use serde::Serialize;
 
 use super::*;
@@ -92,19 +93,41 @@ struct ListRow<'a>(
     Option<String>,
 );
 
+/// One case as the dashboard's cache keeps it.
+#[derive(Debug, Clone)]
+pub struct DashboardRow {
+    pub reference: String,
+    pub child_name: String,
+    pub raising_agency: String,
+    pub receiving_agency: String,
+    /// The SHA-256 of the version of its protocol the case runs under.
+    pub pin: String,
+    /// The engine's state of the case; `None` when the cache cannot be read (changed
+    /// outside Escalate), so that the case is still listed, in its error state.
+    pub case: Option<Case>,
+    /// The case's record was found altered outside Escalate, or its history broken.
+    pub integrity: Option<IntegrityFlag>,
+}
+
+/// The dashboard's rows and the versions of the protocols they run under.
+#[derive(Debug, Clone, Default)]
+pub struct Dashboard {
+    pub rows: Vec<DashboardRow>,
+    /// Each version the rows are pinned to, read once: a handful for any number of
+    /// cases. A version this store cannot read (no longer installed, or changed outside
+    /// Escalate) is absent.
+    pub protocols: HashMap<String, Arc<Protocol>>,
+}
+
 impl Store {
-    /// Cases with the engine's urgency and next deadline, most urgent first. A case
-    /// whose state cannot be read or answered (a damaged cache, a protocol this version
-    /// no longer has) is still listed, as overdue with no next deadline, so it is seen
-    /// rather than hiding the others.
-    pub async fn list_cases(
+    /// The dashboard's cached rows: the open cases, or every one, whose reference or
+    /// child's name contains `search`, in no particular order; with the protocol
+    /// versions they run under. The engine's answers are escalate-api's to give.
+    pub async fn dashboard(
         &self,
         filter: CaseFilter,
         search: Option<&str>,
-        now: NaiveDateTime,
-    ) -> Result<Vec<CaseListItem>, StoreError> {
-        let engine = Engine::new(&self.calendar, now)
-            .map_err(|e| StoreError::invalid("now", e.to_string()))?;
+    ) -> Result<Dashboard, StoreError> {
         let pattern = search.map(|s| {
             format!(
                 "%{}%",
@@ -139,43 +162,42 @@ impl Store {
         // Every state decoded in the one pass; only if one of them does not decode is
         // the list read again state by state, so that case alone shows the damage.
         type Row = (String, String, String, String, String, Case, Option<String>);
-        type Listed = (
-            String,
-            String,
-            String,
-            String,
-            String,
-            Option<Case>,
-            Option<String>,
-        );
-        let rows: Vec<Listed> = match serde_json::from_str::<Vec<Row>>(list) {
+        let flag = |f: Option<String>| f.as_deref().and_then(IntegrityFlag::parse);
+        let rows: Vec<DashboardRow> = match serde_json::from_str::<Vec<Row>>(list) {
             Ok(rows) => rows
                 .into_iter()
-                .map(|(r, c, a, b, pin, case, flag)| (r, c, a, b, pin, Some(case), flag))
+                .map(|(r, c, a, b, pin, case, f)| DashboardRow {
+                    reference: r,
+                    child_name: c,
+                    raising_agency: a,
+                    receiving_agency: b,
+                    pin,
+                    case: Some(case),
+                    integrity: flag(f),
+                })
                 .collect(),
             Err(_) => serde_json::from_str::<Vec<ListRow<'_>>>(list)
                 .map_err(|e| {
                     StoreError::Database(format!("case list unreadable: {}", log::unreadable(&e)))
                 })?
                 .into_iter()
-                .map(|ListRow(r, c, a, b, pin, engine, flag)| {
-                    (
-                        r,
-                        c,
-                        a,
-                        b,
-                        pin,
-                        serde_json::from_str::<Case>(engine.get()).ok(),
-                        flag,
-                    )
+                .map(|ListRow(r, c, a, b, pin, engine, f)| DashboardRow {
+                    reference: r,
+                    child_name: c,
+                    raising_agency: a,
+                    receiving_agency: b,
+                    pin,
+                    case: serde_json::from_str::<Case>(engine.get()).ok(),
+                    integrity: flag(f),
                 })
                 .collect(),
         };
-        // Each version the cases are pinned to, read once: a handful for any number of cases.
-        let mut versions: HashMap<&str, Option<Arc<Protocol>>> = HashMap::new();
+        let mut protocols: HashMap<String, Arc<Protocol>> = HashMap::new();
+        let mut unread: Vec<&str> = Vec::new();
         let mut conn = None;
-        for (.., pin, _, _) in &rows {
-            if versions.contains_key(pin.as_str()) {
+        for row in &rows {
+            let pin = row.pin.as_str();
+            if protocols.contains_key(pin) || unread.contains(&pin) {
                 continue;
             }
             let found = match protocols::cached(pin) {
@@ -188,84 +210,14 @@ impl Store {
                     protocols::by_hash(conn, pin).await.ok().flatten()
                 }
             };
-            versions.insert(pin, found);
-        }
-        let mut out = Vec::with_capacity(rows.len());
-        for (reference, child_name, raising_agency, receiving_agency, pin, case, flag) in &rows {
-            let integrity = flag
-                .as_deref()
-                .and_then(escalate_core::model::IntegrityFlag::parse);
-            let (reference, child_name, raising_agency, receiving_agency) = (
-                reference.clone(),
-                child_name.clone(),
-                raising_agency.clone(),
-                receiving_agency.clone(),
-            );
-            let item = match case {
-                Some(case) => {
-                    let protocol = versions.get(pin.as_str()).and_then(Option::as_deref);
-                    let route = protocol.and_then(|p| {
-                        p.route(case.route.as_deref())?
-                            .definition()
-                            .map(|r| r.name.clone())
-                    });
-                    let summary = protocol
-                        .ok_or(())
-                        .and_then(|p| engine.summary(p, case).map_err(drop));
-                    let (urgency, next_due) = match summary {
-                        Ok(s) => (s.urgency, s.next_due),
-                        Err(_) => (Urgency::Overdue { working_days: 0 }, None),
-                    };
-                    CaseListItem {
-                        reference,
-                        child_name,
-                        raising_agency,
-                        receiving_agency,
-                        stage: case.current_stage(),
-                        state: case.state.kind(),
-                        urgency,
-                        // Words for people are the api's to write.
-                        next_due_text: None,
-                        next_due,
-                        protocol_id: case.protocol.clone(),
-                        route,
-                        integrity,
-                    }
+            match found {
+                Some(p) => {
+                    protocols.insert(pin.to_owned(), p);
                 }
-                None => CaseListItem {
-                    reference,
-                    child_name,
-                    raising_agency,
-                    receiving_agency,
-                    stage: 0,
-                    state: escalate_core::StateKind::Open,
-                    urgency: Urgency::Overdue { working_days: 0 },
-                    next_due: None,
-                    next_due_text: None,
-                    protocol_id: String::new(),
-                    route: None,
-                    integrity,
-                },
-            };
-            out.push(item);
+                None => unread.push(pin),
+            }
         }
-        out.sort_by(|a, b| {
-            b.urgency
-                .rank()
-                .cmp(&a.urgency.rank())
-                .then_with(|| {
-                    let ka = a.next_due.map(|d| d.order_key());
-                    let kb = b.next_due.map(|d| d.order_key());
-                    match (ka, kb) {
-                        (Some(x), Some(y)) => x.cmp(&y),
-                        (Some(_), None) => std::cmp::Ordering::Less,
-                        (None, Some(_)) => std::cmp::Ordering::Greater,
-                        (None, None) => std::cmp::Ordering::Equal,
-                    }
-                })
-                .then_with(|| a.reference.cmp(&b.reference))
-        });
-        Ok(out)
+        Ok(Dashboard { rows, protocols })
     }
 
     /// The dashboard's rows as the one-row query gives them, read row by row: a state

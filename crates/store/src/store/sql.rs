@@ -2,8 +2,7 @@
 //! rows read back (named columns into `FromRow` structs, never `SELECT *`), and the
 //! agency table shared by every case.
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime};
-use escalate_core::calendar::{FIRST_YEAR, LAST_YEAR};
+use chrono::{NaiveDate, NaiveDateTime};
 use escalate_core::{CaseText, Sector};
 use sqlx::SqliteConnection;
 
@@ -34,20 +33,11 @@ pub(crate) fn json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
 /// A moment the store is asked to keep must lie inside the calendar (1990–2100): every
 /// deadline is counted from stored moments, and none may be counted off its end.
 pub(crate) fn in_calendar(field: &'static str, t: NaiveDateTime) -> Result<(), StoreError> {
-    date_in_calendar(field, t.date())
+    Ok(escalate_core::input::in_calendar(field, t)?)
 }
 
 pub(crate) fn date_in_calendar(field: &'static str, d: NaiveDate) -> Result<(), StoreError> {
-    if (FIRST_YEAR..=LAST_YEAR).contains(&d.year()) {
-        Ok(())
-    } else {
-        Err(StoreError::invalid(
-            field,
-            format!(
-                "{d} is outside the calendar's range: give a date from {FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31"
-            ),
-        ))
-    }
+    Ok(escalate_core::input::date_in_calendar(field, d)?)
 }
 
 /// The agency's id, adding it the first time it is named (names are case-insensitive).

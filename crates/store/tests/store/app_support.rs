@@ -1,8 +1,9 @@
 //! What the desktop app relies on from the store: the demo store's sample cases,
 //! deadline alerts that fire once, generated recovery passphrases, the audit lines.
 
+use escalate_api::demo;
 use escalate_core::Urgency;
-use escalate_store::{demo, CaseFilter, Passphrase};
+use escalate_store::{CaseFilter, Passphrase};
 
 use crate::support::*;
 
@@ -135,7 +136,7 @@ async fn recording_the_stage_removes_its_draft_and_a_refused_record_keeps_it() {
         .record_stage(&reference, StageRecordInput::default(), now())
         .await
         .unwrap_err();
-    assert_eq!(refused.code(), "field.invalid");
+    assert_eq!(refused.code, "field.invalid");
     assert_eq!(
         f.store
             .draft(Some(&reference), STAGE_RECORD_DRAFT)

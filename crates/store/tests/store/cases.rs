@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use escalate_core::protocol::RecordField;
 use escalate_core::Urgency;
-use escalate_store::{CaseFilter, NewCase, Participant, StageRecordInput, StoreError};
+use escalate_store::{CaseFilter, NewCase, Participant, StageRecordInput};
 
 use crate::support::*;
 
@@ -55,7 +55,7 @@ async fn a_western_bay_case_runs_to_stage_5_and_resolves() {
                 s.record_stage(&r, rec.clone(), now()).await.unwrap();
                 s.escalate(&r, None, None, now()).await.unwrap_err()
             };
-            assert_eq!(e.code(), "stage.requirements_missing");
+            assert_eq!(e.code, "stage.requirements_missing");
             rec.extra = BTreeMap::from([(
                 RecordField::new("risk-analysis").unwrap(),
                 "Risk of neglect is rising.".to_owned(),
@@ -106,7 +106,7 @@ async fn refused_moves_change_nothing() {
     let detail_before = detail(s, &r, now()).await;
     // No record yet, so Western Bay refuses the escalation.
     assert_eq!(
-        s.escalate(&r, None, None, now()).await.unwrap_err().code(),
+        s.escalate(&r, None, None, now()).await.unwrap_err().code,
         "stage.requirements_missing"
     );
     // Western Bay never allows jumping stages.
@@ -114,18 +114,18 @@ async fn refused_moves_change_nothing() {
         s.escalate(&r, Some(4), Some("risk"), now())
             .await
             .unwrap_err()
-            .code(),
+            .code,
         "stage.higher_not_allowed"
     );
     assert_eq!(
-        s.redirect(&r, "weather", now()).await.unwrap_err().code(),
+        s.redirect(&r, "weather", now()).await.unwrap_err().code,
         "exclusion.unknown"
     );
     assert_eq!(
         s.mark_sent(&r, Some(5), "report-to-administrator", now(), "", now())
             .await
             .unwrap_err()
-            .code(),
+            .code,
         "notification.not_owed"
     );
     let e = s
@@ -144,12 +144,12 @@ async fn refused_moves_change_nothing() {
     assert_eq!(detail(s, &r, now()).await, detail_before);
     s.resolve(&r, "Agreed at Stage 1", now()).await.unwrap();
     assert_eq!(
-        s.escalate(&r, None, None, now()).await.unwrap_err().code(),
+        s.escalate(&r, None, None, now()).await.unwrap_err().code,
         "case.closed"
     );
     assert!(matches!(
         s.resolve("RPD-2099-0001", "x", now()).await,
-        Err(StoreError::NoCase(_))
+        Err(e) if e.code == escalate_core::ErrorCode::CaseNotFound
     ));
 }
 
@@ -375,7 +375,7 @@ async fn notifications_and_shorter_deadlines() {
         )
         .await
         .unwrap_err()
-        .code(),
+        .code,
         "notification.already_sent"
     );
     s.shorten_deadline(

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use escalate_api::ApiError;
 use escalate_core::protocol::RecordField;
 use escalate_core::{builtin_protocol, Case, Event, Urgency};
 use escalate_store::{CaseFilter, NewCase, StageRecordInput, Store, StoreError};
@@ -448,7 +449,7 @@ async fn moments_outside_the_calendar_are_refused_and_change_nothing() {
     let late = t("2101-01-02T09:00");
     let early = t("1989-12-31T09:00");
     let s = &f.store;
-    let refused: Vec<(StoreError, &str)> = vec![
+    let refused: Vec<(ApiError, &str)> = vec![
         (
             s.record_stage(
                 &r,
@@ -494,18 +495,20 @@ async fn moments_outside_the_calendar_are_refused_and_change_nothing() {
         (
             s.add_attachment(&r, "a.txt", "text/plain", b"x", late)
                 .await
-                .unwrap_err(),
+                .unwrap_err()
+                .into(),
             "now",
         ),
         (
             s.save_draft(Some(&r), "stage-record", "{}", early)
                 .await
-                .unwrap_err(),
+                .unwrap_err()
+                .into(),
             "now",
         ),
     ];
     for (e, field) in &refused {
-        assert_eq!(e.field(), Some(*field), "{e}");
+        assert_eq!(e.field.as_deref(), Some(*field), "{e}");
         assert!(
             e.to_string().contains("outside the calendar's range"),
             "{field}: {e}"

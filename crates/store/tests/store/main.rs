@@ -17,6 +17,7 @@ mod event_log;
 mod folders;
 mod hostile_files;
 mod keys;
+mod lead;
 mod legacy;
 mod parsers;
 mod protocols;

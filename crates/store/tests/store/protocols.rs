@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use escalate_core::engine::DeadlineKind;
-use escalate_core::{CalendarId, Due, StateKind};
+use escalate_core::{CalendarId, Due};
 use escalate_store::{NewCase, Store};
 use proptest::prelude::*;
 
@@ -85,7 +85,7 @@ async fn a_protocol_is_installed_upgraded_and_each_case_stays_pinned_to_its_vers
         .create_case(wy_case("A", "2026-11-02T09:00"), now())
         .await
         .unwrap_err();
-    assert_eq!(e.code(), "protocol.unknown");
+    assert_eq!(e.code, "protocol.unknown");
     assert!(
         e.to_string().contains("escalate protocol install FILE"),
         "{e}"
@@ -242,7 +242,7 @@ async fn a_version_move_changes_the_deadlines_it_should_is_audited_and_replays()
     assert_eq!(limit_due(s, &a).await, day("2026-11-09"));
     let entries = s.verify_audit().await.unwrap().entries;
     let moved = s.move_protocol(&a, "Revised 2026", now()).await.unwrap();
-    assert_eq!(moved.state.kind(), StateKind::Open);
+    assert!(moved.moved, "{moved:?}");
     assert_eq!(limit_due(s, &a).await, day("2026-11-11"));
     // Only the case moved changes.
     assert_eq!(limit_due(s, &other).await, day("2026-11-09"));
@@ -264,12 +264,12 @@ async fn a_version_move_changes_the_deadlines_it_should_is_audited_and_replays()
         .move_protocol(&a, &v2.sha256[..12], now())
         .await
         .unwrap_err();
-    assert_eq!(e.field(), Some("to"), "{e}");
+    assert_eq!(e.field.as_deref(), Some("to"), "{e}");
     let e = s
         .move_protocol(&a, "no such version", now())
         .await
         .unwrap_err();
-    assert_eq!(e.field(), Some("to"), "{e}");
+    assert_eq!(e.field.as_deref(), Some("to"), "{e}");
     assert!(e.to_string().contains("Revised 2026"), "{e}");
 
     // Replay reproduces it: from the log alone, after the store is opened again.

@@ -1,4 +1,7 @@
-//! Shared helpers: a store in a temporary folder, fixed times, file fingerprints.
+//! Shared helpers: a store in a temporary folder, fixed times, file fingerprints, and
+//! a lead's moves (lead.rs).
+
+pub use crate::lead::Lead;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

@@ -10,9 +10,11 @@ use chrono::{Duration, NaiveDateTime};
 use escalate_core::{CalendarId, Sector};
 use serde::Deserialize;
 
-use crate::error::StoreError;
-use crate::store::Store;
 use escalate_core::model::{NewCase, Participant, Profile, StageRecordInput};
+use escalate_core::ErrorCode;
+use escalate_store::Store;
+
+use crate::{cases, ApiError, ApiResult};
 
 const SAMPLES_JSON: &str = include_str!("../../../assets/demo/samples.json");
 
@@ -53,10 +55,15 @@ struct Sample {
 
 static DEMO: OnceLock<Result<Demo, String>> = OnceLock::new();
 
-fn demo() -> Result<&'static Demo, StoreError> {
+fn demo() -> ApiResult<&'static Demo> {
     DEMO.get_or_init(|| serde_json::from_str(SAMPLES_JSON).map_err(|e| e.to_string()))
         .as_ref()
-        .map_err(|e| StoreError::Database(format!("the demo's sample data could not be read: {e}")))
+        .map_err(|e| {
+            ApiError::new(
+                ErrorCode::Database,
+                format!("the demo's sample data could not be read: {e}"),
+            )
+        })
 }
 
 /// The demo store's lead. The name says it is a demo on every form printed from it.
@@ -82,7 +89,7 @@ pub const PASSPHRASE: &str = "demo store - sample data only";
 
 /// When a demo store made at `now` begins: before the first sample case's outset, so
 /// the samples' histories are written in order after it.
-pub fn began(now: NaiveDateTime) -> Result<NaiveDateTime, StoreError> {
+pub fn began(now: NaiveDateTime) -> ApiResult<NaiveDateTime> {
     let days = demo()?
         .samples
         .iter()
@@ -105,7 +112,7 @@ enum Step {
 
 /// Fill `store` with the sample cases, as if they happened up to `now`. Every step of
 /// every case is written in time order, as a lead would have: the log never goes back.
-pub async fn populate(store: &Store, now: NaiveDateTime) -> Result<Vec<String>, StoreError> {
+pub async fn populate(store: &Store, now: NaiveDateTime) -> ApiResult<Vec<String>> {
     let samples = &demo()?.samples;
     // Each sample's steps spread between its outset and now, so timelines read naturally.
     let mut steps: Vec<(NaiveDateTime, usize, Step)> = Vec::new();
@@ -133,30 +140,30 @@ pub async fn populate(store: &Store, now: NaiveDateTime) -> Result<Vec<String>, 
         let reference = refs[n].clone();
         match (step, reference) {
             (Step::Open, _) => {
-                let reference = store
-                    .create_case(
-                        NewCase {
-                            child_name: s.child.clone(),
-                            child_dob: None,
-                            child_identifiers: String::new(),
-                            category: s.category.clone(),
-                            summary: s.summary.clone(),
-                            raising_agency: s.raising.agency.clone(),
-                            raising_sector: Some(s.raising.sector),
-                            raising_professional: Some(s.raising.who.clone()),
-                            receiving_agency: s.receiving.agency.clone(),
-                            receiving_sector: Some(s.receiving.sector),
-                            receiving_professional: Some(s.receiving.who.clone()),
-                            protocol: Some(s.protocol.clone()),
-                            opened_at: Some(at),
-                            immediate_risk: None,
-                            stage: None,
-                            route: None,
-                            skip: None,
-                        },
-                        at,
-                    )
-                    .await?;
+                let reference = cases::create(
+                    store,
+                    NewCase {
+                        child_name: s.child.clone(),
+                        child_dob: None,
+                        child_identifiers: String::new(),
+                        category: s.category.clone(),
+                        summary: s.summary.clone(),
+                        raising_agency: s.raising.agency.clone(),
+                        raising_sector: Some(s.raising.sector),
+                        raising_professional: Some(s.raising.who.clone()),
+                        receiving_agency: s.receiving.agency.clone(),
+                        receiving_sector: Some(s.receiving.sector),
+                        receiving_professional: Some(s.receiving.who.clone()),
+                        protocol: Some(s.protocol.clone()),
+                        opened_at: Some(at),
+                        immediate_risk: None,
+                        stage: None,
+                        route: None,
+                        skip: None,
+                    },
+                    at,
+                )
+                .await?;
                 refs[n] = Some(reference);
             }
             (Step::Record { i }, Some(reference)) => {
@@ -167,51 +174,57 @@ pub async fn populate(store: &Store, now: NaiveDateTime) -> Result<Vec<String>, 
                     .map(|d| d.record.fields.clone())
                     .unwrap_or_default();
                 let resolved = i == s.escalations && s.resolved.is_some();
-                store
-                    .record_stage(
-                        &reference,
-                        StageRecordInput {
-                            discussed_at: Some(at),
-                            participants: vec![
-                                person(&s.raising.who, &s.raising.agency),
-                                person(&s.receiving.who, &s.receiving.agency),
-                            ],
-                            raising_view: format!("{} remains concerned: {}", s.raising.agency, s.summary),
-                            receiving_view: format!("{} considers its decision proportionate on the information held.", s.receiving.agency),
-                            summary: format!("Stage {stage} discussion of the difference about {}.", s.category.to_lowercase()),
-                            agreed: match (resolved, &s.resolved) {
-                                (true, Some(outcome)) => outcome.clone(),
-                                _ => "Not agreed; the difference will be escalated if not resolved within the timescale.".to_owned(),
-                            },
-                            resolved,
-                            extra: fields
-                                .into_iter()
-                                .map(|f| {
-                                    let text = format!("Sample text for {}.", f.as_str().replace('-', " "));
-                                    (f, text)
-                                })
-                                .collect::<BTreeMap<_, _>>(),
-                            next_step: String::new(),
-                            approved_by: Some("Demo Line Manager".to_owned()),
-                            approved_on: Some(at.date()),
+                cases::record_stage(
+                    store,
+                    &reference,
+                    StageRecordInput {
+                        discussed_at: Some(at),
+                        participants: vec![
+                            person(&s.raising.who, &s.raising.agency),
+                            person(&s.receiving.who, &s.receiving.agency),
+                        ],
+                        raising_view: format!("{} remains concerned: {}", s.raising.agency, s.summary),
+                        receiving_view: format!("{} considers its decision proportionate on the information held.", s.receiving.agency),
+                        summary: format!("Stage {stage} discussion of the difference about {}.", s.category.to_lowercase()),
+                        agreed: match (resolved, &s.resolved) {
+                            (true, Some(outcome)) => outcome.clone(),
+                            _ => "Not agreed; the difference will be escalated if not resolved within the timescale.".to_owned(),
                         },
-                        at,
-                    )
-                    .await?;
+                        resolved,
+                        extra: fields
+                            .into_iter()
+                            .map(|f| {
+                                let text = format!("Sample text for {}.", f.as_str().replace('-', " "));
+                                (f, text)
+                            })
+                            .collect::<BTreeMap<_, _>>(),
+                        next_step: String::new(),
+                        approved_by: Some("Demo Line Manager".to_owned()),
+                        approved_on: Some(at.date()),
+                    },
+                    at,
+                )
+                .await?;
             }
             (Step::Escalate, Some(reference)) => {
-                store
-                    .escalate(&reference, None, Some("Not resolved at this stage."), at)
-                    .await?;
+                cases::escalate(
+                    store,
+                    &reference,
+                    None,
+                    Some("Not resolved at this stage."),
+                    at,
+                )
+                .await?;
             }
             (Step::Resolve, Some(reference)) => {
                 if let Some(outcome) = &s.resolved {
-                    store.resolve(&reference, outcome, at).await?;
+                    cases::resolve(store, &reference, outcome, at).await?;
                 }
             }
             (_, None) => {
-                return Err(StoreError::Database(
-                    "a sample case's step came before it was opened".to_owned(),
+                return Err(ApiError::new(
+                    ErrorCode::Database,
+                    "a sample case's step came before it was opened",
                 ))
             }
         }
@@ -236,7 +249,7 @@ mod tests {
     fn the_sample_data_reads_and_names_shipped_protocols() {
         let d = demo().unwrap_or_else(|e| panic!("{e}"));
         assert!(!d.samples.is_empty());
-        let shipped = crate::shipped_protocols().unwrap_or_else(|e| panic!("{e}"));
+        let shipped = escalate_store::shipped_protocols().unwrap_or_else(|e| panic!("{e}"));
         let is_shipped = |id: &str| shipped.iter().any(|p| p.id == id);
         assert!(is_shipped(&d.profile.protocol_id));
         for s in &d.samples {
