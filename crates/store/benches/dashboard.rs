@@ -83,7 +83,7 @@ fn verify(c: &mut Criterion) {
     let now = NaiveDateTime::parse_from_str("2026-11-23T17:00", "%Y-%m-%dT%H:%M").unwrap();
     let profile = Profile {
         protocol_id: "doncaster".into(),
-        ..escalate_store::demo::profile()
+        ..escalate_api::demo::profile()
     };
     let key = DataKey::generate().unwrap();
     let tmp = tempfile::tempdir().unwrap();

@@ -343,7 +343,7 @@ fn a_version_move_never_changes_a_closed_case() {
                 } else {
                     "case.closed"
                 };
-                prop_assert_eq!(e.code(), expected, "{}", e);
+                prop_assert_eq!(e.code, expected, "{}", e);
                 let after = s.case_file(&r).await.unwrap();
                 prop_assert_eq!(&before.events, &after.events);
                 prop_assert_eq!(&before.engine, &after.engine);
