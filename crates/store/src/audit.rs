@@ -610,7 +610,7 @@ mod tests {
         }
         assert_eq!(
             AuditEntity::decl(),
-            "type AuditEntity = \"store\" | \"profile\" | \"closure_day\" | \"case\" | \"protocol\" | \"calendar\" | \"board_package\";"
+            "type AuditEntity = \"store\" | \"profile\" | \"closure_day\" | \"case\" | \"protocol\" | \"calendar\" | \"board_package\" | \"settings\";"
         );
     }
 

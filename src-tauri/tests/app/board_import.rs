@@ -53,7 +53,7 @@ fn packages(dir: &Path) -> (Vec<PathBuf>, Vec<String>, String) {
             demo::profile(),
             &Passphrase::new(demo::PASSPHRASE),
             &NoKeyring,
-            at,
+            demo::began(at).unwrap(),
         )
         .await
         .unwrap();
