@@ -544,7 +544,10 @@ async fn a_partnerships_own_protocol_installed_in_settings_runs_a_case_on_its_ur
 
         app.button("Settings").await;
         app.see("Protocols").await;
+        // The list arrives after the heading: wait for its first row before counting.
+        app.el("table.protocols tbody tr").await;
         let shipped = app.all("table.protocols tbody tr").await.len();
+        assert!(shipped > 0, "the shipped protocols are listed");
 
         // Refused: each problem as file:line: field: message, and nothing installed.
         app.button("Install a protocol file…").await;
