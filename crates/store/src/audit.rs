@@ -507,6 +507,13 @@ pub(crate) async fn verify(conn: &mut SqliteConnection) -> Result<AuditReport, S
     .fetch_all(&mut *conn)
     .await?;
     let mut prev = GENESIS.to_owned();
+    let mut prev_at = "";
+    // Releases before this one let `--now` write an earlier time, so a store they made
+    // is held to the order only from its conversion's baseline on.
+    let ordered_from = rows
+        .iter()
+        .position(|e| e.action == AuditAction::SettingsAdopt.as_str())
+        .unwrap_or(0);
     let mut first_broken = None;
     for (i, e) in rows.iter().enumerate() {
         let position = i as u64 + 1;
@@ -515,6 +522,17 @@ pub(crate) async fn verify(conn: &mut SqliteConnection) -> Result<AuditReport, S
             seq: e.seq,
             reason,
         };
+        // Escalate writes history in order (`append` refuses an earlier time): an entry
+        // dated before the one before it was not written by Escalate.
+        if i > ordered_from && e.at.as_str() < prev_at {
+            first_broken = Some(broken(format!(
+                "it is dated {}, before the entry before it ({}): it was not written by Escalate",
+                e.at.replace('T', " "),
+                prev_at.replace('T', " ")
+            )));
+            break;
+        }
+        prev_at = &e.at;
         if e.seq != position as i64 {
             first_broken = Some(broken(format!(
                 "entry {} is numbered {}: an entry before it was deleted or the entries were renumbered",

@@ -241,6 +241,30 @@ impl Kept {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// Append an entry with a correct hash, as someone who read the source would.
+    fn append(&self, action: &str, entity: &str, id: &str, after: &str, at: &str) {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli/forge.py");
+        let out = std::process::Command::new("python3")
+            .arg(script)
+            .args([
+                self.data.to_str().unwrap(),
+                "--append",
+                action,
+                entity,
+                id,
+                after,
+                at,
+            ])
+            .env("ESCALATE_PASSPHRASE", self.pass)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     fn pdf_text(&self, reference: &str, form: &str) -> String {
         let pdf = self.data.with_file_name(format!("{reference}-{form}.pdf"));
         let _ = std::fs::remove_file(&pdf);
@@ -510,4 +534,81 @@ fn a_write_dated_before_the_last_entry_is_refused() {
         entries,
         "nothing written"
     );
+}
+
+/// Entries appended with a correct hash (the chain has no secret): a second copy of a
+/// case's words, a second conversion of its history, its rows removed. None is taken as
+/// true, and `audit verify` names each; and a name typed in other letters is no alarm.
+#[test]
+fn entries_appended_with_a_correct_hash_do_not_replace_the_record() {
+    let kept = Kept::new(Kind::Fresh);
+    let r = kept.recorded.clone();
+    let before = kept.show(&r);
+    // Words again, the child's name changed, and the row made to match them.
+    let s = kept.copy();
+    let mut text = before.clone();
+    text["child_name"] = "Forged Name".into();
+    let content = serde_json::json!({ "case": {
+        "reference": r, "child_name": "Forged Name", "child_dob": null,
+        "child_identifiers": "", "category": text["category"], "summary": text["summary"],
+        "raising_agency": text["raising_agency"], "raising_professional": null,
+        "receiving_agency": text["receiving_agency"], "receiving_professional": null,
+        "protocol": text["protocol_id"], "protocol_version": text["protocol_version"],
+        "protocol_sha256": text["protocol_sha256"], "opened_at": "2026-11-02T09:30:00",
+        "immediate_risk": null,
+    }, "records": [] });
+    s.append(
+        "case.content",
+        "case",
+        &r,
+        &content.to_string(),
+        "2026-12-05T09:00:00",
+    );
+    s.forge(&format!("UPDATE cases SET child_name = 'Forged Name' WHERE reference = '{r}'; UPDATE case_state SET child_name = 'Forged Name' WHERE reference = '{r}'"));
+    assert_eq!(s.show(&r)["child_name"], before["child_name"]);
+    s.verify_names(&[&format!("case {r}"), "cases.child_name"]);
+    // A second conversion of its history.
+    let s = kept.copy();
+    s.append(
+        "case.migrate",
+        "case",
+        &r,
+        r#"{"events":[{"type":"open","at":"2026-11-02T09:30:00"}],"sources":[null]}"#,
+        "2026-12-05T09:00:00",
+    );
+    s.verify_names(&[&format!("case {r}"), "a second conversion entry"]);
+    // Its rows removed: the log still holds the case.
+    let s = kept.copy();
+    s.forge(&format!(
+        "DELETE FROM stage_records WHERE case_id = (SELECT id FROM cases WHERE reference = '{r}'); DELETE FROM case_state WHERE reference = '{r}'; DELETE FROM alerts_shown WHERE case_id = (SELECT id FROM cases WHERE reference = '{r}'); DELETE FROM cases WHERE reference = '{r}'"
+    ));
+    s.verify_names(&[&format!("case {r}"), "rows were removed outside Escalate"]);
+    // An entry dated before the one before it.
+    let s = kept.copy();
+    s.append(
+        "closure_day.add",
+        "closure_day",
+        "2026-12-08",
+        "Forged closure",
+        "2026-11-01T09:00:00",
+    );
+    s.verify_names(&["before the entry before it"]);
+
+    // No false alarm: an agency named again in other letters is the same agency.
+    let s = kept.copy();
+    s.ok(&[
+        "case",
+        "new",
+        "--child-name",
+        "Gwen Rees",
+        "--raising-agency",
+        "ysgol gyfun bryn",
+        "--receiving-agency",
+        "SWANSEA CHILDREN'S SERVICES",
+        "--category",
+        "Threshold",
+        "--summary",
+        "Concern",
+    ]);
+    assert!(s.ok(&["audit", "verify"]).ends_with("caches: ok\n"));
 }

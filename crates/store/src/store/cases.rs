@@ -92,6 +92,16 @@ impl Store {
         let conn = tx.conn();
         let raising_id = agency(conn, &raising, raising_sector).await?;
         let receiving_id = agency(conn, &receiving, receiving_sector).await?;
+        // The dashboard shows each agency as it is kept (names are case-insensitive,
+        // and the first spelling stays): the same words the case's opening entry logs.
+        let raising: String = sqlx::query_scalar("SELECT name FROM agencies WHERE id = ?")
+            .bind(raising_id)
+            .fetch_one(&mut *conn)
+            .await?;
+        let receiving: String = sqlx::query_scalar("SELECT name FROM agencies WHERE id = ?")
+            .bind(receiving_id)
+            .fetch_one(&mut *conn)
+            .await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO cases (reference, protocol_id, protocol_version, protocol_sha256, child_name, child_dob, child_identifiers, category, summary,
                 raising_agency_id, raising_professional, receiving_agency_id, receiving_professional, opened_at,

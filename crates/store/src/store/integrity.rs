@@ -45,7 +45,7 @@ pub(super) async fn chain_break(
     if rows.is_empty() {
         return Ok(None);
     }
-    let before: Vec<i64> = rows.iter().map(|r| r.seq - 1).collect();
+    let before: Vec<i64> = rows.iter().map(|r| r.seq.saturating_sub(1)).collect();
     let links: Vec<(i64, String)> =
         sqlx::query_as("SELECT seq, hash FROM audit WHERE seq IN (SELECT value FROM json_each(?))")
             .bind(json(&before)?)
@@ -66,7 +66,7 @@ pub(super) async fn chain_break(
             let prev = if r.seq == 1 {
                 Some(crate::audit::GENESIS)
             } else {
-                links.get(&(r.seq - 1)).map(String::as_str)
+                links.get(&r.seq.saturating_sub(1)).map(String::as_str)
             };
             (prev != Some(r.prev_hash.as_str())).then_some(
                 "its link to the entry before it does not match: an entry was removed, inserted or changed",
@@ -582,6 +582,16 @@ impl SettingsLog {
             };
             let after = r.after.as_deref().unwrap_or("null");
             match AuditAction::parse(&r.action) {
+                // A store is made once, by its first entry; a later one was not
+                // written by Escalate.
+                Some(AuditAction::StoreCreate) if r.seq != 1 => {
+                    return Err(StoreError::CaseLog {
+                        reference: "settings".to_owned(),
+                        seq: r.seq,
+                        why: "a second store.create entry: the log was changed outside Escalate"
+                            .to_owned(),
+                    })
+                }
                 Some(AuditAction::StoreCreate) => {
                     // A store of the first releases logged its profile alone.
                     let created = match serde_json::from_str::<Created>(after) {
@@ -594,10 +604,20 @@ impl SettingsLog {
                     };
                     log.profile = Some((created.profile, r.seq));
                     for mut p in created.protocols {
-                        p.installed_at.get_or_insert_with(|| r.at.clone());
+                        p.installed_at = Some(r.at.clone());
                         log.install(p, r.seq);
                     }
                     log.complete = created.settings_log.is_some();
+                }
+                // A baseline is written once, for a store whose log did not give
+                // every setting; another was not written by Escalate.
+                Some(AuditAction::SettingsAdopt) if log.complete => {
+                    return Err(StoreError::CaseLog {
+                        reference: "settings".to_owned(),
+                        seq: r.seq,
+                        why: "a second settings baseline: the log was changed outside Escalate"
+                            .to_owned(),
+                    })
                 }
                 Some(AuditAction::SettingsAdopt) => {
                     let b: Baseline = serde_json::from_str(after).map_err(bad)?;
@@ -628,12 +648,14 @@ impl SettingsLog {
                 }
                 Some(AuditAction::CalendarImport) => {
                     let mut i: LoggedImport = serde_json::from_str(after).map_err(bad)?;
-                    i.imported_at.get_or_insert_with(|| r.at.clone());
+                    // When it applies from is the entry's own time, never a time the
+                    // entry claims.
+                    i.imported_at = Some(r.at.clone());
                     log.imports.push((i, r.seq));
                 }
                 Some(AuditAction::ProtocolInstall) => {
                     let mut p: LoggedProtocol = serde_json::from_str(after).map_err(bad)?;
-                    p.installed_at.get_or_insert_with(|| r.at.clone());
+                    p.installed_at = Some(r.at.clone());
                     log.install(p, r.seq);
                 }
                 Some(AuditAction::ProtocolRemove) => {

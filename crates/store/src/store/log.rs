@@ -136,7 +136,37 @@ pub(super) fn log_of(reference: &str, rows: Vec<LogRow>) -> Result<CaseLog, Stor
 
 fn events_of(reference: &str, rows: &[LogRow]) -> Result<CaseLog, StoreError> {
     let migrate = AuditAction::CaseMigrate.as_str();
-    let start = rows.iter().rposition(|r| r.action == migrate).unwrap_or(0);
+    // A case is converted once: its history starts at its first conversion entry. A
+    // second one was not written by Escalate and would rewrite the history before it.
+    let start = rows.iter().position(|r| r.action == migrate).unwrap_or(0);
+    // A conversion entry follows only the old trail (written before the case log, in
+    // another shape): one after an entry of the case log itself was not Escalate's.
+    let logged_shape = |r: &LogRow| {
+        r.after.as_deref().is_some_and(|a| {
+            a.starts_with("{\"case\":{")
+                || a.starts_with("{\"type\":")
+                || a.starts_with("{\"event\":")
+        })
+    };
+    if rows.get(start).is_some_and(|r| r.action == migrate) {
+        if let Some(r) = rows[..start].iter().find(|r| logged_shape(r)) {
+            return Err(StoreError::CaseLog {
+                reference: reference.to_owned(),
+                seq: rows[start].seq,
+                why: format!(
+                    "a second conversion entry, after entry {} of the case's log: the log was changed outside Escalate",
+                    r.seq
+                ),
+            });
+        }
+    }
+    if let Some(second) = rows.iter().skip(start + 1).find(|r| r.action == migrate) {
+        return Err(StoreError::CaseLog {
+            reference: reference.to_owned(),
+            seq: second.seq,
+            why: "a second conversion entry: the log was changed outside Escalate".to_owned(),
+        });
+    }
     let (old, log) = rows.split_at(start);
     let old: HashMap<i64, &LogRow> = old.iter().map(|r| (r.seq, r)).collect();
     let mut out = Vec::with_capacity(log.len());
@@ -157,11 +187,13 @@ fn events_of(reference: &str, rows: &[LogRow]) -> Result<CaseLog, StoreError> {
             AuditAction::CaseContent => {
                 let c: Content = serde_json::from_str(row.after.as_deref().unwrap_or("{}"))
                     .map_err(|e| bad(unreadable(&e)))?;
+                // Words are written once: an entry that would give a case's text or
+                // a record's words again changes nothing of what the log holds.
                 if let Some(text) = c.case {
-                    content.text = Some((text, row.seq));
+                    content.text.get_or_insert((text, row.seq));
                 }
                 for r in c.records {
-                    content.records.insert(r.id, (r, row.seq));
+                    content.records.entry(r.id).or_insert((r, row.seq));
                 }
                 continue;
             }
@@ -204,7 +236,7 @@ fn events_of(reference: &str, rows: &[LogRow]) -> Result<CaseLog, StoreError> {
             AuditAction::CaseCreate => {
                 let o: Opened = serde_json::from_str(after).map_err(|e| bad(unreadable(&e)))?;
                 if let Some(text) = o.case {
-                    content.text = Some((text, row.seq));
+                    content.text.get_or_insert((text, row.seq));
                 }
                 out.push(logged(row, o.event)?);
             }
@@ -213,7 +245,10 @@ fn events_of(reference: &str, rows: &[LogRow]) -> Result<CaseLog, StoreError> {
                 if !matches!(&r.event, Event::Record(s) if s.record == Some(r.record.id)) {
                     return Err(bad("its record is not the one its event names".to_owned()));
                 }
-                content.records.insert(r.record.id, (r.record, row.seq));
+                content
+                    .records
+                    .entry(r.record.id)
+                    .or_insert((r.record, row.seq));
                 out.push(logged(row, r.event)?);
             }
             _ => {

@@ -394,6 +394,22 @@ impl Store {
                 }),
             }
         }
+        // A case the log holds whose rows are gone was removed outside Escalate.
+        let missing: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT entity_id FROM audit WHERE entity = 'case'
+               AND entity_id NOT IN (SELECT reference FROM cases) ORDER BY entity_id",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        for reference in missing {
+            mismatches.push(CacheMismatch {
+                reference,
+                field: Some("cases".to_owned()),
+                entry: None,
+                reason: "cases: the case's log is kept but its rows were removed outside Escalate"
+                    .to_owned(),
+            });
+        }
         // The dashboard says so of each case found altered or broken (a note in a
         // cache; the log is untouched).
         for (reference, flag) in &flagged {
