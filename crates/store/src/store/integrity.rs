@@ -609,16 +609,10 @@ impl SettingsLog {
                     }
                     log.complete = created.settings_log.is_some();
                 }
-                // A baseline is written once, for a store whose log did not give
-                // every setting; another was not written by Escalate.
-                Some(AuditAction::SettingsAdopt) if log.complete => {
-                    return Err(StoreError::CaseLog {
-                        reference: "settings".to_owned(),
-                        seq: r.seq,
-                        why: "a second settings baseline: the log was changed outside Escalate"
-                            .to_owned(),
-                    })
-                }
+                // A baseline is taken only where the log did not already give every
+                // setting: one after that (appended, or written while the first entry
+                // was tampered with) changes nothing.
+                Some(AuditAction::SettingsAdopt) if log.complete => {}
                 Some(AuditAction::SettingsAdopt) => {
                     let b: Baseline = serde_json::from_str(after).map_err(bad)?;
                     log.profile = Some((b.profile, r.seq));
