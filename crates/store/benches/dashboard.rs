@@ -21,7 +21,15 @@ fn sizes() -> Vec<usize> {
         .unwrap_or_else(|| vec![10_000, 100_000])
 }
 
-fn bench(c: &mut Criterion) {
+/// What each group starts from: a runtime, the moment, a lead's profile, a data key and
+/// a folder for the seeded stores.
+fn setup() -> (
+    tokio::runtime::Runtime,
+    NaiveDateTime,
+    Profile,
+    DataKey,
+    tempfile::TempDir,
+) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -33,6 +41,11 @@ fn bench(c: &mut Criterion) {
     };
     let key = DataKey::generate().unwrap();
     let tmp = tempfile::tempdir().unwrap();
+    (rt, now, profile, key, tmp)
+}
+
+fn bench(c: &mut Criterion) {
+    let (rt, now, profile, key, tmp) = setup();
     let mut g = c.benchmark_group("dashboard_query");
     g.sample_size(10);
     for n in sizes() {
@@ -76,17 +89,7 @@ fn bench(c: &mut Criterion) {
 /// `audit verify`'s replay: every case's log replayed and every value kept beside it
 /// compared (issue 15: measured at 10,000 cases, docs/performance.md).
 fn verify(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let now = NaiveDateTime::parse_from_str("2026-11-23T17:00", "%Y-%m-%dT%H:%M").unwrap();
-    let profile = Profile {
-        protocol_id: "doncaster".into(),
-        ..escalate_api::demo::profile()
-    };
-    let key = DataKey::generate().unwrap();
-    let tmp = tempfile::tempdir().unwrap();
+    let (rt, now, profile, key, tmp) = setup();
     let mut g = c.benchmark_group("audit_verify");
     g.sample_size(10);
     for n in sizes().into_iter().filter(|n| *n <= 10_000) {

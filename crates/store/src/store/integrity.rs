@@ -908,18 +908,7 @@ async fn rebuild_settings(
     log: &SettingsLog,
 ) -> Result<(), StoreError> {
     if let Some((p, _)) = &log.profile {
-        sqlx::query(
-            "UPDATE profile SET name = ?, designation = ?, agency = ?, sector = ?, protocol_id = ?, calendar = ?, auto_lock_minutes = ? WHERE id = 1",
-        )
-        .bind(&p.name)
-        .bind(&p.designation)
-        .bind(&p.agency)
-        .bind(p.sector.as_str())
-        .bind(&p.protocol_id)
-        .bind(p.calendar.as_str())
-        .bind(p.auto_lock_minutes)
-        .execute(&mut *conn)
-        .await?;
+        super::profile::write_profile(conn, p).await?;
     }
     sqlx::query("DELETE FROM closure_days")
         .execute(&mut *conn)

@@ -11,19 +11,8 @@ use serde::Deserialize;
 use super::*;
 use crate::store::sql::parse_ts;
 
-#[derive(Debug, sqlx::FromRow)]
-pub(super) struct LogRow {
-    pub seq: i64,
-    pub at: String,
-    pub actor: String,
-    pub action: String,
-    pub entity: String,
-    pub entity_id: String,
-    pub before: Option<String>,
-    pub after: Option<String>,
-    pub prev_hash: String,
-    pub hash: String,
-}
+/// A case's entry as kept: the audit trail's own row, all of it, for the chain's check.
+pub(super) type LogRow = crate::audit::AuditEntry;
 
 /// What a `case.create` entry holds: the opening and the case's own text.
 #[derive(Deserialize)]

@@ -48,19 +48,11 @@ impl Store {
                 },
                 e => e,
             })?;
-        sqlx::query(
-            "UPDATE profile SET name = ?, designation = ?, agency = ?, sector = ?, protocol_id = ?, calendar = ?, auto_lock_minutes = ?, updated_at = ? WHERE id = 1",
-        )
-        .bind(&p.name)
-        .bind(&p.designation)
-        .bind(&p.agency)
-        .bind(p.sector.as_str())
-        .bind(&p.protocol_id)
-        .bind(p.calendar.as_str())
-        .bind(p.auto_lock_minutes)
-        .bind(ts(now))
-        .execute(&mut *tx)
-        .await?;
+        write_profile(&mut tx, &p).await?;
+        sqlx::query("UPDATE profile SET updated_at = ? WHERE id = 1")
+            .bind(ts(now))
+            .execute(&mut *tx)
+            .await?;
         self.log(
             &mut tx,
             now,
@@ -164,6 +156,26 @@ impl Store {
         self.calendar = calendar;
         Ok(())
     }
+}
+
+/// The profile's row, as `p` gives it (a change, or a rebuild from the log).
+pub(crate) async fn write_profile(
+    conn: &mut SqliteConnection,
+    p: &Profile,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE profile SET name = ?, designation = ?, agency = ?, sector = ?, protocol_id = ?, calendar = ?, auto_lock_minutes = ? WHERE id = 1",
+    )
+    .bind(&p.name)
+    .bind(&p.designation)
+    .bind(&p.agency)
+    .bind(p.sector.as_str())
+    .bind(&p.protocol_id)
+    .bind(p.calendar.as_str())
+    .bind(p.auto_lock_minutes)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 pub(crate) async fn load_profile(pool: &SqlitePool) -> Result<Profile, StoreError> {
