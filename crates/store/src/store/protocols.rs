@@ -611,7 +611,7 @@ impl Store {
 
     /// The text of an installed version, as installed.
     pub async fn protocol_text(&self, sha256: &str) -> Result<String, StoreError> {
-        sqlx::query_scalar("SELECT text FROM protocols WHERE sha256 = ?")
+        let text: String = sqlx::query_scalar("SELECT text FROM protocols WHERE sha256 = ?")
             .bind(sha256)
             .fetch_optional(self.pool())
             .await?
@@ -620,7 +620,16 @@ impl Store {
                     "no installed protocol version has SHA-256 {}",
                     sha256.get(..12).unwrap_or(sha256)
                 ))
-            })
+            })?;
+        // The text travels (in a Board package): never one changed since it was
+        // installed, even where the parsed version is already in memory.
+        if sha256_hex(&text) != sha256 {
+            return Err(StoreError::Database(format!(
+                "the installed protocol version {} does not match its SHA-256: the store was changed outside Escalate. Run `escalate audit verify`",
+                sha256.get(..12).unwrap_or(sha256)
+            )));
+        }
+        Ok(text)
     }
 
     /// Install a protocol file, named `file_name` in errors and in the list: checked
