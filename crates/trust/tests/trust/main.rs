@@ -1,0 +1,3 @@
+//! escalate-trust's tests: one binary.
+mod cards;
+mod manifests;
