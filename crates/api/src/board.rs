@@ -12,13 +12,20 @@ use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use escalate_core::model::BoardPackage;
+use escalate_core::ErrorCode;
+use escalate_report::board::CheckedPackage;
 use escalate_report::export::{Key, Monitoring};
-use escalate_store::{ImportOutcome, ImportedPackage, Store, StoreError};
+use escalate_store::{
+    DirectoryEntry, HeldPackage, HeldReason, HeldSummary, HoldOutcome, ImportOutcome,
+    ImportedPackage, Store, StoreError,
+};
+use escalate_trust::{PublicKey, SignedManifest};
 use serde::Serialize;
+use zeroize::Zeroizing;
 
 pub use escalate_report::board::{BoardFigures, BoardProtocols, CaseLine, Dimension, Selection};
 
-use crate::export::read_bounded;
+use crate::export::{read_bounded, Opener};
 use crate::{ApiError, ApiResult};
 
 /// The one period check: a period may not end before it starts. Refused naming `to`.
@@ -53,26 +60,211 @@ pub fn package_files(paths: &[PathBuf]) -> ApiResult<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Read, decrypt and check one package file, without the store: its metadata first
-/// (only a regular file up to the package limit), then its bytes through a bound, then
-/// escalate-report's check. `Err` is why it is refused, in words that name the part at
-/// fault and never carry the package's data.
-pub fn check_file(path: &Path, key: Key<'_>, now: NaiveDateTime) -> Result<BoardPackage, String> {
-    let bytes = read_bounded(path).map_err(|e| e.to_string())?;
-    escalate_report::board::check_package(&path.display().to_string(), &bytes, key, now)
-        .map_err(|e| e.to_string())
+/// What the Board trusts when it imports: the agencies' keys in its directory, and the
+/// age recipients its keys open (its store's own, and any identity file given).
+#[derive(Debug, Clone, Default)]
+pub struct BoardTrust {
+    pub directory: Vec<DirectoryEntry>,
+    pub recipients: Vec<String>,
 }
 
-/// `check_file` for each of `paths` in turn, each with the name it is reported under.
-/// One at a time, so no more than one package is held unchecked.
-pub fn check_files<'a>(
-    paths: &'a [PathBuf],
-    key: Key<'a>,
+/// A checked package, sorted by what the Board can verify of it.
+#[derive(Debug)]
+pub enum Sorted {
+    /// Signed by a key in the directory, naming that key's agency, every hash as
+    /// signed, this Board among its recipients: kept and counted.
+    Verified(BoardPackage),
+    /// From a signer the directory does not hold, or unsigned (an earlier release):
+    /// kept apart, never counted, until the administrator accepts it.
+    Held(Box<HeldPackage>),
+}
+
+/// The key that opens the packages, and what the Board trusts: the store's own age
+/// identity, with the identity file or passphrase the administrator gave, if any.
+pub async fn opener_for(store: &Store, extra: Option<Opener>) -> ApiResult<(Opener, BoardTrust)> {
+    let own = store.age_identity().await?;
+    let mut recipients = vec![escalate_trust::recipient_of(&own)
+        .map_err(|e| ApiError::new(ErrorCode::IdentityAltered, format!("this store's {e}")))?];
+    let opener = match extra {
+        Some(Opener::Passphrase(p)) => Opener::Passphrase(p),
+        Some(Opener::Identity(text)) => {
+            for line in text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            {
+                if let Ok(r) = escalate_trust::recipient_of(line) {
+                    recipients.push(r);
+                }
+            }
+            Opener::Identity(Zeroizing::new(format!(
+                "{}\n{}",
+                own.as_str(),
+                text.as_str()
+            )))
+        }
+        None => Opener::Identity(own),
+    };
+    Ok((
+        opener,
+        BoardTrust {
+            directory: store.directory().await?,
+            recipients,
+        },
+    ))
+}
+
+/// Read, decrypt and check one package file, without the store: its metadata first
+/// (only a regular file up to the package limit), then its bytes through a bound, then
+/// escalate-report's check, then [`judge`]. `Err` is why it is refused, in words that
+/// name the part at fault and never carry the package's data.
+pub fn check_file(
+    path: &Path,
+    key: Key<'_>,
+    trust: &BoardTrust,
     now: NaiveDateTime,
-) -> impl Iterator<Item = (String, Result<BoardPackage, String>)> + 'a {
-    paths
-        .iter()
-        .map(move |p| (p.display().to_string(), check_file(p, key, now)))
+) -> Result<Sorted, String> {
+    let bytes = read_bounded(path).map_err(|e| e.to_string())?;
+    let checked =
+        escalate_report::board::check_package(&path.display().to_string(), &bytes, key, now)
+            .map_err(|e| e.to_string())?;
+    judge(checked, trust)
+}
+
+/// Sort a checked package by what the Board can verify of it. Refused (with the
+/// reason): not addressed to this Board, signed by a directory key but naming another
+/// agency, or signed by a key revoked on or before the day it was signed. The checks
+/// of the package itself (signature by the key it names, every hash, the record
+/// against its protocol) were `check_package`'s.
+pub fn judge(checked: CheckedPackage, trust: &BoardTrust) -> Result<Sorted, String> {
+    let CheckedPackage { package, signed } = checked;
+    let Some(signed) = signed else {
+        return Ok(Sorted::Held(Box::new(HeldPackage {
+            package,
+            manifest: None,
+            signature: None,
+            signing_key: None,
+            key_id: None,
+            fingerprint: None,
+            reason: HeldReason::Unsigned,
+        })));
+    };
+    let m = &signed.manifest;
+    if !m.passphrase && !m.recipients.iter().any(|r| trust.recipients.contains(r)) {
+        return Err("manifest: recipients: this Board is not among the recipients the package was signed for: it was sealed to someone else and re-sealed".to_owned());
+    }
+    let key = signed.signer.base64();
+    let Some(entry) = trust.directory.iter().find(|e| e.signing_key == key) else {
+        return Ok(Sorted::Held(Box::new(HeldPackage {
+            package,
+            manifest: Some(signed.manifest_json.clone()),
+            signature: Some(signed.signature.clone()),
+            signing_key: Some(key.to_owned()),
+            key_id: Some(signed.signer.key_id()),
+            fingerprint: Some(signed.fingerprint.clone()),
+            reason: HeldReason::UnknownSigner,
+        })));
+    };
+    if entry.agency != m.sender.agency {
+        return Err(format!(
+            "manifest: sender.agency: it is signed with the key of an agency in the directory (key {}) but names another agency",
+            entry.key_id
+        ));
+    }
+    if let Some(from) = entry.revoked_from {
+        if m.created_at.date() >= from {
+            return Err(format!(
+                "manifest: it is signed with key {}, which its agency's entry in the directory revokes from {from}",
+                entry.key_id
+            ));
+        }
+    }
+    Ok(Sorted::Verified(package))
+}
+
+/// Held packages signed by `signing_key` (just added to the directory), checked again
+/// against it and counted where they now verify. Gives how many were counted.
+pub async fn count_held_from(
+    store: &Store,
+    signing_key: &str,
+    now: NaiveDateTime,
+) -> ApiResult<usize> {
+    let held = store.board_held().await?;
+    let directory = store.directory().await?;
+    let mut counted = 0;
+    for h in held {
+        let package = store.board_held_package(h.id).await?;
+        if package.signing_key.as_deref() != Some(signing_key) {
+            continue;
+        }
+        if verifies(&package, &directory).is_ok() {
+            let outcome = store.board_accept(h.id, now).await?;
+            if outcome != ImportOutcome::ProtocolConflict {
+                counted += 1;
+            }
+        }
+    }
+    Ok(counted)
+}
+
+/// A held package's signature, checked again against the directory's key for it.
+fn verifies(package: &HeldPackage, directory: &[DirectoryEntry]) -> Result<(), String> {
+    let (Some(json), Some(sig), Some(key)) = (
+        package.manifest.as_deref(),
+        package.signature.as_deref(),
+        package.signing_key.as_deref(),
+    ) else {
+        return Err("it is unsigned".to_owned());
+    };
+    let Some(entry) = directory.iter().find(|e| e.signing_key == key) else {
+        return Err("its signer is not in the directory".to_owned());
+    };
+    let signed =
+        SignedManifest::parse(json.as_bytes(), sig.as_bytes()).map_err(|e| e.to_string())?;
+    let public = PublicKey::from_base64(&entry.signing_key).map_err(|e| e.to_string())?;
+    let m = signed.verify(&public).map_err(|e| e.to_string())?;
+    if m.sender.agency != entry.agency || m.sender.agency != package.package.source_agency {
+        return Err("it names another agency than its key's".to_owned());
+    }
+    if entry
+        .revoked_from
+        .is_some_and(|from| m.created_at.date() >= from)
+    {
+        return Err("its key is revoked".to_owned());
+    }
+    Ok(())
+}
+
+/// Packages held apart: from signers the directory does not hold, or unsigned.
+pub async fn held(store: &Store) -> ApiResult<Vec<HeldSummary>> {
+    Ok(store.board_held().await?)
+}
+
+/// Count a held package, once the administrator has checked it with its agency. A
+/// package that names an agency the directory holds under another key is refused: it
+/// is not from that agency, whoever accepts it.
+pub async fn accept(store: &Store, id: i64, now: NaiveDateTime) -> ApiResult<ImportOutcome> {
+    let package = store.board_held_package(id).await?;
+    let directory = store.directory().await?;
+    let claimed = &package.package.source_agency;
+    let known: Vec<&DirectoryEntry> = directory.iter().filter(|e| &e.agency == claimed).collect();
+    if !known.is_empty()
+        && !known
+            .iter()
+            .any(|e| Some(e.signing_key.as_str()) == package.signing_key.as_deref())
+    {
+        return Err(ApiError::field(
+            "id",
+            format!(
+                "held package {id} names an agency the directory holds under another key: it was not signed by that agency, so it cannot be counted under its name. Remove it, or ask the agency to export again"
+            ),
+        ));
+    }
+    let outcome = store.board_accept(id, now).await?;
+    if outcome == ImportOutcome::ProtocolConflict {
+        return Err(ApiError::field("id", PROTOCOL_CONFLICT));
+    }
+    Ok(outcome)
 }
 
 /// Keep checked packages: one store transaction for them all, an audit entry for each.
@@ -90,14 +282,16 @@ pub async fn import(
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FileResult {
     pub file: String,
-    /// `None` when the file was refused.
+    /// `None` when the file was refused or held.
     pub outcome: Option<ImportOutcome>,
+    /// Why it was held apart rather than counted.
+    pub held: Option<HeldReason>,
     /// Why it was refused.
     pub refused: Option<String>,
 }
 
 /// An import's tally: each file's result in the order given, and the count of each
-/// outcome. `new + replaced + duplicate + older + refused` is the number of files.
+/// outcome. `new + replaced + duplicate + older + held + refused` is the number of files.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ImportSummary {
@@ -106,6 +300,8 @@ pub struct ImportSummary {
     pub replaced: usize,
     pub duplicate: usize,
     pub older: usize,
+    /// Held apart, not counted: from a signer the directory does not hold, or unsigned.
+    pub held: usize,
     pub refused: usize,
 }
 
@@ -117,6 +313,7 @@ impl ImportSummary {
             replaced: count(ImportOutcome::Replaced),
             duplicate: count(ImportOutcome::Duplicate),
             older: count(ImportOutcome::Older),
+            held: files.iter().filter(|r| r.held.is_some()).count(),
             refused: files.iter().filter(|r| r.refused.is_some()).count(),
             files,
         }
@@ -162,6 +359,7 @@ impl Pace {
 pub struct Import {
     files: Vec<FileResult>,
     batch: Vec<(usize, BoardPackage)>,
+    held: Vec<(usize, HeldPackage)>,
     bytes: usize,
     total: usize,
 }
@@ -176,14 +374,20 @@ impl Import {
     }
 
     /// One file, as `check_file` found it.
-    pub fn add(&mut self, file: String, checked: Result<BoardPackage, String>) {
+    pub fn add(&mut self, file: String, checked: Result<Sorted, String>) {
         let index = self.files.len();
+        let size = |p: &BoardPackage| {
+            p.pdf.len() + p.monitoring.len() + p.protocol.as_ref().map_or(0, |p| p.text.len())
+        };
         let refused = match checked {
-            Ok(package) => {
-                self.bytes += package.pdf.len()
-                    + package.monitoring.len()
-                    + package.protocol.as_ref().map_or(0, |p| p.text.len());
+            Ok(Sorted::Verified(package)) => {
+                self.bytes += size(&package);
                 self.batch.push((index, package));
+                None
+            }
+            Ok(Sorted::Held(held)) => {
+                self.bytes += size(&held.package);
+                self.held.push((index, *held));
                 None
             }
             Err(why) => Some(why),
@@ -191,6 +395,7 @@ impl Import {
         self.files.push(FileResult {
             file,
             outcome: None,
+            held: None,
             refused,
         });
     }
@@ -207,17 +412,30 @@ impl Import {
 
     /// Checked packages not yet written.
     pub fn waiting(&self) -> usize {
-        self.batch.len()
+        self.batch.len() + self.held.len()
     }
 
     /// The batch holds `packages` packages, or `BATCH_BYTES`.
     pub fn is_full(&self, packages: usize) -> bool {
-        self.batch.len() >= packages || self.bytes >= BATCH_BYTES
+        self.waiting() >= packages || self.bytes >= BATCH_BYTES
     }
 
-    /// Keep the waiting packages in one store transaction.
+    /// Keep the waiting packages: the verified counted, the others held apart.
     pub async fn write(&mut self, store: &Store, now: NaiveDateTime) -> ApiResult<()> {
+        if !self.held.is_empty() {
+            let (indices, held): (Vec<usize>, Vec<HeldPackage>) = self.held.drain(..).unzip();
+            let outcomes = store.board_hold(&held, now).await?;
+            for ((i, outcome), h) in indices.into_iter().zip(outcomes).zip(&held) {
+                if let Some(r) = self.files.get_mut(i) {
+                    match outcome {
+                        HoldOutcome::Held => r.held = Some(h.reason),
+                        HoldOutcome::Duplicate => r.outcome = Some(ImportOutcome::Duplicate),
+                    }
+                }
+            }
+        }
         if self.batch.is_empty() {
+            self.bytes = 0;
             return Ok(());
         }
         let (indices, packages): (Vec<usize>, Vec<BoardPackage>) = self.batch.drain(..).unzip();
@@ -250,7 +468,7 @@ pub trait ImportHost {
         &self,
         path: PathBuf,
         now: NaiveDateTime,
-    ) -> impl Future<Output = ApiResult<Result<BoardPackage, String>>> + Send;
+    ) -> impl Future<Output = ApiResult<Result<Sorted, String>>> + Send;
 
     /// Keep the waiting batch (`Import::write`), the store lent for this long only, so
     /// other commands get their turn between batches. A store no longer open stops the
@@ -303,6 +521,7 @@ pub async fn run_import<H: ImportHost>(
 struct Alone<'a, F> {
     store: &'a Store,
     key: Key<'a>,
+    trust: &'a BoardTrust,
     progress: F,
 }
 
@@ -311,8 +530,8 @@ impl<F: FnMut(usize, usize)> ImportHost for Alone<'_, F> {
         &self,
         path: PathBuf,
         now: NaiveDateTime,
-    ) -> impl Future<Output = ApiResult<Result<BoardPackage, String>>> + Send {
-        let checked = check_file(&path, self.key, now);
+    ) -> impl Future<Output = ApiResult<Result<Sorted, String>>> + Send {
+        let checked = check_file(&path, self.key, self.trust, now);
         async move { Ok(checked) }
     }
 
@@ -331,17 +550,21 @@ impl<F: FnMut(usize, usize)> ImportHost for Alone<'_, F> {
 }
 
 /// Import `paths` into the Board's store, which nothing else is using ([`run_import`]
-/// at [`Pace::ALONE`]). `progress(done, total)` is called after each batch.
+/// at [`Pace::ALONE`]). The packages open with the store's own key, and with `extra`
+/// (an identity file or the packages' passphrase) where given. `progress(done,
+/// total)` is called after each batch.
 pub async fn import_files(
     store: &Store,
     paths: &[PathBuf],
-    key: Key<'_>,
+    extra: Option<Opener>,
     now: NaiveDateTime,
     progress: impl FnMut(usize, usize),
 ) -> ApiResult<ImportSummary> {
+    let (opener, trust) = opener_for(store, extra).await?;
     let mut host = Alone {
         store,
-        key,
+        key: opener.key(),
+        trust: &trust,
         progress,
     };
     run_import(&mut host, paths.to_vec(), Pace::ALONE, now).await
@@ -399,13 +622,15 @@ async fn figures_of(
     now: NaiveDateTime,
 ) -> ApiResult<BoardFigures> {
     let protocols = protocols(store).await?;
-    Ok(escalate_report::board::figures(
+    let mut f = escalate_report::board::figures(
         &selection.apply(records),
         &protocols,
         selection.from,
         selection.to,
         now,
-    ))
+    );
+    f.held = store.board_held().await?.len();
+    Ok(f)
 }
 
 /// The administrator's screen: the figures, and what the filters can choose from.

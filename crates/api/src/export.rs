@@ -5,7 +5,7 @@ use std::path::Path;
 
 use chrono::NaiveDateTime;
 use escalate_core::{ErrorCode, FormId};
-use escalate_report::export::{self, Key, Package, Seal, MAX_PACKAGE};
+use escalate_report::export::{self, Key, Package, Seal, Signer, MAX_PACKAGE};
 use escalate_report::{ReportError, ReportOptions};
 use escalate_store::{Passphrase, Store};
 use zeroize::Zeroizing;
@@ -15,24 +15,34 @@ use crate::files::{self, IDENTITY_FILE};
 use crate::reports::{save, sources};
 use crate::{ApiError, ApiResult};
 
-/// Who can open a package, from what the lead gave: exactly one of the Board's public
-/// keys (`age1…`, any number) or a passphrase agreed with the Board. Both, or neither,
-/// is refused naming `recipient`. Blank entries count as not given. The passphrase's
-/// length and each key's form are checked when the package is sealed.
-pub fn seal_with<'a>(recipients: &'a [String], passphrase: Option<&'a str>) -> ApiResult<Seal<'a>> {
+/// Who a package is sealed to.
+#[derive(Debug)]
+pub enum SealTo<'a> {
+    /// What the lead gave.
+    Given(Seal<'a>),
+    /// The Board the partnership bundle named (its age recipient).
+    Board,
+}
+
+/// Who can open a package, from what the lead gave: one of the Board's public keys
+/// (`age1…`, any number) or a passphrase agreed with the Board; neither seals it to the
+/// Board the partnership bundle named. Both are refused naming `recipient`. Blank
+/// entries count as not given. The passphrase's length and each key's form are checked
+/// when the package is sealed.
+pub fn seal_with<'a>(
+    recipients: &'a [String],
+    passphrase: Option<&'a str>,
+) -> ApiResult<SealTo<'a>> {
     let keys = recipients.iter().any(|r| !r.trim().is_empty());
     let pass = passphrase.filter(|p| !p.is_empty());
     match (keys, pass) {
-        (true, None) => Ok(Seal::Recipients(recipients)),
-        (false, Some(p)) => Ok(Seal::Passphrase(p)),
+        (true, None) => Ok(SealTo::Given(Seal::Recipients(recipients))),
+        (false, Some(p)) => Ok(SealTo::Given(Seal::Passphrase(p))),
         (true, Some(_)) => Err(ApiError::field(
             "recipient",
             "give either the Board's public key (age1…) or a passphrase agreed with the Board, not both",
         )),
-        (false, None) => Err(ApiError::field(
-            "recipient",
-            "say who can open it: the Board's public key (age1…) or a passphrase agreed with the Board",
-        )),
+        (false, None) => Ok(SealTo::Board),
     }
 }
 
@@ -45,13 +55,14 @@ pub struct PackageRequest<'a> {
     /// Initials and age band instead of the child's name and date of birth.
     pub minimise: bool,
     /// From `seal_with`.
-    pub seal: Seal<'a>,
+    pub seal: SealTo<'a>,
     pub now: NaiveDateTime,
 }
 
 /// A case's encrypted export package for the Board administrator: its form as PDF,
 /// `monitoring.json` (`escalate-monitoring/2`), the CSV row and the protocol file the
-/// case runs under (the installed version's text, as installed), sealed.
+/// case runs under (the installed version's text, as installed), with a manifest signed
+/// by this agency's key, sealed.
 pub async fn package(
     store: &Store,
     reference: &str,
@@ -86,11 +97,31 @@ pub async fn package(
     };
     let pdf = escalate_report::render(&src.input(store), &options)?;
     let protocol = store.protocol_text(&src.case.protocol_sha256).await?;
+    let board;
+    let seal = match request.seal {
+        SealTo::Given(seal) => seal,
+        SealTo::Board => {
+            let Some(entry) = crate::trust::board(store).await? else {
+                return Err(ApiError::field(
+                    "recipient",
+                    "say who can open it: the Board's public key (age1…) or a passphrase agreed with the Board; or install the partnership's bundle, and packages go to its Board",
+                ));
+            };
+            board = [entry.recipient];
+            Seal::Recipients(&board)
+        }
+    };
+    let identity = store.identity().await?;
+    let signer = Signer {
+        key: &identity.signing,
+        agency: &store.profile().agency,
+    };
     Ok(export::seal_package(
         &pdf,
         &monitoring,
         Some(&protocol),
-        request.seal,
+        seal,
+        Some(signer),
     )?)
 }
 

@@ -21,6 +21,7 @@ pub mod present;
 pub mod reports;
 pub mod session;
 pub mod settings;
+pub mod trust;
 
 pub use error::{ApiError, ApiResult};
 
@@ -30,9 +31,9 @@ pub use error::{ApiError, ApiResult};
 pub mod store {
     pub use escalate_store::audit::{AuditReport, Broken};
     pub use escalate_store::{
-        AuditAction, AuditEntity, AuditLine, CacheMismatch, CacheReport, HolidayImport,
-        ImportOutcome, ImportedNation, ImportedPackage, InstalledProtocol, KeyStore, NoKeyring,
-        OsKeyring, Passphrase, Store,
+        AuditAction, AuditEntity, AuditLine, CacheMismatch, CacheReport, DirectoryEntry,
+        DirectoryRole, HeldReason, HeldSummary, HolidayImport, ImportOutcome, ImportedNation,
+        ImportedPackage, InstalledProtocol, KeyStore, NoKeyring, OsKeyring, Passphrase, Store,
     };
 }
 

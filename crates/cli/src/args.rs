@@ -82,6 +82,84 @@ pub enum Command {
     /// ESCALATE_EXPORT_PASSPHRASE) is the packages' passphrase.
     #[command(subcommand)]
     Board(BoardCommand),
+    /// This agency's identity: its card (name, sector, signing key, age recipient and
+    /// the fingerprint to compare over the phone). `identity export` writes the card to
+    /// send; `identity rotate` makes a new signing key.
+    Identity(IdentityArgs),
+    /// The directory of agencies this store trusts: their cards.
+    #[command(subcommand)]
+    Directory(DirectoryCommand),
+    /// The partnership: install the bundle its Board signs (protocols, bank holidays,
+    /// the directory's cards, and the Board packages go to).
+    #[command(subcommand)]
+    Partnership(PartnershipCommand),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct IdentityArgs {
+    #[command(subcommand)]
+    pub action: Option<IdentityCommand>,
+    /// Print the card as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IdentityCommand {
+    /// Write this agency's card (JSON) to a new file, to give to the Board and other
+    /// agencies.
+    Export {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Make a new signing key. The new card is endorsed by the old key, which is kept
+    /// so that packages it signed still verify.
+    Rotate,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DirectoryCommand {
+    /// Trust an agency's card: shows its fingerprint to compare with the agency's own
+    /// (over the phone), and asks; --yes when you have compared it (in scripts).
+    Add {
+        #[arg(value_name = "CARD")]
+        card: PathBuf,
+        /// The fingerprint has been compared with the agency's: do not ask.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// The agencies trusted: agency, sector, role, key id, fingerprint, added, revoked.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop trusting an agency's keys for anything signed from DATE on.
+    Revoke {
+        #[arg(value_name = "AGENCY")]
+        agency: String,
+        /// The first day not trusted (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        from: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PartnershipCommand {
+    /// Install a bundle signed by the partnership's Board: its protocols (each a new
+    /// version; open cases keep theirs), bank holidays and cards, and the Board as
+    /// where packages go. The first time, give the Board's card with --board and
+    /// compare its fingerprint; later bundles verify against the Board key held.
+    Install {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The Board's card (the first time).
+        #[arg(long, value_name = "CARD")]
+        board: Option<PathBuf>,
+        /// The Board's fingerprint has been compared: do not ask.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -585,9 +663,35 @@ pub enum BoardCommand {
     Import {
         #[arg(required = true, value_name = "FILE_OR_DIR")]
         paths: Vec<PathBuf>,
-        /// The Board's age identity file (AGE-SECRET-KEY-1…). Or use --passphrase-file.
+        /// An age identity file (AGE-SECRET-KEY-1…) for packages sealed to a key other
+        /// than this store's own. Or use --passphrase-file.
         #[arg(long, value_name = "KEY_FILE")]
         identity: Option<PathBuf>,
+    },
+    /// Packages held apart and not counted: from a signer the directory does not
+    /// hold (with its key's fingerprint), or unsigned (an earlier release).
+    Held {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Count a held package (by the id `board held` shows), once you have checked with
+    /// its agency that it is theirs.
+    Accept {
+        #[arg(value_name = "ID")]
+        id: i64,
+    },
+    /// Write the partnership bundle, signed by this Board: protocol versions, bank
+    /// holidays, the directory's cards and the Board's own card.
+    Bundle {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// A protocol to include: ID (the version new cases open under) or ID@VERSION;
+        /// repeat for more.
+        #[arg(long = "protocol", value_name = "ID[@VERSION]")]
+        protocols: Vec<String>,
+        /// GOV.UK's bank-holidays.json to include.
+        #[arg(long, value_name = "FILE")]
+        calendar: Option<PathBuf>,
     },
     /// List every imported package: id, agency, reference, export time, whether it is
     /// the current version of its case, and when it was imported.

@@ -98,5 +98,8 @@ fn dispatch(command: Command, ctx: &Ctx, out: &mut impl Write) -> Result<(), Cli
         Command::Report(a) => cmd::report::report(a, ctx, out),
         Command::Export(a) => cmd::export::run(a, ctx, out),
         Command::Board(b) => cmd::board::run(b, ctx, out),
+        Command::Identity(a) => cmd::trust::identity(a, ctx, out),
+        Command::Directory(d) => cmd::trust::directory(d, ctx, out),
+        Command::Partnership(p) => cmd::trust::partnership(p, ctx, out),
     }
 }

@@ -13,6 +13,11 @@ use escalate_core::{Calendar, DeadlineId, Due, Limit, Protocol, StateKind};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use escalate_trust::{
+    Manifest, PublicKey, SignedManifest, SigningKey, MANIFEST_NAME, MAX_MANIFEST, MAX_SIGNATURE,
+    PACKAGE_FORMAT, SIGNATURE_NAME,
+};
+
 use crate::schema::{self, Violation};
 use crate::ReportError;
 
@@ -446,18 +451,33 @@ fn bad(field: &'static str, m: impl Into<String>) -> ReportError {
 /// protocol file. A case's package is [`seal_package`].
 /// A package the Board would refuse is refused here first, with the field to change.
 pub fn seal(pdf: &[u8], m: &Monitoring, seal: Seal<'_>) -> Result<Vec<u8>, ReportError> {
-    seal_package(pdf, m, None, seal)
+    seal_package(pdf, m, None, seal, None)
+}
+
+/// Who signs a package: the agency's signing key and its name, which must be the
+/// record's `exported_by.agency`.
+#[derive(Debug, Clone, Copy)]
+pub struct Signer<'a> {
+    pub key: &'a SigningKey,
+    pub agency: &'a str,
 }
 
 /// [`seal`] with the protocol file the case ran under (`protocol.toml`), which an
 /// `escalate-monitoring/2` record must carry: its text must hash to the record's
 /// `protocol.sha256` and be the version it names. A package the Board would refuse is
 /// refused here first, with the field to change.
+///
+/// With a `signer`, the tar also holds `manifest.json` (the package's id, the sender,
+/// the recipients, the time and the SHA-256 of every other file) and its minisign
+/// signature `manifest.json.minisig`, signed before the tar is encrypted. Without one
+/// it is a package as releases before signing wrote it, which a Board holds rather than
+/// counts: only tests make those now.
 pub fn seal_package(
     pdf: &[u8],
     m: &Monitoring,
     protocol: Option<&str>,
     seal: Seal<'_>,
+    signer: Option<Signer<'_>>,
 ) -> Result<Vec<u8>, ReportError> {
     let value = serde_json::to_value(m).map_err(|e| bad("monitoring", e.to_string()))?;
     schema::check_value(&value)
@@ -502,6 +522,34 @@ pub fn seal_package(
     ];
     if let Some(text) = protocol {
         files.push((PROTOCOL_NAME, text.as_bytes()));
+    }
+    let signed;
+    if let Some(signer) = signer {
+        if signer.agency != m.exported_by.agency {
+            return Err(bad(
+                "agency",
+                "the package is signed in this agency's name, which must be the agency in the lead's profile",
+            ));
+        }
+        let (recipients, passphrase): (Vec<String>, bool) = match seal {
+            Seal::Recipients(keys) => (keys.iter().map(|k| k.trim().to_owned()).collect(), false),
+            Seal::Passphrase(_) => (Vec::new(), true),
+        };
+        let manifest = Manifest::new(
+            PACKAGE_FORMAT,
+            signer.agency,
+            signer.key.public(),
+            &recipients,
+            passphrase,
+            whole_seconds(m.exported_at),
+            &files,
+        )
+        .map_err(|e| bad(e.field, e.message))?;
+        signed = manifest
+            .sign(signer.key)
+            .map_err(|e| bad(e.field, e.message))?;
+        files.push((MANIFEST_NAME, signed.0.as_slice()));
+        files.push((SIGNATURE_NAME, signed.1.as_bytes()));
     }
     for (name, bytes) in files {
         let mut h = tar::Header::new_ustar();
@@ -602,6 +650,23 @@ pub struct Package {
     /// The protocol file an `escalate-monitoring/2` package carries, checked to be the
     /// version its record names and to read as a protocol; `None` for version 1.
     pub protocol: Option<PackageProtocol>,
+    /// The signed manifest, checked: signed by the key it names, every other file's
+    /// SHA-256 as it says, sent in the record's agency's name. `None` for a package
+    /// from a release before signing. Whether that key is one the reader trusts is the
+    /// reader's question (the Board's directory).
+    pub signed: Option<Signed>,
+}
+
+/// A package's signed manifest, its signature verified against the key it names.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    pub manifest: Manifest,
+    /// `manifest.json` and `manifest.json.minisig` as received, to keep and check again.
+    pub manifest_json: String,
+    pub signature: String,
+    pub signer: PublicKey,
+    /// The signer's fingerprint, as its card shows it.
+    pub fingerprint: String,
 }
 
 /// Whether `text` is the protocol file the record names: its SHA-256, then a protocol
@@ -633,10 +698,36 @@ fn check_protocol(m: &Monitoring, text: &[u8]) -> Result<String, String> {
     }
     // The figures plan the case on its route: one the protocol lacks would drop the case
     // from them without a word.
-    if p.route(m.route.as_deref()).is_none() {
+    let Some(route) = p.route(m.route.as_deref()) else {
         return Err(format!(
             "route: monitoring.json names a route that {PROTOCOL_NAME} does not have"
         ));
+    };
+    // A record the protocol cannot have produced would be counted as if it could.
+    if p.partnership != m.protocol.partnership {
+        return Err(format!(
+            "protocol.partnership: monitoring.json names another partnership than {PROTOCOL_NAME}"
+        ));
+    }
+    let missing = |field: &str| {
+        format!("{field}: monitoring.json names a stage that {PROTOCOL_NAME} does not have")
+    };
+    if route.stage(m.stage_reached).is_none() {
+        return Err(missing("stage_reached"));
+    }
+    if m.stage_resolved.is_some_and(|s| route.stage(s).is_none()) {
+        return Err(missing("stage_resolved"));
+    }
+    if m.stages.iter().any(|s| route.stage(s.stage).is_none()) {
+        return Err(missing("stages"));
+    }
+    let skipped_bad = m.skipped.iter().flatten().any(|s| {
+        s.from.is_some_and(|f| route.stage(f).is_none())
+            || route.stage(s.to).is_none()
+            || s.stages.iter().any(|n| route.stage(*n).is_none())
+    });
+    if skipped_bad {
+        return Err(missing("skipped"));
     }
     Ok(sha)
 }
@@ -657,6 +748,8 @@ pub struct Unpacked {
     pub csv: Vec<u8>,
     /// `protocol.toml`, in an `escalate-monitoring/2` package.
     pub protocol: Option<Vec<u8>>,
+    /// `manifest.json` and `manifest.json.minisig`, in a signed package.
+    pub manifest: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 /// Read the package's tar: exactly one regular ustar entry named `report.pdf`,
@@ -667,11 +760,25 @@ pub struct Unpacked {
 /// may follow. No long names, pax headers, links, folders or sparse files: Escalate
 /// writes none, and each is a way to make a reader do something else.
 pub fn unpack<R: Read>(plain: R) -> Result<Unpacked, ReportError> {
-    const NAMES: [&str; 4] = [PDF_NAME, JSON_NAME, CSV_NAME, PROTOCOL_NAME];
-    const LIMITS: [u64; 4] = [MAX_PDF, MAX_JSON, MAX_CSV, MAX_PROTOCOL];
-    const MORE: &str = "it holds more than report.pdf, monitoring.json and monitoring.csv (and, in an escalate-monitoring/2 package, protocol.toml)";
+    const NAMES: [&str; 6] = [
+        PDF_NAME,
+        JSON_NAME,
+        CSV_NAME,
+        PROTOCOL_NAME,
+        MANIFEST_NAME,
+        SIGNATURE_NAME,
+    ];
+    const LIMITS: [u64; 6] = [
+        MAX_PDF,
+        MAX_JSON,
+        MAX_CSV,
+        MAX_PROTOCOL,
+        MAX_MANIFEST as u64,
+        MAX_SIGNATURE as u64,
+    ];
+    const MORE: &str = "it holds more than report.pdf, monitoring.json, monitoring.csv, protocol.toml and the signed manifest (manifest.json, manifest.json.minisig)";
     let mut archive = tar::Archive::new(plain);
-    let mut slots: [Option<Vec<u8>>; 4] = [None, None, None, None];
+    let mut slots: [Option<Vec<u8>>; 6] = [None, None, None, None, None, None];
     let mut files = Vec::new();
     {
         // raw: the tar crate would otherwise read long names and pax headers in full,
@@ -706,7 +813,7 @@ pub fn unpack<R: Read>(plain: R) -> Result<Unpacked, ReportError> {
                 }
                 return Err(bad(
                     "package",
-                    format!("entry {ordinal} is not named report.pdf, monitoring.json, monitoring.csv or protocol.toml"),
+                    format!("entry {ordinal} is not named report.pdf, monitoring.json, monitoring.csv, protocol.toml, manifest.json or manifest.json.minisig"),
                 ));
             };
             let declared = header.entry_size().map_err(|e| damaged(&e))?;
@@ -737,7 +844,7 @@ pub fn unpack<R: Read>(plain: R) -> Result<Unpacked, ReportError> {
             slots[slot] = Some(data);
         }
     }
-    let [Some(pdf), Some(json), Some(csv), protocol] = slots else {
+    let [Some(pdf), Some(json), Some(csv), protocol, manifest, signature] = slots else {
         return Err(bad(
             "package",
             "it is missing report.pdf, monitoring.json or monitoring.csv",
@@ -756,12 +863,23 @@ pub fn unpack<R: Read>(plain: R) -> Result<Unpacked, ReportError> {
             return Err(bad("package", "it holds data after the end of its archive"));
         }
     }
+    let manifest = match (manifest, signature) {
+        (None, None) => None,
+        (Some(m), Some(s)) => Some((m, s)),
+        _ => {
+            return Err(bad(
+                "package",
+                "it holds manifest.json or manifest.json.minisig without the other: a signed package holds both",
+            ))
+        }
+    };
     Ok(Unpacked {
         files,
         pdf,
         json,
         csv,
         protocol,
+        manifest,
     })
 }
 
@@ -886,7 +1004,21 @@ pub fn open(bytes: &[u8], key: Key<'_>, now: NaiveDateTime) -> Result<Package, R
         return Err(bad("package", "it is larger than any export package"));
     }
     let unpacked = unpacked?;
+    // The signature and the files' hashes first: nothing of a changed package is read
+    // as a record.
+    let signed = match &unpacked.manifest {
+        None => None,
+        Some((json, sig)) => Some(check_signed(&unpacked, json, sig)?),
+    };
     let monitoring = check_json(&unpacked.json, Some(now))?;
+    if let Some(s) = &signed {
+        if s.manifest.sender.agency != monitoring.exported_by.agency {
+            return Err(bad(
+                "package",
+                "its signed manifest names another agency than monitoring.json's exported_by.agency",
+            ));
+        }
+    }
     if std::str::from_utf8(&unpacked.csv).is_err() {
         return Err(bad("package", "monitoring.csv is not UTF-8 text"));
     }
@@ -925,6 +1057,39 @@ pub fn open(bytes: &[u8], key: Key<'_>, now: NaiveDateTime) -> Result<Package, R
         monitoring,
         pdf: unpacked.pdf,
         protocol,
+        signed,
+    })
+}
+
+/// A package's signed manifest: its shape, its signature by the key it names, its
+/// trusted comment, and every other file of the package as it lists them.
+fn check_signed(unpacked: &Unpacked, json: &[u8], sig: &[u8]) -> Result<Signed, ReportError> {
+    let refused = |e: escalate_trust::TrustError| bad("package", format!("manifest: {e}"));
+    let signed = SignedManifest::parse(json, sig).map_err(refused)?;
+    if signed.manifest.format != PACKAGE_FORMAT {
+        return Err(bad(
+            "package",
+            format!("manifest: format: an export package's manifest says {PACKAGE_FORMAT}"),
+        ));
+    }
+    let signer = signed.verify_self().map_err(refused)?;
+    let mut files: Vec<(&str, &[u8])> = vec![
+        (PDF_NAME, unpacked.pdf.as_slice()),
+        (JSON_NAME, unpacked.json.as_slice()),
+        (CSV_NAME, unpacked.csv.as_slice()),
+    ];
+    if let Some(p) = &unpacked.protocol {
+        files.push((PROTOCOL_NAME, p.as_slice()));
+    }
+    signed.manifest.check_files(&files).map_err(refused)?;
+    let manifest_json = String::from_utf8(json.to_vec())
+        .map_err(|_| bad("package", "manifest: manifest.json is not UTF-8 text"))?;
+    Ok(Signed {
+        manifest: signed.manifest.clone(),
+        manifest_json,
+        signature: signed.signature_text().to_owned(),
+        fingerprint: escalate_trust::fingerprint(&signer),
+        signer,
     })
 }
 

@@ -8,6 +8,7 @@
 //! and "Page N of M" repeated. The same input and date give byte-identical output.
 
 pub mod board;
+pub mod bundle;
 mod declared;
 pub mod export;
 mod forms;

@@ -56,7 +56,9 @@ pub fn write_archive(files: &[(&str, &[u8])], mtime: i64) -> Result<Vec<u8>, Tru
 /// only zeros. No long names, pax headers, links, folders or sparse files.
 pub fn read_archive<R: Read>(reader: R, limits: &Limits) -> Result<Vec<Entry>, TrustError> {
     let damaged = |e: &dyn std::fmt::Display| {
-        bad(format!("it is not an archive Escalate wrote, or it was changed or cut short ({e})"))
+        bad(format!(
+            "it is not an archive Escalate wrote, or it was changed or cut short ({e})"
+        ))
     };
     let mut archive = tar::Archive::new(reader);
     let mut out: Vec<Entry> = Vec::new();
@@ -67,7 +69,10 @@ pub fn read_archive<R: Read>(reader: R, limits: &Limits) -> Result<Vec<Entry>, T
             let mut entry = entry.map_err(|e| damaged(&e))?;
             let ordinal = n + 1;
             if n >= limits.max_entries {
-                return Err(bad(format!("it holds more than {} files", limits.max_entries)));
+                return Err(bad(format!(
+                    "it holds more than {} files",
+                    limits.max_entries
+                )));
             }
             let header = entry.header();
             if header.as_ustar().is_none() {
@@ -84,11 +89,15 @@ pub fn read_archive<R: Read>(reader: R, limits: &Limits) -> Result<Vec<Entry>, T
             };
             let name = name.to_owned();
             let Some(max) = (limits.limit)(&name) else {
-                return Err(bad(format!("entry {ordinal} has a name this archive does not hold")));
+                return Err(bad(format!(
+                    "entry {ordinal} has a name this archive does not hold"
+                )));
             };
             let declared = header.entry_size().map_err(|e| damaged(&e))?;
             if declared > max {
-                return Err(bad(format!("{name} declares {declared} bytes; the limit is {max}")));
+                return Err(bad(format!(
+                    "{name} declares {declared} bytes; the limit is {max}"
+                )));
             }
             total = total.saturating_add(declared);
             if total > limits.max_total {

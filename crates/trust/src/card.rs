@@ -121,16 +121,28 @@ impl Card {
         }
         let card: Card = serde_json::from_slice(bytes).map_err(|e| {
             let text = e.to_string();
-            let why = match text.strip_prefix("duplicate field `").and_then(|r| r.split('`').next()) {
+            let why = match text
+                .strip_prefix("duplicate field `")
+                .and_then(|r| r.split('`').next())
+            {
                 Some(f) => format!("{f} is given more than once"),
-                None => match text.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
+                None => match text
+                    .strip_prefix("unknown field `")
+                    .and_then(|r| r.split('`').next())
+                {
                     Some(f) => format!("{f} is not a key of a card"),
-                    None => format!("it cannot be read at line {}, column {}", e.line(), e.column()),
+                    None => format!(
+                        "it cannot be read at line {}, column {}",
+                        e.line(),
+                        e.column()
+                    ),
                 },
             };
             TrustError::new(
                 "card",
-                format!("not an agency's card ({why}): give the file `escalate identity export` wrote"),
+                format!(
+                    "not an agency's card ({why}): give the file `escalate identity export` wrote"
+                ),
             )
         })?;
         card.verify()?;
@@ -152,12 +164,25 @@ impl Card {
         check_recipient(&self.recipient)?;
         let earliest = NaiveDate::from_ymd_opt(1990, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0));
         let latest = NaiveDate::from_ymd_opt(2101, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0));
-        if earliest.is_some_and(|e| self.created_at < e) || latest.is_some_and(|l| self.created_at >= l) {
-            return Err(TrustError::new("created_at", "a card's date is in 1990–2100"));
+        if earliest.is_some_and(|e| self.created_at < e)
+            || latest.is_some_and(|l| self.created_at >= l)
+        {
+            return Err(TrustError::new(
+                "created_at",
+                "a card's date is in 1990–2100",
+            ));
         }
         let body = self.body()?;
         let sig = Signature::parse(self.signature.as_bytes())?;
-        key.verify(&body, &sig).map_err(|e| TrustError::new("signature", format!("the card's own signature {}", e.message.trim_start_matches("it "))))?;
+        key.verify(&body, &sig).map_err(|e| {
+            TrustError::new(
+                "signature",
+                format!(
+                    "the card's own signature {}",
+                    e.message.trim_start_matches("it ")
+                ),
+            )
+        })?;
         if sig.trusted_comment() != Card::self_comment(&key) {
             return Err(TrustError::new(
                 "signature",

@@ -34,10 +34,7 @@ impl SigningKey {
     /// A new key pair.
     pub fn generate() -> Result<SigningKey, TrustError> {
         let pair = minisign::KeyPair::generate_unencrypted_keypair().map_err(|e| {
-            TrustError::new(
-                "signing_key",
-                format!("no signing key could be made: {e}"),
-            )
+            TrustError::new("signing_key", format!("no signing key could be made: {e}"))
         })?;
         let public = PublicKey::of(pair.pk)?;
         Ok(SigningKey {
@@ -49,10 +46,10 @@ impl SigningKey {
     /// The key as [`SigningKey::secret_text`] wrote it. Refused when it is not a
     /// minisign secret key, is encrypted, or its checksum does not match.
     pub fn from_secret_text(text: &str) -> Result<SigningKey, TrustError> {
-        let bytes = Zeroizing::new(
-            hex::decode(text.trim())
-                .map_err(|_| TrustError::new("signing_key", "the stored signing key is damaged"))?,
-        );
+        let bytes =
+            Zeroizing::new(hex::decode(text.trim()).map_err(|_| {
+                TrustError::new("signing_key", "the stored signing key is damaged")
+            })?);
         let sk = secret_of(&bytes)?;
         if sk.is_encrypted() {
             return Err(TrustError::new(
@@ -130,7 +127,11 @@ impl PublicKey {
                 "not a minisign public key: give the base64 line of a minisign public-key file (56 characters, beginning RW)",
             )
         };
-        if t.len() != 56 || !t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=') {
+        if t.len() != 56
+            || !t
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
+        {
             return Err(malformed());
         }
         let inner = minisign::PublicKey::from_base64(t).map_err(|_| malformed())?;
@@ -226,8 +227,9 @@ impl Signature {
                 ),
             ));
         }
-        let text = std::str::from_utf8(bytes)
-            .map_err(|_| TrustError::new("signature", "it is not a minisign signature (not text)"))?;
+        let text = std::str::from_utf8(bytes).map_err(|_| {
+            TrustError::new("signature", "it is not a minisign signature (not text)")
+        })?;
         let boxed = minisign::SignatureBox::from_string(text)
             .map_err(|_| TrustError::new("signature", "it is not a minisign signature"))?;
         if !boxed.is_prehashed() {
@@ -236,9 +238,9 @@ impl Signature {
                 "it is a legacy minisign signature: sign again with a current minisign",
             ));
         }
-        let trusted_comment = boxed.trusted_comment().map_err(|_| {
-            TrustError::new("signature", "it carries no trusted comment")
-        })?;
+        let trusted_comment = boxed
+            .trusted_comment()
+            .map_err(|_| TrustError::new("signature", "it carries no trusted comment"))?;
         let key_id = key_id_of(boxed.keynum());
         Ok(Signature {
             text: text.to_owned(),

@@ -75,7 +75,9 @@ fn check_file_name(name: &str) -> Result<(), TrustError> {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@' | b'/'))
-        && name.split('/').all(|part| !part.is_empty() && part.bytes().any(|b| b != b'.'));
+        && name
+            .split('/')
+            .all(|part| !part.is_empty() && part.bytes().any(|b| b != b'.'));
     if ok {
         Ok(())
     } else {
@@ -149,12 +151,24 @@ impl Manifest {
                 format!("a manifest this Escalate reads says {PACKAGE_FORMAT} or {BUNDLE_FORMAT}"),
             ));
         }
-        if self.id.len() != 32 || !self.id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-            return Err(TrustError::new("id", "a package id is 32 lower-case hex digits"));
+        if self.id.len() != 32
+            || !self
+                .id
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        {
+            return Err(TrustError::new(
+                "id",
+                "a package id is 32 lower-case hex digits",
+            ));
         }
         check_name("sender.agency", &self.sender.agency, "the sender's agency")?;
         if self.sender.key_id.len() != 16
-            || !self.sender.key_id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'A'..=b'F'))
+            || !self
+                .sender
+                .key_id
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'A'..=b'F'))
         {
             return Err(TrustError::new(
                 "sender.key_id",
@@ -193,7 +207,10 @@ impl Manifest {
         if earliest.is_some_and(|e| self.created_at < e)
             || latest.is_some_and(|l| self.created_at >= l)
         {
-            return Err(TrustError::new("created_at", "a manifest's date is in 1990–2100"));
+            return Err(TrustError::new(
+                "created_at",
+                "a manifest's date is in 1990–2100",
+            ));
         }
         if self.files.len() > MAX_FILES {
             return Err(TrustError::new(
@@ -216,7 +233,12 @@ impl Manifest {
                     format!("the manifest names {} twice", f.name),
                 ));
             }
-            if f.sha256.len() != 64 || !f.sha256.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            if f.sha256.len() != 64
+                || !f
+                    .sha256
+                    .bytes()
+                    .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            {
                 return Err(TrustError::new(
                     "files",
                     format!("the SHA-256 of {} is not 64 lower-case hex digits", f.name),
@@ -247,7 +269,10 @@ impl Manifest {
             if !files.iter().any(|(n, _)| *n == listed.name) {
                 return Err(TrustError::new(
                     "files",
-                    format!("{} is named in the signed manifest but missing", listed.name),
+                    format!(
+                        "{} is named in the signed manifest but missing",
+                        listed.name
+                    ),
                 ));
             }
         }
@@ -270,17 +295,30 @@ impl SignedManifest {
         if json.len() > MAX_MANIFEST {
             return Err(TrustError::new(
                 "manifest",
-                format!("manifest.json is {} bytes; the limit is {MAX_MANIFEST}", json.len()),
+                format!(
+                    "manifest.json is {} bytes; the limit is {MAX_MANIFEST}",
+                    json.len()
+                ),
             ));
         }
         let signature = Signature::parse(signature)?;
         let manifest: Manifest = serde_json::from_slice(json).map_err(|e| {
             let text = e.to_string();
-            let why = match text.strip_prefix("duplicate field `").and_then(|r| r.split('`').next()) {
+            let why = match text
+                .strip_prefix("duplicate field `")
+                .and_then(|r| r.split('`').next())
+            {
                 Some(f) => format!("{f} is given more than once"),
-                None => format!("it cannot be read at line {}, column {}", e.line(), e.column()),
+                None => format!(
+                    "it cannot be read at line {}, column {}",
+                    e.line(),
+                    e.column()
+                ),
             };
-            TrustError::new("manifest", format!("manifest.json is not a manifest: {why}"))
+            TrustError::new(
+                "manifest",
+                format!("manifest.json is not a manifest: {why}"),
+            )
         })?;
         manifest.check()?;
         if signature.key_id() != manifest.sender.key_id {

@@ -8,7 +8,6 @@ use escalate_api::board::{self, Selection};
 use escalate_api::reports;
 
 use crate::args::BoardCommand;
-use crate::cmd::export::opener;
 use crate::cmd::{block_on, Ctx};
 use crate::error::{option_named, options, CliError};
 use crate::parse;
@@ -23,11 +22,23 @@ pub fn run(b: BoardCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliEr
         let secrets = ctx.secrets(true);
         match b {
             BoardCommand::Import { paths, identity } => {
-                let opener = opener(identity.as_deref(), &secrets)?;
+                // The store's own key opens packages sealed to it; an identity file or
+                // passphrase given opens the others.
+                let identity = identity
+                    .as_deref()
+                    .map(escalate_api::export::read_identity)
+                    .transpose()?;
+                let passphrase = secrets.package().map_err(options(&["passphrase_file"]))?;
+                let extra = match (identity, passphrase) {
+                    (None, None) => None,
+                    (i, p) => {
+                        Some(escalate_api::export::opener(i, p).map_err(options(&["identity"]))?)
+                    }
+                };
                 let files = board::package_files(&paths)?;
                 let summary = ctx
                     .with_store(&secrets, async |s| {
-                        board::import_files(s, &files, opener.key(), now, |done, all| {
+                        board::import_files(s, &files, extra, now, |done, all| {
                             if all >= PROGRESS_FROM {
                                 let _ = writeln!(
                                     std::io::stderr(),
@@ -44,6 +55,9 @@ pub fn run(b: BoardCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliEr
                         (Some(why), _) => {
                             writeln!(out, "{}\trefused: {}", clean(&r.file), clean(why))?
                         }
+                        (None, None) if r.held.is_some() => {
+                            writeln!(out, "{}\theld: {}", clean(&r.file), kebab(&r.held),)?
+                        }
                         (None, Some(outcome)) => {
                             writeln!(out, "{}\t{}", clean(&r.file), kebab(outcome))?
                         }
@@ -52,14 +66,22 @@ pub fn run(b: BoardCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliEr
                 }
                 writeln!(
                     out,
-                    "{} files: {} new, {} replaced, {} duplicate, {} older, {} refused",
+                    "{} files: {} new, {} replaced, {} duplicate, {} older, {} held, {} refused",
                     summary.files.len(),
                     summary.new,
                     summary.replaced,
                     summary.duplicate,
                     summary.older,
+                    summary.held,
                     summary.refused
                 )?;
+                if summary.held > 0 {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "escalate: {} packages are held and not counted: `escalate board held` lists them with their signers' fingerprints",
+                        summary.held
+                    );
+                }
                 if summary.refused > 0 {
                     return Err(CliError::option(
                         "import",
@@ -88,6 +110,56 @@ pub fn run(b: BoardCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliEr
                         )?;
                     }
                 }
+            }
+            BoardCommand::Held { json } => {
+                let list = ctx
+                    .with_store(&secrets, async |s| board::held(s).await)
+                    .await?;
+                if json {
+                    term::json(out, &list)?;
+                } else {
+                    for h in &list {
+                        writeln!(
+                            out,
+                            "{}\t{}\t{}\texported {}\t{}\t{}\t{}",
+                            h.id,
+                            clean(&h.source_agency),
+                            clean(&h.reference),
+                            h.exported_at.format("%Y-%m-%dT%H:%M:%S"),
+                            kebab(&h.reason),
+                            h.fingerprint.as_deref().unwrap_or("-"),
+                            clean(&h.file_name)
+                        )?;
+                    }
+                }
+            }
+            BoardCommand::Accept { id } => {
+                let outcome = ctx
+                    .with_store(&secrets, async |s| board::accept(s, id, now).await)
+                    .await
+                    .map_err(|e| match e {
+                        crate::error::CliError::Api(e) => option_named("id", "ID")(e),
+                        e => ctx.now_option(e),
+                    })?;
+                writeln!(out, "{id}\taccepted\t{}", kebab(&outcome))?;
+            }
+            BoardCommand::Bundle {
+                out: file,
+                protocols,
+                calendar,
+            } => {
+                let bytes = ctx
+                    .with_store(&secrets, async |s| {
+                        escalate_api::trust::make_bundle(s, &protocols, calendar.as_deref(), now)
+                            .await
+                    })
+                    .await
+                    .map_err(|e| match e {
+                        crate::error::CliError::Api(e) => options(&["protocol", "calendar"])(e),
+                        e => e,
+                    })?;
+                reports::save(&file, &bytes).map_err(options(&["out"]))?;
+                writeln!(out, "{}\t{} bytes", file.display(), bytes.len())?;
             }
             BoardCommand::Remove { id } => {
                 let removed = ctx

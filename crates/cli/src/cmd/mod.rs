@@ -12,6 +12,7 @@ pub mod protocol;
 pub mod report;
 pub mod stage;
 pub mod store;
+pub mod trust;
 
 use std::future::Future;
 use std::path::PathBuf;

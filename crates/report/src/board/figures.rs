@@ -85,6 +85,9 @@ pub struct BoardFigures {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub total: usize,
+    /// Packages held apart and not counted (from a signer the Board's directory does
+    /// not hold, or unsigned), whatever their period: the Board's store sets it.
+    pub held: usize,
     pub resolved: usize,
     pub by_raising_agency: BTreeMap<String, usize>,
     pub by_raising_sector: BTreeMap<String, usize>,
@@ -341,6 +344,7 @@ pub fn figures(
         .filter(|m| m.opened_at.date() >= from && m.opened_at.date() <= to)
         .collect();
     let mut f = BoardFigures {
+        held: 0,
         from,
         to,
         total: cases.len(),

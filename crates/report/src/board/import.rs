@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use escalate_core::model::BoardPackage;
 use sha2::{Digest, Sha256};
 
-use crate::export::{self, Key};
+use crate::export::{self, Key, Signed};
 use crate::ReportError;
 
 /// Decrypt and check one package as received in the file `file_name`: the age
@@ -14,12 +14,23 @@ use crate::ReportError;
 /// bidi-override characters stripped, and the protocol file an
 /// `escalate-monitoring/2` package carries against the version its record names. A
 /// package that fails any of these is refused with the reason.
+///
+/// A signed package's manifest is checked too (its signature by the key it names, every
+/// file's SHA-256, the agency): whether the Board trusts that key, and is among its
+/// recipients, is the Board's to decide with its directory.
+#[derive(Debug)]
+pub struct CheckedPackage {
+    pub package: BoardPackage,
+    /// `None` for a package from a release before signing.
+    pub signed: Option<Signed>,
+}
+
 pub fn check_package(
     file_name: &str,
     bytes: &[u8],
     key: Key<'_>,
     now: NaiveDateTime,
-) -> Result<BoardPackage, ReportError> {
+) -> Result<CheckedPackage, ReportError> {
     let sha = hex::encode(Sha256::digest(bytes));
     let package = export::open(bytes, key, now)?;
     // The checked, cleaned record is what is kept, never the bytes as received.
@@ -28,7 +39,7 @@ pub fn check_package(
             field: "monitoring",
             message: e.to_string(),
         })?;
-    Ok(BoardPackage {
+    let package_ = BoardPackage {
         file_name: file_name.to_owned(),
         file_sha256: sha,
         source_agency: package.monitoring.exported_by.agency.clone(),
@@ -37,5 +48,9 @@ pub fn check_package(
         monitoring,
         pdf: package.pdf,
         protocol: package.protocol,
+    };
+    Ok(CheckedPackage {
+        package: package_,
+        signed: package.signed,
     })
 }

@@ -17,5 +17,5 @@ pub use self::figures::{
     behind, bucket, choices, figures, BoardFigures, BoardProtocols, CaseLine, Comment, Dimension,
     LateCase, Overdue, Quarter, Selection, Spread,
 };
-pub use self::import::check_package;
+pub use self::import::{check_package, CheckedPackage};
 pub use self::pdf::pdf;
