@@ -74,7 +74,15 @@ fn bench(c: &mut Criterion) {
         .iter()
         .zip(AGENCIES)
         .map(|(k, a)| {
-            Card::make(a, "schools", k, &new_recipient().1, t("2026-12-01T09:00"), None).unwrap()
+            Card::make(
+                a,
+                "schools",
+                k,
+                &new_recipient().1,
+                t("2026-12-01T09:00"),
+                None,
+            )
+            .unwrap()
         })
         .collect();
     let opener = || Some(Opener::Identity(Zeroizing::new(identity.clone())));
@@ -121,8 +129,12 @@ fn bench(c: &mut Criterion) {
                     ))
                     .unwrap();
                 for c in &cards {
-                    rt.block_on(store.directory_add(c, DirectoryRole::Agency, t("2026-12-20T09:00")))
-                        .unwrap();
+                    rt.block_on(store.directory_add(
+                        c,
+                        DirectoryRole::Agency,
+                        t("2026-12-20T09:00"),
+                    ))
+                    .unwrap();
                 }
                 store
             },
@@ -136,7 +148,11 @@ fn bench(c: &mut Criterion) {
                         |_, _| {},
                     ))
                     .unwrap();
-                assert_eq!(r.new, files.len(), "every signed package verified and counted");
+                assert_eq!(
+                    r.new,
+                    files.len(),
+                    "every signed package verified and counted"
+                );
                 rt.block_on(store.close());
             },
             BatchSize::PerIteration,

@@ -126,9 +126,6 @@ codes! {
     CardInvalid = "card.invalid",
     /// A partnership bundle is malformed, changed, or not signed by the Board trusted.
     BundleInvalid = "bundle.invalid",
-    /// This store's own signing key or age identity no longer matches the log: it was
-    /// changed outside Escalate, and nothing is signed with it.
-    IdentityAltered = "identity.altered",
     // The desktop shell
     /// A native file dialog could not be shown.
     Dialog = "dialog",

@@ -29,8 +29,8 @@ pub fn signer(agency: &str) -> Arc<Signer> {
                 .unwrap()
                 .and_hms_opt(9, 0, 0)
                 .unwrap();
-            let card = Card::make(agency, "schools", &key, &new_recipient().1, created, None)
-                .unwrap();
+            let card =
+                Card::make(agency, "schools", &key, &new_recipient().1, created, None).unwrap();
             Arc::new(Signer { key, card })
         })
         .clone()

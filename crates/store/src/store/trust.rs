@@ -90,6 +90,8 @@ pub struct DirectoryEntry {
     pub added_at: NaiveDateTime,
     /// From this day on, nothing signed by this key is believed.
     pub revoked_from: Option<NaiveDate>,
+    /// The card as added (JSON): what a Board's bundle hands on to its agencies.
+    pub card: String,
 }
 
 /// What adding a card did.
@@ -439,6 +441,7 @@ impl DirectoryRow {
             fingerprint: self.fingerprint.clone(),
             added_at: parse_ts(&self.added_at)?,
             revoked_from: self.revoked_from.as_deref().map(parse_date).transpose()?,
+            card: self.card.clone(),
         })
     }
 }
