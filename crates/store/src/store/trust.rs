@@ -498,6 +498,37 @@ pub(crate) fn age_secret_matches(secret: &str, logged_recipient: &str) -> bool {
     escalate_trust::recipient_of(secret).is_ok_and(|r| r == logged_recipient)
 }
 
+/// Which kept row (by index) holds each logged key: the row whose secret derives it,
+/// else the row that names it, else the row in its place. So a row moved or renamed is
+/// still found by what it holds.
+fn match_keys(log: &TrustLog, keys: &[KeyRow]) -> Vec<Option<usize>> {
+    let mut used = vec![false; keys.len()];
+    let mut out = vec![None; log.keys.len()];
+    let mut claim = |out: &mut Vec<Option<usize>>, holds: &dyn Fn(&KeyRow, &LoggedKey) -> bool| {
+        for (at, l) in log.keys.iter().enumerate() {
+            if out[at].is_some() {
+                continue;
+            }
+            if let Some(i) = (0..keys.len()).find(|i| !used[*i] && holds(&keys[*i], l)) {
+                used[i] = true;
+                out[at] = Some(i);
+            }
+        }
+    };
+    claim(&mut out, &|k, l| {
+        secret_matches(&k.signing_secret, &l.signing_key)
+    });
+    claim(&mut out, &|k, l| k.signing_key == l.signing_key);
+    // In its place, when that row holds no other logged key.
+    for (at, slot) in out.iter_mut().enumerate() {
+        if slot.is_none() && used.get(at) == Some(&false) {
+            used[at] = true;
+            *slot = Some(at);
+        }
+    }
+    out
+}
+
 /// Every identity or directory value kept that differs from the log, named as other
 /// settings are (`identity_keys.signing_key`, `directory.revoked_from`, …). A secret
 /// that no longer derives its logged public half is reported too; it cannot be rebuilt.
@@ -515,9 +546,10 @@ pub(crate) fn alterations(
             entry,
         });
     };
-    for (i, l) in log.keys.iter().enumerate() {
+    let matched = match_keys(log, keys);
+    for (l, row) in log.keys.iter().zip(&matched) {
         let item = Some(l.key_id.clone());
-        match keys.get(i) {
+        match row.and_then(|i| keys.get(i)) {
             None => push("identity_keys", item, Some(l.seq)),
             Some(k) => {
                 for (field, same) in [
@@ -536,8 +568,10 @@ pub(crate) fn alterations(
             }
         }
     }
-    for k in keys.iter().skip(log.keys.len()) {
-        push("identity_keys", Some(k.key_id.clone()), None);
+    for (i, k) in keys.iter().enumerate() {
+        if !matched.contains(&Some(i)) {
+            push("identity_keys", Some(k.key_id.clone()), None);
+        }
     }
     match (&log.recipient, recipient) {
         (None, None) => {}
@@ -596,8 +630,13 @@ pub(crate) async fn rebuild(conn: &mut SqliteConnection, log: &TrustLog) -> Resu
     sqlx::query("UPDATE identity_keys SET signing_key = 'rebuilding ' || id, retired_at = COALESCE(retired_at, 'rebuilding')")
         .execute(&mut *conn)
         .await?;
+    let matched = match_keys(log, &keys);
     for (i, k) in keys.iter().enumerate() {
-        match log.keys.get(i) {
+        let logged = matched
+            .iter()
+            .position(|m| *m == Some(i))
+            .and_then(|at| log.keys.get(at));
+        match logged {
             Some(l) => {
                 sqlx::query(
                     "UPDATE identity_keys SET key_id = ?, signing_key = ?, created_at = ?, retired_at = ? WHERE id = ?",

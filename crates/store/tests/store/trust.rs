@@ -716,3 +716,33 @@ async fn a_partnership_bundle_installs_whole_or_not_at_all() {
     assert!(f.store.verify_audit().await.unwrap().ok());
     assert!(f.store.holiday_data().is_some());
 }
+
+#[tokio::test]
+async fn identity_public_columns_altered_outside_escalate_are_rebuilt_from_the_log() {
+    let f = fixture().await;
+    f.store.rotate_signing_key(now()).await.unwrap();
+    let id = f.store.identity().await.unwrap();
+    let dir = f.path();
+    f.store.close().await;
+    // The two keys' public columns swapped, and the current one marked retired: the
+    // secrets are untouched, so each row is still found by the key it holds.
+    for statement in [
+        "UPDATE identity_keys SET signing_key = 'x' || signing_key, retired_at = '2026-01-01T00:00:00'",
+        "UPDATE identity_keys SET signing_key = (SELECT substr(o.signing_key, 2) FROM identity_keys o WHERE o.id <> identity_keys.id)",
+    ] {
+        sql(&dir, statement).await;
+    }
+    let keys = MemoryKeys::default();
+    let store = Store::open(&dir, Some(&pass()), &keys).await.unwrap();
+    let notice = store.notices.join("\n");
+    assert!(notice.contains("identity_keys.signing_key"), "{notice}");
+    assert!(notice.contains("identity_keys.retired_at"), "{notice}");
+    assert!(!notice.contains("signing_secret"), "{notice}");
+    let back = store.identity().await.unwrap();
+    assert_eq!(back.signing.public(), id.signing.public());
+    assert_eq!(back.retired, id.retired);
+    store.close().await;
+    let store = Store::open(&dir, Some(&pass()), &keys).await.unwrap();
+    assert!(store.notices.is_empty(), "{:?}", store.notices);
+    store.close().await;
+}
