@@ -93,7 +93,9 @@ pub struct DirectoryEntry {
 }
 
 /// What adding a card did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "outcome", content = "entry", rename_all = "kebab-case")]
 pub enum DirectoryAdded {
     Added(DirectoryEntry),
     /// The same key was in the directory already: nothing changed.
@@ -209,13 +211,15 @@ pub enum ProtocolInstallOutcome {
 }
 
 /// What installing a partnership bundle did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PartnershipInstalled {
     /// (protocol id, version, what was done), in the bundle's order.
     pub protocols: Vec<(String, String, ProtocolInstallOutcome)>,
     /// False when the bundle has no calendar, or the same file was imported already.
     pub calendar_imported: bool,
     /// Cards added or rotated (not those already present).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub cards_added: usize,
     /// The Board's entry: the store's anchor.
     pub board: DirectoryEntry,
