@@ -254,6 +254,7 @@ mod send_futures {
         is_send(store.age_identity());
         is_send(store.rotate_signing_key(NaiveDateTime::MIN));
         is_send(store.directory());
+        is_send(store.board_anchor());
         is_send(store.directory_add(
             &partnership().board,
             DirectoryRole::Agency,

@@ -1008,6 +1008,17 @@ impl Store {
         rows.iter().map(DirectoryRow::entry).collect()
     }
 
+    /// The Board's key this store trusts: partnership bundles are checked against it,
+    /// and its recipient is where exports go. The newest Board entry not revoked.
+    pub async fn board_anchor(&self) -> Result<Option<DirectoryEntry>, StoreError> {
+        let row: Option<DirectoryRow> = sqlx::query_as(&format!(
+            "SELECT {DIRECTORY_COLUMNS} FROM directory WHERE role = 'board' AND revoked_from IS NULL ORDER BY id DESC LIMIT 1"
+        ))
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(DirectoryRow::entry).transpose()
+    }
+
     /// Add an agency's card (verified again here) to the directory, in one
     /// transaction, logged `directory.add`. The same key again changes nothing; another
     /// key for an agency already trusted is refused unless the card is endorsed by one

@@ -357,6 +357,11 @@ async fn the_directory_refuses_one_agency_speaking_as_another_and_logs_every_cha
             .unwrap(),
         DirectoryAdded::Rotated(_)
     ));
+    assert_eq!(
+        s.board_anchor().await.unwrap().map(|e| e.signing_key),
+        Some(next_board.signing_key.clone()),
+        "the endorsed card is the anchor now"
+    );
 
     let lines = actions(s).await;
     assert_eq!(count(&lines, "directory.add"), 5);
@@ -644,6 +649,7 @@ async fn a_partnership_bundle_installs_whole_or_not_at_all() {
     let e = f.store.install_partnership(p, now()).await.unwrap_err();
     assert_eq!(e.code(), "protocol.version_exists", "{e}");
     assert!(f.store.directory().await.unwrap().is_empty());
+    assert_eq!(f.store.board_anchor().await.unwrap(), None);
     assert_eq!(f.store.installed_protocols().await.unwrap(), installed);
     assert!(f.store.holiday_imports().await.unwrap().is_empty());
     assert!(f.store.holiday_data().is_none());
