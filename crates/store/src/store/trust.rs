@@ -1311,7 +1311,9 @@ impl Store {
 
     /// Count a held package: in one transaction, the held row goes and the package is
     /// imported as `board_import` does (same outcome logic), logged `board.accept`.
-    /// Refused (field `id`) when unknown.
+    /// Refused (field `id`) when unknown. A package whose protocol text is another of a
+    /// version held (`ProtocolConflict`) is not kept by an import, so nothing changes:
+    /// it stays held rather than be lost.
     pub async fn board_accept(
         &self,
         id: i64,
@@ -1341,6 +1343,10 @@ impl Store {
         )
         .await?;
         let outcome = self.import_one(&mut tx, p, now).await?;
+        if outcome == ImportOutcome::ProtocolConflict {
+            // Dropped uncommitted: the held row and the accept entry go with it.
+            return Ok(outcome);
+        }
         tx.commit().await?;
         Ok(outcome)
     }

@@ -603,6 +603,36 @@ async fn held_packages_never_count_until_accepted() {
     assert_eq!(count(&lines, "board.hold"), 2);
     assert_eq!(count(&lines, "board.accept"), 1);
     assert_eq!(count(&lines, "board.import"), 2);
+
+    // One carrying another text of a protocol version the store holds is not counted,
+    // and stays held rather than be lost.
+    let shipped = s
+        .installed_protocols()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.id == "western-bay")
+        .unwrap();
+    let mut rival = held("RPD-2026-0009", "dd");
+    rival.package.protocol = Some(escalate_core::model::PackageProtocol {
+        id: shipped.id,
+        version: shipped.version,
+        sha256: "00".repeat(32),
+        text: "not the shipped text".into(),
+    });
+    s.board_hold(&[rival], at).await.unwrap();
+    let id = s.board_held().await.unwrap().last().unwrap().id;
+    let entries = s.verify_audit().await.unwrap().entries;
+    assert_eq!(
+        s.board_accept(id, at).await.unwrap(),
+        ImportOutcome::ProtocolConflict
+    );
+    assert_eq!(
+        s.board_held_package(id).await.unwrap().package.reference,
+        "RPD-2026-0009"
+    );
+    assert_eq!(s.board_packages().await.unwrap().len(), 2);
+    assert_eq!(s.verify_audit().await.unwrap().entries, entries);
 }
 
 fn bundle(protocols: Vec<(&str, String)>, calendar: bool) -> (PartnershipInstall, Card) {
