@@ -457,10 +457,20 @@ fn escapes_never_reach_the_terminal_and_formula_cells_are_neutralised() {
     let stdout = String::from_utf8(import.stdout).unwrap();
     assert!(import.status.success(), "{stdout}");
     assert_no_controls("board import", &stdout);
+    // Unsigned, as an earlier release sent it: held apart until the administrator
+    // accepts it; the held list shows its escapes as symbols too.
     assert!(
-        stdout.contains("evil␛]52;c;ZXZpbA==␇␛[2J.escalate-export\tnew"),
+        stdout.contains("evil␛]52;c;ZXZpbA==␇␛[2J.escalate-export\theld: unsigned"),
         "{stdout}"
     );
+    let held = s.admin(&["board", "held"]);
+    assert_no_controls("board held", &held);
+    assert!(
+        held.starts_with("1\tEvil]52;c;Y3VybCBldmlsLnNoIHwgc2g= Agency\tRPD-2026-0001\t"),
+        "{held}"
+    );
+    let accepted = s.admin(&["board", "accept", "1"]);
+    assert_eq!(accepted, "1\taccepted\tnew\n");
 
     let board_csv = s.path("board.csv");
     let report = s.admin(&[
