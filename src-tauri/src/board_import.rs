@@ -53,7 +53,10 @@ pub async fn from_dialog<R: Runtime>(
     let Some((files, identity)) = crate::files::choose_packages(app, use_identity).await? else {
         return Ok(None);
     };
-    let extra = match (identity.map(|p| export::read_identity(&p)).transpose()?, pass) {
+    let extra = match (
+        identity.map(|p| export::read_identity(&p)).transpose()?,
+        pass,
+    ) {
         (Some(text), _) => Some(Opener::Identity(text)),
         (None, Some(p)) => Some(Opener::Passphrase(p)),
         (None, None) => None,
