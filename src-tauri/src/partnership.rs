@@ -48,6 +48,8 @@ pub async fn choose_bundle<R: Runtime>(
     app: &AppHandle<R>,
     state: &AppState,
 ) -> AppResult<Option<BundlePreview>> {
+    // Refused before any dialog opens when no lead's store is open.
+    drop(state.lead().await?);
     let Some(path) = files::choose(app, Choice::Bundle).await? else {
         return Ok(None);
     };
@@ -99,6 +101,7 @@ pub async fn choose_card<R: Runtime>(
     app: &AppHandle<R>,
     state: &AppState,
 ) -> AppResult<Option<CardPreview>> {
+    drop(state.either().await?);
     let Some(path) = files::choose(app, Choice::Card).await? else {
         return Ok(None);
     };

@@ -115,8 +115,11 @@ export function installFakeBackend({ fixtures, mode, known }) {
     open_saved: () => null,
     export_package: (a) => {
       const r = a.request;
-      if (!!r.recipient === !!r.passphrase)
+      if (r.recipient && r.passphrase)
         fail("field.invalid", "recipient: give either the Board's public key (age1…) or a passphrase agreed with the Board, not both", "recipient");
+      // Neither: the Board the installed bundle named, if there is one.
+      if (!r.recipient && !r.passphrase && !bundleInstalled)
+        fail("field.invalid", "recipient: say who can open it: the Board's public key (age1…) or a passphrase agreed with the Board; or install the partnership's bundle, and packages go to its Board", "recipient");
       return { id: 1, path: `/home/lead/Documents/${r.reference}-board.escalate-export`, bytes: 30123 };
     },
     update_profile: (a) => a.profile,
