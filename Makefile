@@ -77,12 +77,13 @@ ui-test: ui
 	cd ui && ESCALATE_UI_FIXTURES=$(TARGET_DIR)/ui-fixtures.json npm test --silent
 
 # The real app in a real window: WebDriver under Xvfb, real keyring, real store, real PDF.
+# The command line is built too: the partnership scenario's Board is made with it.
 # Each scenario has its own time limit and stops its processes; the whole run is bounded
 # as well, and with-keyring stops anything a killed run left behind.
 E2E_TIMEOUT ?= 1800
 e2e: ui
 	@scripts/install-deps $(E2E_APT_PACKAGES)
-	$(CARGO) build --locked -p escalate-app
+	$(CARGO) build --locked -p escalate-app -p escalate
 	ESCALATE_APP_BIN=$(APP_BIN) timeout $(E2E_TIMEOUT) scripts/with-keyring $(XVFB) $(CARGO) test --locked -p escalate-e2e -- --test-threads=1
 
 test: fmt lint unit ui-test e2e
@@ -92,7 +93,7 @@ bindings:
 
 screenshots: ui
 	@scripts/install-deps $(E2E_APT_PACKAGES)
-	$(CARGO) build --locked -p escalate-app
+	$(CARGO) build --locked -p escalate-app -p escalate
 	ESCALATE_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots ESCALATE_APP_BIN=$(APP_BIN) \
 	  timeout $(E2E_TIMEOUT) scripts/with-keyring $(XVFB) $(CARGO) test --locked -p escalate-e2e -- --test-threads=1
 

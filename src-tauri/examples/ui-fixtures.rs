@@ -10,10 +10,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use escalate_api::demo;
+use escalate_api::export::{PackageRequest, SealTo};
 use escalate_api::reports::sources;
 use escalate_api::store::{NoKeyring, Passphrase, Store};
+use escalate_api::trust;
 use escalate_report::board::{self, Dimension, Selection};
-use escalate_report::export;
+use escalate_report::export::{self, Seal};
 use serde_json::{json, Map, Value};
 
 #[path = "../tests/support/mock_ipc.rs"]
@@ -29,8 +31,12 @@ fn now() -> chrono::NaiveDateTime {
     chrono::Local::now().naive_local()
 }
 
-/// The lead's side: the demo store, opened and read through the commands.
-fn lead_answers(dir: &std::path::Path) -> Result<Map<String, Value>, Failure> {
+/// The lead's side: the demo store, opened and read through the commands; last, the
+/// partnership's bundle (chosen from `bundle_dir`) previewed and installed.
+fn lead_answers(
+    dir: &std::path::Path,
+    bundle_dir: &std::path::Path,
+) -> Result<Map<String, Value>, Failure> {
     let app = mock_app(dir)?;
     let w = main_window(&app)?;
     let ask =
@@ -79,8 +85,151 @@ fn lead_answers(dir: &std::path::Path) -> Result<Map<String, Value>, Failure> {
     out.insert("report_forms".into(), Value::Object(forms));
     out.insert("preview_report".into(), Value::Object(previews));
     refusals(&w, &mut out)?;
+    partnership_install(bundle_dir, &w, &mut out)?;
     ask("lock", json!({}))?;
     Ok(out)
+}
+
+/// A Board store of its own, with the bundle it signs and its card written into a
+/// folder, as the Board sends them to a lead.
+async fn partnership_board(
+    board_dir: &std::path::Path,
+    out: &std::path::Path,
+) -> Result<(), Failure> {
+    let at = now();
+    let profile = escalate_core::model::Profile {
+        name: "Board Administrator".into(),
+        agency: "Western Bay Safeguarding Children Board".into(),
+        ..demo::profile()
+    };
+    let pass = Passphrase::new(demo::PASSPHRASE);
+    let store = Store::create(board_dir, profile, &pass, &NoKeyring, at).await?;
+    let protocol = store.profile().protocol_id.clone();
+    let made = async {
+        let bundle = trust::make_bundle(&store, &[protocol], None, at).await?;
+        let card = trust::card(&store).await?;
+        Ok::<_, Failure>((bundle, card.json))
+    }
+    .await;
+    store.close().await;
+    let (bundle, card) = made?;
+    std::fs::create_dir_all(out)?;
+    std::fs::write(out.join("partnership.escalate-bundle"), bundle)?;
+    std::fs::write(out.join("board.card.json"), card)?;
+    Ok(())
+}
+
+/// Settings → Partnership: before any bundle, the bundle chosen in the open dialog (the
+/// Board's card chosen next, the first time) and previewed, installed once the
+/// fingerprint is compared, and after.
+fn partnership_install(
+    bundle_dir: &std::path::Path,
+    w: &tauri::WebviewWindow<tauri::test::MockRuntime>,
+    out: &mut Map<String, Value>,
+) -> Result<(), Failure> {
+    let ask =
+        |cmd: &str, args: Value| send(w, cmd, args).map_err(|e| format!("{cmd} refused: {e}"));
+    let before = ask("partnership", json!({}))?;
+    std::env::set_var("ESCALATE_E2E_OPEN_DIR", bundle_dir);
+    let preview = ask("preview_bundle", json!({}));
+    std::env::remove_var("ESCALATE_E2E_OPEN_DIR");
+    let preview = preview?;
+    let Err(refused) = send(
+        w,
+        "install_bundle",
+        json!({"fingerprint": "not what was shown"}),
+    ) else {
+        return Err("a bundle was installed under another fingerprint".into());
+    };
+    // The refusal took the preview: choose it again, as the lead would.
+    std::env::set_var("ESCALATE_E2E_OPEN_DIR", bundle_dir);
+    let again = ask("preview_bundle", json!({}));
+    std::env::remove_var("ESCALATE_E2E_OPEN_DIR");
+    again?;
+    let installed = ask(
+        "install_bundle",
+        json!({"fingerprint": preview["board"]["fingerprint"]}),
+    )?;
+    let after = ask("partnership", json!({}))?;
+    out.insert("preview_bundle".into(), preview);
+    out.insert(
+        "install_bundle".into(),
+        json!({"installed": installed, "refused": refused}),
+    );
+    out.insert(
+        "partnership".into(),
+        json!({"lead_before": before, "lead_after": after}),
+    );
+    Ok(())
+}
+
+/// The Board's trust: two packages from the demo agency, signed by its key and sealed
+/// to the Board, held (the directory does not hold its card yet); one accepted; then
+/// its card previewed and added, which counts the other.
+async fn trust_answers(
+    lead: &Store,
+    board_dir: &std::path::Path,
+    scratch: &std::path::Path,
+    out: &mut Map<String, Value>,
+) -> Result<(), Failure> {
+    let at = now();
+    let pass = Passphrase::new(demo::PASSPHRASE);
+    let board = Store::open(board_dir, Some(&pass), &NoKeyring).await?;
+    let answers = async {
+        let recipient = [trust::card(&board).await?.recipient];
+        let mut files = Vec::new();
+        for (i, item) in escalate_api::cases::list(lead, true, None, at)
+            .await?
+            .iter()
+            .take(2)
+            .enumerate()
+        {
+            let request = PackageRequest {
+                form: None,
+                effectiveness: "",
+                minimise: true,
+                seal: SealTo::Given(Seal::Recipients(&recipient)),
+                now: at,
+            };
+            let package = escalate_api::export::package(lead, &item.reference, request).await?;
+            let file = scratch.join(format!("{i}.escalate-export"));
+            std::fs::write(&file, package)?;
+            files.push(file);
+        }
+        escalate_api::board::import_files(&board, &files, None, at, |_, _| {}).await?;
+        let before = trust::partnership(&board).await?;
+        let held = escalate_api::board::held(&board).await?;
+        let first = held.first().map(|h| h.id).unwrap_or_default();
+        let accepted = escalate_api::board::accept(&board, first, at).await?;
+        let card = trust::parse_card(&trust::card(lead).await?.json)?;
+        let preview = trust::preview(&card)?;
+        let added = trust::add(&board, &card, at).await?;
+        let after = trust::partnership(&board).await?;
+        Ok::<_, Failure>(json!({
+            "board_held": held, "board_accept": accepted, "preview_card": preview,
+            "add_card": added, "partnership": {"board_before": before, "board_after": after},
+        }))
+    }
+    .await;
+    board.close().await;
+    let Value::Object(answers) = answers? else {
+        return Err("the Board's trust answers are not an object".into());
+    };
+    join(out, answers);
+    Ok(())
+}
+
+/// `more` into `out`, an answer both hold (`partnership`: the lead's and the Board's)
+/// joined rather than replaced.
+fn join(out: &mut Map<String, Value>, more: Map<String, Value>) {
+    for (k, v) in more {
+        match (out.get_mut(&k), v) {
+            (Some(Value::Object(kept)), Value::Object(more)) => kept.extend(more),
+            (_, v) => {
+                out.insert(k, v);
+            }
+        }
+    }
 }
 
 /// A partnership's own protocol (the end-to-end test's Darlington copy, with an urgent
@@ -301,17 +450,30 @@ fn main() -> Result<(), Failure> {
         .nth(1)
         .ok_or("usage: ui-fixtures OUT.json")?;
     let dir = tempfile::tempdir()?;
-    let mut fixtures = lead_answers(dir.path())?;
+    let board_dir = dir.path().join("partnership-board");
+    let bundle_dir = dir.path().join("bundle-chosen");
+    tauri::async_runtime::block_on(partnership_board(&board_dir, &bundle_dir))?;
+    let mut fixtures = lead_answers(dir.path(), &bundle_dir)?;
     // The commands closed the demo store; the Board's figures read it again.
     let demo_dir = escalate_app::state::DataPaths::beside(&dir.path().join("data")).demo;
     let board = tauri::async_runtime::block_on(async {
         let pass = Passphrase::new(demo::PASSPHRASE);
         let store = Store::open(&demo_dir, Some(&pass), &NoKeyring).await?;
         let answers = board_answers(&store).await;
+        let mut trusted = Map::new();
+        let scratch = dir.path().join("packages");
+        let made = match std::fs::create_dir_all(&scratch) {
+            Ok(()) => trust_answers(&store, &board_dir, &scratch, &mut trusted).await,
+            Err(e) => Err(e.into()),
+        };
         store.close().await;
-        answers
+        made?;
+        answers.map(|mut a| {
+            join(&mut a, trusted);
+            a
+        })
     })?;
-    fixtures.extend(board);
+    join(&mut fixtures, board);
     let known: BTreeSet<&str> = escalate_app::commands::COMMANDS
         .iter()
         .map(|c| c.name)

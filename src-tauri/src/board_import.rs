@@ -5,12 +5,12 @@
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use chrono::NaiveDateTime;
-use escalate_api::board::{self, Import, ImportHost, Pace};
+use escalate_api::board::{self, BoardTrust, Import, ImportHost, Pace, Sorted};
 use escalate_api::export;
 use escalate_api::store::Passphrase;
-use escalate_core::model::BoardPackage;
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Runtime};
 
@@ -37,41 +37,52 @@ pub const IMPORT_PROGRESS: EventSignature = EventSignature {
     payload: <ImportProgress as ts_rs::TS>::name,
 };
 
-/// Choose packages in the native dialog, then open them with the Board's identity
-/// file (chosen the same way) or the agreed passphrase. `None`: cancelled.
+/// Choose packages in the native dialog and open them with the Board store's own key;
+/// with `identity_file` (and no passphrase), also with an identity file chosen the same
+/// way (packages sealed to a key made before the store had its own), or with the
+/// passphrase agreed with agencies. `None`: cancelled.
 pub async fn from_dialog<R: Runtime>(
     app: &AppHandle<R>,
     state: &AppState,
     passphrase: Option<String>,
+    identity_file: bool,
 ) -> AppResult<Option<ImportSummary>> {
     let _running = ImportRunning::claim(state)?;
     let pass = passphrase.filter(|p| !p.is_empty()).map(Passphrase::new);
-    let use_identity = pass.is_none();
+    let use_identity = identity_file && pass.is_none();
     let Some((files, identity)) = crate::files::choose_packages(app, use_identity).await? else {
         return Ok(None);
     };
-    let identity = identity.map(|p| export::read_identity(&p)).transpose()?;
-    let opener = export::opener(identity, pass)?;
-    import_files(app, state, files, opener).await.map(Some)
+    let extra = match (
+        identity.map(|p| export::read_identity(&p)).transpose()?,
+        pass,
+    ) {
+        (Some(text), _) => Some(Opener::Identity(text)),
+        (None, Some(p)) => Some(Opener::Passphrase(p)),
+        (None, None) => None,
+    };
+    import_files(app, state, files, extra).await.map(Some)
 }
 
 /// Import `files` into the open Board store: escalate-api's one import loop (the
-/// CLI's too) at its shared pace. Each package is read, decrypted and checked on a
-/// blocking thread without the session lock; the checked ones are written in small
-/// batches, each one store transaction under the lock, and `board-import-progress` is
-/// sent after each batch once the lock is released.
+/// CLI's too) at its shared pace, the packages opened with the store's own key (and
+/// `extra`, where given) and sorted against its directory as it was when the import
+/// began. Each package is read, decrypted and checked on a blocking thread without
+/// the session lock; the checked ones are written in small batches, each one store
+/// transaction under the lock, and `board-import-progress` is sent after each batch
+/// once the lock is released.
 pub async fn import_files<R: Runtime>(
     app: &AppHandle<R>,
     state: &AppState,
     files: Vec<PathBuf>,
-    opener: Opener,
+    extra: Option<Opener>,
 ) -> AppResult<ImportSummary> {
-    // Refuse at once, not after decrypting everything, when no Board store is open.
-    state.session().await.board()?;
+    // Refused at once, not after decrypting everything, when no Board store is open.
+    let (opener, trust) = board::opener_for(&*state.board().await?, extra).await?;
     let mut host = Shared {
         app,
         state,
-        opener: std::sync::Arc::new(opener),
+        keys: Arc::new((opener, trust)),
     };
     host.progress(0, files.len());
     board::run_import(&mut host, files, Pace::SHARED, now()).await
@@ -81,7 +92,8 @@ pub async fn import_files<R: Runtime>(
 struct Shared<'a, R: Runtime> {
     app: &'a AppHandle<R>,
     state: &'a AppState,
-    opener: std::sync::Arc<Opener>,
+    /// What opens the packages, and what the Board trusts.
+    keys: Arc<(Opener, BoardTrust)>,
 }
 
 impl<R: Runtime> ImportHost for Shared<'_, R> {
@@ -89,17 +101,20 @@ impl<R: Runtime> ImportHost for Shared<'_, R> {
         &self,
         path: PathBuf,
         at: NaiveDateTime,
-    ) -> impl Future<Output = AppResult<Result<BoardPackage, String>>> + Send {
-        let opener = self.opener.clone();
+    ) -> impl Future<Output = AppResult<Result<Sorted, String>>> + Send {
+        let keys = self.keys.clone();
         async move {
-            tauri::async_runtime::spawn_blocking(move || board::check_file(&path, opener.key(), at))
-                .await
-                .map_err(|e| {
-                    AppError::new(
-                        ErrorCode::Io,
-                        format!("a package could not be checked: {e}"),
-                    )
-                })
+            tauri::async_runtime::spawn_blocking(move || {
+                let (opener, trust) = &*keys;
+                board::check_file(&path, opener.key(), trust, at)
+            })
+            .await
+            .map_err(|e| {
+                AppError::new(
+                    ErrorCode::Io,
+                    format!("a package could not be checked: {e}"),
+                )
+            })
         }
     }
 

@@ -52,6 +52,9 @@ fn choose_path<R: Runtime>(app: &AppHandle<R>, name: &str) -> Option<PathBuf> {
         .and_then(|p| p.into_path().ok())
 }
 
+/// The extension a partnership bundle is offered under (the open dialog's filter).
+pub const BUNDLE_EXTENSION: &str = "escalate-bundle";
+
 /// A file the lead opens: which kind, for the dialog's title and filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Choice {
@@ -59,6 +62,13 @@ pub enum Choice {
     Protocol,
     /// GOV.UK's bank-holidays.json.
     BankHolidays,
+    /// A partnership bundle the Board signed (`escalate board bundle`).
+    Bundle,
+    /// The Board's card, the first time a bundle is installed: the key it is checked
+    /// against.
+    BoardCard,
+    /// An agency's card, to add to the directory.
+    Card,
 }
 
 impl Choice {
@@ -66,6 +76,9 @@ impl Choice {
         match self {
             Choice::Protocol => "Choose the protocol file to install",
             Choice::BankHolidays => "Choose GOV.UK's bank-holidays.json",
+            Choice::Bundle => "Choose the partnership bundle to install",
+            Choice::BoardCard => "Choose the Board's card (the first bundle is checked against it)",
+            Choice::Card => "Choose the agency's card to add to the directory",
         }
     }
 
@@ -73,6 +86,8 @@ impl Choice {
         match self {
             Choice::Protocol => ("Protocol files", "toml"),
             Choice::BankHolidays => ("Bank-holiday files", "json"),
+            Choice::Bundle => ("Partnership bundles", BUNDLE_EXTENSION),
+            Choice::BoardCard | Choice::Card => ("Agency cards", "json"),
         }
     }
 }

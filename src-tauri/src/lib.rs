@@ -9,6 +9,7 @@ mod clock;
 pub mod commands;
 pub mod error;
 pub mod files;
+pub mod partnership;
 pub mod reports;
 pub mod session;
 pub mod state;

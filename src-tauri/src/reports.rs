@@ -46,7 +46,8 @@ impl ReportRequest {
 #[serde(deny_unknown_fields)]
 pub struct ExportRequest {
     pub reference: String,
-    /// The Board's age public key (`age1…`); or leave empty and give a passphrase.
+    /// The Board's age public key (`age1…`); or leave empty and give a passphrase; or
+    /// leave both empty, and the package goes to the Board the partnership bundle named.
     pub recipient: String,
     pub passphrase: String,
     /// Initials and age band instead of the child's name and date of birth.
@@ -59,7 +60,8 @@ impl ExportRequest {
     pub async fn package(&self, state: &AppState, now: NaiveDateTime) -> AppResult<Vec<u8>> {
         let recipients = vec![self.recipient.trim().to_owned()];
         let pass = Passphrase::new(self.passphrase.clone());
-        // The one rule, the CLI's too: exactly one of a public key or a passphrase.
+        // The one rule, the CLI's too: a public key or a passphrase, not both; neither
+        // seals it to the Board the installed bundle named.
         let seal = escalate_api::export::seal_with(&recipients, Some(pass.expose()))?;
         let request = PackageRequest {
             form: None,

@@ -57,6 +57,7 @@ async fn close(session: &mut Session) {
     session.demo = false;
     session.kind = None;
     session.saved.clear();
+    session.pending = None;
 }
 
 /// Close whatever is open, then open what `open` makes in its place.

@@ -70,6 +70,8 @@ pub struct Session {
     /// Files the lead saved through the native dialog this session; the UI names them
     /// by index, so it never hands the shell a path.
     pub saved: Vec<PathBuf>,
+    /// A bundle or card shown to the person and not yet confirmed (partnership.rs).
+    pub pending: Option<crate::partnership::Pending>,
 }
 
 impl Session {
@@ -133,6 +135,12 @@ impl AppState {
     /// The Board administrator's store, held like [`AppState::lead`].
     pub async fn board(&self) -> AppResult<MappedMutexGuard<'_, Store>> {
         self.open(StoreKind::Board).await
+    }
+
+    /// Whichever store is open, lead's or Board's: both have a card and a directory.
+    pub async fn either(&self) -> AppResult<MappedMutexGuard<'_, Store>> {
+        let session = self.session().await;
+        MutexGuard::try_map(session, |s| s.store.as_mut()).map_err(|_| crate::error::locked())
     }
 
     async fn open(&self, kind: StoreKind) -> AppResult<MappedMutexGuard<'_, Store>> {

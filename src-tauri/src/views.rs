@@ -6,3 +6,8 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, Serialize, ts_rs::TS)]
 #[serde(transparent)]
 pub struct RecordId(#[ts(type = "number")] pub i64);
+
+/// A held package's row id, as the UI sends it back to accept it (a JSON number).
+#[derive(Debug, Clone, Copy, serde::Deserialize, ts_rs::TS)]
+#[serde(transparent)]
+pub struct HeldId(#[ts(type = "number")] pub i64);

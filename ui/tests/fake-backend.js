@@ -22,6 +22,11 @@ export function installFakeBackend({ fixtures, mode, known }) {
   let unlocked = mode === "unlocked" || mode === "board";
   let draft = mode === "with-draft" ? JSON.stringify({ summary: "Draft kept from before the crash.", agreed: "" }) : null;
   if (mode === "with-draft") unlocked = true;
+  // Trust: what the fixtures' real commands did, followed as the UI drives it.
+  let bundleInstalled = false;
+  let cardAdded = false;
+  const accepted = [];
+  const revoked = {};
   const fail = (code, message, field) => {
     throw field ? { code, field, message } : { code, message };
   };
@@ -110,8 +115,11 @@ export function installFakeBackend({ fixtures, mode, known }) {
     open_saved: () => null,
     export_package: (a) => {
       const r = a.request;
-      if (!!r.recipient === !!r.passphrase)
+      if (r.recipient && r.passphrase)
         fail("field.invalid", "recipient: give either the Board's public key (age1…) or a passphrase agreed with the Board, not both", "recipient");
+      // Neither: the Board the installed bundle named, if there is one.
+      if (!r.recipient && !r.passphrase && !bundleInstalled)
+        fail("field.invalid", "recipient: say who can open it: the Board's public key (age1…) or a passphrase agreed with the Board; or install the partnership's bundle, and packages go to its Board", "recipient");
       return { id: 1, path: `/home/lead/Documents/${r.reference}-board.escalate-export`, bytes: 30123 };
     },
     update_profile: (a) => a.profile,
@@ -130,13 +138,41 @@ export function installFakeBackend({ fixtures, mode, known }) {
       if (window.__holdImport) await new Promise((resolve) => (finishImport = resolve));
       return {
       files: [
-        { file: "a.escalate-export", outcome: "new", refused: null },
-        { file: "b.escalate-export", outcome: "replaced", refused: null },
-        { file: "c.escalate-export", outcome: null, refused: "the package could not be decrypted with this identity: check the Board's key" },
+        { file: "a.escalate-export", outcome: "new", held: null, refused: null },
+        { file: "b.escalate-export", outcome: "replaced", held: null, refused: null },
+        { file: "c.escalate-export", outcome: null, held: null, refused: "the package could not be decrypted with this identity: check the Board's key" },
       ],
-      new: 1, replaced: 1, duplicate: 0, older: 0, refused: 1,
+      new: 1, replaced: 1, duplicate: 0, older: 0, held: 0, refused: 1,
       passphraseGiven: a.passphrase !== null,
       };
+    },
+    partnership: () => {
+      const p = fixtures.partnership;
+      const view = mode === "board" ? (cardAdded ? p.board_after : p.board_before) : bundleInstalled ? p.lead_after : p.lead_before;
+      return { ...view, directory: view.directory.map((e) => ({ ...e, revoked_from: revoked[e.agency] ?? e.revoked_from })) };
+    },
+    export_card: () => ({ id: 2, path: "/home/lead/Documents/card.json", bytes: 612 }),
+    preview_bundle: () => fixtures.preview_bundle,
+    install_bundle: (a) => {
+      if (a.fingerprint !== fixtures.preview_bundle.board.fingerprint) throw fixtures.install_bundle.refused;
+      bundleInstalled = true;
+      return fixtures.install_bundle.installed;
+    },
+    preview_card: () => fixtures.preview_card,
+    add_card: () => {
+      cardAdded = true;
+      return fixtures.add_card;
+    },
+    revoke_card: (a) => {
+      revoked[a.agency] = a.from;
+      return handlers.partnership().directory;
+    },
+    // A held package leaves the list once accepted, or once its signer's card is added.
+    board_held: () =>
+      fixtures.board_held.filter((h) => !accepted.includes(h.id) && !(cardAdded && h.fingerprint === fixtures.preview_card.fingerprint)),
+    board_accept: (a) => {
+      accepted.push(a.id);
+      return fixtures.board_accept;
     },
     board_save_report: (a) => ({ id: 0, path: `/home/admin/monitoring-report-${a.selection.from}-to-${a.selection.to}.pdf`, bytes: 40960 }),
     "plugin:event|listen": (a) => {

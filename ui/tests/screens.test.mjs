@@ -418,7 +418,8 @@ test("Board administrator: figures with charts, the cases behind a number, impor
   await page.getByRole("button", { name: "Import packages…" }).click();
   await page.getByText("3 files: 1 new, 1 replaced").waitFor();
   assert.match(await page.locator(".refused").textContent(), /c\.escalate-export.*could not be decrypted/);
-  assert.equal((await calls(page, "board_import"))[0].args.passphrase, null, "no passphrase: the identity file");
+  const imported = (await calls(page, "board_import"))[0].args;
+  assert.deepEqual(imported, { passphrase: null, identityFile: false }, "no passphrase, no identity file: the Board store's own key");
   await page.getByRole("button", { name: "Save report as PDF…" }).click();
   await page.locator(".path").filter({ hasText: /monitoring-report-2026-04-01-to-/ }).waitFor();
   await page.close();
@@ -571,6 +572,85 @@ test("settings → protocols: each version with its fingerprint and cases; a ref
   // No path crosses from the webview: the shell's dialog chooses the file.
   assert.deepEqual((await calls(page, "install_protocol")).map((c) => c.args), [{}, {}]);
   await accessible(page, "settings: protocols");
+  await page.close();
+});
+
+test("settings → partnership: a bundle previewed with the Board's fingerprint, installed once compared; the directory; this agency's card", async () => {
+  const page = await open("unlocked");
+  await page.getByRole("button", { name: "Settings" }).click();
+  const section = page.locator("section#partnership");
+  await section.getByRole("heading", { name: "Partnership" }).waitFor();
+  await section.locator("[data-no-board]").waitFor();
+  const before = fixtures.partnership.lead_before;
+  const own = section.locator("[data-own-card]");
+  assert.match(await own.textContent(), new RegExp(before.card.fingerprint));
+  await accessible(page, "settings: partnership, no bundle yet");
+  // This agency's card, through the shell's save dialog: no path from the webview.
+  await section.getByRole("button", { name: "Export card…" }).click();
+  await section.locator(".path").filter({ hasText: "card.json" }).waitFor();
+  assert.deepEqual((await calls(page, "export_card")).map((c) => c.args), [{}]);
+
+  // The bundle: what it holds and the Board's fingerprint, before anything is installed.
+  const preview = fixtures.preview_bundle;
+  assert.ok(preview.first_time, "the demo store trusts no Board yet");
+  await section.getByRole("button", { name: "Install a partnership bundle…" }).click();
+  const form = section.locator("form.bundle-preview");
+  await form.getByRole("heading", { name: `Bundle from ${preview.board.agency}` }).waitFor();
+  assert.equal(await form.locator("[data-fingerprint]").textContent(), preview.board.fingerprint);
+  assert.match(await form.textContent(), new RegExp(preview.protocols[0].replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+  const install = form.getByRole("button", { name: "Install", exact: true });
+  assert.ok(await install.isDisabled(), "not before the lead says the fingerprint was compared");
+  assert.equal((await calls(page, "install_bundle")).length, 0);
+  await accessible(page, "settings: a bundle previewed");
+  await form.getByLabel(/I have compared the fingerprint/).check();
+  await install.click();
+  await section.locator("p.notice[role=status]").filter({ hasText: `Installed the bundle from ${preview.board.agency}` }).waitFor();
+  // The shell installs what it showed: the UI sends back the fingerprint it showed.
+  assert.deepEqual((await calls(page, "install_bundle")).map((c) => c.args), [{ fingerprint: preview.board.fingerprint }]);
+  assert.deepEqual((await calls(page, "preview_bundle")).map((c) => c.args), [{}]);
+  const board = section.locator("[data-board]");
+  await board.waitFor();
+  assert.match(await board.textContent(), new RegExp(fixtures.partnership.lead_after.board.fingerprint));
+  assert.match(await board.textContent(), new RegExp(preview.board.agency));
+  await accessible(page, "settings: partnership installed");
+  await page.close();
+});
+
+test("Board: held packages with their signer's fingerprint, accepted; a card added once compared; held beside the total", async () => {
+  const page = await open("board");
+  await page.getByRole("heading", { name: "Held packages" }).waitFor();
+  const held = fixtures.board_held;
+  assert.equal(held.length, 2);
+  const rows = page.locator("table.held tbody tr");
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), 2);
+  const first = await rows.first().textContent();
+  assert.ok(first.includes(held[0].source_agency) && first.includes(held[0].reference) && first.includes(held[0].fingerprint), first);
+  assert.match(first, /Signer not in the directory/);
+  assert.equal(await page.locator("[data-held-count]").textContent(), String(fixtures.board_overview.figures.held));
+  await accessible(page, "board: held packages");
+  await page.getByRole("button", { name: `Accept ${held[0].reference} from ${held[0].source_agency}` }).click();
+  await page.locator("p.notice[role=status]").filter({ hasText: `Counted ${held[0].reference}` }).waitFor();
+  assert.deepEqual((await calls(page, "board_accept")).map((c) => c.args), [{ id: held[0].id }]);
+  await page.waitForFunction(() => document.querySelectorAll("table.held tbody tr").length === 1);
+
+  // The agency's card: previewed with its fingerprint, added once compared.
+  const card = fixtures.preview_card;
+  await page.getByRole("button", { name: "Add card…" }).click();
+  const form = page.locator("form.card-preview");
+  await form.getByRole("heading", { name: `Card of ${card.agency}` }).waitFor();
+  assert.equal(await form.locator("[data-fingerprint]").textContent(), card.fingerprint);
+  const add = form.getByRole("button", { name: "Add to the directory" });
+  assert.ok(await add.isDisabled(), "not before the administrator says it was compared");
+  await accessible(page, "board: a card previewed");
+  await form.getByLabel(/I have compared the fingerprint/).check();
+  await add.click();
+  await page.locator("p.notice[role=status]").filter({ hasText: `${card.agency} added to the directory. ${fixtures.add_card.counted} held package` }).waitFor();
+  assert.deepEqual((await calls(page, "add_card")).map((c) => c.args), [{ fingerprint: card.fingerprint }]);
+  await page.locator(`table.directory tr[data-agency="${card.agency}"]`).waitFor();
+  await page.getByText("None.").first().waitFor();
+  assert.equal(await page.locator("table.held").count(), 0, "the other held package is counted now");
+  await accessible(page, "board: directory");
   await page.close();
 });
 

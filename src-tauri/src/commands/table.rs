@@ -9,17 +9,19 @@ commands! {
         escalate_api::settings::{self, AuditView, CalendarCoverage},
         escalate_api::{drafts, reports},
         escalate_core::{Intake, Protocol, SkipDecision},
-        escalate_api::store::InstalledProtocol,
+        escalate_api::store::{DirectoryEntry, HeldSummary, ImportOutcome, InstalledProtocol},
+        escalate_api::trust::{self, BundleInstalled, BundlePreview, CardPreview, DirectoryChange, PartnershipView},
         escalate_core::model::{
             CaseDetail, CaseListItem, ChronologyEntry, ClosureDay, NewCase, Profile, StageRecordInput,
         },
         crate::board_import,
+        crate::partnership,
         crate::clock::now,
         crate::files::{self, SavedFile},
         crate::reports::{ExportRequest, FormChoice, ReportRequest},
         crate::session::{self, AppStatus},
         crate::state::StoreKind,
-        crate::views::RecordId,
+        crate::views::{HeldId, RecordId},
     }
 
     /// What the UI needs to choose its first screen.
@@ -190,7 +192,9 @@ commands! {
         files::open(&app, &state, id).await
     }
 
-    /// An encrypted package for the Board administrator, saved where the lead chooses.
+    /// An encrypted package for the Board administrator, saved where the lead chooses:
+    /// sealed to the key or passphrase given, or (neither given) to the Board the
+    /// installed partnership bundle named.
     export_package[app, state](request: ExportRequest) -> Option<SavedFile> {
         let package = request.package(&state, now()).await?;
         files::save(&app, &state, request.file_name(), package).await
@@ -250,6 +254,47 @@ commands! {
         Ok(Some(coverage))
     }
 
+    /// Settings → Partnership (and the Board's own directory): the Board packages go to,
+    /// the agencies trusted, and this store's card with its fingerprint.
+    partnership[state]() -> PartnershipView {
+        trust::partnership(&*state.either().await?).await
+    }
+
+    /// This store's card (the JSON file others add to their directory), saved where the
+    /// person chooses. `null`: cancelled.
+    export_card[app, state]() -> Option<SavedFile> {
+        partnership::export_card(&app, &state).await
+    }
+
+    /// Choose a partnership bundle in the native open dialog (and, the first time, the
+    /// Board's card) and say what it holds; nothing is installed. `null`: cancelled.
+    preview_bundle[app, state]() -> Option<BundlePreview> {
+        partnership::choose_bundle(&app, &state).await
+    }
+
+    /// Install the bundle last previewed, once the lead has compared the Board's
+    /// `fingerprint` with the one the Board reads out.
+    install_bundle[state](fingerprint: String) -> BundleInstalled {
+        partnership::install_bundle(&state, &fingerprint).await
+    }
+
+    /// Choose an agency's card in the native open dialog and show it; nothing is
+    /// trusted yet. `null`: cancelled.
+    preview_card[app, state]() -> Option<CardPreview> {
+        partnership::choose_card(&app, &state).await
+    }
+
+    /// Trust the card last previewed, once its `fingerprint` has been compared with the
+    /// agency's own. Held packages its key signed are then counted.
+    add_card[state](fingerprint: String) -> DirectoryChange {
+        partnership::add_card(&state, &fingerprint).await
+    }
+
+    /// Believe nothing an agency's keys sign from `from` on; answers the directory.
+    revoke_card[state](agency: String, from: NaiveDate) -> Vec<DirectoryEntry> {
+        partnership::revoke(&state, &agency, from).await
+    }
+
     /// The audit trail verified from its first entry, every case's cache checked
     /// against its log, and the newest 200 lines.
     audit_trail[state]() -> AuditView {
@@ -266,9 +311,22 @@ commands! {
         board::cases_behind(&*state.board().await?, &selection, dimension, &key).await
     }
 
-    /// Import packages chosen in the native dialog; `null`: cancelled.
-    board_import[app, state](passphrase: Option<String>) -> Option<ImportSummary> {
-        board_import::from_dialog(&app, &state, passphrase).await
+    /// Import packages chosen in the native dialog, opened with the Board store's own
+    /// key (and the passphrase, or with `identity_file` an identity file chosen next);
+    /// `null`: cancelled.
+    board_import[app, state](passphrase: Option<String>, identity_file: bool) -> Option<ImportSummary> {
+        board_import::from_dialog(&app, &state, passphrase, identity_file).await
+    }
+
+    /// Packages held apart, not counted: from a signer the directory does not hold, or
+    /// unsigned.
+    board_held[state]() -> Vec<HeldSummary> {
+        board::held(&*state.board().await?).await
+    }
+
+    /// Count a held package, once the administrator has checked it with its agency.
+    board_accept[state](id: HeldId) -> ImportOutcome {
+        board::accept(&*state.board().await?, id.0, now()).await
     }
 
     /// The monitoring report for the selection, as PDF, where the administrator chooses.

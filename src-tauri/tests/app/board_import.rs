@@ -17,7 +17,7 @@ use escalate_api::reports::sources;
 use escalate_api::store::{NoKeyring, Passphrase, Store};
 use escalate_app::board_import::{import_files, ImportSummary, Opener};
 use escalate_app::state::AppState;
-use escalate_report::export::{self, Seal};
+use escalate_report::export::{self, Seal, Signer};
 use escalate_report::ReportOptions;
 use serde_json::{json, Value};
 use tauri::{Listener, Manager};
@@ -39,15 +39,16 @@ fn now() -> NaiveDateTime {
 
 /// Real packages sealed to a fresh Board key: every demo case exported `VERSIONS`
 /// times, one file each, named so the folder's order is case by case, oldest first.
-/// Returns the files, each file's case reference, and the identity text.
-fn packages(dir: &Path) -> (Vec<PathBuf>, Vec<String>, String) {
+/// Each is signed by the agency store's own key. Returns the files, each file's case
+/// reference, the identity text, and the agency's card (for the Board's directory).
+fn packages(dir: &Path) -> (Vec<PathBuf>, Vec<String>, String, String) {
     let at = now() - chrono::Duration::hours(2);
     let (identity, public) = export::keygen(at);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let (files, refs) = rt.block_on(async {
+    let (files, refs, card) = rt.block_on(async {
         let store = Store::create(
             &dir.join("agency"),
             demo::profile(),
@@ -58,6 +59,8 @@ fn packages(dir: &Path) -> (Vec<PathBuf>, Vec<String>, String) {
         .await
         .unwrap();
         let cases = demo::populate(&store, at).await.unwrap();
+        let identity = store.identity().await.unwrap();
+        let card = escalate_api::trust::card(&store).await.unwrap().json;
         let mut files = Vec::new();
         let mut refs = Vec::new();
         for (j, reference) in cases.iter().enumerate() {
@@ -94,6 +97,10 @@ fn packages(dir: &Path) -> (Vec<PathBuf>, Vec<String>, String) {
                     &m,
                     Some(&protocol),
                     Seal::Recipients(std::slice::from_ref(&public)),
+                    Some(Signer {
+                        key: &identity.signing,
+                        agency: &store.profile().agency,
+                    }),
                 )
                 .unwrap();
                 let file = dir.join(format!("{j:02}-{k:02}.escalate-export"));
@@ -102,10 +109,24 @@ fn packages(dir: &Path) -> (Vec<PathBuf>, Vec<String>, String) {
                 refs.push(reference.clone());
             }
         }
+        drop(identity);
         store.close().await;
-        (files, refs)
+        (files, refs, card)
     });
-    (files, refs, identity)
+    (files, refs, identity, card)
+}
+
+/// The agency's card in the open Board store's directory, as the administrator adds it
+/// (Board → Add card…) once its fingerprint is compared: its packages then verify.
+fn trust_agency(app: &tauri::App<tauri::test::MockRuntime>, card: &str) {
+    let state = app.state::<AppState>();
+    tauri::async_runtime::block_on(async {
+        let store = state.board().await.unwrap();
+        let card = escalate_api::trust::parse_card(card).unwrap();
+        escalate_api::trust::add(&store, &card, now())
+            .await
+            .unwrap();
+    });
 }
 
 /// Every progress event, sent to the test; the first one from the middle of the
@@ -150,7 +171,7 @@ fn start_import(
             &handle,
             &state,
             files,
-            Opener::Identity(zeroize::Zeroizing::new(identity)),
+            Some(Opener::Identity(zeroize::Zeroizing::new(identity))),
         ));
         let _ = tx.send(result);
     });
@@ -195,7 +216,7 @@ fn period() -> Value {
 #[test]
 fn other_commands_answer_while_a_large_import_is_under_way_and_progress_is_reported() {
     let tmp = tempfile::tempdir().unwrap();
-    let (mut files, refs, identity) = packages(tmp.path());
+    let (mut files, refs, identity, card) = packages(tmp.path());
     let cases = refs.iter().collect::<std::collections::BTreeSet<_>>().len();
     let genuine = files.len();
     // Hostile files at the end: one that is not a package, and a FIFO, which would
@@ -215,6 +236,7 @@ fn other_commands_answer_while_a_large_import_is_under_way_and_progress_is_repor
     let app = app(tmp.path());
     let w = window(&app);
     create(&w, "board", "Western Bay Safeguarding Children Board").unwrap();
+    trust_agency(&app, &card);
     let pause = pause_at_first_batch(&app);
     let finished = start_import(&app, files, identity);
 
@@ -245,6 +267,10 @@ fn other_commands_answer_while_a_large_import_is_under_way_and_progress_is_repor
     assert_eq!(summary.replaced, genuine - cases);
     assert_eq!((summary.duplicate, summary.older), (0, 0));
     assert_eq!(summary.refused, 2);
+    assert_eq!(
+        summary.held, 0,
+        "every package is signed by an agency in the directory, so none is held"
+    );
     let fifo_result = summary.files.last().unwrap();
     assert!(
         fifo_result
@@ -275,11 +301,12 @@ fn other_commands_answer_while_a_large_import_is_under_way_and_progress_is_repor
 #[test]
 fn locking_the_app_during_an_import_stops_it_with_what_is_kept_and_a_way_on() {
     let tmp = tempfile::tempdir().unwrap();
-    let (files, refs, identity) = packages(tmp.path());
+    let (files, refs, identity, card) = packages(tmp.path());
     let total = files.len();
     let app = app(tmp.path());
     let w = window(&app);
     create(&w, "board", "Western Bay Safeguarding Children Board").unwrap();
+    trust_agency(&app, &card);
     let pause = pause_at_first_batch(&app);
     let finished = start_import(&app, files.clone(), identity.clone());
     let (done, _) = wait_for_pause(&pause);

@@ -7,7 +7,7 @@ export type AppError = { code: ErrorCode,
  */
 field?: string, message: string, };
 
-export type ErrorCode = "field.invalid" | "field.empty" | "time.too_early" | "calendar.unknown" | "calendar.out_of_range" | "calendar.file_invalid" | "protocol.invalid" | "protocol.unknown" | "protocol.in_use" | "protocol.shipped" | "protocol.version_exists" | "case.not_found" | "case.closed" | "case.wrong_protocol" | "case.empty" | "case.log_invalid" | "case.history_broken" | "stage.unknown" | "stage.last" | "stage.not_higher" | "stage.higher_not_allowed" | "stage.reason_required" | "stage.requirements_missing" | "stage.already_received" | "record.field_not_used" | "exclusion.unknown" | "notification.unknown" | "notification.not_owed" | "notification.already_sent" | "route.unknown" | "route.unchanged" | "route.stage_missing" | "stage.skip_not_allowed" | "stage.skip_decision_required" | "stage.nothing_skipped" | "deadline.unknown" | "extension.not_allowed" | "extension.not_later" | "attachment.too_large" | "store.missing" | "store.exists" | "store.not_empty" | "store.not_encrypted" | "store.not_a_database" | "store.schema_too_new" | "store.open" | "store.busy" | "store.clock_behind" | "store.locked" | "store.wrong_kind" | "key.wrong_passphrase" | "key.passphrase_needed" | "key.keyring_unavailable" | "key.file" | "key.not_rotated" | "backup.invalid" | "report.form_not_in_protocol" | "report.stage" | "report.font" | "report.pdf" | "export.invalid" | "board.import_running" | "dialog" | "file.unknown" | "open" | "ipc" | "io" | "database" | "random";
+export type ErrorCode = "field.invalid" | "field.empty" | "time.too_early" | "calendar.unknown" | "calendar.out_of_range" | "calendar.file_invalid" | "protocol.invalid" | "protocol.unknown" | "protocol.in_use" | "protocol.shipped" | "protocol.version_exists" | "case.not_found" | "case.closed" | "case.wrong_protocol" | "case.empty" | "case.log_invalid" | "case.history_broken" | "stage.unknown" | "stage.last" | "stage.not_higher" | "stage.higher_not_allowed" | "stage.reason_required" | "stage.requirements_missing" | "stage.already_received" | "record.field_not_used" | "exclusion.unknown" | "notification.unknown" | "notification.not_owed" | "notification.already_sent" | "route.unknown" | "route.unchanged" | "route.stage_missing" | "stage.skip_not_allowed" | "stage.skip_decision_required" | "stage.nothing_skipped" | "deadline.unknown" | "extension.not_allowed" | "extension.not_later" | "attachment.too_large" | "store.missing" | "store.exists" | "store.not_empty" | "store.not_encrypted" | "store.not_a_database" | "store.schema_too_new" | "store.open" | "store.busy" | "store.clock_behind" | "store.locked" | "store.wrong_kind" | "identity.altered" | "key.wrong_passphrase" | "key.passphrase_needed" | "key.keyring_unavailable" | "key.file" | "key.not_rotated" | "backup.invalid" | "report.form_not_in_protocol" | "report.stage" | "report.font" | "report.pdf" | "export.invalid" | "board.import_running" | "card.invalid" | "bundle.invalid" | "dialog" | "file.unknown" | "open" | "ipc" | "io" | "database" | "random";
 
 export type StateKind = "open" | "resolved" | "withdrawn" | "redirected";
 
@@ -54,7 +54,8 @@ notes: string, };
 
 export type ExportRequest = { reference: string, 
 /**
- * The Board's age public key (`age1…`); or leave empty and give a passphrase.
+ * The Board's age public key (`age1…`); or leave empty and give a passphrase; or
+ * leave both empty, and the package goes to the Board the partnership bundle named.
  */
 recipient: string, passphrase: string, 
 /**
@@ -169,7 +170,11 @@ agencies: Array<string>, protocols: Array<string>,
  */
 records: number, };
 
-export type ImportSummary = { files: Array<FileResult>, new: number, replaced: number, duplicate: number, older: number, refused: number, };
+export type ImportSummary = { files: Array<FileResult>, new: number, replaced: number, duplicate: number, older: number, 
+/**
+ * Held apart, not counted: from a signer the directory does not hold, or unsigned.
+ */
+held: number, refused: number, };
 
 export type ImportProgress = { done: number, total: number, };
 
@@ -179,7 +184,12 @@ export type Dimension = "raising-agency" | "raising-sector" | "receiving-agency"
 
 export type CaseLine = { reference: string, raising_agency: string, receiving_agency: string, protocol: string, category: string, opened_at: string, status: StateKind, stage_reached: number, stage_resolved: number | null, working_days: number | null, };
 
-export type BoardFigures = { from: string, to: string, total: number, resolved: number, by_raising_agency: { [key in string]?: number }, by_raising_sector: { [key in string]?: number }, by_receiving_agency: { [key in string]?: number }, by_category: { [key in string]?: number }, by_protocol: { [key in string]?: number }, 
+export type BoardFigures = { from: string, to: string, total: number, 
+/**
+ * Packages held apart and not counted (from a signer the Board's directory does
+ * not hold, or unsigned), whatever their period: the Board's store sets it.
+ */
+held: number, resolved: number, by_raising_agency: { [key in string]?: number }, by_raising_sector: { [key in string]?: number }, by_receiving_agency: { [key in string]?: number }, by_category: { [key in string]?: number }, by_protocol: { [key in string]?: number }, 
 /**
  * Stage number (as text) to the number of cases resolved there; "unresolved" for the rest.
  */
@@ -236,13 +246,96 @@ export type Comment = { reference: string, agency: string, text: string, };
 
 export type FileResult = { file: string, 
 /**
- * `None` when the file was refused.
+ * `None` when the file was refused or held.
  */
 outcome: ImportOutcome | null, 
+/**
+ * Why it was held apart rather than counted.
+ */
+held: HeldReason | null, 
 /**
  * Why it was refused.
  */
 refused: string | null, };
+
+export type HeldReason = "unknown-signer" | "unsigned";
+
+export type HeldSummary = { 
+/**
+ * What `board_accept` takes.
+ */
+id: number, source_agency: string, reference: string, exported_at: string, imported_at: string, file_name: string, key_id: string | null, fingerprint: string | null, reason: HeldReason, };
+
+export type HeldId = number;
+
+export type PartnershipView = { board: DirectoryEntry | null, directory: Array<DirectoryEntry>, card: AgencyCard, };
+
+export type AgencyCard = { agency: string, sector: string, 
+/**
+ * The base64 line of the minisign public key.
+ */
+signing_key: string, key_id: string, recipient: string, fingerprint: string, created_at: string, 
+/**
+ * The card file (JSON), as `identity export` writes it.
+ */
+json: string, 
+/**
+ * The two-line public-key file `minisign -V -p` reads.
+ */
+public_key_file: string, 
+/**
+ * Keys this agency signed with before, oldest first: packages they signed still
+ * verify.
+ */
+retired: Array<RetiredKeyView>, };
+
+export type RetiredKeyView = { key_id: string, fingerprint: string, created_at: string, retired_at: string, };
+
+export type DirectoryEntry = { id: number, agency: string, sector: string, role: DirectoryRole, 
+/**
+ * The base64 line of the agency's minisign public key.
+ */
+signing_key: string, key_id: string, recipient: string, fingerprint: string, added_at: string, 
+/**
+ * From this day on, nothing signed by this key is believed.
+ */
+revoked_from: string | null, 
+/**
+ * The card as added (JSON): what a Board's bundle hands on to its agencies.
+ */
+card: string, };
+
+export type DirectoryRole = "agency" | "board";
+
+export type CardPreview = { agency: string, sector: string, key_id: string, fingerprint: string, recipient: string, created_at: string, 
+/**
+ * After a rotation: the key id of the key that endorses this one.
+ */
+endorsed_by: string | null, };
+
+export type BundlePreview = { board: CardPreview, 
+/**
+ * This store trusts no Board yet: the lead compares the fingerprint first.
+ */
+first_time: boolean, 
+/**
+ * Each protocol version's file name in the bundle.
+ */
+protocols: Array<string>, calendar: boolean, cards: Array<CardPreview>, created_at: string, };
+
+export type BundleInstalled = { board: DirectoryEntry, 
+/**
+ * Protocol versions installed (id and version); those already held are not listed.
+ */
+protocols: Array<string>, calendar_imported: boolean, cards_added: number, };
+
+export type DirectoryChange = { entry: DirectoryEntry, outcome: DirectoryOutcome, 
+/**
+ * Held packages signed by this key, now verified and counted (a Board's store).
+ */
+counted: number, };
+
+export type DirectoryOutcome = "added" | "already-present" | "rotated";
 
 export type ImportOutcome = "new" | "replaced" | "duplicate" | "older" | "protocol-conflict";
 
@@ -283,9 +376,9 @@ field: string | null,
  */
 entry: number | null, reason: string, };
 
-export type AuditAction = "store.create" | "profile.update" | "closure_day.add" | "closure_day.remove" | "case.create" | "stage.record" | "stage.receive" | "case.escalate" | "case.resolve" | "case.withdraw" | "case.redirect" | "notification.sent" | "deadline.shorten" | "deadline.extend" | "case.switch_route" | "case.migrate" | "case.move_protocol" | "attachment.add" | "protocol.install" | "protocol.remove" | "protocol.pin" | "calendar.import" | "key.passphrase_change" | "key.rotate" | "board.import" | "board.replace" | "board.import_older" | "board.remove" | "case.content" | "settings.adopt" | "integrity.altered";
+export type AuditAction = "store.create" | "profile.update" | "closure_day.add" | "closure_day.remove" | "case.create" | "stage.record" | "stage.receive" | "case.escalate" | "case.resolve" | "case.withdraw" | "case.redirect" | "notification.sent" | "deadline.shorten" | "deadline.extend" | "case.switch_route" | "case.migrate" | "case.move_protocol" | "attachment.add" | "protocol.install" | "protocol.remove" | "protocol.pin" | "calendar.import" | "key.passphrase_change" | "key.rotate" | "board.import" | "board.replace" | "board.import_older" | "board.remove" | "case.content" | "settings.adopt" | "integrity.altered" | "identity.create" | "identity.rotate" | "directory.add" | "directory.revoke" | "board.hold" | "board.accept" | "partnership.install";
 
-export type AuditEntity = "store" | "profile" | "closure_day" | "case" | "protocol" | "calendar" | "board_package" | "settings";
+export type AuditEntity = "store" | "profile" | "closure_day" | "case" | "protocol" | "calendar" | "board_package" | "settings" | "identity" | "directory" | "partnership";
 
 export type AuditLine = { seq: number, at: string, actor: string, action: AuditAction, entity: AuditEntity, entity_id: string, };
 

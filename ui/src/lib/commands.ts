@@ -9,7 +9,10 @@ import type {
   AppStatus,
   AuditView,
   BoardView,
+  BundleInstalled,
+  BundlePreview,
   CalendarCoverage,
+  CardPreview,
   CaseDetail,
   CaseLine,
   CaseListItem,
@@ -17,14 +20,20 @@ import type {
   ChronologyEntry,
   ClosureDay,
   Dimension,
+  DirectoryChange,
+  DirectoryEntry,
   ExportRequest,
   ExtensionRequest,
   FormChoice,
+  HeldId,
+  HeldSummary,
+  ImportOutcome,
   ImportProgress,
   ImportSummary,
   InstalledProtocol,
   Intake,
   NewCase,
+  PartnershipView,
   Profile,
   Protocol,
   ProtocolMove,
@@ -38,7 +47,7 @@ import type {
 } from "./bindings";
 
 /** Every command the shell registers, in the table's order. */
-export const COMMAND_NAMES = ["app_status", "new_passphrase", "create_store", "unlock", "lock", "open_demo", "list_cases", "case_detail", "chronology", "protocols", "intake_options", "create_case", "escalate_case", "escalate_skipping", "switch_route", "extend_deadline", "case_plan", "preview_protocol_move", "move_protocol", "resolve_case", "withdraw_case", "mark_sent", "record_stage", "save_draft", "load_draft", "report_forms", "preview_report", "save_report", "open_saved", "export_package", "update_profile", "closure_days", "add_closure_day", "remove_closure_day", "installed_protocols", "install_protocol", "remove_protocol", "calendar_coverage", "import_holidays", "audit_trail", "board_overview", "board_cases", "board_import", "board_save_report", "ui_ready"] as const;
+export const COMMAND_NAMES = ["app_status", "new_passphrase", "create_store", "unlock", "lock", "open_demo", "list_cases", "case_detail", "chronology", "protocols", "intake_options", "create_case", "escalate_case", "escalate_skipping", "switch_route", "extend_deadline", "case_plan", "preview_protocol_move", "move_protocol", "resolve_case", "withdraw_case", "mark_sent", "record_stage", "save_draft", "load_draft", "report_forms", "preview_report", "save_report", "open_saved", "export_package", "update_profile", "closure_days", "add_closure_day", "remove_closure_day", "installed_protocols", "install_protocol", "remove_protocol", "calendar_coverage", "import_holidays", "partnership", "export_card", "preview_bundle", "install_bundle", "preview_card", "add_card", "revoke_card", "audit_trail", "board_overview", "board_cases", "board_import", "board_held", "board_accept", "board_save_report", "ui_ready"] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 /** Commands of Tauri's own plugins the capability grants: listening for events. */
@@ -158,7 +167,11 @@ export const commands = {
   /** Open a file saved this session in the system's viewer, for printing and signing. */
   openSaved: (id: number): Promise<null> =>
     call("open_saved", { id }),
-  /** An encrypted package for the Board administrator, saved where the lead chooses. */
+  /**
+   * An encrypted package for the Board administrator, saved where the lead chooses:
+   * sealed to the key or passphrase given, or (neither given) to the Board the
+   * installed partnership bundle named.
+   */
   exportPackage: (request: ExportRequest): Promise<SavedFile | null> =>
     call("export_package", { request }),
   updateProfile: (profile: Profile): Promise<Profile> =>
@@ -185,6 +198,45 @@ export const commands = {
   importHolidays: (): Promise<CalendarCoverage | null> =>
     call("import_holidays"),
   /**
+   * Settings → Partnership (and the Board's own directory): the Board packages go to,
+   * the agencies trusted, and this store's card with its fingerprint.
+   */
+  partnership: (): Promise<PartnershipView> =>
+    call("partnership"),
+  /**
+   * This store's card (the JSON file others add to their directory), saved where the
+   * person chooses. `null`: cancelled.
+   */
+  exportCard: (): Promise<SavedFile | null> =>
+    call("export_card"),
+  /**
+   * Choose a partnership bundle in the native open dialog (and, the first time, the
+   * Board's card) and say what it holds; nothing is installed. `null`: cancelled.
+   */
+  previewBundle: (): Promise<BundlePreview | null> =>
+    call("preview_bundle"),
+  /**
+   * Install the bundle last previewed, once the lead has compared the Board's
+   * `fingerprint` with the one the Board reads out.
+   */
+  installBundle: (fingerprint: string): Promise<BundleInstalled> =>
+    call("install_bundle", { fingerprint }),
+  /**
+   * Choose an agency's card in the native open dialog and show it; nothing is
+   * trusted yet. `null`: cancelled.
+   */
+  previewCard: (): Promise<CardPreview | null> =>
+    call("preview_card"),
+  /**
+   * Trust the card last previewed, once its `fingerprint` has been compared with the
+   * agency's own. Held packages its key signed are then counted.
+   */
+  addCard: (fingerprint: string): Promise<DirectoryChange> =>
+    call("add_card", { fingerprint }),
+  /** Believe nothing an agency's keys sign from `from` on; answers the directory. */
+  revokeCard: (agency: string, from: string): Promise<Array<DirectoryEntry>> =>
+    call("revoke_card", { agency, from }),
+  /**
    * The audit trail verified from its first entry, every case's cache checked
    * against its log, and the newest 200 lines.
    */
@@ -196,9 +248,22 @@ export const commands = {
   /** The cases behind the number shown for `key` in the `dimension` table. */
   boardCases: (selection: Selection, dimension: Dimension, key: string): Promise<Array<CaseLine>> =>
     call("board_cases", { selection, dimension, key }),
-  /** Import packages chosen in the native dialog; `null`: cancelled. */
-  boardImport: (passphrase: string | null): Promise<ImportSummary | null> =>
-    call("board_import", { passphrase }),
+  /**
+   * Import packages chosen in the native dialog, opened with the Board store's own
+   * key (and the passphrase, or with `identity_file` an identity file chosen next);
+   * `null`: cancelled.
+   */
+  boardImport: (passphrase: string | null, identityFile: boolean): Promise<ImportSummary | null> =>
+    call("board_import", { passphrase, identityFile }),
+  /**
+   * Packages held apart, not counted: from a signer the directory does not hold, or
+   * unsigned.
+   */
+  boardHeld: (): Promise<Array<HeldSummary>> =>
+    call("board_held"),
+  /** Count a held package, once the administrator has checked it with its agency. */
+  boardAccept: (id: HeldId): Promise<ImportOutcome> =>
+    call("board_accept", { id }),
   /** The monitoring report for the selection, as PDF, where the administrator chooses. */
   boardSaveReport: (selection: Selection): Promise<SavedFile | null> =>
     call("board_save_report", { selection }),

@@ -270,17 +270,33 @@ async fn western_bay_stages_one_to_five_end_in_a_signed_rpd_report() {
         )
         .await;
         app.shot_here("app-settings").await;
+        // The agency's card, for the Board's directory: its packages are signed.
+        app.button("Export card…").await;
+        app.see("Card saved:").await;
+        let card = std::fs::read_dir(&app.saved)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.to_string_lossy().ends_with("-card.json"))
+            .expect("the card was saved");
         app.button("Dashboard").await;
         app.click("#f-closed").await;
         app.see("Gwen Ap Rhys").await;
         let exports = app.saved.clone();
         let keep = tempfile::tempdir().unwrap();
         std::fs::copy(&package, keep.path().join("wb.escalate-export")).unwrap();
+        let cards = tempfile::tempdir().unwrap();
+        std::fs::copy(&card, cards.path().join("ysgol.json")).unwrap();
         app.stop().await;
         drop(exports);
 
-        // The Board administrator, on their own laptop (a separate store), imports it.
-        let admin = App::start_with(&[("ESCALATE_E2E_IMPORT_DIR", keep.path().as_os_str())]).await;
+        // The Board administrator, on their own laptop (a separate store), adds the
+        // agency's card to its directory, then imports the package: verified, counted.
+        let admin = App::start_with(&[
+            ("ESCALATE_E2E_IMPORT_DIR", keep.path().as_os_str()),
+            ("ESCALATE_E2E_OPEN_DIR", cards.path().as_os_str()),
+        ])
+        .await;
         first_run(
             &admin,
             "Board Administrator",
@@ -289,6 +305,13 @@ async fn western_bay_stages_one_to_five_end_in_a_signed_rpd_report() {
         )
         .await;
         admin.see("Monitoring report").await;
+        admin.button("Add card…").await;
+        admin.see("Card of Ysgol Gynradd Demo").await;
+        admin.click("#card-compared").await;
+        admin.button("Add to the directory").await;
+        admin
+            .see("Ysgol Gynradd Demo added to the directory.")
+            .await;
         admin
             .type_into("#import-passphrase", "agreed with the Board 2026")
             .await;
@@ -675,6 +698,212 @@ async fn a_partnerships_own_protocol_installed_in_settings_runs_a_case_on_its_ur
             assert!(text.contains(label), "the form lacks '{label}':\n{text}");
         }
         app.stop().await;
+    })
+    .await;
+}
+
+/// The escalate command line beside the app (`make e2e` builds both), with its own
+/// data folder, no keyring and the recovery passphrase from the environment; fails the
+/// scenario on a refusal, and answers its standard output.
+fn escalate(data: &std::path::Path, args: &[&str]) -> String {
+    let app = std::path::PathBuf::from(std::env::var_os("ESCALATE_APP_BIN").unwrap());
+    let bin = std::env::var_os("ESCALATE_CLI_BIN")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| app.with_file_name("escalate"));
+    assert!(
+        bin.exists(),
+        "{} does not exist: `make e2e` builds the command line too",
+        bin.display()
+    );
+    let out = output_within(
+        Command::new(&bin)
+            .arg("--data-dir")
+            .arg(data)
+            .arg("--no-keyring")
+            .args(args)
+            .env("ESCALATE_PASSPHRASE", BOARD_PASSPHRASE),
+        Duration::from_secs(60),
+    )
+    .unwrap_or_else(|| panic!("escalate {args:?} did not finish within 60 s"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "escalate {args:?} refused: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// The Board store's recovery passphrase (made with the command line, no keyring).
+const BOARD_PASSPHRASE: &str = "the Board's own passphrase, kept in the safe";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bundle_installed_in_settings_sends_a_case_to_its_board_which_imports_it_verified() {
+    scenario(async {
+        // Folders a person could see in the dialog (not hidden, as /tmp/.tmpXXXX is).
+        let folder = || {
+            tempfile::Builder::new()
+                .prefix("escalate-e2e-")
+                .tempdir()
+                .unwrap()
+        };
+        let lead = App::start_with_native_dialogs().await;
+        south_gloucestershire_lead(&lead).await;
+
+        // The lead's card, through the native save dialog, for the Board's directory.
+        lead.button("Settings").await;
+        lead.el("section#partnership [data-no-board]").await;
+        let lead_fingerprint = lead
+            .el("section#partnership [data-own-card] code.fingerprint")
+            .await
+            .text()
+            .await;
+        lead.button("Export card…").await;
+        let cards = folder();
+        let lead_card = cards.path().join("kingswood.json");
+        crate::dialog::save_as(&lead_card).await;
+        lead.see("Card saved:").await;
+
+        // The Board, with the command line: its store (the one its app opens: the
+        // folder beside `store`), the lead's card trusted once the fingerprint was
+        // compared by phone, its own card, and the bundle it signs.
+        let board = folder();
+        let board_store = board.path().join("store-board");
+        let board_store = board_store.as_path();
+        escalate(
+            board_store,
+            &[
+                "init",
+                "--name",
+                "Board Administrator",
+                "--designation",
+                "Partnership business manager",
+                "--agency",
+                "South Gloucestershire Safeguarding Children Partnership",
+                "--sector",
+                "local-authority",
+                "--protocol",
+                "south-gloucestershire",
+                "--calendar",
+                "england-and-wales",
+            ],
+        );
+        let added = escalate(
+            board_store,
+            &["directory", "add", &lead_card.display().to_string(), "--yes"],
+        );
+        assert!(
+            added.contains(&lead_fingerprint),
+            "the card the lead exported: {added}"
+        );
+        let sent = folder();
+        let bundle = sent.path().join("partnership.escalate-bundle");
+        let board_card = sent.path().join("board-card.json");
+        let exported = escalate(
+            board_store,
+            &["identity", "export", "--out", &board_card.display().to_string()],
+        );
+        let board_fingerprint = exported
+            .lines()
+            .find_map(|l| l.strip_prefix("fingerprint\t"))
+            .expect("identity export prints the fingerprint")
+            .to_owned();
+        escalate(
+            board_store,
+            &[
+                "board",
+                "bundle",
+                "--out",
+                &bundle.display().to_string(),
+                "--protocol",
+                "south-gloucestershire",
+            ],
+        );
+
+        // Settings → Partnership: the bundle, then (the first time) the Board's card,
+        // through the open dialog; what it holds and the Board's fingerprint shown;
+        // installed once the lead says the fingerprints match.
+        lead.button("Install a partnership bundle…").await;
+        crate::dialog::open("Choose the partnership bundle to install", &bundle).await;
+        crate::dialog::open("Choose the Board's card", &board_card).await;
+        lead.see("Bundle from South Gloucestershire Safeguarding Children Partnership")
+            .await;
+        assert_eq!(
+            lead.el("form.bundle-preview [data-fingerprint]")
+                .await
+                .text()
+                .await,
+            board_fingerprint
+        );
+        let install = lead.el("form.bundle-preview button.primary").await;
+        assert!(
+            install.attr("disabled").await.is_some(),
+            "not before the fingerprint is compared"
+        );
+        lead.click("#bundle-compared").await;
+        lead.button("Install").await;
+        lead.see("Installed the bundle from South Gloucestershire Safeguarding Children Partnership")
+            .await;
+        let shown = lead.el("section#partnership [data-board]").await.text().await;
+        assert!(shown.contains(&board_fingerprint), "{shown}");
+        assert!(
+            lead.absent("[role=alert]").await,
+            "{}",
+            lead.body_text().await
+        );
+        lead.js(
+            "document.getElementById('partner-h').scrollIntoView()",
+            vec![],
+        )
+        .await;
+        lead.shot_here("app-settings-partnership").await;
+
+        // A case, exported with neither a key nor a passphrase: to the bundle's Board.
+        let reference = overdue_case(&lead, "Ellis Ward", 1).await;
+        lead.button("Reports and export").await;
+        lead.see(&format!("Reports for {reference}")).await;
+        lead.see("it goes to your partnership's Board").await;
+        lead.button("Export package…").await;
+        let packages = folder();
+        let package = packages.path().join("ellis.escalate-export");
+        crate::dialog::save_as(&package).await;
+        lead.see("Export saved:").await;
+        assert!(package.exists(), "{} was saved", package.display());
+        lead.stop().await;
+
+        // The Board's app on the store the command line made: its Board screen imports
+        // the package, opened with the store's own key, verified and counted.
+        let data = board.path().join("store");
+        let admin = App::start_with(&[
+            ("ESCALATE_DATA_DIR", data.as_os_str()),
+            ("ESCALATE_E2E_IMPORT_DIR", packages.path().as_os_str()),
+        ])
+        .await;
+        admin.type_into("#passphrase", BOARD_PASSPHRASE).await;
+        admin.button("Unlock with passphrase").await;
+        admin.see("Import agencies' packages").await;
+        let directory = admin.el("table.directory").await.text().await;
+        assert!(
+            directory.contains("Kingswood Academy") && directory.contains(&lead_fingerprint),
+            "{directory}"
+        );
+        admin.button("Import packages…").await;
+        admin
+            .see("1 file: 1 new, 0 replaced by a newer version, 0 duplicate, 0 older, 0 held and not counted, 0 refused")
+            .await;
+        admin.see("By raising agency").await;
+        let table = admin
+            .el("section[aria-labelledby=t-raising-agency] table")
+            .await
+            .text()
+            .await;
+        assert!(table.contains("Kingswood Academy"), "{table}");
+        assert_eq!(admin.el("[data-held-count]").await.text().await, "0");
+        assert!(admin.absent("table.held").await, "nothing is held");
+        admin.stop().await;
+        // The command line agrees: nothing held, the case counted.
+        let held = escalate(board_store, &["board", "held"]);
+        assert!(!held.contains(&reference), "{held}");
     })
     .await;
 }
