@@ -681,7 +681,8 @@ pub enum BoardCommand {
         id: i64,
     },
     /// Write the partnership bundle, signed by this Board: protocol versions, bank
-    /// holidays, the directory's cards and the Board's own card.
+    /// holidays, the directory's cards and the Board's own card. Name it
+    /// `*.escalate-bundle`: the app's open dialog looks for that.
     Bundle {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,

@@ -762,10 +762,15 @@ async fn one_tally_for_every_outcome_whoever_drives_the_import() {
 
     let app = store(&dir.path().join("app"), "western-bay").await;
     trust_agencies(&app, now).await;
-    let (opener, trust) = escalate_api::board::opener_for(&app, opener_of(key)).await.unwrap();
+    let (opener, trust) = escalate_api::board::opener_for(&app, opener_of(key))
+        .await
+        .unwrap();
     let mut import = Import::new(files.len());
     for path in &files {
-        import.add(path.display().to_string(), check_file(path, opener.key(), &trust, now));
+        import.add(
+            path.display().to_string(),
+            check_file(path, opener.key(), &trust, now),
+        );
         if import.is_full(2) {
             import.write(&app, now).await.unwrap();
         }

@@ -258,9 +258,15 @@ async fn a_package_for_no_board_is_refused_naming_the_recipient() {
         seal: seal_with(&[], None).unwrap(),
         now: t("2026-11-03T10:00"),
     };
-    let e = escalate_api::export::package(&s, &r, request).await.unwrap_err();
+    let e = escalate_api::export::package(&s, &r, request)
+        .await
+        .unwrap_err();
     assert_eq!(e.field.as_deref(), Some("recipient"));
-    assert!(e.message.starts_with("recipient: say who can open it"), "{}", e.message);
+    assert!(
+        e.message.starts_with("recipient: say who can open it"),
+        "{}",
+        e.message
+    );
 }
 
 /// A case's package through the use case: the protocol's report form, sealed by the

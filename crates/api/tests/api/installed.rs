@@ -289,9 +289,10 @@ async fn a_rival_text_from_an_unknown_signer_is_held_and_never_blocks_the_genuin
         escalate_api::settings::install_protocol(&lead, &file, now)
             .await
             .unwrap();
-        let r = escalate_api::cases::create(&lead, under("west-yorkshire", "2026-10-01T09:00"), now)
-            .await
-            .unwrap();
+        let r =
+            escalate_api::cases::create(&lead, under("west-yorkshire", "2026-10-01T09:00"), now)
+                .await
+                .unwrap();
         let own = out.join(agency);
         std::fs::create_dir(&own).unwrap();
         files.push(export_to(&lead, &r, &own).await);
@@ -321,8 +322,14 @@ async fn a_rival_text_from_an_unknown_signer_is_held_and_never_blocks_the_genuin
         "{:?}",
         summary.files
     );
-    assert_eq!(summary.files[0].held, Some(escalate_api::store::HeldReason::UnknownSigner));
-    assert_eq!(summary.files[1].outcome, Some(escalate_api::store::ImportOutcome::New));
+    assert_eq!(
+        summary.files[0].held,
+        Some(escalate_api::store::HeldReason::UnknownSigner)
+    );
+    assert_eq!(
+        summary.files[1].outcome,
+        Some(escalate_api::store::ImportOutcome::New)
+    );
     // The one text the Board holds is the genuine one.
     let held_texts = board.board_protocols().await.unwrap();
     assert_eq!(held_texts.len(), 1);

@@ -642,7 +642,14 @@ fn the_cli_counts_an_import_as_escalate_api_does() {
     std::fs::write(&card, signer.card.to_json()).unwrap();
     let added = Stores::run(
         &s.admin,
-        &["directory", "add", card.to_str().unwrap(), "--yes", "--now", "2026-11-20T17:59"],
+        &[
+            "directory",
+            "add",
+            card.to_str().unwrap(),
+            "--yes",
+            "--now",
+            "2026-11-20T17:59",
+        ],
     );
     assert_eq!(added.status.code(), Some(0), "{added:?}");
     for (name, bytes) in [
@@ -710,7 +717,9 @@ fn the_cli_counts_an_import_as_escalate_api_does() {
         )
         .await
         .unwrap();
-        escalate_api::trust::add(&store, &signer.card, at).await.unwrap();
+        escalate_api::trust::add(&store, &signer.card, at)
+            .await
+            .unwrap();
         let summary = escalate_api::board::import_files(
             &store,
             &files,
