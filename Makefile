@@ -16,7 +16,8 @@ export CARGO_TERM_COLOR ?= never
 #    the desktop app (Tauri 2 on WebKitGTK)
 #  xvfb xauth webkit2gtk-driver: the app's end-to-end tests in a real window (WebDriver)
 #  chromium: the UI's browser tests (Playwright drives Debian's Chromium; no downloads)
-APT_PACKAGES := build-essential pkg-config libssl-dev libdbus-1-dev dbus-daemon gnome-keyring poppler-utils qpdf time strace \
+#  minisign age: the real tools the interop tests check signed packages and bundles with
+APT_PACKAGES := build-essential pkg-config libssl-dev libdbus-1-dev dbus-daemon gnome-keyring poppler-utils qpdf time strace minisign age \
 	libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev \
 	xvfb xauth webkit2gtk-driver chromium
 # Only for the end-to-end tests, so `make run` does not give a desktop a second one:

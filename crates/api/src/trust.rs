@@ -9,6 +9,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use escalate_core::holiday_data::HolidayData;
 use escalate_core::ErrorCode;
 use escalate_report::bundle::{self, BundleContent, MAX_BUNDLE};
+use escalate_store::ProtocolInstallOutcome;
 use escalate_store::{
     AgencyIdentity, DirectoryAdded, DirectoryEntry, DirectoryRole, PartnershipInstall,
     ProtocolFile, Store,
@@ -427,7 +428,12 @@ pub async fn install_bundle(
         .await?;
     Ok(BundleInstalled {
         board: installed.board,
-        protocols: installed.protocols,
+        protocols: installed
+            .protocols
+            .into_iter()
+            .filter(|(_, _, o)| *o == ProtocolInstallOutcome::Installed)
+            .map(|(id, version, _)| format!("{id} {version}"))
+            .collect(),
         calendar_imported: installed.calendar_imported,
         cards_added: installed.cards_added,
     })

@@ -58,8 +58,11 @@ impl CliError {
             | ErrorCode::ReportPdf
             | ErrorCode::ReportFont => 1,
             // The record cannot be trusted past a break: as `audit verify` finding one.
-            ErrorCode::CaseHistoryBroken => 3,
-            ErrorCode::FieldInvalid
+            // The store's own key no longer matches its log: as a broken record.
+            ErrorCode::CaseHistoryBroken | ErrorCode::IdentityAltered => 3,
+            ErrorCode::CardInvalid
+            | ErrorCode::BundleInvalid
+            | ErrorCode::FieldInvalid
             | ErrorCode::FieldEmpty
             | ErrorCode::TimeTooEarly
             | ErrorCode::CalendarUnknown

@@ -105,6 +105,9 @@ codes! {
     StoreLocked = "store.locked",
     /// The lead's store is open where the Board's is needed, or the other way round.
     StoreWrongKind = "store.wrong_kind",
+    /// The store's agency identity no longer matches its log (a secret was changed
+    /// outside Escalate): nothing is signed or opened with it until a backup is restored.
+    IdentityAltered = "identity.altered",
     KeyWrongPassphrase = "key.wrong_passphrase",
     KeyPassphraseNeeded = "key.passphrase_needed",
     KeyKeyringUnavailable = "key.keyring_unavailable",
@@ -123,9 +126,6 @@ codes! {
     CardInvalid = "card.invalid",
     /// A partnership bundle is malformed, changed, or not signed by the Board trusted.
     BundleInvalid = "bundle.invalid",
-    /// This store's own signing key or age identity no longer matches the log: it was
-    /// changed outside Escalate, and nothing is signed with it.
-    IdentityAltered = "identity.altered",
     // The desktop shell
     /// A native file dialog could not be shown.
     Dialog = "dialog",

@@ -63,10 +63,28 @@ pub enum AuditAction {
     /// store was altered outside Escalate. What differed, named by field and the entry
     /// holding the true value; the cache was rebuilt from the log.
     IntegrityAltered,
+    /// The store's agency identity made (its signing key and age recipient): the
+    /// public halves only, never a secret.
+    IdentityCreate,
+    /// A new signing key for the store; the old one is kept, retired, to endorse it.
+    IdentityRotate,
+    /// An agency's card added to the directory of trusted agencies (or the Board's,
+    /// the anchor a partnership bundle is checked against).
+    DirectoryAdd,
+    /// Every key of an agency in the directory no longer believed from a day on.
+    DirectoryRevoke,
+    /// A package the Board could not verify (unknown signer, or unsigned), kept apart
+    /// from what is counted.
+    BoardHold,
+    /// The administrator counted a held package.
+    BoardAccept,
+    /// A partnership bundle installed whole: the Board's card, agencies' cards,
+    /// protocols and calendar, each also logged by its own entry.
+    PartnershipInstall,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 31] = [
+    pub const ALL: [AuditAction; 38] = [
         AuditAction::StoreCreate,
         AuditAction::ProfileUpdate,
         AuditAction::ClosureDayAdd,
@@ -98,6 +116,13 @@ impl AuditAction {
         AuditAction::CaseContent,
         AuditAction::SettingsAdopt,
         AuditAction::IntegrityAltered,
+        AuditAction::IdentityCreate,
+        AuditAction::IdentityRotate,
+        AuditAction::DirectoryAdd,
+        AuditAction::DirectoryRevoke,
+        AuditAction::BoardHold,
+        AuditAction::BoardAccept,
+        AuditAction::PartnershipInstall,
     ];
 
     /// As the `action` column spells it.
@@ -134,6 +159,13 @@ impl AuditAction {
             AuditAction::CaseContent => "case.content",
             AuditAction::SettingsAdopt => "settings.adopt",
             AuditAction::IntegrityAltered => "integrity.altered",
+            AuditAction::IdentityCreate => "identity.create",
+            AuditAction::IdentityRotate => "identity.rotate",
+            AuditAction::DirectoryAdd => "directory.add",
+            AuditAction::DirectoryRevoke => "directory.revoke",
+            AuditAction::BoardHold => "board.hold",
+            AuditAction::BoardAccept => "board.accept",
+            AuditAction::PartnershipInstall => "partnership.install",
         }
     }
 
@@ -207,10 +239,16 @@ pub enum AuditEntity {
     /// The settings as a whole (`settings`): a conversion's baseline, or a check that
     /// found them altered.
     Settings,
+    /// The store's agency identity (the signing key's id).
+    Identity,
+    /// An agency in the directory of trusted agencies (its name).
+    Directory,
+    /// A partnership bundle installed (the bundle's id).
+    Partnership,
 }
 
 impl AuditEntity {
-    pub const ALL: [AuditEntity; 8] = [
+    pub const ALL: [AuditEntity; 11] = [
         AuditEntity::Store,
         AuditEntity::Profile,
         AuditEntity::ClosureDay,
@@ -219,6 +257,9 @@ impl AuditEntity {
         AuditEntity::Calendar,
         AuditEntity::BoardPackage,
         AuditEntity::Settings,
+        AuditEntity::Identity,
+        AuditEntity::Directory,
+        AuditEntity::Partnership,
     ];
 
     /// As the `entity` column spells it.
@@ -232,6 +273,9 @@ impl AuditEntity {
             AuditEntity::Calendar => "calendar",
             AuditEntity::BoardPackage => "board_package",
             AuditEntity::Settings => "settings",
+            AuditEntity::Identity => "identity",
+            AuditEntity::Directory => "directory",
+            AuditEntity::Partnership => "partnership",
         }
     }
 
@@ -628,7 +672,7 @@ mod tests {
         }
         assert_eq!(
             AuditEntity::decl(),
-            "type AuditEntity = \"store\" | \"profile\" | \"closure_day\" | \"case\" | \"protocol\" | \"calendar\" | \"board_package\" | \"settings\";"
+            "type AuditEntity = \"store\" | \"profile\" | \"closure_day\" | \"case\" | \"protocol\" | \"calendar\" | \"board_package\" | \"settings\" | \"identity\" | \"directory\" | \"partnership\";"
         );
     }
 

@@ -29,10 +29,12 @@ pub use escalate_core::{CaseFile, CaseText, LoggedEvent};
 pub use key::{DataKey, KdfParams, KeyFile, Passphrase};
 pub use keystore::{KeyStore, NoKeyring, OsKeyring};
 pub use store::{
-    check_install, sha256_hex, shipped_protocols, BoardPackage, CacheMismatch, CacheReport, CaseTx,
-    CheckedCase, CheckedRecord, Dashboard, DashboardRow, HolidayImport, ImportOutcome,
-    ImportedNation, ImportedPackage, InstalledProtocol, ProtocolFile, Store, ATTACHMENT_LIMIT,
-    STAGE_RECORD_DRAFT,
+    check_install, sha256_hex, shipped_protocols, AgencyIdentity, BoardPackage, CacheMismatch,
+    CacheReport, CaseTx, CheckedCase, CheckedRecord, Dashboard, DashboardRow, DirectoryAdded,
+    DirectoryEntry, DirectoryRole, HeldPackage, HeldReason, HeldSummary, HoldOutcome,
+    HolidayImport, ImportOutcome, ImportedNation, ImportedPackage, InstalledProtocol,
+    PartnershipInstall, PartnershipInstalled, ProtocolFile, ProtocolInstallOutcome, RetiredKey,
+    Store, ATTACHMENT_LIMIT, STAGE_RECORD_DRAFT,
 };
 
 /// Benchmark helpers: bulk seeding and a plaintext store to compare against. Only

@@ -157,7 +157,7 @@ impl Store {
         Ok(out)
     }
 
-    async fn import_one(
+    pub(super) async fn import_one(
         &self,
         tx: &mut SqliteConnection,
         p: &BoardPackage,

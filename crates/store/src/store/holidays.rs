@@ -137,6 +137,25 @@ impl Store {
         now: NaiveDateTime,
     ) -> Result<HolidayImport, StoreError> {
         in_calendar("now", now)?;
+        let (merged, calendar, imported) = self.prepare_holidays(file_name, text, now)?;
+        let mut tx = self.begin().await?;
+        self.write_holidays(&mut tx, file_name, text, &imported, now)
+            .await?;
+        tx.commit().await?;
+        self.holidays = Some(merged);
+        self.calendar = calendar;
+        Ok(imported)
+    }
+
+    /// A bank-holiday file checked whole, and what the store's holidays and calendar
+    /// become once it is kept: nothing is written, so a caller can keep it inside its
+    /// own transaction and take the new state only after that commits.
+    pub(super) fn prepare_holidays(
+        &self,
+        file_name: &str,
+        text: &str,
+        now: NaiveDateTime,
+    ) -> Result<(HolidayData, Calendar, HolidayImport), StoreError> {
         let data =
             HolidayData::from_govuk_json(text, file_name).map_err(StoreError::HolidayFile)?;
         // What is held was merged already: it stands whole, and the new file applies
@@ -151,39 +170,45 @@ impl Store {
             Some(&merged),
         )
         .map_err(|e| StoreError::Database(e.to_string()))?;
-        let sha = super::protocols::sha256_hex(text);
         let imported = HolidayImport {
             file_name: file_name.to_owned(),
-            sha256: sha.clone(),
+            sha256: super::protocols::sha256_hex(text),
             imported_at: now,
             nations: nations(&data),
         };
-        let mut tx = self.begin().await?;
+        Ok((merged, calendar, imported))
+    }
+
+    /// Keep a checked bank-holiday file and log it, inside the caller's transaction.
+    pub(super) async fn write_holidays(
+        &self,
+        conn: &mut SqliteConnection,
+        file_name: &str,
+        text: &str,
+        imported: &HolidayImport,
+        now: NaiveDateTime,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO holiday_imports (sha256, file_name, text, imported_at) VALUES (?, ?, ?, ?)",
         )
-        .bind(&sha)
+        .bind(&imported.sha256)
         .bind(file_name)
         .bind(text)
         .bind(ts(now))
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
         self.log(
-            &mut tx,
+            conn,
             now,
             AuditAction::CalendarImport,
             ("calendar", "bank-holidays"),
             None,
             // The file itself too: the log alone rebuilds every deadline it moves.
             Some(json(&serde_json::json!({
-                "file": file_name, "sha256": sha, "nations": imported.nations, "text": text,
+                "file": file_name, "sha256": imported.sha256, "nations": imported.nations, "text": text,
             }))?),
         )
-        .await?;
-        tx.commit().await?;
-        self.holidays = Some(merged);
-        self.calendar = calendar;
-        Ok(imported)
+        .await
     }
 
     /// The bank-holiday files imported, oldest first.

@@ -552,6 +552,8 @@ pub(crate) struct SettingsLog {
     pub protocols: BTreeMap<String, (LoggedProtocol, i64)>,
     /// The log gives every setting from the first entry, or from a baseline.
     pub complete: bool,
+    /// The agency identity's public halves and the directory.
+    pub trust: super::trust::TrustLog,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -568,7 +570,7 @@ impl SettingsLog {
     pub(crate) async fn read(conn: &mut SqliteConnection) -> Result<SettingsLog, StoreError> {
         let rows: Vec<SettingsRow> = sqlx::query_as(
             "SELECT seq, at, action, entity_id, before, after FROM audit
-             WHERE entity IN ('profile', 'closure_day', 'calendar', 'protocol', 'settings')
+             WHERE entity IN ('profile', 'closure_day', 'calendar', 'protocol', 'settings', 'identity', 'directory')
              ORDER BY seq",
         )
         .fetch_all(&mut *conn)
@@ -658,6 +660,16 @@ impl SettingsLog {
                     log.protocols
                         .retain(|_, (p, _)| p.protocol != removed.protocol);
                 }
+                Some(
+                    a @ (AuditAction::IdentityCreate
+                    | AuditAction::IdentityRotate
+                    | AuditAction::DirectoryAdd
+                    | AuditAction::DirectoryRevoke),
+                ) => {
+                    log.trust
+                        .apply(a, &r.at, r.after.as_deref(), r.seq)
+                        .map_err(bad)?;
+                }
                 _ => {}
             }
         }
@@ -702,6 +714,9 @@ struct Kept {
     closure_days: BTreeMap<String, String>,
     imports: Vec<ImportRow>,
     protocols: Vec<ProtocolRow>,
+    keys: Vec<super::trust::KeyRow>,
+    recipient: Option<super::trust::RecipientRow>,
+    directory: Vec<super::trust::DirectoryRow>,
 }
 
 async fn kept(conn: &mut SqliteConnection) -> Result<Kept, StoreError> {
@@ -728,6 +743,9 @@ async fn kept(conn: &mut SqliteConnection) -> Result<Kept, StoreError> {
         closure_days: closure_days.into_iter().collect(),
         imports,
         protocols,
+        keys: super::trust::key_rows(conn).await?,
+        recipient: super::trust::recipient_row(conn).await?,
+        directory: super::trust::directory_rows(conn).await?,
     })
 }
 
@@ -828,6 +846,12 @@ fn settings_alterations(log: &SettingsLog, kept: &Kept, texts: bool) -> Vec<Alte
             ));
         }
     }
+    out.extend(super::trust::alterations(
+        &log.trust,
+        &kept.keys,
+        kept.recipient.as_ref(),
+        &kept.directory,
+    ));
     out
 }
 
@@ -999,7 +1023,7 @@ async fn rebuild_settings(
         .execute(&mut *conn)
         .await?;
     }
-    Ok(())
+    super::trust::rebuild(conn, &log.trust).await
 }
 
 /// At open: a store without a settings baseline gets one; then the settings' tables are
@@ -1018,7 +1042,19 @@ pub(crate) async fn check_settings(pool: &SqlitePool) -> Result<Vec<Alteration>,
         adopt(&mut tx).await?;
         log = SettingsLog::read(&mut tx).await?;
     }
-    let found = settings_alterations(&log, &kept(&mut tx).await?, false);
+    let mut found = settings_alterations(&log, &kept(&mut tx).await?, false);
+    // A secret that no longer derives its logged key cannot be rebuilt: it stays
+    // altered, and is logged once, not at every open.
+    let logged: BTreeSet<(String, Option<String>)> = detections(&mut tx)
+        .await?
+        .into_iter()
+        .filter(|(id, _, _)| id == "settings")
+        .flat_map(|(_, _, found)| found.into_iter().map(|a| (a.field, a.item)))
+        .collect();
+    found.retain(|a| {
+        !(SECRETS.contains(&a.field.as_str())
+            && logged.contains(&(a.field.clone(), a.item.clone())))
+    });
     if !found.is_empty() {
         rebuild_settings(&mut tx, &log).await?;
         let at = last_at(&mut tx).await?;
@@ -1039,6 +1075,14 @@ pub(crate) async fn check_settings(pool: &SqlitePool) -> Result<Vec<Alteration>,
     tx.commit().await?;
     Ok(found)
 }
+
+/// The secrets a settings check compares with their logged public halves.
+const SECRETS: [&str; 4] = [
+    "identity_keys.signing_secret",
+    "identity_recipient.age_secret",
+    "identity_keys",
+    "identity_recipient",
+];
 
 /// Every detection the log holds: (entity id — a case's reference, or `settings` —,
 /// the entry, what was altered).

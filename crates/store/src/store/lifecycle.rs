@@ -203,6 +203,8 @@ impl Store {
                 },
             )
             .await?;
+            // The agency identity, in the entry after the one that makes the store.
+            trust::create_identity(&mut tx, &at, &profile.name).await?;
             tx.commit().await?;
             // Nothing to convert in a new store: this notes it, so no open asks again.
             integrity::convert_content(&pool).await?;
@@ -319,6 +321,8 @@ impl Store {
             // Settings move deadlines: the tables are the log's before anything is
             // counted from them.
             let altered = integrity::check_settings(&pool).await?;
+            // A store made before agency identities gets one, once.
+            trust::ensure_identity(&pool).await?;
             let profile = load_profile(&pool).await?;
             let closures = closure_dates(&pool).await?;
             let holidays = holidays::load(&pool).await?;

@@ -10,6 +10,11 @@ pub use holidays::{HolidayImport, ImportedNation};
 pub use lifecycle::ProtocolFile;
 pub use protocols::{check_install, sha256_hex, shipped_protocols, InstalledProtocol};
 pub use read::{CacheMismatch, CacheReport, Dashboard, DashboardRow};
+pub use trust::{
+    AgencyIdentity, DirectoryAdded, DirectoryEntry, DirectoryRole, HeldPackage, HeldReason,
+    HeldSummary, HoldOutcome, PartnershipInstall, PartnershipInstalled, ProtocolInstallOutcome,
+    RetiredKey,
+};
 pub use unit::CaseTx;
 
 mod alerts;
@@ -27,6 +32,7 @@ pub(crate) mod protocols;
 mod read;
 mod rotation;
 pub(crate) mod sql;
+mod trust;
 mod unit;
 
 #[cfg(feature = "bench")]

@@ -93,6 +93,12 @@ fn kept() -> std::sync::MutexGuard<'static, Kept> {
 }
 
 /// The parsed protocol of a text read before and still kept, by its hash.
+/// Keep a protocol parsed and checked by an install that has committed, rather than
+/// parse it again when first used.
+pub(crate) fn remember(sha256: &str, parsed: Protocol) {
+    kept().insert(sha256, parsed);
+}
+
 pub(crate) fn cached(sha256: &str) -> Option<Arc<Protocol>> {
     kept().get(sha256)
 }
@@ -650,14 +656,35 @@ impl Store {
         // Refused before the write lock is taken, so a refusal writes nothing at all.
         refuse_duplicate(&mut *self.pool().acquire().await?, &p, &sha).await?;
         let mut tx = self.begin().await?;
-        refuse_duplicate(&mut tx, &p, &sha).await?;
+        let installed = self
+            .install_checked(&mut tx, &p, &sha, file_name, text, now)
+            .await?;
+        tx.commit().await?;
+        // Parsed once, above: kept as checked rather than read again.
+        remember(&installed.sha256, p);
+        Ok(installed)
+    }
+
+    /// Install a checked protocol file inside the caller's transaction: refused (and
+    /// the caller's transaction with it) when the text or its version is installed
+    /// already; it becomes the version new cases of its id use; logged with its text.
+    pub(super) async fn install_checked(
+        &self,
+        conn: &mut SqliteConnection,
+        p: &Protocol,
+        sha: &str,
+        file_name: &str,
+        text: &str,
+        now: NaiveDateTime,
+    ) -> Result<InstalledProtocol, StoreError> {
+        refuse_duplicate(&mut *conn, p, sha).await?;
         sqlx::query("UPDATE protocols SET current = 0 WHERE protocol_id = ?")
             .bind(&p.id)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
-        insert(&mut tx, &p, &sha, text, false, file_name, &ts(now), true).await?;
+        insert(conn, p, sha, text, false, file_name, &ts(now), true).await?;
         self.log(
-            &mut tx,
+            conn,
             now,
             AuditAction::ProtocolInstall,
             ("protocol", &p.id),
@@ -669,21 +696,17 @@ impl Store {
             }))?),
         )
         .await?;
-        tx.commit().await?;
-        let installed = InstalledProtocol {
+        Ok(InstalledProtocol {
             id: p.id.clone(),
             name: p.name.clone(),
             version: p.version.clone(),
-            sha256: sha,
+            sha256: sha.to_owned(),
             shipped: false,
             current: true,
             file_name: file_name.to_owned(),
             installed_at: now,
             cases: 0,
-        };
-        // Parsed once, above: kept as checked rather than read again.
-        kept().insert(&installed.sha256, p);
-        Ok(installed)
+        })
     }
 
     /// Remove every installed version of protocol `id`: refused for a protocol Escalate
