@@ -947,3 +947,38 @@ fn hand_made_packages_with_a_bad_manifest_are_refused_and_change_nothing() {
     assert!(p.board.held().is_empty(), "nothing held");
     assert_eq!(p.board.ok(&["board", "list"]), "");
 }
+
+#[test]
+fn a_rotated_key_endorsed_by_the_old_one_is_trusted_and_the_old_keys_packages_still_count() {
+    let p = Partnership::new();
+    p.trust_lead();
+    let before = p.package("old-key.age", &[]);
+    let old = p.lead.identity();
+    let said = p.lead.ok(&["identity", "rotate"]);
+    assert!(said.contains("new signing key"), "{said}");
+    let new = p.lead.identity();
+    assert_ne!(new["fingerprint"], old["fingerprint"]);
+    assert_eq!(
+        new["retired"][0]["fingerprint"], old["fingerprint"],
+        "the old key is kept, retired"
+    );
+    let after = p.package("new-key.age", &[]);
+
+    // The Board does not know the new key yet: held.
+    let (status, said) = p.board.import(&[&after], &[]);
+    assert_eq!(status, 0, "{said}");
+    assert!(said.contains("held: unknown-signer"), "{said}");
+    // The new card, endorsed by the key the Board holds, is added as a rotation, and
+    // the held package is counted.
+    let card = p.path("rotated.card.json");
+    p.lead.export_card(&card);
+    let said = p
+        .board
+        .ok(&["directory", "add", card.to_str().unwrap(), "--yes"]);
+    assert!(said.contains("endorsed by its key there"), "{said}");
+    assert!(said.contains("1 held packages"), "{said}");
+    // What the old key signed before the rotation still counts.
+    let (status, said) = p.board.import(&[&before], &[]);
+    assert_eq!(status, 0, "{said}");
+    assert_eq!(p.board.counted(), (2, 0));
+}
