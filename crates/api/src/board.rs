@@ -73,7 +73,7 @@ pub struct BoardTrust {
 pub enum Sorted {
     /// Signed by a key in the directory, naming that key's agency, every hash as
     /// signed, this Board among its recipients: kept and counted.
-    Verified(BoardPackage),
+    Verified(Box<BoardPackage>),
     /// From a signer the directory does not hold, or unsigned (an earlier release):
     /// kept apart, never counted, until the administrator accepts it.
     Held(Box<HeldPackage>),
@@ -179,7 +179,7 @@ pub fn judge(checked: CheckedPackage, trust: &BoardTrust) -> Result<Sorted, Stri
             ));
         }
     }
-    Ok(Sorted::Verified(package))
+    Ok(Sorted::Verified(Box::new(package)))
 }
 
 /// Held packages signed by `signing_key` (just added to the directory), checked again
@@ -382,7 +382,7 @@ impl Import {
         let refused = match checked {
             Ok(Sorted::Verified(package)) => {
                 self.bytes += size(&package);
-                self.batch.push((index, package));
+                self.batch.push((index, *package));
                 None
             }
             Ok(Sorted::Held(held)) => {

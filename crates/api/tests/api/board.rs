@@ -9,12 +9,13 @@ use std::path::PathBuf;
 use escalate_api::board::{FileResult, ImportSummary, Selection};
 use escalate_api::ApiResult;
 use escalate_report::board::{self, figures};
-use escalate_report::export::{self, Key, Monitoring, Seal};
+use escalate_report::export::{self, Key, Monitoring};
 use escalate_store::{ImportOutcome, Store};
 use serde_json::json;
 
 use crate::fixtures::{
-    good_record, open_record, package_file, sealed_plain, sparse_bomb_tar, with,
+    good_record, open_record, opener_of, package_file, sealed_plain, signed, sparse_bomb_tar,
+    trust_agencies, with,
 };
 use crate::*;
 
@@ -26,7 +27,8 @@ async fn import(
     now: chrono::NaiveDateTime,
     progress: impl FnMut(usize, usize),
 ) -> ApiResult<Vec<FileResult>> {
-    escalate_api::board::import_files(store, files, key, now, progress)
+    trust_agencies(store, now).await;
+    escalate_api::board::import_files(store, files, opener_of(key), now, progress)
         .await
         .map(|s| s.files)
 }
@@ -54,7 +56,7 @@ fn rec(
 }
 
 fn sealed(m: &Monitoring, public: &str) -> Vec<u8> {
-    export::seal(b"%PDF-1.3 test", m, Seal::Recipients(&[public.to_owned()])).unwrap()
+    signed(m, public)
 }
 
 #[tokio::test]
@@ -259,8 +261,10 @@ async fn import_then_report_with_hand_counted_figures() {
     assert_eq!(r[0].outcome, Some(ImportOutcome::Replaced));
     let audit = admin.verify_audit().await.unwrap();
     assert!(audit.ok());
-    // store.create + 6 new (a1, a2-new, b1, b2, c1, c2) + 1 older + 1 replaced.
-    assert_eq!(audit.entries, 9);
+    // store.create, identity.create, a directory.add for each agency trusted, then 6 new
+    // (a1, a2-new, b1, b2, c1, c2) + 1 older + 1 replaced.
+    let trusted = admin.directory().await.unwrap().len() as u64;
+    assert_eq!(audit.entries, 2 + trusted + 8);
 
     let records = escalate_api::board::records(&admin).await.unwrap();
     assert_eq!(records.len(), 6, "one current version per case");
@@ -715,7 +719,8 @@ async fn one_tally_for_every_outcome_whoever_drives_the_import() {
     std::fs::create_dir(dir.path().join("app")).unwrap();
     let cli = store(&dir.path().join("cli"), "western-bay").await;
     let mut progress = Vec::new();
-    let by_driver = import_files(&cli, &files, key, now, |done, all| {
+    trust_agencies(&cli, now).await;
+    let by_driver = import_files(&cli, &files, opener_of(key), now, |done, all| {
         progress.push((done, all))
     })
     .await
@@ -756,9 +761,11 @@ async fn one_tally_for_every_outcome_whoever_drives_the_import() {
     assert!(by_driver.files[..5].iter().all(|f| f.refused.is_none()));
 
     let app = store(&dir.path().join("app"), "western-bay").await;
+    trust_agencies(&app, now).await;
+    let (opener, trust) = escalate_api::board::opener_for(&app, opener_of(key)).await.unwrap();
     let mut import = Import::new(files.len());
     for path in &files {
-        import.add(path.display().to_string(), check_file(path, key, now));
+        import.add(path.display().to_string(), check_file(path, opener.key(), &trust, now));
         if import.is_full(2) {
             import.write(&app, now).await.unwrap();
         }

@@ -201,28 +201,30 @@ async fn monitoring_json_follows_the_published_schema() {
     }
 }
 
-/// The one rule for sealing, the CLI's and the app's: exactly one of the Board's public
-/// keys or a passphrase. Both, or neither, is refused naming `recipient`.
+/// The one rule for sealing, the CLI's and the app's: the Board's public keys or a
+/// passphrase, never both (refused naming `recipient`); neither seals to the Board the
+/// partnership bundle named.
 #[test]
 fn a_package_is_sealed_to_keys_or_a_passphrase_never_both() {
+    use escalate_api::export::SealTo;
     let keys = ["age1qexample".to_owned()];
     let blank = ["  ".to_owned()];
     assert!(matches!(
         seal_with(&keys, None).unwrap(),
-        Seal::Recipients(k) if k == keys
+        SealTo::Given(Seal::Recipients(k)) if k == keys
     ));
     assert!(matches!(
         seal_with(&keys, Some("")).unwrap(),
-        Seal::Recipients(_)
+        SealTo::Given(Seal::Recipients(_))
     ));
     assert!(matches!(
         seal_with(&[], Some("a long shared passphrase")).unwrap(),
-        Seal::Passphrase("a long shared passphrase")
+        SealTo::Given(Seal::Passphrase("a long shared passphrase"))
     ));
     // The app sends its one key box as given, empty when a passphrase is used.
     assert!(matches!(
         seal_with(&blank, Some("a long shared passphrase")).unwrap(),
-        Seal::Passphrase(_)
+        SealTo::Given(Seal::Passphrase(_))
     ));
     let both = seal_with(&keys, Some("a long shared passphrase")).unwrap_err();
     assert_eq!(both.code, "field.invalid");
@@ -232,16 +234,33 @@ fn a_package_is_sealed_to_keys_or_a_passphrase_never_both() {
         "recipient: give either the Board's public key (age1…) or a passphrase agreed with the Board, not both"
     );
     for (recipients, passphrase) in [(&[][..], None), (&[][..], Some("")), (&blank[..], None)] {
-        let neither = seal_with(recipients, passphrase).unwrap_err();
-        assert_eq!(neither.field.as_deref(), Some("recipient"));
-        assert!(
-            neither
-                .message
-                .starts_with("recipient: say who can open it"),
-            "{}",
-            neither.message
-        );
+        assert!(matches!(
+            seal_with(recipients, passphrase).unwrap(),
+            SealTo::Board
+        ));
     }
+}
+
+/// Neither a key nor a passphrase, in a store no partnership bundle has named a Board
+/// for: refused naming `recipient`, saying how to say who can open it.
+#[tokio::test]
+async fn a_package_for_no_board_is_refused_naming_the_recipient() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), "western-bay").await;
+    let r = s
+        .create_case(new_case("Summary"), t("2026-11-02T09:00"))
+        .await
+        .unwrap();
+    let request = escalate_api::export::PackageRequest {
+        form: None,
+        effectiveness: "",
+        minimise: false,
+        seal: seal_with(&[], None).unwrap(),
+        now: t("2026-11-03T10:00"),
+    };
+    let e = escalate_api::export::package(&s, &r, request).await.unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("recipient"));
+    assert!(e.message.starts_with("recipient: say who can open it"), "{}", e.message);
 }
 
 /// A case's package through the use case: the protocol's report form, sealed by the

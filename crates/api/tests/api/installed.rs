@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use escalate_api::board::Selection;
 use escalate_api::cases::ExtensionRequest;
-use escalate_api::export::{seal_with, PackageRequest};
+use escalate_api::export::{seal_with, Opener, PackageRequest};
 use escalate_core::{DeadlineId, Due, SkipDecision};
 use escalate_report::export::Key;
 
@@ -202,10 +202,14 @@ async fn cases_under_installed_protocols_are_counted_by_a_board_that_never_insta
     let board = store(&dir.path().join("board"), "western-bay").await;
     let e = board.protocol("west-yorkshire").await.unwrap_err();
     assert_eq!(e.code(), "protocol.unknown", "{e}");
+    let card = escalate_api::trust::own_card(&lead).await.unwrap();
+    escalate_api::trust::add(&board, &card, t("2026-11-20T16:00"))
+        .await
+        .unwrap();
     let summary = escalate_api::board::import_files(
         &board,
         &files,
-        Key::Passphrase(SHARED),
+        Some(Opener::Passphrase(escalate_store::Passphrase::new(SHARED))),
         t("2026-11-20T17:00"),
         |_, _| {},
     )
@@ -258,17 +262,21 @@ async fn cases_under_installed_protocols_are_counted_by_a_board_that_never_insta
     );
 }
 
-/// Two agencies send packages under the same protocol id and version but different
-/// texts (one laxer: step 6 in 200 working days): the Board keeps the first text and
-/// refuses the rival, so no package changes how another agency's cases are counted.
+/// The attack of issue 16: a store calling itself by a real agency's name, with a key
+/// of its own, sends a rival text of a protocol version (laxer: step 6 in 200 working
+/// days) before the genuine agency's package arrives. It is held apart, carries no text
+/// into the Board's store, and the genuine package is counted under its own text.
 #[tokio::test]
-async fn a_rival_text_of_a_protocol_version_the_board_holds_is_refused() {
+async fn a_rival_text_from_an_unknown_signer_is_held_and_never_blocks_the_genuine_package() {
     let dir = tempfile::tempdir().unwrap();
     let now = t("2026-11-02T09:30");
     let out = dir.path().join("packages");
     std::fs::create_dir(&out).unwrap();
     let mut files = Vec::new();
-    for (agency, within) in [("genuine", "14 working days"), ("lax", "200 working days")] {
+    let mut genuine_card = None;
+    let mut genuine_text = String::new();
+    // The impostor first: its package reaches the Board before the genuine one.
+    for (agency, within) in [("lax", "200 working days"), ("genuine", "14 working days")] {
         let lead = store(&dir.path().join(agency), "western-bay").await;
         let file = copy_of(dir.path(), "west-yorkshire");
         let text = std::fs::read_to_string(&file).unwrap();
@@ -277,62 +285,79 @@ async fn a_rival_text_of_a_protocol_version_the_board_holds_is_refused() {
             &format!("within = \"{within}\""),
             1,
         );
-        std::fs::write(&file, text).unwrap();
+        std::fs::write(&file, &text).unwrap();
         escalate_api::settings::install_protocol(&lead, &file, now)
             .await
             .unwrap();
-        // Another reference for each, so the Board does not take the second for the
-        // same export again (both leads' profiles name the same agency).
-        let mut r = String::new();
-        for _ in 0..=usize::from(agency == "lax") {
-            r = escalate_api::cases::create(
-                &lead,
-                under("west-yorkshire", "2026-10-01T09:00"),
-                now,
-            )
+        let r = escalate_api::cases::create(&lead, under("west-yorkshire", "2026-10-01T09:00"), now)
             .await
             .unwrap();
-        }
         let own = out.join(agency);
         std::fs::create_dir(&own).unwrap();
         files.push(export_to(&lead, &r, &own).await);
+        if agency == "genuine" {
+            genuine_card = Some(escalate_api::trust::own_card(&lead).await.unwrap());
+            genuine_text = text;
+        }
     }
     let board = store(&dir.path().join("board"), "western-bay").await;
+    // The Board trusts the genuine agency's card; both stores give the same agency name.
+    let card = genuine_card.unwrap();
+    escalate_api::trust::add(&board, &card, t("2026-11-20T16:00"))
+        .await
+        .unwrap();
     let summary = escalate_api::board::import_files(
         &board,
         &files,
-        Key::Passphrase(SHARED),
+        Some(Opener::Passphrase(escalate_store::Passphrase::new(SHARED))),
         t("2026-11-20T17:00"),
         |_, _| {},
     )
     .await
     .unwrap();
     assert_eq!(
-        (summary.new, summary.refused),
-        (1, 1),
+        (summary.new, summary.held, summary.refused),
+        (1, 1, 0),
         "{:?}",
         summary.files
     );
-    let why = summary.files[1].refused.as_deref().unwrap();
-    assert!(
-        why.starts_with(
-            "protocol.toml: it is another text of a protocol version the Board already holds"
-        ),
-        "{why}"
-    );
-    // The refusal kept nothing: one package, one carried text.
-    assert_eq!(board.board_protocols().await.unwrap().len(), 1);
-    // The same rival again, in a later import, is refused the same way.
+    assert_eq!(summary.files[0].held, Some(escalate_api::store::HeldReason::UnknownSigner));
+    assert_eq!(summary.files[1].outcome, Some(escalate_api::store::ImportOutcome::New));
+    // The one text the Board holds is the genuine one.
+    let held_texts = board.board_protocols().await.unwrap();
+    assert_eq!(held_texts.len(), 1);
+    assert_eq!(held_texts[0].1, genuine_text);
+    // Counted: one case; the held one is beside it, not in it.
+    let f = escalate_api::board::figures(
+        &board,
+        &escalate_api::board::Selection {
+            from: "2026-01-01".parse().unwrap(),
+            to: "2026-12-31".parse().unwrap(),
+            agency: None,
+            protocol: None,
+        },
+        t("2026-11-20T17:00"),
+    )
+    .await
+    .unwrap();
+    assert_eq!((f.total, f.held), (1, 1));
+    // It cannot be accepted under the genuine agency's name.
+    let held = escalate_api::board::held(&board).await.unwrap();
+    let e = escalate_api::board::accept(&board, held[0].id, t("2026-11-20T17:10"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("id"), "{e:?}");
+    // The same impostor package again changes nothing.
     let again = escalate_api::board::import_files(
         &board,
-        &files[1..],
-        Key::Passphrase(SHARED),
+        &files[..1],
+        Some(Opener::Passphrase(escalate_store::Passphrase::new(SHARED))),
         t("2026-11-21T17:00"),
         |_, _| {},
     )
     .await
     .unwrap();
-    assert_eq!(again.refused, 1);
+    assert_eq!((again.new, again.held, again.duplicate), (0, 0, 1));
 }
 
 #[tokio::test]

@@ -82,12 +82,13 @@ async fn the_audit_view_checks_the_chain_and_the_caches_and_shows_the_newest() {
     }
     let checked = settings::verify(&s).await.unwrap();
     assert!(checked.ok());
-    assert_eq!((checked.audit.entries, checked.caches.cases), (4, 3));
+    // store.create, identity.create, and the three cases.
+    assert_eq!((checked.audit.entries, checked.caches.cases), (5, 3));
     let view = settings::audit_view(&s, 2).await.unwrap();
     assert_eq!(view.verification, checked.audit);
     assert_eq!(view.caches, checked.caches);
     let seqs: Vec<i64> = view.lines.iter().map(|l| l.seq).collect();
-    assert_eq!(seqs, [4, 3], "the newest first");
+    assert_eq!(seqs, [5, 4], "the newest first");
     s.close().await;
 }
 

@@ -50,6 +50,18 @@ pub fn run(a: ExportArgs, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliErro
                     for (name, size) in &package.files {
                         writeln!(out, "{}\t{size} bytes", clean(name))?;
                     }
+                    // Whose key signed it; whether that key is the agency's is the
+                    // directory's question (`board import` asks it).
+                    match &package.signed {
+                        Some(s) => writeln!(
+                            out,
+                            "signed\t{}\tkey {}\tfingerprint {}",
+                            clean(&s.manifest.sender.agency),
+                            s.manifest.sender.key_id,
+                            s.fingerprint
+                        )?,
+                        None => writeln!(out, "unsigned\tfrom a release before signing")?,
+                    }
                 }
                 Ok(())
             }

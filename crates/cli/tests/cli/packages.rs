@@ -76,6 +76,17 @@ impl Stores {
             .lead(&["export", "keygen", "--out", s.key.to_str().unwrap()])
             .trim()
             .to_owned();
+        // The Board trusts the lead's agency: its card, compared by fingerprint.
+        let card = s.path("lead.card.json");
+        s.lead(&["identity", "export", "--out", card.to_str().unwrap()]);
+        s.admin(&[
+            "directory",
+            "add",
+            card.to_str().unwrap(),
+            "--yes",
+            "--now",
+            "2026-11-02T09:00",
+        ]);
         s
     }
 
@@ -286,7 +297,7 @@ fn the_sparse_bomb_is_refused_in_little_memory_and_the_rest_of_its_folder_import
     );
     assert!(stdout.contains("good.escalate-export\tnew"), "{stdout}");
     assert!(
-        stdout.ends_with("2 files: 1 new, 0 replaced, 0 duplicate, 0 older, 1 refused\n"),
+        stdout.ends_with("2 files: 1 new, 0 replaced, 0 duplicate, 0 older, 0 held, 1 refused\n"),
         "{stdout}"
     );
     assert!(
@@ -536,7 +547,7 @@ fn the_administrator_lists_and_removes_imported_packages() {
         key,
     ]);
     assert!(
-        import.ends_with("2 files: 1 new, 1 replaced, 0 duplicate, 0 older, 0 refused\n"),
+        import.ends_with("2 files: 1 new, 1 replaced, 0 duplicate, 0 older, 0 held, 0 refused\n"),
         "{import}"
     );
     let list = s.admin(&["board", "list"]);
@@ -595,20 +606,35 @@ fn the_administrator_lists_and_removes_imported_packages() {
 /// file's line and the closing count are the same, in the CLI's words.
 #[test]
 fn the_cli_counts_an_import_as_escalate_api_does() {
-    use escalate_report::export::{self, Key, Seal};
+    use escalate_report::export::{self, Seal};
     let s = Stores::new();
     let inbox = s.path("inbox");
     std::fs::create_dir(&inbox).unwrap();
+    // Signed by an agency the Board's directory holds, so every package is counted.
+    let signer = escalate_testkit::signers::signer("Health Board");
     let version = |reference: &str, exported: &str| {
         let mut m = hostile_record(reference);
+        m.exported_by.agency = "Health Board".to_owned();
         m.exported_at = chrono::NaiveDateTime::parse_from_str(exported, "%Y-%m-%dT%H:%M").unwrap();
-        export::seal(
+        export::seal_package(
             b"%PDF-1.3 test",
             &m,
+            None,
             Seal::Recipients(std::slice::from_ref(&s.public)),
+            Some(export::Signer {
+                key: &signer.key,
+                agency: &m.exported_by.agency,
+            }),
         )
         .unwrap()
     };
+    let card = s.path("health.card.json");
+    std::fs::write(&card, signer.card.to_json()).unwrap();
+    let added = Stores::run(
+        &s.admin,
+        &["directory", "add", card.to_str().unwrap(), "--yes", "--now", "2026-11-20T17:59"],
+    );
+    assert_eq!(added.status.code(), Some(0), "{added:?}");
     for (name, bytes) in [
         ("1-a-old", version("RPD-2026-0001", "2026-11-05T10:00")),
         ("2-a-new", version("RPD-2026-0001", "2026-11-10T10:00")),
@@ -674,10 +700,11 @@ fn the_cli_counts_an_import_as_escalate_api_does() {
         )
         .await
         .unwrap();
+        escalate_api::trust::add(&store, &signer.card, at).await.unwrap();
         let summary = escalate_api::board::import_files(
             &store,
             &files,
-            Key::Identity(&identity),
+            Some(escalate_api::export::Opener::Identity(identity.into())),
             at,
             |_, _| {},
         )
@@ -707,7 +734,7 @@ fn the_cli_counts_an_import_as_escalate_api_does() {
             other => panic!("a file both kept and refused, or neither: {other:?}"),
         }
     }
-    expected.push_str("6 files: 2 new, 1 replaced, 1 duplicate, 1 older, 1 refused\n");
+    expected.push_str("6 files: 2 new, 1 replaced, 1 duplicate, 1 older, 0 held, 1 refused\n");
     assert_eq!(stdout, expected);
     assert!(
         stdout.contains("1-a-old.escalate-export\tnew\n")

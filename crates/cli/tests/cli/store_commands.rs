@@ -114,7 +114,7 @@ fn a_lead_runs_a_case_from_intake_to_resolution() {
         "{chronology}"
     );
     let audit = lead.ok(&["audit", "verify"]);
-    assert!(audit.starts_with("ok: 7 entries, head "), "{audit}");
+    assert!(audit.starts_with("ok: 8 entries, head "), "{audit}");
 }
 
 #[test]
@@ -183,7 +183,7 @@ fn bad_input_is_refused_with_the_field_named_and_nothing_written() {
         );
     }
     assert_eq!(lead.ok(&["case", "list", "--all"]), "");
-    assert!(lead.ok(&["audit", "verify"]).starts_with("ok: 1 entries"));
+    assert!(lead.ok(&["audit", "verify"]).starts_with("ok: 2 entries"));
 }
 
 #[test]
@@ -375,7 +375,7 @@ fn audit_verify_replays_every_case_against_the_dashboard() {
     assert_eq!(code, 3);
     assert_eq!(
         err.trim_end(),
-        format!("escalate: caches: 1 difference from the log:\n  case {r}: case_state.status was altered outside Escalate: the log holds its value at entry 2")
+        format!("escalate: caches: 1 difference from the log:\n  case {r}: case_state.status was altered outside Escalate: the log holds its value at entry 3")
     );
 }
 
@@ -570,6 +570,15 @@ fn a_board_administrator_imports_and_reports() {
     ];
     assert!(escalate_with(&init, &env, &[]).status.success());
     let admin_env = &env[..1];
+    // The Board trusts the agency's card, compared by its fingerprint.
+    let card = lead.root().join("lead.card.json");
+    lead.ok(&["identity", "export", "--out", card.to_str().unwrap()]);
+    let added = escalate_with(
+        &["directory", "add", card.to_str().unwrap(), "--yes"],
+        admin_env,
+        &[],
+    );
+    assert!(added.status.success(), "{added:?}");
     let import = escalate_with(
         &[
             "board",
@@ -596,7 +605,7 @@ fn a_board_administrator_imports_and_reports() {
         "{stdout}"
     );
     assert!(
-        stdout.ends_with("2 files: 1 new, 0 replaced, 0 duplicate, 0 older, 1 refused\n"),
+        stdout.ends_with("2 files: 1 new, 0 replaced, 0 duplicate, 0 older, 0 held, 1 refused\n"),
         "{stdout}"
     );
     let again = escalate_with(
@@ -611,7 +620,7 @@ fn a_board_administrator_imports_and_reports() {
         &[],
     );
     assert!(String::from_utf8_lossy(&again.stdout)
-        .ends_with("1 files: 0 new, 0 replaced, 1 duplicate, 0 older, 0 refused\n"));
+        .ends_with("1 files: 0 new, 0 replaced, 1 duplicate, 0 older, 0 held, 0 refused\n"));
 
     let report = escalate_with(
         &[
@@ -737,7 +746,7 @@ fn withdraw_redirect_notify_and_shorten() {
         format!("{b}\twithdrawn\n")
     );
     assert!(lead.ok(&["case", "list"]).is_empty(), "no open cases left");
-    assert!(lead.ok(&["audit", "verify"]).starts_with("ok: 7 entries"));
+    assert!(lead.ok(&["audit", "verify"]).starts_with("ok: 8 entries"));
 }
 
 #[test]

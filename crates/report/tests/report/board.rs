@@ -189,6 +189,8 @@ fn a_package_is_checked_from_its_bytes() {
         t("2026-12-20T09:00"),
     )
     .unwrap();
+    assert!(p.signed.is_none(), "sealed as releases before signing did");
+    let p = p.package;
     assert_eq!(p.file_name, "in/a.escalate-export");
     assert_eq!(p.file_sha256, hex::encode(Sha256::digest(&bytes)));
     assert_eq!(

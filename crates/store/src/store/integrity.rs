@@ -7,7 +7,9 @@
 //!   sent as true while other cases work on.
 //! - The settings that move a deadline (the profile, closure days, bank-holiday
 //!   imports, installed protocols and which version is current) are replayed from their
-//!   entries ([`SettingsLog`]) when the store opens and compared with their tables.
+//!   entries ([`SettingsLog`]) when the store opens and compared with their tables; so
+//!   are the agency identity's public halves and the directory of trusted agencies
+//!   (trust.rs), whose secrets are checked to derive the public halves logged.
 //!
 //! A difference means the store was altered outside Escalate: what the log holds is
 //! what is shown, the cache is rebuilt from it in one transaction, and the first

@@ -208,6 +208,25 @@ mod send_futures {
         }
     }
 
+    fn partnership() -> PartnershipInstall {
+        PartnershipInstall {
+            bundle_id: String::new(),
+            board: escalate_trust::Card {
+                format: String::new(),
+                agency: String::new(),
+                sector: String::new(),
+                signing_key: String::new(),
+                recipient: String::new(),
+                created_at: NaiveDateTime::MIN,
+                endorsed_by: None,
+                signature: String::new(),
+            },
+            cards: Vec::new(),
+            protocols: Vec::new(),
+            calendar: None,
+        }
+    }
+
     fn futures_are_send<'a>(
         dir: &'a Path,
         pass: &'a Passphrase,
@@ -222,6 +241,7 @@ mod send_futures {
         is_send(Store::create(dir, profile, pass, keys, NaiveDateTime::MIN));
         is_send(crate::backup::restore(dir, dir, pass, keys));
         is_send(store.rotate_key(pass, keys, NaiveDateTime::MIN));
+        is_send(store.install_partnership(partnership(), NaiveDateTime::MIN));
         let store = &*store;
         is_send(store.case_file("RPD-2026-0001"));
         is_send(store.check_caches());
@@ -230,6 +250,21 @@ mod send_futures {
         is_send(store.add_stage_record("RPD-2026-0001", checked_record(), NaiveDateTime::MIN));
         is_send(store.dashboard(CaseFilter::All, None));
         is_send(store.record_alerts(Vec::new(), NaiveDateTime::MIN));
+        is_send(store.identity());
+        is_send(store.age_identity());
+        is_send(store.rotate_signing_key(NaiveDateTime::MIN));
+        is_send(store.directory());
+        is_send(store.board_anchor());
+        is_send(store.directory_add(
+            &partnership().board,
+            DirectoryRole::Agency,
+            NaiveDateTime::MIN,
+        ));
+        is_send(store.directory_revoke("", NaiveDate::MIN, NaiveDateTime::MIN));
+        is_send(store.board_hold(&[], NaiveDateTime::MIN));
+        is_send(store.board_held());
+        is_send(store.board_held_package(1));
+        is_send(store.board_accept(1, NaiveDateTime::MIN));
         is_send(async {
             if let Ok(tx) = store.begin_case("RPD-2026-0001").await {
                 let _ = tx.commit(NaiveDateTime::MIN).await;

@@ -92,13 +92,13 @@ fn kept() -> std::sync::MutexGuard<'static, Kept> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The parsed protocol of a text read before and still kept, by its hash.
 /// Keep a protocol parsed and checked by an install that has committed, rather than
 /// parse it again when first used.
 pub(crate) fn remember(sha256: &str, parsed: Protocol) {
     kept().insert(sha256, parsed);
 }
 
+/// The parsed protocol of a text read before and still kept, by its hash.
 pub(crate) fn cached(sha256: &str) -> Option<Arc<Protocol>> {
     kept().get(sha256)
 }

@@ -95,7 +95,9 @@ pub struct DirectoryEntry {
 }
 
 /// What adding a card did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "outcome", content = "entry", rename_all = "kebab-case")]
 pub enum DirectoryAdded {
     Added(DirectoryEntry),
     /// The same key was in the directory already: nothing changed.
@@ -211,13 +213,15 @@ pub enum ProtocolInstallOutcome {
 }
 
 /// What installing a partnership bundle did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PartnershipInstalled {
     /// (protocol id, version, what was done), in the bundle's order.
     pub protocols: Vec<(String, String, ProtocolInstallOutcome)>,
     /// False when the bundle has no calendar, or the same file was imported already.
     pub calendar_imported: bool,
     /// Cards added or rotated (not those already present).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub cards_added: usize,
     /// The Board's entry: the store's anchor.
     pub board: DirectoryEntry,
@@ -501,6 +505,37 @@ pub(crate) fn age_secret_matches(secret: &str, logged_recipient: &str) -> bool {
     escalate_trust::recipient_of(secret).is_ok_and(|r| r == logged_recipient)
 }
 
+/// Which kept row (by index) holds each logged key: the row whose secret derives it,
+/// else the row that names it, else the row in its place. So a row moved or renamed is
+/// still found by what it holds.
+fn match_keys(log: &TrustLog, keys: &[KeyRow]) -> Vec<Option<usize>> {
+    let mut used = vec![false; keys.len()];
+    let mut out = vec![None; log.keys.len()];
+    let mut claim = |out: &mut Vec<Option<usize>>, holds: &dyn Fn(&KeyRow, &LoggedKey) -> bool| {
+        for (at, l) in log.keys.iter().enumerate() {
+            if out[at].is_some() {
+                continue;
+            }
+            if let Some(i) = (0..keys.len()).find(|i| !used[*i] && holds(&keys[*i], l)) {
+                used[i] = true;
+                out[at] = Some(i);
+            }
+        }
+    };
+    claim(&mut out, &|k, l| {
+        secret_matches(&k.signing_secret, &l.signing_key)
+    });
+    claim(&mut out, &|k, l| k.signing_key == l.signing_key);
+    // In its place, when that row holds no other logged key.
+    for (at, slot) in out.iter_mut().enumerate() {
+        if slot.is_none() && used.get(at) == Some(&false) {
+            used[at] = true;
+            *slot = Some(at);
+        }
+    }
+    out
+}
+
 /// Every identity or directory value kept that differs from the log, named as other
 /// settings are (`identity_keys.signing_key`, `directory.revoked_from`, …). A secret
 /// that no longer derives its logged public half is reported too; it cannot be rebuilt.
@@ -518,9 +553,10 @@ pub(crate) fn alterations(
             entry,
         });
     };
-    for (i, l) in log.keys.iter().enumerate() {
+    let matched = match_keys(log, keys);
+    for (l, row) in log.keys.iter().zip(&matched) {
         let item = Some(l.key_id.clone());
-        match keys.get(i) {
+        match row.and_then(|i| keys.get(i)) {
             None => push("identity_keys", item, Some(l.seq)),
             Some(k) => {
                 for (field, same) in [
@@ -539,8 +575,10 @@ pub(crate) fn alterations(
             }
         }
     }
-    for k in keys.iter().skip(log.keys.len()) {
-        push("identity_keys", Some(k.key_id.clone()), None);
+    for (i, k) in keys.iter().enumerate() {
+        if !matched.contains(&Some(i)) {
+            push("identity_keys", Some(k.key_id.clone()), None);
+        }
     }
     match (&log.recipient, recipient) {
         (None, None) => {}
@@ -599,8 +637,13 @@ pub(crate) async fn rebuild(conn: &mut SqliteConnection, log: &TrustLog) -> Resu
     sqlx::query("UPDATE identity_keys SET signing_key = 'rebuilding ' || id, retired_at = COALESCE(retired_at, 'rebuilding')")
         .execute(&mut *conn)
         .await?;
+    let matched = match_keys(log, &keys);
     for (i, k) in keys.iter().enumerate() {
-        match log.keys.get(i) {
+        let logged = matched
+            .iter()
+            .position(|m| *m == Some(i))
+            .and_then(|at| log.keys.get(at));
+        match logged {
             Some(l) => {
                 sqlx::query(
                     "UPDATE identity_keys SET key_id = ?, signing_key = ?, created_at = ?, retired_at = ? WHERE id = ?",
@@ -968,6 +1011,17 @@ impl Store {
         rows.iter().map(DirectoryRow::entry).collect()
     }
 
+    /// The Board's key this store trusts: partnership bundles are checked against it,
+    /// and its recipient is where exports go. The newest Board entry not revoked.
+    pub async fn board_anchor(&self) -> Result<Option<DirectoryEntry>, StoreError> {
+        let row: Option<DirectoryRow> = sqlx::query_as(&format!(
+            "SELECT {DIRECTORY_COLUMNS} FROM directory WHERE role = 'board' AND revoked_from IS NULL ORDER BY id DESC LIMIT 1"
+        ))
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(DirectoryRow::entry).transpose()
+    }
+
     /// Add an agency's card (verified again here) to the directory, in one
     /// transaction, logged `directory.add`. The same key again changes nothing; another
     /// key for an agency already trusted is refused unless the card is endorsed by one
@@ -1260,7 +1314,9 @@ impl Store {
 
     /// Count a held package: in one transaction, the held row goes and the package is
     /// imported as `board_import` does (same outcome logic), logged `board.accept`.
-    /// Refused (field `id`) when unknown.
+    /// Refused (field `id`) when unknown. A package whose protocol text is another of a
+    /// version held (`ProtocolConflict`) is not kept by an import, so nothing changes:
+    /// it stays held rather than be lost.
     pub async fn board_accept(
         &self,
         id: i64,
@@ -1290,6 +1346,10 @@ impl Store {
         )
         .await?;
         let outcome = self.import_one(&mut tx, p, now).await?;
+        if outcome == ImportOutcome::ProtocolConflict {
+            // Dropped uncommitted: the held row and the accept entry go with it.
+            return Ok(outcome);
+        }
         tx.commit().await?;
         Ok(outcome)
     }

@@ -46,7 +46,7 @@ async fn every_change_is_in_the_chain() {
     let (f, _) = store_with_history().await;
     let report = f.store.verify_audit().await.unwrap();
     assert!(report.ok());
-    assert_eq!(report.entries, 4); // store.create, two cases, one resolution
+    assert_eq!(report.entries, 5); // store.create, identity.create, two cases, one resolution
     assert_eq!(report.head.len(), 64);
 }
 
@@ -55,14 +55,15 @@ async fn one_changed_byte_is_named() {
     let (f, _) = store_with_history().await;
     let dir = f.path();
     f.store.close().await;
-    // Change one letter of the child's name inside the second entry's recorded content.
+    // Change one letter of the child's name inside the first case's recorded content
+    // (entry 3: after store.create and identity.create).
     let report = tamper_and_verify(
         &dir,
-        "UPDATE audit SET after = replace(after, 'Canarywhistle', 'Canarywhistlf') WHERE seq = 2",
+        "UPDATE audit SET after = replace(after, 'Canarywhistle', 'Canarywhistlf') WHERE seq = 3",
     )
     .await;
     let broken = report.first_broken.unwrap();
-    assert_eq!((broken.position, broken.seq), (2, 2));
+    assert_eq!((broken.position, broken.seq), (3, 3));
     assert!(
         broken.reason.contains("content was changed"),
         "{}",

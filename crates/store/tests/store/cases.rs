@@ -230,7 +230,8 @@ async fn bad_intake_names_the_field() {
             .is_empty(),
         "nothing was written"
     );
-    assert_eq!(s.verify_audit().await.unwrap().entries, 1);
+    // store.create and identity.create only.
+    assert_eq!(s.verify_audit().await.unwrap().entries, 2);
 }
 
 #[tokio::test]

@@ -189,6 +189,7 @@ async fn each_case_operation_is_one_entry_holding_its_event() {
         actions,
         [
             "store.create",
+            "identity.create",
             "case.create",
             "stage.record",
             "case.escalate",
@@ -208,7 +209,7 @@ async fn each_case_operation_is_one_entry_holding_its_event() {
             "case.redirect",
         ]
     );
-    for (seq, actor, action, entity, id, before, after) in &rows[1..] {
+    for (seq, actor, action, entity, id, before, after) in &rows[2..] {
         assert_eq!(actor, &profile_name);
         assert_eq!(entity, "case", "{seq}");
         assert!(refs.contains(id), "{seq}");

@@ -297,7 +297,7 @@ async fn changing_the_passphrase_rewraps_the_same_key() {
     let s = Store::open(&dir, Some(&new), &nobody).await.unwrap();
     let report = s.verify_audit().await.unwrap();
     assert!(report.ok());
-    assert_eq!(report.entries, 2);
+    assert_eq!(report.entries, 3);
 }
 
 #[tokio::test]

@@ -139,8 +139,8 @@ async fn assert_converted(store: &Store, before: &[Entry]) {
     let audit = store.verify_audit().await.unwrap();
     assert!(audit.ok(), "{:?}", audit.first_broken);
     assert_eq!(
-        audit.entries, 34,
-        "21 old entries, one case.migrate and one case.content (its words) per case, and the settings' baseline"
+        audit.entries, 35,
+        "21 old entries, one case.migrate and one case.content (its words) per case, the settings' baseline, and the agency identity"
     );
     let caches = store.check_caches().await.unwrap();
     assert!(caches.ok(), "{:?}", caches.first_mismatch);
@@ -322,7 +322,8 @@ async fn assert_converted(store: &Store, before: &[Entry]) {
     }
 
     // The old entries are exactly as written; one case.migrate per case follows, then
-    // the words the log lacked (each case's text and records) and the settings' baseline.
+    // the words the log lacked (each case's text and records), the settings' baseline
+    // and the agency identity.
     let after = entries(store.dir(), &key_of_store(store)).await;
     assert_eq!(&after[..21], before);
     let migrated: Vec<(String, String)> = after[21..]
@@ -334,7 +335,16 @@ async fn assert_converted(store: &Store, before: &[Entry]) {
         .collect();
     expected.extend((1..=6).map(|r| ("case.content".to_owned(), format!("RPD-2026-{r:04}"))));
     expected.push(("settings.adopt".to_owned(), "settings".to_owned()));
-    assert_eq!(migrated, expected);
+    assert_eq!(migrated[..expected.len()], expected);
+    // Then the agency identity the store had none of, named by its new key's id.
+    let identity = store.identity().await.unwrap();
+    assert_eq!(
+        migrated[expected.len()..],
+        [(
+            "identity.create".to_owned(),
+            identity.signing.public().key_id()
+        )]
+    );
     assert!(after[21..].iter().all(|e| e.5.is_none()));
 }
 
@@ -403,7 +413,7 @@ async fn a_store_from_before_the_log_converts_exactly_and_once() {
         .resolve("RPD-2026-0006", "Agreed with the Trust", now())
         .await
         .unwrap();
-    assert_eq!(store.verify_audit().await.unwrap().entries, 36);
+    assert_eq!(store.verify_audit().await.unwrap().entries, 37);
     assert_eq!(
         store
             .case_file("RPD-2026-0006")
@@ -555,9 +565,9 @@ async fn a_crash_inside_the_conversion_changes_nothing() {
         }
         let after = entries(&dir, &key).await;
         // Each step is whole or not at all: the conversion to the case log (27
-        // entries), then the words its log lacked (33), then the settings' baseline (34).
+        // entries), then the words its log lacked (33), then the settings' baseline (34), then the agency identity (35).
         assert!(
-            [21, 27, 33, 34].contains(&after.len()),
+            [21, 27, 33, 34, 35].contains(&after.len()),
             "round {round}: {} entries: a half conversion",
             after.len()
         );

@@ -23,6 +23,7 @@ mod parsers;
 mod protocols;
 mod rotation;
 mod support;
+mod trust;
 
 /// Every allocation of this test binary is counted, so a child process can cap its own
 /// memory and prove a parser stays within a bound (parsers.rs). No limit otherwise.

@@ -13,7 +13,7 @@ use proptest::prelude::*;
 use crate::support::*;
 
 /// A partnership's protocol a lead installs from a file (not one Escalate ships).
-fn west_yorkshire() -> String {
+pub fn west_yorkshire() -> String {
     std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/protocols/west-yorkshire.toml"),
     )
@@ -21,7 +21,7 @@ fn west_yorkshire() -> String {
 }
 
 /// The same protocol revised: a new version whose steps 1-5 have 7 working days.
-fn west_yorkshire_revised() -> String {
+pub fn west_yorkshire_revised() -> String {
     let v1 = west_yorkshire();
     let v2 = v1
         .replace(
@@ -361,7 +361,7 @@ fn a_version_move_never_changes_a_closed_case() {
 /// GOV.UK's `bank-holidays.json` as a lead might download it, written for this test:
 /// Scotland's 2026 with its 15 June (FIFA World Cup) day, and an extra day on Wednesday
 /// 2 December 2026 that no shipped list has, so the import has something to change.
-const BANK_HOLIDAYS: &str = r#"{"england-and-wales":{"division":"england-and-wales","events":[
+pub const BANK_HOLIDAYS: &str = r#"{"england-and-wales":{"division":"england-and-wales","events":[
 {"title":"New Year’s Day","date":"2026-01-01","notes":"","bunting":true},
 {"title":"Good Friday","date":"2026-04-03","notes":"","bunting":false},
 {"title":"Easter Monday","date":"2026-04-06","notes":"","bunting":true},
