@@ -136,8 +136,10 @@ impl PublicKey {
         }
         let inner = minisign::PublicKey::from_base64(t).map_err(|_| malformed())?;
         // Written back the same, or it was not minisign's canonical encoding: two texts
-        // for one key would let one key pass as two.
-        if inner.to_base64() != t {
+        // for one key would let one key pass as two. The minisign crate neither checks
+        // the algorithm tag nor uses it when verifying, so a text with another tag is a
+        // second text for the same key: only Ed25519's ("Ed", the `RW` lines) is one.
+        if inner.to_base64() != t || !inner.to_bytes().starts_with(b"Ed") {
             return Err(malformed());
         }
         PublicKey::of(inner)
@@ -232,6 +234,19 @@ impl Signature {
         })?;
         let boxed = minisign::SignatureBox::from_string(text)
             .map_err(|_| TrustError::new("signature", "it is not a minisign signature"))?;
+        // The minisign crate's reader is lenient where its verifier is not: a global
+        // signature line of other than 64 bytes is read, and then panics `verify`; a
+        // base64 line with a changed padding or trailing character reads as the same
+        // bytes, a second text for one signature. So the text must be minisign's own
+        // writing of what was read, with a global signature of exactly 64 bytes (88
+        // base64 digits ending `==`; 66 bytes would also be 88 digits, and verify).
+        let global_line = text.lines().nth(3).unwrap_or_default();
+        if global_line.len() != 88 || !global_line.ends_with("==") || boxed.to_string() != text {
+            return Err(TrustError::new(
+                "signature",
+                "it is not a minisign signature (not four lines as minisign writes them)",
+            ));
+        }
         if !boxed.is_prehashed() {
             return Err(TrustError::new(
                 "signature",

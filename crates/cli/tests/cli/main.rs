@@ -14,6 +14,7 @@ mod lead;
 mod packages;
 mod record_is_log;
 mod store_commands;
+mod trust;
 
 use std::process::{Command, Output};
 
