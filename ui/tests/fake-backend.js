@@ -174,6 +174,11 @@ export function installFakeBackend({ fixtures, mode, known }) {
       accepted.push(a.id);
       return fixtures.board_accept;
     },
+    // Discarded, a held package leaves the list as an accepted one does.
+    board_discard: (a) => {
+      accepted.push(a.id);
+      return null;
+    },
     board_save_report: (a) => ({ id: 0, path: `/home/admin/monitoring-report-${a.selection.from}-to-${a.selection.to}.pdf`, bytes: 40960 }),
     "plugin:event|listen": (a) => {
       listeners.push({ event: a.event, handler: a.handler });

@@ -60,12 +60,28 @@ pub fn package_files(paths: &[PathBuf]) -> ApiResult<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// What the Board trusts when it imports: the agencies' keys in its directory, and the
-/// age recipients its keys open (its store's own, and any identity file given).
-#[derive(Debug, Clone, Default)]
+/// What the Board trusts when it imports: the agencies' keys in its directory, the age
+/// recipients its keys open (its store's own, and any identity file given), and the
+/// protocol versions it has installed (an `escalate-monitoring/1` record carries none:
+/// its stages are checked against these).
+#[derive(Clone, Default)]
 pub struct BoardTrust {
     pub directory: Vec<DirectoryEntry>,
     pub recipients: Vec<String>,
+    pub protocols: Vec<std::sync::Arc<escalate_core::Protocol>>,
+    /// The store's own identity, tried first where the packages' passphrase was given:
+    /// a package sealed to the Board's key opens without the scrypt work.
+    own: Option<Zeroizing<String>>,
+}
+
+impl std::fmt::Debug for BoardTrust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BoardTrust")
+            .field("directory", &self.directory.len())
+            .field("recipients", &self.recipients)
+            .field("protocols", &self.protocols.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A checked package, sorted by what the Board can verify of it.
@@ -85,8 +101,12 @@ pub async fn opener_for(store: &Store, extra: Option<Opener>) -> ApiResult<(Open
     let own = store.age_identity().await?;
     let mut recipients = vec![escalate_trust::recipient_of(&own)
         .map_err(|e| ApiError::new(ErrorCode::IdentityAltered, format!("this store's {e}")))?];
+    let mut own_too = None;
     let opener = match extra {
-        Some(Opener::Passphrase(p)) => Opener::Passphrase(p),
+        Some(Opener::Passphrase(p)) => {
+            own_too = Some(own.clone());
+            Opener::Passphrase(p)
+        }
         Some(Opener::Identity(text)) => {
             for line in text
                 .lines()
@@ -110,6 +130,8 @@ pub async fn opener_for(store: &Store, extra: Option<Opener>) -> ApiResult<(Open
         BoardTrust {
             directory: store.directory().await?,
             recipients,
+            protocols: store.protocols().await?,
+            own: own_too,
         },
     ))
 }
@@ -125,10 +147,19 @@ pub fn check_file(
     now: NaiveDateTime,
 ) -> Result<Sorted, String> {
     let bytes = read_bounded(path).map_err(|e| e.to_string())?;
-    let checked =
-        escalate_report::board::check_package(&path.display().to_string(), &bytes, key, now)
-            .map_err(|e| e.to_string())?;
-    judge(checked, trust)
+    let name = path.display().to_string();
+    let check = |key| escalate_report::board::check_package(&name, &bytes, key, now);
+    let (checked, by_passphrase) = match (key, trust.own.as_deref()) {
+        // The Board's own key first: it costs nothing, where a passphrase costs a
+        // key derivation; a package it cannot open is tried with the passphrase.
+        (Key::Passphrase(_), Some(own)) => match check(Key::Identity(own)) {
+            Ok(c) => (c, false),
+            Err(_) => (check(key).map_err(|e| e.to_string())?, true),
+        },
+        (Key::Passphrase(_), None) => (check(key).map_err(|e| e.to_string())?, true),
+        (Key::Identity(_), _) => (check(key).map_err(|e| e.to_string())?, false),
+    };
+    judge(checked, trust, by_passphrase)
 }
 
 /// Sort a checked package by what the Board can verify of it. Refused (with the
@@ -136,7 +167,11 @@ pub fn check_file(
 /// agency, or signed by a key revoked on or before the day it was signed. The checks
 /// of the package itself (signature by the key it names, every hash, the record
 /// against its protocol) were `check_package`'s.
-pub fn judge(checked: CheckedPackage, trust: &BoardTrust) -> Result<Sorted, String> {
+pub fn judge(
+    checked: CheckedPackage,
+    trust: &BoardTrust,
+    by_passphrase: bool,
+) -> Result<Sorted, String> {
     let CheckedPackage { package, signed } = checked;
     let Some(signed) = signed else {
         return Ok(Sorted::Held(Box::new(HeldPackage {
@@ -150,8 +185,16 @@ pub fn judge(checked: CheckedPackage, trust: &BoardTrust) -> Result<Sorted, Stri
         })));
     };
     let m = &signed.manifest;
+    // A passphrase package opens only with the passphrase: one that opened with a key
+    // was re-sealed by someone who had opened it.
+    if m.passphrase != by_passphrase {
+        return Err("manifest: passphrase: the package was signed for one way of sealing and opened with the other: it was re-sealed".to_owned());
+    }
     if !m.passphrase && !m.recipients.iter().any(|r| trust.recipients.contains(r)) {
         return Err("manifest: recipients: this Board is not among the recipients the package was signed for: it was sealed to someone else and re-sealed".to_owned());
+    }
+    if package.protocol.is_none() {
+        stages_of_record(&package, &trust.protocols)?;
     }
     let key = signed.signer.base64();
     let Some(entry) = trust.directory.iter().find(|e| e.signing_key == key) else {
@@ -180,6 +223,30 @@ pub fn judge(checked: CheckedPackage, trust: &BoardTrust) -> Result<Sorted, Stri
         }
     }
     Ok(Sorted::Verified(Box::new(package)))
+}
+
+/// An `escalate-monitoring/1` record carries no protocol: its stages are checked
+/// against the version of its protocol the Board has installed, where it has one.
+fn stages_of_record(
+    package: &BoardPackage,
+    protocols: &[std::sync::Arc<escalate_core::Protocol>],
+) -> Result<(), String> {
+    let m: Monitoring = serde_json::from_str(&package.monitoring)
+        .map_err(|_| "monitoring.json: it cannot be read again".to_owned())?;
+    let Some(p) = protocols.iter().find(|p| p.id == m.protocol.id) else {
+        return Ok(());
+    };
+    let has = |n: u8| {
+        p.stage(n).is_some() || p.routes.iter().any(|r| r.stages.iter().any(|s| s.number == n))
+    };
+    let mut numbers = vec![m.stage_reached];
+    numbers.extend(m.stage_resolved);
+    numbers.extend(m.stages.iter().map(|s| s.stage));
+    if numbers.into_iter().all(has) {
+        Ok(())
+    } else {
+        Err("monitoring.json: stage_reached, stage_resolved or stages names a stage the Board's installed protocol does not have".to_owned())
+    }
 }
 
 /// Held packages signed by `signing_key` (just added to the directory), checked again
@@ -235,6 +302,12 @@ fn verifies(package: &HeldPackage, directory: &[DirectoryEntry]) -> Result<(), S
     Ok(())
 }
 
+/// Discard a held package (by its held id): it was never counted, so nothing counted
+/// changes; the audit trail keeps what it claimed and who signed it.
+pub async fn discard(store: &Store, id: i64, now: NaiveDateTime) -> ApiResult<HeldPackage> {
+    Ok(store.board_held_remove(id, now).await?)
+}
+
 /// Packages held apart: from signers the directory does not hold, or unsigned.
 pub async fn held(store: &Store) -> ApiResult<Vec<HeldSummary>> {
     Ok(store.board_held().await?)
@@ -246,6 +319,17 @@ pub async fn held(store: &Store) -> ApiResult<Vec<HeldSummary>> {
 pub async fn accept(store: &Store, id: i64, now: NaiveDateTime) -> ApiResult<ImportOutcome> {
     let package = store.board_held_package(id).await?;
     let directory = store.directory().await?;
+    // A signer the directory now holds: the import's rules, as if it arrived today.
+    if let Some(key) = package.signing_key.as_deref() {
+        if directory.iter().any(|e| e.signing_key == key) {
+            verifies(&package, &directory).map_err(|why| {
+                ApiError::field(
+                    "id",
+                    format!("held package {id} cannot be counted: {why}"),
+                )
+            })?;
+        }
+    }
     let claimed = &package.package.source_agency;
     let known: Vec<&DirectoryEntry> = directory.iter().filter(|e| &e.agency == claimed).collect();
     if !known.is_empty()
@@ -256,7 +340,7 @@ pub async fn accept(store: &Store, id: i64, now: NaiveDateTime) -> ApiResult<Imp
         return Err(ApiError::field(
             "id",
             format!(
-                "held package {id} names an agency the directory holds under another key: it was not signed by that agency, so it cannot be counted under its name. Remove it, or ask the agency to export again"
+                "held package {id} names an agency the directory holds under another key: it was not signed by that agency, so it cannot be counted under its name. Discard it (`escalate board discard {id}`), or ask the agency to export again"
             ),
         ));
     }

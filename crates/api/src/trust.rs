@@ -411,6 +411,7 @@ pub async fn install_bundle(
         .install_partnership(
             PartnershipInstall {
                 bundle_id: b.manifest.id.clone(),
+                created_at: b.manifest.created_at,
                 board: b.board.clone(),
                 cards: b.cards.clone(),
                 protocols: b

@@ -680,6 +680,12 @@ pub enum BoardCommand {
         #[arg(value_name = "ID")]
         id: i64,
     },
+    /// Discard a held package (by the id `board held` shows) that will not be counted.
+    /// Counted packages are untouched; the audit trail keeps what it claimed.
+    Discard {
+        #[arg(value_name = "ID")]
+        id: i64,
+    },
     /// Write the partnership bundle, signed by this Board: protocol versions, bank
     /// holidays, the directory's cards and the Board's own card. Name it
     /// `*.escalate-bundle`: the app's open dialog looks for that.

@@ -1018,6 +1018,15 @@ pub fn open(bytes: &[u8], key: Key<'_>, now: NaiveDateTime) -> Result<Package, R
                 "its signed manifest names another agency than monitoring.json's exported_by.agency",
             ));
         }
+        // The time a revoked key is judged by is the manifest's: it must be the
+        // record's own, or a package could claim to be signed before a revocation
+        // while its record says after.
+        if s.manifest.created_at != whole_seconds(monitoring.exported_at) {
+            return Err(bad(
+                "package",
+                "its signed manifest's created_at is not monitoring.json's exported_at",
+            ));
+        }
     }
     if std::str::from_utf8(&unpacked.csv).is_err() {
         return Err(bad("package", "monitoring.csv is not UTF-8 text"));

@@ -329,6 +329,11 @@ commands! {
         board::accept(&*state.board().await?, id.0, now()).await
     }
 
+    /// Discard a held package that will not be counted (counted packages are untouched).
+    board_discard[state](id: HeldId) -> () {
+        board::discard(&*state.board().await?, id.0, now()).await.map(|_| ())
+    }
+
     /// The monitoring report for the selection, as PDF, where the administrator chooses.
     board_save_report[app, state](selection: Selection) -> Option<SavedFile> {
         let store = state.board().await?;

@@ -47,7 +47,7 @@ import type {
 } from "./bindings";
 
 /** Every command the shell registers, in the table's order. */
-export const COMMAND_NAMES = ["app_status", "new_passphrase", "create_store", "unlock", "lock", "open_demo", "list_cases", "case_detail", "chronology", "protocols", "intake_options", "create_case", "escalate_case", "escalate_skipping", "switch_route", "extend_deadline", "case_plan", "preview_protocol_move", "move_protocol", "resolve_case", "withdraw_case", "mark_sent", "record_stage", "save_draft", "load_draft", "report_forms", "preview_report", "save_report", "open_saved", "export_package", "update_profile", "closure_days", "add_closure_day", "remove_closure_day", "installed_protocols", "install_protocol", "remove_protocol", "calendar_coverage", "import_holidays", "partnership", "export_card", "preview_bundle", "install_bundle", "preview_card", "add_card", "revoke_card", "audit_trail", "board_overview", "board_cases", "board_import", "board_held", "board_accept", "board_save_report", "ui_ready"] as const;
+export const COMMAND_NAMES = ["app_status", "new_passphrase", "create_store", "unlock", "lock", "open_demo", "list_cases", "case_detail", "chronology", "protocols", "intake_options", "create_case", "escalate_case", "escalate_skipping", "switch_route", "extend_deadline", "case_plan", "preview_protocol_move", "move_protocol", "resolve_case", "withdraw_case", "mark_sent", "record_stage", "save_draft", "load_draft", "report_forms", "preview_report", "save_report", "open_saved", "export_package", "update_profile", "closure_days", "add_closure_day", "remove_closure_day", "installed_protocols", "install_protocol", "remove_protocol", "calendar_coverage", "import_holidays", "partnership", "export_card", "preview_bundle", "install_bundle", "preview_card", "add_card", "revoke_card", "audit_trail", "board_overview", "board_cases", "board_import", "board_held", "board_accept", "board_discard", "board_save_report", "ui_ready"] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 /** Commands of Tauri's own plugins the capability grants: listening for events. */
@@ -264,6 +264,9 @@ export const commands = {
   /** Count a held package, once the administrator has checked it with its agency. */
   boardAccept: (id: HeldId): Promise<ImportOutcome> =>
     call("board_accept", { id }),
+  /** Discard a held package that will not be counted (counted packages are untouched). */
+  boardDiscard: (id: HeldId): Promise<null> =>
+    call("board_discard", { id }),
   /** The monitoring report for the selection, as PDF, where the administrator chooses. */
   boardSaveReport: (selection: Selection): Promise<SavedFile | null> =>
     call("board_save_report", { selection }),

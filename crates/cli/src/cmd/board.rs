@@ -143,6 +143,21 @@ pub fn run(b: BoardCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliEr
                     })?;
                 writeln!(out, "{id}\taccepted\t{}", kebab(&outcome))?;
             }
+            BoardCommand::Discard { id } => {
+                let gone = ctx
+                    .with_store(&secrets, async |s| board::discard(s, id, now).await)
+                    .await
+                    .map_err(|e| match e {
+                        crate::error::CliError::Api(e) => option_named("id", "ID")(e),
+                        e => ctx.now_option(e),
+                    })?;
+                writeln!(
+                    out,
+                    "{id}\tdiscarded\t{}\t{}",
+                    clean(&gone.package.source_agency),
+                    clean(&gone.package.reference)
+                )?;
+            }
             BoardCommand::Bundle {
                 out: file,
                 protocols,

@@ -193,6 +193,9 @@ pub struct HeldSummary {
 #[derive(Debug, Clone)]
 pub struct PartnershipInstall {
     pub bundle_id: String,
+    /// When the Board signed it: a bundle older than one installed is refused, so an
+    /// old bundle replayed cannot make an older protocol version current again.
+    pub created_at: NaiveDateTime,
     /// The Board's own card: the store's anchor for later bundles.
     pub board: Card,
     /// The partner agencies' cards.
@@ -1307,6 +1310,42 @@ impl Store {
             .collect()
     }
 
+    /// Discard a held package the administrator will not count, in one transaction,
+    /// logged `board.remove` with what it claimed and who signed it. Counted packages
+    /// are untouched: held ids are their own.
+    pub async fn board_held_remove(
+        &self,
+        id: i64,
+        now: NaiveDateTime,
+    ) -> Result<HeldPackage, StoreError> {
+        in_calendar("now", now)?;
+        let mut tx = self.begin().await?;
+        let held = held_in(&mut tx, id).await?;
+        sqlx::query("DELETE FROM board_held WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let p = &held.package;
+        let subject = format!("{} / {}", p.source_agency, p.reference);
+        self.log(
+            &mut tx,
+            now,
+            AuditAction::BoardRemove,
+            ("board_package", &subject),
+            Some(json(&serde_json::json!({
+                "held": true,
+                "file_sha256": p.file_sha256,
+                "key_id": held.key_id,
+                "fingerprint": held.fingerprint,
+                "reason": held.reason,
+            }))?),
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(held)
+    }
+
     /// One held package whole. Refused (field `id`) when unknown.
     pub async fn board_held_package(&self, id: i64) -> Result<HeldPackage, StoreError> {
         held_in(&mut *self.pool().acquire().await?, id).await
@@ -1377,6 +1416,28 @@ impl Store {
         };
         let board_key_id = p.board.key_id().map_err(|e| card_refused(e.to_string()))?;
         let mut tx = self.begin().await?;
+        let earlier: Vec<Option<String>> =
+            sqlx::query_scalar("SELECT after FROM audit WHERE action = ? ORDER BY seq")
+                .bind(AuditAction::PartnershipInstall.as_str())
+                .fetch_all(&mut *tx)
+                .await?;
+        for after in earlier.iter().flatten() {
+            let v: serde_json::Value = serde_json::from_str(after).unwrap_or_default();
+            let made = v["created_at"]
+                .as_str()
+                .and_then(|t| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S").ok());
+            let same = v["bundle"].as_str() == Some(p.bundle_id.as_str());
+            if made.is_some_and(|m| m > p.created_at || (m == p.created_at && !same)) {
+                return Err(StoreError::Refused {
+                    code: escalate_core::ErrorCode::BundleInvalid,
+                    field: Some("bundle"),
+                    message: format!(
+                        "bundle: it was signed at {}, before the bundle already installed: a later bundle replaces an earlier one, never the other way (ask the Board for its latest)",
+                        p.created_at.format("%Y-%m-%d %H:%M")
+                    ),
+                });
+            }
+        }
         let board = self
             .directory_add_in(&mut tx, &p.board, DirectoryRole::Board, now)
             .await?
@@ -1437,6 +1498,7 @@ impl Store {
             None,
             Some(json(&serde_json::json!({
                 "bundle": p.bundle_id,
+                "created_at": p.created_at.format("%Y-%m-%dT%H:%M:%S").to_string(),
                 "board_key_id": board_key_id,
                 "protocols": listed,
                 "calendar": calendar_sha,

@@ -641,6 +641,7 @@ fn bundle(protocols: Vec<(&str, String)>, calendar: bool) -> (PartnershipInstall
     (
         PartnershipInstall {
             bundle_id: "0123456789abcdef0123456789abcdef".into(),
+            created_at: "2026-11-20T09:00:00".parse().unwrap(),
             board: board.clone(),
             cards: vec![swansea],
             protocols: protocols
@@ -745,6 +746,17 @@ async fn a_partnership_bundle_installs_whole_or_not_at_all() {
     assert!(!done.calendar_imported);
     assert_eq!(done.cards_added, 0);
     assert_eq!(f.store.holiday_imports().await.unwrap().len(), 1);
+
+    // An older bundle, replayed after a later one, is refused whole: it could make an
+    // older protocol version current again.
+    let (mut older, _) = bundle(vec![], false);
+    older.bundle_id = "fedcba9876543210fedcba9876543210".into();
+    older.created_at = "2026-11-19T09:00:00".parse().unwrap();
+    let entries = f.store.verify_audit().await.unwrap().entries;
+    let e = f.store.install_partnership(older, now()).await.unwrap_err();
+    assert_eq!(e.code(), "bundle.invalid", "{e}");
+    assert_eq!(e.field(), Some("bundle"));
+    assert_eq!(f.store.verify_audit().await.unwrap().entries, entries);
 
     // What it installed is the log's: reopening reports nothing.
     let f = f.reopen().await;
