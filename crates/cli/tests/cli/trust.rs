@@ -518,6 +518,15 @@ fn an_impersonator_under_the_real_agencys_name_is_held_and_never_counted() {
     let (status, said) = p.board.import(&[&genuine], &[]);
     assert_eq!(status, 0, "{said}");
     assert_eq!(p.board.counted(), (1, 1));
+
+    // The impostor's package is discarded by its held id; the genuine one, whatever
+    // its own id, stays counted.
+    let said = p.board.ok(&["board", "discard", &id]);
+    assert!(said.starts_with(&format!("{id}\tdiscarded\t")), "{said}");
+    assert!(p.board.held().is_empty());
+    assert_eq!(p.board.counted(), (1, 0));
+    let (_, err) = p.board.fails(&["board", "discard", &id]);
+    assert!(err.contains("no held package has id"), "{err}");
 }
 
 #[test]
