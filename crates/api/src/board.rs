@@ -237,7 +237,10 @@ fn stages_of_record(
         return Ok(());
     };
     let has = |n: u8| {
-        p.stage(n).is_some() || p.routes.iter().any(|r| r.stages.iter().any(|s| s.number == n))
+        p.stage(n).is_some()
+            || p.routes
+                .iter()
+                .any(|r| r.stages.iter().any(|s| s.number == n))
     };
     let mut numbers = vec![m.stage_reached];
     numbers.extend(m.stage_resolved);
@@ -323,10 +326,7 @@ pub async fn accept(store: &Store, id: i64, now: NaiveDateTime) -> ApiResult<Imp
     if let Some(key) = package.signing_key.as_deref() {
         if directory.iter().any(|e| e.signing_key == key) {
             verifies(&package, &directory).map_err(|why| {
-                ApiError::field(
-                    "id",
-                    format!("held package {id} cannot be counted: {why}"),
-                )
+                ApiError::field("id", format!("held package {id} cannot be counted: {why}"))
             })?;
         }
     }
