@@ -322,7 +322,7 @@ fn every_archive_trick_is_refused_with_its_reason() {
         (
             "a fourth file",
             tar_of(&[&pdf, &js, &csv, &regular("notes.txt", b"x")]),
-            "it holds more than report.pdf, monitoring.json and monitoring.csv",
+            "it holds more than report.pdf, monitoring.json, monitoring.csv, protocol.toml and the signed manifest",
         ),
         (
             "a missing file",

@@ -211,6 +211,7 @@ mod send_futures {
     fn partnership() -> PartnershipInstall {
         PartnershipInstall {
             bundle_id: String::new(),
+            created_at: NaiveDateTime::MIN,
             board: escalate_trust::Card {
                 format: String::new(),
                 agency: String::new(),
