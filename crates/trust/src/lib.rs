@@ -22,7 +22,7 @@ pub use keys::{
     SigningKey, MAX_SIGNATURE,
 };
 pub use manifest::{
-    FileHash, Manifest, Sender, SignedManifest, BUNDLE_FORMAT, MANIFEST_NAME, MAX_FILES,
+    FileHash, Manifest, Sender, SignedManifest, BUNDLE_FORMAT, EXCHANGE_FORMAT, MANIFEST_NAME, MAX_FILES,
     MAX_MANIFEST, PACKAGE_FORMAT, SIGNATURE_NAME,
 };
 
