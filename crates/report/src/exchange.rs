@@ -311,7 +311,9 @@ impl TryFrom<Wire> for Exchange {
         let kind = w.kind.word();
         let foreign = |present: bool, field: &str, owner: &str| {
             if present {
-                Err(format!("{field}: a {kind} does not carry it (a {owner} does)"))
+                Err(format!(
+                    "{field}: a {kind} does not carry it (a {owner} does)"
+                ))
             } else {
                 Ok(())
             }
@@ -565,7 +567,9 @@ impl Exchange {
                     e.column()
                 )
             };
-            bad(format!("exchange.json does not follow {EXCHANGE_FORMAT}: {why}"))
+            bad(format!(
+                "exchange.json does not follow {EXCHANGE_FORMAT}: {why}"
+            ))
         })?;
         let x = Exchange::try_from(wire).map_err(|why| {
             bad(format!(
@@ -668,7 +672,8 @@ impl Exchange {
                     if let Some(w) = &e.words {
                         words(&format!("{at}.words"), w, TEXT_MAX)?;
                     }
-                    if e.event == EventKind::StageRecord && (e.stage.is_none() || e.record.is_none())
+                    if e.event == EventKind::StageRecord
+                        && (e.stage.is_none() || e.record.is_none())
                     {
                         return Err(format!(
                             "{at}: a stage.record event names its stage and carries its record"
