@@ -160,6 +160,9 @@ pub struct NotificationRef {
 }
 
 /// What only one kind carries.
+// A store holds one exchange at a time, not arrays of them: the share's size costs
+// nothing, and boxing its case would make every constructor and match say so.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExchangeBody {
     Share {
