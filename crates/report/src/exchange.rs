@@ -190,7 +190,8 @@ pub enum ExchangeBody {
     },
 }
 
-/// `exchange.json`.
+/// `exchange.json`. Deserializing checks its shape and that it carries its kind's fields
+/// and no other kind's; [`Exchange::from_json`] also checks [`Exchange::check`]'s rules.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "Wire", into = "Wire")]
 pub struct Exchange {
@@ -560,7 +561,15 @@ impl Exchange {
             let why = if let Some(f) = quoted("duplicate field `") {
                 format!("{f} is given more than once")
             } else if let Some(f) = quoted("unknown field `") {
-                format!("{f} is not a field of {EXCHANGE_FORMAT}")
+                // A key is the sender's text: named only when it is a plain field name.
+                if !f.is_empty()
+                    && f.len() <= 40
+                    && f.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+                {
+                    format!("{f} is not a field of {EXCHANGE_FORMAT}")
+                } else {
+                    format!("it holds a key that is not a field of {EXCHANGE_FORMAT}")
+                }
             } else if let Some(f) = quoted("missing field `") {
                 format!("{f} is missing")
             } else {

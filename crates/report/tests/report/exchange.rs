@@ -449,6 +449,15 @@ fn exchange_json_of_the_wrong_shape_is_refused_by_field_without_its_values() {
     );
 
     let mut v = serde_json::to_value(share()).unwrap();
+    v["Siân \u{1b}[2J"] = json!(1);
+    let m = refusal(Exchange::from_json(&serde_json::to_vec(&v).unwrap()));
+    assert!(
+        m.contains("it holds a key that is not a field of escalate-exchange/1"),
+        "{m}"
+    );
+    assert!(!m.contains("Siân") && !m.contains('\u{1b}'), "{m}");
+
+    let mut v = serde_json::to_value(share()).unwrap();
     v.as_object_mut().unwrap().remove("protocol");
     assert_refused(
         Exchange::from_json(&serde_json::to_vec(&v).unwrap()),
@@ -706,6 +715,42 @@ fn a_package_that_does_not_hold_together_is_refused_naming_the_part() {
     assert_refused(
         open_exchange(&bytes, &identity),
         "a share carries the protocol text",
+    );
+    // A manifest that says it was sealed with a passphrase, naming no recipients.
+    let m = Manifest::new(
+        EXCHANGE_FORMAT,
+        SOCIAL_CARE,
+        key.public(),
+        &[],
+        true,
+        x.sent_at,
+        &files,
+    )
+    .unwrap();
+    let (mj, ms) = m.sign(&key).unwrap();
+    let all = [
+        (MANIFEST_NAME, mj.as_slice()),
+        (SIGNATURE_NAME, ms.as_bytes()),
+        files[0],
+    ];
+    let bytes = age_seal(&write_archive(&all, 0).unwrap(), &recipient);
+    assert_refused(
+        open_exchange(&bytes, &identity),
+        "manifest: recipients: an exchange package is sealed to its recipients' age keys",
+    );
+    // An exchange.json over its bound, refused from its tar header.
+    let big = vec![b' '; 2 * 1024 * 1024 + 1];
+    let bytes = hand_made(
+        &[(EXCHANGE_NAME, &big)],
+        &key,
+        SOCIAL_CARE,
+        EXCHANGE_FORMAT,
+        x.sent_at,
+        &recipient,
+    );
+    assert_refused(
+        open_exchange(&bytes, &identity),
+        "exchange.json declares 2097153 bytes; the limit is 2097152",
     );
     // No signed manifest at all.
     let bytes = age_seal(&write_archive(&files, 0).unwrap(), &recipient);
