@@ -10,6 +10,7 @@
 pub mod board;
 pub mod bundle;
 mod declared;
+pub mod exchange;
 pub mod export;
 mod forms;
 mod layout;

@@ -22,8 +22,8 @@ pub use keys::{
     SigningKey, MAX_SIGNATURE,
 };
 pub use manifest::{
-    FileHash, Manifest, Sender, SignedManifest, BUNDLE_FORMAT, MANIFEST_NAME, MAX_FILES,
-    MAX_MANIFEST, PACKAGE_FORMAT, SIGNATURE_NAME,
+    FileHash, Manifest, Sender, SignedManifest, BUNDLE_FORMAT, EXCHANGE_FORMAT, MANIFEST_NAME,
+    MAX_FILES, MAX_MANIFEST, PACKAGE_FORMAT, SIGNATURE_NAME,
 };
 
 /// Why something could not be signed, read or believed. `field` names the part at

@@ -13,6 +13,9 @@ use crate::{check_name, TrustError};
 
 pub const PACKAGE_FORMAT: &str = "escalate-package/1";
 pub const BUNDLE_FORMAT: &str = "escalate-bundle/1";
+/// What one agency's store sends another (or the Board) about a case they share: a
+/// share, a response or a notification.
+pub const EXCHANGE_FORMAT: &str = "escalate-exchange/1";
 pub const MANIFEST_NAME: &str = "manifest.json";
 pub const SIGNATURE_NAME: &str = "manifest.json.minisig";
 /// The most a manifest may be: a package's lists five files, a bundle's a few dozen.
@@ -25,7 +28,7 @@ const MAX_RECIPIENTS: usize = 20;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
-    /// [`PACKAGE_FORMAT`] or [`BUNDLE_FORMAT`].
+    /// [`PACKAGE_FORMAT`], [`BUNDLE_FORMAT`] or [`EXCHANGE_FORMAT`].
     pub format: String,
     /// The package's (or bundle's) id: 32 hex digits, new for each.
     pub id: String,
@@ -145,10 +148,10 @@ impl Manifest {
 
     /// The rules beyond the JSON's shape.
     fn check(&self) -> Result<(), TrustError> {
-        if self.format != PACKAGE_FORMAT && self.format != BUNDLE_FORMAT {
+        if ![PACKAGE_FORMAT, BUNDLE_FORMAT, EXCHANGE_FORMAT].contains(&self.format.as_str()) {
             return Err(TrustError::new(
                 "format",
-                format!("a manifest this Escalate reads says {PACKAGE_FORMAT} or {BUNDLE_FORMAT}"),
+                format!("a manifest this Escalate reads says {PACKAGE_FORMAT}, {BUNDLE_FORMAT} or {EXCHANGE_FORMAT}"),
             ));
         }
         if self.id.len() != 32
