@@ -499,6 +499,44 @@ async fn a_package_from_2099_cannot_make_the_genuine_update_older() {
     assert_eq!(r[0].outcome, Some(ImportOutcome::Replaced));
 }
 
+/// `open_record()` at London's stage 1: London has no stage 0.
+fn open_at_stage_1() -> serde_json::Value {
+    with(
+        with(open_record(), "stage_reached", json!(1)),
+        "stages",
+        json!([{"stage": 1, "started_at": "2026-11-02T09:00:00", "ended_at": null, "due": null, "within_timescale": null}]),
+    )
+}
+
+/// An `escalate-monitoring/1` record carries no protocol: signed by an agency the Board
+/// trusts, its stages are still checked against the version the Board has installed.
+#[tokio::test]
+async fn a_signed_first_schema_record_naming_a_stage_its_protocol_lacks_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = store(dir.path(), "western-bay").await;
+    let (identity, public) = export::keygen(t("2026-11-20T17:00"));
+    // London's stages start at 1.
+    let file = package_file(
+        dir.path(),
+        "stage-0.escalate-export",
+        &open_record(),
+        &public,
+    );
+    let r = import(
+        &admin,
+        &[file],
+        Key::Identity(&identity),
+        t("2026-11-20T19:00"),
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    let why = r[0].refused.as_deref().unwrap_or_default();
+    assert!(why.contains("stage_reached"), "{r:?}");
+    assert!(admin.board_packages().await.unwrap().is_empty());
+    assert!(admin.board_held().await.unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn the_administrator_removes_an_imported_package() {
     let dir = tempfile::tempdir().unwrap();
@@ -515,7 +553,12 @@ async fn the_administrator_removes_an_imported_package() {
         ),
         &public,
     );
-    let other = package_file(dir.path(), "other.escalate-export", &open_record(), &public);
+    let other = package_file(
+        dir.path(),
+        "other.escalate-export",
+        &open_at_stage_1(),
+        &public,
+    );
     let r = import(
         &admin,
         &[first, second, other],
@@ -602,7 +645,12 @@ async fn the_administrator_removes_an_imported_package() {
         ["C / RPD-2026-0002", "Ysgol Gyfun Bryn / RPD-2026-0001"]
     );
     // The removed file imports again as a new version.
-    let again = package_file(dir.path(), "again.escalate-export", &open_record(), &public);
+    let again = package_file(
+        dir.path(),
+        "again.escalate-export",
+        &open_at_stage_1(),
+        &public,
+    );
     let r = import(
         &admin,
         &[again],
