@@ -138,7 +138,7 @@ pub async fn revoke(
     from: chrono::NaiveDate,
 ) -> AppResult<Vec<DirectoryEntry>> {
     let store = state.either().await?;
-    trust::revoke(&store, agency, from, now()).await?;
+    trust::revoke(&store, agency, from, None, now()).await?;
     trust::directory(&store).await
 }
 

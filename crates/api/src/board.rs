@@ -17,7 +17,7 @@ use escalate_report::board::CheckedPackage;
 use escalate_report::export::{Key, Monitoring};
 use escalate_store::{
     DirectoryEntry, HeldPackage, HeldReason, HeldSummary, HoldOutcome, ImportOutcome,
-    ImportedPackage, Store, StoreError,
+    ImportedPackage, PackageSigner, Store, StoreError,
 };
 use escalate_trust::{PublicKey, SignedManifest};
 use serde::Serialize;
@@ -88,8 +88,12 @@ impl std::fmt::Debug for BoardTrust {
 #[derive(Debug)]
 pub enum Sorted {
     /// Signed by a key in the directory, naming that key's agency, every hash as
-    /// signed, this Board among its recipients: kept and counted.
-    Verified(Box<BoardPackage>),
+    /// signed, this Board among its recipients: kept and counted, with who signed it
+    /// (the manifest and signature as received, to check again).
+    Verified {
+        package: Box<BoardPackage>,
+        signer: PackageSigner,
+    },
     /// From a signer the directory does not hold, or unsigned (an earlier release):
     /// kept apart, never counted, until the administrator accepts it.
     Held(Box<HeldPackage>),
@@ -222,7 +226,14 @@ pub fn judge(
             ));
         }
     }
-    Ok(Sorted::Verified(Box::new(package)))
+    Ok(Sorted::Verified {
+        package: Box::new(package),
+        signer: PackageSigner {
+            key_id: entry.key_id.clone(),
+            manifest: signed.manifest_json,
+            signature: signed.signature,
+        },
+    })
 }
 
 /// An `escalate-monitoring/1` record carries no protocol: its stages are checked
@@ -351,11 +362,11 @@ pub async fn accept(store: &Store, id: i64, now: NaiveDateTime) -> ApiResult<Imp
     Ok(outcome)
 }
 
-/// Keep checked packages: one store transaction for them all, an audit entry for each.
-/// Gives what happened to each, in order.
+/// Keep checked packages, each with who signed it: one store transaction for them all,
+/// an audit entry for each. Gives what happened to each, in order.
 pub async fn import(
     store: &Store,
-    packages: &[BoardPackage],
+    packages: &[(BoardPackage, Option<PackageSigner>)],
     now: NaiveDateTime,
 ) -> ApiResult<Vec<ImportOutcome>> {
     Ok(store.board_import(packages, now).await?)
@@ -442,7 +453,7 @@ impl Pace {
 #[derive(Debug, Default)]
 pub struct Import {
     files: Vec<FileResult>,
-    batch: Vec<(usize, BoardPackage)>,
+    batch: Vec<(usize, (BoardPackage, Option<PackageSigner>))>,
     held: Vec<(usize, HeldPackage)>,
     bytes: usize,
     total: usize,
@@ -464,9 +475,9 @@ impl Import {
             p.pdf.len() + p.monitoring.len() + p.protocol.as_ref().map_or(0, |p| p.text.len())
         };
         let refused = match checked {
-            Ok(Sorted::Verified(package)) => {
-                self.bytes += size(&package);
-                self.batch.push((index, *package));
+            Ok(Sorted::Verified { package, signer }) => {
+                self.bytes += size(&package) + signer.manifest.len();
+                self.batch.push((index, (*package, Some(signer))));
                 None
             }
             Ok(Sorted::Held(held)) => {
@@ -522,7 +533,7 @@ impl Import {
             self.bytes = 0;
             return Ok(());
         }
-        let (indices, packages): (Vec<usize>, Vec<BoardPackage>) = self.batch.drain(..).unzip();
+        let (indices, packages): (Vec<usize>, Vec<_>) = self.batch.drain(..).unzip();
         self.bytes = 0;
         let outcomes = import(store, &packages, now).await?;
         for (i, outcome) in indices.into_iter().zip(outcomes) {

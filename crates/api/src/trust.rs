@@ -11,8 +11,8 @@ use escalate_core::ErrorCode;
 use escalate_report::bundle::{self, BundleContent, MAX_BUNDLE};
 use escalate_store::ProtocolInstallOutcome;
 use escalate_store::{
-    AgencyIdentity, DirectoryAdded, DirectoryEntry, DirectoryRole, PartnershipInstall,
-    ProtocolFile, Store,
+    AgencyIdentity, DirectoryAdded, DirectoryEntry, DirectoryRevoked, DirectoryRole,
+    PartnershipInstall, ProtocolFile, Store,
 };
 use escalate_trust::{fingerprint, Card, PublicKey, TrustError, MAX_CARD};
 use serde::Serialize;
@@ -240,15 +240,18 @@ pub async fn add(store: &Store, card: &Card, now: NaiveDateTime) -> ApiResult<Di
     })
 }
 
-/// Stop trusting an agency's keys for anything signed from `from` on. Gives how many
-/// keys were revoked.
+/// Stop trusting an agency's keys (only `key_id`, where given: field `key` when the
+/// agency has no such key) for anything signed from `from` on. Gives how many keys were
+/// revoked, and the counted packages those keys signed from `from`: the revocation does
+/// not uncount them, so the administrator looks at each (`board remove`).
 pub async fn revoke(
     store: &Store,
     agency: &str,
     from: NaiveDate,
+    key_id: Option<&str>,
     now: NaiveDateTime,
-) -> ApiResult<usize> {
-    Ok(store.directory_revoke(agency, from, now).await?)
+) -> ApiResult<DirectoryRevoked> {
+    Ok(store.directory_revoke(agency, from, key_id, now).await?)
 }
 
 /// The Board this store exports to by default, where a bundle named one.

@@ -134,13 +134,17 @@ pub enum DirectoryCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Stop trusting an agency's keys for anything signed from DATE on.
+    /// Stop trusting an agency's keys for anything signed from DATE on, and list the
+    /// counted packages they signed from then (`board list` shows them).
     Revoke {
         #[arg(value_name = "AGENCY")]
         agency: String,
         /// The first day not trusted (YYYY-MM-DD).
         #[arg(long, value_name = "DATE")]
         from: String,
+        /// Only this key of the agency (its key id, as `directory list` shows it).
+        #[arg(long, value_name = "KEYID")]
+        key: Option<String>,
     },
 }
 
@@ -701,7 +705,8 @@ pub enum BoardCommand {
         calendar: Option<PathBuf>,
     },
     /// List every imported package: id, agency, reference, export time, whether it is
-    /// the current version of its case, and when it was imported.
+    /// the current version of its case, when it was imported, the key id that signed it
+    /// ("unsigned" for one counted before signing or accepted unsigned), and its file.
     List {
         /// Print the list as JSON.
         #[arg(long)]

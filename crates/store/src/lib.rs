@@ -31,10 +31,10 @@ pub use keystore::{KeyStore, NoKeyring, OsKeyring};
 pub use store::{
     check_install, sha256_hex, shipped_protocols, AgencyIdentity, BoardPackage, CacheMismatch,
     CacheReport, CaseTx, CheckedCase, CheckedRecord, Dashboard, DashboardRow, DirectoryAdded,
-    DirectoryEntry, DirectoryRole, HeldPackage, HeldReason, HeldSummary, HoldOutcome,
-    HolidayImport, ImportOutcome, ImportedNation, ImportedPackage, InstalledProtocol,
-    PartnershipInstall, PartnershipInstalled, ProtocolFile, ProtocolInstallOutcome, RetiredKey,
-    Store, ATTACHMENT_LIMIT, STAGE_RECORD_DRAFT,
+    DirectoryEntry, DirectoryRevoked, DirectoryRole, HeldPackage, HeldReason, HeldSummary,
+    HoldOutcome, HolidayImport, ImportOutcome, ImportedNation, ImportedPackage, InstalledProtocol,
+    PackageSigner, PartnershipInstall, PartnershipInstalled, ProtocolFile, ProtocolInstallOutcome,
+    RetiredKey, Store, ATTACHMENT_LIMIT, STAGE_RECORD_DRAFT,
 };
 
 /// Benchmark helpers: bulk seeding and a plaintext store to compare against. Only

@@ -99,13 +99,16 @@ pub fn run(b: BoardCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliEr
                     for p in &list {
                         writeln!(
                             out,
-                            "{}\t{}\t{}\texported {}\t{}\timported {}\t{}",
+                            "{}\t{}\t{}\texported {}\t{}\timported {}\t{}\t{}",
                             p.id,
                             clean(&p.source_agency),
                             clean(&p.reference),
                             p.exported_at.format("%Y-%m-%dT%H:%M:%S"),
                             if p.current { "current" } else { "older" },
                             p.imported_at.format("%Y-%m-%dT%H:%M:%S"),
+                            p.signer_key_id
+                                .as_deref()
+                                .map_or_else(|| "unsigned".to_owned(), |k| format!("signed {k}")),
                             clean(&p.file_name)
                         )?;
                     }

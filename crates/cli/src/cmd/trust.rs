@@ -170,23 +170,45 @@ pub fn directory(d: DirectoryCommand, ctx: &Ctx, out: &mut impl Write) -> Result
                     }
                 }
             }
-            DirectoryCommand::Revoke { agency, from } => {
+            DirectoryCommand::Revoke { agency, from, key } => {
                 let from = parse::date("--from", &from)?;
-                let n = ctx
+                let revoked = ctx
                     .with_store(&secrets, async |s| {
-                        trust::revoke(s, &agency, from, now).await
+                        trust::revoke(s, &agency, from, key.as_deref(), now).await
                     })
                     .await
                     .map_err(|e| match e {
+                        CliError::Api(e) if e.field.as_deref() == Some("key") => {
+                            option_named("key", "--key")(e)
+                        }
                         CliError::Api(e) => option_named("agency", "AGENCY")(e),
                         e => ctx.now_option(e),
                     })?;
+                let day = from.format("%Y-%m-%d");
                 writeln!(
                     out,
-                    "{}\t{n} keys revoked from {}",
+                    "{}\t{} keys revoked from {day}",
                     clean(&agency),
-                    from.format("%Y-%m-%d")
+                    revoked.keys
                 )?;
+                // Counted before the revocation, they stay counted: the administrator
+                // decides on each (`board remove`).
+                writeln!(
+                    out,
+                    "{} counted packages were signed by these keys from {day}: `escalate board list` shows them",
+                    revoked.counted.len()
+                )?;
+                for p in &revoked.counted {
+                    writeln!(
+                        out,
+                        "{}\t{}\t{}\texported {}\tsigned {}",
+                        p.id,
+                        clean(&p.source_agency),
+                        clean(&p.reference),
+                        p.exported_at.format("%Y-%m-%dT%H:%M:%S"),
+                        p.signer_key_id.as_deref().unwrap_or("-"),
+                    )?;
+                }
             }
         }
         Ok(())

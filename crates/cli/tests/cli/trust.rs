@@ -844,6 +844,10 @@ fn a_revoked_key_is_refused_for_what_it_signed_from_the_revocation_date() {
         .board
         .ok(&["directory", "revoke", LEAD, "--from", "2026-11-20"]);
     assert!(said.contains("revoked from 2026-11-20"), "{said}");
+    assert!(
+        said.contains("0 counted packages were signed by these keys from 2026-11-20"),
+        "{said}"
+    );
     let (status, said) = p.board.import(&[&after], &[]);
     assert_eq!(status, 2, "{said}");
     assert!(
@@ -965,7 +969,12 @@ fn hand_made_packages_with_a_bad_manifest_are_refused_and_change_nothing() {
 fn a_rotated_key_endorsed_by_the_old_one_is_trusted_and_the_old_keys_packages_still_count() {
     let p = Partnership::new();
     p.trust_lead();
-    let before = p.package("old-key.age", &[]);
+    // Signed before the rotation's day: a rotation retires the old key from the new
+    // card's day, not before.
+    let early = p.lead.case_at("2026-11-05T10:00", LEAD);
+    let before = p.path("old-key.age");
+    p.lead
+        .export_at("2026-11-10T10:00", &early, &before, &[&p.board.recipient()]);
     let old = p.lead.identity();
     let said = p.lead.ok(&["identity", "rotate"]);
     assert!(said.contains("new signing key"), "{said}");
@@ -994,4 +1003,110 @@ fn a_rotated_key_endorsed_by_the_old_one_is_trusted_and_the_old_keys_packages_st
     let (status, said) = p.board.import(&[&before], &[]);
     assert_eq!(status, 0, "{said}");
     assert_eq!(p.board.counted(), (2, 0));
+}
+
+/// A copy of a store's folder as it is now: a laptop that kept the old key.
+fn copy_of(store: &Store, to: &Path) -> Store {
+    let out = Command::new("cp")
+        .arg("-a")
+        .arg(&store.data)
+        .arg(to)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Store {
+        data: to.to_path_buf(),
+    }
+}
+
+#[test]
+fn a_rotation_retires_the_old_key_at_the_board_from_the_new_cards_day() {
+    let p = Partnership::new();
+    p.trust_lead();
+    let board = p.board.recipient();
+    let old = p.lead.identity();
+    let old_id = old["key_id"].as_str().unwrap().to_owned();
+    let early = p.lead.case_at("2026-11-05T10:00", LEAD);
+    let before = p.path("before.age");
+    p.lead
+        .export_at("2026-11-10T10:00", &early, &before, &[&board]);
+    // A laptop that kept the old key goes on signing with it after the rotation.
+    let stolen = copy_of(&p.lead, &p.path("stolen"));
+    p.lead.ok_at("2026-11-15T09:00", &["identity", "rotate"]);
+    let card = p.path("rotated.card.json");
+    p.lead.export_card(&card);
+    let said = p
+        .board
+        .ok(&["directory", "add", card.to_str().unwrap(), "--yes"]);
+    assert!(said.contains("endorsed by its key there"), "{said}");
+    let listed = p.board.directory();
+    let old_entry = listed
+        .iter()
+        .find(|e| e["key_id"] == old_id.as_str())
+        .unwrap();
+    assert_eq!(old_entry["revoked_from"], "2026-11-15", "{listed:?}");
+
+    let late = stolen.case_at("2026-11-18T10:00", LEAD);
+    let after = p.path("after.age");
+    stolen.export_at("2026-11-18T11:00", &late, &after, &[&board]);
+    let (status, said) = p.board.import(&[&after], &[]);
+    assert_eq!(
+        status, 2,
+        "signed by the old key after the new card's day: {said}"
+    );
+    assert!(
+        said.contains("refused") && said.contains("revokes from 2026-11-15"),
+        "{said}"
+    );
+    let (status, said) = p.board.import(&[&before], &[]);
+    assert_eq!(
+        status, 0,
+        "signed by the old key before the new card's day: {said}"
+    );
+    assert_eq!(p.board.counted(), (1, 0));
+
+    // The counted package shows who signed it; a revocation of that one key from an
+    // earlier day lists it, for the administrator to decide on.
+    let list = p.board.ok(&["board", "list"]);
+    assert!(list.contains(&format!("\tsigned {old_id}\t")), "{list}");
+    let json = p.board.json(&["board", "list", "--json"]);
+    assert_eq!(json[0]["signer_key_id"], old_id.as_str());
+    let said = p.board.ok(&[
+        "directory",
+        "revoke",
+        LEAD,
+        "--from",
+        "2026-11-01",
+        "--key",
+        &old_id,
+    ]);
+    assert!(said.contains("1 keys revoked from 2026-11-01"), "{said}");
+    assert!(
+        said.contains("1 counted packages were signed by these keys from 2026-11-01: `escalate board list` shows them"),
+        "{said}"
+    );
+    assert!(said.contains(&format!("\tsigned {old_id}")), "{said}");
+    let new_id = p.lead.identity()["key_id"].as_str().unwrap().to_owned();
+    let new_entry = p.board.directory();
+    assert!(
+        new_entry
+            .iter()
+            .any(|e| e["key_id"] == new_id.as_str() && e["revoked_from"].is_null()),
+        "the new key stays trusted: {new_entry:?}"
+    );
+    let (_, err) = p.board.fails(&[
+        "directory",
+        "revoke",
+        LEAD,
+        "--from",
+        "2026-11-01",
+        "--key",
+        "0000000000000000",
+    ]);
+    assert!(err.contains("--key"), "{err}");
+    assert!(p.board.ok(&["audit", "verify"]).starts_with("ok: "));
 }

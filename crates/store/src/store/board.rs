@@ -38,30 +38,85 @@ pub struct ImportedPackage {
     pub imported_at: NaiveDateTime,
     /// The file it came from, as the import named it.
     pub file_name: String,
+    /// The key id (minisign) that signed it, as the directory verified: `None` for a
+    /// package counted before signing, or accepted unsigned.
+    pub signer_key_id: Option<String>,
+}
+
+/// Who signed a package the Board counts: kept with it, so that a key revoked later can
+/// be answered with what it signed, and the signature checked again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageSigner {
+    /// The minisign key id of the key that signed the manifest.
+    pub key_id: String,
+    /// `manifest.json` as received (its `id` and `created_at` are read from it).
+    pub manifest: String,
+    /// `manifest.json.minisig` as received.
+    pub signature: String,
+}
+
+/// What the store keeps of a manifest besides its text: its id (one package, however
+/// often sealed) and when it was signed.
+pub(crate) struct ManifestFacts {
+    pub id: String,
+    pub signed_at: String,
+}
+
+/// Read a kept manifest's id and time. The caller verified it; one that does not read
+/// is refused naming `manifest`, rather than kept without them.
+pub(crate) fn manifest_facts(manifest: &str) -> Result<ManifestFacts, StoreError> {
+    let m: escalate_trust::Manifest = serde_json::from_str(manifest).map_err(|e| {
+        StoreError::invalid(
+            "manifest",
+            format!("a signed package's manifest.json does not read ({e}): give the manifest as the package carried it"),
+        )
+    })?;
+    Ok(ManifestFacts {
+        id: m.id,
+        signed_at: ts(m.created_at),
+    })
+}
+
+/// The columns an `ImportedPackage` is read from.
+/// A `board.import` / `board.replace` entry's `after`: the record as received, and for a
+/// signed package who signed it (`{"monitoring": …, "key_id": …}`, as `board.hold`
+/// writes). The manifest is kept in the table, not the log: the key id names the signer.
+fn imported_after(p: &BoardPackage, signer: Option<&PackageSigner>) -> Result<String, StoreError> {
+    match signer {
+        None => Ok(p.monitoring.clone()),
+        Some(s) => {
+            let monitoring = serde_json::from_str::<serde_json::Value>(&p.monitoring)
+                .unwrap_or_else(|_| serde_json::Value::String(p.monitoring.clone()));
+            json(&serde_json::json!({ "monitoring": monitoring, "key_id": s.key_id }))
+        }
+    }
+}
+
+pub(crate) const IMPORTED_COLUMNS: &str =
+    "id, source_agency, reference, exported_at, current, imported_at, file_name, signer_key_id";
+
+pub(crate) fn imported(r: &sqlx::sqlite::SqliteRow) -> Result<ImportedPackage, StoreError> {
+    Ok(ImportedPackage {
+        id: r.try_get("id")?,
+        source_agency: r.try_get("source_agency")?,
+        reference: r.try_get("reference")?,
+        exported_at: parse_ts(r.try_get("exported_at")?)?,
+        current: r.try_get("current")?,
+        imported_at: parse_ts(r.try_get("imported_at")?)?,
+        file_name: r.try_get("file_name")?,
+        signer_key_id: r.try_get("signer_key_id")?,
+    })
 }
 
 impl Store {
     /// Every imported package, by agency, reference and export time.
     pub async fn board_packages(&self) -> Result<Vec<ImportedPackage>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, source_agency, reference, exported_at, current, imported_at, file_name
-             FROM board_packages ORDER BY source_agency, reference, exported_at, id",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {IMPORTED_COLUMNS} FROM board_packages ORDER BY source_agency, reference, exported_at, id"
+        ))
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ImportedPackage {
-                    id: r.try_get("id")?,
-                    source_agency: r.try_get("source_agency")?,
-                    reference: r.try_get("reference")?,
-                    exported_at: parse_ts(r.try_get("exported_at")?)?,
-                    current: r.try_get("current")?,
-                    imported_at: parse_ts(r.try_get("imported_at")?)?,
-                    file_name: r.try_get("file_name")?,
-                })
-            })
-            .collect()
+        rows.iter().map(imported).collect()
     }
 
     /// Remove an imported package, in one transaction: the row goes; if it was the
@@ -73,10 +128,9 @@ impl Store {
         now: NaiveDateTime,
     ) -> Result<ImportedPackage, StoreError> {
         let mut tx = self.begin().await?;
-        let row = sqlx::query(
-            "SELECT source_agency, reference, exported_at, current, imported_at, file_name, monitoring
-             FROM board_packages WHERE id = ?",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {IMPORTED_COLUMNS}, monitoring FROM board_packages WHERE id = ?"
+        ))
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?
@@ -86,15 +140,7 @@ impl Store {
                 format!("no imported package has id {id}: `escalate board list` shows them"),
             )
         })?;
-        let removed = ImportedPackage {
-            id,
-            source_agency: row.try_get("source_agency")?,
-            reference: row.try_get("reference")?,
-            exported_at: parse_ts(row.try_get("exported_at")?)?,
-            current: row.try_get("current")?,
-            imported_at: parse_ts(row.try_get("imported_at")?)?,
-            file_name: row.try_get("file_name")?,
-        };
+        let removed = imported(&row)?;
         let monitoring: String = row.try_get("monitoring")?;
         let carried: Option<String> =
             sqlx::query_scalar("SELECT protocol_sha256 FROM board_packages WHERE id = ?")
@@ -142,16 +188,17 @@ impl Store {
         Ok(removed)
     }
 
-    /// Keep imported packages: one transaction for the batch, an audit entry for each.
+    /// Keep imported packages, each with who signed it (`None`: unsigned, accepted as
+    /// such): one transaction for the batch, an audit entry for each.
     pub async fn board_import(
         &self,
-        packages: &[BoardPackage],
+        packages: &[(BoardPackage, Option<PackageSigner>)],
         now: NaiveDateTime,
     ) -> Result<Vec<ImportOutcome>, StoreError> {
         let mut tx = self.begin().await?;
         let mut out = Vec::with_capacity(packages.len());
-        for p in packages {
-            out.push(self.import_one(&mut tx, p, now).await?);
+        for (p, signer) in packages {
+            out.push(self.import_one(&mut tx, p, signer.as_ref(), now).await?);
         }
         tx.commit().await?;
         Ok(out)
@@ -161,15 +208,21 @@ impl Store {
         &self,
         tx: &mut SqliteConnection,
         p: &BoardPackage,
+        signer: Option<&PackageSigner>,
         now: NaiveDateTime,
     ) -> Result<ImportOutcome, StoreError> {
+        let facts = signer.map(|s| manifest_facts(&s.manifest)).transpose()?;
+        let manifest_id = facts.as_ref().map(|f| f.id.as_str());
+        // The same signed manifest in another file is the same package sealed again.
         let same: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM board_packages WHERE file_sha256 = ? OR (source_agency = ? AND reference = ? AND exported_at = ?)",
+            "SELECT id FROM board_packages WHERE file_sha256 = ? OR (source_agency = ? AND reference = ? AND exported_at = ?)
+             OR manifest_id = ?",
         )
         .bind(&p.file_sha256)
         .bind(&p.source_agency)
         .bind(&p.reference)
         .bind(ts(p.exported_at))
+        .bind(manifest_id)
         .fetch_optional(&mut *tx)
         .await?;
         if same.is_some() {
@@ -236,8 +289,9 @@ impl Store {
             None => None,
         };
         sqlx::query(
-            "INSERT INTO board_packages (source_agency, reference, exported_at, file_sha256, file_name, monitoring, pdf, imported_at, current, protocol_sha256)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO board_packages (source_agency, reference, exported_at, file_sha256, file_name, monitoring, pdf, imported_at, current, protocol_sha256,
+                signer_key_id, manifest, signature, manifest_id, signed_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&p.source_agency)
         .bind(&p.reference)
@@ -249,6 +303,11 @@ impl Store {
         .bind(ts(now))
         .bind(outcome != ImportOutcome::Older)
         .bind(carried)
+        .bind(signer.map(|s| &s.key_id))
+        .bind(signer.map(|s| &s.manifest))
+        .bind(signer.map(|s| &s.signature))
+        .bind(manifest_id)
+        .bind(facts.as_ref().map(|f| &f.signed_at))
         .execute(&mut *tx)
         .await?;
         let action = match outcome {
@@ -265,10 +324,35 @@ impl Store {
             action,
             ("board_package", &subject),
             before,
-            Some(p.monitoring.clone()),
+            Some(imported_after(p, signer)?),
         )
         .await?;
         Ok(outcome)
+    }
+
+    /// The counted packages signed by a key of `agency` (only `key_id`, where given)
+    /// with a manifest made on or after `from`: what a revocation from `from` leaves for
+    /// the administrator to look at (`board_remove`).
+    pub(crate) async fn board_signed_from(
+        conn: &mut SqliteConnection,
+        agency: &str,
+        key_id: Option<&str>,
+        from: NaiveDate,
+    ) -> Result<Vec<ImportedPackage>, StoreError> {
+        // Times are fixed-width text: every time on or after the day sorts at or after it.
+        let rows = sqlx::query(&format!(
+            "SELECT {IMPORTED_COLUMNS} FROM board_packages
+             WHERE signed_at >= ? AND signer_key_id IN (
+                 SELECT key_id FROM directory WHERE agency = ? AND (? IS NULL OR key_id = ?))
+             ORDER BY source_agency, reference, exported_at, id"
+        ))
+        .bind(from.to_string())
+        .bind(agency)
+        .bind(key_id)
+        .bind(key_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter().map(imported).collect()
     }
 
     /// The protocol files the imported packages carried, as (SHA-256, text).

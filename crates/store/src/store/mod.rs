@@ -4,16 +4,16 @@
 //! (`read`), the conversion of stores made before the log (`legacy`), files, keys, the
 //! Board's imported packages and desktop alerts; `sql` holds how values are kept.
 
-pub use board::{BoardPackage, ImportOutcome, ImportedPackage};
+pub use board::{BoardPackage, ImportOutcome, ImportedPackage, PackageSigner};
 pub use cases::{CheckedCase, CheckedRecord};
 pub use holidays::{HolidayImport, ImportedNation};
 pub use lifecycle::ProtocolFile;
 pub use protocols::{check_install, sha256_hex, shipped_protocols, InstalledProtocol};
 pub use read::{CacheMismatch, CacheReport, Dashboard, DashboardRow};
 pub use trust::{
-    AgencyIdentity, DirectoryAdded, DirectoryEntry, DirectoryRole, HeldPackage, HeldReason,
-    HeldSummary, HoldOutcome, PartnershipInstall, PartnershipInstalled, ProtocolInstallOutcome,
-    RetiredKey,
+    AgencyIdentity, DirectoryAdded, DirectoryEntry, DirectoryRevoked, DirectoryRole, HeldPackage,
+    HeldReason, HeldSummary, HoldOutcome, PartnershipInstall, PartnershipInstalled,
+    ProtocolInstallOutcome, RetiredKey,
 };
 pub use unit::CaseTx;
 
@@ -261,7 +261,7 @@ mod send_futures {
             DirectoryRole::Agency,
             NaiveDateTime::MIN,
         ));
-        is_send(store.directory_revoke("", NaiveDate::MIN, NaiveDateTime::MIN));
+        is_send(store.directory_revoke("", NaiveDate::MIN, None, NaiveDateTime::MIN));
         is_send(store.board_hold(&[], NaiveDateTime::MIN));
         is_send(store.board_held());
         is_send(store.board_held_package(1));

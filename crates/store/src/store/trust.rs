@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 
 use super::*;
 use crate::audit::AuditAction;
-use crate::store::board::ImportOutcome;
+use crate::store::board::{manifest_facts, ImportOutcome, ImportedPackage, PackageSigner};
 use crate::store::lifecycle::ProtocolFile;
 
 /// Who writes the identity a store made before identities gets at its first open.
@@ -168,7 +168,8 @@ pub struct HeldPackage {
 #[serde(rename_all = "kebab-case")]
 pub enum HoldOutcome {
     Held,
-    /// The same file is held or counted already: one row.
+    /// The same file, or the same signed manifest sealed again, is held or counted
+    /// already: one row.
     Duplicate,
 }
 
@@ -300,6 +301,46 @@ struct DirectoryAddLogged {
 struct DirectoryRevokeLogged {
     agency: String,
     from: String,
+    /// One key of the agency; absent: every key of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    key_id: Option<String>,
+}
+
+/// What a revocation did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DirectoryRevoked {
+    /// Keys this revoked (a key revoked from an earlier day keeps that day, and is not
+    /// counted).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub keys: usize,
+    /// Counted packages signed by the keys named, with a manifest made on or after the
+    /// day: counted before the revocation, for the administrator to look at.
+    pub counted: Vec<ImportedPackage>,
+}
+
+/// The key a card added to the directory retires, if any: the key that endorsed it,
+/// where the directory holds that key for the card's agency (or, for a Board card, as
+/// the Board's). From the card's own day on, nothing that key signs is believed: an
+/// agency that rotated does not sign with its old key again. One rule for the add and
+/// for the log's replay, so the two cannot differ.
+fn retires(
+    card: &Card,
+    role: DirectoryRole,
+    old_agency: &str,
+    old_role: DirectoryRole,
+    old_key: &str,
+) -> bool {
+    let endorser = card.endorsing_key().ok().flatten();
+    endorser.is_some_and(|k| k.base64() == old_key)
+        && old_key != card.signing_key
+        && (old_agency == card.agency
+            || (role == DirectoryRole::Board && old_role == DirectoryRole::Board))
+}
+
+/// The day a card retires its endorsing key from.
+fn retired_from(card: &Card) -> String {
+    card.created_at.date().to_string()
 }
 
 impl TrustLog {
@@ -350,6 +391,19 @@ impl TrustLog {
                     Ok(k) => (k.key_id(), escalate_trust::fingerprint(&k)),
                     Err(e) => return Err(serde::de::Error::custom(e.to_string())),
                 };
+                let from = retired_from(&d.card);
+                for old in &mut self.directory {
+                    if retires(
+                        &d.card,
+                        d.role,
+                        &old.card.agency,
+                        old.role,
+                        &old.card.signing_key,
+                    ) && old.revoked_from.as_ref().is_none_or(|f| *f > from)
+                    {
+                        old.revoked_from = Some(from.clone());
+                    }
+                }
                 self.directory.push(LoggedDirectory {
                     role: d.role,
                     card: d.card,
@@ -364,6 +418,7 @@ impl TrustLog {
                 let r: DirectoryRevokeLogged = serde_json::from_str(after)?;
                 for d in &mut self.directory {
                     if d.card.agency == r.agency
+                        && r.key_id.as_ref().is_none_or(|k| *k == d.key_id)
                         && d.revoked_from.as_ref().is_none_or(|f| *f > r.from)
                     {
                         d.revoked_from = Some(r.from.clone());
@@ -1130,6 +1185,25 @@ impl Store {
             revoked_from: None,
             seq: 0,
         };
+        // The key that endorsed a rotation is retired from the new card's day, as the
+        // log's replay derives it from the card (`retires`).
+        let from = retired_from(card);
+        for old in directory_rows(conn).await? {
+            if retires(
+                card,
+                role,
+                &old.agency,
+                DirectoryRole::parse(&old.role)?,
+                &old.signing_key,
+            ) && old.revoked_from.as_ref().is_none_or(|f| *f > from)
+            {
+                sqlx::query("UPDATE directory SET revoked_from = ? WHERE id = ?")
+                    .bind(&from)
+                    .bind(old.id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
         let id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM directory")
             .fetch_one(&mut *conn)
             .await?;
@@ -1160,15 +1234,17 @@ impl Store {
         })
     }
 
-    /// Revoke every key of `agency` in the directory from `from` on (a key revoked
-    /// from an earlier day keeps that day), logged `directory.revoke`. Gives how many
-    /// keys this revoked.
+    /// Revoke every key of `agency` in the directory (only `key_id`, where given) from
+    /// `from` on (a key revoked from an earlier day keeps that day), logged
+    /// `directory.revoke`. Gives how many keys this revoked, and the counted packages
+    /// those keys signed from that day: the revocation does not uncount them.
     pub async fn directory_revoke(
         &self,
         agency: &str,
         from: NaiveDate,
+        key_id: Option<&str>,
         now: NaiveDateTime,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<DirectoryRevoked, StoreError> {
         in_calendar("now", now)?;
         date_in_calendar("from", from)?;
         let mut tx = self.begin().await?;
@@ -1182,12 +1258,30 @@ impl Store {
                 format!("no agency called '{agency}' is in the directory: `escalate directory list` shows them, with their names as written"),
             ));
         }
+        if let Some(key) = key_id {
+            let held: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM directory WHERE agency = ? AND key_id = ? LIMIT 1",
+            )
+            .bind(agency)
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if held.is_none() {
+                return Err(StoreError::invalid(
+                    "key",
+                    format!("'{agency}' has no key {key} in the directory: `escalate directory list` shows each agency's key ids"),
+                ));
+            }
+        }
         let from_text = from.to_string();
         let revoked = sqlx::query(
-            "UPDATE directory SET revoked_from = ? WHERE agency = ? AND (revoked_from IS NULL OR revoked_from > ?)",
+            "UPDATE directory SET revoked_from = ? WHERE agency = ? AND (? IS NULL OR key_id = ?)
+             AND (revoked_from IS NULL OR revoked_from > ?)",
         )
         .bind(&from_text)
         .bind(agency)
+        .bind(key_id)
+        .bind(key_id)
         .bind(&from_text)
         .execute(&mut *tx)
         .await?
@@ -1202,12 +1296,17 @@ impl Store {
                 Some(json(&DirectoryRevokeLogged {
                     agency: agency.to_owned(),
                     from: from_text,
+                    key_id: key_id.map(str::to_owned),
                 })?),
             )
             .await?;
         }
+        let counted = Store::board_signed_from(&mut tx, agency, key_id, from).await?;
         tx.commit().await?;
-        Ok(usize::try_from(revoked).unwrap_or(usize::MAX))
+        Ok(DirectoryRevoked {
+            keys: usize::try_from(revoked).unwrap_or(usize::MAX),
+            counted,
+        })
     }
 
     /// Keep packages the Board could not verify, apart from those counted: one
@@ -1223,11 +1322,22 @@ impl Store {
         let mut out = Vec::with_capacity(held.len());
         for h in held {
             let p = &h.package;
+            let manifest_id = h
+                .manifest
+                .as_deref()
+                .map(manifest_facts)
+                .transpose()?
+                .map(|f| f.id);
+            // The same signed manifest in another file is the same package sealed again:
+            // one row, whatever the file's hash.
             let same: Option<i64> = sqlx::query_scalar(
-                "SELECT 1 FROM board_packages WHERE file_sha256 = ? UNION ALL SELECT 1 FROM board_held WHERE file_sha256 = ? LIMIT 1",
+                "SELECT 1 FROM board_packages WHERE file_sha256 = ? OR manifest_id = ?
+                 UNION ALL SELECT 1 FROM board_held WHERE file_sha256 = ? OR manifest_id = ? LIMIT 1",
             )
             .bind(&p.file_sha256)
+            .bind(&manifest_id)
             .bind(&p.file_sha256)
+            .bind(&manifest_id)
             .fetch_optional(&mut *tx)
             .await?;
             if same.is_some() {
@@ -1238,8 +1348,8 @@ impl Store {
             sqlx::query(
                 "INSERT INTO board_held (file_sha256, file_name, source_agency, reference, exported_at, monitoring, pdf,
                     protocol_sha256, protocol_id, protocol_version, protocol_text,
-                    manifest, signature, signing_key, key_id, fingerprint, reason, imported_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    manifest, signature, signing_key, key_id, fingerprint, reason, imported_at, manifest_id)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(&p.file_sha256)
             .bind(&p.file_name)
@@ -1259,6 +1369,7 @@ impl Store {
             .bind(&h.fingerprint)
             .bind(h.reason.as_str())
             .bind(ts(now))
+            .bind(&manifest_id)
             .execute(&mut *tx)
             .await?;
             let monitoring = serde_json::from_str::<serde_json::Value>(&p.monitoring)
@@ -1384,7 +1495,16 @@ impl Store {
             }))?),
         )
         .await?;
-        let outcome = self.import_one(&mut tx, p, now).await?;
+        // A signed package keeps who signed it once counted, as an import does.
+        let signer = match (&held.key_id, &held.manifest, &held.signature) {
+            (Some(key_id), Some(manifest), Some(signature)) => Some(PackageSigner {
+                key_id: key_id.clone(),
+                manifest: manifest.clone(),
+                signature: signature.clone(),
+            }),
+            _ => None,
+        };
+        let outcome = self.import_one(&mut tx, p, signer.as_ref(), now).await?;
         if outcome == ImportOutcome::ProtocolConflict {
             // Dropped uncommitted: the held row and the accept entry go with it.
             return Ok(outcome);

@@ -11,7 +11,8 @@ use std::path::Path;
 use chrono::NaiveDate;
 use escalate_store::{
     BoardPackage, DataKey, DirectoryAdded, DirectoryRole, HeldPackage, HeldReason, HoldOutcome,
-    ImportOutcome, PartnershipInstall, Passphrase, ProtocolFile, ProtocolInstallOutcome, Store,
+    ImportOutcome, PackageSigner, PartnershipInstall, Passphrase, ProtocolFile,
+    ProtocolInstallOutcome, Store,
 };
 use escalate_trust::{Card, SigningKey};
 use sqlx::sqlite::SqliteConnectOptions;
@@ -309,9 +310,10 @@ async fn the_directory_refuses_one_agency_speaking_as_another_and_logs_every_cha
     // Revoking: every key of the agency, from the day given.
     let from = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
     assert_eq!(
-        s.directory_revoke("Swansea Children's Services", from, at)
+        s.directory_revoke("Swansea Children's Services", from, None, at)
             .await
-            .unwrap(),
+            .unwrap()
+            .keys,
         2
     );
     assert!(s
@@ -320,7 +322,10 @@ async fn the_directory_refuses_one_agency_speaking_as_another_and_logs_every_cha
         .unwrap()
         .iter()
         .all(|d| d.revoked_from == Some(from)));
-    let e = s.directory_revoke("Swansea", from, at).await.unwrap_err();
+    let e = s
+        .directory_revoke("Swansea", from, None, at)
+        .await
+        .unwrap_err();
     assert_eq!(e.field(), Some("agency"));
     assert!(e.to_string().contains("`escalate directory list`"), "{e}");
     // Revoked, the agency may be trusted again with a new key; the old is not taken back.
@@ -383,6 +388,7 @@ async fn a_directory_altered_outside_escalate_is_reported_and_rebuilt_from_the_l
         .directory_revoke(
             "Swansea Children's Services",
             NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+            None,
             now(),
         )
         .await
@@ -532,10 +538,33 @@ fn package(reference: &str, file_sha256: &str) -> BoardPackage {
     }
 }
 
+/// A package's manifest as the sender signed it (the store reads its id and time).
+fn manifest(id: &str, key_id: &str, created_at: &str) -> String {
+    serde_json::json!({
+        "format": "escalate-package/1",
+        "id": id,
+        "sender": {"agency": "Ysgol Gyfun Bryn", "key_id": key_id, "signing_key": "RWQ"},
+        "recipients": [],
+        "passphrase": false,
+        "created_at": created_at,
+        "files": [],
+    })
+    .to_string()
+}
+
+/// A manifest id for a reference: one package, however often sealed.
+fn manifest_id(reference: &str) -> String {
+    format!("{:0>32}", reference.replace(['R', 'P', 'D', '-'], ""))
+}
+
 fn held(reference: &str, file_sha256: &str) -> HeldPackage {
     HeldPackage {
         package: package(reference, file_sha256),
-        manifest: Some("{}".into()),
+        manifest: Some(manifest(
+            &manifest_id(reference),
+            "0123456789ABCDEF",
+            "2026-11-20T12:00:00",
+        )),
         signature: Some("untrusted comment: x".into()),
         signing_key: Some("RWQ".into()),
         key_id: Some("0123456789ABCDEF".into()),
@@ -565,10 +594,13 @@ async fn held_packages_never_count_until_accepted() {
     assert_eq!(list[0].key_id.as_deref(), Some("0123456789ABCDEF"));
     let whole = s.board_held_package(list[0].id).await.unwrap();
     assert_eq!(whole.package.pdf, b"%PDF-1.7");
-    assert_eq!(whole.manifest.as_deref(), Some("{}"));
+    assert!(whole
+        .manifest
+        .as_deref()
+        .is_some_and(|m| m.contains(&manifest_id("RPD-2026-0001"))));
 
     // An unsigned one too; a file already counted is a duplicate, not held.
-    s.board_import(&[package("RPD-2026-0002", "bb")], at)
+    s.board_import(&[(package("RPD-2026-0002", "bb"), None)], at)
         .await
         .unwrap();
     let mut unsigned = held("RPD-2026-0003", "cc");
@@ -793,4 +825,215 @@ async fn identity_public_columns_altered_outside_escalate_are_rebuilt_from_the_l
     let store = Store::open(&dir, Some(&pass()), &keys).await.unwrap();
     assert!(store.notices.is_empty(), "{:?}", store.notices);
     store.close().await;
+}
+
+#[tokio::test]
+async fn a_rotation_retires_the_endorsing_key_from_the_new_cards_day_and_one_key_can_be_revoked() {
+    let f = fixture().await;
+    let s = &f.store;
+    let at = now();
+    let (old, old_key) = card("Swansea Children's Services", None);
+    s.directory_add(&old, DirectoryRole::Agency, at)
+        .await
+        .unwrap();
+    let (new, _) = card("Swansea Children's Services", Some(&old_key));
+    assert!(matches!(
+        s.directory_add(&new, DirectoryRole::Agency, at)
+            .await
+            .unwrap(),
+        DirectoryAdded::Rotated(_)
+    ));
+    let day = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let revoked_from = |key: &str, dir: &[escalate_store::DirectoryEntry]| {
+        dir.iter()
+            .find(|e| e.signing_key == key)
+            .map(|e| e.revoked_from)
+    };
+    let dir = s.directory().await.unwrap();
+    assert_eq!(
+        revoked_from(&old.signing_key, &dir),
+        Some(Some(day)),
+        "the old key signs nothing believed from the new card's day"
+    );
+    assert_eq!(revoked_from(&new.signing_key, &dir), Some(None));
+
+    // One key of an agency: the other stays trusted.
+    let (police, police_key) = card("South Wales Police", None);
+    s.directory_add(&police, DirectoryRole::Agency, at)
+        .await
+        .unwrap();
+    let (police_next, _) = card("South Wales Police", Some(&police_key));
+    s.directory_add(&police_next, DirectoryRole::Agency, at)
+        .await
+        .unwrap();
+    let next_id = police_next.key_id().unwrap();
+    let from = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    let r = s
+        .directory_revoke("South Wales Police", from, Some(&next_id), at)
+        .await
+        .unwrap();
+    assert_eq!(r.keys, 1);
+    let dir = s.directory().await.unwrap();
+    assert_eq!(
+        revoked_from(&police_next.signing_key, &dir),
+        Some(Some(from))
+    );
+    assert_eq!(
+        revoked_from(&police.signing_key, &dir),
+        Some(Some(day)),
+        "the rotated-out key keeps its earlier day"
+    );
+    let e = s
+        .directory_revoke("South Wales Police", from, Some(&old.key_id().unwrap()), at)
+        .await
+        .unwrap_err();
+    assert_eq!(e.field(), Some("key"), "{e}");
+    assert!(e.to_string().contains("`escalate directory list`"), "{e}");
+
+    // Both are facts of the log: an open replays them and reports nothing altered, and
+    // the entry names the one key.
+    let text = log_text(&f.path(), &key_of(&f.path())).await;
+    assert!(
+        text.contains(&format!("\\\"key_id\\\":\\\"{next_id}\\\"")),
+        "{text}"
+    );
+    let expected = s.directory().await.unwrap();
+    let f = f.reopen().await;
+    assert!(f.store.notices.is_empty(), "{:?}", f.store.notices);
+    assert!(f.store.verify_audit().await.unwrap().ok());
+    let dir = f.path();
+    f.store.close().await;
+    // Altered outside Escalate, the revocations are rebuilt from the log as they were.
+    sql(&dir, "UPDATE directory SET revoked_from = NULL").await;
+    let keys = MemoryKeys::default();
+    let store = Store::open(&dir, Some(&pass()), &keys).await.unwrap();
+    let notice = store.notices.join("\n");
+    assert!(notice.contains("directory.revoked_from"), "{notice}");
+    assert_eq!(store.directory().await.unwrap(), expected);
+    store.close().await;
+}
+
+fn signer(reference: &str, key_id: &str, created_at: &str) -> PackageSigner {
+    PackageSigner {
+        key_id: key_id.into(),
+        manifest: manifest(&manifest_id(reference), key_id, created_at),
+        signature: "untrusted comment: signature from minisign secret key".into(),
+    }
+}
+
+#[tokio::test]
+async fn a_counted_package_remembers_its_signer_and_a_revocation_lists_what_it_signed_from_the_day()
+{
+    let f = fixture().await;
+    let s = &f.store;
+    let at = now();
+    let (bryn, _) = card("Ysgol Gyfun Bryn", None);
+    s.directory_add(&bryn, DirectoryRole::Agency, at)
+        .await
+        .unwrap();
+    let key_id = bryn.key_id().unwrap();
+    let mut early = package("RPD-2026-0001", "aa");
+    early.exported_at = t("2026-11-10T12:00");
+    let late = package("RPD-2026-0002", "bb");
+    s.board_import(
+        &[
+            (
+                early,
+                Some(signer("RPD-2026-0001", &key_id, "2026-11-10T12:00:00")),
+            ),
+            (
+                late,
+                Some(signer("RPD-2026-0002", &key_id, "2026-11-20T12:00:00")),
+            ),
+            (package("RPD-2026-0003", "cc"), None),
+        ],
+        at,
+    )
+    .await
+    .unwrap();
+    let counted = s.board_packages().await.unwrap();
+    let signed_by = |r: &str| {
+        counted
+            .iter()
+            .find(|p| p.reference == r)
+            .and_then(|p| p.signer_key_id.clone())
+    };
+    assert_eq!(signed_by("RPD-2026-0001"), Some(key_id.clone()));
+    assert_eq!(signed_by("RPD-2026-0003"), None, "unsigned: no signer");
+
+    // The log names the signer, not the manifest.
+    let text = log_text(&f.path(), &key_of(&f.path())).await;
+    assert!(
+        text.lines()
+            .any(|l| l.contains("\"board.import\"") && l.contains(&key_id)),
+        "{text}"
+    );
+    assert!(!text.contains(&manifest_id("RPD-2026-0002")), "{text}");
+
+    // The same signed manifest sealed again in another file is not counted twice.
+    let mut again = package("RPD-2026-0002", "b2");
+    again.exported_at = t("2026-11-21T12:00");
+    assert_eq!(
+        s.board_import(
+            &[(
+                again,
+                Some(signer("RPD-2026-0002", &key_id, "2026-11-20T12:00:00"))
+            )],
+            at
+        )
+        .await
+        .unwrap(),
+        [ImportOutcome::Duplicate]
+    );
+
+    // Revoked from the 15th: the package signed on the 20th is listed, the one from the
+    // 10th is not, and neither is uncounted by the revocation itself.
+    let r = s
+        .directory_revoke(
+            "Ysgol Gyfun Bryn",
+            NaiveDate::from_ymd_opt(2026, 11, 15).unwrap(),
+            None,
+            at,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.keys, 1);
+    let listed: Vec<&str> = r.counted.iter().map(|p| p.reference.as_str()).collect();
+    assert_eq!(listed, ["RPD-2026-0002"]);
+    assert_eq!(r.counted[0].signer_key_id.as_deref(), Some(key_id.as_str()));
+    assert_eq!(s.board_packages().await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn the_same_package_sealed_again_is_held_once_whatever_its_file_hash() {
+    let f = fixture().await;
+    let s = &f.store;
+    let at = now();
+    let out = s
+        .board_hold(
+            &[held("RPD-2026-0001", "aa"), held("RPD-2026-0001", "a2")],
+            at,
+        )
+        .await
+        .unwrap();
+    assert_eq!(out, [HoldOutcome::Held, HoldOutcome::Duplicate]);
+    assert_eq!(s.board_held().await.unwrap().len(), 1);
+
+    // Counted (accepted, keeping its manifest), it is not held again either.
+    let id = s.board_held().await.unwrap()[0].id;
+    s.board_accept(id, at).await.unwrap();
+    assert_eq!(
+        s.board_packages().await.unwrap()[0]
+            .signer_key_id
+            .as_deref(),
+        Some("0123456789ABCDEF"),
+        "an accepted signed package keeps who signed it"
+    );
+    assert_eq!(
+        s.board_hold(&[held("RPD-2026-0001", "a3")], at)
+            .await
+            .unwrap(),
+        [HoldOutcome::Duplicate]
+    );
+    assert!(s.board_held().await.unwrap().is_empty());
 }
