@@ -935,6 +935,34 @@ fn card_refused(message: String) -> StoreError {
 }
 
 /// A held package's row, read back.
+/// A held package taken out of `board_held` (in the caller's transaction), with the
+/// subject its audit entry names.
+async fn take_held(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<(HeldPackage, String), StoreError> {
+    let held = held_in(conn, id).await?;
+    sqlx::query("DELETE FROM board_held WHERE id = ?")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    let subject = format!(
+        "{} / {}",
+        held.package.source_agency, held.package.reference
+    );
+    Ok((held, subject))
+}
+
+/// What the audit trail keeps of a held package: never its record or PDF.
+fn held_note(held: &HeldPackage) -> serde_json::Value {
+    serde_json::json!({
+        "file_sha256": held.package.file_sha256,
+        "key_id": held.key_id,
+        "fingerprint": held.fingerprint,
+        "reason": held.reason,
+    })
+}
+
 async fn held_in(conn: &mut SqliteConnection, id: i64) -> Result<HeldPackage, StoreError> {
     let row = sqlx::query(
         "SELECT file_sha256, file_name, source_agency, reference, exported_at, monitoring, pdf,
@@ -1431,25 +1459,17 @@ impl Store {
     ) -> Result<HeldPackage, StoreError> {
         in_calendar("now", now)?;
         let mut tx = self.begin().await?;
-        let held = held_in(&mut tx, id).await?;
-        sqlx::query("DELETE FROM board_held WHERE id = ?")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        let p = &held.package;
-        let subject = format!("{} / {}", p.source_agency, p.reference);
+        let (held, subject) = take_held(&mut tx, id).await?;
         self.log(
             &mut tx,
             now,
             AuditAction::BoardRemove,
             ("board_package", &subject),
-            Some(json(&serde_json::json!({
-                "held": true,
-                "file_sha256": p.file_sha256,
-                "key_id": held.key_id,
-                "fingerprint": held.fingerprint,
-                "reason": held.reason,
-            }))?),
+            Some(json(&{
+                let mut note = held_note(&held);
+                note["held"] = true.into();
+                note
+            })?),
             None,
         )
         .await?;
@@ -1474,25 +1494,15 @@ impl Store {
     ) -> Result<ImportOutcome, StoreError> {
         in_calendar("now", now)?;
         let mut tx = self.begin().await?;
-        let held = held_in(&mut tx, id).await?;
-        sqlx::query("DELETE FROM board_held WHERE id = ?")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let (held, subject) = take_held(&mut tx, id).await?;
         let p = &held.package;
-        let subject = format!("{} / {}", p.source_agency, p.reference);
         self.log(
             &mut tx,
             now,
             AuditAction::BoardAccept,
             ("board_package", &subject),
             None,
-            Some(json(&serde_json::json!({
-                "file_sha256": p.file_sha256,
-                "key_id": held.key_id,
-                "fingerprint": held.fingerprint,
-                "reason": held.reason,
-            }))?),
+            Some(json(&held_note(&held))?),
         )
         .await?;
         // A signed package keeps who signed it once counted, as an import does.
