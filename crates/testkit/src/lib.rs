@@ -11,3 +11,4 @@ pub mod package;
 pub mod pdf;
 pub mod record;
 pub mod signers;
+pub mod tools;

@@ -7,8 +7,7 @@
 //! file or a rival protocol text is caught; a bundle installs whole or not at all.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
 use serde_json::Value;
 
@@ -205,49 +204,10 @@ impl Store {
     }
 }
 
-/// Run one of the tools a Board member has, in `dir`, with no stdin and at most a
-/// minute: a tool that asks for a password it should not need would hang the suite.
+/// Run one of the tools a Board member has (testkit's `run_tool`: no stdin, at most a
+/// minute).
 fn tool(program: &str, args: &[&str], dir: &Path) -> Output {
-    use std::io::Read;
-    let mut child = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!("{program} could not be run ({e}): `make test` installs it (Debian packages age, minisign, tar, coreutils); these tests fail rather than skip without it")
-        });
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out.read_to_end(&mut v);
-        v
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err.read_to_end(&mut v);
-        v
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{program} {args:?} still running after a minute");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: out_reader.join().unwrap(),
-        stderr: err_reader.join().unwrap(),
-    }
+    escalate_testkit::tools::run_tool(program, args, dir)
 }
 
 fn tool_ok(program: &str, args: &[&str], dir: &Path) -> String {
