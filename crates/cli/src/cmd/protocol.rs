@@ -12,7 +12,7 @@ use escalate_core::{Limit, Protocol};
 
 use crate::args::PlanArgs;
 use crate::cmd::{block_on, Ctx};
-use crate::error::{option_named, options, CliError};
+use crate::error::{file_named, option_named, options, CliError};
 use crate::{parse, term};
 
 /// The protocols installed in the store, a version a line; without a store, the
@@ -100,7 +100,7 @@ pub fn install(file: &Path, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliEr
             .with_store(&ctx.secrets(false), async |s| {
                 settings::install_protocol(s, file, now)
                     .await
-                    .map_err(option_named("file", "FILE"))
+                    .map_err(file_named("file", file))
             })
             .await?;
         writeln!(out, "{}\tinstalled", version_line(&p))?;
