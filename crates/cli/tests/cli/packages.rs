@@ -805,8 +805,11 @@ fn an_export_with_both_a_key_and_a_passphrase_is_refused() {
 fn the_plain_board_report_lists_the_open_cases_past_their_whole_timescale() {
     use escalate_report::export::{self, Seal};
     let s = Stores::new();
-    // Open since January: by November every Western Bay stage has run out.
+    // Open since January under Doncaster's protocol (every stage dated): by November
+    // every stage has run out.
     let mut m = hostile_record("RPD-2026-0009");
+    m.protocol.id = "doncaster".to_owned();
+    m.protocol.version = "August 2020 (rev. 2)".to_owned();
     m.opened_at =
         chrono::NaiveDateTime::parse_from_str("2026-01-05T09:00", "%Y-%m-%dT%H:%M").unwrap();
     let bytes = export::seal(
@@ -846,7 +849,7 @@ fn the_plain_board_report_lists_the_open_cases_past_their_whole_timescale() {
     // The same case, as --json and the PDF list it.
     assert!(
         report.contains(&format!(
-            "Open cases older than their protocol's whole timescale: 1\n  RPD-2026-0009\t=HYPERLINK(\"http://evil.example\",\"Ysgol\")\twestern-bay\topened 2026-01-05\tall stages due {due}\n"
+            "Open cases older than their protocol's whole timescale: 1\n  RPD-2026-0009\t=HYPERLINK(\"http://evil.example\",\"Ysgol\")\tdoncaster\topened 2026-01-05\tall stages due {due}\n"
         )),
         "{report}"
     );
