@@ -60,11 +60,21 @@ pub const IDENTITY_FILE: Bound = Bound {
     limit_words: "64 KiB",
 };
 
-/// A file's text, through `bound`.
+/// A file's text, through `bound`, without a leading byte-order mark: Notepad and
+/// Word save UTF-8 with one, and a protocol or stage-record file refused for it (or a
+/// protocol whose first key read as `\u{FEFF}format`) would tell the author nothing
+/// they could see.
 pub fn read_text(path: &Path, bound: &Bound) -> ApiResult<String> {
     let bytes = read_bytes(path, bound, Vec::new())?;
-    String::from_utf8(bytes).map_err(|e| not_utf8(path, e.utf8_error()))
+    let mut text = String::from_utf8(bytes).map_err(|e| not_utf8(path, e.utf8_error()))?;
+    if text.starts_with(BOM) {
+        text.drain(..BOM.len_utf8());
+    }
+    Ok(text)
 }
+
+/// The byte-order mark, U+FEFF, as a leading character.
+const BOM: char = '\u{FEFF}';
 
 /// A secret file's text, through `bound`, in memory that is zeroed when dropped. The
 /// buffer is sized for the whole bound first, so reading never leaves a copy behind in

@@ -156,6 +156,20 @@ pub fn option_named(field: &'static str, option: &'static str) -> impl Fn(ApiErr
     }
 }
 
+/// A use case's refusal of `field`, a file this command was given by its path as a
+/// positional argument: the message names the file as typed (`escalate: my.toml: …`),
+/// not a placeholder such as `FILE`.
+pub fn file_named(field: &'static str, path: &std::path::Path) -> impl Fn(ApiError) -> CliError {
+    let shown = crate::term::clean(&path.display().to_string()).into_owned();
+    move |e| {
+        if e.field.as_deref() == Some(field) {
+            named(e, &shown)
+        } else {
+            CliError::Api(e)
+        }
+    }
+}
+
 /// `e`, a refusal of its field, given as `option` (a field a command spells its own way).
 pub fn option_named_as(e: ApiError, option: &str) -> CliError {
     named(e, option)

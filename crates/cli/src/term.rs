@@ -35,6 +35,26 @@ pub fn clean(s: &str) -> Cow<'_, str> {
     )
 }
 
+/// A block of text laid out by the CLI itself (tabs between values, line breaks
+/// between lines) whose values come from a protocol or store, with every control
+/// character but those two, and every bidi override, made visible as `clean` does.
+/// For long layouts such as `protocol show`, where cleaning each of dozens of values
+/// by hand would miss the next one added; a value's own tab or line break stays, which
+/// in a multi-paragraph protocol text is what its author wrote.
+pub fn clean_layout(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| c != '\n' && c != '\t' && unsafe_char(c)) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.split_inclusive(['\n', '\t'])
+            .map(|part| match part.strip_suffix(['\n', '\t']) {
+                Some(value) => format!("{}{}", clean(value), &part[value.len()..]),
+                None => clean(part).into_owned(),
+            })
+            .collect(),
+    )
+}
+
 /// A value's serde name (`both`, `overdue`), as the JSON output spells it.
 pub fn kebab<T: serde::Serialize>(v: &T) -> String {
     match serde_json::to_value(v) {
@@ -78,6 +98,11 @@ mod tests {
         assert!(matches!(clean("Siân Llŷr Ŵyn"), Cow::Borrowed(_)));
         assert_eq!(clean("a\u{1b}]52;c;aGk=\u{7}b"), "a␛]52;c;aGk=␇b");
         assert_eq!(clean("\u{1b}[2J"), "␛[2J");
+        assert_eq!(
+            clean_layout("a\tb\u{1b}]52;c;aGk=\u{7}\nc\u{202E}d\n"),
+            "a\tb␛]52;c;aGk=␇\nc\u{FFFD}d\n"
+        );
+        assert!(matches!(clean_layout("a\tb\nc"), Cow::Borrowed(_)));
         assert_eq!(clean("x\ty\nz\r"), "x␉y␊z␍");
         assert_eq!(
             clean("\u{7f}\u{9b}\u{202E}abc\u{2066}"),

@@ -111,6 +111,17 @@ impl FromStr for Limit {
             (Some(n), ["hour" | "hours"]) if (1..=MAX_LIMIT_HOURS).contains(&n) => {
                 Ok(Limit::Hours(n))
             }
+            // Protocols often say weeks; the engine counts days, so say the days a
+            // week of working days makes (a calendar week's 7 days for plain weeks).
+            (Some(n), ["working", "week" | "weeks"]) => Err(format!(
+                "'{s}' is not a timescale: write weeks in days, as \"{} working days\"",
+                u64::from(n) * 5
+            )),
+            (Some(n), ["week" | "weeks"]) => Err(format!(
+                "'{s}' is not a timescale: write weeks in days, as \"{} working days\" (or \"{} days\" for calendar days)",
+                u64::from(n) * 5,
+                u64::from(n) * 7
+            )),
             // Not "too long": a deadline of no hours is no timescale at all.
             (Some(0), ["hour" | "hours"]) => Err(format!(
                 "'{s}' is not a timescale: give at least 1 hour, or \"without delay\""
@@ -1094,6 +1105,16 @@ mod tests {
     fn bad_limits_say_what_is_expected() {
         let e = "5 weeks".parse::<Limit>().unwrap_err();
         assert!(e.contains("working days"), "{e}");
+        let e = "1 working week".parse::<Limit>().unwrap_err();
+        assert_eq!(
+            e,
+            "'1 working week' is not a timescale: write weeks in days, as \"5 working days\""
+        );
+        let e = "2 weeks".parse::<Limit>().unwrap_err();
+        assert_eq!(
+            e,
+            "'2 weeks' is not a timescale: write weeks in days, as \"10 working days\" (or \"14 days\" for calendar days)"
+        );
         let e = "soon".parse::<Limit>().unwrap_err();
         assert!(e.contains("\"N working days\""), "{e}");
         let e = "0 hours".parse::<Limit>().unwrap_err();

@@ -1148,11 +1148,21 @@ impl Validator<'_> {
         for (i, s) in p.stages.iter().enumerate() {
             let at = [K("stages"), Seg::Idx(i), K("number")];
             if s.informal {
-                if s.number != 0 || formal_seen {
+                // Say which rule the stage breaks and what to change: "numbered 0,
+                // not 0" told an author nothing when the number was right.
+                if formal_seen {
                     self.err(
                         &at,
                         format!(
-                            "an informal stage must come first and be numbered 0, not {}",
+                            "Stage {} is informal but comes after a formal stage: an informal stage must come first, as Stage 0; move it before the formal stages, or remove `informal = true`",
+                            s.number
+                        ),
+                    );
+                } else if s.number != 0 {
+                    self.err(
+                        &at,
+                        format!(
+                            "an informal stage is numbered 0, not {}: set `number = 0`, or remove `informal = true` if it is a formal stage",
                             s.number
                         ),
                     );

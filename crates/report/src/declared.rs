@@ -66,16 +66,41 @@ fn lay_out_section(s: &mut Sheet, form: &FormDef, section: &FormSection, fill: F
                 value,
                 space,
             } => {
-                let text = match value {
+                let mut text = match value {
                     Value::From(source) => fill.value(source, stages),
                     Value::Text(template) => fill.template(template, stages),
                     Value::Blank => String::new(),
                 };
+                // An empty box for a stage the case went past reads as a record never
+                // written: say the stage was left out, on a recorded decision.
+                if text.is_empty() && !matches!(value, Value::Blank) {
+                    if let Some(words) = left_out(fill, stages) {
+                        text = words;
+                    }
+                }
                 s.field(label, &text, space.mm());
             }
         }
     }
     s.gap(section.space_after.mm());
+}
+
+/// `Stage 3 left out` (`Stages 2, 3 left out`) where every one of `stages` (a form's or
+/// item's own, never empty here) was gone past on a recorded decision.
+fn left_out(fill: Fill<'_>, stages: &[u8]) -> Option<String> {
+    let Fill::Case { input, .. } = fill else {
+        return None;
+    };
+    let skipped = |n: &u8| input.case.engine.skips.iter().any(|k| k.stages.contains(n));
+    if stages.is_empty() || !stages.iter().all(skipped) {
+        return None;
+    }
+    let numbers: Vec<String> = stages.iter().map(u8::to_string).collect();
+    Some(format!(
+        "{} {} left out",
+        if stages.len() == 1 { "Stage" } else { "Stages" },
+        numbers.join(", ")
+    ))
 }
 
 /// The height `section` takes laid out from the top of a page.

@@ -68,6 +68,10 @@ pub enum StoreError {
     Random(String),
     #[error("database error: {0}")]
     Database(String),
+    /// SQLite could not grow the store's file (SQLITE_FULL): the write's transaction was
+    /// rolled back whole.
+    #[error("the disk is full: nothing was saved. Free some space on the disk that holds the store, then try again")]
+    DiskFull,
     /// A protocol file that cannot be installed: each problem as `file:line: field: message`.
     #[error("{0}")]
     ProtocolInvalid(ProtocolErrors),
@@ -111,6 +115,8 @@ impl StoreError {
             StoreError::BadBackup(_) => ErrorCode::BackupInvalid,
             StoreError::Random(_) => ErrorCode::Random,
             StoreError::Database(_) => ErrorCode::Database,
+            // The machine's trouble, not the input's: try again once space is freed.
+            StoreError::DiskFull => ErrorCode::Io,
             StoreError::ProtocolInvalid(e) => e.code(),
             StoreError::HolidayFile(e) => e.code(),
             StoreError::Refused { code, .. } => *code,
@@ -147,8 +153,23 @@ impl From<FieldError> for StoreError {
     }
 }
 
+/// SQLite's primary result code for a full disk (or a store at its page limit).
+const SQLITE_FULL: i32 = 13;
+
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
+        // SQLite gives "(code: 13) database or disk is full", which says neither that
+        // the write was lost nor what to do. The code may be an extended one: its low
+        // byte is the primary code.
+        if let sqlx::Error::Database(db) = &e {
+            let full = db
+                .code()
+                .and_then(|c| c.parse::<i32>().ok())
+                .is_some_and(|c| c & 0xff == SQLITE_FULL);
+            if full {
+                return StoreError::DiskFull;
+            }
+        }
         // sqlx's messages name tables and constraints, never row values.
         StoreError::Database(e.to_string())
     }
@@ -157,5 +178,36 @@ impl From<sqlx::Error> for StoreError {
 impl From<sqlx::migrate::MigrateError> for StoreError {
     fn from(e: sqlx::migrate::MigrateError) -> Self {
         StoreError::Database(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::{Connection, Executor};
+
+    /// A real SQLITE_FULL: an in-memory database held to two pages refuses to grow.
+    #[tokio::test]
+    async fn a_full_disk_says_nothing_was_saved_and_what_to_do() {
+        let mut db = sqlx::SqliteConnection::connect("sqlite::memory:")
+            .await
+            .unwrap();
+        db.execute("CREATE TABLE t (x BLOB)").await.unwrap();
+        db.execute("PRAGMA max_page_count = 2").await.unwrap();
+        let e = db
+            .execute("INSERT INTO t VALUES (zeroblob(100000))")
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("(code: 13)"), "{e}");
+        let e = StoreError::from(e);
+        assert!(matches!(e, StoreError::DiskFull), "{e:?}");
+        assert_eq!(e.code(), ErrorCode::Io);
+        assert_eq!(
+            e.to_string(),
+            "the disk is full: nothing was saved. Free some space on the disk that holds the store, then try again"
+        );
+        // Any other database error keeps SQLite's words.
+        let other = StoreError::from(db.execute("SELECT * FROM missing").await.unwrap_err());
+        assert!(matches!(other, StoreError::Database(_)), "{other:?}");
     }
 }

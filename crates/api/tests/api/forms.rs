@@ -723,6 +723,72 @@ fn a_partnership_specific_form_prints_with_its_own_labels() {
     }
 }
 
+#[test]
+fn the_recording_tool_says_a_left_out_stage_was_left_out() {
+    use escalate_core::case::Event;
+    use escalate_core::{Case, LoggedEvent};
+    // Darlington's Stage 3 meeting is optional: this case went from Stage 2 to 4 on a
+    // recorded decision, so the tool's Stage 3 boxes have no record to show.
+    let (mut file, profile) = darlington_case();
+    file.records.truncate(2);
+    let mut events: Vec<Event> = file
+        .events
+        .iter()
+        .take(4)
+        .map(|e| e.event.clone())
+        .collect();
+    events.push(Event::Escalate {
+        at: t("2026-11-03T15:00"),
+        to_stage: Some(4),
+        reason: None,
+        skip: Some(escalate_core::SkipDecision {
+            reason: "No meeting needed: the managers agreed the way forward.".into(),
+            decided_by: "Jo Evans".into(),
+            role: None,
+        }),
+    });
+    file.engine = Case::replay(&file.protocol, &events).unwrap_or_else(|e| panic!("{e}"));
+    file.events.truncate(4);
+    file.events.push(LoggedEvent {
+        seq: 5,
+        at: t("2026-11-03T15:00"),
+        actor: "Alex Morgan".into(),
+        event: events[4].clone(),
+    });
+    let calendar = escalate_core::Calendar::new(CalendarId::EnglandAndWales);
+    let now = t("2026-11-06T09:00");
+    let case = file.detail(&calendar, now).unwrap();
+    let chronology = file.chronology(&calendar, now).unwrap();
+    let input = escalate_report::ReportInput {
+        profile: &profile,
+        case: &case,
+        chronology: &chronology,
+        protocol: &file.protocol,
+        calendar: &calendar,
+    };
+    let opts = escalate_report::ReportOptions {
+        form: FormId::new("professional-challenge-recording-tool").unwrap(),
+        stage: None,
+        effectiveness: String::new(),
+        notes: String::new(),
+        generated_at: now,
+    };
+    let pdf = escalate_report::render(&input, &opts).unwrap();
+    check_pdf(&pdf);
+    let text = text(&pdf, None);
+    // Each box filled from the Stage 3 record says why it is empty.
+    let said = text.matches("Stage 3 left out").count();
+    assert!(said >= 4, "{said} times:\n{text}");
+    // Boxes filled from the case itself are filled as before.
+    assert_contains_all(&text, &[CHILD, "Disagreement about closing the case"]);
+    for absent in [
+        "Stage 2: the difference discussed.",
+        "Stage 2: actions agreed.",
+    ] {
+        assert!(!text.contains(absent), "{absent} printed:\n{text}");
+    }
+}
+
 /// Every word a specimen prints: the form's own words and the layout's.
 fn form_words(p: &escalate_core::Protocol, f: &escalate_core::protocol::FormDef) -> Vec<String> {
     use escalate_core::form::ItemKind;

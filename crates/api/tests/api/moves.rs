@@ -303,6 +303,38 @@ async fn a_stage_record_file_is_read_through_its_bound_and_parsed_in_one_place()
     );
 }
 
+#[test]
+fn a_byte_order_mark_is_accepted_in_a_stage_record_and_a_protocol_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // A stage record saved by Notepad: the mark is read past, not refused.
+    let record = dir.path().join("record.json");
+    std::fs::write(
+        &record,
+        "\u{FEFF}{\"summary\": \"s\", \"agreed\": \"a\", \"resolved\": true}",
+    )
+    .unwrap();
+    let text = files::read_text(&record, &STAGE_RECORD_FILE).unwrap();
+    assert!(!text.starts_with('\u{FEFF}'));
+    assert!(
+        cases::stage_record_from_json(&text, &record)
+            .unwrap()
+            .resolved
+    );
+    // A protocol file with one checks and reads as the file without it.
+    let shipped = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../assets/protocols/doncaster.toml"
+    ))
+    .unwrap();
+    let protocol = dir.path().join("doncaster.toml");
+    std::fs::write(&protocol, format!("\u{FEFF}{shipped}")).unwrap();
+    escalate_api::engine::check_protocol_files(std::slice::from_ref(&protocol)).unwrap();
+    assert_eq!(
+        files::read_text(&protocol, &files::PROTOCOL_FILE).unwrap(),
+        shipped
+    );
+}
+
 #[tokio::test]
 async fn notifications_deadlines_withdrawals_and_redirections() {
     let dir = tempfile::tempdir().unwrap();

@@ -247,6 +247,38 @@ pub fn run(b: BoardCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliEr
                             share * 100.0
                         )?;
                     }
+                    // As the PDF and --json say them: extended and left-out stages
+                    // only where a package says so, overdue cases always.
+                    if f.stages_extended > 0 {
+                        writeln!(
+                            out,
+                            "Stages extended by agreement (counted apart): {} ({} within the agreed extension)",
+                            f.stages_extended, f.stages_extended_within
+                        )?;
+                    }
+                    if f.stages_skipped > 0 {
+                        writeln!(
+                            out,
+                            "Stages left out by a recorded decision: {}",
+                            f.stages_skipped
+                        )?;
+                    }
+                    writeln!(
+                        out,
+                        "Open cases older than their protocol's whole timescale: {}",
+                        f.open_past_whole_timescale.len()
+                    )?;
+                    for c in &f.open_past_whole_timescale {
+                        writeln!(
+                            out,
+                            "  {}\t{}\t{}\topened {}\tall stages due {}",
+                            clean(&c.reference),
+                            clean(&c.raising_agency),
+                            clean(&c.protocol),
+                            c.opened_at.format("%Y-%m-%d"),
+                            c.all_stages_due.format("%Y-%m-%d")
+                        )?;
+                    }
                     for (title, map) in [
                         ("Raising agency", &f.by_raising_agency),
                         ("Receiving agency", &f.by_receiving_agency),

@@ -9,7 +9,7 @@ use escalate_api::{session, settings};
 
 use crate::args::{DeadlineArgs, HolidaysArgs};
 use crate::cmd::{block_on, Ctx};
-use crate::error::{option_named, options, CliError};
+use crate::error::{file_named, options, CliError};
 use crate::{parse, term};
 
 pub fn deadline(a: DeadlineArgs, out: &mut impl Write) -> Result<(), CliError> {
@@ -105,7 +105,7 @@ pub fn import(file: &Path, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliErr
         let mut store = ctx.open(&ctx.secrets(false)).await?;
         let imported = settings::import_holidays(&mut store, file, now).await;
         session::close(store).await;
-        let coverage = imported.map_err(option_named("file", "FILE"))?;
+        let coverage = imported.map_err(file_named("file", file))?;
         if let Some(i) = coverage.imports.last() {
             for n in &i.nations {
                 let span = year_span(n.first_year, n.last_year);
@@ -174,7 +174,7 @@ fn coverage_lines(c: &Coverage, year: i32, today: chrono::NaiveDate) -> Vec<Stri
 /// What an official bank-holiday file would change: per nation the years it covers,
 /// each bank holiday it adds or removes, and how far ahead data would be confirmed.
 pub fn check(file: &Path, out: &mut impl Write) -> Result<(), CliError> {
-    for n in engine::check_calendar_file(file).map_err(option_named("file", "FILE"))? {
+    for n in engine::check_calendar_file(file).map_err(file_named("file", file))? {
         let id = n.calendar;
         let span = year_span(n.first_year, n.last_year);
         let summary = if n.added.is_empty() && n.removed.is_empty() {

@@ -17,6 +17,28 @@ use crate::parse;
 use crate::term::{self, clean, kebab};
 
 pub fn run(c: CaseCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliError> {
+    let sent_given = matches!(&c, CaseCommand::Notified { sent: Some(_), .. });
+    run_command(c, ctx, out).map_err(|e| moment_option(e, ctx, sent_given))
+}
+
+/// A refusal of a moment the engine checks (`at`, `due`, `sent_at`), named as the option
+/// that gave it: `--sent` for a notification's sending, `--due` for a shortened
+/// deadline, and `--now` for the moment of the change itself where it was given; without
+/// `--now` that moment is the computer's clock, and the message says so.
+fn moment_option(e: CliError, ctx: &Ctx, sent_given: bool) -> CliError {
+    let CliError::Api(a) = e else { return e };
+    let option = match a.field.as_deref() {
+        Some("due") => "--due",
+        Some("sent_at") => "--sent",
+        Some("at") if sent_given => "--sent",
+        Some("at") if ctx.now_given() => "--now",
+        Some("at") => "the computer's clock (now)",
+        _ => return CliError::Api(a),
+    };
+    crate::error::option_named_as(a, option)
+}
+
+fn run_command(c: CaseCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliError> {
     block_on(async {
         let now = ctx.now()?;
         let secrets = ctx.secrets(false);
@@ -177,13 +199,19 @@ pub fn run(c: CaseCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliErr
                 )?;
             }
             CaseCommand::Plan { reference, json } => {
-                let plan = ctx
-                    .with_store(&secrets, async |s| cases::plan(s, &reference).await)
+                let (plan, routed) = ctx
+                    .with_store(&secrets, async |s| {
+                        let plan = cases::plan(s, &reference).await?;
+                        let file = s.case_file(&reference).await.map_err(ApiError::from)?;
+                        Ok::<_, ApiError>((plan, !file.protocol.routes.is_empty()))
+                    })
                     .await?;
+                // A protocol without routes has only its standard one: naming it would
+                // suggest a choice the lead never had, as `plan` does not name it either.
                 let lines = RoutePlan {
                     stages: plan.stages.clone(),
                     limits: plan.limits.clone(),
-                    route: Some(PlannedRoute {
+                    route: routed.then(|| PlannedRoute {
                         route: plan.route.as_str().into(),
                         name: plan.route_name.as_str().into(),
                     }),
@@ -226,7 +254,8 @@ pub fn run(c: CaseCommand, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliErr
                         cases::redirect(s, &reference, &exclusion, now).await
                     })
                     .await?;
-                writeln!(out, "{reference}\tredirected\t{to}")?;
+                // Where to go instead is the protocol's text.
+                writeln!(out, "{reference}\tredirected\t{}", clean(&to))?;
             }
             CaseCommand::Notified {
                 reference,
@@ -423,11 +452,12 @@ fn show(d: &CaseDetail, out: &mut impl Write) -> Result<(), CliError> {
         writeln!(out, "Contact ({}): {}", kebab(&c.side), clean(&c.who))?;
     }
     for dl in &s.deadlines {
+        // "No time limit", as the app says it: "Due no limit" read as a deadline.
         let due = match dl.due {
-            Due::WithoutDelay => "without delay".to_owned(),
-            Due::NoLimit => "no limit".to_owned(),
-            Due::EndOfDay(day) => day.format("%Y-%m-%d").to_string(),
-            Due::At(t) => t.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            Due::WithoutDelay => "Due without delay".to_owned(),
+            Due::NoLimit => "No time limit".to_owned(),
+            Due::EndOfDay(day) => format!("Due {}", day.format("%Y-%m-%d")),
+            Due::At(t) => format!("Due {}", t.format("%Y-%m-%dT%H:%M:%S")),
         };
         let to = dl
             .to
@@ -436,7 +466,7 @@ fn show(d: &CaseDetail, out: &mut impl Write) -> Result<(), CliError> {
             .unwrap_or_default();
         writeln!(
             out,
-            "Due {due}\t{}{}\t{}\t[{}]",
+            "{due}\t{}{}\t{}\t[{}]",
             clean(&dl.id),
             to,
             clean(&dl.what),
@@ -447,8 +477,8 @@ fn show(d: &CaseDetail, out: &mut impl Write) -> Result<(), CliError> {
         writeln!(
             out,
             "Form: {} on {}{}",
-            f.form.form,
-            f.form.on.as_str(),
+            clean(f.form.form.as_str()),
+            clean(f.form.on.as_str()),
             if f.owed { " (owed)" } else { "" }
         )?;
     }

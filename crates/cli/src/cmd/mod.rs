@@ -102,6 +102,11 @@ impl Ctx {
 
     /// Every store command takes its time from `--now` when given: a refusal of that
     /// time (a write dated before the store's last entry) names the option.
+    /// `--now` was given: the moment of a change is the one typed, not the clock's.
+    pub fn now_given(&self) -> bool {
+        self.args.now.is_some()
+    }
+
     pub fn now_option(&self, e: CliError) -> CliError {
         match e {
             CliError::Api(a) if self.args.now.is_some() && a.field.as_deref() == Some("now") => {

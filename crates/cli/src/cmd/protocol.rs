@@ -12,7 +12,7 @@ use escalate_core::{Limit, Protocol};
 
 use crate::args::PlanArgs;
 use crate::cmd::{block_on, Ctx};
-use crate::error::{option_named, options, CliError};
+use crate::error::{file_named, option_named, options, CliError};
 use crate::{parse, term};
 
 /// The protocols installed in the store, a version a line; without a store, the
@@ -82,7 +82,13 @@ pub fn show(protocol: &str, json: bool, ctx: &Ctx, out: &mut impl Write) -> Resu
     if json {
         term::json(out, &p)
     } else {
-        show_text(&p, out)
+        // Every line carries the protocol file's own words: laid out first, then
+        // cleaned whole, so no value (an escape in a stage title, say) reaches the
+        // terminal raw.
+        let mut text = Vec::new();
+        show_text(&p, &mut text)?;
+        out.write_all(term::clean_layout(&String::from_utf8_lossy(&text)).as_bytes())?;
+        Ok(())
     }
 }
 
@@ -94,7 +100,7 @@ pub fn install(file: &Path, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliEr
             .with_store(&ctx.secrets(false), async |s| {
                 settings::install_protocol(s, file, now)
                     .await
-                    .map_err(option_named("file", "FILE"))
+                    .map_err(file_named("file", file))
             })
             .await?;
         writeln!(out, "{}\tinstalled", version_line(&p))?;
@@ -191,21 +197,30 @@ pub fn print_plan(
         }
         term::json(out, &rows)?;
     } else {
+        // Titles, words and names are the protocol file's: cleaned one by one, so none
+        // can add a column or a line.
         for s in &plan.stages {
-            writeln!(out, "{}\t{}\t{}", s.stage, s.due, s.title)?;
+            writeln!(out, "{}\t{}\t{}", s.stage, s.due, term::clean(&s.title))?;
         }
         for l in &plan.limits {
             match &l.capped_by {
                 Some(cap) => writeln!(
                     out,
-                    "limit\t{}\t{} (the cap '{cap}' falls due first)",
-                    l.due, l.words
+                    "limit\t{}\t{} (the cap '{}' falls due first)",
+                    l.due,
+                    term::clean(&l.words),
+                    term::clean(cap)
                 )?,
-                None => writeln!(out, "limit\t{}\t{}", l.due, l.words)?,
+                None => writeln!(out, "limit\t{}\t{}", l.due, term::clean(&l.words))?,
             }
         }
         if let Some(r) = &plan.route {
-            writeln!(out, "route\t{}\t{}", r.route, r.name)?;
+            writeln!(
+                out,
+                "route\t{}\t{}",
+                term::clean(&r.route),
+                term::clean(&r.name)
+            )?;
         }
     }
     Ok(())

@@ -8,7 +8,7 @@ use escalate_api::trust::{self, AgencyCard, CardPreview, DirectoryOutcome};
 
 use crate::args::{DirectoryCommand, IdentityArgs, IdentityCommand, PartnershipCommand};
 use crate::cmd::{block_on, Ctx};
-use crate::error::{option_named, options, CliError};
+use crate::error::{file_named, option_named, options, CliError};
 use crate::parse;
 use crate::term::{self, clean, kebab};
 
@@ -121,7 +121,7 @@ pub fn directory(d: DirectoryCommand, ctx: &Ctx, out: &mut impl Write) -> Result
         let secrets = ctx.secrets(false);
         match d {
             DirectoryCommand::Add { card, yes } => {
-                let card = trust::read_card(&card).map_err(option_named("card", "CARD"))?;
+                let card = trust::read_card(&card).map_err(file_named("card", &card))?;
                 let preview = trust::preview(&card)?;
                 print_preview(out, "card", &preview)?;
                 out.flush()?;

@@ -12,6 +12,7 @@ mod hardening;
 mod installed;
 mod lead;
 mod packages;
+mod printing;
 mod record_is_log;
 mod store_commands;
 mod trust;

@@ -800,3 +800,60 @@ fn an_export_with_both_a_key_and_a_passphrase_is_refused() {
     s.export(&r, &file, &[]);
     assert!(file.exists());
 }
+
+#[test]
+fn the_plain_board_report_lists_the_open_cases_past_their_whole_timescale() {
+    use escalate_report::export::{self, Seal};
+    let s = Stores::new();
+    // Open since January under Doncaster's protocol (every stage dated): by November
+    // every stage has run out.
+    let mut m = hostile_record("RPD-2026-0009");
+    m.protocol.id = "doncaster".to_owned();
+    m.protocol.version = "August 2020 (rev. 2)".to_owned();
+    m.opened_at =
+        chrono::NaiveDateTime::parse_from_str("2026-01-05T09:00", "%Y-%m-%dT%H:%M").unwrap();
+    let bytes = export::seal(
+        b"%PDF-1.3 test",
+        &m,
+        Seal::Recipients(std::slice::from_ref(&s.public)),
+    )
+    .unwrap();
+    let package = s.path("old.escalate-export");
+    std::fs::write(&package, bytes).unwrap();
+    let key = s.key.to_str().unwrap();
+    s.admin(&[
+        "board",
+        "import",
+        package.to_str().unwrap(),
+        "--identity",
+        key,
+    ]);
+    s.admin(&["board", "accept", "1"]);
+    let args = [
+        "board",
+        "report",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-12-31",
+        "--now",
+        "2026-11-20T18:00",
+    ];
+    let report = s.admin(&args);
+    assert_no_controls("board report", &report);
+    let json: serde_json::Value =
+        serde_json::from_str(&s.admin(&[&args[..], &["--json"]].concat())).unwrap();
+    let overdue = json["open_past_whole_timescale"].as_array().unwrap();
+    assert_eq!(overdue.len(), 1, "{json}");
+    let due = overdue[0]["all_stages_due"].as_str().unwrap();
+    // The same case, as --json and the PDF list it.
+    assert!(
+        report.contains(&format!(
+            "Open cases older than their protocol's whole timescale: 1\n  RPD-2026-0009\t=HYPERLINK(\"http://evil.example\",\"Ysgol\")\tdoncaster\topened 2026-01-05\tall stages due {due}\n"
+        )),
+        "{report}"
+    );
+    // Nothing was extended or left out: no line for them, as in the PDF.
+    assert!(!report.contains("extended by agreement"), "{report}");
+    assert!(!report.contains("left out"), "{report}");
+}

@@ -248,3 +248,46 @@ fn deep_nesting_is_refused_by_the_parser() {
         assert_eq!(e.errors[0].field, "(syntax)", "{e}");
     }
 }
+
+#[test]
+fn a_misplaced_informal_stage_is_told_what_is_wrong_and_how_to_fix_it() {
+    let (_, doncaster) = SHIPPED[3];
+    let messages = |src: &str| -> Vec<String> {
+        let e = Protocol::from_toml(src, "p.toml").unwrap_err();
+        e.errors.iter().map(|p| p.message.clone()).collect()
+    };
+    // Numbered other than 0.
+    let renumbered = doncaster.replacen(
+        "number = 0\ninformal = true",
+        "number = 2\ninformal = true",
+        1,
+    );
+    assert_ne!(renumbered, doncaster);
+    let found = messages(&renumbered);
+    assert!(
+        found.contains(
+            &"an informal stage is numbered 0, not 2: set `number = 0`, or remove `informal = true` if it is a formal stage"
+                .to_owned()
+        ),
+        "{found:?}"
+    );
+    // Numbered 0 but after the formal stages: never "numbered 0, not 0".
+    let start = doncaster.find("[[stages]]\nnumber = 0").unwrap();
+    let end = doncaster
+        .find("# ---------------------------------------------------------------- Stage 1")
+        .unwrap();
+    let moved = format!(
+        "{}{}\n{}",
+        &doncaster[..start],
+        &doncaster[end..],
+        &doncaster[start..end]
+    );
+    let found = messages(&moved);
+    assert!(
+        found.iter().any(|m| m.starts_with(
+            "Stage 0 is informal but comes after a formal stage: an informal stage must come first, as Stage 0; move it before the formal stages"
+        )),
+        "{found:?}"
+    );
+    assert!(!found.iter().any(|m| m.contains("not 0")), "{found:?}");
+}
