@@ -756,6 +756,17 @@ pub(crate) fn jump_rule<'p>(
     }
 }
 
+/// Whether `given` names the protocol's role `named`: compared as read (case, spacing
+/// and invisible characters aside), with a leading "the" optional, since a lead types
+/// "IRO" for "The IRO".
+fn same_role(given: &str, named: &str) -> bool {
+    let fold = |r: &str| {
+        let f = crate::protocol::version_folded(r);
+        f.strip_prefix("the ").map_or(f.clone(), str::to_owned)
+    };
+    fold(given) == fold(named)
+}
+
 /// Check a move from `from` (`None`: opening) to `to` that goes past `skipped`.
 fn check_jump(
     protocol: &Protocol,
@@ -799,15 +810,32 @@ fn check_jump(
                 });
             }
             let role = decision.role.filter(|r| !r.trim().is_empty());
-            if role.is_none() && rule.role_needed() {
+            if rule.role_needed() {
                 if let Some(s) = rule.skipping {
-                    return Err(TransitionError::Invalid {
-                        field: "skip.role",
-                        message: format!(
-                            "give the role of who decided: the protocol says '{}' decides",
-                            s.by
-                        ),
-                    });
+                    match &role {
+                        None => {
+                            return Err(TransitionError::Invalid {
+                                field: "skip.role",
+                                message: format!(
+                                    "give the role of who decided: the protocol says '{}' decides",
+                                    s.by
+                                ),
+                            })
+                        }
+                        // The protocol lets only its named role go past the stage: another
+                        // role's decision would be recorded as if the protocol allowed it.
+                        Some(r) if !same_role(r, &s.by) => {
+                            return Err(TransitionError::Invalid {
+                                field: "skip.role",
+                                message: format!(
+                                    "'{}' is not the role the protocol lets decide: it says '{}' decides, so give that role (or escalate stage by stage)",
+                                    r.trim(),
+                                    s.by
+                                ),
+                            })
+                        }
+                        Some(_) => {}
+                    }
                 }
             }
             Ok(Jump {
