@@ -859,9 +859,14 @@ impl Store {
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
-        sqlx::query("UPDATE protocols SET current = (sha256 = ?) WHERE protocol_id = ?")
-            .bind(&pin.sha256)
+        // Two steps: one version of an id is current at any moment (a unique index),
+        // and one UPDATE is checked row by row.
+        sqlx::query("UPDATE protocols SET current = 0 WHERE protocol_id = ?")
             .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE protocols SET current = 1 WHERE sha256 = ?")
+            .bind(&pin.sha256)
             .execute(&mut *tx)
             .await?;
         let cases: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE protocol_sha256 = ?")
