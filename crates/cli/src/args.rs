@@ -244,6 +244,8 @@ pub enum ProtocolCommand {
     /// Remove a protocol no case uses (every installed version of it), or with
     /// --version one version no case uses. The protocols shipped with Escalate, and
     /// their shipped versions, cannot be removed.
+    // Its own `--version` names the protocol's version, not Escalate's.
+    #[command(disable_version_flag = true)]
     Remove {
         /// The protocol's id.
         id: String,
@@ -254,10 +256,12 @@ pub enum ProtocolCommand {
     },
     /// Make an installed version of a protocol the one new cases use (again): cases
     /// already open keep theirs. Audited.
+    #[command(disable_version_flag = true)]
     Current {
         /// The protocol's id.
         id: String,
         /// The version, or the start of its SHA-256 (`escalate protocols` lists them).
+        #[arg(value_name = "VERSION")]
         version: String,
     },
     /// Print a blank specimen of one of a protocol's own forms, to check its layout:

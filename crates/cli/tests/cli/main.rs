@@ -15,6 +15,7 @@ mod packages;
 mod record_is_log;
 mod store_commands;
 mod trust;
+mod versions;
 
 use std::process::{Command, Output};
 
