@@ -73,6 +73,14 @@ pub(crate) fn new_case(
         .protocol
         .clone()
         .unwrap_or_else(|| profile.protocol_id.clone());
+    // A route given but empty is a mistake (a blank variable, say), not a choice of the
+    // standard route: that is chosen by giving none.
+    if new.route.as_deref().is_some_and(|r| r.trim().is_empty()) {
+        return Err(FieldError::new(
+            "route",
+            "is empty: give a route id (`escalate protocol show` lists them), or leave it out for the standard route",
+        ));
+    }
     let route = optional("route", new.route.as_deref(), NAME)?;
     let skip = new.skip.as_ref().map(skip).transpose()?;
     let opened = new.opened_at.unwrap_or(now);

@@ -77,6 +77,46 @@ pub async fn install_protocol(
         .await?)
 }
 
+/// [`install_protocol`], where a file whose id Escalate ships, with another text, is
+/// installed only with `replace_shipped` (refused naming `replace_shipped` without
+/// it, saying what it does): it becomes the version new cases of the id use; the
+/// shipped version stays installed and [`make_protocol_current`] makes it current again.
+pub async fn install_protocol_replacing(
+    store: &Store,
+    path: &Path,
+    replace_shipped: bool,
+    now: NaiveDateTime,
+) -> ApiResult<InstalledProtocol> {
+    let text = files::read_text(path, &PROTOCOL_FILE)?;
+    Ok(store
+        .install_protocol_replacing(&path.display().to_string(), &text, replace_shipped, now)
+        .await?)
+}
+
+/// Make an installed version of protocol `id` (by version or the start of its SHA-256)
+/// the one new cases of `id` use; open cases keep theirs. Audited. Refused naming
+/// `version` where there is no such version, or it is current already.
+pub async fn make_protocol_current(
+    store: &Store,
+    id: &str,
+    version: &str,
+    now: NaiveDateTime,
+) -> ApiResult<InstalledProtocol> {
+    Ok(store.make_protocol_current(id, version, now).await?)
+}
+
+/// Remove one installed version of protocol `id` that nothing uses: refused naming
+/// `version` for a shipped version, one a case uses, or the current one while the
+/// profile names `id` or other versions remain. Gives the version removed.
+pub async fn remove_protocol_version(
+    store: &Store,
+    id: &str,
+    version: &str,
+    now: NaiveDateTime,
+) -> ApiResult<InstalledProtocol> {
+    Ok(store.remove_protocol_version(id, version, now).await?)
+}
+
 /// Remove an installed protocol no case uses (every version of it). Refused for the
 /// shipped ones (`protocol.shipped`), while a case uses it or the profile names it
 /// (`protocol.in_use`). Gives the versions removed.
@@ -101,6 +141,8 @@ pub struct CalendarCoverage {
     pub next_twelve_months_confirmed: bool,
     /// The bank-holiday files imported, oldest first.
     pub imports: Vec<HolidayImport>,
+    /// The file just given was imported before (the same SHA-256), so nothing changed.
+    pub already_imported: bool,
 }
 
 /// The store's calendar coverage as of `today`.
@@ -111,6 +153,7 @@ pub async fn calendar_coverage(store: &Store, today: NaiveDate) -> ApiResult<Cal
         confirmed_until: calendar.confirmed_until(),
         next_twelve_months_confirmed: calendar.next_twelve_months_confirmed(today),
         imports: store.holiday_imports().await?,
+        already_imported: false,
     })
 }
 
@@ -142,18 +185,21 @@ pub fn coverage(
 /// through its 1 MiB bound) into the store: for every year it lists a nation's bank
 /// holidays, its list replaces the shipped one and the rules, for every deadline the
 /// store counts from now on. A malformed file is refused with `file:line: field:
-/// message` (code `calendar.file_invalid`), and nothing changes. Gives the coverage as
-/// it now is.
+/// message` (code `calendar.file_invalid`), and nothing changes. A file imported
+/// before changes nothing either (`already_imported`). Gives the coverage as it now is.
 pub async fn import_holidays(
     store: &mut Store,
     path: &Path,
     now: NaiveDateTime,
 ) -> ApiResult<CalendarCoverage> {
     let text = files::read_text(path, &HOLIDAY_FILE)?;
+    let before = store.holiday_imports().await?.len();
     store
         .import_holidays(&path.display().to_string(), &text, now)
         .await?;
-    calendar_coverage(store, now.date()).await
+    let mut coverage = calendar_coverage(store, now.date()).await?;
+    coverage.already_imported = coverage.imports.len() == before;
+    Ok(coverage)
 }
 
 /// The store checked: the audit trail's hash chain from its first entry, and every

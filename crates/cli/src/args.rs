@@ -235,12 +235,34 @@ pub enum ProtocolCommand {
     Install {
         /// The protocol file (.toml).
         file: PathBuf,
+        /// Install a file whose id is one Escalate ships, with another text: it becomes
+        /// the version new cases of that id use. The shipped version stays installed;
+        /// `escalate protocol current ID VERSION` makes it current again.
+        #[arg(long)]
+        replace_shipped: bool,
     },
-    /// Remove a protocol no case uses (every installed version of it). The protocols
-    /// shipped with Escalate cannot be removed.
+    /// Remove a protocol no case uses (every installed version of it), or with
+    /// --version one version no case uses. The protocols shipped with Escalate, and
+    /// their shipped versions, cannot be removed.
+    // Its own `--version` names the protocol's version, not Escalate's.
+    #[command(disable_version_flag = true)]
     Remove {
         /// The protocol's id.
         id: String,
+        /// Remove only this version (or the start of its SHA-256, as `escalate
+        /// protocols` lists it).
+        #[arg(long)]
+        version: Option<String>,
+    },
+    /// Make an installed version of a protocol the one new cases use (again): cases
+    /// already open keep theirs. Audited.
+    #[command(disable_version_flag = true)]
+    Current {
+        /// The protocol's id.
+        id: String,
+        /// The version, or the start of its SHA-256 (`escalate protocols` lists them).
+        #[arg(value_name = "VERSION")]
+        version: String,
     },
     /// Print a blank specimen of one of a protocol's own forms, to check its layout:
     /// every box empty, room to write where the lead writes, no case data.

@@ -75,10 +75,16 @@ fn dispatch(command: Command, ctx: &Ctx, out: &mut impl Write) -> Result<(), Cli
         }
         Command::Protocol(ProtocolCommand::Check { files }) => cmd::protocol::check(&files, out),
         Command::Protocol(ProtocolCommand::New) => cmd::protocol::new(out),
-        Command::Protocol(ProtocolCommand::Install { file }) => {
-            cmd::protocol::install(&file, ctx, out)
+        Command::Protocol(ProtocolCommand::Install {
+            file,
+            replace_shipped,
+        }) => cmd::protocol::install(&file, replace_shipped, ctx, out),
+        Command::Protocol(ProtocolCommand::Remove { id, version }) => {
+            cmd::protocol::remove(&id, version.as_deref(), ctx, out)
         }
-        Command::Protocol(ProtocolCommand::Remove { id }) => cmd::protocol::remove(&id, ctx, out),
+        Command::Protocol(ProtocolCommand::Current { id, version }) => {
+            cmd::protocol::current(&id, &version, ctx, out)
+        }
         Command::Plan(a) => cmd::protocol::plan(a, ctx, out),
         Command::Protocol(ProtocolCommand::Form {
             protocol,

@@ -799,15 +799,20 @@ fn check_jump(
                 });
             }
             let role = decision.role.filter(|r| !r.trim().is_empty());
-            if role.is_none() && rule.role_needed() {
+            if rule.role_needed() {
                 if let Some(s) = rule.skipping {
-                    return Err(TransitionError::Invalid {
-                        field: "skip.role",
-                        message: format!(
-                            "give the role of who decided: the protocol says '{}' decides",
-                            s.by
-                        ),
-                    });
+                    match &role {
+                        None => {
+                            return Err(TransitionError::Invalid {
+                                field: "skip.role",
+                                message: format!(
+                                    "give the role of who decided: the protocol says '{}' decides",
+                                    s.by
+                                ),
+                            })
+                        }
+                        Some(_) => {}
+                    }
                 }
             }
             Ok(Jump {

@@ -386,22 +386,25 @@ impl Case {
             message: e.to_string(),
         };
         let route = self.route_view(protocol)?;
-        let current = if deadline == DeadlineId::Timescale {
+        // The deadline as the protocol sets it, and as it stands after any extension.
+        let (set, current) = if deadline == DeadlineId::Timescale {
             match self
                 .current()
                 .and_then(|entry| route.stage(entry.stage).map(|s| (entry, s)))
             {
                 Some((entry, stage)) => timescale_due(route, stage, self, entry, calendar)
                     .map_err(calendar_error)?
-                    .map(|(_, due, ext)| ext.map_or(due, |e| e.to)),
-                None => None,
+                    .map(|(_, due, ext)| (due, ext.map_or(due, |e| e.to)))
+                    .unzip(),
+                None => (None, None),
             }
         } else {
             match route.limit(deadline.as_str()) {
                 Some(l) => limit_due(self, l, calendar)
                     .map_err(calendar_error)?
-                    .map(|(due, ext)| ext.map_or(due, |e| e.to)),
-                None => None,
+                    .map(|(due, ext)| (due, ext.map_or(due, |e| e.to)))
+                    .unzip(),
+                None => (None, None),
             }
         };
         if let Some(current) = current {
@@ -409,6 +412,45 @@ impl Case {
                 return Err(TransitionError::ExtensionNotLater {
                     to: to.to_string(),
                     current: current.to_string(),
+                });
+            }
+        }
+        // An extension is bounded: never more than a year after the deadline the
+        // protocol sets (so repeated extensions cannot walk it off by decades), and no
+        // later than the protocol's cap as it stands, where the protocol has one and the
+        // deadline extended is not the cap itself.
+        let mut latest = set.and_then(|due| match due {
+            Due::EndOfDay(d) => d
+                .checked_add_months(chrono::Months::new(12))
+                .map(Due::EndOfDay),
+            Due::At(t) => t.checked_add_months(chrono::Months::new(12)).map(Due::At),
+            Due::WithoutDelay | Due::NoLimit => None,
+        });
+        let mut by_cap = false;
+        if let Some(cap) = route.cap().filter(|c| c.id != deadline.as_str()) {
+            if let Some(capped) = limit_due(self, cap, calendar)
+                .map_err(calendar_error)?
+                .map(|(due, ext)| ext.map_or(due, |e| e.to))
+                .filter(|d| matches!(d, Due::EndOfDay(_) | Due::At(_)))
+            {
+                if latest.is_none_or(|l| capped.order_key() < l.order_key()) {
+                    latest = Some(capped);
+                    by_cap = true;
+                }
+            }
+        }
+        if let Some(latest) = latest {
+            if to.order_key() > latest.order_key() {
+                return Err(TransitionError::Invalid {
+                    field: "to",
+                    message: format!(
+                        "{to} is too late: the latest allowed is {latest} ({}): give a date no later than that",
+                        if by_cap {
+                            format!("the protocol's overall limit '{}'", route.cap().map_or("", |c| c.id.as_str()))
+                        } else {
+                            "a year after the deadline it extends".to_owned()
+                        }
+                    ),
                 });
             }
         }

@@ -65,6 +65,44 @@ impl fmt::Display for HolidayFileError {
     }
 }
 
+/// The most bank holidays a nation has had in one year (England and Wales had 10 in
+/// 2022, with the Jubilee and the State Funeral): more than this is not a year's list.
+pub const MAX_HOLIDAYS_A_YEAR: usize = 15;
+
+/// Why `days` cannot be `id`'s official list for `year`, where it cannot: too many
+/// days, a day at a weekend (a bank holiday is a weekday; a weekend one has a
+/// substitute), or a fixed-date day the nation always has missing. Such a list would
+/// quietly move every deadline counted over it.
+fn implausible(id: CalendarId, year: i32, days: &[Holiday]) -> Option<String> {
+    let nation = id.name();
+    if days.len() > MAX_HOLIDAYS_A_YEAR {
+        return Some(format!(
+            "{year} lists {} bank holidays for {nation}; no year has more than {MAX_HOLIDAYS_A_YEAR}: give GOV.UK's bank-holidays.json as published",
+            days.len()
+        ));
+    }
+    if let Some(h) = days
+        .iter()
+        .find(|h| crate::holiday_rules::is_weekend(h.date))
+    {
+        return Some(format!(
+            "{year} lists {} ({}) for {nation}, a {}: a bank holiday is a weekday (a weekend one has a substitute day), so give GOV.UK's bank-holidays.json as published",
+            h.date,
+            h.name,
+            h.date.format("%A")
+        ));
+    }
+    let listed: BTreeSet<NaiveDate> = days.iter().map(|h| h.date).collect();
+    crate::holiday_rules::fixed_days(id, year)
+        .into_iter()
+        .find(|(_, date)| !listed.contains(date))
+        .map(|(what, date)| {
+            format!(
+                "{year} does not list {what} ({date}), which {nation} has every year: give the year's whole list, as GOV.UK's bank-holidays.json does"
+            )
+        })
+}
+
 const SHIPPED_JSON: &str = include_str!("../../../assets/calendars/bank-holidays.json");
 
 static SHIPPED: std::sync::OnceLock<HolidayData> = std::sync::OnceLock::new();
@@ -83,6 +121,18 @@ impl HolidayData {
     /// (`scotland.events[3].date`); nothing in the file can make this panic or hold
     /// more than [`MAX_HOLIDAY_FILE_BYTES`] of it.
     pub fn from_govuk_json(src: &str, file: &str) -> Result<HolidayData, HolidayFileError> {
+        HolidayData::read_govuk(src, file, true)
+    }
+
+    /// A file a store already holds, read as it was accepted: the year rules of
+    /// [`HolidayData::from_govuk_json`] (at most 15 weekdays, the fixed days kept) came
+    /// after some stores imported theirs, and a store must still open and count with
+    /// what it holds.
+    pub fn as_kept(src: &str, file: &str) -> Result<HolidayData, HolidayFileError> {
+        HolidayData::read_govuk(src, file, false)
+    }
+
+    fn read_govuk(src: &str, file: &str, checked: bool) -> Result<HolidayData, HolidayFileError> {
         let fail = |line: Option<usize>, field: String, message: String| HolidayFileError {
             file: file.to_owned(),
             line,
@@ -188,6 +238,17 @@ impl HolidayData {
                     ));
                 }
                 days.sort_by_key(|h| h.date);
+                let at = || {
+                    let i = first_of_year.get(year).copied().unwrap_or(0);
+                    (
+                        locate(src, &[Step::Key(name), Step::Key("events"), Step::Index(i)]),
+                        format!("{name}.events[{i}]"),
+                    )
+                };
+                if let Some(reason) = implausible(id, *year, days).filter(|_| checked) {
+                    let (line, field) = at();
+                    return Err(fail(line, field, reason));
+                }
             }
             data.divisions.insert(id, years);
         }

@@ -146,7 +146,8 @@ impl Rule {
         }
     }
 
-    /// Fixed-date holidays that move to the next free weekday when they fall on a weekend.
+    /// Fixed-date holidays that move to the next free weekday when they fall on a weekend:
+    /// the days a nation always has ([`fixed_days`]).
     fn substitutable(self) -> bool {
         matches!(
             self,
@@ -340,6 +341,28 @@ fn rules_for(id: CalendarId, year: i32) -> Vec<(Rule, NaiveDate)> {
 /// proclaimed change: an official list for the year has at least this many.
 pub(crate) fn usual_count(id: CalendarId, year: i32) -> usize {
     rules_for(id, year).len()
+}
+
+/// The days `id` has every `year` on a fixed date, each on its date or, where that
+/// falls at a weekend, on its substitute day, with its name: an official list for the
+/// year has every one of them (a list that lacks one is not the year's list).
+pub(crate) fn fixed_days(id: CalendarId, year: i32) -> Vec<(&'static str, NaiveDate)> {
+    let fixed: Vec<Rule> = rules_for(id, year)
+        .into_iter()
+        .map(|(r, _)| r)
+        .filter(|r| r.substitutable())
+        .collect();
+    let usual = projected_bank_holidays(id, year).unwrap_or_default();
+    fixed
+        .into_iter()
+        .filter_map(|rule| {
+            let substitute = format!("{} (substitute day)", rule.name());
+            usual
+                .iter()
+                .find(|h| h.name == rule.name() || h.name == substitute)
+                .map(|h| (rule.name(), h.date))
+        })
+        .collect()
 }
 
 /// The bank holidays of `id` in `year` by the nation's rules (Easter, first and last

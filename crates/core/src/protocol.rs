@@ -1058,6 +1058,71 @@ impl fmt::Display for ProtocolErrors {
 /// `escalate protocol new` writes for a partnership to fill in with its own words.
 pub const STARTER: &str = include_str!("starter.toml");
 
+/// Characters that change how text reads without showing: direction marks and
+/// overrides, and zero-width ones. A version carrying one can look like another.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+/// Why `version` cannot name a version of a protocol, where it cannot: a version is
+/// shown to leads and carried to the Board, so it must read as what it is.
+pub fn version_problem(version: &str) -> Option<String> {
+    if let Some(c) = version.chars().find(|c| c.is_control()) {
+        return Some(format!(
+            "contains the control character U+{:04X}: write the version as plain printable text, e.g. \"2024.1\"",
+            u32::from(c)
+        ));
+    }
+    if let Some(c) = version.chars().find(|&c| is_invisible(c)) {
+        return Some(format!(
+            "contains the invisible character U+{:04X} (a direction or zero-width mark): delete it, so the version reads as it looks",
+            u32::from(c)
+        ));
+    }
+    if version.trim() != version {
+        return Some(
+            "starts or ends with a space: delete the spaces around the version".to_owned(),
+        );
+    }
+    None
+}
+
+/// A version as it reads to a person: compatibility spaces as spaces, invisible
+/// characters gone, full-width letters and digits as plain ones, case ignored. Two
+/// versions that fold the same look alike, so a store holds only one of them.
+pub fn version_folded(version: &str) -> String {
+    let mut out = String::with_capacity(version.len());
+    let mut space = false;
+    for c in version.chars().filter(|&c| !is_invisible(c)) {
+        let c = match c {
+            // Full-width ASCII (U+FF01..U+FF5E) folds to ASCII, as NFKC does.
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+            c if c.is_whitespace() => ' ',
+            c => c,
+        };
+        if c == ' ' {
+            space = true;
+            continue;
+        }
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

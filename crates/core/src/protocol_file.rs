@@ -372,6 +372,9 @@ impl Validator<'_> {
         self.text(&[K("name")], &p.name);
         self.text(&[K("partnership")], &p.partnership);
         self.text(&[K("version")], &p.version);
+        if let Some(problem) = crate::protocol::version_problem(&p.version) {
+            self.err(&[K("version")], problem);
+        }
         self.text(&[K("source")], &p.source);
         self.text(&[K("record_keeping")], &p.record_keeping);
         self.text(&[K("immediate_risk"), K("words")], &p.immediate_risk.words);

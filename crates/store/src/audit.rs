@@ -42,6 +42,8 @@ pub enum AuditAction {
     ProtocolInstall,
     /// Every version of a protocol no case uses, removed.
     ProtocolRemove,
+    /// An installed version made the one new cases of its protocol use again.
+    ProtocolCurrent,
     /// Cases made before protocols were installed, pinned to the shipped version of
     /// their protocol when the store was converted.
     ProtocolPin,
@@ -84,7 +86,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 38] = [
+    pub const ALL: [AuditAction; 39] = [
         AuditAction::StoreCreate,
         AuditAction::ProfileUpdate,
         AuditAction::ClosureDayAdd,
@@ -105,6 +107,7 @@ impl AuditAction {
         AuditAction::AttachmentAdd,
         AuditAction::ProtocolInstall,
         AuditAction::ProtocolRemove,
+        AuditAction::ProtocolCurrent,
         AuditAction::ProtocolPin,
         AuditAction::CalendarImport,
         AuditAction::KeyPassphraseChange,
@@ -148,6 +151,7 @@ impl AuditAction {
             AuditAction::AttachmentAdd => "attachment.add",
             AuditAction::ProtocolInstall => "protocol.install",
             AuditAction::ProtocolRemove => "protocol.remove",
+            AuditAction::ProtocolCurrent => "protocol.current",
             AuditAction::ProtocolPin => "protocol.pin",
             AuditAction::CalendarImport => "calendar.import",
             AuditAction::KeyPassphraseChange => "key.passphrase_change",

@@ -142,6 +142,17 @@ impl StoreError {
             message: message.into(),
         }
     }
+
+    /// The same error naming `to` where it named the field `from`: one lookup serves
+    /// commands whose option for it has another name.
+    pub(crate) fn renamed(self, from: &str, to: &'static str) -> StoreError {
+        match self {
+            StoreError::Invalid { field, message } if field == from => {
+                StoreError::Invalid { field: to, message }
+            }
+            e => e,
+        }
+    }
 }
 
 impl From<FieldError> for StoreError {

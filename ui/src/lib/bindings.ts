@@ -110,7 +110,11 @@ next_twelve_months_confirmed: boolean,
 /**
  * The bank-holiday files imported, oldest first.
  */
-imports: Array<HolidayImport>, };
+imports: Array<HolidayImport>,  
+/**
+ * The file just given was imported before (the same SHA-256), so nothing changed.
+ */
+already_imported: boolean, };
 
 export type CasePlan = { route: string, route_name: string, stages: Array<PlannedStage>, limits: Array<PlannedLimit>, };
 
@@ -376,7 +380,7 @@ field: string | null,
  */
 entry: number | null, reason: string, };
 
-export type AuditAction = "store.create" | "profile.update" | "closure_day.add" | "closure_day.remove" | "case.create" | "stage.record" | "stage.receive" | "case.escalate" | "case.resolve" | "case.withdraw" | "case.redirect" | "notification.sent" | "deadline.shorten" | "deadline.extend" | "case.switch_route" | "case.migrate" | "case.move_protocol" | "attachment.add" | "protocol.install" | "protocol.remove" | "protocol.pin" | "calendar.import" | "key.passphrase_change" | "key.rotate" | "board.import" | "board.replace" | "board.import_older" | "board.remove" | "case.content" | "settings.adopt" | "integrity.altered" | "identity.create" | "identity.rotate" | "directory.add" | "directory.revoke" | "board.hold" | "board.accept" | "partnership.install";
+export type AuditAction = "store.create" | "profile.update" | "closure_day.add" | "closure_day.remove" | "case.create" | "stage.record" | "stage.receive" | "case.escalate" | "case.resolve" | "case.withdraw" | "case.redirect" | "notification.sent" | "deadline.shorten" | "deadline.extend" | "case.switch_route" | "case.migrate" | "case.move_protocol" | "attachment.add" | "protocol.install" | "protocol.remove" | "protocol.current" | "protocol.pin" | "calendar.import" | "key.passphrase_change" | "key.rotate" | "board.import" | "board.replace" | "board.import_older" | "board.remove" | "case.content" | "settings.adopt" | "integrity.altered" | "identity.create" | "identity.rotate" | "directory.add" | "directory.revoke" | "board.hold" | "board.accept" | "partnership.install";
 
 export type AuditEntity = "store" | "profile" | "closure_day" | "case" | "protocol" | "calendar" | "board_package" | "settings" | "identity" | "directory" | "partnership";
 

@@ -118,3 +118,20 @@ async fn a_draft_is_kept_until_the_stage_is_recorded() {
     assert_eq!(drafts::load(&s, &r).await.unwrap(), None);
     s.close().await;
 }
+
+#[tokio::test]
+async fn the_same_bank_holiday_file_twice_says_already_imported_and_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut s = store(tmp.path(), "western-bay").await;
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../assets/calendars/bank-holidays.json");
+    let first = settings::import_holidays(&mut s, &file, now())
+        .await
+        .unwrap();
+    assert!(!first.already_imported);
+    let again = settings::import_holidays(&mut s, &file, now())
+        .await
+        .unwrap();
+    assert!(again.already_imported);
+    assert_eq!(again.imports, first.imports, "no second import kept");
+}

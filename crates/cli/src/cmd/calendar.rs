@@ -106,7 +106,13 @@ pub fn import(file: &Path, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliErr
         let imported = settings::import_holidays(&mut store, file, now).await;
         session::close(store).await;
         let coverage = imported.map_err(file_named("file", file))?;
-        if let Some(i) = coverage.imports.last() {
+        if coverage.already_imported {
+            writeln!(
+                out,
+                "{}: already imported (the same file): nothing changed",
+                file.display()
+            )?;
+        } else if let Some(i) = coverage.imports.last() {
             for n in &i.nations {
                 let span = year_span(n.first_year, n.last_year);
                 writeln!(

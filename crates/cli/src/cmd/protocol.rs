@@ -1,4 +1,4 @@
-//! `protocols`, `protocol show|check|new|form|install|remove` and `plan`: protocols,
+//! `protocols`, `protocol show|check|new|form|install|remove|current` and `plan`: protocols,
 //! the store's installed ones where there is a store.
 
 use std::io::Write;
@@ -92,36 +92,76 @@ pub fn show(protocol: &str, json: bool, ctx: &Ctx, out: &mut impl Write) -> Resu
     }
 }
 
-/// Install a protocol file in the store.
-pub fn install(file: &Path, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliError> {
+/// Install a protocol file in the store; one whose id Escalate ships only with
+/// `--replace-shipped`.
+pub fn install(
+    file: &Path,
+    replace_shipped: bool,
+    ctx: &Ctx,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
     block_on(async {
         let now = ctx.now()?;
         let p = ctx
             .with_store(&ctx.secrets(false), async |s| {
-                settings::install_protocol(s, file, now)
+                settings::install_protocol_replacing(s, file, replace_shipped, now)
                     .await
-                    .map_err(file_named("file", file))
+                    .map_err(|e| match e.field.as_deref() {
+                        Some("replace_shipped") => options(&["replace_shipped"])(e),
+                        _ => file_named("file", file)(e),
+                    })
             })
             .await?;
-        writeln!(out, "{}\tinstalled", version_line(&p))?;
+        writeln!(out, "{}	installed", version_line(&p))?;
         Ok(())
     })
 }
 
-/// Remove a protocol no case uses.
-pub fn remove(id: &str, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliError> {
+/// Remove a protocol no case uses, or one version of it.
+pub fn remove(
+    id: &str,
+    version: Option<&str>,
+    ctx: &Ctx,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
     block_on(async {
         let now = ctx.now()?;
         let removed = ctx
-            .with_store(&ctx.secrets(false), async |s| {
-                settings::remove_protocol(s, id, now)
+            .with_store(&ctx.secrets(false), async |s| match version {
+                Some(v) => settings::remove_protocol_version(s, id, v, now)
                     .await
-                    .map_err(option_named("protocol", "ID"))
+                    .map(|p| vec![p])
+                    .map_err(|e| match e.field.as_deref() {
+                        Some("version") => options(&["version"])(e),
+                        _ => option_named("protocol", "ID")(e),
+                    }),
+                None => settings::remove_protocol(s, id, now)
+                    .await
+                    .map_err(option_named("protocol", "ID")),
             })
             .await?;
         for p in removed {
             writeln!(out, "{}\tremoved", version_line(&p))?;
         }
+        Ok(())
+    })
+}
+
+/// Make an installed version the one new cases of its protocol use.
+pub fn current(id: &str, version: &str, ctx: &Ctx, out: &mut impl Write) -> Result<(), CliError> {
+    block_on(async {
+        let now = ctx.now()?;
+        let p = ctx
+            .with_store(&ctx.secrets(false), async |s| {
+                settings::make_protocol_current(s, id, version, now)
+                    .await
+                    .map_err(|e| match e.field.as_deref() {
+                        Some("version") => option_named("version", "VERSION")(e),
+                        _ => option_named("protocol", "ID")(e),
+                    })
+            })
+            .await?;
+        writeln!(out, "{}\tcurrent", version_line(&p))?;
         Ok(())
     })
 }

@@ -16,6 +16,7 @@ mod printing;
 mod record_is_log;
 mod store_commands;
 mod trust;
+mod versions;
 
 use std::process::{Command, Output};
 

@@ -370,3 +370,143 @@ proptest! {
         prop_assert_eq!(via_engine, escalate_core::Due::EndOfDay(due));
     }
 }
+
+/// A GOV.UK file listing one nation's `days` only.
+fn one_nation_file(id: CalendarId, days: &[(NaiveDate, String)]) -> String {
+    let events: Vec<String> = days
+        .iter()
+        .map(|(date, name)| {
+            format!(
+                "      {{\"title\": {}, \"date\": \"{date}\", \"notes\": \"\", \"bunting\": true}}",
+                serde_json::to_string(name).unwrap()
+            )
+        })
+        .collect();
+    format!(
+        "{{\n  \"{id}\": {{\n    \"division\": \"{id}\",\n    \"events\": [\n{}\n    ]\n  }}\n}}\n",
+        events.join(",\n")
+    )
+}
+
+fn shipped_days(id: CalendarId, year: i32) -> Vec<(NaiveDate, String)> {
+    bank_holidays(id, year)
+        .unwrap()
+        .into_iter()
+        .map(|h| (h.date, h.name))
+        .collect()
+}
+
+#[test]
+fn every_weekday_listed_as_a_bank_holiday_is_refused_naming_the_year_and_nation() {
+    let mut days = Vec::new();
+    let mut day = d("2027-01-01");
+    while day <= d("2033-12-31") {
+        if day.weekday().num_days_from_monday() < 5 {
+            days.push((day, "Holiday".to_owned()));
+        }
+        day += Duration::days(1);
+    }
+    let e = refused(&one_nation_file(CalendarId::EnglandAndWales, &days));
+    assert!(
+        e.message
+            .contains("2027 lists 261 bank holidays for England and Wales")
+            && e.message.contains("no year has more than 15"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_year_of_saturdays_is_refused_naming_the_day() {
+    // The eight Saturdays of January and February 2027 (2 January 2027 is a Saturday).
+    let days: Vec<_> = (0..8)
+        .map(|w| (d("2027-01-02") + Duration::weeks(w), "Holiday".to_owned()))
+        .collect();
+    let e = refused(&one_nation_file(CalendarId::EnglandAndWales, &days));
+    assert_eq!(e.field, "england-and-wales.events[0]", "{e}");
+    assert!(
+        e.message
+            .starts_with("2027 lists 2027-01-02 (Holiday) for England and Wales, a Saturday"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_year_without_its_christmas_substitute_is_refused() {
+    // Christmas Day 2027 is a Saturday and Boxing Day a Sunday: GOV.UK lists Monday 27
+    // and Tuesday 28 December as their substitutes. Moving the 27th to Wednesday 29th
+    // keeps eight weekdays but loses Christmas.
+    let mut days = shipped_days(CalendarId::EnglandAndWales, 2027);
+    assert!(days.contains(&(d("2027-12-27"), "Christmas Day (substitute day)".to_owned())));
+    assert!(days.contains(&(d("2027-12-28"), "Boxing Day (substitute day)".to_owned())));
+    for day in &mut days {
+        if day.0 == d("2027-12-27") {
+            day.0 = d("2027-12-29");
+        }
+    }
+    let e = refused(&one_nation_file(CalendarId::EnglandAndWales, &days));
+    assert!(
+        e.message.starts_with(
+            "2027 does not list Christmas Day (2027-12-27), which England and Wales has every year"
+        ),
+        "{e}"
+    );
+    // As published, the year reads, and a deadline counted over it skips both days:
+    // 2 working days from Friday 24 December 2027 end on Thursday 30 December.
+    let data = HolidayData::from_govuk_json(
+        &one_nation_file(
+            CalendarId::EnglandAndWales,
+            &shipped_days(CalendarId::EnglandAndWales, 2027),
+        ),
+        "b.json",
+    )
+    .unwrap();
+    let cal = Calendar::with_data(CalendarId::EnglandAndWales, [], Some(&data)).unwrap();
+    assert_eq!(
+        cal.add_working_days(d("2027-12-24"), 2).unwrap(),
+        d("2027-12-30")
+    );
+}
+
+/// The names of the days each nation has every year on a fixed date.
+const FIXED: [&str; 7] = [
+    "New Year's Day",
+    "2nd January",
+    "St Patrick's Day",
+    "Battle of the Boyne",
+    "St Andrew's Day",
+    "Christmas Day",
+    "Boxing Day",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Any published year with one of its fixed-date days moved to an ordinary weekday
+    /// (the second Wednesday of October, never a bank holiday) is refused, naming the
+    /// year and the nation; as published, it reads.
+    #[test]
+    fn a_year_missing_a_fixed_day_is_refused(
+        year in SHIPPED_YEARS, nation in 0usize..3, pick in any::<prop::sample::Index>()
+    ) {
+        let id = CalendarId::ALL[nation];
+        let days = shipped_days(id, year);
+        prop_assert!(HolidayData::from_govuk_json(&one_nation_file(id, &days), "b.json").is_ok());
+        let fixed: Vec<usize> = days
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, name))| FIXED.iter().any(|f| name.starts_with(f)))
+            .map(|(i, _)| i)
+            .collect();
+        prop_assert!(fixed.len() >= 3);
+        let mut edited = days.clone();
+        let october = NaiveDate::from_ymd_opt(year, 10, 1).unwrap();
+        let first_wednesday = october
+            + Duration::days((7 + 2 - i64::from(october.weekday().num_days_from_monday())) % 7);
+        edited[fixed[pick.index(fixed.len())]].0 = first_wednesday + Duration::weeks(1);
+        let e = HolidayData::from_govuk_json(&one_nation_file(id, &edited), "b.json").unwrap_err();
+        prop_assert!(
+            e.message.starts_with(&format!("{year} does not list ")) && e.message.contains(id.name()),
+            "{}", e
+        );
+    }
+}

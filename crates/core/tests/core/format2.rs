@@ -1021,3 +1021,118 @@ fn each_deadline_names_the_id_an_extension_of_it_is_recorded_under() {
         .filter(|d| matches!(d.kind, DeadlineKind::Step | DeadlineKind::Notification))
         .all(|d| d.extension_id().is_none()));
 }
+
+/// Dates checked by hand over Christmas 2026 (Friday 25 December; Boxing Day's
+/// substitute Monday 28 December; New Year's Day Friday 1 January 2027): escalated to
+/// Stage 1 on Monday 14 December, its 5 working days end Monday 21 December, and the
+/// 20 working days of the formal process end Thursday 14 January 2027.
+#[test]
+fn an_extension_goes_no_later_than_the_cap() {
+    let text = crate::fixtures::FIXTURES
+        .iter()
+        .find(|(file, _)| file.contains("iro-handbook-style"))
+        .map(|(_, src)| *src)
+        .unwrap()
+        .replacen(
+            "words = \"ATM or TM to respond within 5 working days.\"",
+            "words = \"ATM or TM to respond within 5 working days.\"\nextension = { by = \"The IRO\", words = \"The IRO may agree more time.\" }",
+            1,
+        );
+    let p = &Protocol::from_toml(&text, "iro.toml").unwrap_or_else(|e| panic!("{e}"));
+    let mut c = open_on(
+        p,
+        "2026-12-07T09:00",
+        Opening {
+            stage: Some(0),
+            ..Opening::default()
+        },
+    );
+    applied(&mut c, p, escalate("2026-12-14T09:00", None, None));
+    let s = status_of(p, &c, "2026-12-14T10:00");
+    assert!(
+        s.contains(&(
+            DeadlineKind::Stage,
+            "timescale".to_owned(),
+            "2026-12-21".to_owned(),
+            None
+        )) && s.contains(&(
+            DeadlineKind::Cap,
+            "formal-process".to_owned(),
+            "2027-01-14".to_owned(),
+            None
+        )),
+        "{s:?}"
+    );
+    let ext = |to: &str| Event::Extend {
+        at: dt("2026-12-15T10:00"),
+        deadline: "timescale".into(),
+        to: Due::EndOfDay(d(to)),
+        agreed_by: "The IRO".to_owned(),
+        agreed_on: d("2026-12-15"),
+        reason: "Awaiting the health assessment".to_owned(),
+    };
+    let e = refused(&mut c, p, ext("2027-01-15"));
+    assert_eq!(e.field(), Some("to"));
+    assert_eq!(
+        e.to_string(),
+        "to: 2027-01-15 is too late: the latest allowed is 2027-01-14 (the protocol's overall limit 'formal-process'): give a date no later than that"
+    );
+    applied(&mut c, p, ext("2027-01-14"));
+}
+
+/// Stage 2 of South Ayrshire counts 28 calendar days from 20 December 2026, to 17
+/// January 2027: no extension, nor any later one, takes it past 17 January 2028.
+#[test]
+fn an_extension_goes_no_more_than_a_year_past_the_deadline_it_extends() {
+    let p = fixture("south-ayrshire");
+    let mut c = open_on(p, "2026-12-20T10:00", Opening::default());
+    applied(&mut c, p, crate::record("2026-12-20T11:00", false, &[]));
+    applied(&mut c, p, escalate("2026-12-20T12:00", None, None));
+    for far in ["2100-12-31", "2028-01-18"] {
+        let e = refused(
+            &mut c,
+            p,
+            extend("timescale", Due::EndOfDay(d(far)), "Jo Reid", "Why"),
+        );
+        assert_eq!(e.field(), Some("to"));
+        assert!(
+            e.to_string().starts_with(&format!(
+                "to: {far} is too late: the latest allowed is 2028-01-17 (a year after the deadline it extends)"
+            )),
+            "{e}"
+        );
+    }
+    applied(
+        &mut c,
+        p,
+        extend(
+            "timescale",
+            Due::EndOfDay(d("2027-12-31")),
+            "Jo Reid",
+            "Why",
+        ),
+    );
+    // A second extension is bounded by the deadline as the protocol set it, not walked
+    // on from the first.
+    let e = refused(
+        &mut c,
+        p,
+        extend(
+            "timescale",
+            Due::EndOfDay(d("2028-02-01")),
+            "Jo Reid",
+            "Why",
+        ),
+    );
+    assert_eq!(e.field(), Some("to"));
+    applied(
+        &mut c,
+        p,
+        extend(
+            "timescale",
+            Due::EndOfDay(d("2028-01-17")),
+            "Jo Reid",
+            "Why",
+        ),
+    );
+}

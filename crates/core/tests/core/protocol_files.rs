@@ -291,3 +291,96 @@ fn a_misplaced_informal_stage_is_told_what_is_wrong_and_how_to_fix_it() {
     );
     assert!(!found.iter().any(|m| m.contains("not 0")), "{found:?}");
 }
+
+/// Doncaster's file with its version line replaced by `version`, written as a TOML
+/// basic string (so any character can be given escaped).
+fn doncaster_versioned(version: &str) -> String {
+    let (_, src) = SHIPPED[3];
+    let line = src
+        .lines()
+        .find(|l| l.starts_with("version = "))
+        .unwrap()
+        .to_owned();
+    let escaped: String = version
+        .chars()
+        .map(|c| match c {
+            '"' | '\\' => format!("\\{c}"),
+            c if c.is_control() || !c.is_ascii() => format!("\\u{:04X}", u32::from(c)),
+            c => c.to_string(),
+        })
+        .collect();
+    src.replacen(&line, &format!("version = \"{escaped}\""), 1)
+}
+
+fn version_refusal(version: &str) -> Option<String> {
+    match Protocol::from_toml(&doncaster_versioned(version), "d.toml") {
+        Ok(_) => None,
+        Err(e) => {
+            let v: Vec<_> = e.errors.iter().filter(|e| e.field == "version").collect();
+            assert_eq!(v.len(), e.errors.len(), "only the version is at fault: {e}");
+            Some(v.first().map(|e| e.message.clone()).unwrap_or_default())
+        }
+    }
+}
+
+#[test]
+fn a_version_is_printable_text() {
+    assert_eq!(version_refusal("2024.1"), None);
+    assert_eq!(version_refusal("Revised March 2025 (v2)"), None);
+    for (bad, says) in [
+        ("2024.1\u{1b}[2J", "control character U+001B"),
+        ("2024.1\u{202E}", "invisible character U+202E"),
+        ("2024\u{200B}.1", "invisible character U+200B"),
+        (" 2024.1", "starts or ends with a space"),
+        ("2024.1\u{a0}", "starts or ends with a space"),
+    ] {
+        let said = version_refusal(bad).unwrap_or_else(|| panic!("{bad:?} installed"));
+        assert!(said.contains(says), "{bad:?}: {said}");
+    }
+}
+
+fn invisible() -> impl Strategy<Value = char> {
+    prop_oneof![
+        (0u32..0x20).prop_map(|c| char::from_u32(c).unwrap()),
+        Just('\u{7f}'),
+        Just('\u{85}'),
+        Just('\u{200B}'),
+        Just('\u{200D}'),
+        Just('\u{200E}'),
+        Just('\u{202A}'),
+        Just('\u{202E}'),
+        Just('\u{2066}'),
+        Just('\u{2069}'),
+        Just('\u{FEFF}'),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Plain printable versions read; the same with a control, direction or
+    /// zero-width character anywhere in it is refused, naming `version`.
+    #[test]
+    fn a_version_with_an_invisible_character_is_refused(
+        version in "[A-Za-z0-9][A-Za-z0-9 .()-]{0,20}[A-Za-z0-9]",
+        at in any::<prop::sample::Index>(),
+        c in invisible(),
+    ) {
+        prop_assert_eq!(version_refusal(&version), None);
+        let mut chars: Vec<char> = version.chars().collect();
+        chars.insert(at.index(chars.len() + 1), c);
+        let bad: String = chars.into_iter().collect();
+        prop_assert!(version_refusal(&bad).is_some(), "{:?} read", bad);
+    }
+
+    /// Versions that fold the same look the same: a no-break space for a space, a
+    /// zero-width mark, another case.
+    #[test]
+    fn look_alike_versions_fold_the_same(version in "[A-Za-z0-9]{1,8}( [A-Za-z0-9]{1,8}){0,3}") {
+        let folded = escalate_core::protocol::version_folded(&version);
+        let nbsp = version.replace(' ', "\u{a0}");
+        let marked = format!("{}\u{200B}", version.to_uppercase());
+        prop_assert_eq!(escalate_core::protocol::version_folded(&nbsp), folded.clone());
+        prop_assert_eq!(escalate_core::protocol::version_folded(&marked), folded);
+    }
+}

@@ -105,7 +105,8 @@ async fn rows(conn: &mut SqliteConnection) -> Result<Vec<ImportRow>, StoreError>
 }
 
 fn parse(row: &ImportRow) -> Result<HolidayData, StoreError> {
-    HolidayData::from_govuk_json(&row.text, &row.file_name).map_err(|e| {
+    // As accepted when imported: later rules for new imports never stop a store opening.
+    HolidayData::as_kept(&row.text, &row.file_name).map_err(|e| {
         StoreError::Database(format!(
             "an imported bank-holiday file no longer reads ({e}): the store was changed outside Escalate"
         ))
@@ -129,7 +130,8 @@ impl Store {
     /// Import an official bank-holiday file (GOV.UK's `bank-holidays.json`), named
     /// `file_name` in errors: checked whole first (a problem is `file:line: field:
     /// message`, and nothing changes), then kept whole and audited in one transaction;
-    /// from then on every deadline this store counts uses it.
+    /// from then on every deadline this store counts uses it. A file imported already
+    /// (the same SHA-256) is not kept again: the import it was is given.
     pub async fn import_holidays(
         &mut self,
         file_name: &str,
@@ -137,6 +139,17 @@ impl Store {
         now: NaiveDateTime,
     ) -> Result<HolidayImport, StoreError> {
         in_calendar("now", now)?;
+        // The same file again changes nothing: no second row, no entry. It is given as
+        // first imported, so the caller can say so.
+        let sha256 = super::protocols::sha256_hex(text);
+        if let Some(held) = self
+            .holiday_imports()
+            .await?
+            .into_iter()
+            .find(|i| i.sha256 == sha256)
+        {
+            return Ok(held);
+        }
         let (merged, calendar, imported) = self.prepare_holidays(file_name, text, now)?;
         let mut tx = self.begin().await?;
         self.write_holidays(&mut tx, file_name, text, &imported, now)

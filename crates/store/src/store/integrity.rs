@@ -542,6 +542,21 @@ struct Created {
 #[derive(Deserialize)]
 struct Removed {
     protocol: String,
+    /// The versions removed; an entry that removes one version lists only it.
+    #[serde(default)]
+    versions: Vec<RemovedVersion>,
+}
+
+#[derive(Deserialize)]
+struct RemovedVersion {
+    sha256: String,
+}
+
+/// The version a `protocol.current` entry made current.
+#[derive(Deserialize)]
+struct MadeCurrent {
+    protocol: String,
+    sha256: String,
 }
 
 /// The settings as their log replays: each value with the entry that set it.
@@ -659,8 +674,22 @@ impl SettingsLog {
                 Some(AuditAction::ProtocolRemove) => {
                     let removed: Removed =
                         serde_json::from_str(r.before.as_deref().unwrap_or("null")).map_err(bad)?;
-                    log.protocols
-                        .retain(|_, (p, _)| p.protocol != removed.protocol);
+                    // An entry that lists its versions removes those (one version can
+                    // be removed alone); one that lists none, the whole protocol.
+                    log.protocols.retain(|_, (p, _)| {
+                        p.protocol != removed.protocol
+                            || (!removed.versions.is_empty()
+                                && !removed.versions.iter().any(|v| v.sha256 == p.sha256))
+                    });
+                }
+                Some(AuditAction::ProtocolCurrent) => {
+                    let made: MadeCurrent = serde_json::from_str(after).map_err(bad)?;
+                    for (p, seq) in log.protocols.values_mut() {
+                        if p.protocol == made.protocol {
+                            p.current = p.sha256 == made.sha256;
+                            *seq = r.seq;
+                        }
+                    }
                 }
                 Some(
                     a @ (AuditAction::IdentityCreate

@@ -650,11 +650,38 @@ impl Store {
         text: &str,
         now: NaiveDateTime,
     ) -> Result<InstalledProtocol, StoreError> {
+        self.install_protocol_replacing(file_name, text, false, now)
+            .await
+    }
+
+    /// [`Store::install_protocol`], where a file whose id Escalate ships (with another
+    /// text) is installed only with `replace_shipped`: it then becomes the version new
+    /// cases of that id use, and the shipped version stays installed, so
+    /// [`Store::make_protocol_current`] can make it current again.
+    pub async fn install_protocol_replacing(
+        &self,
+        file_name: &str,
+        text: &str,
+        replace_shipped: bool,
+        now: NaiveDateTime,
+    ) -> Result<InstalledProtocol, StoreError> {
         in_calendar("now", now)?;
         let p = check_install(text, file_name)?;
         let sha = sha256_hex(text);
         // Refused before the write lock is taken, so a refusal writes nothing at all.
         refuse_duplicate(&mut *self.pool().acquire().await?, &p, &sha).await?;
+        if is_shipped_id(&p.id) && !replace_shipped {
+            return Err(StoreError::Refused {
+                code: ErrorCode::ProtocolShipped,
+                field: Some("replace_shipped"),
+                message: format!(
+                    "'{id}' is a protocol Escalate ships, and this file gives it another text ('{name}', version {version}): installing it makes it the version new '{id}' cases use instead of the shipped one. The shipped version stays installed, and `escalate protocol current {id} VERSION` makes it current again. If that is what you mean, install with --replace-shipped",
+                    id = p.id,
+                    name = p.name,
+                    version = p.version,
+                ),
+            });
+        }
         let mut tx = self.begin().await?;
         let installed = self
             .install_checked(&mut tx, &p, &sha, file_name, text, now)
@@ -796,6 +823,165 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Make an installed version of protocol `id` (by version or the start of its
+    /// SHA-256) the one new cases of `id` are opened under; cases already open keep
+    /// theirs. Logged (`protocol.current`), so the settings replay gives the same
+    /// current version. Gives it.
+    pub async fn make_protocol_current(
+        &self,
+        id: &str,
+        version: &str,
+        now: NaiveDateTime,
+    ) -> Result<InstalledProtocol, StoreError> {
+        in_calendar("now", now)?;
+        let id = id.trim();
+        let mut tx = self.begin().await?;
+        let (pin, _) = find_version(&mut tx, id, version)
+            .await
+            .map_err(|e| e.renamed("to", "version"))?;
+        let row: Row = sqlx::query_as(&format!("{ROW} WHERE sha256 = ?"))
+            .bind(&pin.sha256)
+            .fetch_one(&mut *tx)
+            .await?;
+        if row.current {
+            return Err(StoreError::invalid(
+                "version",
+                format!(
+                    "version {} of '{id}' is already the one new cases use: nothing to change",
+                    row.version
+                ),
+            ));
+        }
+        let before: Option<(String, String)> = sqlx::query_as(
+            "SELECT version, sha256 FROM protocols WHERE protocol_id = ? AND current = 1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        // Two steps: one version of an id is current at any moment (a unique index),
+        // and one UPDATE is checked row by row.
+        sqlx::query("UPDATE protocols SET current = 0 WHERE protocol_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE protocols SET current = 1 WHERE sha256 = ?")
+            .bind(&pin.sha256)
+            .execute(&mut *tx)
+            .await?;
+        let cases: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE protocol_sha256 = ?")
+            .bind(&pin.sha256)
+            .fetch_one(&mut *tx)
+            .await?;
+        self.log(
+            &mut tx,
+            now,
+            AuditAction::ProtocolCurrent,
+            ("protocol", id),
+            before
+                .map(|(version, sha256)| {
+                    json(&serde_json::json!({"protocol": id, "version": version, "sha256": sha256}))
+                })
+                .transpose()?,
+            Some(json(&serde_json::json!({
+                "protocol": id, "version": row.version, "sha256": row.sha256,
+            }))?),
+        )
+        .await?;
+        tx.commit().await?;
+        let mut made = row.installed(u64::try_from(cases).unwrap_or(0))?;
+        made.current = true;
+        Ok(made)
+    }
+
+    /// Remove one installed version of protocol `id` (by version or the start of its
+    /// SHA-256): refused for a version Escalate ships, one any case uses, and the one
+    /// new cases use while `id` is the profile's protocol (make another current
+    /// first). Logged as `protocol.remove` listing only that version. Gives it.
+    pub async fn remove_protocol_version(
+        &self,
+        id: &str,
+        version: &str,
+        now: NaiveDateTime,
+    ) -> Result<InstalledProtocol, StoreError> {
+        in_calendar("now", now)?;
+        let id = id.trim();
+        let mut tx = self.begin().await?;
+        let (pin, _) = find_version(&mut tx, id, version)
+            .await
+            .map_err(|e| e.renamed("to", "version"))?;
+        let row: Row = sqlx::query_as(&format!("{ROW} WHERE sha256 = ?"))
+            .bind(&pin.sha256)
+            .fetch_one(&mut *tx)
+            .await?;
+        if row.shipped {
+            return Err(StoreError::Refused {
+                code: ErrorCode::ProtocolShipped,
+                field: Some("version"),
+                message: format!(
+                    "version {} of '{id}' ships with Escalate: it stays installed, so it can always be made current again",
+                    row.version
+                ),
+            });
+        }
+        let used: Vec<String> = sqlx::query_scalar(
+            "SELECT reference FROM cases WHERE protocol_sha256 = ? ORDER BY id LIMIT 3",
+        )
+        .bind(&row.sha256)
+        .fetch_all(&mut *tx)
+        .await?;
+        if !used.is_empty() {
+            return Err(StoreError::Refused {
+                code: ErrorCode::ProtocolInUse,
+                field: Some("version"),
+                message: format!(
+                    "version {} of '{id}' is used by {}: a version stays installed while any case uses it (move them with `escalate case move-protocol` first)",
+                    row.version,
+                    used.join(", ")
+                ),
+            });
+        }
+        let others: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM protocols WHERE protocol_id = ? AND sha256 != ?",
+        )
+        .bind(id)
+        .bind(&row.sha256)
+        .fetch_one(&mut *tx)
+        .await?;
+        // The current version goes only with the protocol's last: otherwise the
+        // protocol would be left with no version for new cases.
+        if row.current && (self.profile.protocol_id == id || others > 0) {
+            return Err(StoreError::Refused {
+                code: ErrorCode::ProtocolInUse,
+                field: Some("version"),
+                message: format!(
+                    "version {} is the one new '{id}' cases use, so it stays while '{id}' is the profile's protocol or has other versions: make another version current first with `escalate protocol current {id} VERSION`",
+                    row.version
+                ),
+            });
+        }
+        let removed = row.installed(0)?;
+        sqlx::query("DELETE FROM protocols WHERE sha256 = ?")
+            .bind(&row.sha256)
+            .execute(&mut *tx)
+            .await?;
+        self.log(
+            &mut tx,
+            now,
+            AuditAction::ProtocolRemove,
+            ("protocol", id),
+            Some(json(&serde_json::json!({
+                "protocol": id,
+                "versions": [{"version": row.version, "sha256": row.sha256, "file": row.file_name}],
+            }))?),
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(removed)
+    }
+}
+
 /// The same text installed already, or another text under an installed version.
 async fn refuse_duplicate(
     conn: &mut SqliteConnection,
@@ -827,6 +1013,29 @@ async fn refuse_duplicate(
             message: format!(
                 "version {} of '{}' is already installed with a different text: give the revised file a new `version`",
                 p.version, p.id
+            ),
+        });
+    }
+    // A version that reads like an installed one (another space, case or an invisible
+    // mark) would be told apart by no one: the Board would take one for the other.
+    let versions: Vec<String> =
+        sqlx::query_scalar("SELECT version FROM protocols WHERE protocol_id = ?")
+            .bind(&p.id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let folded = escalate_core::protocol::version_folded(&p.version);
+    if let Some(like) = versions
+        .iter()
+        .find(|v| escalate_core::protocol::version_folded(v) == folded)
+    {
+        return Err(StoreError::Refused {
+            code: ErrorCode::ProtocolVersionExists,
+            field: Some("version"),
+            message: format!(
+                "'{}' looks the same as the installed version '{}' of '{}': give the revised file a version that reads differently",
+                p.version.escape_default(),
+                like.escape_default(),
+                p.id
             ),
         });
     }

@@ -24,6 +24,7 @@ mod protocols;
 mod rotation;
 mod support;
 mod trust;
+mod versions;
 
 /// Every allocation of this test binary is counted, so a child process can cap its own
 /// memory and prove a parser stays within a bound (parsers.rs). No limit otherwise.
