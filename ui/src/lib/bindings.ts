@@ -110,7 +110,7 @@ next_twelve_months_confirmed: boolean,
 /**
  * The bank-holiday files imported, oldest first.
  */
-imports: Array<HolidayImport>,  
+imports: Array<HolidayImport>, 
 /**
  * The file just given was imported before (the same SHA-256), so nothing changed.
  */
