@@ -799,20 +799,15 @@ fn check_jump(
                 });
             }
             let role = decision.role.filter(|r| !r.trim().is_empty());
-            if rule.role_needed() {
+            if role.is_none() && rule.role_needed() {
                 if let Some(s) = rule.skipping {
-                    match &role {
-                        None => {
-                            return Err(TransitionError::Invalid {
-                                field: "skip.role",
-                                message: format!(
-                                    "give the role of who decided: the protocol says '{}' decides",
-                                    s.by
-                                ),
-                            })
-                        }
-                        Some(_) => {}
-                    }
+                    return Err(TransitionError::Invalid {
+                        field: "skip.role",
+                        message: format!(
+                            "give the role of who decided: the protocol says '{}' decides",
+                            s.by
+                        ),
+                    });
                 }
             }
             Ok(Jump {
