@@ -301,7 +301,7 @@ fn partnership_protocol(
         "extend_deadline",
         json!({"reference": reference, "request": {
             "deadline": "timescale",
-            "to": {"kind": "end-of-day", "at": today + chrono::Duration::days(21)},
+            "to": {"kind": "end-of-day", "at": today + chrono::Duration::days(7)},
             "agreed_by": "Jo Reed, DSP Business Unit manager", "agreed_on": today,
             "reason": "The police report is not yet available."}}),
     )?;
