@@ -823,6 +823,22 @@ impl Store {
     }
 }
 
+/// The installed version of `id` a command names (by version or the start of its
+/// SHA-256), refused naming `version` when there is none or more than one.
+async fn version_row(
+    conn: &mut SqliteConnection,
+    id: &str,
+    version: &str,
+) -> Result<Row, StoreError> {
+    let (pin, _) = find_version(conn, id, version)
+        .await
+        .map_err(|e| e.renamed("to", "version"))?;
+    Ok(sqlx::query_as(&format!("{ROW} WHERE sha256 = ?"))
+        .bind(&pin.sha256)
+        .fetch_one(&mut *conn)
+        .await?)
+}
+
 impl Store {
     /// Make an installed version of protocol `id` (by version or the start of its
     /// SHA-256) the one new cases of `id` are opened under; cases already open keep
@@ -837,13 +853,7 @@ impl Store {
         in_calendar("now", now)?;
         let id = id.trim();
         let mut tx = self.begin().await?;
-        let (pin, _) = find_version(&mut tx, id, version)
-            .await
-            .map_err(|e| e.renamed("to", "version"))?;
-        let row: Row = sqlx::query_as(&format!("{ROW} WHERE sha256 = ?"))
-            .bind(&pin.sha256)
-            .fetch_one(&mut *tx)
-            .await?;
+        let row = version_row(&mut tx, id, version).await?;
         if row.current {
             return Err(StoreError::invalid(
                 "version",
@@ -866,11 +876,11 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         sqlx::query("UPDATE protocols SET current = 1 WHERE sha256 = ?")
-            .bind(&pin.sha256)
+            .bind(&row.sha256)
             .execute(&mut *tx)
             .await?;
         let cases: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE protocol_sha256 = ?")
-            .bind(&pin.sha256)
+            .bind(&row.sha256)
             .fetch_one(&mut *tx)
             .await?;
         self.log(
@@ -907,13 +917,7 @@ impl Store {
         in_calendar("now", now)?;
         let id = id.trim();
         let mut tx = self.begin().await?;
-        let (pin, _) = find_version(&mut tx, id, version)
-            .await
-            .map_err(|e| e.renamed("to", "version"))?;
-        let row: Row = sqlx::query_as(&format!("{ROW} WHERE sha256 = ?"))
-            .bind(&pin.sha256)
-            .fetch_one(&mut *tx)
-            .await?;
+        let row = version_row(&mut tx, id, version).await?;
         if row.shipped {
             return Err(StoreError::Refused {
                 code: ErrorCode::ProtocolShipped,
